@@ -1,0 +1,32 @@
+# `make demo` and `make test` do all the set-up on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-all lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m mxjit.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check mxjit tests benchmarks
+	$(BIN)/mypy mxjit/trace mxjit/lower
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q -x -p no:cacheprovider
+
+test-all: $(STAMP) lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m ''
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/cpu_core.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
