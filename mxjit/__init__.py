@@ -1,0 +1,16 @@
+"""mxjit: Apache MXNet's Python API on a tracing compiler (LLVM on the CPU).
+
+    >>> import mxjit as mx
+    >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
+"""
+from . import nd
+from .base import MXNetError
+from .nd import context
+from .nd.context import Context, cpu, current_context, gpu
+from .trace.tracer import jit
+
+ndarray = nd
+__version__ = "0.1.0"
+
+__all__ = ["nd", "ndarray", "jit", "cpu", "gpu", "Context", "current_context", "context",
+           "MXNetError", "__version__"]

@@ -1,0 +1,309 @@
+"""Turn one fused group of graph nodes into a `Kernel`: index maps and scalar expressions.
+
+Each node is evaluated at a symbolic index (a tuple of affine forms over the loop
+variables). Materialised nodes (inputs, constants, other kernels' results) become loads
+through their strides; movement ops only rewrite the index, so they never copy. The rules
+sit in one table, `EMIT_RULES`, keyed by primitive.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..trace.graph import Node, const_value
+from ..trace.ops import PRIMITIVES
+from . import index as ix
+from .index import Lin
+from .kernel import I64, Expr, Kernel, Reduction, Store, fconst, iconst, walk
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a materialised array's elements are: strides and offset, counted in elements."""
+
+    strides: tuple[int, ...]
+    offset: int = 0
+
+    @staticmethod
+    def contiguous(shape: tuple[int, ...]) -> Layout:
+        strides, acc = [], 1
+        for d in reversed(shape):
+            strides.append(acc)
+            acc *= max(d, 1)
+        return Layout(tuple(reversed(strides)))
+
+
+class Emitter:
+    """Evaluates graph nodes at symbolic indices, memoised, collecting input buffers."""
+
+    def __init__(self, buffers: dict[Node, Layout], dims: dict[int, int]):
+        self.buffers = buffers
+        self.dims = dims
+        self.slots: dict[Node, int] = {}
+        self.memo: dict[tuple[Node, tuple[Lin, ...]], Expr] = {}
+
+    def emit(self, node: Node, idx: tuple[Lin, ...]) -> Expr:
+        key = (node, idx)
+        got = self.memo.get(key)
+        if got is None:
+            got = self._emit(node, idx)
+            self.memo[key] = got
+        return got
+
+    def _emit(self, node: Node, idx: tuple[Lin, ...]) -> Expr:
+        value = const_value(node)
+        if value is not None and value.size == 1:
+            return fconst(value.reshape(()).item(), node.dtype)
+        layout = self.buffers.get(node)
+        if layout is not None:
+            return self.load(node, layout, idx)
+        rule = EMIT_RULES.get(node.op)
+        if rule is None:
+            kind = PRIMITIVES[node.op].kind
+            if kind != "elementwise":
+                raise NotImplementedError(f"cannot fuse {node.op} ({kind}) into a kernel")
+            args = tuple(self.emit(i, idx) for i in node.inputs)
+            return Expr.make(node.op, node.dtype, args)
+        return rule(self, node, idx)
+
+    def load(self, node: Node, layout: Layout, idx: tuple[Lin, ...]) -> Expr:
+        slot = self.slots.setdefault(node, len(self.slots))
+        offset = ix.num(layout.offset)
+        for i, s in zip(idx, layout.strides):
+            if s:
+                offset = ix.add(offset, ix.scale(i, s))
+        return Expr.make("load", node.dtype, (ix.to_expr(offset),), slot)
+
+    def range(self, i: Lin) -> tuple[float, float]:
+        return ix.value_range(i, self.dims)
+
+
+def _broadcast(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    x = node.inputs[0]
+    lead = len(node.shape) - len(x.shape)
+    inner = tuple(ix.num(0) if d == 1 else idx[lead + k] for k, d in enumerate(x.shape))
+    return em.emit(x, inner)
+
+
+def _reshape(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    x = node.inputs[0]
+    linear = ix.num(0)
+    for i, s in zip(idx, Layout.contiguous(node.shape).strides):
+        linear = ix.add(linear, ix.scale(i, s))
+    inner = tuple(
+        ix.mod(ix.floordiv(linear, s, em.dims), d, em.dims)
+        for s, d in zip(Layout.contiguous(x.shape).strides, x.shape)
+    )
+    return em.emit(x, inner)
+
+
+def _transpose(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    perm = node.attr("perm")
+    inner: list[Lin] = [ix.num(0)] * len(perm)
+    for k, p in enumerate(perm):
+        inner[p] = idx[k]
+    return em.emit(node.inputs[0], tuple(inner))
+
+
+def _slice(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    starts, steps = node.attr("start"), node.attr("step")
+    inner = tuple(ix.add(ix.num(b), ix.scale(i, s)) for i, b, s in zip(idx, starts, steps))
+    return em.emit(node.inputs[0], inner)
+
+
+def _flip(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    axes, shape = node.attr("axes"), node.shape
+    inner = tuple(
+        ix.add(ix.num(shape[k] - 1), ix.scale(i, -1)) if k in axes else i for k, i in enumerate(idx)
+    )
+    return em.emit(node.inputs[0], inner)
+
+
+def _in_range(em: Emitter, i: Lin, size: int) -> tuple[Lin, Expr | None]:
+    """The index clamped into [0, size) and, unless provably inside, the in-range test."""
+    lo, hi = em.range(i)
+    if 0 <= lo and hi < size:
+        return i, None
+    e = ix.to_expr(i)
+    ok = Expr.make("logical_and", np.dtype(bool), (
+        Expr.make("ge", np.dtype(bool), (e, iconst(0))),
+        Expr.make("lt", np.dtype(bool), (e, iconst(size)))))
+    return ix.clamp(i, 0, max(size - 1, 0), em.dims), ok
+
+
+def _pad(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    x, v = node.inputs
+    inner, conds = [], []
+    for i, lo, d in zip(idx, node.attr("low"), x.shape):
+        j, ok = _in_range(em, ix.add(i, ix.num(-lo)), d)
+        inner.append(j)
+        if ok is not None:
+            conds.append(ok)
+    value = em.emit(x, tuple(inner))
+    if not conds:
+        return value
+    cond = conds[0]
+    for c in conds[1:]:
+        cond = Expr.make("logical_and", np.dtype(bool), (cond, c))
+    return Expr.make("where", node.dtype, (cond, value, em.emit(v, ())))
+
+
+def _concat(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    axis = node.attr("axis")
+    lo, hi = em.range(idx[axis])
+    pieces, start = [], 0
+    for x in node.inputs:
+        end = start + x.shape[axis]
+        if x.shape[axis] and hi >= start and lo < end:
+            local, _ = _in_range(em, ix.add(idx[axis], ix.num(-start)), x.shape[axis])
+            inner = idx[:axis] + (local,) + idx[axis + 1:]
+            pieces.append((end, em.emit(x, inner)))
+        start = end
+    value = pieces[-1][1]
+    at = ix.to_expr(idx[axis])
+    for end, piece in reversed(pieces[:-1]):
+        cond = Expr.make("lt", np.dtype(bool), (at, iconst(end)))
+        value = Expr.make("where", node.dtype, (cond, piece, value))
+    return value
+
+
+def _take(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    x, indices = node.inputs
+    axis, mode, size = node.attr("axis"), node.attr("mode"), node.inputs[0].shape[node.attr("axis")]
+    k = len(indices.shape)
+    got = ix.data(em.emit(indices, idx[axis:axis + k]))
+    if mode == "wrap":
+        j = Lin({("mod", got, size): 1})
+    else:
+        j = ix.clamp(got, 0, size - 1, em.dims)
+    return em.emit(x, idx[:axis] + (j,) + idx[axis + k:])
+
+
+def _iota(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    return Expr.make("cast", node.dtype, (ix.to_expr(idx[node.attr("axis")]),))
+
+
+def _random_bits(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    key = node.inputs[0]
+    linear = ix.num(0)
+    for i, s in zip(idx, Layout.contiguous(node.shape).strides):
+        linear = ix.add(linear, ix.scale(i, s))
+    k0, k1 = em.emit(key, (ix.num(0),)), em.emit(key, (ix.num(1),))
+    return Expr.make("philox", np.dtype(np.uint32), (ix.to_expr(linear), k0, k1))
+
+
+EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Expr]] = {
+    "broadcast_to": _broadcast, "reshape": _reshape, "transpose": _transpose, "slice": _slice,
+    "flip": _flip, "pad": _pad, "concat": _concat, "take": _take, "iota": _iota,
+    "random_bits": _random_bits,
+}
+
+REDUCE_OPS = {"reduce_sum": "sum", "reduce_prod": "prod", "reduce_max": "max",
+              "reduce_min": "min", "argmax": "argmax", "argmin": "argmin"}
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One loop of the nest: the original axes it covers (outer to inner) and their sizes."""
+
+    axes: tuple[int, ...]
+    sizes: tuple[int, ...]
+    reduce: bool
+
+    @property
+    def extent(self) -> int:
+        return int(np.prod(self.sizes, dtype=np.int64))
+
+
+def build_kernel(root: Node, buffers: dict[Node, Layout], name: str) -> tuple[Kernel, list[Node]]:
+    """The kernel computing `root` from the materialised `buffers`, and its input nodes.
+
+    Loops over size-1 axes are dropped and adjacent loops merge whenever every index
+    stays affine, so a contiguous elementwise kernel is one flat loop.
+    """
+    reduce_op = REDUCE_OPS.get(root.op)
+    domain = root.inputs[0].shape if reduce_op else root.shape
+    axes_reduced = set(_reduced_axes(root)) if reduce_op else set()
+    loops = [Loop((a,), (d,), a in axes_reduced) for a, d in enumerate(domain) if d != 1]
+    if reduce_op in ("argmax", "argmin"):  # index tracking needs the register schedule
+        loops.sort(key=lambda lp: lp.reduce)
+    j = 0
+    while j + 1 < len(loops):
+        a, b = loops[j], loops[j + 1]
+        merged = Loop(a.axes + b.axes, a.sizes + b.sizes, a.reduce)
+        trial = loops[:j] + [merged] + loops[j + 2:]
+        if a.reduce == b.reduce and _affine(root, buffers, trial, domain, j):
+            loops = trial
+        else:
+            j += 1
+    kernel, inputs = _assemble(root, buffers, loops, domain, reduce_op, name)
+    return kernel, inputs
+
+
+def _reduced_axes(root: Node) -> tuple[int, ...]:
+    return (root.attr("axis"),) if root.op in ("argmax", "argmin") else root.attr("axes")
+
+
+def _domain_index(loops: list[Loop], rank: int, dims: dict[int, int]) -> tuple[Lin, ...]:
+    idx = [ix.num(0)] * rank
+    for j, lp in enumerate(loops):
+        inner = 1
+        for axis, size in reversed(list(zip(lp.axes, lp.sizes))):
+            idx[axis] = ix.mod(ix.floordiv(ix.var(j), inner, dims), size, dims)
+            inner *= size
+    return tuple(idx)
+
+
+def _emit_all(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
+              domain: tuple[int, ...], reduce_op: str | None
+              ) -> tuple[Emitter, Expr, Expr]:
+    dims = {j: lp.extent for j, lp in enumerate(loops)}
+    em = Emitter({n: lay for n, lay in buffers.items() if n is not root}, dims)
+    idx = _domain_index(loops, len(domain), dims)
+    value = em.emit(root.inputs[0] if reduce_op else root, idx)
+    out_idx = idx
+    if reduce_op:
+        reduced = set(_reduced_axes(root))
+        out_idx = tuple(i for a, i in enumerate(idx) if a not in reduced)
+    offset = ix.num(0)
+    for i, s in zip(out_idx, Layout.contiguous(root.shape).strides):
+        offset = ix.add(offset, ix.scale(i, s))
+    return em, value, ix.to_expr(offset)
+
+
+def _affine(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
+            domain: tuple[int, ...], j: int) -> bool:
+    """True when, with loop `j` merged, no div/mod/clamp of it is left anywhere."""
+    _, value, offset = _emit_all(root, buffers, loops, domain, REDUCE_OPS.get(root.op))
+    for e in walk([value, offset]):
+        if e.op in ("floordiv", "mod", "maximum", "minimum") and e.dtype == I64:
+            if any(v.op == "var" and v.attr == j for v in walk([e])):
+                return False
+    return True
+
+
+def _assemble(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
+              domain: tuple[int, ...], reduce_op: str | None, name: str
+              ) -> tuple[Kernel, list[Node]]:
+    if not loops:
+        loops = [Loop((), (), False)]
+    em, value, offset = _emit_all(root, buffers, loops, domain, reduce_op)
+    inputs = sorted(em.slots, key=em.slots.__getitem__)
+    out_slot = len(inputs)
+    buffer_dtypes = tuple(n.dtype for n in inputs) + (root.dtype,)
+    reduce_flags = tuple(lp.reduce for lp in loops)
+    split = next((j for j, r in enumerate(reduce_flags) if not r), None)
+    reduction = None
+    if reduce_op:
+        first_reduce = reduce_flags.index(True) if True in reduce_flags else len(loops)
+        in_register = all(reduce_flags[first_reduce:])
+        reduction = Reduction(reduce_op, value, in_register)
+        value = Expr.make("acc", root.dtype)
+    kernel = Kernel(
+        name=name, dims=tuple(lp.extent for lp in loops), reduce_vars=reduce_flags, split=split,
+        buffers=buffer_dtypes, n_inputs=len(inputs), stores=(Store(out_slot, offset, value),),
+        reduction=reduction,
+    )
+    return kernel, inputs

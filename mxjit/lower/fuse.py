@@ -1,0 +1,72 @@
+"""Fusion: decide which graph nodes are materialised; everything else is fused into kernels.
+
+A node is materialised (gets a buffer) when it is a graph input or output, a reduction,
+a contraction or an operand of one, or a computed value that a broadcast would otherwise
+recompute many times over. Every other node is evaluated inside the kernels that consume
+it, so a chain of elementwise and movement ops becomes one kernel and movement never
+copies. Values may be recomputed in two kernels (cheap elementwise work), never reductions.
+"""
+from __future__ import annotations
+
+from ..trace.graph import Node
+from ..trace.ops import PRIMITIVES
+
+#: Movement ops that NumPy can apply to a buffer as a view for a library call.
+VIEW_OPS = frozenset({"transpose", "reshape", "broadcast_to", "slice", "flip"})
+
+
+def kind(node: Node) -> str:
+    if node.op in ("var", "const"):
+        return node.op
+    return PRIMITIVES[node.op].kind
+
+
+def is_buffer(node: Node) -> bool:
+    """Inputs and non-scalar constants live in memory; scalar constants are literals."""
+    return node.op == "var" or (node.op == "const" and node.aval.size != 1)
+
+
+def view_base(node: Node, materialized: set[Node]) -> Node | None:
+    """The buffer under a chain of view ops, or None when the chain computes something."""
+    while node not in materialized and not is_buffer(node):
+        if node.op not in VIEW_OPS:
+            return None
+        node = node.inputs[0]
+    return node
+
+
+def _computed(node: Node, materialized: set[Node]) -> bool:
+    while node.op in VIEW_OPS and node not in materialized:
+        node = node.inputs[0]
+    return not (node in materialized or node.op in ("var", "const"))
+
+
+def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
+    """The nodes that get buffers, in a graph listed inputs-first (`order`)."""
+    out: set[Node] = {n for n in order if is_buffer(n)}
+    for n in order:
+        k = kind(n)
+        if k in ("reduce", "contraction"):
+            out.add(n)
+        if k == "contraction":
+            out.update(i for i in n.inputs if view_base(i, out) is None)
+        if n.op == "broadcast_to" and n.aval.size > n.inputs[0].aval.size:
+            if _computed(n.inputs[0], out):
+                out.add(n.inputs[0])
+    out.update(outputs)
+    return out
+
+
+def kernel_name(root: Node) -> str:
+    """A readable name from the ops a kernel computes (for listings and logs)."""
+    ops: list[str] = []
+    stack, seen = [root], set()
+    while stack and len(ops) < 4:
+        n = stack.pop()
+        if id(n) in seen or n.op in ("var", "const"):
+            continue
+        seen.add(id(n))
+        if n.op not in ops and PRIMITIVES[n.op].kind != "movement":
+            ops.append(n.op)
+        stack.extend(n.inputs)
+    return "fused_" + "_".join(ops or [root.op])

@@ -1,0 +1,144 @@
+"""The backend-neutral kernel description: a loop nest, buffers and scalar expression DAGs.
+
+A kernel loops over `dims` (outermost first). Some loop variables are reduction variables;
+the others index the outputs. The `split` variable's range is cut into [start, stop)
+chunks that threads run in parallel. Every value is an `Expr`: a hash-consed node of a
+small scalar language (loads, constants, loop variables, and one op per scalar operation),
+which the LLVM and CUDA renderers each turn into code through one table of ops.
+"""
+from __future__ import annotations
+
+import hashlib
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+I64 = np.dtype(np.int64)
+BOOL = np.dtype(bool)
+
+_interned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+class Expr:
+    """A scalar expression; equal expressions are the same object."""
+
+    __slots__ = ("op", "dtype", "args", "attr", "__weakref__")
+
+    op: str
+    dtype: np.dtype
+    args: tuple[Expr, ...]
+    attr: Any
+
+    @staticmethod
+    def make(op: str, dtype: np.dtype, args: tuple[Expr, ...] = (), attr: Any = None) -> Expr:
+        key = (op, dtype, tuple(id(a) for a in args), attr)
+        e = _interned.get(key)
+        if e is None:
+            e = object.__new__(Expr)
+            e.op, e.dtype, e.args, e.attr = op, np.dtype(dtype), args, attr
+            _interned[key] = e
+        return e
+
+    def __repr__(self) -> str:
+        return f"Expr({self.op}, {self.dtype}, attr={self.attr!r})"
+
+
+def loop_var(j: int) -> Expr:
+    return Expr.make("var", I64, (), j)
+
+
+def iconst(v: int) -> Expr:
+    return Expr.make("const", I64, (), int(v))
+
+
+def fconst(v: Any, dtype: np.dtype) -> Expr:
+    """A literal of `dtype`; the attr keeps its exact bits so NaN and -0.0 survive keys."""
+    arr = np.asarray(v, dtype=dtype)
+    return Expr.make("const", dtype, (), (arr.tobytes(), arr.item()))
+
+
+def const_python_value(e: Expr) -> Any:
+    """The Python value of a `const` expr."""
+    return e.attr if e.dtype == I64 else e.attr[1]
+
+
+@dataclass(frozen=True)
+class Store:
+    """Write `value` to output buffer `slot` at element offset `offset`."""
+
+    slot: int
+    offset: Expr
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """Combine `value` over the reduction variables with `op` into `init`-started accumulators.
+
+    `op` is sum, prod, max, min, argmax or argmin. With `in_register` the reduction
+    variables are innermost and the accumulator lives in a register; otherwise each
+    output element accumulates in memory (loops keep the input's memory order).
+    """
+
+    op: str
+    value: Expr
+    in_register: bool
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    dims: tuple[int, ...]
+    reduce_vars: tuple[bool, ...]
+    split: int | None
+    buffers: tuple[np.dtype, ...]  # dtype of each buffer slot (inputs first, then outputs)
+    n_inputs: int
+    stores: tuple[Store, ...]
+    reduction: Reduction | None = None
+
+    @property
+    def split_extent(self) -> int:
+        return self.dims[self.split] if self.split is not None else 1
+
+    def key_text(self) -> str:
+        """A canonical text of everything that determines the generated code."""
+        lines = [f"dims {self.dims} reduce {self.reduce_vars} split {self.split}",
+                 f"buffers {[str(b) for b in self.buffers]} inputs {self.n_inputs}"]
+        numbering: dict[int, int] = {}
+
+        def visit(e: Expr) -> int:
+            got = numbering.get(id(e))
+            if got is not None:
+                return got
+            args = [visit(a) for a in e.args]
+            numbering[id(e)] = len(numbering)
+            lines.append(f"%{numbering[id(e)]} = {e.op} {e.dtype} {args} {e.attr!r}")
+            return numbering[id(e)]
+
+        for s in self.stores:
+            lines.append(f"store {s.slot} at %{visit(s.offset)} = %{visit(s.value)}")
+        if self.reduction is not None:
+            r = self.reduction
+            lines.append(f"reduce {r.op} %{visit(r.value)} register={r.in_register}")
+        return "\n".join(lines)
+
+    def key(self) -> str:
+        return hashlib.blake2b(self.key_text().encode(), digest_size=20).hexdigest()
+
+
+def walk(roots: list[Expr]) -> list[Expr]:
+    """Every expression under `roots`, arguments before users."""
+    order: list[Expr] = []
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        e, done = stack.pop()
+        if done:
+            order.append(e)
+        elif id(e) not in seen:
+            seen.add(id(e))
+            stack.append((e, True))
+            stack.extend((a, False) for a in reversed(e.args) if id(a) not in seen)
+    return order

@@ -1,0 +1,556 @@
+"""Kernel -> LLVM IR (llvmlite) -> machine code for the host CPU.
+
+`render_llvm` turns a `Kernel` into IR text: a loop nest over `dims` whose body evaluates
+the kernel's scalar expressions through `SCALAR_OPS`, one rendering per op.
+Transcendentals come from `llvm_math` as inline, vectorisable polynomials. `compile_kernel`
+optimises at O3 for the host CPU, emits an object file and loads it into one shared
+MCJIT engine; the object bytes are what the disk cache stores.
+"""
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import llvmlite
+import llvmlite.binding as llvm
+import numpy as np
+from llvmlite import ir
+
+from .kernel import I64, Expr, Kernel, const_python_value, walk
+from .llvm_math import BINARY_MATH, UNARY_MATH, emit_binary_math, emit_unary_math
+
+i1, i8, i32, i64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
+f16, f32, f64 = ir.HalfType(), ir.FloatType(), ir.DoubleType()
+ptr = ir.PointerType()
+
+STORAGE = {"float16": f16, "float32": f32, "float64": f64, "int8": i8, "uint8": i8,
+           "int32": i32, "uint32": i32, "int64": i64, "bool": i8}
+COMPUTE = {**STORAGE, "float16": f32, "bool": i1}
+#: fast-math flags on every float op: contraction to FMA only, so NaN/inf stay exact.
+FLAGS = ("contract",)
+#: the accumulation of a float reduction may be reassociated, so it vectorises.
+REDUCE_FLAGS = ("reassoc", "contract", "nsz")
+
+
+def compute_type(dtype: np.dtype) -> ir.Type:
+    return COMPUTE[dtype.name]
+
+
+def _signed(dtype: np.dtype) -> bool:
+    return dtype.kind == "i"
+
+
+def _intrinsic(b: ir.IRBuilder, name: str, ty: ir.Type, nargs: int) -> ir.Function:
+    suffix = {f32: "f32", f64: "f64"}.get(ty) or f"i{ty.width}"
+    full = f"llvm.{name}.{suffix}"
+    fn = b.module.globals.get(full)
+    if fn is None:
+        fn = ir.Function(b.module, ir.FunctionType(ty, [ty] * nargs), name=full)
+    return fn
+
+
+def call_intrinsic(b: ir.IRBuilder, name: str, *args: ir.Value) -> ir.Value:
+    return b.call(_intrinsic(b, name, args[0].type, len(args)), list(args))
+
+
+# ---- scalar ops: one rendering each ------------------------------------------------------
+
+Render = Callable[[ir.IRBuilder, Expr, list[ir.Value]], ir.Value]
+
+
+def _arith(fop: str, iop: str) -> Render:
+    def render(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+        if e.dtype.kind == "f":
+            return getattr(b, fop)(a[0], a[1], flags=FLAGS)
+        return getattr(b, iop)(a[0], a[1])
+
+    return render
+
+
+def _div(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    x, y = a
+    if e.dtype.kind == "f":
+        return b.fdiv(x, y, flags=FLAGS)
+    ty = x.type
+    zero, one = ir.Constant(ty, 0), ir.Constant(ty, 1)
+    is_zero = b.icmp_unsigned("==", y, zero)
+    if not _signed(e.dtype):
+        return b.select(is_zero, zero, b.udiv(x, b.select(is_zero, one, y)))
+    # x / 0 -> 0 and INT_MIN / -1 -> INT_MIN instead of a SIGFPE.
+    minus_one = b.icmp_signed("==", y, ir.Constant(ty, -1))
+    safe = b.select(b.or_(is_zero, minus_one), one, y)
+    q = b.sdiv(x, safe)
+    q = b.select(minus_one, b.sub(zero, x), q)
+    return b.select(is_zero, zero, q)
+
+
+def _floordiv(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    x, y = a
+    q = _div(b, e, a)
+    if not _signed(e.dtype):
+        return q
+    r = b.sub(x, b.mul(q, y))
+    zero = ir.Constant(x.type, 0)
+    adjust = b.and_(b.icmp_signed("!=", r, zero),
+                    b.icmp_signed("!=", b.icmp_signed("<", r, zero), b.icmp_signed("<", y, zero)))
+    return b.sub(q, b.zext(adjust, x.type))
+
+
+def _mod(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    x, y = a
+    if e.dtype.kind == "f":
+        r = b.frem(x, y)
+        zero = ir.Constant(x.type, 0.0)
+        fix = b.and_(b.fcmp_ordered("!=", r, zero),
+                     b.xor(b.fcmp_ordered("<", r, zero), b.fcmp_ordered("<", y, zero)))
+        return b.select(fix, b.fadd(r, y), r)
+    zero = ir.Constant(x.type, 0)
+    q = _floordiv(b, e, a)
+    r = b.sub(x, b.mul(q, y))
+    return b.select(b.icmp_unsigned("==", y, zero), zero, r)
+
+
+def _minmax(fname: str, pred: str) -> Render:
+    def render(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+        if e.dtype.kind == "f":
+            return call_intrinsic(b, fname, a[0], a[1])
+        cmp = b.icmp_signed if _signed(e.dtype) or e.dtype == I64 else b.icmp_unsigned
+        return b.select(cmp(pred, a[0], a[1]), a[0], a[1])
+
+    return render
+
+
+def _neg(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    return b.fneg(a[0]) if e.dtype.kind == "f" else b.neg(a[0])
+
+
+def _abs(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    if e.dtype.kind == "f":
+        return call_intrinsic(b, "fabs", a[0])
+    if not _signed(e.dtype):
+        return a[0]
+    return b.select(b.icmp_signed("<", a[0], ir.Constant(a[0].type, 0)), b.neg(a[0]), a[0])
+
+
+def _sign(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    x, ty = a[0], a[0].type
+    if e.dtype.kind == "f":
+        pos = b.select(b.fcmp_ordered(">", x, ir.Constant(ty, 0.0)), ir.Constant(ty, 1.0), x)
+        return b.select(b.fcmp_ordered("<", x, ir.Constant(ty, 0.0)), ir.Constant(ty, -1.0), pos)
+    zero = ir.Constant(ty, 0)
+    gt = b.zext(b.icmp_signed(">", x, zero) if _signed(e.dtype) else
+                b.icmp_unsigned("!=", x, zero), ty)
+    lt = b.zext(b.icmp_signed("<", x, zero), ty) if _signed(e.dtype) else zero
+    return b.sub(gt, lt)
+
+
+def _float_intrinsic(name: str) -> Render:
+    def render(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+        return call_intrinsic(b, name, a[0])
+
+    return render
+
+
+def _rsqrt(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    return b.fdiv(ir.Constant(a[0].type, 1.0), call_intrinsic(b, "sqrt", a[0]), flags=FLAGS)
+
+
+def _math(name: str) -> Render:
+    def render(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+        if name in BINARY_MATH:
+            return emit_binary_math(b, name, a[0], a[1])
+        return emit_unary_math(b, name, a[0])
+
+    return render
+
+
+def _pow(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    if e.dtype.kind == "f":
+        return emit_binary_math(b, "pow", a[0], a[1])
+    # Integer power by squaring over every exponent bit, branch-free; negative exponents -> 0.
+    x, y = a
+    ty = x.type
+    result, base, exp = ir.Constant(ty, 1), x, y
+    for _ in range(ty.width):
+        bit = b.trunc(exp, i1)
+        result = b.select(bit, b.mul(result, base), result)
+        base = b.mul(base, base)
+        exp = b.lshr(exp, ir.Constant(ty, 1))
+    if _signed(e.dtype):
+        negative = b.icmp_signed("<", y, ir.Constant(ty, 0))
+        result = b.select(negative, ir.Constant(ty, 0), result)
+    return result
+
+
+_FCMP = {"eq": "==", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def _compare(op: str) -> Render:
+    sym = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+
+    def render(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+        operand = e.args[0].dtype
+        if operand.kind == "f":
+            if op == "ne":
+                return b.fcmp_unordered("!=", a[0], a[1])
+            return b.fcmp_ordered(sym, a[0], a[1])
+        if operand.kind == "i" or operand == I64:
+            return b.icmp_signed(sym, a[0], a[1])
+        return b.icmp_unsigned(sym, a[0], a[1])
+
+    return render
+
+
+def _cast(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    src, dst, x = e.args[0].dtype, e.dtype, a[0]
+    to = compute_type(dst)
+    if src.kind == "f":
+        if dst.kind == "f":
+            if x.type == to:
+                return x
+            return b.fpext(x, to) if to == f64 else b.fptrunc(x, to)
+        if dst.kind == "b":
+            return b.fcmp_unordered("!=", x, ir.Constant(x.type, 0.0))
+        # C conversion through int64 (truncate, then wrap); NaN/out of range -> 0, never poison.
+        fits = b.fcmp_ordered("<", call_intrinsic(b, "fabs", x), ir.Constant(x.type, 2.0**63))
+        wide = b.fptosi(b.select(fits, x, ir.Constant(x.type, 0.0)), i64)
+        return wide if to == i64 else b.trunc(wide, to)
+    if src.kind == "b":
+        return b.uitofp(x, to) if dst.kind == "f" else (x if dst.kind == "b" else b.zext(x, to))
+    if dst.kind == "b":
+        return b.icmp_unsigned("!=", x, ir.Constant(x.type, 0))
+    signed = _signed(src) or src == I64
+    if dst.kind == "f":
+        return b.sitofp(x, to) if signed else b.uitofp(x, to)
+    if to.width == x.type.width:
+        return x
+    if to.width < x.type.width:
+        return b.trunc(x, to)
+    return b.sext(x, to) if signed else b.zext(x, to)
+
+
+def _logical(op: str) -> Render:
+    def render(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+        return getattr(b, op)(a[0], a[1])
+
+    return render
+
+
+def _philox(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
+    counter, k0, k1 = a
+    c0 = b.trunc(counter, i32)
+    c1 = b.trunc(b.lshr(counter, ir.Constant(i64, 32)), i32)
+    c2 = c3 = ir.Constant(i32, 0)
+    for _ in range(10):
+        p0 = b.mul(b.zext(c0, i64), ir.Constant(i64, 0xD2511F53))
+        p1 = b.mul(b.zext(c2, i64), ir.Constant(i64, 0xCD9E8D57))
+        hi0 = b.trunc(b.lshr(p0, ir.Constant(i64, 32)), i32)
+        hi1 = b.trunc(b.lshr(p1, ir.Constant(i64, 32)), i32)
+        c0, c1, c2, c3 = (b.xor(b.xor(hi1, c1), k0), b.trunc(p1, i32),
+                          b.xor(b.xor(hi0, c3), k1), b.trunc(p0, i32))
+        k0 = b.add(k0, ir.Constant(i32, 0x9E3779B9))
+        k1 = b.add(k1, ir.Constant(i32, 0xBB67AE85))
+    return c0
+
+
+SCALAR_OPS: dict[str, Render] = {
+    "add": _arith("fadd", "add"), "sub": _arith("fsub", "sub"), "mul": _arith("fmul", "mul"),
+    "div": _div, "floordiv": _floordiv, "mod": _mod, "pow": _pow,
+    "maximum": _minmax("maximum", ">"), "minimum": _minmax("minimum", "<"),
+    "neg": _neg, "abs": _abs, "sign": _sign,
+    "sqrt": _float_intrinsic("sqrt"), "rsqrt": _rsqrt, "floor": _float_intrinsic("floor"),
+    "ceil": _float_intrinsic("ceil"), "round": _float_intrinsic("round"),
+    "trunc": _float_intrinsic("trunc"),
+    **{n: _math(n) for n in ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
+                             "sigmoid", "erf")},
+    **{c: _compare(c) for c in ("eq", "ne", "lt", "le", "gt", "ge")},
+    "logical_and": _logical("and_"), "logical_or": _logical("or_"),
+    "logical_xor": _logical("xor"),
+    "logical_not": lambda b, e, a: b.not_(a[0]),
+    "isnan": lambda b, e, a: b.fcmp_unordered("uno", a[0], a[0]),
+    "where": lambda b, e, a: b.select(a[0], a[1], a[2]),
+    "cast": _cast, "philox": _philox,
+}
+
+
+def _constant(e: Expr) -> ir.Constant:
+    value = const_python_value(e)
+    ty = compute_type(e.dtype)
+    if e.dtype.kind == "f":
+        return ir.Constant(ty, float(value))
+    if e.dtype.kind == "b":
+        return ir.Constant(i1, int(bool(value)))
+    return ir.Constant(ty, int(value))
+
+
+# ---- the loop nest -----------------------------------------------------------------------
+
+
+class _Body:
+    """Renders expressions at one point of the loop nest (a fresh memo per loop body)."""
+
+    def __init__(self, b: ir.IRBuilder, bufs: list[ir.Value], kernel: Kernel,
+                 loop_vars: dict[int, ir.Value], acc: ir.Value | None = None):
+        self.b, self.bufs, self.kernel, self.vars, self.acc = b, bufs, kernel, loop_vars, acc
+        self.memo: dict[int, ir.Value] = {}
+
+    def value(self, root: Expr) -> ir.Value:
+        for e in walk([root]):
+            if id(e) not in self.memo:
+                self.memo[id(e)] = self._one(e)
+        return self.memo[id(root)]
+
+    def _one(self, e: Expr) -> ir.Value:
+        if e.op == "const":
+            return _constant(e)
+        if e.op == "var":
+            return self.vars[e.attr]
+        if e.op == "acc":
+            assert self.acc is not None
+            return self.acc
+        if e.op == "load":
+            return self.load(e.attr, self.memo[id(e.args[0])])
+        args = [self.memo[id(a)] for a in e.args]
+        return SCALAR_OPS[e.op](self.b, e, args)
+
+    def address(self, slot: int, offset: ir.Value) -> ir.Value:
+        ty = STORAGE[self.kernel.buffers[slot].name]
+        return self.b.gep(self.bufs[slot], [offset], source_etype=ty, inbounds=True)
+
+    def load(self, slot: int, offset: ir.Value) -> ir.Value:
+        dtype = self.kernel.buffers[slot]
+        raw = self.b.load(self.address(slot, offset), typ=STORAGE[dtype.name])
+        if dtype.name == "float16":
+            return self.b.fpext(raw, f32)
+        if dtype.name == "bool":
+            return self.b.icmp_unsigned("!=", raw, ir.Constant(i8, 0))
+        return raw
+
+    def store(self, slot: int, offset: ir.Value, value: ir.Value) -> None:
+        dtype = self.kernel.buffers[slot]
+        if dtype.name == "float16":
+            value = self.b.fptrunc(value, f16)
+        elif dtype.name == "bool":
+            value = self.b.zext(value, i8)
+        self.b.store(value, self.address(slot, offset))
+
+
+def _loop(b: ir.IRBuilder, lo: ir.Value, hi: ir.Value, body: Callable[[ir.Value], None]) -> None:
+    pre = b.block
+    header = b.append_basic_block("loop")
+    inner = b.append_basic_block("body")
+    done = b.append_basic_block("done")
+    b.branch(header)
+    b.position_at_end(header)
+    i = b.phi(i64)
+    i.add_incoming(lo, pre)
+    b.cbranch(b.icmp_signed("<", i, hi), inner, done)
+    b.position_at_end(inner)
+    body(i)
+    nxt = b.add(i, ir.Constant(i64, 1), flags=("nsw",))
+    i.add_incoming(nxt, b.block)
+    b.branch(header)
+    b.position_at_end(done)
+
+
+def _nest(b: ir.IRBuilder, kernel: Kernel, levels: list[int], start: ir.Value, stop: ir.Value,
+          loop_vars: dict[int, ir.Value], body: Callable[[dict[int, ir.Value]], None]) -> None:
+    if not levels:
+        body(loop_vars)
+        return
+    j, rest = levels[0], levels[1:]
+    lo = start if j == kernel.split else ir.Constant(i64, 0)
+    hi = stop if j == kernel.split else ir.Constant(i64, kernel.dims[j])
+    _loop(b, lo, hi, lambda v: _nest(b, kernel, rest, start, stop, {**loop_vars, j: v}, body))
+
+
+REDUCE_COMBINE = {"sum": ("fadd", "add"), "prod": ("fmul", "mul")}
+
+
+def _init_value(op: str, dtype: np.dtype) -> ir.Constant:
+    ty = compute_type(dtype)
+    if op in ("sum", "prod"):
+        v = 0 if op == "sum" else 1
+        return ir.Constant(ty, float(v) if dtype.kind == "f" else v)
+    high = op in ("min", "argmin")
+    if dtype.kind == "f":
+        return ir.Constant(ty, float("inf") if high else float("-inf"))
+    info = np.iinfo(dtype)
+    return ir.Constant(ty, int(info.max if high else info.min))
+
+
+def _combine(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.Value) -> ir.Value:
+    if op in REDUCE_COMBINE:
+        fop, iop = REDUCE_COMBINE[op]
+        if dtype.kind == "f":
+            return getattr(b, fop)(acc, x, flags=REDUCE_FLAGS)
+        return getattr(b, iop)(acc, x)
+    return SCALAR_OPS["maximum" if op == "max" else "minimum"](b, Expr.make("maximum", dtype), [acc, x])
+
+
+def render_llvm(kernel: Kernel, symbol: str) -> str:
+    """The LLVM IR text of `kernel` as `void symbol(ptr b0, ..., i64 start, i64 stop)`."""
+    module = ir.Module(name=symbol)
+    module.triple = llvm.get_process_triple()
+    module.data_layout = str(target_machine().target_data)
+    n = len(kernel.buffers)
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr] * n + [i64, i64]), name=symbol)
+    fn.attributes.add("nounwind")
+    for arg in fn.args[:n]:
+        arg.add_attribute("noalias")
+    bufs, (start, stop) = list(fn.args[:n]), fn.args[n:]
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    order = list(range(len(kernel.dims)))
+    red = kernel.reduction
+    if red is None:
+        _render_map(b, kernel, bufs, order, start, stop)
+    elif red.in_register:
+        _render_register_reduction(b, kernel, bufs, order, start, stop)
+    else:
+        _render_memory_reduction(b, kernel, bufs, order, start, stop)
+    b.ret_void()
+    return str(module)
+
+
+def _render_map(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int], start: ir.Value,
+                stop: ir.Value) -> None:
+    def body(loop_vars: dict[int, ir.Value]) -> None:
+        r = _Body(b, bufs, k, loop_vars)
+        for s in k.stores:
+            r.store(s.slot, r.value(s.offset), r.value(s.value))
+
+    _nest(b, k, order, start, stop, {}, body)
+
+
+def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int],
+                               start: ir.Value, stop: ir.Value) -> None:
+    red = k.reduction
+    assert red is not None
+    dtype = red.value.dtype
+    arg = red.op in ("argmax", "argmin")
+    with b.goto_entry_block():
+        acc_slot = b.alloca(compute_type(dtype))
+        idx_slot = b.alloca(i64)
+    outer = [j for j in order if not k.reduce_vars[j]]
+    inner = [j for j in order if k.reduce_vars[j]]
+
+    def outer_body(outer_vars: dict[int, ir.Value]) -> None:
+        b.store(_init_value(red.op, dtype), acc_slot)
+        b.store(ir.Constant(i64, 0), idx_slot)
+
+        def step(all_vars: dict[int, ir.Value]) -> None:
+            x = _Body(b, bufs, k, all_vars).value(red.value)
+            acc = b.load(acc_slot, typ=compute_type(dtype))
+            if not arg:
+                b.store(_combine(b, red.op, dtype, acc, x), acc_slot)
+                return
+            at = all_vars[inner[0]] if inner else ir.Constant(i64, 0)
+            better = _arg_better(b, red.op, dtype, acc, x)
+            b.store(b.select(better, x, acc), acc_slot)
+            b.store(b.select(better, at, b.load(idx_slot, typ=i64)), idx_slot)
+
+        _nest(b, k, inner, start, stop, outer_vars, step)
+        result = b.load(idx_slot if arg else acc_slot, typ=i64 if arg else compute_type(dtype))
+        r = _Body(b, bufs, k, outer_vars, acc=result)
+        s = k.stores[0]
+        r.store(s.slot, r.value(s.offset), result)
+
+    _nest(b, k, outer, start, stop, {}, outer_body)
+
+
+def _arg_better(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.Value
+                ) -> ir.Value:
+    if dtype.kind == "f":
+        strictly = b.fcmp_ordered(">" if op == "argmax" else "<", x, acc)
+        first_nan = b.and_(b.fcmp_unordered("uno", x, x), b.fcmp_ordered("ord", acc, acc))
+        return b.or_(strictly, first_nan)
+    cmp = b.icmp_signed if _signed(dtype) else b.icmp_unsigned
+    return cmp(">" if op == "argmax" else "<", x, acc)
+
+
+def _render_memory_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int],
+                             start: ir.Value, stop: ir.Value) -> None:
+    red = k.reduction
+    assert red is not None
+    dtype = red.value.dtype
+    s = k.stores[0]
+    outer = [j for j in order if not k.reduce_vars[j]]
+
+    def init(loop_vars: dict[int, ir.Value]) -> None:
+        r = _Body(b, bufs, k, loop_vars)
+        r.store(s.slot, r.value(s.offset), _init_value(red.op, dtype))
+
+    def accumulate(loop_vars: dict[int, ir.Value]) -> None:
+        r = _Body(b, bufs, k, loop_vars)
+        at = r.value(s.offset)
+        r.store(s.slot, at, _combine(b, red.op, dtype, r.load(s.slot, at), r.value(red.value)))
+
+    _nest(b, k, outer, start, stop, {}, init)
+    _nest(b, k, order, start, stop, {}, accumulate)
+
+
+# ---- compiling ---------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+def target_machine() -> Any:
+    """The host target machine (created once): O3, this CPU's name and features."""
+    tm = _state.get("tm")
+    if tm is None:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        target = llvm.Target.from_default_triple()
+        tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                          features=llvm.get_host_cpu_features().flatten(),
+                                          opt=3, reloc="pic", codemodel="jitdefault")
+        _state["tm"] = tm
+    return tm
+
+
+def target_id() -> str:
+    """What makes object code specific to this machine and toolchain (part of cache keys)."""
+    target_machine()
+    return (f"{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}|"
+            f"llvmlite-{llvmlite.__version__}|llvm-{'.'.join(map(str, llvm.llvm_version_info))}")
+
+
+def _new_engine() -> Any:
+    # One engine per object file: MCJIT mis-relocates constant pools of objects added to an
+    # engine that already finalised another (constants then read as zero).
+    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), target_machine())
+    _state.setdefault("engines", []).append(engine)
+    return engine
+
+
+def optimize(ir_text: str) -> Any:
+    """Parse, verify and optimise IR at O3 with loop and SLP vectorisation."""
+    mod = llvm.parse_assembly(ir_text)
+    mod.verify()
+    pto = llvm.create_pipeline_tuning_options(speed_level=3)
+    pto.loop_vectorization = True
+    pto.slp_vectorization = True
+    pb = llvm.create_pass_builder(target_machine(), pto)
+    pb.getModulePassManager().run(mod, pb)
+    return mod
+
+
+def emit_object(ir_text: str) -> bytes:
+    return bytes(target_machine().emit_object(optimize(ir_text)))
+
+
+def load_object(obj: bytes, symbol: str, n_buffers: int) -> Callable[..., None]:
+    """Load object code into the shared engine and return the kernel as a ctypes function."""
+    with _lock:
+        engine = _new_engine()
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+        addr = engine.get_function_address(symbol)
+    if not addr:
+        raise RuntimeError(f"kernel symbol {symbol} missing from its object file")
+    proto = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * n_buffers), ctypes.c_int64,
+                             ctypes.c_int64)
+    return proto(addr)

@@ -1,0 +1,89 @@
+"""Devices: `mx.cpu()`, `mx.gpu()`, `mx.Context` and the default-context scope."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..base import MXNetError
+
+
+class Context:
+    """A device: type ('cpu' or 'gpu') and id; usable as a `with` default scope.
+
+    >>> with mx.Context('cpu', 0): x = mx.nd.ones((2,))  # doctest: +SKIP
+    """
+
+    devtype2id = {"cpu": 1, "gpu": 2, "cpu_pinned": 3, "cpu_shared": 5}
+    _local = threading.local()
+
+    def __init__(self, device_type: str | Context, device_id: int = 0):
+        if isinstance(device_type, Context):
+            device_type, device_id = device_type.device_type, device_type.device_id
+        if device_type not in self.devtype2id:
+            raise ValueError(f"unknown device type {device_type!r}; use 'cpu' or 'gpu'")
+        self.device_type = device_type
+        self.device_id = int(device_id)
+        self._old: list[Context] = []
+
+    @property
+    def device_typeid(self) -> int:
+        return self.devtype2id[self.device_type]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Context) and self.device_type == other.device_type
+                and self.device_id == other.device_id)
+
+    def __hash__(self) -> int:
+        return hash((self.device_type, self.device_id))
+
+    def __repr__(self) -> str:
+        return f"{self.device_type}({self.device_id})"
+
+    __str__ = __repr__
+
+    def __enter__(self) -> Context:
+        self._old.append(current_context())
+        Context._local.current = self
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        Context._local.current = self._old.pop()
+
+
+def cpu(device_id: int = 0) -> Context:
+    """The CPU context; every id is the same host CPU.
+
+    >>> mx.cpu()  # doctest: +SKIP
+    cpu(0)
+    """
+    return Context("cpu", device_id)
+
+
+def gpu(device_id: int = 0) -> Context:
+    """A GPU context (arrays on it need a GPU and the CUDA backend).
+
+    >>> mx.gpu(0)  # doctest: +SKIP
+    gpu(0)
+    """
+    return Context("gpu", device_id)
+
+
+def current_context() -> Context:
+    """The default context of this thread (cpu(0) unless a `with ctx:` scope is active)."""
+    return getattr(Context._local, "current", None) or Context("cpu", 0)
+
+
+def num_gpus() -> int:
+    """How many GPUs the CUDA backend can use (0 until it is built)."""
+    return 0
+
+
+class DeviceError(MXNetError, RuntimeError):
+    """A context that cannot hold arrays on this machine."""
+
+
+def check_context(ctx: Context) -> Context:
+    if ctx.device_type == "gpu":
+        raise DeviceError(f"cannot place an array on {ctx}: no GPU is available "
+                          f"(mx.context.num_gpus() == {num_gpus()})")
+    return ctx

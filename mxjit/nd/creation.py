@@ -1,0 +1,80 @@
+"""Creating NDArrays: from data, filled, ranges."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..trace.dtypes import canonical_dtype
+from .context import Context, check_context, current_context
+from .ndarray import NDArray
+
+
+def _ctx(ctx: Context | None) -> Context:
+    return check_context(ctx or current_context())
+
+
+def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """An NDArray copied from `source_array` (float32 unless `dtype` says otherwise,
+    or the source is an NDArray, whose dtype is kept).
+
+    >>> mx.nd.array([[1, 2], [3, 4]])  # doctest: +SKIP
+    """
+    if isinstance(source_array, NDArray):
+        src = source_array._buffer()
+        d = canonical_dtype(dtype) if dtype is not None else src.dtype
+    else:
+        src = np.asarray(source_array)
+        d = canonical_dtype(dtype)
+    if src.dtype == object:
+        raise TypeError("array: the source holds Python objects, not numbers")
+    return NDArray._wrap(np.array(src, dtype=d, copy=True), _ctx(ctx))
+
+
+def _filled(shape: Any, value: Any, ctx: Context | None, dtype: Any) -> NDArray:
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(d < 0 for d in shape):
+        raise ValueError(f"negative dimension in shape {shape}")
+    return NDArray._wrap(np.full(shape, value, dtype=canonical_dtype(dtype)), _ctx(ctx))
+
+
+def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, **kwargs: Any) -> NDArray:
+    """An array of zeros.
+
+    >>> mx.nd.zeros((2, 3))  # doctest: +SKIP
+    """
+    return _filled(shape, 0, ctx, dtype)
+
+
+def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, **kwargs: Any) -> NDArray:
+    """An array of ones."""
+    return _filled(shape, 1, ctx, dtype)
+
+
+def full(shape: Any, val: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """An array filled with `val`."""
+    return _filled(shape, val, ctx, dtype)
+
+
+def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """An uninitialised array (zeros here: reading it must never leak old memory)."""
+    return _filled(shape, 0, ctx, dtype)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,
+           ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """Evenly spaced values in [start, stop), each repeated `repeat` times."""
+    values = np.arange(start, stop, step, dtype=np.float64) if stop is not None else np.arange(
+        start, dtype=np.float64)
+    return NDArray._wrap(np.repeat(values, repeat).astype(canonical_dtype(dtype)), _ctx(ctx))
+
+
+def _iota(shape: tuple[int, ...], axis: int, like: NDArray, dtype: Any = np.int64) -> NDArray:
+    """Indices along `axis` broadcast over `shape`: traced when `like` is traced."""
+    from ..trace.ops import apply
+    from .dispatch import run_eager
+
+    attrs = {"shape": shape, "axis": axis, "dtype": np.dtype(dtype)}
+    if like._node is not None:
+        return NDArray._traced(apply("iota", **attrs))
+    return NDArray._wrap(run_eager("iota", [], attrs))

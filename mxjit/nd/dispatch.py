@@ -1,0 +1,60 @@
+"""Applying a primitive to NDArrays: a graph node when tracing, a cached kernel otherwise.
+
+An eager op is a one-node graph lowered like any other; its program is cached by
+(op, attrs, input shapes, dtypes and strides), so a warm op is a dictionary look-up and
+a kernel call. Scalar operands are passed as 0-d buffers, so a new scalar value does not
+compile a new kernel.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..lower.program import Program, lower_graph
+from ..trace.graph import Node, const, var
+from ..trace.ops import apply
+from ..trace.tracer import _layout_of
+from .ndarray import NDArray
+
+_eager_programs: dict[Any, tuple[Program, int | None]] = {}
+
+
+def bind(op: str, *args: NDArray, **attrs: Any) -> NDArray:
+    """`op(*args, **attrs)`: traced if any operand is traced, else computed now.
+
+    >>> bind('exp', mx.nd.zeros((2,)))  # doctest: +SKIP
+    """
+    if any(a._node is not None for a in args):
+        nodes = [a._node if a._node is not None else const(a._data) for a in args]
+        return NDArray._traced(apply(op, *nodes, **attrs))
+    return NDArray._wrap(run_eager(op, [a._data for a in args], attrs))
+
+
+def run_eager(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
+    key = (op, tuple(sorted(attrs.items())),
+           tuple((a.shape, a.dtype.str, a.strides) for a in arrays))
+    entry = _eager_programs.get(key)
+    if entry is None:
+        entry = _build(op, arrays, attrs)
+        _eager_programs[key] = entry
+    program, alias = entry
+    if alias is not None:  # the op simplified to one of its operands: hand back a copy
+        return arrays[alias].copy()
+    return program.run(arrays)[0]
+
+
+def _build(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> tuple[Program, int | None]:
+    inputs = [var(a.shape, a.dtype) for a in arrays]
+    out: Node = apply(op, *inputs, **attrs)
+    alias = next((k for k, n in enumerate(inputs) if n is out), None)
+    program = lower_graph([out], inputs, [_layout_of(a) for a in arrays])
+    return program, alias
+
+
+def scalar_operand(value: Any, like: NDArray) -> NDArray:
+    """A Python scalar as an operand of `like`'s dtype: a literal when tracing, else 0-d."""
+    array = np.asarray(value, dtype=like._dtype)
+    if like._node is not None:
+        return NDArray._traced(const(array))
+    return NDArray._wrap(array)

@@ -1,0 +1,256 @@
+"""NDArray: MXNet's n-dimensional array, holding a NumPy buffer (eager) or a graph node (traced).
+
+Inside `mx.jit` and `mx.grad` the same class carries a node of the trace instead of
+data, so user code runs unchanged in both modes; asking a traced array for its value
+raises an error that says why.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..trace.graph import Node
+from ..trace.tracer import concrete_error
+from .context import Context, current_context
+
+
+class NDArray:
+    """An array on a device (MXNet's `mx.nd.NDArray`).
+
+    >>> x = mx.nd.array([[1, 2], [3, 4]]); x.shape  # doctest: +SKIP
+    (2, 2)
+    """
+
+    __slots__ = ("_data", "_node", "_ctx", "__weakref__")
+    __array_priority__ = 1000.0
+
+    _data: np.ndarray | None
+    _node: Node | None
+
+    @staticmethod
+    def _wrap(data: np.ndarray, ctx: Context | None = None) -> NDArray:
+        a = object.__new__(NDArray)
+        a._data, a._node, a._ctx = data, None, ctx
+        return a
+
+    @staticmethod
+    def _traced(node: Node) -> NDArray:
+        a = object.__new__(NDArray)
+        a._data, a._node, a._ctx = None, node, None
+        return a
+
+    def _buffer(self) -> np.ndarray:
+        if self._data is None:
+            raise concrete_error("reading a traced array")
+        return self._data
+
+    # ---- attributes ------------------------------------------------------------------
+
+    @property
+    def _dtype(self) -> np.dtype:
+        return self._data.dtype if self._data is not None else self._node.dtype  # type: ignore
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape if self._data is not None else self._node.shape  # type: ignore
+
+    @property
+    def dtype(self) -> type:
+        """The NumPy scalar type of the elements (e.g. `numpy.float32`), as in MXNet."""
+        return self._dtype.type
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def context(self) -> Context:
+        if self._data is None:
+            return current_context()
+        return self._ctx or Context("cpu", 0)
+
+    ctx = context
+
+    @property
+    def stype(self) -> str:
+        return "default"
+
+    @property
+    def T(self) -> NDArray:
+        from . import ops
+
+        return ops.transpose(self)
+
+    # ---- conversion ------------------------------------------------------------------
+
+    def asnumpy(self) -> np.ndarray:
+        """A NumPy copy of the data (blocks until it is computed)."""
+        return np.array(self._buffer(), copy=True)
+
+    def asscalar(self) -> Any:
+        if self.size != 1:
+            raise ValueError(f"asscalar: the array has {self.size} elements, not 1")
+        return self._buffer().reshape(-1)[0]
+
+    def wait_to_read(self) -> None:
+        """Block until the data is computed (kernels run synchronously, so this returns)."""
+        self._buffer()
+
+    def astype(self, dtype: Any, copy: bool = True) -> NDArray:
+        from . import ops
+
+        return ops.cast(self, dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self._buffer()
+        return a.astype(dtype) if dtype is not None else a
+
+    def __bool__(self) -> bool:
+        if self._node is not None:
+            raise concrete_error("bool() of a traced array")
+        if self.size != 1:
+            raise ValueError("The truth value of an NDArray with more than one element is "
+                             "ambiguous.")
+        return bool(self._buffer().reshape(-1)[0])
+
+    def __float__(self) -> float:
+        if self._node is not None:
+            raise concrete_error("float() of a traced array")
+        return float(self.asscalar())
+
+    def __int__(self) -> int:
+        if self._node is not None:
+            raise concrete_error("int() of a traced array")
+        return int(self.asscalar())
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        shape = "x".join(map(str, self.shape))
+        if self._node is not None:
+            return f"<NDArray {shape} traced {self._dtype}>"
+        return f"\n{self._buffer()}\n<NDArray {shape} @{self.context}>"
+
+    __str__ = __repr__
+
+    # ---- operators -------------------------------------------------------------------
+
+    def _binary(self, op: str, other: Any, reverse: bool = False) -> NDArray:
+        from . import ops
+
+        return ops.binary(op, other, self) if reverse else ops.binary(op, self, other)
+
+    def __add__(self, o: Any) -> NDArray:
+        return self._binary("add", o)
+
+    def __radd__(self, o: Any) -> NDArray:
+        return self._binary("add", o, True)
+
+    def __sub__(self, o: Any) -> NDArray:
+        return self._binary("sub", o)
+
+    def __rsub__(self, o: Any) -> NDArray:
+        return self._binary("sub", o, True)
+
+    def __mul__(self, o: Any) -> NDArray:
+        return self._binary("mul", o)
+
+    def __rmul__(self, o: Any) -> NDArray:
+        return self._binary("mul", o, True)
+
+    def __truediv__(self, o: Any) -> NDArray:
+        return self._binary("div", o)
+
+    def __rtruediv__(self, o: Any) -> NDArray:
+        return self._binary("div", o, True)
+
+    def __mod__(self, o: Any) -> NDArray:
+        return self._binary("mod", o)
+
+    def __rmod__(self, o: Any) -> NDArray:
+        return self._binary("mod", o, True)
+
+    def __pow__(self, o: Any) -> NDArray:
+        return self._binary("pow", o)
+
+    def __rpow__(self, o: Any) -> NDArray:
+        return self._binary("pow", o, True)
+
+    def __neg__(self) -> NDArray:
+        from . import ops
+
+        return ops.negative(self)
+
+    def __abs__(self) -> NDArray:
+        from . import ops
+
+        return ops.abs(self)
+
+    def __eq__(self, o: Any) -> NDArray:  # type: ignore[override]
+        return self._binary("eq", o)
+
+    def __ne__(self, o: Any) -> NDArray:  # type: ignore[override]
+        return self._binary("ne", o)
+
+    def __lt__(self, o: Any) -> NDArray:
+        return self._binary("lt", o)
+
+    def __le__(self, o: Any) -> NDArray:
+        return self._binary("le", o)
+
+    def __gt__(self, o: Any) -> NDArray:
+        return self._binary("gt", o)
+
+    def __ge__(self, o: Any) -> NDArray:
+        return self._binary("ge", o)
+
+    __hash__ = object.__hash__
+
+    # ---- methods mirroring mx.nd functions -------------------------------------------
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
+        from . import ops
+
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = tuple(shape[0])
+        return ops.reshape(self, shape=kwargs.get("shape", shape))
+
+    def transpose(self, *axes: Any) -> NDArray:
+        from . import ops
+
+        if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
+            axes = tuple(axes[0])
+        return ops.transpose(self, axes=axes or None)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> NDArray:
+        from . import ops
+
+        return ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> NDArray:
+        from . import ops
+
+        return ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> NDArray:
+        from . import ops
+
+        return ops.min(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> NDArray:
+        from . import ops
+
+        return ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def exp(self) -> NDArray:
+        from . import ops
+
+        return ops.exp(self)

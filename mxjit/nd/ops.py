@@ -1,0 +1,393 @@
+"""`mx.nd` operators over primitives: each works eagerly and inside a trace.
+
+Composite operators (`softmax`, `relu`, `mean`, ...) are written with primitives only, so
+they fuse and differentiate like everything else.
+"""
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..trace.dtypes import canonical_dtype
+from ..trace.ops import ShapeError
+from .dispatch import bind, scalar_operand
+from .ndarray import NDArray
+
+# ---- operands ----------------------------------------------------------------------------
+
+
+def _operand(x: Any, like: NDArray | None = None) -> NDArray:
+    if isinstance(x, NDArray):
+        return x
+    if isinstance(x, (int, float, bool, np.number, np.bool_)) and like is not None:
+        return scalar_operand(x, like)
+    from .creation import array
+
+    return array(x)
+
+
+def _promote(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray]:
+    if a._dtype == b._dtype:
+        return a, b
+    common = np.result_type(a._dtype, b._dtype)
+    return cast(a, common), cast(b, common)
+
+
+def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeError(f"{op}: operands with shapes {list(shapes)} cannot be broadcast "
+                         "together") from None
+
+
+COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
+def binary(op: str, lhs: Any, rhs: Any) -> NDArray:
+    """`op` between arrays and/or scalars with NumPy broadcasting (MXNet's operators).
+
+    Comparisons return 1/0 in the operands' dtype, as MXNet does.
+    """
+    like = lhs if isinstance(lhs, NDArray) else rhs
+    a, b = _promote(_operand(lhs, like), _operand(rhs, like))
+    shape = broadcast_shape(op, a.shape, b.shape)
+    a, b = broadcast_to(a, shape), broadcast_to(b, shape)
+    if op in COMPARISONS:
+        return bind("cast", bind(op, a, b), dtype=a._dtype)
+    return bind(op, a, b)
+
+
+def _unary(name: str, doc: str) -> Any:
+    def f(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+        return _write(bind(prim, data), out)
+
+    prim = name
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"{doc}\n\n    >>> mx.nd.{name}(mx.nd.array([0.5]))  # doctest: +SKIP\n    "
+    return f
+
+
+def _write(result: NDArray, out: NDArray | None) -> NDArray:
+    if out is None:
+        return result
+    if out._data is None or result._data is None:
+        raise TypeError("out= is not supported inside a trace; return the result instead")
+    out._data[...] = result._data
+    return out
+
+
+exp = _unary("exp", "Exponential, elementwise.")
+expm1 = _unary("expm1", "exp(x) - 1, accurate near 0.")
+log = _unary("log", "Natural logarithm, elementwise.")
+log1p = _unary("log1p", "log(1 + x), accurate near 0.")
+sin = _unary("sin", "Sine, elementwise.")
+cos = _unary("cos", "Cosine, elementwise.")
+tan = _unary("tan", "Tangent, elementwise.")
+tanh = _unary("tanh", "Hyperbolic tangent, elementwise.")
+sigmoid = _unary("sigmoid", "Logistic sigmoid 1 / (1 + exp(-x)), elementwise.")
+erf = _unary("erf", "Gauss error function, elementwise.")
+sqrt = _unary("sqrt", "Square root, elementwise.")
+rsqrt = _unary("rsqrt", "1 / sqrt(x), elementwise.")
+floor = _unary("floor", "Round down, elementwise.")
+ceil = _unary("ceil", "Round up, elementwise.")
+round = _unary("round", "Round half away from zero, elementwise.")
+trunc = _unary("trunc", "Round toward zero, elementwise.")
+sign = _unary("sign", "Sign (-1, 0, 1), elementwise.")
+abs = _unary("abs", "Absolute value, elementwise.")
+negative = _unary("neg", "Negation, elementwise.")
+negative.__name__ = "negative"
+
+
+def relu(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """max(x, 0), elementwise.
+
+    >>> mx.nd.relu(mx.nd.array([-1, 2]))  # doctest: +SKIP
+    """
+    return _write(maximum(data, 0), out)
+
+
+def square(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """x * x, elementwise."""
+    return _write(data * data, out)
+
+
+def reciprocal(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """1 / x, elementwise."""
+    return _write(1 / data, out)
+
+
+def maximum(lhs: Any, rhs: Any) -> NDArray:
+    """Elementwise maximum with broadcasting (NaN wins, as in NumPy)."""
+    return binary("maximum", lhs, rhs)
+
+
+def minimum(lhs: Any, rhs: Any) -> NDArray:
+    """Elementwise minimum with broadcasting (NaN wins, as in NumPy)."""
+    return binary("minimum", lhs, rhs)
+
+
+def power(base: Any, exp: Any) -> NDArray:
+    """base ** exp with broadcasting."""
+    return binary("pow", base, exp)
+
+
+def clip(data: NDArray, a_min: float, a_max: float) -> NDArray:
+    """Limit values to [a_min, a_max].
+
+    >>> mx.nd.clip(mx.nd.array([-2, 0, 2]), -1, 1)  # doctest: +SKIP
+    """
+    return minimum(maximum(data, a_min), a_max)
+
+
+def cast(data: NDArray, dtype: Any) -> NDArray:
+    """Convert to `dtype` (float -> int truncates toward zero and wraps, like C).
+
+    >>> mx.nd.cast(mx.nd.array([1.7]), dtype='int32')  # doctest: +SKIP
+    """
+    return bind("cast", data, dtype=canonical_dtype(dtype))
+
+
+Cast = cast
+
+
+def where(condition: NDArray, x: NDArray, y: NDArray) -> NDArray:
+    """x where condition is non-zero, else y (MXNet's `where`).
+
+    >>> mx.nd.where(mx.nd.array([1, 0]), mx.nd.array([1, 2]), mx.nd.array([3, 4]))  # doctest: +SKIP
+    """
+    x, y = _promote(_operand(x, condition), _operand(y, condition))
+    c = _operand(condition)
+    shape = broadcast_shape("where", c.shape, x.shape, y.shape)
+    zero = scalar_operand(0, c)
+    cond = bind("ne", broadcast_to(c, shape), broadcast_to(zero, shape))
+    return bind("where", cond, broadcast_to(x, shape), broadcast_to(y, shape))
+
+
+# ---- reductions --------------------------------------------------------------------------
+
+
+def _axes(ndim: int, axis: Any, exclude: bool = False) -> tuple[int, ...]:
+    if axis is None or axis == ():
+        axes = tuple(range(ndim))
+    else:
+        raw = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        axes = tuple(a + ndim if a < 0 else a for a in raw)
+        if any(not 0 <= a < ndim for a in axes):
+            raise ShapeError(f"axis {axis} out of range for an array of {ndim} dims")
+    if exclude:
+        axes = tuple(a for a in range(ndim) if a not in axes)
+    return tuple(sorted(set(axes)))
+
+
+def _reduce(prim: str, data: NDArray, axis: Any, keepdims: bool, exclude: bool) -> NDArray:
+    axes = _axes(data.ndim, axis, exclude)
+    out = bind(prim, data, axes=axes)
+    if keepdims:
+        return reshape(out, shape=tuple(1 if k in axes else d for k, d in enumerate(data.shape)))
+    if out.ndim == 0:  # MXNet's global reductions give shape (1,)
+        return reshape(out, shape=(1,))
+    return out
+
+
+def sum(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
+        ) -> NDArray:
+    """Sum over `axis` (all axes by default; shape (1,) then, as in MXNet).
+
+    >>> mx.nd.sum(mx.nd.ones((2, 3)), axis=1)  # doctest: +SKIP
+    """
+    return _reduce("reduce_sum", data, axis, keepdims, exclude)
+
+
+def max(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
+        ) -> NDArray:
+    """Maximum over `axis`."""
+    return _reduce("reduce_max", data, axis, keepdims, exclude)
+
+
+def min(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
+        ) -> NDArray:
+    """Minimum over `axis`."""
+    return _reduce("reduce_min", data, axis, keepdims, exclude)
+
+
+def prod(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
+         ) -> NDArray:
+    """Product over `axis`."""
+    return _reduce("reduce_prod", data, axis, keepdims, exclude)
+
+
+def mean(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
+         ) -> NDArray:
+    """Mean over `axis`."""
+    axes = _axes(data.ndim, axis, exclude)
+    count = int(np.prod([data.shape[a] for a in axes], dtype=np.int64))
+    total = _reduce("reduce_sum", data, axis, keepdims, exclude)
+    return total / builtins.max(count, 1) if count else total * float("nan")
+
+
+def _arg(prim: str, data: NDArray, axis: Any, keepdims: bool) -> NDArray:
+    if axis is None:
+        flat = reshape(data, shape=(-1,))
+        return cast(reshape(bind(prim, flat, axis=0), shape=(1,)), np.float32)
+    ax = _axes(data.ndim, axis)[0]
+    out = cast(bind(prim, data, axis=ax), np.float32)  # MXNet returns float indices
+    if keepdims:
+        return reshape(out, shape=tuple(1 if k == ax else d for k, d in enumerate(data.shape)))
+    return out
+
+
+def argmax(data: NDArray, axis: Any = None, keepdims: bool = False) -> NDArray:
+    """Index of the maximum along `axis`, as float32 (MXNet's convention)."""
+    return _arg("argmax", data, axis, keepdims)
+
+
+def argmin(data: NDArray, axis: Any = None, keepdims: bool = False) -> NDArray:
+    """Index of the minimum along `axis`, as float32 (MXNet's convention)."""
+    return _arg("argmin", data, axis, keepdims)
+
+
+# ---- shape -------------------------------------------------------------------------------
+
+
+def reshape(data: NDArray, shape: Sequence[int] = (), reverse: bool = False) -> NDArray:
+    """A new shape with the same data; -1 infers one dimension.
+
+    >>> mx.nd.reshape(mx.nd.ones((2, 3)), shape=(3, -1)).shape  # doctest: +SKIP
+    (3, 2)
+    """
+    target = list(shape)
+    if target.count(-1) > 1:
+        raise ShapeError(f"reshape: at most one -1 in {tuple(shape)}")
+    if -1 in target:
+        known = int(np.prod([d for d in target if d != -1], dtype=np.int64))
+        if known == 0 or data.size % known:
+            raise ShapeError(f"reshape: cannot reshape {data.shape} into {tuple(shape)}")
+        target[target.index(-1)] = data.size // known
+    new = tuple(int(d) for d in target)
+    if data._node is None:
+        if int(np.prod(new, dtype=np.int64)) != data.size:
+            raise ShapeError(f"reshape: cannot reshape {data.shape} (size {data.size}) into "
+                             f"{new}")
+        return NDArray._wrap(data._buffer().reshape(new))
+    return bind("reshape", data, shape=new)
+
+
+def transpose(data: NDArray, axes: Sequence[int] | None = None) -> NDArray:
+    """Permute the axes (reverse them by default); a view, never a copy."""
+    perm = tuple(reversed(range(data.ndim))) if not axes else tuple(
+        a + data.ndim if a < 0 else a for a in axes)
+    if data._node is None:
+        if sorted(perm) != list(range(data.ndim)):
+            raise ShapeError(f"transpose: axes {tuple(axes or ())} do not permute "
+                             f"{data.ndim} axes")
+        return NDArray._wrap(data._buffer().transpose(perm))
+    return bind("transpose", data, perm=perm)
+
+
+def broadcast_to(data: NDArray, shape: Sequence[int]) -> NDArray:
+    """Broadcast size-1 (and missing leading) axes to `shape`."""
+    shape = tuple(shape)
+    if data.shape == shape:
+        return data
+    if data._node is None:
+        try:
+            return NDArray._wrap(np.broadcast_to(data._buffer(), shape))
+        except ValueError:
+            raise ShapeError(f"broadcast_to: cannot broadcast {data.shape} to {shape}") from None
+    return bind("broadcast_to", data, shape=shape)
+
+
+def expand_dims(data: NDArray, axis: int) -> NDArray:
+    """Insert a size-1 axis at `axis`."""
+    ax = axis + data.ndim + 1 if axis < 0 else axis
+    shape = data.shape[:ax] + (1,) + data.shape[ax:]
+    return reshape(data, shape=shape)
+
+
+def flip(data: NDArray, axis: int | Sequence[int]) -> NDArray:
+    """Reverse the order of elements along `axis`."""
+    axes = _axes(data.ndim, axis)
+    if data._node is None:
+        return NDArray._wrap(np.flip(data._buffer(), axes))
+    return bind("flip", data, axes=axes)
+
+
+def concat(*data: NDArray, dim: int = 1) -> NDArray:
+    """Join arrays along `dim` (MXNet's default is 1)."""
+    if not data:
+        raise ValueError("concat: needs at least one array")
+    ax = dim + data[0].ndim if dim < 0 else dim
+    return bind("concat", *data, axis=ax)
+
+
+def take(a: NDArray, indices: NDArray, axis: int = 0, mode: str = "clip") -> NDArray:
+    """Gather slices of `a` along `axis` at integer-valued `indices`."""
+    ax = axis + a.ndim if axis < 0 else axis
+    idx = indices if indices._dtype.kind in "iu" else cast(indices, np.int64)
+    return bind("take", a, idx, axis=ax, mode=mode)
+
+
+def one_hot(indices: NDArray, depth: int, on_value: float = 1.0, off_value: float = 0.0,
+            dtype: Any = "float32") -> NDArray:
+    """One-hot encoding along a new last axis of size `depth`."""
+    idx = cast(indices, np.int64)
+    shape = idx.shape + (depth,)
+    from .creation import _iota
+
+    hot = bind("eq", broadcast_to(expand_dims(idx, -1), shape), _iota(shape, len(shape) - 1, idx))
+    d = canonical_dtype(dtype)
+    on, off = scalar_operand(on_value, cast(idx, d)), scalar_operand(off_value, cast(idx, d))
+    return bind("where", hot, broadcast_to(on, shape), broadcast_to(off, shape))
+
+
+# ---- linear algebra ----------------------------------------------------------------------
+
+
+def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool = False
+        ) -> NDArray:
+    """Matrix product over the last axis of `lhs` and the first of `rhs` (MXNet's `dot`).
+
+    >>> mx.nd.dot(mx.nd.ones((2, 3)), mx.nd.ones((3, 4))).shape  # doctest: +SKIP
+    (2, 4)
+    """
+    a, b = _promote(lhs, rhs)
+    if transpose_a:
+        a = transpose(a, tuple(range(1, a.ndim)) + (0,)) if a.ndim > 1 else a
+    if transpose_b:
+        b = transpose(b, (b.ndim - 1,) + tuple(range(b.ndim - 1))) if b.ndim > 1 else b
+    out = bind("dot_general", a, b, contract=((a.ndim - 1,), (0,)), batch=((), ()))
+    return reshape(out, shape=(1,)) if out.ndim == 0 else out
+
+
+def batch_dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool = False
+              ) -> NDArray:
+    """Batched matrix product of (B, M, K) and (B, K, N) arrays."""
+    a, b = _promote(lhs, rhs)
+    ca = 1 if transpose_a else 2
+    cb = 2 if transpose_b else 1
+    out = bind("dot_general", a, b, contract=((ca,), (cb,)), batch=((0,), (0,)))
+    return out
+
+
+# ---- neural-network composites -----------------------------------------------------------
+
+
+def softmax(data: NDArray, axis: int = -1, temperature: float | None = None) -> NDArray:
+    """exp(x - max) / sum(exp(x - max)) along `axis`: at most three kernels.
+
+    >>> mx.nd.softmax(mx.nd.array([[1, 2, 3]]))  # doctest: +SKIP
+    """
+    x = data if temperature in (None, 1.0) else data / temperature
+    e = exp(x - max(x, axis=axis, keepdims=True))
+    return e / sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(data: NDArray, axis: int = -1, temperature: float | None = None) -> NDArray:
+    """log(softmax(x)) along `axis`, computed stably."""
+    x = data if temperature in (None, 1.0) else data / temperature
+    shifted = x - max(x, axis=axis, keepdims=True)
+    return shifted - log(sum(exp(shifted), axis=axis, keepdims=True))

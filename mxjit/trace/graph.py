@@ -1,0 +1,167 @@
+"""Graph nodes: immutable, hash-consed (op, inputs, attrs) with an abstract value.
+
+Building the same node twice returns the same object, so common-subexpression
+elimination is free and nodes are cheap dictionary keys.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import weakref
+from typing import Any, NamedTuple
+
+import numpy as np
+
+
+class AbstractValue(NamedTuple):
+    """What is known of an array while tracing: its shape and dtype."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+
+class ConstValue:
+    """A NumPy array held by a `const` node, compared by content."""
+
+    __slots__ = ("array", "_key")
+
+    def __init__(self, array: np.ndarray):
+        self.array = np.ascontiguousarray(array)
+        self.array.setflags(write=False)
+        digest = hashlib.blake2b(self.array.tobytes(), digest_size=16).hexdigest()
+        self._key = (self.array.shape, str(self.array.dtype), digest)
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConstValue) and self._key == other._key
+
+    def __repr__(self) -> str:
+        if self.array.size == 1:
+            return repr(self.array.reshape(()).item())
+        return f"array{self.array.shape}"
+
+
+_interned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_var_ids = itertools.count()
+
+
+class Node:
+    """One primitive application; make nodes with `Node.make`, never directly."""
+
+    __slots__ = ("op", "inputs", "attrs", "aval", "__weakref__")
+
+    op: str
+    inputs: tuple[Node, ...]
+    attrs: tuple[tuple[str, Any], ...]
+    aval: AbstractValue
+
+    @staticmethod
+    def make(op: str, inputs: tuple[Node, ...], attrs: dict[str, Any], aval: AbstractValue) -> Node:
+        frozen = tuple(sorted(attrs.items()))
+        # Inputs stay alive while this node does, so their ids are stable keys.
+        key = (op, tuple(id(i) for i in inputs), frozen)
+        node = _interned.get(key)
+        if node is None:
+            node = object.__new__(Node)
+            node.op, node.inputs, node.attrs, node.aval = op, inputs, frozen, aval
+            _interned[key] = node
+        return node
+
+    def attr(self, name: str) -> Any:
+        for k, v in self.attrs:
+            if k == name:
+                return v
+        raise KeyError(name)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype
+
+    def __repr__(self) -> str:
+        return f"Node({self.op}, {self.aval.shape}, {self.aval.dtype})"
+
+
+def var(shape: tuple[int, ...], dtype: np.dtype) -> Node:
+    """A fresh input node (never merged with another)."""
+    return Node.make("var", (), {"id": next(_var_ids)}, AbstractValue(tuple(shape), np.dtype(dtype)))
+
+
+def const(value: Any, dtype: np.dtype | None = None) -> Node:
+    """A constant node holding `value` (a scalar or a NumPy array)."""
+    arr = np.asarray(value, dtype=dtype)
+    return Node.make("const", (), {"value": ConstValue(arr)}, AbstractValue(arr.shape, arr.dtype))
+
+
+def const_value(node: Node) -> np.ndarray | None:
+    """The array of a `const` node, None for any other node."""
+    return node.attr("value").array if node.op == "const" else None
+
+
+def toposort(outputs: list[Node]) -> list[Node]:
+    """Every node reachable from `outputs`, inputs before users."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(n, False) for n in reversed(outputs)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
+    return order
+
+
+def users_of(order: list[Node]) -> dict[Node, list[Node]]:
+    """For each node in `order`, the nodes of `order` that consume it (once per use)."""
+    users: dict[Node, list[Node]] = {n: [] for n in order}
+    for n in order:
+        for i in n.inputs:
+            users[i].append(n)
+    return users
+
+
+def format_graph(outputs: list[Node], inputs: list[Node]) -> str:
+    """A readable listing of the graph, one node per line.
+
+    >>> x = var((2,), np.dtype('float32')); print(format_graph([x], [x]))  # doctest: +SKIP
+    """
+    order = toposort(outputs)
+    names: dict[Node, str] = {}
+    for k, n in enumerate(inputs):
+        names[n] = f"in{k}"
+    lines = [f"  {names[n]}: {_fmt_aval(n.aval)}" for n in inputs]
+    for n in order:
+        if n in names:
+            continue
+        names[n] = f"%{len(names) - len(inputs)}"
+        if n.op == "const":
+            rhs = f"const {n.attr('value')!r}"
+        else:
+            args = ", ".join(names[i] for i in n.inputs)
+            attrs = "".join(f", {k}={v}" for k, v in n.attrs)
+            rhs = f"{n.op}({args}{attrs})"
+        lines.append(f"  {names[n]}: {_fmt_aval(n.aval)} = {rhs}")
+    lines.append("  return " + ", ".join(names[o] for o in outputs))
+    return "\n".join(lines)
+
+
+def _fmt_aval(a: AbstractValue) -> str:
+    return f"{a.dtype}[{','.join(map(str, a.shape))}]"
