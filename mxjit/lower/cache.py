@@ -99,14 +99,27 @@ class KernelCache:
         return CompiledKernel(kernel, symbol, fn, from_disk)
 
 
+_MAGIC = b"MXJITOBJ"
+
+
 def _read(path: Path) -> bytes | None:
+    """The object code stored at `path`, or None when missing or damaged.
+
+    Files carry a digest of their contents: LLVM aborts the process on a corrupt object,
+    so nothing unverified is handed to it.
+    """
     try:
-        return path.read_bytes()
+        raw = path.read_bytes()
     except OSError:
         return None
+    head, digest, obj = raw[:8], raw[8:24], raw[24:]
+    if head != _MAGIC or hashlib.blake2b(obj, digest_size=16).digest() != digest:
+        return None
+    return obj
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(path: Path, obj: bytes) -> None:
+    data = _MAGIC + hashlib.blake2b(obj, digest_size=16).digest() + obj
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".o")

@@ -12,7 +12,8 @@ from typing import Any
 
 from .kernel import I64, Expr, iconst, loop_var
 
-Atom = tuple  # ('v', j) | ('div', Lin, c) | ('mod', Lin, c) | ('clamp', Lin, lo, hi) | ('data', Expr)
+# ('v', j) | ('div', Lin, c) | ('mod', Lin, c) | ('clamp', Lin, lo, hi) | ('data', Expr)
+Atom = tuple
 
 
 class Lin:

@@ -19,7 +19,7 @@ import numpy as np
 from llvmlite import ir
 
 from .kernel import I64, Expr, Kernel, const_python_value, walk
-from .llvm_math import BINARY_MATH, UNARY_MATH, emit_binary_math, emit_unary_math
+from .llvm_math import BINARY_MATH, emit_binary_math, emit_unary_math
 
 i1, i8, i32, i64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 f16, f32, f64 = ir.HalfType(), ir.FloatType(), ir.DoubleType()
@@ -387,7 +387,8 @@ def _combine(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.Val
         if dtype.kind == "f":
             return getattr(b, fop)(acc, x, flags=REDUCE_FLAGS)
         return getattr(b, iop)(acc, x)
-    return SCALAR_OPS["maximum" if op == "max" else "minimum"](b, Expr.make("maximum", dtype), [acc, x])
+    name = "maximum" if op == "max" else "minimum"
+    return SCALAR_OPS[name](b, Expr.make(name, dtype), [acc, x])
 
 
 def render_llvm(kernel: Kernel, symbol: str) -> str:

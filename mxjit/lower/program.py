@@ -137,9 +137,9 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout]) 
         if n.aval.size == 0:
             plan.append(f"  (empty) {n.op} -> buf{ids[n]}")
         elif n.op in LIBRARY:
-            args = [_view_arg(i, materialized, ids) for i in n.inputs]
-            steps.append(LibraryStep(n.op, LIBRARY[n.op], args, dict(n.attrs), ids[n]))
-            plan.append(f"  library {n.op}({', '.join(f'buf{a}' for a, _ in args)}) -> "
+            views = [_view_arg(i, materialized, ids) for i in n.inputs]
+            steps.append(LibraryStep(n.op, LIBRARY[n.op], views, dict(n.attrs), ids[n]))
+            plan.append(f"  library {n.op}({', '.join(f'buf{a}' for a, _ in views)}) -> "
                         f"buf{ids[n]}")
         else:
             kernel, kernel_inputs = build_kernel(n, buffers, kernel_name(n))

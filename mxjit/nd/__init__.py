@@ -3,10 +3,56 @@ from . import serialization
 from .context import Context, cpu, current_context, gpu, num_gpus
 from .creation import arange, array, empty, full, ones, zeros
 from .ndarray import NDArray
-from .ops import Cast, abs, argmax, argmin, batch_dot, broadcast_to, cast, ceil, clip, concat, \
-    cos, dot, erf, exp, expand_dims, expm1, flip, floor, log, log1p, log_softmax, max, maximum, \
-    mean, min, minimum, negative, one_hot, power, prod, reciprocal, relu, reshape, round, rsqrt, \
-    sigmoid, sign, sin, softmax, sqrt, square, sum, take, tan, tanh, transpose, trunc, where
+from .ops import (
+    Cast,
+    abs,
+    argmax,
+    argmin,
+    batch_dot,
+    broadcast_to,
+    cast,
+    ceil,
+    clip,
+    concat,
+    cos,
+    dot,
+    erf,
+    exp,
+    expand_dims,
+    expm1,
+    flip,
+    floor,
+    log,
+    log1p,
+    log_softmax,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    negative,
+    one_hot,
+    power,
+    prod,
+    reciprocal,
+    relu,
+    reshape,
+    round,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    sqrt,
+    square,
+    sum,
+    take,
+    tan,
+    tanh,
+    transpose,
+    trunc,
+    where,
+)
 
 
 def waitall() -> None:

@@ -97,7 +97,8 @@ class Node:
 
 def var(shape: tuple[int, ...], dtype: np.dtype) -> Node:
     """A fresh input node (never merged with another)."""
-    return Node.make("var", (), {"id": next(_var_ids)}, AbstractValue(tuple(shape), np.dtype(dtype)))
+    aval = AbstractValue(tuple(shape), np.dtype(dtype))
+    return Node.make("var", (), {"id": next(_var_ids)}, aval)
 
 
 def const(value: Any, dtype: np.dtype | None = None) -> Node:

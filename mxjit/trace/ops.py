@@ -133,7 +133,7 @@ LOGICAL = {"logical_and": np.logical_and, "logical_or": np.logical_or,
            "logical_xor": np.logical_xor}
 
 
-def _errstate(f: Callable) -> Callable:
+def _errstate(f: Any) -> Callable:
     def impl(*xs: np.ndarray, **_: Any) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.asarray(f(*xs)).astype(xs[0].dtype if f not in COMPARE.values() else bool)
@@ -241,7 +241,7 @@ def _reduce_rule(name: str) -> Callable:
     return rule
 
 
-def _reduce_impl(f: Callable) -> Callable:
+def _reduce_impl(f: Any) -> Callable:
     def impl(x: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.asarray(f(x, axis=tuple(axes))).astype(x.dtype)
@@ -358,7 +358,7 @@ def _take_rule(x: AbstractValue, i: AbstractValue, *, axis: int, mode: str) -> A
 
 
 def _take_impl(x: np.ndarray, i: np.ndarray, *, axis: int, mode: str) -> np.ndarray:
-    return np.take(x, i.astype(np.int64), axis=axis, mode=mode)
+    return np.take(x, i.astype(np.int64), axis=axis, mode=mode)  # type: ignore[call-overload]
 
 
 def _dot_rule(a: AbstractValue, b: AbstractValue, *, contract: tuple, batch: tuple
@@ -405,12 +405,12 @@ def _random_rule(key: AbstractValue, *, shape: tuple[int, ...]) -> AbstractValue
 
 def philox_numpy(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
     """Word 0 of Philox-4x32-10 for counters (counter_lo, counter_hi, 0, 0)."""
-    c = counter.astype(np.uint64)
-    c0, c1 = c & 0xFFFFFFFF, c >> np.uint64(32)
+    mask = np.uint64(0xFFFFFFFF)
+    c: np.ndarray = counter.astype(np.uint64)
+    c0, c1 = c & mask, c >> np.uint64(32)
     c2 = np.zeros_like(c0)
     c3 = np.zeros_like(c0)
     k0, k1 = np.uint64(key[0]), np.uint64(key[1])
-    mask = np.uint64(0xFFFFFFFF)
     for _ in range(10):
         p0 = np.uint64(0xD2511F53) * c0
         p1 = np.uint64(0xCD9E8D57) * c2

@@ -142,7 +142,7 @@ def simplify_node(op: str, inputs: tuple[Node, ...], attrs: dict[str, Any], aval
     if op not in _NO_FOLD and aval.size <= FOLD_LIMIT and all(i.op == "const" for i in inputs):
         from .ops import evaluate
 
-        arrays = [const_value(i) for i in inputs]
+        arrays = [i.attr("value").array for i in inputs]
         return const(evaluate(op, arrays, attrs).astype(aval.dtype).reshape(aval.shape))
     rule = RULES.get(op)
     return rule(*inputs, aval, **attrs) if rule is not None else None

@@ -147,10 +147,12 @@ class JitFunction:
         self.static_argnames = frozenset(static_argnames)
         self._cache: dict[Any, tuple[Program, Any]] = {}
         self._last_signature: Any = None
+        self.__name__ = getattr(fun, "__name__", "function")
         functools.update_wrapper(self, fun)
 
     def _split(self, args: tuple, kwargs: dict) -> tuple[list, Any, list]:
-        dynamic, statics = [], []
+        dynamic: list[Any] = []
+        statics: list[Any] = []
         for k, a in enumerate(args):
             if k in self.static_argnums:
                 statics.append(("arg", k, _static_key(a)))

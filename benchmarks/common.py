@@ -1,0 +1,28 @@
+"""Timing helpers shared by the benchmark scripts: medians of alternating runs."""
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 15, warmup: int = 2) -> float:
+    """Median wall time of `fn` in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def table(title: str, columns: list[str], rows: list[tuple[str, dict[str, float | None]]]) -> str:
+    """A Markdown table: one row per workload, one column per library (ms, lower is better)."""
+    lines = [f"### {title}", "", "| workload | " + " | ".join(columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
+    for name, cells in rows:
+        shown = [f"{cells[c]:.2f}" if cells.get(c) is not None else "-" for c in columns]
+        lines.append(f"| {name} | " + " | ".join(shown) + " |")
+    return "\n".join(lines)

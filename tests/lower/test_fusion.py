@@ -1,0 +1,82 @@
+"""How many kernels programs lower to: fusion is observable through `jit(f).lower()`."""
+import numpy as np
+
+import mxjit as mx
+
+nd = mx.nd
+
+
+def _arrays(*shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [nd.array(rng.standard_normal(s).astype(np.float32)) for s in shapes]
+
+
+def test_chain_of_eight_elementwise_ops_over_broadcast_inputs_is_one_kernel():
+    def chain(a, b, c, d):
+        return nd.relu(a * b + c) * nd.sigmoid(d) + nd.tanh(a) - nd.exp(b) / (c * c + 1)
+
+    args = _arrays((64, 1), (1, 32), (64, 32), (32,))
+    lowered = mx.jit(chain).lower(*args)
+    assert len(lowered.kernels) == 1
+    a, b, c, d = (x.asnumpy().astype(np.float64) for x in args)
+    expected = (np.maximum(a * b + c, 0) / (1 + np.exp(-d)) + np.tanh(a)
+                - np.exp(b) / (c * c + 1))
+    np.testing.assert_allclose(mx.jit(chain)(*args).asnumpy(), expected, rtol=2e-5, atol=1e-5)
+
+
+def test_softmax_over_an_axis_is_at_most_three_kernels():
+    (x,) = _arrays((16, 40))
+    for axis in (0, 1, -1):
+        lowered = mx.jit(lambda v, axis=axis: nd.softmax(v, axis=axis)).lower(x)
+        assert len(lowered.kernels) <= 3, lowered.as_text()
+        got = mx.jit(lambda v, axis=axis: nd.softmax(v, axis=axis))(x).asnumpy()
+        v = x.asnumpy().astype(np.float64)
+        e = np.exp(v - v.max(axis=axis, keepdims=True))
+        np.testing.assert_allclose(got, e / e.sum(axis=axis, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
+def test_reduction_absorbs_its_elementwise_prologue():
+    (x,) = _arrays((32, 16))
+    lowered = mx.jit(lambda v: nd.sum(nd.exp(v) * 2 + 1, axis=1)).lower(x)
+    assert len(lowered.kernels) == 1
+
+
+def test_movement_ops_are_index_maps_not_copies():
+    (x,) = _arrays((8, 6))
+
+    def f(v):
+        w = nd.transpose(v).reshape((3, 16))
+        return nd.flip(w, axis=1) * 2
+
+    lowered = mx.jit(f).lower(x)
+    assert len(lowered.kernels) == 1
+    expected = np.flip(x.asnumpy().T.reshape(3, 16), axis=1) * 2
+    np.testing.assert_array_equal(mx.jit(f)(x).asnumpy(), expected)
+
+
+def test_contiguous_elementwise_kernel_is_one_flat_loop():
+    (x,) = _arrays((4, 5, 6))
+    lowered = mx.jit(lambda v: v * 3 + 1).lower(x)
+    (kernel,) = lowered.program.kernels
+    assert kernel.kernel.dims == (120,)
+
+
+def test_matmul_goes_to_the_library_and_its_epilogue_fuses():
+    x, w, b = _arrays((8, 5), (4, 5), (4,))
+
+    def dense(x, w, b):
+        return nd.relu(nd.dot(x, w, transpose_b=True) + b)
+
+    lowered = mx.jit(dense).lower(x, w, b)
+    text = lowered.as_text()
+    assert "library dot_general" in text
+    assert len(lowered.kernels) == 1
+    ref = np.maximum(x.asnumpy() @ w.asnumpy().T + b.asnumpy(), 0)
+    np.testing.assert_allclose(mx.jit(dense)(x, w, b).asnumpy(), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_as_text_shows_the_simplified_graph_and_the_plan():
+    (x,) = _arrays((3,))
+    text = mx.jit(lambda v: (v * 1 + 0).T.T).lower(x).as_text()
+    assert "graph:" in text and "plan:" in text
+    assert "mul" not in text and "add" not in text  # x*1+0 and .T.T simplify away

@@ -1,0 +1,126 @@
+"""`mx.jit`: tracing once per signature, static arguments, pytrees and tracing errors."""
+import numpy as np
+import pytest
+
+import mxjit as mx
+from mxjit.trace.tracer import TracerError
+
+nd = mx.nd
+
+
+def _counting(fun):
+    calls = []
+
+    def traced(*args, **kwargs):
+        calls.append(1)
+        return fun(*args, **kwargs)
+
+    return traced, calls
+
+
+def test_traces_once_per_signature_and_reuses_the_program():
+    f, calls = _counting(lambda x: nd.exp(x) + 1)
+    jf = mx.jit(f)
+    x = nd.array([1.0, 2.0])
+    jf(x)
+    jf(nd.array([3.0, 4.0]))
+    assert len(calls) == 1
+    jf(nd.array([1.0, 2.0, 3.0]))  # new shape
+    jf(nd.array([1.0, 2.0], dtype="float64"))  # new dtype
+    assert len(calls) == 3
+    np.testing.assert_allclose(jf(x).asnumpy(), np.exp([1.0, 2.0]) + 1, rtol=1e-6)
+
+
+def test_static_argnums_and_argnames_are_part_of_the_signature():
+    f, calls = _counting(lambda x, power: x ** power)
+    jf = mx.jit(f, static_argnums=1)
+    x = nd.array([2.0, 3.0])
+    assert jf(x, 2).asnumpy().tolist() == [4.0, 9.0]
+    assert jf(x, 3).asnumpy().tolist() == [8.0, 27.0]
+    jf(x, 3)
+    assert len(calls) == 2
+    g, gcalls = _counting(lambda x, scale=1.0: x * scale)
+    jg = mx.jit(g, static_argnames="scale")
+    assert jg(x, scale=2.0).asnumpy().tolist() == [4.0, 6.0]
+    jg(x, scale=2.0)
+    assert len(gcalls) == 1
+
+
+def test_nested_arguments_and_results():
+    def f(params, batch):
+        w, b = params["w"], params["b"]
+        y = batch[0] * w + b
+        return {"y": y, "pair": (y.sum(), batch[1])}
+
+    params = {"w": nd.array([2.0]), "b": nd.array([1.0])}
+    out = mx.jit(f)(params, [nd.array([1.0, 2.0]), nd.array([5.0])])
+    assert out["y"].asnumpy().tolist() == [3.0, 5.0]
+    assert out["pair"][0].asnumpy().tolist() == [8.0]
+    assert out["pair"][1].asnumpy().tolist() == [5.0]
+
+
+def test_numpy_arrays_are_accepted_and_non_contiguous_views_work():
+    base = np.arange(24, dtype=np.float32).reshape(4, 6)
+    view = base[::2, ::-1].T
+    got = mx.jit(lambda v: v * 2)(view)
+    np.testing.assert_array_equal(got.asnumpy(), view * 2)
+
+
+@pytest.mark.parametrize("use", [
+    lambda x: bool(x),
+    lambda x: float(x.sum()),
+    lambda x: int(x.sum()),
+    lambda x: x.asnumpy(),
+    lambda x: x.asscalar(),
+    lambda x: x if x.sum() > 0 else -x,
+])
+def test_reading_a_traced_value_raises_an_error_that_says_what_to_do(use):
+    with pytest.raises(TracerError, match="not known while tracing.*nd.where"):
+        mx.jit(use)(nd.array([1.0]))
+
+
+def test_shapes_are_known_inside_a_trace():
+    def f(x):
+        assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6
+        return x.reshape((x.shape[1], x.shape[0]))
+
+    assert mx.jit(f)(nd.ones((2, 3))).shape == (3, 2)
+
+
+def test_closure_arrays_become_constants():
+    w = nd.array([1.0, 2.0, 3.0])
+    got = mx.jit(lambda x: x * w)(nd.array([2.0, 2.0, 2.0]))
+    assert got.asnumpy().tolist() == [2.0, 4.0, 6.0]
+
+
+def test_non_array_results_are_rejected():
+    with pytest.raises(TypeError, match="must return arrays"):
+        mx.jit(lambda x: (x, 3))(nd.array([1.0]))
+
+
+def test_unhashable_non_array_argument_is_rejected():
+    with pytest.raises(TypeError, match="neither an array nor hashable"):
+        mx.jit(lambda x, opts: x)(nd.array([1.0]), {"a": [1, 2]}["a"])
+
+
+def test_jit_rejects_non_callables():
+    with pytest.raises(TypeError, match="expected a function"):
+        mx.jit(3)
+
+
+def test_lower_cuda_is_the_plug_point_of_the_cuda_backend():
+    f = mx.jit(lambda x: x + 1)
+    with pytest.raises(NotImplementedError, match="CUDA"):
+        f.lower(nd.ones((2,)), backend="cuda")
+    with pytest.raises(ValueError, match="unknown backend"):
+        f.lower(nd.ones((2,)), backend="tpu")
+
+
+def test_log_compiles_says_what_changed(monkeypatch, capsys):
+    monkeypatch.setenv("MXJIT_LOG_COMPILES", "1")
+    f = mx.jit(lambda x: x * 5 - 2)
+    f(nd.ones((3,)))
+    f(nd.ones((4,)))
+    err = capsys.readouterr().err
+    assert "first call" in err
+    assert "array argument 0: shape (3,) -> (4,)" in err
