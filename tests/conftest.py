@@ -1,11 +1,15 @@
-"""Shared test set-up: a private kernel cache per test session."""
+"""Shared test set-up: a private kernel cache per test session, removed at exit."""
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
 
-_CACHE = tempfile.mkdtemp(prefix="mxjit-test-cache-")
-os.environ.setdefault("MXJIT_CACHE_DIR", _CACHE)
+if "MXJIT_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="mxjit-test-cache-")
+    os.environ["MXJIT_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """Fusion: decide which graph nodes are materialised; everything else is fused into kernels.
 
 A node is materialised (gets a buffer) when it is a graph input or output, a reduction,
-a contraction or an operand of one, or a computed value that a broadcast would otherwise
-recompute many times over. Every other node is evaluated inside the kernels that consume
-it, so a chain of elementwise and movement ops becomes one kernel and movement never
-copies. Values may be recomputed in two kernels (cheap elementwise work), never reductions.
+or a contraction or an operand of one. Every other node is evaluated inside the kernels
+that consume it, so a chain of elementwise and movement ops becomes one kernel and movement
+never copies. Elementwise work may be recomputed (in two kernels, or per element of a
+broadcast, as XLA does): memory traffic costs more than arithmetic here. Reductions and
+contractions are never recomputed.
 """
 from __future__ import annotations
 
@@ -35,12 +36,6 @@ def view_base(node: Node, materialized: set[Node]) -> Node | None:
     return node
 
 
-def _computed(node: Node, materialized: set[Node]) -> bool:
-    while node.op in VIEW_OPS and node not in materialized:
-        node = node.inputs[0]
-    return not (node in materialized or node.op in ("var", "const"))
-
-
 def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
     """The nodes that get buffers, in a graph listed inputs-first (`order`)."""
     out: set[Node] = {n for n in order if is_buffer(n)}
@@ -50,9 +45,6 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
             out.add(n)
         if k == "contraction":
             out.update(i for i in n.inputs if view_base(i, out) is None)
-        if n.op == "broadcast_to" and n.aval.size > n.inputs[0].aval.size:
-            if _computed(n.inputs[0], out):
-                out.add(n.inputs[0])
     out.update(outputs)
     return out
 

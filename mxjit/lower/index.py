@@ -75,11 +75,26 @@ def _recombine(x: Lin) -> Lin:
     for atom, k in list(terms.items()):
         if atom[0] != "mod" or atom not in terms:
             continue
-        partner = ("div", atom[1], atom[2])
+        partner = _div_atom(atom[1], atom[2])
         if terms.get(partner) == k * atom[2]:
             del terms[atom], terms[partner]
             return add(Lin(terms, x.const), scale(atom[1], k))
     return x
+
+
+def _single_div(x: Lin) -> Atom | None:
+    """The atom of `x` when `x` is exactly one div atom (coefficient 1, no constant)."""
+    if x.const == 0 and len(x.terms) == 1 and x.terms[0][1] == 1 and x.terms[0][0][0] == "div":
+        return x.terms[0][0]
+    return None
+
+
+def _div_atom(x: Lin, c: int) -> Atom:
+    """The canonical atom of floor(x / c): floor(floor(y / a) / c) is floor(y / (a*c))."""
+    inner = _single_div(x)
+    if inner is not None:
+        return ("div", inner[1], inner[2] * c)
+    return ("div", x, c)
 
 
 def value_range(x: Lin, dims: dict[int, int]) -> tuple[float, float]:
@@ -117,8 +132,8 @@ def floordiv(x: Lin, c: int, dims: dict[int, int]) -> Lin:
     if 0 <= lo and hi < c:
         return base
     if lo < 0:  # keep div/mod operands non-negative, so renderers may use unsigned division
-        return Lin({("div", x, c): 1})
-    return add(base, Lin({("div", rest, c): 1}))
+        return Lin({_div_atom(x, c): 1})
+    return add(base, Lin({_div_atom(rest, c): 1}))
 
 
 def mod(x: Lin, c: int, dims: dict[int, int]) -> Lin:

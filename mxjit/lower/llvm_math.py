@@ -1,0 +1,621 @@
+"""Inline, branch-free transcendental functions emitted into an llvmlite `IRBuilder`.
+
+A call to libm (`expf`, `tanhf`, ...) or to `llvm.exp.*` stays a scalar call in the LLVM that
+ships with llvmlite and stops the loop vectoriser. Everything here is therefore straight-line
+arithmetic: Cody-Waite range reduction, polynomial kernels evaluated with `llvm.fma`, exponent
+manipulation through integer bitcasts, and `select` for special values. The only intrinsics
+used (`fma`, `fabs`, `floor`, `rint`, `copysign`) lower to plain vector instructions on x86.
+
+float32 is computed in float32 (16 lanes per AVX-512 vector), except `pow`, whose
+`y * log|x|` needs more than 24 bits and is done in float64. float64 `pow` carries `log|x|`
+as a double-double. No fast-math flags are set, so NaN, infinities and signed zeros stay IEEE.
+
+Accuracy (max error against the correctly rounded result; measured by
+tests/lower/test_llvm_math.py over the whole float32 range, and over the float64 range
+against NumPy): see the `ULP_BOUND` table there. Known limits:
+
+* sin/cos/tan use a three-part Cody-Waite reduction by pi/2. It is accurate for
+  |x| < 2**17 (float32) and |x| < 2**30 (float64). Beyond that the result is still finite
+  and in [-1, 1] (sin/cos), but not accurate.
+* pow(x, y) for an integer y is not exact the way repeated multiplication would be, only
+  within the stated ulp bound.
+
+Polynomial coefficients were fitted once (not at run time) by weighted least squares on
+Chebyshev nodes in 50-digit arithmetic (mpmath), rounding the coefficients to the target
+precision one at a time and refitting the rest; the weight makes the fit minimise the
+relative error of the final function value rather than of the polynomial.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from llvmlite import ir
+
+__all__ = ["BINARY_MATH", "UNARY_MATH", "emit_binary_math", "emit_unary_math"]
+
+_F32 = ir.FloatType()
+_F64 = ir.DoubleType()
+_I1 = ir.IntType(1)
+_I32 = ir.IntType(32)
+
+# ---- coefficients ----------------------------------------------------------------------------
+# Each tuple is lowest degree first. The comment gives the approximated function, the interval
+# and the polynomial variable; "fit" means the weighted least-squares fit described above.
+
+# exp(r) = 1 + r + r^2 * Q(r), |r| <= ln2/2 (fit).
+_EXP_Q = {
+    32: (0.49999988, 0.16666514, 0.041669603, 0.008369482, 0.0013751017),
+    64: (0.5, 0.16666666666666685, 0.04166666666666652, 0.008333333333315946,
+         0.0013888888888971733, 0.00019841269898712865, 2.480158714841907e-05,
+         2.755723278359432e-06, 2.75574228568013e-07, 2.5112698543642578e-08,
+         2.0869698501793855e-09),
+}
+# expm1(r) = r + r^2/2 + r^3 * Q(r), |r| <= ln2/2 (fit).
+_EXPM1_Q = {
+    32: (0.16666666, 0.041666474, 0.008333566, 0.0013934184, 0.00019745364),
+    64: (0.16666666666666677, 0.0416666666666666, 0.008333333333321414,
+         0.0013888888888928291, 0.0001984126988670138, 2.4801587227907433e-05,
+         2.7557243597880685e-06, 2.7557361310227897e-07, 2.5109262211577823e-08,
+         2.0886910500875195e-09),
+}
+# float32: log1p(f) = f - f^2/2 + f^3 * P(f), f in [sqrt(1/2) - 1, sqrt(2) - 1] (fit; the
+# same form as Cephes logf).
+_LOG_P32 = (0.3333331, -0.25000015, 0.20002238, -0.16667749, 0.14217174, -0.12408799,
+            0.11908105, -0.11663964, 0.0668901)
+# float64: log1p(f) = 2 atanh(s), s = f / (2 + f), |s| <= 3 - 2 sqrt(2);
+# 2 atanh(s) = 2s + s * z * T(z), z = s^2 (fit; the form of fdlibm/musl log).
+_LOG_T64 = (0.6666666666666737, 0.3999999999939738, 0.2857142874602297, 0.22222198209402613,
+            0.1818358309169255, 0.15313568964217067, 0.1480081467875877)
+# float64 pow: 2 atanh(s) = 2s + (2/3) s^3 + s^5 * T2(z) to ~2^-66 relative (fit), so that
+# log|x| can be carried as a double-double.
+_POW_LOG_T2 = (0.40000000000002406, 0.28571428570036084, 0.22222222530264935,
+               0.18181783524195114, 0.153867940230204, 0.1325600186032361, 0.1320361753037405)
+# sin(r) = r + r^3 * S(z), cos(r) = 1 - z/2 + z^2 * C(z), z = r^2, |r| <= pi/4 (fit).
+_SIN_S = {
+    32: (-0.16666667, 0.008333372, -0.00019849883, 2.7999947e-06),
+    64: (-0.16666666666666666, 0.0083333333333331, -0.00019841269841057262,
+         2.7557319129442582e-06, -2.5052086035241672e-08, 1.6056259377010433e-10,
+         -7.485494624534584e-13),
+}
+_COS_C = {
+    32: (0.041666646, -0.0013887306, 2.443165e-05),
+    64: (0.04166666666666659, -0.0013888888888872312, 2.4801587288430034e-05,
+         -2.755731406637371e-07, 2.0875686390922807e-09, -1.1357823982573252e-11),
+}
+# tanh(x) = x + x^3 * T(x^2), |x| < 0.625 (fit). Above that, tanh = e / (e + 2) with
+# e = expm1(2|x|) >= 2.49, where the division no longer amplifies the error of e.
+_TANH_SMALL = 0.625
+_TANH_T = {
+    32: (-0.33333278, 0.13331343, -0.053732213, 0.0206162, -0.005680648),
+    64: (-0.33333333333332815, 0.133333333332577, -0.05396825392950821, 0.02186948754023301,
+         -0.00886322057596447, 0.0035919860025634756, -0.0014549437090826372,
+         0.000586269847726894, -0.00022847483384539412, 7.704757078310237e-05,
+         -1.6027257714727486e-05),
+}
+# erf(x) = x + x * E(x^2) for |x| < 1 (fit, E(z) = erf(sqrt z)/sqrt z - 1).
+_ERF_E = {
+    32: (0.12837917, -0.37612626, 0.11283582, -0.026853587, 0.005187818, -0.00080052245,
+         7.836217e-05),
+    64: (0.12837916709551256, -0.37612638903183454, 0.11283791670942422,
+         -0.026866170642893924, 0.005223977604631819, -0.0008548325867396044,
+         0.00012055291923694104, -1.4924683408344833e-05, 1.6446802691148066e-06,
+         -1.620396534737401e-07, 1.3701428985721456e-08, -7.762588909383106e-10),
+}
+# erf(t) = 1 - exp(-t^2 + H(t - c)) for 1 <= t <= t_max, H(t) = log(erfc t) + t^2 (fit,
+# weighted by erfc(t): only the absolute error of 1 - erfc matters). Past t_max erf rounds to 1.
+_ERF_H = {
+    32: (-1.5568179, -0.35269332, 0.05611998, -0.010705275, 0.0024709983, -0.0001493851,
+         0.00018684824),
+    64: (-1.8624374021423915, -0.2660995882691505, 0.03324694553961348,
+         -0.0052256589992388126, 0.0008736817704090025, -0.00014730822115861572,
+         2.438345955048626e-05, -3.869752903532722e-06, 6.221241134973334e-07,
+         -5.35562475242589e-08, 1.1071639958906998e-08, -1.6478131367249894e-08,
+         -1.6173755952065613e-08, -8.828754200437549e-09, -3.068206205952288e-09,
+         -6.673285867856973e-10, -8.593201603264919e-11, -4.792995020765134e-12),
+}
+_ERF_CENTER = {32: 2.5, 64: 3.5}
+_ERF_TMAX = {32: 3.93, 64: 5.93}
+
+# ---- constants -------------------------------------------------------------------------------
+# Two- and three-part splits: hi is the constant rounded to the format, the next part is the
+# rounded remainder. With an fma, n * hi is exact before the subtraction, so a Cody-Waite step
+# x - n*hi is exact while n < 2^(mantissa bits).
+_LN2 = {32: (0.6931472, -1.9046542e-09), 64: (0.6931471805599453, 2.3190468138462996e-17)}
+_LOG2E = {32: (1.442695, 1.925963e-08), 64: (1.4426950408889634, 2.0355273740931033e-17)}
+_PIO2 = {
+    32: (1.5707964, -4.371139e-08, -1.7151245e-15),
+    64: (1.5707963267948966, 6.123233995736766e-17, -1.4973849048591698e-33),
+}
+_TWO_OVER_PI = {32: 0.63661975, 64: 0.6366197723675814}
+# ln2 with 42 significant bits, so k * hi is exact for the |k| < 2^11 of a float64 exponent.
+_LN2_DD = (0.6931471805598903, 5.497923018708371e-14)
+_TWO_THIRDS = (0.6666666666666666, 3.700743415417188e-17)
+# exp clamps its argument here: above, the result overflows to inf; below, it rounds to 0.
+_EXP_HI = {32: 89.0, 64: 710.0}
+_EXP_LO = {32: -104.0, 64: -746.0}
+# expm1 below this is -1 after rounding.
+_EXPM1_LO = {32: -25.0, 64: -40.0}
+# tanh(|x|) rounds to 1 beyond this.
+_TANH_HI = {32: 9.5, 64: 20.0}
+
+
+# ---- emission context ------------------------------------------------------------------------
+
+
+class _Ctx:
+    """Builder plus the float type being emitted, with one-line helpers for the operations the
+    emitters need. Integer work uses an integer type as wide as the float."""
+
+    def __init__(self, b: ir.IRBuilder, ty: ir.Type) -> None:
+        if ty == _F32:
+            self.bits, self.mant, self.bias, self.suffix = 32, 23, 127, "f32"
+        elif ty == _F64:
+            self.bits, self.mant, self.bias, self.suffix = 64, 52, 1023, "f64"
+        else:
+            raise TypeError(f"llvm_math: expected float or double, got {ty}")
+        self.b, self.ty = b, ty
+        self.ity = ir.IntType(self.bits)
+
+    # constants
+    def c(self, v: float) -> ir.Constant:
+        return ir.Constant(self.ty, float(v))
+
+    def ic(self, v: int) -> ir.Constant:
+        return ir.Constant(self.ity, v)
+
+    def nan(self) -> ir.Constant:
+        return self.c(float("nan"))
+
+    def inf(self) -> ir.Constant:
+        return self.c(float("inf"))
+
+    # arithmetic
+    def add(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fadd(a, b)
+
+    def sub(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fsub(a, b)
+
+    def mul(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fmul(a, b)
+
+    def div(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fdiv(a, b)
+
+    def neg(self, a: ir.Value) -> ir.Value:
+        return self.b.fneg(a)
+
+    def call(self, name: str, *args: ir.Value) -> ir.Value:
+        full = f"llvm.{name}.{self.suffix}"
+        fn = self.b.module.globals.get(full)
+        if fn is None:
+            fn = ir.Function(self.b.module, ir.FunctionType(self.ty, [self.ty] * len(args)),
+                             name=full)
+        return self.b.call(fn, list(args))
+
+    def fma(self, a: ir.Value, b: ir.Value, c: ir.Value) -> ir.Value:
+        return self.call("fma", a, b, c)
+
+    def abs(self, a: ir.Value) -> ir.Value:
+        return self.call("fabs", a)
+
+    def floor(self, a: ir.Value) -> ir.Value:
+        return self.call("floor", a)
+
+    def rint(self, a: ir.Value) -> ir.Value:
+        return self.call("rint", a)
+
+    def copysign(self, mag: ir.Value, sign: ir.Value) -> ir.Value:
+        return self.call("copysign", mag, sign)
+
+    # comparisons and selection; ordered compares are false for NaN
+    def lt(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fcmp_ordered("<", a, b)
+
+    def gt(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fcmp_ordered(">", a, b)
+
+    def eq(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fcmp_ordered("==", a, b)
+
+    def ne(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fcmp_ordered("!=", a, b)
+
+    def isnan(self, a: ir.Value) -> ir.Value:
+        return self.b.fcmp_unordered("uno", a, a)
+
+    def sel(self, cond: ir.Value, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.select(cond, a, b)
+
+    def clamp(self, x: ir.Value, lo: float, hi: float) -> ir.Value:
+        """x limited to [lo, hi]; NaN becomes lo, so that no NaN reaches an fptosi (poison)."""
+        x = self.sel(self.gt(x, self.c(lo)), x, self.c(lo))
+        return self.sel(self.lt(x, self.c(hi)), x, self.c(hi))
+
+    # polynomials
+    def horner(self, x: ir.Value, coefs: Sequence[float]) -> ir.Value:
+        acc: ir.Value = self.c(coefs[-1])
+        for k in reversed(coefs[:-1]):
+            acc = self.fma(acc, x, self.c(k))
+        return acc
+
+    def estrin(self, x: ir.Value, coefs: Sequence[float]) -> ir.Value:
+        """Same value as `horner`, with a dependency chain of ~log2(n) fmas instead of n, which
+        matters for the long float64 polynomials once the loop is latency-bound."""
+        terms: list[ir.Value] = [self.c(k) for k in coefs]
+        power = x
+        while len(terms) > 1:
+            pairs = [self.fma(terms[i + 1], power, terms[i]) for i in range(0, len(terms) - 1, 2)]
+            if len(terms) % 2:
+                pairs.append(terms[-1])
+            terms = pairs
+            if len(terms) > 1:
+                power = self.mul(power, power)
+        return terms[0]
+
+    # integers and exponent manipulation
+    def to_bits(self, x: ir.Value) -> ir.Value:
+        return self.b.bitcast(x, self.ity)
+
+    def from_bits(self, i: ir.Value) -> ir.Value:
+        return self.b.bitcast(i, self.ty)
+
+    def to_i32(self, x: ir.Value) -> ir.Value:
+        """Float holding a small integer -> i32. i32 rather than i64 for float64 too, because
+        AVX2 converts double <-> i32 vectors in one instruction but has no i64 conversions."""
+        return self.b.fptosi(x, _I32)
+
+    def from_i32(self, i: ir.Value) -> ir.Value:
+        return self.b.sitofp(i, self.ty)
+
+    def pow2(self, k: ir.Value) -> ir.Value:
+        """2^k for an i32 k in the normal exponent range."""
+        e = self.b.add(k, ir.Constant(_I32, self.bias))
+        if self.bits == 64:
+            e = self.b.sext(e, self.ity)
+        return self.from_bits(self.b.shl(e, self.ic(self.mant)))
+
+    def exponent_i32(self, bits: ir.Value) -> ir.Value:
+        """The biased exponent field of positive float bits, as i32."""
+        e = self.b.lshr(bits, self.ic(self.mant))
+        return self.b.trunc(e, _I32) if self.bits == 64 else e
+
+    def sign_bit(self, x: ir.Value) -> ir.Value:
+        return self.b.and_(self.to_bits(x), self.ic(1 << (self.bits - 1)))
+
+
+def _fast2sum(ctx: _Ctx, a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(s, e) with s + e == a + b exactly, given |a| >= |b| or a == 0."""
+    s = ctx.add(a, b)
+    return s, ctx.sub(b, ctx.sub(s, a))
+
+
+# ---- exp family ------------------------------------------------------------------------------
+
+
+def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None) -> ir.Value:
+    """exp(x + xlo) for x already clamped to [_EXP_LO, _EXP_HI] (no NaN); xlo is a small
+    finite correction carried from a double-double argument."""
+    w = ctx.bits
+    n = ctx.rint(ctx.mul(x, ctx.c(_LOG2E[w][0])))
+    r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][0]), x)
+    r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][1]), r)
+    if xlo is not None:
+        r = ctx.add(r, xlo)
+    q = ctx.horner(r, _EXP_Q[w])
+    p = ctx.add(ctx.c(1.0), ctx.fma(ctx.mul(r, r), q, r))
+    # 2^n is applied as two factors so that both stay normal for n down to the subnormal
+    # range and up to the overflow threshold; the final product then rounds only once.
+    ni = ctx.to_i32(n)
+    n1 = ctx.b.ashr(ni, ir.Constant(_I32, 1))
+    n2 = ctx.b.sub(ni, n1)
+    return ctx.mul(ctx.mul(p, ctx.pow2(n1)), ctx.pow2(n2))
+
+
+def _exp(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    w = ctx.bits
+    y = _exp_kernel(ctx, ctx.clamp(x, _EXP_LO[w], _EXP_HI[w]))
+    return ctx.sel(ctx.isnan(x), x, y)
+
+
+def _expm1(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    w = ctx.bits
+    xc = ctx.clamp(x, _EXPM1_LO[w], _EXP_HI[w])
+    n = ctx.rint(ctx.mul(xc, ctx.c(_LOG2E[w][0])))
+    r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][0]), xc)
+    r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][1]), r)
+    q = ctx.fma(r, ctx.horner(r, _EXPM1_Q[w]), ctx.c(0.5))
+    e = ctx.fma(ctx.mul(r, r), q, r)  # expm1(r)
+    # expm1(x) = 2^n e + (2^n - 1) = 2 (u e + (u - 1/2)) with u = 2^(n-1): u - 1/2 is exact
+    # whenever it matters, the fma rounds once, and u stays finite at n = 2^exponent_bits.
+    ni = ctx.to_i32(n)
+    u = ctx.pow2(ctx.b.sub(ni, ir.Constant(_I32, 1)))
+    scaled = ctx.mul(ctx.c(2.0), ctx.fma(u, e, ctx.sub(u, ctx.c(0.5))))
+    y = ctx.sel(ctx.b.icmp_signed("==", ni, ir.Constant(_I32, 0)), e, scaled)
+    # the polynomial turns -0 into +0; x == 0 and NaN pass through unchanged
+    keep = ctx.b.or_(ctx.eq(x, ctx.c(0.0)), ctx.isnan(x))
+    return ctx.sel(keep, x, y)
+
+
+def _sigmoid(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    # exp(-|x|) never overflows: for x < 0, e / (1 + e) keeps the subnormal tail that
+    # 1 / (1 + exp(-x)) would flush to 0.
+    w = ctx.bits
+    e = _exp_kernel(ctx, ctx.clamp(ctx.neg(ctx.abs(x)), _EXP_LO[w], 0.0))
+    num = ctx.sel(ctx.lt(x, ctx.c(0.0)), e, ctx.c(1.0))
+    y = ctx.div(num, ctx.add(ctx.c(1.0), e))
+    return ctx.sel(ctx.isnan(x), x, y)
+
+
+def _tanh(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    w = ctx.bits
+    ax = ctx.abs(x)
+    z = ctx.mul(ax, ax)
+    small = ctx.fma(ctx.mul(ax, z), ctx.horner(z, _TANH_T[w]), ax)
+    e = _expm1(ctx, ctx.mul(ctx.c(2.0), ctx.clamp(ax, 0.0, _TANH_HI[w])))
+    large = ctx.div(e, ctx.add(e, ctx.c(2.0)))
+    y = ctx.copysign(ctx.sel(ctx.lt(ax, ctx.c(_TANH_SMALL)), small, large), x)
+    return ctx.sel(ctx.isnan(x), x, y)
+
+
+def _erf(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    w = ctx.bits
+    ax = ctx.abs(x)
+    z = ctx.mul(ax, ax)
+    small = ctx.fma(ax, ctx.horner(z, _ERF_E[w]), ax)
+    t = ctx.clamp(ax, 1.0, _ERF_TMAX[w])
+    h = ctx.horner(ctx.sub(t, ctx.c(_ERF_CENTER[w])), _ERF_H[w])
+    # -t^2 + h rounded once; its absolute error becomes a relative error of erfc <= 0.16
+    large = ctx.sub(ctx.c(1.0), _exp_kernel(ctx, ctx.fma(ctx.neg(t), t, h)))
+    y = ctx.copysign(ctx.sel(ctx.lt(ax, ctx.c(1.0)), small, large), x)
+    return ctx.sel(ctx.isnan(x), x, y)
+
+
+# ---- log family ------------------------------------------------------------------------------
+
+
+def _log_reduce(ctx: _Ctx, x: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """x = 2^k * m with m in [sqrt(1/2), sqrt(2)); returns (k as i32, m). Meaningful for
+    positive finite x, subnormals included; garbage (but no poison) otherwise."""
+    # subnormals are scaled into the normal range first
+    tiny = ctx.lt(x, ctx.c(2.0 ** (1 - ctx.bias)))
+    scale = ctx.mant + 2
+    xs = ctx.sel(tiny, ctx.mul(x, ctx.c(2.0**scale)), x)
+    kadj = ctx.b.select(tiny, ir.Constant(_I32, -scale), ir.Constant(_I32, 0))
+    one = ctx.bias << ctx.mant  # bits of 1.0
+    sqrt_half = 0x3F3504F3 if ctx.bits == 32 else 0x3FE6A09E667F3BCD
+    # offsetting the bits moves the exponent boundary from 1.0 to sqrt(1/2)
+    ix = ctx.b.add(ctx.to_bits(xs), ctx.ic(one - sqrt_half))
+    k = ctx.b.sub(ctx.exponent_i32(ix), ir.Constant(_I32, ctx.bias))
+    k = ctx.b.add(k, kadj)
+    mbits = ctx.b.add(ctx.b.and_(ix, ctx.ic((1 << ctx.mant) - 1)), ctx.ic(sqrt_half))
+    return k, ctx.from_bits(mbits)
+
+
+def _log1p_f(ctx: _Ctx, f: ir.Value) -> ir.Value:
+    """y with log1p(f) ~= f + y for f in [sqrt(1/2) - 1, sqrt(2) - 1], |y| << |f|."""
+    z = ctx.mul(f, f)
+    if ctx.bits == 32:
+        return ctx.fma(ctx.mul(f, z), ctx.horner(f, _LOG_P32), ctx.mul(ctx.c(-0.5), z))
+    # musl: log1p(f) = f - hfsq + s (hfsq + R), hfsq = f^2/2, R = z T(z), s = f / (2 + f)
+    s = ctx.div(f, ctx.add(ctx.c(2.0), f))
+    s2 = ctx.mul(s, s)
+    r = ctx.mul(s2, ctx.estrin(s2, _LOG_T64))
+    hfsq = ctx.mul(ctx.c(0.5), z)
+    return ctx.sub(ctx.mul(s, ctx.add(hfsq, r)), hfsq)
+
+
+def _log_specials(ctx: _Ctx, x: ir.Value, y: ir.Value) -> ir.Value:
+    y = ctx.sel(ctx.eq(x, ctx.inf()), x, y)
+    y = ctx.sel(ctx.eq(x, ctx.c(0.0)), ctx.neg(ctx.inf()), y)
+    return ctx.sel(ctx.b.fcmp_unordered("<", x, ctx.c(0.0)), ctx.nan(), y)
+
+
+def _log_parts(ctx: _Ctx, u: ir.Value, eps: ir.Value | None) -> tuple[ir.Value, ...]:
+    """(k, f, y): log(u + eps) ~= k ln2 + f + y; eps is a tiny correction (see `_log1p`)."""
+    k, m = _log_reduce(ctx, u)
+    f = ctx.sub(m, ctx.c(1.0))  # exact (Sterbenz)
+    if eps is not None:
+        # log(u + eps) = k ln2 + log(m + eps 2^-k); 2^-k is clamped to stay normal, where it
+        # is no longer clamped the correction is far below the result's ulp anyway.
+        kc = ctx.b.select(ctx.b.icmp_signed("<", k, ir.Constant(_I32, ctx.bias - 1)),
+                          k, ir.Constant(_I32, ctx.bias - 1))
+        f = ctx.fma(eps, ctx.pow2(ctx.b.neg(kc)), f)
+    return ctx.from_i32(k), f, _log1p_f(ctx, f)
+
+
+def _log_combine(ctx: _Ctx, kf: ir.Value, f: ir.Value, y: ir.Value) -> ir.Value:
+    w = ctx.bits
+    t = ctx.add(ctx.fma(kf, ctx.c(_LN2[w][1]), y), f)
+    return ctx.fma(kf, ctx.c(_LN2[w][0]), t)
+
+
+def _log(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    kf, f, y = _log_parts(ctx, x, None)
+    return _log_specials(ctx, x, _log_combine(ctx, kf, f, y))
+
+
+def _log2(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    w = ctx.bits
+    kf, f, y = _log_parts(ctx, x, None)
+    hi, lo = _LOG2E[w]
+    t = ctx.fma(f, ctx.c(hi), ctx.fma(y, ctx.c(hi), ctx.mul(f, ctx.c(lo))))
+    return _log_specials(ctx, x, ctx.add(t, kf))
+
+
+def _log1p(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    # u = 1 + x rounds; eps = x - (u - 1) is that rounding error, exactly, and is fed into
+    # the reduced argument so small x keep their full precision.
+    u = ctx.add(ctx.c(1.0), x)
+    eps = ctx.sub(x, ctx.sub(u, ctx.c(1.0)))
+    eps = ctx.sel(ctx.lt(ctx.abs(u), ctx.inf()), eps, ctx.c(0.0))
+    kf, f, y = _log_parts(ctx, u, eps)
+    r = _log_specials(ctx, u, _log_combine(ctx, kf, f, y))
+    return ctx.sel(ctx.b.or_(ctx.eq(x, ctx.c(0.0)), ctx.isnan(x)), x, r)
+
+
+# ---- trigonometric ---------------------------------------------------------------------------
+
+
+def _trig(ctx: _Ctx, x: ir.Value, which: str) -> ir.Value:
+    w = ctx.bits
+    ax = ctx.abs(x)
+    finite = ctx.lt(ax, ctx.inf())
+    ax = ctx.sel(finite, ax, ctx.c(0.0))
+    n = ctx.rint(ctx.mul(ax, ctx.c(_TWO_OVER_PI[w])))
+    p1, p2, p3 = _PIO2[w]
+    r = ctx.fma(ctx.neg(n), ctx.c(p1), ax)
+    r = ctx.fma(ctx.neg(n), ctx.c(p2), r)
+    r = ctx.fma(ctx.neg(n), ctx.c(p3), r)
+    # only out of the accurate range can |r| exceed pi/4; keep the polynomials bounded there
+    r = ctx.clamp(r, -0.7854, 0.7854)
+    # quadrant n mod 4 computed in floating point: exact for every n, and no fptosi of a
+    # value outside the i32 range (poison)
+    quad = ctx.to_i32(ctx.fma(ctx.c(-4.0), ctx.floor(ctx.mul(n, ctx.c(0.25))), n))
+    z = ctx.mul(r, r)
+    s = ctx.fma(ctx.mul(r, z), ctx.horner(z, _SIN_S[w]), r)
+    # 1 - z/2 rounds; (1 - w) - z/2 recovers that rounding error exactly (fdlibm)
+    hz = ctx.mul(ctx.c(0.5), z)
+    one_hz = ctx.sub(ctx.c(1.0), hz)
+    tail = ctx.fma(ctx.mul(z, z), ctx.horner(z, _COS_C[w]), ctx.sub(ctx.sub(ctx.c(1.0), one_hz), hz))
+    c = ctx.add(one_hz, tail)
+    odd = ctx.b.trunc(quad, _I1)
+    half = ctx.b.and_(quad, ir.Constant(_I32, 2))  # 2 in quadrants where the sign flips
+    if which == "sin":
+        v = ctx.sel(odd, c, s)
+        flip = half
+    elif which == "cos":
+        v = ctx.sel(odd, s, c)
+        flip = ctx.b.and_(ctx.b.add(quad, ir.Constant(_I32, 1)), ir.Constant(_I32, 2))
+    else:  # tan: tan(r) or -cot(r)
+        v = ctx.sel(odd, ctx.neg(ctx.div(c, s)), ctx.div(s, c))
+        flip = ir.Constant(_I32, 0)
+    if ctx.bits == 64:
+        flip = ctx.b.zext(flip, ctx.ity)
+    sign = ctx.b.shl(flip, ctx.ic(ctx.bits - 2))
+    if which != "cos":  # odd functions: the sign of x, which also gives sin(-0) = -0
+        sign = ctx.b.xor(sign, ctx.sign_bit(x))
+    y = ctx.from_bits(ctx.b.xor(ctx.to_bits(v), sign))
+    return ctx.sel(finite, y, ctx.nan())
+
+
+def _sin(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    return _trig(ctx, x, "sin")
+
+
+def _cos(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    return _trig(ctx, x, "cos")
+
+
+def _tan(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    return _trig(ctx, x, "tan")
+
+
+# ---- pow -------------------------------------------------------------------------------------
+
+
+def _log_dd(ctx: _Ctx, ax: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """log(ax) as a float64 double-double (hi, lo) with ~2^-64 relative error, for positive
+    finite ax; 0 and inf give (-inf, 0) and (inf, 0), NaN gives (NaN, 0)."""
+    k, m = _log_reduce(ctx, ax)
+    kf = ctx.from_i32(k)
+    f = ctx.sub(m, ctx.c(1.0))
+    two = ctx.c(2.0)
+    # s = f / (2 + f) as s + s_lo
+    u = ctx.add(two, f)
+    u_lo = ctx.sub(f, ctx.sub(u, two))
+    s = ctx.div(f, u)
+    res = ctx.fma(ctx.neg(s), u_lo, ctx.fma(ctx.neg(s), u, f))
+    s_lo = ctx.div(res, u)
+    # log m = 2s + 2 s_lo + (2/3) s^3 + s^5 T2(s^2); the s^3 term is formed in double-double
+    z = ctx.mul(s, s)
+    z_lo = ctx.fma(ctx.mul(two, s), s_lo, ctx.fma(s, s, ctx.neg(z)))
+    c3 = ctx.mul(s, z)
+    c3_lo = ctx.add(ctx.fma(s, z, ctx.neg(c3)), ctx.fma(s, z_lo, ctx.mul(s_lo, z)))
+    th, tl = _TWO_THIRDS
+    t3 = ctx.mul(c3, ctx.c(th))
+    t3_lo = ctx.add(ctx.fma(c3, ctx.c(th), ctx.neg(t3)),
+                    ctx.fma(c3, ctx.c(tl), ctx.mul(c3_lo, ctx.c(th))))
+    tail = ctx.mul(ctx.mul(c3, z), ctx.estrin(z, _POW_LOG_T2))
+    hi, lo = _fast2sum(ctx, ctx.mul(two, s), t3)
+    lo = ctx.add(lo, ctx.add(ctx.fma(two, s_lo, t3_lo), tail))
+    # + k ln2, k ln2_hi exact; |k ln2| >= ln2 > |hi| unless k == 0
+    hi, lo2 = _fast2sum(ctx, ctx.mul(kf, ctx.c(_LN2_DD[0])), hi)
+    lo = ctx.add(lo2, ctx.fma(kf, ctx.c(_LN2_DD[1]), lo))
+    hi, lo = _fast2sum(ctx, hi, lo)
+    special = ctx.b.or_(ctx.b.fcmp_unordered("uno", ax, ax),
+                        ctx.b.or_(ctx.eq(ax, ctx.c(0.0)), ctx.eq(ax, ctx.inf())))
+    hi = ctx.sel(ctx.eq(ax, ctx.c(0.0)), ctx.neg(ctx.inf()), hi)
+    hi = ctx.sel(ctx.eq(ax, ctx.inf()), ax, hi)
+    hi = ctx.sel(ctx.isnan(ax), ax, hi)
+    return hi, ctx.sel(special, ctx.c(0.0), lo)
+
+
+def _exp_dd(ctx: _Ctx, hi: ir.Value, lo: ir.Value) -> ir.Value:
+    w = ctx.bits
+    inside = ctx.b.and_(ctx.gt(hi, ctx.c(_EXP_LO[w])), ctx.lt(hi, ctx.c(_EXP_HI[w])))
+    y = _exp_kernel(ctx, ctx.clamp(hi, _EXP_LO[w], _EXP_HI[w]), ctx.sel(inside, lo, ctx.c(0.0)))
+    return ctx.sel(ctx.isnan(hi), hi, y)
+
+
+def _pow(ctx: _Ctx, x: ir.Value, y: ir.Value) -> ir.Value:
+    b = ctx.b
+    if ctx.bits == 32:
+        # y * log|x| needs ~32 significant bits to keep float32 results within an ulp; float64
+        # gives 53 for the price of half-width vectors.
+        c64 = _Ctx(b, _F64)
+        x64, y64 = b.fpext(x, _F64), b.fpext(y, _F64)
+        t = c64.mul(y64, _log(c64, c64.abs(x64)))
+        mag = b.fptrunc(_exp(c64, t), _F32)
+    else:
+        lhi, llo = _log_dd(ctx, ctx.abs(x))
+        thi = ctx.mul(y, lhi)
+        tlo = ctx.fma(y, llo, ctx.fma(y, lhi, ctx.neg(thi)))
+        mag = _exp_dd(ctx, thi, tlo)
+    # sign and special cases of C99 / NumPy pow
+    y_int = ctx.eq(ctx.floor(y), y)  # true for +-inf too, which count as even
+    hy = ctx.mul(y, ctx.c(0.5))
+    y_odd = b.and_(y_int, ctx.ne(ctx.floor(hy), hy))
+    x_neg = b.icmp_unsigned("!=", ctx.sign_bit(x), ctx.ic(0))
+    r = ctx.sel(b.and_(x_neg, y_odd), ctx.neg(mag), mag)
+    finite_neg = b.and_(ctx.lt(x, ctx.c(0.0)), ctx.gt(x, ctx.neg(ctx.inf())))
+    r = ctx.sel(b.and_(finite_neg, b.not_(y_int)), ctx.nan(), r)
+    # (-1) ** +-inf = 1; x ** 0 = 1 and 1 ** y = 1 even for NaN
+    one = b.or_(b.or_(ctx.eq(y, ctx.c(0.0)), ctx.eq(x, ctx.c(1.0))),
+                b.and_(ctx.eq(ctx.abs(x), ctx.c(1.0)), ctx.eq(ctx.abs(y), ctx.inf())))
+    return ctx.sel(one, ctx.c(1.0), r)
+
+
+# ---- public interface ------------------------------------------------------------------------
+
+_Unary = Callable[[_Ctx, ir.Value], ir.Value]
+_Binary = Callable[[_Ctx, ir.Value, ir.Value], ir.Value]
+
+_UNARY: dict[str, _Unary] = {
+    "exp": _exp, "expm1": _expm1, "log": _log, "log1p": _log1p, "log2": _log2,
+    "tanh": _tanh, "sigmoid": _sigmoid, "erf": _erf, "sin": _sin, "cos": _cos, "tan": _tan,
+}
+_BINARY: dict[str, _Binary] = {"pow": _pow}
+
+UNARY_MATH: frozenset[str] = frozenset(_UNARY)
+BINARY_MATH: frozenset[str] = frozenset(_BINARY)
+
+
+def emit_unary_math(builder: ir.IRBuilder, name: str, x: ir.Value) -> ir.Value:
+    """Emit `name(x)` for a float or double scalar `x` at the builder's position."""
+    try:
+        fn = _UNARY[name]
+    except KeyError:
+        raise ValueError(f"llvm_math: no unary function {name!r}") from None
+    return fn(_Ctx(builder, x.type), x)
+
+
+def emit_binary_math(builder: ir.IRBuilder, name: str, x: ir.Value, y: ir.Value) -> ir.Value:
+    """Emit `name(x, y)` for float or double scalars of the same type."""
+    try:
+        fn = _BINARY[name]
+    except KeyError:
+        raise ValueError(f"llvm_math: no binary function {name!r}") from None
+    if x.type != y.type:
+        raise TypeError(f"llvm_math: {name} operands differ in type: {x.type} vs {y.type}")
+    return fn(_Ctx(builder, x.type), x, y)
