@@ -7,10 +7,11 @@ from . import nd
 from .base import MXNetError
 from .nd import context
 from .nd.context import Context, cpu, current_context, gpu
+from .trace.functional import grad, value_and_grad, vjp
 from .trace.tracer import jit
 
 ndarray = nd
 __version__ = "0.1.0"
 
-__all__ = ["nd", "ndarray", "jit", "cpu", "gpu", "Context", "current_context", "context",
+__all__ = ["nd", "ndarray", "jit", "grad", "value_and_grad", "vjp", "cpu", "gpu", "Context", "current_context", "context",
            "MXNetError", "__version__"]

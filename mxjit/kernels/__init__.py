@@ -2,6 +2,7 @@
 
 `LIBRARY` maps a primitive to the function that computes it on NumPy buffers.
 """
+from ..trace.ops import scatter_add_numpy
 from .gemm import dot_general
 
-LIBRARY = {"dot_general": dot_general}
+LIBRARY = {"dot_general": dot_general, "scatter_add": scatter_add_numpy}

@@ -194,7 +194,12 @@ def _random_bits(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
     return Expr.make("philox", np.dtype(np.uint32), (ix.to_expr(linear), k0, k1))
 
 
+def _identity(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    return em.emit(node.inputs[0], idx)
+
+
 EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Expr]] = {
+    "mark": _identity,
     "broadcast_to": _broadcast, "reshape": _reshape, "transpose": _transpose, "slice": _slice,
     "flip": _flip, "pad": _pad, "concat": _concat, "take": _take, "iota": _iota,
     "random_bits": _random_bits,

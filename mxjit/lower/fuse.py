@@ -1,7 +1,7 @@
 """Fusion: decide which graph nodes are materialised; everything else is fused into kernels.
 
 A node is materialised (gets a buffer) when it is a graph input or output, a reduction,
-or a contraction or an operand of one. Every other node is evaluated inside the kernels
+or a contraction or library op (and their operands). Every other node is evaluated inside the kernels
 that consume it, so a chain of elementwise and movement ops becomes one kernel and movement
 never copies. Elementwise work may be recomputed (in two kernels, or per element of a
 broadcast, as XLA does): memory traffic costs more than arithmetic here. Reductions and
@@ -13,7 +13,7 @@ from ..trace.graph import Node
 from ..trace.ops import PRIMITIVES
 
 #: Movement ops that NumPy can apply to a buffer as a view for a library call.
-VIEW_OPS = frozenset({"transpose", "reshape", "broadcast_to", "slice", "flip"})
+VIEW_OPS = frozenset({"transpose", "reshape", "broadcast_to", "slice", "flip", "mark"})
 
 
 def kind(node: Node) -> str:
@@ -41,11 +41,16 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
     out: set[Node] = {n for n in order if is_buffer(n)}
     for n in order:
         k = kind(n)
-        if k in ("reduce", "contraction"):
+        if k in ("reduce", "contraction", "opaque"):
             out.add(n)
-        if k == "contraction":
+        if k in ("contraction", "opaque"):
             out.update(i for i in n.inputs if view_base(i, out) is None)
-    out.update(outputs)
+    for o in outputs:
+        # An output that only views a computed buffer is returned as a NumPy view of it;
+        # views of inputs are copied, since callers may write to results.
+        base = view_base(o, out)
+        if base is None or base is o or base.op in ("var", "const"):
+            out.add(o)
     return out
 
 

@@ -32,6 +32,8 @@ COMPUTE = {**STORAGE, "float16": f32, "bool": i1}
 FLAGS = ("contract",)
 #: the accumulation of a float reduction may be reassociated, so it vectorises.
 REDUCE_FLAGS = ("reassoc", "contract", "nsz")
+VECTOR_WIDTH_ATTR = ('"prefer-vector-width"="512" '
+                     if "+avx512f" in llvm.get_host_cpu_features().flatten().split(",") else "")
 
 
 def compute_type(dtype: np.dtype) -> ir.Type:
@@ -398,7 +400,6 @@ def render_llvm(kernel: Kernel, symbol: str) -> str:
     module.data_layout = str(target_machine().target_data)
     n = len(kernel.buffers)
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr] * n + [i64, i64]), name=symbol)
-    fn.attributes.add("nounwind")
     for arg in fn.args[:n]:
         arg.add_attribute("noalias")
     bufs, (start, stop) = list(fn.args[:n]), fn.args[n:]
@@ -412,7 +413,9 @@ def render_llvm(kernel: Kernel, symbol: str) -> str:
     else:
         _render_memory_reduction(b, kernel, bufs, order, start, stop)
     b.ret_void()
-    return str(module)
+    # llvmlite cannot spell string attributes; AVX-512 hosts default to 256-bit vectors.
+    head, sep, rest = str(module).partition("\n{")
+    return f"{head} #0{sep}{rest}\nattributes #0 = {{ nounwind {VECTOR_WIDTH_ATTR}}}\n"
 
 
 def _render_map(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int], start: ir.Value,
@@ -514,9 +517,14 @@ def target_machine() -> Any:
 
 def target_id() -> str:
     """What makes object code specific to this machine and toolchain (part of cache keys)."""
-    target_machine()
-    return (f"{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}|"
-            f"llvmlite-{llvmlite.__version__}|llvm-{'.'.join(map(str, llvm.llvm_version_info))}")
+    got = _state.get("target_id")
+    if got is None:
+        llvm.initialize_native_target()
+        got = (f"{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}|"
+               f"llvmlite-{llvmlite.__version__}|"
+               f"llvm-{'.'.join(map(str, llvm.llvm_version_info))}")
+        _state["target_id"] = got
+    return got
 
 
 def _new_engine() -> Any:

@@ -15,7 +15,7 @@ tests/lower/test_llvm_math.py over the whole float32 range, and over the float64
 against NumPy): see the `ULP_BOUND` table there. Known limits:
 
 * sin/cos/tan use a three-part Cody-Waite reduction by pi/2. It is accurate for
-  |x| < 2**17 (float32) and |x| < 2**30 (float64). Beyond that the result is still finite
+  |x| < 2**17 (float32) and |x| < 2**45 (float64). Beyond that the result is still finite
   and in [-1, 1] (sin/cos), but not accurate.
 * pow(x, y) for an integer y is not exact the way repeated multiplication would be, only
   within the stated ulp bound.
@@ -290,6 +290,13 @@ def _fast2sum(ctx: _Ctx, a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
     return s, ctx.sub(b, ctx.sub(s, a))
 
 
+def _two_sum(ctx: _Ctx, a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(s, e) with s + e == a + b exactly, for any magnitudes (Knuth)."""
+    s = ctx.add(a, b)
+    bb = ctx.sub(s, a)
+    return s, ctx.add(ctx.sub(a, ctx.sub(s, bb)), ctx.sub(b, bb))
+
+
 # ---- exp family ------------------------------------------------------------------------------
 
 
@@ -464,32 +471,57 @@ def _trig(ctx: _Ctx, x: ir.Value, which: str) -> ir.Value:
     ax = ctx.sel(finite, ax, ctx.c(0.0))
     n = ctx.rint(ctx.mul(ax, ctx.c(_TWO_OVER_PI[w])))
     p1, p2, p3 = _PIO2[w]
-    r = ctx.fma(ctx.neg(n), ctx.c(p1), ax)
-    r = ctx.fma(ctx.neg(n), ctx.c(p2), r)
-    r = ctx.fma(ctx.neg(n), ctx.c(p3), r)
+    nn = ctx.neg(n)
+    r1 = ctx.fma(nn, ctx.c(p1), ax)  # exact
+    if which == "tan":
+        # tan(r) magnifies the relative error of r up to pi/2 times, so r is kept as r + r_lo
+        w2 = ctx.mul(n, ctx.c(p2))
+        r, r_lo = _two_sum(ctx, r1, ctx.neg(w2))
+        r_lo = ctx.fma(nn, ctx.c(p3), ctx.sub(r_lo, ctx.fma(n, ctx.c(p2), ctx.neg(w2))))
+        r, r_lo = _fast2sum(ctx, r, r_lo)
+    else:
+        r = ctx.fma(nn, ctx.c(p3), ctx.fma(nn, ctx.c(p2), r1))
     # only out of the accurate range can |r| exceed pi/4; keep the polynomials bounded there
-    r = ctx.clamp(r, -0.7854, 0.7854)
+    r = ctx.clamp(r, -0.8, 0.8)
     # quadrant n mod 4 computed in floating point: exact for every n, and no fptosi of a
     # value outside the i32 range (poison)
     quad = ctx.to_i32(ctx.fma(ctx.c(-4.0), ctx.floor(ctx.mul(n, ctx.c(0.25))), n))
     z = ctx.mul(r, r)
-    s = ctx.fma(ctx.mul(r, z), ctx.horner(z, _SIN_S[w]), r)
-    # 1 - z/2 rounds; (1 - w) - z/2 recovers that rounding error exactly (fdlibm)
+    # sin(r) = r + s_tail and cos(r) = one_hz + c_tail, each summed with one rounding;
+    # tan needs them unrounded, as double-word pairs (fast2sum: the first part dominates)
+    s_tail = ctx.mul(ctx.mul(r, z), ctx.horner(z, _SIN_S[w]))
+    # 1 - z/2 rounds; (1 - one_hz) - z/2 recovers that rounding error exactly (fdlibm)
     hz = ctx.mul(ctx.c(0.5), z)
     one_hz = ctx.sub(ctx.c(1.0), hz)
-    tail = ctx.fma(ctx.mul(z, z), ctx.horner(z, _COS_C[w]), ctx.sub(ctx.sub(ctx.c(1.0), one_hz), hz))
-    c = ctx.add(one_hz, tail)
+    c_tail = ctx.fma(ctx.mul(z, z), ctx.horner(z, _COS_C[w]),
+                     ctx.sub(ctx.sub(ctx.c(1.0), one_hz), hz))
     odd = ctx.b.trunc(quad, _I1)
-    half = ctx.b.and_(quad, ir.Constant(_I32, 2))  # 2 in quadrants where the sign flips
-    if which == "sin":
-        v = ctx.sel(odd, c, s)
-        flip = half
-    elif which == "cos":
-        v = ctx.sel(odd, s, c)
-        flip = ctx.b.and_(ctx.b.add(quad, ir.Constant(_I32, 1)), ir.Constant(_I32, 2))
-    else:  # tan: tan(r) or -cot(r)
-        v = ctx.sel(odd, ctx.neg(ctx.div(c, s)), ctx.div(s, c))
-        flip = ir.Constant(_I32, 0)
+    if which == "tan":
+        # tan(r) = s / c, or -c / s in odd quadrants. One division gives q0; a correction
+        # from the unrounded pairs fixes both the division's rounding and that of s and c.
+        s_hi, s_lo = _fast2sum(ctx, r, s_tail)
+        c_hi, c_lo = _fast2sum(ctx, one_hz, c_tail)
+        # first-order terms of r_lo: sin(r + r_lo) ~ s + r_lo c, cos(r + r_lo) ~ c - r_lo s
+        s_lo = ctx.fma(r_lo, one_hz, s_lo)
+        c_lo = ctx.fma(ctx.neg(r_lo), r, c_lo)
+        num_hi, num_lo = ctx.sel(odd, c_hi, s_hi), ctx.sel(odd, c_lo, s_lo)
+        den_hi, den_lo = ctx.sel(odd, s_hi, c_hi), ctx.sel(odd, s_lo, c_lo)
+        inv = ctx.div(ctx.c(1.0), den_hi)
+        q0 = ctx.mul(num_hi, inv)
+        resid = ctx.fma(ctx.neg(q0), den_hi, num_hi)
+        resid = ctx.add(resid, ctx.fma(ctx.neg(q0), den_lo, num_lo))
+        q = ctx.fma(resid, inv, q0)
+        v = ctx.sel(odd, ctx.neg(q), q)
+        flip: ir.Value = ir.Constant(_I32, 0)
+    else:
+        s = ctx.add(r, s_tail)
+        c = ctx.add(one_hz, c_tail)
+        if which == "sin":
+            v = ctx.sel(odd, c, s)
+            flip = ctx.b.and_(quad, ir.Constant(_I32, 2))  # 2 where the sign flips
+        else:
+            v = ctx.sel(odd, s, c)
+            flip = ctx.b.and_(ctx.b.add(quad, ir.Constant(_I32, 1)), ir.Constant(_I32, 2))
     if ctx.bits == 64:
         flip = ctx.b.zext(flip, ctx.ity)
     sign = ctx.b.shl(flip, ctx.ic(ctx.bits - 2))

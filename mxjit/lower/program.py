@@ -76,7 +76,7 @@ class Program:
     constants: dict[int, np.ndarray]
     allocations: list[tuple[int, tuple[int, ...], np.dtype]]
     steps: list[KernelStep | LibraryStep]
-    output_ids: list[int]
+    output_ids: list[tuple[int, list[Node]]]  # buffer id and the view ops to apply
     graph_text: str = ""
     plan_text: list[str] = field(default_factory=list)
 
@@ -98,7 +98,7 @@ class Program:
             else:
                 operands = [_apply_views(bufs[b], ops) for b, ops in step.args]
                 bufs[step.out] = np.ascontiguousarray(step.fn(*operands, **step.attrs))
-        return [bufs[k] for k in self.output_ids]
+        return [_apply_views(bufs[k], ops) if ops else bufs[k] for k, ops in self.output_ids]
 
 
 def _apply_views(array: np.ndarray, ops: list[Node]) -> np.ndarray:
@@ -151,7 +151,8 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout]) 
                         f"({', '.join(f'buf{a}' for a in args[:-1])}) -> buf{ids[n]}")
         buffers[n] = Layout.contiguous(n.shape)
     return Program(inputs, outputs, len(ids), constants, allocations, steps,
-                   [ids[o] for o in outputs], format_graph(outputs, inputs), plan)
+                   [_view_arg(o, materialized, ids) for o in outputs],
+                   format_graph(outputs, inputs), plan)
 
 
 def _view_arg(node: Node, materialized: set[Node], ids: dict[Node, int]

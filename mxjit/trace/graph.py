@@ -91,6 +91,10 @@ class Node:
     def dtype(self) -> np.dtype:
         return self.aval.dtype
 
+    @property
+    def ndim(self) -> int:
+        return len(self.aval.shape)
+
     def __repr__(self) -> str:
         return f"Node({self.op}, {self.aval.shape}, {self.aval.dtype})"
 

@@ -24,7 +24,7 @@ class ShapeError(MXNetError, ValueError):
 @dataclass(frozen=True)
 class Primitive:
     name: str
-    kind: str  # elementwise | reduce | movement | index | contraction | random | leaf
+    kind: str  # elementwise | reduce | movement | index | contraction | opaque | random | leaf
     shape_rule: Callable[..., AbstractValue]
     numpy_impl: Callable[..., np.ndarray]
 
@@ -169,6 +169,8 @@ def _isnan_rule(x: AbstractValue) -> AbstractValue:
 
 
 _register("isnan", "elementwise", _isnan_rule, lambda x: np.isnan(x))
+# The identity, kept apart by a unique id: what a gradient is taken with respect to.
+_register("mark", "elementwise", lambda x, *, id: x, lambda x, *, id: x)
 
 
 def _where_rule(c: AbstractValue, a: AbstractValue, b: AbstractValue) -> AbstractValue:
@@ -394,6 +396,33 @@ def dot_general_numpy(a: np.ndarray, b: np.ndarray, *, contract: tuple, batch: t
 
 
 _register("dot_general", "contraction", _dot_rule, dot_general_numpy)
+
+
+def _scatter_rule(g: AbstractValue, i: AbstractValue, *, axis: int, mode: str, size: int
+                  ) -> AbstractValue:
+    if not is_int(i.dtype):
+        raise DTypeError(f"scatter_add: indices must be integers, got {i.dtype}")
+    k = i.ndim
+    if g.shape[axis:axis + k] != i.shape:
+        raise ShapeError(f"scatter_add: updates {g.shape} do not match indices {i.shape} "
+                         f"at axis {axis}")
+    return AbstractValue(g.shape[:axis] + (size,) + g.shape[axis + k:], g.dtype)
+
+
+def scatter_add_numpy(g: np.ndarray, i: np.ndarray, *, axis: int, mode: str, size: int
+                      ) -> np.ndarray:
+    """Add the slices of `g` into a zero array at positions `i` along `axis` (take's adjoint)."""
+    idx = i.astype(np.int64)
+    idx = np.mod(idx, size) if mode == "wrap" else np.clip(idx, 0, size - 1)
+    k = idx.ndim
+    out = np.zeros(g.shape[:axis] + (size,) + g.shape[axis + k:], g.dtype)
+    moved = np.moveaxis(out, axis, 0)
+    updates = np.moveaxis(g.reshape(g.shape[:axis] + (idx.size,) + g.shape[axis + k:]), axis, 0)
+    np.add.at(moved, idx.reshape(-1), updates)
+    return out
+
+
+_register("scatter_add", "opaque", _scatter_rule, scatter_add_numpy)
 _register("take", "index", _take_rule, _take_impl)
 
 
@@ -441,8 +470,6 @@ def apply(name: str, *inputs: Node, **attrs: Any) -> Node:
     """
     prim = PRIMITIVES[name]
     aval = prim.shape_rule(*(i.aval for i in inputs), **attrs)
-    from .simplify import simplify_node
-
     simpler = simplify_node(name, inputs, attrs, aval)
     if simpler is not None:
         return simpler
@@ -452,3 +479,6 @@ def apply(name: str, *inputs: Node, **attrs: Any) -> Node:
 def evaluate(node_op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
     """The NumPy meaning of one primitive application."""
     return np.asarray(PRIMITIVES[node_op].numpy_impl(*arrays, **attrs))
+
+
+from .simplify import simplify_node  # noqa: E402  (simplify's rules build nodes with apply)

@@ -17,7 +17,7 @@ from .graph import AbstractValue, Node, const, const_value
 #: Fold constants only up to this many elements: big constants would bloat programs.
 FOLD_LIMIT = 64
 # Scalars stay scalars (kernels inline them); random bits may be large.
-_NO_FOLD = {"random_bits", "broadcast_to", "reshape"}
+_NO_FOLD = {"random_bits", "broadcast_to", "reshape", "mark"}
 
 
 def scalar_of(node: Node) -> Any:

@@ -177,6 +177,9 @@ class JitFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from ..nd.ndarray import NDArray
 
+        leaves, _ = tree_flatten((list(args), kwargs), _is_array)
+        if any(isinstance(x, NDArray) and x._node is not None for x in leaves):  # inline
+            return self.fun(*args, **kwargs)
         signature, buffers = self._signature(args, kwargs)
         entry = self._cache.get(signature)
         if entry is None:

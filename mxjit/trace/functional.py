@@ -1,0 +1,167 @@
+"""Functional transforms over `trace/grad.py`: `grad`, `value_and_grad` and `vjp`, as in JAX.
+
+On concrete arrays a transform is jit-compiled (forward and backward fused into kernels,
+cached per signature); on traced arrays (inside `jit` or another transform) it adds its
+backward graph to the enclosing trace, which is what makes `grad(grad(f))`, `jit(grad(f))`
+and `grad(jit(f))` work.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .grad import GradientError, backward, ones_like
+from .graph import Node, const
+from .ops import apply
+from .tracer import jit, tree_flatten, tree_unflatten
+
+_mark_ids = itertools.count()
+
+
+def _ndarray() -> Any:
+    from ..nd.ndarray import NDArray
+
+    return NDArray
+
+
+def _is_leaf(x: Any) -> bool:
+    return isinstance(x, _ndarray())
+
+
+def _any_traced(tree: Any) -> bool:
+    leaves, _ = tree_flatten(tree, _is_leaf)
+    return any(a._node is not None for a in leaves)
+
+
+def _node_of(a: Any) -> Node:
+    return a._node if a._node is not None else const(a._buffer())
+
+
+def _mark(tree: Any, where: str) -> tuple[Any, list[Node]]:
+    """Fresh identity nodes for the arrays of `tree`: what the gradient is taken against."""
+    NDArray = _ndarray()
+    leaves, treedef = tree_flatten(tree, _is_leaf)
+    marks = []
+    for k, a in enumerate(leaves):
+        if a._dtype.kind != "f":
+            raise GradientError(f"grad: {where}{'' if len(leaves) == 1 else f' (array {k})'} has "
+                                f"dtype {a._dtype}; gradients need floating-point inputs")
+        marks.append(apply("mark", _node_of(a), id=next(_mark_ids)))
+    return tree_unflatten(treedef, [NDArray._traced(m) for m in marks]), marks
+
+
+def _normalize_argnums(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for k in nums:
+        if not -nargs <= k < nargs:
+            raise ValueError(f"grad: argnums {argnums} out of range for {nargs} arguments")
+    return tuple(k % nargs for k in nums)
+
+
+def _traced_value_and_grad(fun: Callable, argnums: int | Sequence[int], has_aux: bool,
+                           args: tuple, kwargs: dict) -> tuple[Any, Any]:
+    NDArray = _ndarray()
+    nums = _normalize_argnums(argnums, len(args))
+    new_args, marks_per_arg = list(args), []
+    for k in nums:
+        new_args[k], marks = _mark(args[k], f"argument {k}")
+        marks_per_arg.append(marks)
+    result = fun(*new_args, **kwargs)
+    out, aux = result if has_aux else (result, None)
+    if not isinstance(out, NDArray) or out.size != 1:
+        shape = getattr(out, "shape", type(out).__name__)
+        raise GradientError(f"grad: the function must return one array of size 1 (a scalar "
+                            f"loss), got {shape}; use mx.vjp for other outputs")
+    if out._dtype.kind != "f":
+        raise GradientError(f"grad: the output has dtype {out._dtype}; it must be floating-point")
+    out_node = _node_of(out)
+    flat = [m for ms in marks_per_arg for m in ms]
+    grads = iter(backward([out_node], [ones_like(out_node)], flat))
+    per_arg = []
+    for k, marks in zip(nums, marks_per_arg):
+        _, treedef = tree_flatten(args[k], _is_leaf)
+        per_arg.append(tree_unflatten(treedef, [NDArray._traced(next(grads)) for _ in marks]))
+    g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+    value = (out, aux) if has_aux else out
+    return value, g
+
+
+class _Transform:
+    """A function of arrays that traces itself inside traces and jit-compiles otherwise."""
+
+    def __init__(self, traced: Callable[..., Any], name: str):
+        self._traced = traced
+        self._compiled = jit(traced)
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _any_traced((list(args), kwargs)):
+            return self._traced(*args, **kwargs)
+        return self._compiled(*args, **kwargs)
+
+    def lower(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compiled.lower(*args, **kwargs)
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+                   ) -> Callable[..., Any]:
+    """A function returning `(fun(*args), gradient of fun w.r.t. args[argnums])`.
+
+    >>> loss, g = mx.value_and_grad(lambda x: (x * x).sum())(mx.nd.array([3.0]))  # doctest: +SKIP
+    """
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        return _traced_value_and_grad(fun, argnums, has_aux, args, kwargs)
+
+    return _Transform(traced, f"value_and_grad({getattr(fun, '__name__', 'f')})")
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+         ) -> Callable[..., Any]:
+    """The gradient of a scalar-valued `fun` w.r.t. `args[argnums]` (arrays or pytrees of them).
+
+    >>> mx.grad(lambda x: (x * x).sum())(mx.nd.array([3.0]))  # doctest: +SKIP
+    """
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        (value, g) = _traced_value_and_grad(fun, argnums, has_aux, args, kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return _Transform(traced, f"grad({getattr(fun, '__name__', 'f')})")
+
+
+def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+    """`(fun(*primals), vjp_fn)`; `vjp_fn(cotangent)` gives the cotangents of the primals.
+
+    >>> y, back = mx.vjp(lambda x: x * 2, mx.nd.array([1.0]))  # doctest: +SKIP
+    >>> back(mx.nd.array([1.0]))  # doctest: +SKIP
+    """
+    def forward_and_back(primals: tuple, cotangent: Any) -> tuple:
+        NDArray = _ndarray()
+        marked, marks = [], []
+        for k, p in enumerate(primals):
+            m, ms = _mark(p, f"primal {k}")
+            marked.append(m)
+            marks.append(ms)
+        out = fun(*marked)
+        out_leaves, _ = tree_flatten(out, _is_leaf)
+        ct_leaves, _ = tree_flatten(cotangent, _is_leaf)
+        if len(ct_leaves) != len(out_leaves) or any(
+                c.shape != o.shape for c, o in zip(ct_leaves, out_leaves)):
+            raise ValueError(f"vjp: cotangent shapes {[c.shape for c in ct_leaves]} do not "
+                             f"match the outputs {[o.shape for o in out_leaves]}")
+        cts = [apply("cast", _node_of(c), dtype=o._dtype) for c, o in zip(ct_leaves, out_leaves)]
+        flat = [m for ms in marks for m in ms]
+        grads = iter(backward([_node_of(o) for o in out_leaves], cts, flat))
+        result = []
+        for p, ms in zip(primals, marks):
+            _, treedef = tree_flatten(p, _is_leaf)
+            result.append(tree_unflatten(treedef, [NDArray._traced(next(grads)) for _ in ms]))
+        return tuple(result)
+
+    back = _Transform(forward_and_back, f"vjp({getattr(fun, '__name__', 'f')})")
+    out = fun(*primals) if _any_traced(list(primals)) else jit(fun)(*primals)
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        return back(tuple(primals), cotangent)
+
+    return out, vjp_fn

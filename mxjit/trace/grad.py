@@ -1,0 +1,311 @@
+"""Reverse mode as a graph transformation: one vjp rule per primitive and a backward walk.
+
+Each rule receives the node and the cotangent of its output and returns the cotangents of
+its inputs, built from primitives with `apply`, so the backward pass is an ordinary graph
+(simplified, fused, compiled) and can be differentiated again. Un-broadcasting happens in
+one place: the rule of `broadcast_to`, the only primitive that broadcasts.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..base import MXNetError
+from .graph import Node, const, toposort
+from .ops import PRIMITIVES, apply
+
+
+class GradientError(MXNetError, TypeError):
+    """A gradient that cannot be taken (integer inputs, non-differentiable outputs)."""
+
+
+def full_like(node: Node, value: float) -> Node:
+    return apply("broadcast_to", const(np.asarray(value, node.dtype)), shape=node.shape)
+
+
+def zeros_like(node: Node) -> Node:
+    return full_like(node, 0)
+
+
+def ones_like(node: Node) -> Node:
+    return full_like(node, 1)
+
+
+def _bin(op: str, a: Node, b: Node) -> Node:
+    return apply(op, a, b)
+
+
+def _scale(g: Node, value: float) -> Node:
+    return apply("mul", g, full_like(g, value))
+
+
+Rule = Callable[[Node, Node], Sequence[Node | None]]
+
+
+def _unary(derivative: Callable[[Node, Node], Node]) -> Rule:
+    """A rule g * f'(x), with f' written from the input x and the output y."""
+    return lambda n, g: (_bin("mul", g, derivative(n.inputs[0], n)),)
+
+
+def _one_minus_sq(y: Node) -> Node:
+    return _bin("sub", full_like(y, 1), _bin("mul", y, y))
+
+
+def _div_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    x, y = n.inputs
+    gx = _bin("div", g, y)
+    return gx, apply("neg", _bin("mul", gx, n))
+
+
+def _pow_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    x, y = n.inputs
+    gx = _bin("mul", g, _bin("mul", y, apply("pow", x, _bin("sub", y, full_like(y, 1)))))
+    positive = _bin("gt", x, zeros_like(x))
+    safe_log = apply("log", apply("where", positive, x, full_like(x, 1)))
+    gy = _bin("mul", g, _bin("mul", n, safe_log))
+    return gx, gy
+
+
+def _select_rule(pred: str) -> Rule:
+    def rule(n: Node, g: Node) -> Sequence[Node | None]:
+        x, y = n.inputs
+        take_x = _bin(pred, x, y)  # ties go to the first operand, as in MXNet
+        zero = zeros_like(g)
+        return apply("where", take_x, g, zero), apply("where", take_x, zero, g)
+
+    return rule
+
+
+def _mod_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    x, y = n.inputs
+    return g, apply("neg", _bin("mul", g, apply("floor", _bin("div", x, y))))
+
+
+def _where_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    c = n.inputs[0]
+    zero = zeros_like(g)
+    return None, apply("where", c, g, zero), apply("where", c, zero, g)
+
+
+def _cast_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    src = n.inputs[0].dtype
+    return (apply("cast", g, dtype=src),) if src.kind == "f" else (None,)
+
+
+def _keepdims(g: Node, x: Node, axes: Sequence[int]) -> Node:
+    """The cotangent of a reduction, broadcast back over the reduced axes."""
+    shape = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
+    return apply("broadcast_to", apply("reshape", g, shape=shape), shape=x.shape)
+
+
+def _sum_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    return (_keepdims(g, n.inputs[0], n.attr("axes")),)
+
+
+def _extremum_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    x, axes = n.inputs[0], n.attr("axes")
+    hit = apply("cast", _bin("eq", x, _keepdims(n, x, axes)), dtype=x.dtype)
+    ties = _keepdims(apply("reduce_sum", hit, axes=axes), x, axes)  # ties share equally
+    return (_bin("mul", _keepdims(g, x, axes), _bin("div", hit, ties)),)
+
+
+def _prod_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    x, axes = n.inputs[0], n.attr("axes")
+    return (_bin("div", _bin("mul", _keepdims(g, x, axes), _keepdims(n, x, axes)), x),)
+
+
+def _unbroadcast(n: Node, g: Node) -> Sequence[Node | None]:
+    """Sum the cotangent over the axes `broadcast_to` created or stretched."""
+    x = n.inputs[0]
+    lead = len(n.shape) - len(x.shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + k for k, d in enumerate(x.shape) if d == 1 and n.shape[lead + k] != 1)
+    summed = apply("reduce_sum", g, axes=axes) if axes else g
+    return (apply("reshape", summed, shape=x.shape),)
+
+
+def _transpose_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    perm = n.attr("perm")
+    inverse = tuple(int(i) for i in np.argsort(perm))
+    return (apply("transpose", g, perm=inverse),)
+
+
+def _slice_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    """Scatter the cotangent back: flip negative steps, spread steps, pad to the input."""
+    x = n.inputs[0]
+    starts, stops, steps = n.attr("start"), n.attr("stop"), n.attr("step")
+    flip_axes = tuple(k for k, s in enumerate(steps) if s < 0)
+    if flip_axes:
+        g = apply("flip", g, axes=flip_axes)
+    low, high = [], []
+    for k, (b, s, d) in enumerate(zip(starts, steps, x.shape)):
+        count = g.shape[k]
+        step = abs(s)
+        first = b if s > 0 else b + s * (count - 1)  # lowest index touched
+        if step > 1 and count > 0:
+            g = _spread(g, k, step)
+        span = g.shape[k]
+        low.append(first if count else 0)
+        high.append(d - span - (first if count else 0))
+    pad_value = const(np.asarray(0, g.dtype))
+    return (apply("pad", g, pad_value, low=tuple(low), high=tuple(high)),)
+
+
+def _spread(g: Node, axis: int, step: int) -> Node:
+    """Insert step-1 zeros after each element along `axis` (then drop the trailing ones)."""
+    shape = g.shape
+    expanded = apply("reshape", g, shape=shape[:axis + 1] + (1,) + shape[axis + 1:])
+    zero = const(np.asarray(0, g.dtype))
+    low = (0,) * (len(shape) + 1)
+    high = tuple(step - 1 if k == axis + 1 else 0 for k in range(len(shape) + 1))
+    padded = apply("pad", expanded, zero, low=low, high=high)
+    merged = shape[:axis] + (shape[axis] * step,) + shape[axis + 1:]
+    flat = apply("reshape", padded, shape=merged)
+    keep = (shape[axis] - 1) * step + 1
+    stops = tuple(keep if k == axis else d for k, d in enumerate(merged))
+    return apply("slice", flat, start=(0,) * len(merged), stop=stops, step=(1,) * len(merged))
+
+
+def _pad_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    x = n.inputs[0]
+    low = n.attr("low")
+    inner = apply("slice", g, start=tuple(low),
+                  stop=tuple(lo + d for lo, d in zip(low, x.shape)), step=(1,) * x.ndim)
+    all_axes = tuple(range(g.ndim))
+    g_value = _bin("sub", apply("reduce_sum", g, axes=all_axes),
+                   apply("reduce_sum", inner, axes=all_axes))
+    return inner, g_value
+
+
+def _concat_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    axis, out, start = n.attr("axis"), [], 0
+    for x in n.inputs:
+        stop = start + x.shape[axis]
+        starts = tuple(start if k == axis else 0 for k in range(g.ndim))
+        stops = tuple(stop if k == axis else d for k, d in enumerate(g.shape))
+        out.append(apply("slice", g, start=starts, stop=stops, step=(1,) * g.ndim))
+        start = stop
+    return out
+
+
+def _take_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    x, idx = n.inputs
+    return apply("scatter_add", g, idx, axis=n.attr("axis"), mode=n.attr("mode"),
+                 size=x.shape[n.attr("axis")]), None
+
+
+def _scatter_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    _, idx = n.inputs
+    return apply("take", g, idx, axis=n.attr("axis"), mode=n.attr("mode")), None
+
+
+def _dot_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    """Cotangents of dot_general: contract g with the other operand over its free axes."""
+    a, b = n.inputs
+    (ca, cb), (ba, bb) = n.attr("contract"), n.attr("batch")
+    fa = [k for k in range(a.ndim) if k not in ca and k not in ba]
+    fb = [k for k in range(b.ndim) if k not in cb and k not in bb]
+    nbatch, nfa = len(ba), len(fa)
+    g_batch = tuple(range(nbatch))
+    g_fa = tuple(range(nbatch, nbatch + nfa))
+    g_fb = tuple(range(nbatch + nfa, g.ndim))
+    # ga[batch, fa, ca] = sum over fb of g[batch, fa, fb] * b[batch, cb, fb]
+    ga = apply("dot_general", g, b, contract=(g_fb, tuple(fb)), batch=(g_batch, tuple(bb)))
+    ga_axes = list(ba) + fa + _matching(cb, ca)
+    ga = apply("transpose", ga, perm=tuple(int(i) for i in np.argsort(ga_axes)))
+    # gb[batch, ca-matching, fb] = sum over fa of a[batch, fa, ca] * g[batch, fa, fb]
+    gb = apply("dot_general", a, g, contract=(tuple(fa), g_fa), batch=(tuple(ba), g_batch))
+    gb_axes = list(bb) + _matching(ca, cb) + fb
+    gb = apply("transpose", gb, perm=tuple(int(i) for i in np.argsort(gb_axes)))
+    return ga, gb
+
+
+def _matching(theirs: Sequence[int], mine: Sequence[int]) -> list[int]:
+    """My contracted axes, in the order the other operand's contracted axes come out."""
+    return [mine[list(theirs).index(k)] for k in sorted(theirs)]
+
+
+VJP: dict[str, Rule] = {
+    "mark": lambda n, g: (g,),
+    "add": lambda n, g: (g, g),
+    "sub": lambda n, g: (g, apply("neg", g)),
+    "mul": lambda n, g: (_bin("mul", g, n.inputs[1]), _bin("mul", g, n.inputs[0])),
+    "div": _div_rule,
+    "pow": _pow_rule,
+    "maximum": _select_rule("ge"),
+    "minimum": _select_rule("le"),
+    "mod": _mod_rule,
+    "neg": lambda n, g: (apply("neg", g),),
+    "abs": _unary(lambda x, y: apply("sign", x)),
+    "exp": _unary(lambda x, y: y),
+    "expm1": _unary(lambda x, y: _bin("add", y, full_like(y, 1))),
+    "log": lambda n, g: (_bin("div", g, n.inputs[0]),),
+    "log1p": lambda n, g: (_bin("div", g, _bin("add", n.inputs[0], full_like(g, 1))),),
+    "sin": _unary(lambda x, y: apply("cos", x)),
+    "cos": _unary(lambda x, y: apply("neg", apply("sin", x))),
+    "tan": _unary(lambda x, y: _bin("add", full_like(y, 1), _bin("mul", y, y))),
+    "tanh": _unary(lambda x, y: _one_minus_sq(y)),
+    "sigmoid": _unary(lambda x, y: _bin("mul", y, _bin("sub", full_like(y, 1), y))),
+    "erf": _unary(lambda x, y: _scale(apply("exp", apply("neg", _bin("mul", x, x))),
+                                      2 / math.sqrt(math.pi))),
+    "sqrt": lambda n, g: (_bin("div", _scale(g, 0.5), n),),
+    "rsqrt": lambda n, g: (_bin("mul", _scale(g, -0.5), _bin("div", n, n.inputs[0])),),
+    "where": _where_rule,
+    "cast": _cast_rule,
+    "reduce_sum": _sum_rule,
+    "reduce_max": _extremum_rule,
+    "reduce_min": _extremum_rule,
+    "reduce_prod": _prod_rule,
+    "broadcast_to": _unbroadcast,
+    "reshape": lambda n, g: (apply("reshape", g, shape=n.inputs[0].shape),),
+    "transpose": _transpose_rule,
+    "slice": _slice_rule,
+    "flip": lambda n, g: (apply("flip", g, axes=n.attr("axes")),),
+    "pad": _pad_rule,
+    "concat": _concat_rule,
+    "take": _take_rule,
+    "scatter_add": _scatter_rule,
+    "dot_general": _dot_rule,
+}
+#: Primitives whose outputs are piecewise constant or not real-valued: zero cotangents.
+ZERO_GRAD = frozenset({"sign", "floor", "ceil", "round", "trunc", "eq", "ne", "lt", "le", "gt",
+                       "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
+                       "isnan", "argmax", "argmin", "iota", "random_bits"})
+
+
+def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[Node]
+             ) -> list[Node]:
+    """Cotangents of `wrt` given cotangents of `outputs`: a graph built from vjp rules.
+
+    Nodes in `wrt` that no output depends on get zeros.
+    """
+    order = toposort(list(outputs))
+    wrt_set = set(wrt)
+    needed: set[Node] = set()
+    for n in order:  # only nodes downstream of some wrt node carry cotangents
+        if n in wrt_set or any(i in needed for i in n.inputs):
+            needed.add(n)
+    ct: dict[Node, Node] = {}
+    for o, g in zip(outputs, cotangents):
+        if o in needed:
+            ct[o] = _accumulate(ct.get(o), g)
+    for n in reversed(order):
+        g = ct.get(n)
+        if g is None or n in wrt_set and not n.inputs or n.op in ("var", "const"):
+            continue
+        if n.op in ZERO_GRAD:
+            continue
+        rule = VJP.get(n.op)
+        if rule is None:
+            raise GradientError(f"no gradient rule for {n.op}")
+        for inp, gi in zip(n.inputs, rule(n, g)):
+            if gi is not None and inp in needed and inp.dtype.kind == "f":
+                ct[inp] = _accumulate(ct.get(inp), gi)
+    return [ct.get(w) or zeros_like(w) for w in wrt]
+
+
+def _accumulate(acc: Node | None, g: Node) -> Node:
+    return g if acc is None else apply("add", acc, g)
