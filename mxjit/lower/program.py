@@ -16,6 +16,7 @@ import numpy as np
 
 from ..kernels import LIBRARY
 from ..trace.graph import Node, const_value, format_graph, toposort
+from ..trace.ops import PRIMITIVES
 from .cache import KERNELS, CompiledKernel
 from .emit import Layout, build_kernel
 from .fuse import is_buffer, kernel_name, materialized_nodes, view_base
@@ -102,8 +103,6 @@ class Program:
 
 
 def _apply_views(array: np.ndarray, ops: list[Node]) -> np.ndarray:
-    from ..trace.ops import PRIMITIVES
-
     for n in ops:
         array = PRIMITIVES[n.op].numpy_impl(array, **dict(n.attrs))
     return array
@@ -132,13 +131,14 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout]) 
         if n not in materialized:
             continue
         ids[n] = len(ids)
-        if n.op not in LIBRARY or n.aval.size == 0:
+        if PRIMITIVES[n.op].kind not in ("contraction", "opaque") or n.aval.size == 0:
             allocations.append((ids[n], n.shape, n.dtype))
         if n.aval.size == 0:
             plan.append(f"  (empty) {n.op} -> buf{ids[n]}")
-        elif n.op in LIBRARY:
+        elif PRIMITIVES[n.op].kind in ("contraction", "opaque"):
             views = [_view_arg(i, materialized, ids) for i in n.inputs]
-            steps.append(LibraryStep(n.op, LIBRARY[n.op], views, dict(n.attrs), ids[n]))
+            fn = LIBRARY.get(n.op, PRIMITIVES[n.op].numpy_impl)
+            steps.append(LibraryStep(n.op, fn, views, dict(n.attrs), ids[n]))
             plan.append(f"  library {n.op}({', '.join(f'buf{a}' for a, _ in views)}) -> "
                         f"buf{ids[n]}")
         else:

@@ -3,7 +3,8 @@
 An eager op is a one-node graph lowered like any other; its program is cached by
 (op, attrs, input shapes, dtypes and strides), so a warm op is a dictionary look-up and
 a kernel call. Scalar operands are passed as 0-d buffers, so a new scalar value does not
-compile a new kernel.
+compile a new kernel. Movement ops that NumPy can express as views run as views. While
+`autograd.record()` is on, each eager op also adds its node to the recorded graph.
 """
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from typing import Any
 
 import numpy as np
 
+from .. import autograd
 from ..lower.program import Program, lower_graph
-from ..trace.graph import Node, const, var
-from ..trace.ops import apply
+from ..trace.graph import AbstractValue, Node, const, var
+from ..trace.ops import PRIMITIVES, apply
 from ..trace.tracer import _layout_of
 from .ndarray import NDArray
 
 _eager_programs: dict[Any, tuple[Program, int | None]] = {}
+#: Ops whose eager result is a NumPy view of the operand (as MXNet's reshape is).
+EAGER_VIEWS = frozenset({"reshape", "transpose", "slice", "flip"})
 
 
 def bind(op: str, *args: NDArray, **attrs: Any) -> NDArray:
@@ -28,10 +32,16 @@ def bind(op: str, *args: NDArray, **attrs: Any) -> NDArray:
     if any(a._node is not None for a in args):
         nodes = [a._node if a._node is not None else const(a._data) for a in args]
         return NDArray._traced(apply(op, *nodes, **attrs))
-    return NDArray._wrap(run_eager(op, [a._data for a in args], attrs))
+    result = NDArray._wrap(run_eager(op, [a._data for a in args], attrs))  # type: ignore[misc]
+    if autograd.is_recording():
+        autograd.record_op(result, op, args, attrs)
+    return result
 
 
 def run_eager(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
+    if op in EAGER_VIEWS:
+        PRIMITIVES[op].shape_rule(*(AbstractValue(a.shape, a.dtype) for a in arrays), **attrs)
+        return PRIMITIVES[op].numpy_impl(*arrays, **attrs)
     key = (op, tuple(sorted(attrs.items())),
            tuple((a.shape, a.dtype.str, a.strides) for a in arrays))
     entry = _eager_programs.get(key)

@@ -22,7 +22,8 @@ class NDArray:
     (2, 2)
     """
 
-    __slots__ = ("_data", "_node", "_ctx", "__weakref__")
+    __slots__ = ("_data", "_node", "_ctx", "_rec", "_grad", "_grad_req", "_freed",
+                 "__weakref__")
     __array_priority__ = 1000.0
 
     _data: np.ndarray | None
@@ -32,12 +33,14 @@ class NDArray:
     def _wrap(data: np.ndarray, ctx: Context | None = None) -> NDArray:
         a = object.__new__(NDArray)
         a._data, a._node, a._ctx = data, None, ctx
+        a._rec = a._grad = None
         return a
 
     @staticmethod
     def _traced(node: Node) -> NDArray:
         a = object.__new__(NDArray)
         a._data, a._node, a._ctx = None, node, None
+        a._rec = a._grad = None
         return a
 
     def _buffer(self) -> np.ndarray:
@@ -140,6 +143,35 @@ class NDArray:
         return f"\n{self._buffer()}\n<NDArray {shape} @{self.context}>"
 
     __str__ = __repr__
+
+    # ---- autograd ----------------------------------------------------------------------
+
+    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
+        """Make this array a variable: `backward()` writes its gradient to `.grad`.
+
+        >>> x = mx.nd.ones((2,)); x.attach_grad()  # doctest: +SKIP
+        """
+        from .. import autograd
+
+        zeros = NDArray._wrap(np.zeros(self.shape, self._dtype), self._ctx)
+        autograd.mark_variables([self], [zeros], grad_req)
+
+    @property
+    def grad(self) -> NDArray | None:
+        """The gradient buffer attached by `attach_grad` (None before)."""
+        return self._grad
+
+    def backward(self, out_grad: NDArray | None = None, retain_graph: bool = False,
+                 train_mode: bool = True) -> None:
+        """Gradients of this array w.r.t. the variables it was computed from."""
+        from .. import autograd
+
+        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph,
+                          train_mode)
+
+    def detach(self) -> NDArray:
+        """The same data, cut off from the recorded graph."""
+        return NDArray._wrap(self._buffer(), self._ctx)
 
     # ---- operators -------------------------------------------------------------------
 

@@ -267,24 +267,13 @@ def reshape(data: NDArray, shape: Sequence[int] = (), reverse: bool = False) -> 
         if known == 0 or data.size % known:
             raise ShapeError(f"reshape: cannot reshape {data.shape} into {tuple(shape)}")
         target[target.index(-1)] = data.size // known
-    new = tuple(int(d) for d in target)
-    if data._node is None:
-        if int(np.prod(new, dtype=np.int64)) != data.size:
-            raise ShapeError(f"reshape: cannot reshape {data.shape} (size {data.size}) into "
-                             f"{new}")
-        return NDArray._wrap(data._buffer().reshape(new))
-    return bind("reshape", data, shape=new)
+    return bind("reshape", data, shape=tuple(int(d) for d in target))
 
 
 def transpose(data: NDArray, axes: Sequence[int] | None = None) -> NDArray:
     """Permute the axes (reverse them by default); a view, never a copy."""
     perm = tuple(reversed(range(data.ndim))) if not axes else tuple(
         a + data.ndim if a < 0 else a for a in axes)
-    if data._node is None:
-        if sorted(perm) != list(range(data.ndim)):
-            raise ShapeError(f"transpose: axes {tuple(axes or ())} do not permute "
-                             f"{data.ndim} axes")
-        return NDArray._wrap(data._buffer().transpose(perm))
     return bind("transpose", data, perm=perm)
 
 
@@ -293,11 +282,6 @@ def broadcast_to(data: NDArray, shape: Sequence[int]) -> NDArray:
     shape = tuple(shape)
     if data.shape == shape:
         return data
-    if data._node is None:
-        try:
-            return NDArray._wrap(np.broadcast_to(data._buffer(), shape))
-        except ValueError:
-            raise ShapeError(f"broadcast_to: cannot broadcast {data.shape} to {shape}") from None
     return bind("broadcast_to", data, shape=shape)
 
 
@@ -310,10 +294,7 @@ def expand_dims(data: NDArray, axis: int) -> NDArray:
 
 def flip(data: NDArray, axis: int | Sequence[int]) -> NDArray:
     """Reverse the order of elements along `axis`."""
-    axes = _axes(data.ndim, axis)
-    if data._node is None:
-        return NDArray._wrap(np.flip(data._buffer(), axes))
-    return bind("flip", data, axes=axes)
+    return bind("flip", data, axes=_axes(data.ndim, axis))
 
 
 def concat(*data: NDArray, dim: int = 1) -> NDArray:

@@ -269,6 +269,9 @@ VJP: dict[str, Rule] = {
     "take": _take_rule,
     "scatter_add": _scatter_rule,
     "dot_general": _dot_rule,
+    "custom_call": lambda n, g: [
+        apply("custom_vjp", *n.inputs, g, fn=n.attr("fn"), index=n.attr("index"),
+              avals=n.attr("avals"), which=k) for k in range(len(n.inputs))],
 }
 #: Primitives whose outputs are piecewise constant or not real-valued: zero cotangents.
 ZERO_GRAD = frozenset({"sign", "floor", "ceil", "round", "trunc", "eq", "ne", "lt", "le", "gt",

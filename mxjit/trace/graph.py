@@ -143,6 +143,21 @@ def users_of(order: list[Node]) -> dict[Node, list[Node]]:
     return users
 
 
+def structure_key(outputs: list[Node], inputs: list[Node]) -> tuple:
+    """A key equal for graphs of the same structure, whatever their input nodes are."""
+    order = toposort(outputs)
+    index: dict[Node, int] = {}
+    rows: list[tuple] = []
+    for k, n in enumerate(inputs):
+        index[n] = k
+        rows.append(("in", n.aval.shape, str(n.aval.dtype)))
+    for n in order:
+        if n not in index:
+            index[n] = len(index)
+            rows.append((n.op, n.attrs, tuple(index[i] for i in n.inputs)))
+    return tuple(rows), tuple(index[o] for o in outputs)
+
+
 def format_graph(outputs: list[Node], inputs: list[Node]) -> str:
     """A readable listing of the graph, one node per line.
 

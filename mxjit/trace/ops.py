@@ -36,6 +36,16 @@ def _register(name: str, kind: str, rule: Callable, impl: Callable) -> None:
     PRIMITIVES[name] = Primitive(name, kind, rule, impl)
 
 
+def register_primitive(name: str, kind: str, shape_rule: Callable, numpy_impl: Callable) -> None:
+    """Add a primitive (used by subsystems such as autograd.Function's opaque calls).
+
+    >>> register_primitive('my_op', 'opaque', lambda x: x, lambda x: x)  # doctest: +SKIP
+    """
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is already registered")
+    _register(name, kind, shape_rule, numpy_impl)
+
+
 # ---- elementwise -------------------------------------------------------------------------
 
 def _float_only(name: str, x: AbstractValue) -> None:
