@@ -13,5 +13,6 @@ from .trace.tracer import jit
 ndarray = nd
 __version__ = "0.1.0"
 
-__all__ = ["autograd", "nd", "ndarray", "jit", "grad", "value_and_grad", "vjp", "cpu", "gpu", "Context", "current_context", "context",
+__all__ = ["autograd", "nd", "ndarray", "jit", "grad", "value_and_grad", "vjp", "cpu", "gpu",
+           "Context", "current_context", "context",
            "MXNetError", "__version__"]

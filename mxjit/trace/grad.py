@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
 from ..base import MXNetError
 from .graph import Node, const, toposort
-from .ops import PRIMITIVES, apply
+from .ops import apply
 
 
 class GradientError(MXNetError, TypeError):
@@ -136,7 +135,7 @@ def _transpose_rule(n: Node, g: Node) -> Sequence[Node | None]:
 def _slice_rule(n: Node, g: Node) -> Sequence[Node | None]:
     """Scatter the cotangent back: flip negative steps, spread steps, pad to the input."""
     x = n.inputs[0]
-    starts, stops, steps = n.attr("start"), n.attr("stop"), n.attr("step")
+    starts, steps = n.attr("start"), n.attr("step")
     flip_axes = tuple(k for k, s in enumerate(steps) if s < 0)
     if flip_axes:
         g = apply("flip", g, axes=flip_axes)
@@ -296,11 +295,10 @@ def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[
         if o in needed:
             ct[o] = _accumulate(ct.get(o), g)
     for n in reversed(order):
-        g = ct.get(n)
-        if g is None or n in wrt_set and not n.inputs or n.op in ("var", "const"):
+        got = ct.get(n)
+        if got is None or n.op in ("var", "const") or n.op in ZERO_GRAD:
             continue
-        if n.op in ZERO_GRAD:
-            continue
+        g = got
         rule = VJP.get(n.op)
         if rule is None:
             raise GradientError(f"no gradient rule for {n.op}")

@@ -246,7 +246,7 @@ def _arity(name: str) -> int:
 
 
 ELEMENTWISE = sorted(n for n, p in PRIMITIVES.items()
-                     if p.kind == "elementwise" and n != "cast")
+                     if p.kind == "elementwise" and n not in ("cast", "mark"))
 UNARY = [n for n in ELEMENTWISE if _arity(n) == 1]
 BINARY = [n for n in ELEMENTWISE if _arity(n) == 2]
 
@@ -761,6 +761,35 @@ def test_random_bits_match_philox_bit_for_bit(key: tuple[int, int], shape: tuple
     (fused,) = run_graph(lambda q: apply("cast", apply("random_bits", q, shape=shape),
                                          dtype=np.dtype(np.int64)), kk)
     np.testing.assert_array_equal(fused, want.astype(np.int64))
+
+
+@given(data=st.data())
+@few(20)
+def test_scatter_add_is_the_adjoint_of_take(data: Any) -> None:
+    dtype = data.draw(st.sampled_from(NUMBERS), "dtype")
+    size = data.draw(st.integers(1, 5), "size")
+    rest = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=4))
+    ishape = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=4))
+    axis = data.draw(st.integers(0, len(rest)), "axis")
+    mode = data.draw(st.sampled_from(["clip", "wrap"]), "mode")
+    idx = data.draw(laid_out(np.dtype(np.int32), ishape, st.integers(-2 * size, 2 * size)))
+    g = data.draw(laid_out(dtype, rest[:axis] + ishape + rest[axis:],
+                           elements(dtype, -4, 4, full=False)), "updates")
+    attrs = {"axis": axis, "mode": mode, "size": size}
+    got = run_prim("scatter_add", g, idx, **attrs)
+    ref = reference("scatter_add", g, idx, **attrs)
+    # <take(x, i), g> == <x, scatter_add(g, i)> for every x: check on a one-hot basis
+    assert_close(got, ref, dtype, np.abs(ref) + 8 * (idx.size + 1), what="scatter_add")
+    (fused,) = run_graph(lambda a, b: apply("neg", apply("scatter_add", a, b, **attrs)), g, idx)
+    with np.errstate(all="ignore"):
+        assert_close(fused, -ref, dtype, np.abs(ref) + 8 * (idx.size + 1), what="neg(scatter)")
+
+
+def test_mark_is_the_identity_and_fuses() -> None:
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::-2]
+    (got,) = run_graph(lambda v: apply("add", apply("mark", v, id=1), v), x)
+    np.testing.assert_array_equal(got, x + x)
+    np.testing.assert_array_equal(run_prim("mark", x, id=2), x)
 
 
 def test_random_bits_known_answer_and_key_checks() -> None:
