@@ -2,7 +2,11 @@
 
 `LIBRARY` maps a primitive to the function that computes it on NumPy buffers.
 """
+from collections.abc import Callable
+
+import numpy as np
+
 from ..trace.ops import scatter_add_numpy
 from .gemm import dot_general
 
-LIBRARY = {"dot_general": dot_general, "scatter_add": scatter_add_numpy}
+LIBRARY: dict[str, Callable[..., np.ndarray]] = {"dot_general": dot_general, "scatter_add": scatter_add_numpy}

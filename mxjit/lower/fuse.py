@@ -2,8 +2,8 @@
 
 A node is materialised (gets a buffer) when it is a graph input or output, a reduction,
 or a contraction or library op (and their operands). Every other node is evaluated inside
-the kernels that consume it, so a chain of elementwise and movement ops becomes one kernel and movement
-never copies. Elementwise work may be recomputed (in two kernels, or per element of a
+the kernels that consume it, so a chain of elementwise and movement ops becomes one kernel
+and movement never copies. Elementwise work may be recomputed (in two kernels, or per element of a
 broadcast, as XLA does): memory traffic costs more than arithmetic here. Reductions and
 contractions are never recomputed.
 """

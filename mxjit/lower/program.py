@@ -137,7 +137,7 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout]) 
             plan.append(f"  (empty) {n.op} -> buf{ids[n]}")
         elif PRIMITIVES[n.op].kind in ("contraction", "opaque"):
             views = [_view_arg(i, materialized, ids) for i in n.inputs]
-            fn: Callable[..., np.ndarray] = LIBRARY.get(n.op, PRIMITIVES[n.op].numpy_impl)
+            fn = LIBRARY.get(n.op) or PRIMITIVES[n.op].numpy_impl
             steps.append(LibraryStep(n.op, fn, views, dict(n.attrs), ids[n]))
             plan.append(f"  library {n.op}({', '.join(f'buf{a}' for a, _ in views)}) -> "
                         f"buf{ids[n]}")
