@@ -9,4 +9,7 @@ import numpy as np
 from ..trace.ops import scatter_add_numpy
 from .gemm import dot_general
 
-LIBRARY: dict[str, Callable[..., np.ndarray]] = {"dot_general": dot_general, "scatter_add": scatter_add_numpy}
+LIBRARY: dict[str, Callable[..., np.ndarray]] = {
+    "dot_general": dot_general,
+    "scatter_add": scatter_add_numpy,
+}

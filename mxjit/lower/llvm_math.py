@@ -240,8 +240,8 @@ class _Ctx:
         return acc
 
     def estrin(self, x: ir.Value, coefs: Sequence[float]) -> ir.Value:
-        """Same value as `horner`, with a dependency chain of ~log2(n) fmas instead of n, which
-        matters for the long float64 polynomials once the loop is latency-bound."""
+        """Same value as `horner` up to rounding, with a dependency chain of ~2 log2(n)
+        operations instead of n fmas."""
         terms: list[ir.Value] = [self.c(k) for k in coefs]
         power = x
         while len(terms) > 1:
@@ -252,6 +252,13 @@ class _Ctx:
             if len(terms) > 1:
                 power = self.mul(power, power)
         return terms[0]
+
+    def poly(self, x: ir.Value, coefs: Sequence[float]) -> ir.Value:
+        # A vectorised loop body of ~100 instructions leaves the out-of-order window room for
+        # only a couple of iterations, so latency, not throughput, bounds it: long polynomials
+        # use Estrin. All leading terms are kept outside these polynomials, so the slightly
+        # different rounding of Estrin does not show in the result.
+        return self.horner(x, coefs) if len(coefs) <= 4 else self.estrin(x, coefs)
 
     # integers and exponent manipulation
     def to_bits(self, x: ir.Value) -> ir.Value:
@@ -309,7 +316,7 @@ def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None) -> ir.Value
     r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][1]), r)
     if xlo is not None:
         r = ctx.add(r, xlo)
-    q = ctx.horner(r, _EXP_Q[w])
+    q = ctx.poly(r, _EXP_Q[w])
     p = ctx.add(ctx.c(1.0), ctx.fma(ctx.mul(r, r), q, r))
     # 2^n is applied as two factors so that both stay normal for n down to the subnormal
     # range and up to the overflow threshold; the final product then rounds only once.
@@ -331,7 +338,7 @@ def _expm1(ctx: _Ctx, x: ir.Value) -> ir.Value:
     n = ctx.rint(ctx.mul(xc, ctx.c(_LOG2E[w][0])))
     r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][0]), xc)
     r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][1]), r)
-    q = ctx.fma(r, ctx.horner(r, _EXPM1_Q[w]), ctx.c(0.5))
+    q = ctx.fma(r, ctx.poly(r, _EXPM1_Q[w]), ctx.c(0.5))
     e = ctx.fma(ctx.mul(r, r), q, r)  # expm1(r)
     # expm1(x) = 2^n e + (2^n - 1) = 2 (u e + (u - 1/2)) with u = 2^(n-1): u - 1/2 is exact
     # whenever it matters, the fma rounds once, and u stays finite at n = 2^exponent_bits.
@@ -358,7 +365,7 @@ def _tanh(ctx: _Ctx, x: ir.Value) -> ir.Value:
     w = ctx.bits
     ax = ctx.abs(x)
     z = ctx.mul(ax, ax)
-    small = ctx.fma(ctx.mul(ax, z), ctx.horner(z, _TANH_T[w]), ax)
+    small = ctx.fma(ctx.mul(ax, z), ctx.poly(z, _TANH_T[w]), ax)
     e = _expm1(ctx, ctx.mul(ctx.c(2.0), ctx.clamp(ax, 0.0, _TANH_HI[w])))
     large = ctx.div(e, ctx.add(e, ctx.c(2.0)))
     y = ctx.copysign(ctx.sel(ctx.lt(ax, ctx.c(_TANH_SMALL)), small, large), x)
@@ -369,9 +376,9 @@ def _erf(ctx: _Ctx, x: ir.Value) -> ir.Value:
     w = ctx.bits
     ax = ctx.abs(x)
     z = ctx.mul(ax, ax)
-    small = ctx.fma(ax, ctx.horner(z, _ERF_E[w]), ax)
+    small = ctx.fma(ax, ctx.poly(z, _ERF_E[w]), ax)
     t = ctx.clamp(ax, 1.0, _ERF_TMAX[w])
-    h = ctx.horner(ctx.sub(t, ctx.c(_ERF_CENTER[w])), _ERF_H[w])
+    h = ctx.poly(ctx.sub(t, ctx.c(_ERF_CENTER[w])), _ERF_H[w])
     # -t^2 + h rounded once; its absolute error becomes a relative error of erfc <= 0.16
     large = ctx.sub(ctx.c(1.0), _exp_kernel(ctx, ctx.fma(ctx.neg(t), t, h)))
     y = ctx.copysign(ctx.sel(ctx.lt(ax, ctx.c(1.0)), small, large), x)
@@ -403,11 +410,11 @@ def _log1p_f(ctx: _Ctx, f: ir.Value) -> ir.Value:
     """y with log1p(f) ~= f + y for f in [sqrt(1/2) - 1, sqrt(2) - 1], |y| << |f|."""
     z = ctx.mul(f, f)
     if ctx.bits == 32:
-        return ctx.fma(ctx.mul(f, z), ctx.horner(f, _LOG_P32), ctx.mul(ctx.c(-0.5), z))
+        return ctx.fma(ctx.mul(f, z), ctx.poly(f, _LOG_P32), ctx.mul(ctx.c(-0.5), z))
     # musl: log1p(f) = f - hfsq + s (hfsq + R), hfsq = f^2/2, R = z T(z), s = f / (2 + f)
     s = ctx.div(f, ctx.add(ctx.c(2.0), f))
     s2 = ctx.mul(s, s)
-    r = ctx.mul(s2, ctx.estrin(s2, _LOG_T64))
+    r = ctx.mul(s2, ctx.poly(s2, _LOG_T64))
     hfsq = ctx.mul(ctx.c(0.5), z)
     return ctx.sub(ctx.mul(s, ctx.add(hfsq, r)), hfsq)
 
@@ -489,11 +496,11 @@ def _trig(ctx: _Ctx, x: ir.Value, which: str) -> ir.Value:
     z = ctx.mul(r, r)
     # sin(r) = r + s_tail and cos(r) = one_hz + c_tail, each summed with one rounding;
     # tan needs them unrounded, as double-word pairs (fast2sum: the first part dominates)
-    s_tail = ctx.mul(ctx.mul(r, z), ctx.horner(z, _SIN_S[w]))
+    s_tail = ctx.mul(ctx.mul(r, z), ctx.poly(z, _SIN_S[w]))
     # 1 - z/2 rounds; (1 - one_hz) - z/2 recovers that rounding error exactly (fdlibm)
     hz = ctx.mul(ctx.c(0.5), z)
     one_hz = ctx.sub(ctx.c(1.0), hz)
-    c_tail = ctx.fma(ctx.mul(z, z), ctx.horner(z, _COS_C[w]),
+    c_tail = ctx.fma(ctx.mul(z, z), ctx.poly(z, _COS_C[w]),
                      ctx.sub(ctx.sub(ctx.c(1.0), one_hz), hz))
     odd = ctx.b.trunc(quad, _I1)
     if which == "tan":
@@ -568,7 +575,7 @@ def _log_dd(ctx: _Ctx, ax: ir.Value) -> tuple[ir.Value, ir.Value]:
     t3 = ctx.mul(c3, ctx.c(th))
     t3_lo = ctx.add(ctx.fma(c3, ctx.c(th), ctx.neg(t3)),
                     ctx.fma(c3, ctx.c(tl), ctx.mul(c3_lo, ctx.c(th))))
-    tail = ctx.mul(ctx.mul(c3, z), ctx.estrin(z, _POW_LOG_T2))
+    tail = ctx.mul(ctx.mul(c3, z), ctx.poly(z, _POW_LOG_T2))
     hi, lo = _fast2sum(ctx, ctx.mul(two, s), t3)
     lo = ctx.add(lo, ctx.add(ctx.fma(two, s_lo, t3_lo), tail))
     # + k ln2, k ln2_hi exact; |k ln2| >= ln2 > |hi| unless k == 0
