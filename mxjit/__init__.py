@@ -3,7 +3,7 @@
     >>> import mxjit as mx
     >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
 """
-from . import autograd, nd
+from . import autograd, nd, random
 from .base import MXNetError
 from .nd import context
 from .nd.context import Context, cpu, current_context, gpu
@@ -13,6 +13,6 @@ from .trace.tracer import jit
 ndarray = nd
 __version__ = "0.1.0"
 
-__all__ = ["autograd", "nd", "ndarray", "jit", "grad", "value_and_grad", "vjp", "cpu", "gpu",
+__all__ = ["autograd", "nd", "random", "ndarray", "jit", "grad", "value_and_grad", "vjp", "cpu", "gpu",
            "Context", "current_context", "context",
            "MXNetError", "__version__"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,34 @@ def concrete_error(what: str) -> TracerError:
         "data-dependent choices, mark the argument static (static_argnums), or call the "
         "function without jit."
     )
+
+
+# ---- the trace in progress --------------------------------------------------------------
+
+
+class TraceState:
+    """What a trace collects besides the function's arguments: the random keys it draws."""
+
+    def __init__(self) -> None:
+        self.random_keys: list[Node] = []
+
+
+_tracing = threading.local()
+
+
+def current_trace() -> TraceState | None:
+    """The innermost trace in progress on this thread, or None when running eagerly."""
+    stack = getattr(_tracing, "stack", None)
+    return stack[-1] if stack else None
+
+
+def random_key_input() -> Node:
+    """A fresh key input of the current trace; each call of the program gets new key values."""
+    state = current_trace()
+    assert state is not None
+    node = var((2,), np.dtype(np.uint32))
+    state.random_keys.append(node)
+    return node
 
 
 # ---- pytrees: nested lists, tuples and dicts of arrays -----------------------------------
@@ -145,7 +174,7 @@ class JitFunction:
         self.fun = fun
         self.static_argnums = frozenset(static_argnums)
         self.static_argnames = frozenset(static_argnames)
-        self._cache: dict[Any, tuple[Program, Any]] = {}
+        self._cache: dict[Any, tuple[Program, Any, int]] = {}
         self._last_signature: Any = None
         self.__name__ = getattr(fun, "__name__", "function")
         functools.update_wrapper(self, fun)
@@ -184,24 +213,29 @@ class JitFunction:
         entry = self._cache.get(signature)
         if entry is None:
             entry = self._compile(signature, buffers, args, kwargs)
-        program, out_tree = entry
+        program, out_tree, n_keys = entry
+        if n_keys:
+            from ..random import next_key_value
+
+            buffers = buffers + [next_key_value() for _ in range(n_keys)]
         outs = program.run(buffers)
         return tree_unflatten(out_tree, [NDArray._wrap(o) for o in outs])
 
     def _compile(self, signature: Any, buffers: list[np.ndarray], args: tuple, kwargs: dict
-                 ) -> tuple[Program, Any]:
+                 ) -> tuple[Program, Any, int]:
         t0 = time.perf_counter()
         if log_compiles():
             log(f"jit: tracing {self.__name__} ({self._why(signature)})")
         self._last_signature = signature
         out_nodes, out_tree, in_nodes = self.trace(args, kwargs)
-        layouts = [_layout_of(b) for b in buffers]
+        n_keys = len(in_nodes) - len(buffers)
+        layouts = [_layout_of(b) for b in buffers] + [Layout((1,))] * n_keys
         program = lower_graph(out_nodes, in_nodes, layouts)
-        self._cache[signature] = (program, out_tree)
+        self._cache[signature] = (program, out_tree, n_keys)
         if log_compiles():
             log(f"jit: {self.__name__} ready in {(time.perf_counter() - t0) * 1e3:.1f} ms, "
                 f"{len(program.kernels)} kernels")
-        return program, out_tree
+        return program, out_tree, n_keys
 
     def _why(self, signature: Any) -> str:
         last = self._last_signature
@@ -217,7 +251,10 @@ class JitFunction:
         return "new signature"
 
     def trace(self, args: tuple, kwargs: dict) -> tuple[list[Node], Any, list[Node]]:
-        """Trace the function on abstract arrays: (output nodes, output structure, inputs)."""
+        """Trace the function on abstract arrays: (output nodes, output structure, inputs).
+
+        The inputs are the array arguments' nodes followed by the random keys drawn.
+        """
         from ..nd.ndarray import NDArray
 
         leaves, _, _ = self._split(args, kwargs)
@@ -236,13 +273,19 @@ class JitFunction:
 
         traced_args = [a if k in self.static_argnums else swap(a) for k, a in enumerate(args)]
         traced_kwargs = {n: v if n in self.static_argnames else swap(v) for n, v in kwargs.items()}
-        out = self.fun(*traced_args, **traced_kwargs)
+        state = TraceState()
+        stack = _tracing.__dict__.setdefault("stack", [])
+        stack.append(state)
+        try:
+            out = self.fun(*traced_args, **traced_kwargs)
+        finally:
+            stack.pop()
         out_leaves, out_tree = tree_flatten(out, lambda x: isinstance(x, NDArray))
         if any(d[0] == "static" for d in _static_defs(out_tree)):
             raise TypeError(f"jit: {self.__name__} must return arrays or nested lists, tuples "
                             "and dicts of arrays")
         nodes = [o._node if o._node is not None else const(o._buffer()) for o in out_leaves]
-        return nodes, out_tree, in_nodes
+        return nodes, out_tree, in_nodes + state.random_keys
 
     def lower(self, *args: Any, backend: str = "cpu", **kwargs: Any) -> Lowered:
         """The graph and kernels a call with these arguments runs.
