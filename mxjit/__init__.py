@@ -13,6 +13,5 @@ from .trace.tracer import jit
 ndarray = nd
 __version__ = "0.1.0"
 
-__all__ = ["autograd", "nd", "random", "ndarray", "jit", "grad", "value_and_grad", "vjp", "cpu", "gpu",
-           "Context", "current_context", "context",
-           "MXNetError", "__version__"]
+__all__ = ["autograd", "nd", "random", "ndarray", "jit", "grad", "value_and_grad", "vjp",
+           "cpu", "gpu", "Context", "current_context", "context", "MXNetError", "__version__"]
