@@ -28,9 +28,21 @@ class AutogradError(MXNetError, RuntimeError):
     """A gradient asked of a graph that cannot give it."""
 
 
+#: Threads currently recording: lets every eager op skip the thread-local look-up.
+_recording_threads = 0
+
+
 def is_recording() -> bool:
     """Whether eager ops are being recorded for `backward`."""
-    return getattr(_state, "recording", False)
+    return _recording_threads > 0 and getattr(_state, "recording", False)
+
+
+def _set_recording_flag(flag: bool) -> None:
+    global _recording_threads
+    was = getattr(_state, "recording", False)
+    if flag != was:
+        _recording_threads += 1 if flag else -1
+    _state.recording = flag
 
 
 def is_training() -> bool:
@@ -41,7 +53,7 @@ def is_training() -> bool:
 def set_recording(is_recording: bool) -> bool:
     """Turn recording on or off; returns the previous state."""
     prev = getattr(_state, "recording", False)
-    _state.recording = bool(is_recording)
+    _set_recording_flag(bool(is_recording))
     return prev
 
 
@@ -60,13 +72,14 @@ class _Scope:
     def __enter__(self) -> _Scope:
         self._prev = (is_recording(), is_training())
         if self._recording is not None:
-            _state.recording = self._recording
+            _set_recording_flag(self._recording)
         if self._training is not None:
             _state.training = self._training
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _state.recording, _state.training = self._prev
+        _set_recording_flag(self._prev[0])
+        _state.training = self._prev[1]
 
 
 def record(train_mode: bool = True) -> _Scope:

@@ -23,7 +23,7 @@ from . import llvm as backend
 from .kernel import Kernel
 
 #: Bump whenever generated code changes for the same kernel description.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 class CompileForbiddenError(MXNetError, RuntimeError):
@@ -34,7 +34,8 @@ class CompileForbiddenError(MXNetError, RuntimeError):
 class CompiledKernel:
     kernel: Kernel
     symbol: str
-    fn: Callable[..., None]
+    fn: Callable[..., None]  # takes data pointers
+    call: Callable[..., None]  # takes the NumPy arrays themselves
     from_disk: bool
 
 
@@ -95,8 +96,8 @@ class KernelCache:
             _write_atomically(path, obj)
         else:
             self.disk_loads += 1
-        fn = backend.load_object(obj, symbol, len(kernel.buffers))
-        return CompiledKernel(kernel, symbol, fn, from_disk)
+        fn, call = backend.load_object(obj, symbol, len(kernel.buffers))
+        return CompiledKernel(kernel, symbol, fn, call, from_disk)
 
 
 _MAGIC = b"MXJITOBJ"

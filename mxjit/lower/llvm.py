@@ -393,8 +393,26 @@ def _combine(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.Val
     return SCALAR_OPS[name](b, Expr.make(name, dtype), [acc, x])
 
 
+def _find_data_offset() -> int:
+    """Where a NumPy array object keeps its data pointer (PyArrayObject.data), in bytes.
+
+    Kernel trampolines read it directly, so a call passes arrays as objects: asking NumPy
+    for the pointer (`arr.ctypes.data`) costs more than the whole call of a small kernel.
+    """
+    probes = [np.empty(n, np.uint8) for n in (1, 7, 64)]
+    for offset in range(8, 64, 8):
+        if all(ctypes.c_void_p.from_address(id(a) + offset).value == a.ctypes.data
+               for a in probes):
+            return offset
+    raise RuntimeError("cannot locate the data pointer inside NumPy array objects")
+
+
+DATA_OFFSET = _find_data_offset()
+
+
 def render_llvm(kernel: Kernel, symbol: str) -> str:
-    """The LLVM IR text of `kernel` as `void symbol(ptr b0, ..., i64 start, i64 stop)`."""
+    """The LLVM IR text of `kernel`: `void symbol(ptr b0, ..., i64 start, i64 stop)` and the
+    trampoline `symbol_py`, which takes NumPy array objects instead of data pointers."""
     module = ir.Module(name=symbol)
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
@@ -413,9 +431,19 @@ def render_llvm(kernel: Kernel, symbol: str) -> str:
     else:
         _render_memory_reduction(b, kernel, bufs, order, start, stop)
     b.ret_void()
+    _render_trampoline(module, fn, n)
     # llvmlite cannot spell string attributes; AVX-512 hosts default to 256-bit vectors.
     head, sep, rest = str(module).partition("\n{")
     return f"{head} #0{sep}{rest}\nattributes #0 = {{ nounwind {VECTOR_WIDTH_ATTR}}}\n"
+
+
+def _render_trampoline(module: ir.Module, kernel_fn: ir.Function, n: int) -> None:
+    fn = ir.Function(module, kernel_fn.function_type, name=kernel_fn.name + "_py")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    offset = ir.Constant(i64, DATA_OFFSET)
+    datas = [b.load(b.gep(obj, [offset], source_etype=i8), typ=ptr) for obj in fn.args[:n]]
+    b.call(kernel_fn, datas + list(fn.args[n:]))
+    b.ret_void()
 
 
 def _render_map(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int], start: ir.Value,
@@ -521,6 +549,7 @@ def target_id() -> str:
     if got is None:
         llvm.initialize_native_target()
         got = (f"{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}|"
+               f"numpy-data-offset-{DATA_OFFSET}|"
                f"llvmlite-{llvmlite.__version__}|"
                f"llvm-{'.'.join(map(str, llvm.llvm_version_info))}")
         _state["target_id"] = got
@@ -551,15 +580,20 @@ def emit_object(ir_text: str) -> bytes:
     return bytes(target_machine().emit_object(optimize(ir_text)))
 
 
-def load_object(obj: bytes, symbol: str, n_buffers: int) -> Callable[..., None]:
-    """Load object code into the shared engine and return the kernel as a ctypes function."""
+def load_object(obj: bytes, symbol: str, n_buffers: int
+                ) -> tuple[Callable[..., None], Callable[..., None]]:
+    """Load object code into a new engine; return the kernel taking data pointers and its
+    trampoline taking NumPy arrays, as ctypes functions (both release the GIL)."""
     with _lock:
         engine = _new_engine()
         engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         engine.finalize_object()
         addr = engine.get_function_address(symbol)
-    if not addr:
+        addr_py = engine.get_function_address(symbol + "_py")
+    if not addr or not addr_py:
         raise RuntimeError(f"kernel symbol {symbol} missing from its object file")
-    proto = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * n_buffers), ctypes.c_int64,
-                             ctypes.c_int64)
-    return proto(addr)
+    raw = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * n_buffers), ctypes.c_int64,
+                           ctypes.c_int64)
+    objects = ctypes.CFUNCTYPE(None, *([ctypes.py_object] * n_buffers), ctypes.c_int64,
+                               ctypes.c_int64)
+    return raw(addr), objects(addr_py)

@@ -70,6 +70,11 @@ _LOG_T64 = (0.6666666666666737, 0.3999999999939738, 0.2857142874602297, 0.222221
 # log|x| can be carried as a double-double.
 _POW_LOG_T2 = (0.40000000000002406, 0.28571428570036084, 0.22222222530264935,
                0.18181783524195114, 0.153867940230204, 0.1325600186032361, 0.1320361753037405)
+# float32 pow, computed in float64 to ~2^-34: shorter versions of the two fits above.
+_POW32_EXP_Q = (0.5000000080549564, 0.16666666156129073, 0.04166626208237721,
+                0.008333429740328156, 0.0013946613129724747, 0.00019827789474365396)
+_POW32_LOG_T = (0.6666666559669624, 0.4000034542814686, 0.28536675331288863,
+                0.23594115286122902)
 # sin(r) = r + r^3 * S(z), cos(r) = 1 - z/2 + z^2 * C(z), z = r^2, |r| <= pi/4 (fit).
 _SIN_S = {
     32: (-0.16666667, 0.008333372, -0.00019849883, 2.7999947e-06),
@@ -307,7 +312,8 @@ def _two_sum(ctx: _Ctx, a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
 # ---- exp family ------------------------------------------------------------------------------
 
 
-def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None) -> ir.Value:
+def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None,
+                q_coefs: Sequence[float] | None = None) -> ir.Value:
     """exp(x + xlo) for x already clamped to [_EXP_LO, _EXP_HI] (no NaN); xlo is a small
     finite correction carried from a double-double argument."""
     w = ctx.bits
@@ -316,7 +322,7 @@ def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None) -> ir.Value
     r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][1]), r)
     if xlo is not None:
         r = ctx.add(r, xlo)
-    q = ctx.poly(r, _EXP_Q[w])
+    q = ctx.poly(r, _EXP_Q[w] if q_coefs is None else q_coefs)
     p = ctx.add(ctx.c(1.0), ctx.fma(ctx.mul(r, r), q, r))
     # 2^n is applied as two factors so that both stay normal for n down to the subnormal
     # range and up to the overflow threshold; the final product then rounds only once.
@@ -357,7 +363,13 @@ def _sigmoid(ctx: _Ctx, x: ir.Value) -> ir.Value:
     w = ctx.bits
     e = _exp_kernel(ctx, ctx.clamp(ctx.neg(ctx.abs(x)), _EXP_LO[w], 0.0))
     num = ctx.sel(ctx.lt(x, ctx.c(0.0)), e, ctx.c(1.0))
-    y = ctx.div(num, ctx.add(ctx.c(1.0), e))
+    # num / (1 + e) with 1 + e kept unrounded (d + d_lo) and one correction step, so that
+    # only the error of e itself remains (~1 ulp instead of ~2)
+    d, d_lo = _fast2sum(ctx, ctx.c(1.0), e)
+    inv = ctx.div(ctx.c(1.0), d)
+    q = ctx.mul(num, inv)
+    resid = ctx.fma(ctx.neg(q), d_lo, ctx.fma(ctx.neg(q), d, num))
+    y = ctx.fma(resid, inv, q)
     return ctx.sel(ctx.isnan(x), x, y)
 
 
@@ -597,15 +609,29 @@ def _exp_dd(ctx: _Ctx, hi: ir.Value, lo: ir.Value) -> ir.Value:
     return ctx.sel(ctx.isnan(hi), hi, y)
 
 
+def _pow32_magnitude(ctx: _Ctx, x: ir.Value, y: ir.Value) -> ir.Value:
+    """|x| ** y for float32. y * log|x| needs ~33 significant bits to keep the result within
+    an ulp, so log and exp run in float64, with polynomials only as long as those bits need.
+    The reduction of x stays in float32 (8 integer lanes)."""
+    b = ctx.b
+    c64 = _Ctx(b, _F64)
+    ax = ctx.abs(x)
+    k, m = _log_reduce(ctx, ax)
+    f = b.fpext(ctx.sub(m, ctx.c(1.0)), _F64)
+    s = c64.div(f, c64.add(c64.c(2.0), f))
+    z = c64.mul(s, s)
+    log1p_f = c64.fma(c64.mul(s, z), c64.poly(z, _POW32_LOG_T), c64.add(s, s))
+    lg = _log_specials(c64, b.fpext(ax, _F64), c64.fma(c64.from_i32(k), c64.c(_LN2[64][0]),
+                                                            log1p_f))
+    t = c64.mul(b.fpext(y, _F64), lg)
+    e = _exp_kernel(c64, c64.clamp(t, _EXP_LO[64], _EXP_HI[64]), q_coefs=_POW32_EXP_Q)
+    return b.fptrunc(c64.sel(c64.isnan(t), t, e), _F32)
+
+
 def _pow(ctx: _Ctx, x: ir.Value, y: ir.Value) -> ir.Value:
     b = ctx.b
     if ctx.bits == 32:
-        # y * log|x| needs ~32 significant bits to keep float32 results within an ulp; float64
-        # gives 53 for the price of half-width vectors.
-        c64 = _Ctx(b, _F64)
-        x64, y64 = b.fpext(x, _F64), b.fpext(y, _F64)
-        t = c64.mul(y64, _log(c64, c64.abs(x64)))
-        mag = b.fptrunc(_exp(c64, t), _F32)
+        mag = _pow32_magnitude(ctx, x, y)
     else:
         lhi, llo = _log_dd(ctx, ctx.abs(x))
         thi = ctx.mul(y, lhi)

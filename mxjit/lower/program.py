@@ -34,8 +34,11 @@ def _thread_pool() -> ThreadPoolExecutor:
     return _pool
 
 
-def launch(fn: Callable[..., None], ptrs: list[int], extent: int, work: int) -> None:
-    """Run a kernel over [0, extent) of its split loop, in parallel chunks when large."""
+def launch(fn: Callable[..., None], ptrs: list[Any], extent: int, work: int) -> None:
+    """Run a kernel over [0, extent) of its split loop, in parallel chunks when large.
+
+    `ptrs` are what `fn` takes: data pointers for `CompiledKernel.fn`, arrays for `.call`.
+    """
     if extent <= 0:
         return
     chunks = min(THREADS, extent) if work >= PARALLEL_MIN_WORK else 1
@@ -94,8 +97,7 @@ class Program:
             bufs[k] = np.empty(shape, dtype)
         for step in self.steps:
             if isinstance(step, KernelStep):
-                ptrs = [bufs[a].__array_interface__["data"][0] for a in step.args]
-                launch(step.compiled.fn, ptrs, step.extent, step.work)
+                launch(step.compiled.call, [bufs[a] for a in step.args], step.extent, step.work)
             else:
                 operands = [_apply_views(bufs[b], ops) for b, ops in step.args]
                 bufs[step.out] = np.ascontiguousarray(step.fn(*operands, **step.attrs))

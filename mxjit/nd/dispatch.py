@@ -13,13 +13,42 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..lower.program import Program, lower_graph
+from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
 from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, apply
 from ..trace.tracer import _layout_of
 from .ndarray import NDArray
 
-_eager_programs: dict[Any, tuple[Program, int | None]] = {}
+class _EagerOp:
+    """A compiled one-node graph, with a fast path when it is a single kernel."""
+
+    __slots__ = ("program", "alias", "call", "shape", "dtype", "extent", "work")
+
+    def __init__(self, program: Program, alias: int | None):
+        self.program, self.alias = program, alias
+        steps = program.steps
+        simple = (len(steps) == 1 and isinstance(steps[0], KernelStep)
+                  and not program.constants and len(program.allocations) == 1)
+        self.call = steps[0].compiled.call if simple else None  # type: ignore[union-attr]
+        if simple:
+            step = steps[0]
+            _, self.shape, self.dtype = program.allocations[0]
+            self.extent, self.work = step.extent, step.work  # type: ignore[union-attr]
+
+    def __call__(self, arrays: list[np.ndarray]) -> np.ndarray:
+        if self.alias is not None:  # the op simplified to an operand: hand back a copy
+            return arrays[self.alias].copy()
+        if self.call is None:
+            return self.program.run(arrays)[0]
+        out = np.empty(self.shape, self.dtype)
+        if self.work < PARALLEL_MIN_WORK:
+            self.call(*arrays, out, 0, self.extent)
+        else:
+            launch(self.call, [*arrays, out], self.extent, self.work)
+        return out
+
+
+_eager_ops: dict[Any, _EagerOp] = {}
 #: Ops whose eager result is a NumPy view of the operand (as MXNet's reshape is).
 EAGER_VIEWS = frozenset({"reshape", "transpose", "slice", "flip"})
 
@@ -29,9 +58,10 @@ def bind(op: str, *args: NDArray, **attrs: Any) -> NDArray:
 
     >>> bind('exp', mx.nd.zeros((2,)))  # doctest: +SKIP
     """
-    if any(a._node is not None for a in args):
-        nodes = [a._node if a._node is not None else const(a._data) for a in args]
-        return NDArray._traced(apply(op, *nodes, **attrs))
+    for a in args:
+        if a._node is not None:
+            nodes = [a._node if a._node is not None else const(a._data) for a in args]
+            return NDArray._traced(apply(op, *nodes, **attrs))
     result = NDArray._wrap(run_eager(op, [a._data for a in args], attrs))  # type: ignore[misc]
     if autograd.is_recording():
         autograd.record_op(result, op, args, attrs)
@@ -42,24 +72,19 @@ def run_eager(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.nd
     if op in EAGER_VIEWS:
         PRIMITIVES[op].shape_rule(*(AbstractValue(a.shape, a.dtype) for a in arrays), **attrs)
         return PRIMITIVES[op].numpy_impl(*arrays, **attrs)
-    key = (op, tuple(sorted(attrs.items())),
-           tuple((a.shape, a.dtype.str, a.strides) for a in arrays))
-    entry = _eager_programs.get(key)
-    if entry is None:
-        entry = _build(op, arrays, attrs)
-        _eager_programs[key] = entry
-    program, alias = entry
-    if alias is not None:  # the op simplified to one of its operands: hand back a copy
-        return arrays[alias].copy()
-    return program.run(arrays)[0]
+    key = (op, tuple(sorted(attrs.items())) if attrs else (),
+           *[(a.shape, a.strides, a.dtype) for a in arrays])
+    eager = _eager_ops.get(key)
+    if eager is None:
+        eager = _eager_ops[key] = _build(op, arrays, attrs)
+    return eager(arrays)
 
 
-def _build(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> tuple[Program, int | None]:
+def _build(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> _EagerOp:
     inputs = [var(a.shape, a.dtype) for a in arrays]
     out: Node = apply(op, *inputs, **attrs)
     alias = next((k for k, n in enumerate(inputs) if n is out), None)
-    program = lower_graph([out], inputs, [_layout_of(a) for a in arrays])
-    return program, alias
+    return _EagerOp(lower_graph([out], inputs, [_layout_of(a) for a in arrays]), alias)
 
 
 def scalar_operand(value: Any, like: NDArray) -> NDArray:

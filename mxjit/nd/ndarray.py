@@ -85,8 +85,6 @@ class NDArray:
 
     @property
     def T(self) -> NDArray:
-        from . import ops
-
         return ops.transpose(self)
 
     # ---- conversion ------------------------------------------------------------------
@@ -105,8 +103,6 @@ class NDArray:
         self._buffer()
 
     def astype(self, dtype: Any, copy: bool = True) -> NDArray:
-        from . import ops
-
         return ops.cast(self, dtype)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -176,8 +172,6 @@ class NDArray:
     # ---- operators -------------------------------------------------------------------
 
     def _binary(self, op: str, other: Any, reverse: bool = False) -> NDArray:
-        from . import ops
-
         return ops.binary(op, other, self) if reverse else ops.binary(op, self, other)
 
     def __add__(self, o: Any) -> NDArray:
@@ -217,13 +211,9 @@ class NDArray:
         return self._binary("pow", o, True)
 
     def __neg__(self) -> NDArray:
-        from . import ops
-
         return ops.negative(self)
 
     def __abs__(self) -> NDArray:
-        from . import ops
-
         return ops.abs(self)
 
     def __eq__(self, o: Any) -> NDArray:  # type: ignore[override]
@@ -249,40 +239,29 @@ class NDArray:
     # ---- methods mirroring mx.nd functions -------------------------------------------
 
     def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
-        from . import ops
-
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = tuple(shape[0])
         return ops.reshape(self, shape=kwargs.get("shape", shape))
 
     def transpose(self, *axes: Any) -> NDArray:
-        from . import ops
-
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = tuple(axes[0])
         return ops.transpose(self, axes=axes or None)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        from . import ops
-
         return ops.sum(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        from . import ops
-
         return ops.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        from . import ops
-
         return ops.min(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        from . import ops
-
         return ops.mean(self, axis=axis, keepdims=keepdims)
 
     def exp(self) -> NDArray:
-        from . import ops
-
         return ops.exp(self)
+
+
+from . import ops  # noqa: E402  (ops builds on NDArray; methods call into it)

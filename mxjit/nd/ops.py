@@ -52,6 +52,10 @@ def binary(op: str, lhs: Any, rhs: Any) -> NDArray:
 
     Comparisons return 1/0 in the operands' dtype, as MXNet does.
     """
+    if (type(lhs) is NDArray and type(rhs) is NDArray and lhs._data is not None
+            and rhs._data is not None and op not in COMPARISONS
+            and lhs._data.shape == rhs._data.shape and lhs._data.dtype == rhs._data.dtype):
+        return bind(op, lhs, rhs)  # the common eager case, without the general checks
     like = lhs if isinstance(lhs, NDArray) else rhs
     a, b = _promote(_operand(lhs, like), _operand(rhs, like))
     shape = broadcast_shape(op, a.shape, b.shape)

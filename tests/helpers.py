@@ -1,0 +1,60 @@
+"""Test helpers: numerical gradient checks in the style of JAX's `check_grads`."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+import mxjit as mx
+
+Fun = Callable[..., mx.nd.NDArray]
+
+
+def numerical_grad(f: Callable[..., float], args: Sequence[np.ndarray], k: int,
+                   eps: float = 1e-6) -> np.ndarray:
+    """Central differences of the scalar f(*args) w.r.t. args[k] (float64)."""
+    args = [np.asarray(a, dtype=np.float64) for a in args]
+    grad = np.zeros_like(args[k])
+    flat = grad.reshape(-1)
+    for i in range(flat.size):
+        plus = [a.copy() for a in args]
+        minus = [a.copy() for a in args]
+        plus[k].reshape(-1)[i] += eps
+        minus[k].reshape(-1)[i] -= eps
+        flat[i] = (f(*plus) - f(*minus)) / (2 * eps)
+    return grad
+
+
+def _total_gradient(fun: Fun, n: int) -> Fun:
+    """x -> sum of every entry of grad(sum(fun)) w.r.t. all n arguments: a scalar again."""
+
+    def total(*xs: mx.nd.NDArray) -> mx.nd.NDArray:
+        grads = mx.grad(lambda *ys: fun(*ys).sum(), argnums=tuple(range(n)))(*xs)
+        out = grads[0].sum()
+        for g in grads[1:]:
+            out = out + g.sum()
+        return out
+
+    return total
+
+
+def check_grads(f: Fun, args: Sequence[np.ndarray], order: int = 2, rtol: float = 1e-5,
+                atol: float = 1e-7, eps: float = 1e-6) -> None:
+    """Check mx.grad of sum(f) against central differences in float64, to `order`.
+
+    Order k differentiates the summed gradient of order k-1, so order 2 checks the
+    Hessian applied to a vector of ones.
+    """
+    arrays = [np.asarray(a, dtype=np.float64) for a in args]
+    fun = f
+    for level in range(order):
+        def scalar(*xs: np.ndarray, fun: Fun = fun) -> float:
+            return float(fun(*[mx.nd.array(x, dtype="float64") for x in xs]).asnumpy().sum())
+
+        for k in range(len(arrays)):
+            analytic = mx.grad(lambda *xs, fun=fun: fun(*xs).sum(), argnums=k)(
+                *[mx.nd.array(a, dtype="float64") for a in arrays]).asnumpy()
+            numeric = numerical_grad(scalar, arrays, k, eps)
+            np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol,
+                                       err_msg=f"order {level + 1}, argument {k}")
+        fun = _total_gradient(fun, len(arrays))
