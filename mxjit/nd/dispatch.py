@@ -19,6 +19,7 @@ from ..trace.ops import PRIMITIVES, apply
 from ..trace.tracer import _layout_of
 from .ndarray import NDArray
 
+
 class _EagerOp:
     """A compiled one-node graph, with a fast path when it is a single kernel."""
 
