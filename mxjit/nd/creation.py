@@ -78,3 +78,39 @@ def _iota(shape: tuple[int, ...], axis: int, like: NDArray, dtype: Any = np.int6
     if like._node is not None:
         return NDArray._traced(apply("iota", **attrs))
     return NDArray._wrap(run_eager("iota", [], attrs))
+
+
+def linspace(start: float, stop: float, num: int, endpoint: bool = True,
+             ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """`num` evenly spaced values from start to stop (stop included by default).
+
+    >>> mx.nd.linspace(0, 1, 5)  # doctest: +SKIP
+    """
+    values = np.linspace(start, stop, int(num), endpoint=endpoint)
+    return NDArray._wrap(values.astype(canonical_dtype(dtype)), _ctx(ctx))
+
+
+def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any = None
+        ) -> NDArray:
+    """A 2-D array with ones on the k-th diagonal (M=0 means square)."""
+    return NDArray._wrap(np.eye(N, M or None, k, dtype=canonical_dtype(dtype)), _ctx(ctx))
+
+
+def _like(data: NDArray, value: Any, dtype: Any = None) -> NDArray:
+    d = canonical_dtype(dtype) if dtype is not None else data._dtype
+    return NDArray._wrap(np.full(data.shape, value, dtype=d), data._ctx)
+
+
+def zeros_like(data: NDArray, dtype: Any = None, **kwargs: Any) -> NDArray:
+    """Zeros with the shape (and dtype) of `data`."""
+    return _like(data, 0, dtype)
+
+
+def ones_like(data: NDArray, dtype: Any = None, **kwargs: Any) -> NDArray:
+    """Ones with the shape (and dtype) of `data`."""
+    return _like(data, 1, dtype)
+
+
+def full_like(data: NDArray, fill_value: Any, dtype: Any = None, **kwargs: Any) -> NDArray:
+    """`fill_value` everywhere, with the shape (and dtype) of `data`."""
+    return _like(data, fill_value, dtype)

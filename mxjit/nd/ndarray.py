@@ -98,11 +98,47 @@ class NDArray:
             raise ValueError(f"asscalar: the array has {self.size} elements, not 1")
         return self._buffer().reshape(-1)[0]
 
+    def tolist(self) -> list:
+        """The data as nested Python lists."""
+        return self._buffer().tolist()
+
+    def copy(self) -> NDArray:
+        """A copy on the same context.
+
+        >>> y = x.copy()  # doctest: +SKIP
+        """
+        return NDArray._wrap(np.array(self._buffer(), copy=True), self._ctx)
+
+    def copyto(self, other: NDArray | Context) -> NDArray:
+        """Copy into the array `other` (same shape) or onto the context `other`."""
+        from .context import check_context
+
+        if isinstance(other, Context):
+            return NDArray._wrap(np.array(self._buffer(), copy=True), check_context(other))
+        if other is self:
+            return other
+        if other.shape != self.shape:
+            raise ValueError(f"copyto: shape {self.shape} does not match the target "
+                             f"{other.shape}")
+        other._buffer()[...] = self._buffer()
+        return other
+
+    def as_in_context(self, context: Context) -> NDArray:
+        """This array on `context`: itself when already there, else a copy."""
+        if context == self.context:
+            return self
+        return self.copyto(context)
+
     def wait_to_read(self) -> None:
         """Block until the data is computed (kernels run synchronously, so this returns)."""
         self._buffer()
 
     def astype(self, dtype: Any, copy: bool = True) -> NDArray:
+        """The data converted to `dtype` (itself when `copy=False` and already that dtype)."""
+        from ..trace.dtypes import canonical_dtype
+
+        if not copy and canonical_dtype(dtype) == self._dtype:
+            return self
         return ops.cast(self, dtype)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -209,6 +245,38 @@ class NDArray:
 
     def __rpow__(self, o: Any) -> NDArray:
         return self._binary("pow", o, True)
+
+    def _inplace(self, op: str, other: Any) -> NDArray:
+        """x op= y: the result is written into this array's memory (views included)."""
+        result = ops.binary(op, self, other)
+        if result.shape != self.shape:
+            raise ValueError(f"in-place {op}: the result's shape {result.shape} differs from "
+                             f"the array's {self.shape}")
+        if self._node is not None:
+            self._node = result._node
+            return self
+        self._buffer()[...] = result._buffer()
+        if result._rec is not None:
+            self._rec = result._rec
+        return self
+
+    def __iadd__(self, o: Any) -> NDArray:
+        return self._inplace("add", o)
+
+    def __isub__(self, o: Any) -> NDArray:
+        return self._inplace("sub", o)
+
+    def __imul__(self, o: Any) -> NDArray:
+        return self._inplace("mul", o)
+
+    def __itruediv__(self, o: Any) -> NDArray:
+        return self._inplace("div", o)
+
+    def __imod__(self, o: Any) -> NDArray:
+        return self._inplace("mod", o)
+
+    def __ipow__(self, o: Any) -> NDArray:
+        return self._inplace("pow", o)
 
     def __neg__(self) -> NDArray:
         return ops.negative(self)

@@ -29,6 +29,12 @@ def _operand(x: Any, like: NDArray | None = None) -> NDArray:
     return array(x)
 
 
+def not_equal_zero(x: Any, like: NDArray | None = None) -> NDArray:
+    """A bool array: x != 0 (MXNet's truth test for conditions and logical ops)."""
+    a = _operand(x, like)
+    return bind("ne", a, broadcast_to(scalar_operand(0, a), a.shape))
+
+
 def _promote(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray]:
     if a._dtype == b._dtype:
         return a, b
@@ -166,8 +172,7 @@ def where(condition: NDArray, x: NDArray, y: NDArray) -> NDArray:
     x, y = _promote(_operand(x, condition), _operand(y, condition))
     c = _operand(condition)
     shape = broadcast_shape("where", c.shape, x.shape, y.shape)
-    zero = scalar_operand(0, c)
-    cond = bind("ne", broadcast_to(c, shape), broadcast_to(zero, shape))
+    cond = not_equal_zero(broadcast_to(c, shape))
     return bind("where", cond, broadcast_to(x, shape), broadcast_to(y, shape))
 
 
