@@ -1,9 +1,20 @@
 """`mx.nd`: the imperative NDArray API (eager, over the same compiled kernels as `jit`)."""
 from . import serialization
-from .context import Context, cpu, current_context, gpu, num_gpus
 from .arith import *  # noqa: F403  (the broadcast_*/elemwise_* families, generated)
-from .creation import (arange, array, empty, eye, full, full_like, linspace, ones, ones_like,
-                       zeros, zeros_like)
+from .context import Context, cpu, current_context, gpu, num_gpus
+from .creation import (
+    arange,
+    array,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
 from .ndarray import NDArray
 from .ops import (
     Cast,
