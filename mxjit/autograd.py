@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -124,9 +124,14 @@ def _leaf(a: Any) -> Node:
 
 def record_op(result: Any, op: str, args: Sequence[Any], attrs: dict[str, Any]) -> None:
     """Add `op(*args)` to the recorded graph when an operand depends on a variable."""
+    record_graph(result, lambda *nodes: apply(op, *nodes, **attrs), args)
+
+
+def record_graph(result: Any, build: Callable[..., Node], args: Sequence[Any]) -> None:
+    """Add the nodes `build(*operand nodes)` makes when an operand depends on a variable."""
     if all(a._rec is None for a in args):
         return
-    result._rec = apply(op, *(_leaf(a) for a in args), **attrs)
+    result._rec = build(*(_leaf(a) for a in args))
 
 
 def mark_variables(variables: Any, gradients: Any, grad_reqs: str | Sequence[str] = "write"

@@ -16,6 +16,7 @@ from .. import autograd
 from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
 from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, apply
+from ..lower.emit import Layout
 from ..trace.tracer import _layout_of
 from .ndarray import NDArray
 
@@ -29,7 +30,10 @@ class _EagerOp:
         self.program, self.alias = program, alias
         steps = program.steps
         simple = (len(steps) == 1 and isinstance(steps[0], KernelStep)
-                  and not program.constants and len(program.allocations) == 1)
+                  and not program.constants and len(program.allocations) == 1
+                  # the kernel must read the operands in their order (take reads its
+                  # indices first) and read all of them
+                  and steps[0].args == list(range(len(program.inputs) + 1)))
         self.call = steps[0].compiled.call if simple else None  # type: ignore[union-attr]
         if simple:
             step = steps[0]
@@ -86,6 +90,87 @@ def _build(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> _EagerOp
     out: Node = apply(op, *inputs, **attrs)
     alias = next((k for k, n in enumerate(inputs) if n is out), None)
     return _EagerOp(lower_graph([out], inputs, [_layout_of(a) for a in arrays]), alias)
+
+
+#: Eager elementwise kernels are built for this nominal length and run for any length:
+#: over contiguous operands their code does not depend on it, so shapes never recompile.
+NOMINAL_LENGTH = 1 << 20
+_flat_ops: dict[Any, Any] = {}
+
+
+def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
+                     cast_to: np.dtype | None = None, **attrs: Any) -> NDArray:
+    """`op` over operands broadcast to `shape` (each of that shape or 0-d, or broadcastable).
+
+    Eagerly, contiguous operands of the full shape (and 0-d scalars) run one kernel that is
+    compiled once per (op, dtypes, which operands are scalars), whatever the shape. With
+    `cast_to`, the result is cast in the same kernel (MXNet's comparisons give 1/0 floats).
+    This is the hot path of eager code, hence the plain loops.
+    """
+    arrays: list[np.ndarray] = []
+    key: list[Any] = [op, cast_to, tuple(sorted(attrs.items())) if attrs else ()]
+    flat = True
+    for a in args:
+        x = a._data
+        if x is None:
+            return NDArray._traced(_elementwise_graph(op, shape, cast_to, attrs)(
+                *(b._node if b._node is not None else const(b._data) for b in args)))
+        arrays.append(x)
+        if x.ndim == 0:
+            key.append(x.dtype)
+        elif x.shape == shape and x.flags.c_contiguous:
+            key.append((x.dtype,))
+        else:
+            flat = False
+    if flat:
+        data = _run_flat(tuple(key), op, shape, cast_to, attrs, arrays)
+    else:
+        key.append(shape)
+        key.extend((x.shape, x.strides, x.dtype) for x in arrays)
+        eager = _eager_ops.get(tuple(key))
+        if eager is None:
+            inputs = [var(x.shape, x.dtype) for x in arrays]
+            out = _elementwise_graph(op, shape, cast_to, attrs)(*inputs)
+            program = lower_graph([out], inputs, [_layout_of(x) for x in arrays])
+            eager = _eager_ops[tuple(key)] = _EagerOp(program, None)
+        data = eager(arrays)
+    result = NDArray._wrap(data)
+    if autograd._recording_threads and autograd.is_recording():
+        autograd.record_graph(result, _elementwise_graph(op, shape, cast_to, attrs), args)
+    return result
+
+
+def _elementwise_graph(op: str, shape: tuple[int, ...], cast_to: np.dtype | None,
+                       attrs: dict[str, Any]) -> Any:
+    """The function from operand nodes to the node of `op` over them, broadcast to `shape`."""
+    def build(*nodes: Node) -> Node:
+        out = apply(op, *(apply("broadcast_to", n, shape=shape) for n in nodes), **attrs)
+        return out if cast_to is None else apply("cast", out, dtype=cast_to)
+
+    return build
+
+
+def _run_flat(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype | None,
+              attrs: dict[str, Any], arrays: list[np.ndarray]) -> np.ndarray:
+    flat = _flat_ops.get(key)
+    if flat is None:
+        inputs = [var(() if x.ndim == 0 else (NOMINAL_LENGTH,), x.dtype) for x in arrays]
+        node = _elementwise_graph(op, (NOMINAL_LENGTH,), cast_to, attrs)(*inputs)
+        program = lower_graph([node], inputs, [Layout.contiguous(n.shape) for n in inputs])
+        step = program.steps[0] if len(program.steps) == 1 else None
+        if not (isinstance(step, KernelStep) and step.compiled.kernel.dims == (NOMINAL_LENGTH,)
+                and step.compiled.kernel.reduction is None and not program.constants):
+            raise AssertionError(f"{op} did not lower to one flat elementwise kernel")
+        flat = _flat_ops[key] = (step.compiled.call, node.dtype)
+    call, dtype = flat
+    out = np.empty(shape, dtype)
+    n = out.size
+    if n:
+        if n < PARALLEL_MIN_WORK:
+            call(*arrays, out, 0, n)
+        else:
+            launch(call, [*arrays, out], n, n)
+    return out
 
 
 def scalar_operand(value: Any, like: NDArray) -> NDArray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..trace.dtypes import canonical_dtype
 from ..trace.ops import ShapeError
-from .dispatch import bind, scalar_operand
+from .dispatch import bind, bind_elementwise, scalar_operand
 from .ndarray import NDArray
 
 # ---- operands ----------------------------------------------------------------------------
@@ -58,22 +58,22 @@ def binary(op: str, lhs: Any, rhs: Any) -> NDArray:
 
     Comparisons return 1/0 in the operands' dtype, as MXNet does.
     """
-    if (type(lhs) is NDArray and type(rhs) is NDArray and lhs._data is not None
-            and rhs._data is not None and op not in COMPARISONS
-            and lhs._data.shape == rhs._data.shape and lhs._data.dtype == rhs._data.dtype):
-        return bind(op, lhs, rhs)  # the common eager case, without the general checks
-    like = lhs if isinstance(lhs, NDArray) else rhs
-    a, b = _promote(_operand(lhs, like), _operand(rhs, like))
-    shape = broadcast_shape(op, a.shape, b.shape)
-    a, b = broadcast_to(a, shape), broadcast_to(b, shape)
+    cast_to = None
+    if (type(lhs) is NDArray and type(rhs) is NDArray and lhs.shape == rhs.shape
+            and lhs._dtype == rhs._dtype):
+        a, b, shape = lhs, rhs, lhs.shape  # the common case, without the general checks
+    else:
+        like = lhs if isinstance(lhs, NDArray) else rhs
+        a, b = _promote(_operand(lhs, like), _operand(rhs, like))
+        shape = broadcast_shape(op, a.shape, b.shape)
     if op in COMPARISONS:
-        return bind("cast", bind(op, a, b), dtype=a._dtype)
-    return bind(op, a, b)
+        cast_to = a._dtype
+    return bind_elementwise(op, [a, b], shape, cast_to)
 
 
 def _unary(name: str, doc: str) -> Any:
     def f(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
-        return _write(bind(prim, data), out)
+        return _write(bind_elementwise(prim, [data], data.shape), out)
 
     prim = name
     f.__name__ = f.__qualname__ = name
@@ -158,7 +158,7 @@ def cast(data: NDArray, dtype: Any) -> NDArray:
 
     >>> mx.nd.cast(mx.nd.array([1.7]), dtype='int32')  # doctest: +SKIP
     """
-    return bind("cast", data, dtype=canonical_dtype(dtype))
+    return bind_elementwise("cast", [data], data.shape, dtype=canonical_dtype(dtype))
 
 
 Cast = cast
