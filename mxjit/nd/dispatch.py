@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from ..lower.emit import Layout
 from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
 from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, apply
-from ..lower.emit import Layout
 from ..trace.tracer import _layout_of
 from .ndarray import NDArray
 
