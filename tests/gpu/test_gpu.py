@@ -1,0 +1,277 @@
+"""mxjit on a GPU against mxjit on the CPU: every operator, random programs, the NDArray API.
+
+Every test takes the `gpu` fixture (tests/gpu/conftest.py): gpu(0) through pycuda, skipped
+without pycuda or a GPU. `test_emulated_gpu.py` runs these same tests against a GPU emulated
+on the host (the rendered CUDA C built by g++), with fewer random programs.
+
+Results must be what the CPU computes: bit for bit for exact operations (integer arithmetic,
+comparisons, casts, max/min/argmax, IEEE-exact float operations), within a few ulps for
+transcendentals (CUDA's libm against the CPU's polynomials, both checked against float64),
+within float tolerance for sums and composite programs (their rounding order differs).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mxjit as mx
+from mxjit.lower import cuda_runtime as rt
+from mxjit.lower.program import KernelStep
+from mxjit.trace.ops import PRIMITIVES
+from tests import cuda_catalog as catalog
+
+nd = mx.nd
+
+
+def emulated(gpu: rt.Device) -> bool:
+    """Whether `gpu` is the host emulation of test_emulated_gpu.py (slow: fewer programs)."""
+    return type(gpu.driver).__name__ == "EmulatedDriver"
+
+
+def on_gpu(a: np.ndarray) -> nd.NDArray:
+    return nd.array(a, ctx=mx.gpu(0), dtype=a.dtype)
+
+
+def same_bits(got: np.ndarray, want: np.ndarray, what: str) -> None:
+    """Equal bit for bit, except that any NaN equals any NaN."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, what
+    if got.dtype.kind == "f":
+        nan = np.isnan(got) & np.isnan(want)
+        int_t = {2: np.uint16, 4: np.uint32, 8: np.uint64}[got.itemsize]
+        differ = (got.view(int_t) != want.view(int_t)) & ~nan
+    else:
+        differ = got != want
+    if differ.any():
+        k = np.flatnonzero(differ.reshape(-1))[:6]
+        raise AssertionError(f"{what}: {int(differ.sum())} of {got.size} differ from the CPU; "
+                             f"at {k.tolist()} GPU {got.reshape(-1)[k]} CPU {want.reshape(-1)[k]}")
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[catalog.Case]:
+    return catalog.all_cases()
+
+
+# ---- the device and NDArray API ------------------------------------------------------------
+
+
+def test_num_gpus_and_contexts(gpu):
+    assert mx.context.num_gpus() >= 1
+    x = on_gpu(np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert x.context == mx.gpu(0) and x.shape == (2, 3) and x.dtype == np.float32
+    assert "@gpu(0)" in repr(x)
+    np.testing.assert_array_equal(x.asnumpy(), np.arange(6).reshape(2, 3))
+    host = x.as_in_context(mx.cpu())
+    assert host.context == mx.cpu() and isinstance(host._data, np.ndarray)
+    assert x.as_in_context(mx.gpu(0)) is x
+    back = host.copyto(mx.gpu(0))
+    assert back.context == mx.gpu(0)
+    np.testing.assert_array_equal(back.asnumpy(), host.asnumpy())
+    target = nd.zeros((2, 3), ctx=mx.gpu(0))
+    host.copyto(target)
+    np.testing.assert_array_equal(target.asnumpy(), host.asnumpy())
+    cpu_target = nd.zeros((2, 3))
+    x.copyto(cpu_target)
+    np.testing.assert_array_equal(cpu_target.asnumpy(), x.asnumpy())
+    assert nd.ones((3,), ctx=mx.gpu(0)).context == mx.gpu(0)
+    assert float(on_gpu(np.array([2.5], np.float32)).asscalar()) == 2.5
+    assert x.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert nd.zeros_like(x).context == mx.gpu(0)
+    with pytest.raises(mx.nd.context.DeviceError, match="gpu"):
+        nd.zeros((2,), ctx=mx.gpu(mx.context.num_gpus()))
+
+
+def test_views_setitem_and_inplace_ops_stay_on_the_gpu(gpu):
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    x = on_gpu(a)
+    for got, want in [(x.T, a.T), (x.reshape((6, 4)), a.reshape(6, 4)), (x[1], a[1]),
+                      (x[:, 1:, ::2], a[:, 1:, ::2]), (x[..., ::-1], a[..., ::-1]),
+                      (x.transpose((1, 0, 2)).reshape((3, 8)), a.transpose(1, 0, 2).reshape(3, 8))]:
+        assert got.context == mx.gpu(0)
+        np.testing.assert_array_equal(got.asnumpy(), want)
+    y = on_gpu(a)
+    y[1] = 7.0
+    y[:, 0, :] = on_gpu(np.full((2, 4), -1, np.float32))
+    want = a.copy()
+    want[1] = 7.0
+    want[:, 0, :] = -1
+    np.testing.assert_array_equal(y.asnumpy(), want)
+    y += 1
+    y *= on_gpu(np.full((2, 3, 4), 2, np.float32))
+    np.testing.assert_array_equal(y.asnumpy(), (want + 1) * 2)
+    assert y.context == mx.gpu(0)
+
+
+def test_eager_ops_on_gpu_arrays_match_the_cpu(gpu):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((33, 70)).astype(np.float32)
+    b = rng.standard_normal((33, 70)).astype(np.float32)
+    w = rng.standard_normal((70, 9)).astype(np.float32)
+    ops = [
+        lambda x, y, v: nd.exp(x) * 2 + y,
+        lambda x, y, v: x + 1,
+        lambda x, y, v: 3 - x / (nd.abs(y) + 1),
+        lambda x, y, v: (x > y) * 1.0,
+        lambda x, y, v: x.sum(axis=1),
+        lambda x, y, v: x.max(axis=0),
+        lambda x, y, v: nd.argmax(x, axis=1),
+        lambda x, y, v: nd.softmax(x),
+        lambda x, y, v: nd.dot(x, v),
+        lambda x, y, v: nd.dot(x.T, y),
+        lambda x, y, v: nd.relu(x).mean(),
+        lambda x, y, v: x.T[3:9, ::2] * nd.sigmoid(y.T[3:9, ::2]),
+        lambda x, y, v: nd.cast(x * 100, "int32") % 7,
+        lambda x, y, v: nd.one_hot(nd.argmax(x, axis=1), 70) * y,
+    ]
+    for k, f in enumerate(ops):
+        want = f(nd.array(a), nd.array(b), nd.array(w))
+        got = f(on_gpu(a), on_gpu(b), on_gpu(w))
+        assert got.context == mx.gpu(0), f"op {k}"
+        np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=2e-5, atol=2e-5,
+                                   err_msg=f"op {k}")
+
+
+def test_jit_and_autograd_on_gpu_arrays(gpu):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((8, 16)).astype(np.float32)
+    w = rng.standard_normal((16, 4)).astype(np.float32)
+
+    @mx.jit
+    def f(x, v):
+        return nd.softmax(nd.relu(nd.dot(x, v)) + 1).sum(axis=0)
+
+    want = f(nd.array(a), nd.array(w))
+    got = f(on_gpu(a), on_gpu(w))
+    assert got.context == mx.gpu(0)
+    np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-5, atol=1e-6)
+
+    grads = []
+    for make in (nd.array, on_gpu):
+        x = make(a)
+        x.attach_grad()
+        with mx.autograd.record():
+            y = (nd.tanh(x) * x).sum()
+        y.backward()
+        assert x.grad.context == x.context
+        grads.append(x.grad.asnumpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-5, atol=1e-6)
+
+
+def test_philox_streams_are_the_same_on_cpu_and_gpu(gpu):
+    f = mx.jit(lambda x: x + nd.random.uniform(shape=x.shape) * nd.random.normal(shape=x.shape))
+    outs = []
+    for make in (nd.array, on_gpu):
+        mx.random.seed(1234)
+        outs.append(f(make(np.zeros((4, 1000), np.float32))).asnumpy())
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6, atol=1e-6)
+    mx.random.seed(99)
+    cpu = nd.random.uniform(shape=(3, 5)).asnumpy()
+    mx.random.seed(99)
+    gpu_draw = nd.random.uniform(shape=(3, 5), ctx=mx.gpu(0))
+    assert gpu_draw.context == mx.gpu(0)
+    np.testing.assert_array_equal(gpu_draw.asnumpy(), cpu)
+
+
+def test_gemm_layouts_and_dtypes(gpu):
+    rng = np.random.default_rng(2)
+    for dtype, tol in ((np.float32, 1e-5), (np.float64, 1e-12), (np.float16, 2e-2)):
+        a = rng.standard_normal((2, 6, 5)).astype(dtype)
+        b = rng.standard_normal((2, 5, 7)).astype(dtype)
+        for f in (lambda x, y: nd.batch_dot(x, y),
+                  lambda x, y: nd.batch_dot(y, x, transpose_a=True, transpose_b=True),
+                  lambda x, y: nd.dot(x[0], y[1]),
+                  lambda x, y: nd.dot(x[1].T, x[0]),
+                  lambda x, y: nd.dot(x[0][:, ::-1], y[0][::-1])):
+            want = f(nd.array(a, dtype=dtype), nd.array(b, dtype=dtype)).asnumpy()
+            got = f(on_gpu(a), on_gpu(b)).asnumpy()
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    ints = rng.integers(-5, 5, (4, 3)).astype(np.int32)
+    np.testing.assert_array_equal(nd.dot(on_gpu(ints), on_gpu(ints.T)).asnumpy(),
+                                  ints @ ints.T)
+
+
+# ---- every operator ------------------------------------------------------------------------
+
+
+def test_the_catalog_covers_every_primitive(cases):
+    """Every primitive but the identities and the opaque library ops (which all run on the
+    host the same way as the two the catalog has: scatter_add and argsort)."""
+    used, seen, stack = set(), set(), [n for c in cases for n in c.outputs]
+    while stack:
+        n = stack.pop()
+        if id(n) not in seen:
+            seen.add(id(n))
+            used.add(n.op)
+            stack.extend(n.inputs)
+    wanted = {p for p, prim in PRIMITIVES.items() if prim.kind != "opaque"}
+    wanted |= {"scatter_add", "argsort"}
+    assert wanted - used - {"mark", "stop_gradient", "loss_output"} == set()
+
+
+@pytest.mark.parametrize("group", ["elementwise", "cast", "reduce", "movement", "program"])
+def test_every_operator_matches_the_cpu(gpu, cases, group):
+    if emulated(gpu) and group in ("elementwise", "cast"):
+        pytest.skip("emulated: tests/lower/test_cuda_render.py runs these kernels already")
+    chosen = [c for c in cases if c.group == group]
+    programs = [c.lower() for c in chosen]
+    gpu.compiled([s.compiled.kernel for p in programs for s in p.steps
+                  if isinstance(s, KernelStep)])  # (compiled together, in parallel batches)
+    for case, program in zip(chosen, programs):
+        cpu = program.run(list(case.arrays))
+        got = [np.asarray(o) for o in program.run([rt.to_device(a) for a in case.arrays])]
+        catalog.check_case(case, got, what="GPU: ")
+        if case.check == "exact":
+            for g, c in zip(got, cpu):
+                same_bits(g, np.asarray(c), f"GPU vs CPU: {case.name}")
+
+
+# ---- random programs -----------------------------------------------------------------------
+
+UNARY = [nd.exp, nd.tanh, nd.sigmoid, nd.relu, nd.abs, nd.negative, lambda x: x * x,
+         lambda x: nd.log1p(nd.abs(x)), lambda x: nd.sqrt(nd.abs(x) + 1), nd.sin]
+BINARY = [lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x - y,
+          lambda x, y: nd.maximum(x, y), lambda x, y: x / (nd.abs(y) + 1),
+          lambda x, y: nd.where(x > y, x, y)]
+
+
+def random_program(rng: np.random.Generator) -> tuple[object, list[np.ndarray]]:
+    """A random composition of elementwise ops, broadcasts, transposes, slices and one or
+    two reductions over random float32 inputs."""
+    shape = tuple(int(d) for d in rng.integers(2, 40, size=int(rng.integers(1, 4))))
+    n_in = int(rng.integers(1, 4))
+    arrays = [rng.standard_normal(shape).astype(np.float32) for _ in range(n_in)]
+    plan = [(int(rng.integers(0, 4)), int(rng.integers(0, 100))) for _ in range(8)]
+    axis = int(rng.integers(0, len(shape)))
+
+    def f(*xs: nd.NDArray) -> nd.NDArray:
+        vals = list(xs)
+        for kind, r in plan:
+            x = vals[r % len(vals)]
+            if kind == 0:
+                vals.append(UNARY[r % len(UNARY)](x))
+            elif kind == 1:
+                vals.append(BINARY[r % len(BINARY)](x, vals[(r // 7) % len(vals)]))
+            elif kind == 2 and x.ndim > 1:
+                vals.append(x.T.T * 0.5 + x.transpose(tuple(range(x.ndim))))
+            else:
+                vals.append(x - x.mean(axis=axis, keepdims=True))
+        out = vals[-1]
+        return [out, out.sum(axis=axis), nd.softmax(out, axis=axis)]
+
+    return f, arrays
+
+
+def test_random_programs_match_the_cpu(gpu):
+    rng = np.random.default_rng(2024)
+    count = 4 if emulated(gpu) else 40
+    for k in range(count):
+        f, arrays = random_program(rng)
+        jf = mx.jit(f)
+        want = jf(*[nd.array(a) for a in arrays])
+        got = jf(*[on_gpu(a) for a in arrays])
+        for g, w in zip(got, want):
+            assert g.context == mx.gpu(0)
+            np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-4, atol=1e-4,
+                                       err_msg=f"random program {k}")

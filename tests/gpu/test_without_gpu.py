@@ -1,0 +1,50 @@
+"""Without pycuda, a driver or a GPU: `import mxjit` works, `num_gpus()` is 0, and GPU arrays
+raise a `DeviceError` that says why (these tests run everywhere; GPU machines skip some)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import mxjit as mx
+from mxjit.lower import cuda_runtime as rt
+from mxjit.lower import program
+from mxjit.nd.context import DeviceError
+
+
+def test_importing_mxjit_does_not_import_pycuda():
+    code = "import sys, mxjit; mxjit.nd.ones((2,)) + 1; print('pycuda' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_no_gpu_means_a_clear_device_error():
+    if mx.context.num_gpus():
+        pytest.skip("this machine has a GPU")
+    reason = rt.unavailable_reason(0)
+    assert reason and reason.startswith("no GPU is available")
+    for make in (lambda: mx.nd.zeros((2,), ctx=mx.gpu(0)),
+                 lambda: mx.nd.array([1, 2], ctx=mx.gpu()),
+                 lambda: mx.nd.ones((2,)).copyto(mx.gpu(0)),
+                 lambda: mx.nd.ones((2,)).as_in_context(mx.gpu(0))):
+        with pytest.raises(DeviceError, match="no GPU is available") as info:
+            make()
+        assert reason in str(info.value)
+    with pytest.raises(DeviceError, match="cannot use gpu"):
+        rt.device(0)
+    assert program.DEVICE_BACKEND is None  # CPU programs never look for device arrays
+
+
+def test_missing_pycuda_is_named(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pycuda", None)
+    monkeypatch.setitem(sys.modules, "pycuda.driver", None)
+    rt.use_driver(None)
+    try:
+        assert mx.context.num_gpus() == 0
+        assert "pycuda is not installed" in (rt.unavailable_reason() or "")
+        with pytest.raises(DeviceError, match="pip install pycuda"):
+            mx.nd.zeros((1,), ctx=mx.gpu(0))
+    finally:
+        rt.use_driver(None)
