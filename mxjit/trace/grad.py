@@ -15,6 +15,7 @@ import numpy as np
 from ..base import MXNetError
 from .graph import Node, const, toposort
 from .ops import apply
+from .simplify import scalar_of
 
 
 class GradientError(MXNetError, TypeError):
@@ -61,7 +62,22 @@ def _div_rule(n: Node, g: Node) -> Sequence[Node | None]:
 
 def _pow_rule(n: Node, g: Node) -> Sequence[Node | None]:
     x, y = n.inputs
-    gx = _bin("mul", g, _bin("mul", y, apply("pow", x, _bin("sub", y, full_like(y, 1)))))
+    c = scalar_of(y)
+    if c in (0, 1):  # a constant exponent (x ** 2 ...): no pow where it is 0, 1 or 2
+        slope = full_like(x, c)
+    elif c == 2:
+        slope = _scale(x, 2)
+    elif c is not None:
+        slope = _scale(apply("pow", x, full_like(x, c - 1)), c)
+    else:
+        # d(x**0)/dx is 0, also at x = 0 where y * x**(y-1) would be 0 * inf; the unused
+        # branch reads a safe base so that its own derivatives stay finite too.
+        zero_zero = _bin("logical_and", _bin("eq", x, zeros_like(x)),
+                         _bin("eq", y, zeros_like(y)))
+        base = apply("where", zero_zero, ones_like(x), x)
+        slope = _bin("mul", y, apply("pow", base, _bin("sub", y, full_like(y, 1))))
+        slope = apply("where", zero_zero, zeros_like(y), slope)
+    gx = _bin("mul", g, slope)
     positive = _bin("gt", x, zeros_like(x))
     safe_log = apply("log", apply("where", positive, x, full_like(x, 1)))
     gy = _bin("mul", g, _bin("mul", n, safe_log))
@@ -112,8 +128,16 @@ def _extremum_rule(n: Node, g: Node) -> Sequence[Node | None]:
 
 
 def _prod_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    """g times the product of the other elements: prod / x, or, at a zero, the product of
+    the non-zeros when it is the only zero (0 when there are more)."""
     x, axes = n.inputs[0], n.attr("axes")
-    return (_bin("div", _bin("mul", _keepdims(g, x, axes), _keepdims(n, x, axes)), x),)
+    zero = _bin("eq", x, zeros_like(x))
+    safe = apply("where", zero, ones_like(x), x)
+    zeros = _keepdims(apply("reduce_sum", apply("cast", zero, dtype=x.dtype), axes=axes), x, axes)
+    only_zero = _keepdims(apply("reduce_prod", safe, axes=axes), x, axes)
+    at_zero = apply("where", _bin("eq", zeros, ones_like(x)), only_zero, zeros_like(x))
+    others = apply("where", zero, at_zero, _bin("div", _keepdims(n, x, axes), safe))
+    return (_bin("mul", _keepdims(g, x, axes), others),)
 
 
 def _unbroadcast(n: Node, g: Node) -> Sequence[Node | None]:
@@ -229,6 +253,8 @@ def _matching(theirs: Sequence[int], mine: Sequence[int]) -> list[int]:
 
 VJP: dict[str, Rule] = {
     "mark": lambda n, g: (g,),
+    "loss_output": lambda n, g: (None, _bin("mul", n.inputs[2], g) if n.attr("head")
+                                 else n.inputs[2], None),
     "add": lambda n, g: (g, g),
     "sub": lambda n, g: (g, apply("neg", g)),
     "mul": lambda n, g: (_bin("mul", g, n.inputs[1]), _bin("mul", g, n.inputs[0])),
@@ -275,7 +301,8 @@ VJP: dict[str, Rule] = {
 #: Primitives whose outputs are piecewise constant or not real-valued: zero cotangents.
 ZERO_GRAD = frozenset({"sign", "floor", "ceil", "round", "trunc", "eq", "ne", "lt", "le", "gt",
                        "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
-                       "isnan", "argmax", "argmin", "iota", "random_bits"})
+                       "isnan", "argmax", "argmin", "iota", "random_bits",
+                       "stop_gradient"})
 
 
 def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[Node]
