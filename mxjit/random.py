@@ -46,3 +46,23 @@ def next_key() -> Any:
     if current_trace() is not None:
         return NDArray._traced(random_key_input())
     return NDArray._wrap(next_key_value())
+
+
+# MXNet's mx.random.* samplers are mx.nd.random's (imported last: nd.random draws keys here).
+from .nd.random import (  # noqa: E402
+    exponential,
+    gamma,
+    generalized_negative_binomial,
+    multinomial,
+    negative_binomial,
+    normal,
+    poisson,
+    randint,
+    randn,
+    shuffle,
+    uniform,
+)
+
+__all__ = ["seed", "next_key", "next_key_value", "uniform", "normal", "randn", "poisson",
+           "exponential", "gamma", "multinomial", "negative_binomial",
+           "generalized_negative_binomial", "shuffle", "randint"]

@@ -16,3 +16,8 @@ if "MXJIT_CACHE_DIR" not in os.environ:
 def cache_dir() -> str:
     """The kernel cache directory the tests write to."""
     return os.environ["MXJIT_CACHE_DIR"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `run_last` run after all others (they look at what the session did)."""
+    items.sort(key=lambda item: item.get_closest_marker("run_last") is not None)

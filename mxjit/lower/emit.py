@@ -199,7 +199,7 @@ def _identity(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
 
 
 EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Expr]] = {
-    "mark": _identity,
+    "mark": _identity, "stop_gradient": _identity, "loss_output": _identity,
     "broadcast_to": _broadcast, "reshape": _reshape, "transpose": _transpose, "slice": _slice,
     "flip": _flip, "pad": _pad, "concat": _concat, "take": _take, "iota": _iota,
     "random_bits": _random_bits,

@@ -13,7 +13,8 @@ from ..trace.graph import Node
 from ..trace.ops import PRIMITIVES
 
 #: Movement ops that NumPy can apply to a buffer as a view for a library call.
-VIEW_OPS = frozenset({"transpose", "reshape", "broadcast_to", "slice", "flip", "mark"})
+VIEW_OPS = frozenset({"transpose", "reshape", "broadcast_to", "slice", "flip", "mark",
+                      "stop_gradient"})
 
 
 def kind(node: Node) -> str:

@@ -61,7 +61,9 @@ def fconst(v: Any, dtype: np.dtype) -> Expr:
 
 def const_python_value(e: Expr) -> Any:
     """The Python value of a `const` expr."""
-    return e.attr if e.dtype == I64 else e.attr[1]
+    # iconst keeps a plain int; fconst (any dtype, int64 literals of the graph included)
+    # keeps (bytes, value)
+    return e.attr[1] if isinstance(e.attr, tuple) else e.attr
 
 
 @dataclass(frozen=True)

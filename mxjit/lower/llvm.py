@@ -205,6 +205,20 @@ def _compare(op: str) -> Render:
     return render
 
 
+def _round_to_odd_f32(b: ir.IRBuilder, x: ir.Value) -> ir.Value:
+    """double -> float rounded to odd, so a second rounding to half is correctly rounded
+    (LLVM's direct double -> half is a libcall that a JIT cannot resolve)."""
+    t = b.fptrunc(x, f32)
+    back = b.fpext(t, f64)
+    bits = b.bitcast(t, i32)
+    even = b.icmp_unsigned("==", b.and_(bits, ir.Constant(i32, 1)), ir.Constant(i32, 0))
+    inexact = b.fcmp_ordered("!=", back, x)
+    away = b.fcmp_ordered(">", call_intrinsic(b, "fabs", back), call_intrinsic(b, "fabs", x))
+    step = b.select(away, ir.Constant(i32, -1), ir.Constant(i32, 1))
+    odd = b.add(bits, b.select(b.and_(even, inexact), step, ir.Constant(i32, 0)))
+    return b.bitcast(odd, f32)
+
+
 def _cast(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
     src, dst, x = e.args[0].dtype, e.dtype, a[0]
     to = compute_type(dst)
@@ -212,6 +226,8 @@ def _cast(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
         if dst.kind == "f":
             if x.type == to:
                 return x
+            if dst.name == "float16" and x.type == f64:
+                return b.fpext(b.fptrunc(_round_to_odd_f32(b, x), f16), f32)
             return b.fpext(x, to) if to == f64 else b.fptrunc(x, to)
         if dst.kind == "b":
             return b.fcmp_unordered("!=", x, ir.Constant(x.type, 0.0))
@@ -315,7 +331,10 @@ class _Body:
         if e.op == "load":
             return self.load(e.attr, self.memo[id(e.args[0])])
         args = [self.memo[id(a)] for a in e.args]
-        return SCALAR_OPS[e.op](self.b, e, args)
+        value = SCALAR_OPS[e.op](self.b, e, args)
+        if e.dtype.name == "float16":  # computed in float32, rounded to half after every op
+            value = self.b.fpext(self.b.fptrunc(value, f16), f32)
+        return value
 
     def address(self, slot: int, offset: ir.Value) -> ir.Value:
         ty = STORAGE[self.kernel.buffers[slot].name]

@@ -20,7 +20,11 @@ from ..trace.ops import PRIMITIVES
 from .cache import KERNELS, CompiledKernel
 from .emit import Layout, build_kernel
 from .fuse import is_buffer, kernel_name, materialized_nodes, view_base
+from .kernel import Kernel
 
+#: Set by `mxjit.lower.cuda_runtime` when it loads: an object with `array_type` (its device
+#: array class) and `run(program, arrays)`. Programs over such arrays run on the GPU.
+DEVICE_BACKEND: Any = None
 #: Below this many loop iterations a kernel runs inline: a thread hand-off costs ~20 us.
 PARALLEL_MIN_WORK = 1 << 16
 THREADS = os.cpu_count() or 1
@@ -89,6 +93,9 @@ class Program:
         return [s.compiled for s in self.steps if isinstance(s, KernelStep)]
 
     def run(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        device = DEVICE_BACKEND
+        if device is not None and any(type(a) is device.array_type for a in arrays):
+            return device.run(self, arrays)  # GPU operands: the same plan, CUDA kernels
         bufs: list[Any] = [None] * self.n_buffers
         bufs[: len(arrays)] = arrays
         for k, v in self.constants.items():
@@ -110,8 +117,14 @@ def _apply_views(array: np.ndarray, ops: list[Node]) -> np.ndarray:
     return array
 
 
-def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout]) -> Program:
-    """Plan and compile a graph whose inputs have the given layouts."""
+def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout],
+                compile: Callable[[Kernel], Any] | None = None) -> Program:
+    """Plan and compile a graph whose inputs have the given layouts.
+
+    `compile` turns each kernel description into what its step holds (by default the
+    CPU-compiled kernel; the CUDA runtime and renderers pass their own, which need only
+    the `.kernel` and `.symbol` of what they return).
+    """
     order = toposort(outputs)
     materialized = materialized_nodes(order, outputs)
     ids: dict[Node, int] = {n: k for k, n in enumerate(inputs)}
@@ -123,7 +136,7 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout]) 
     for n in order:
         if n in ids:
             continue
-        if is_buffer(n):
+        if is_buffer(n) or (n.op == "const" and n in materialized):  # (scalar outputs)
             ids[n] = len(ids)
             value = const_value(n)
             assert value is not None, "graph input missing from the inputs list"
@@ -145,7 +158,7 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout]) 
                         f"buf{ids[n]}")
         else:
             kernel, kernel_inputs = build_kernel(n, buffers, kernel_name(n))
-            compiled = KERNELS.get(kernel)
+            compiled = KERNELS.get(kernel) if compile is None else compile(kernel)
             args = [ids[i] for i in kernel_inputs] + [ids[n]]
             work = int(np.prod(kernel.dims, dtype=np.int64))
             steps.append(KernelStep(compiled, args, kernel.split_extent, work))

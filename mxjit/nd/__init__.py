@@ -1,7 +1,8 @@
 """`mx.nd`: the imperative NDArray API (eager, over the same compiled kernels as `jit`)."""
-from . import serialization
+from . import contrib, image, linalg, random, serialization, sparse
 from .arith import *  # noqa: F403  (the broadcast_*/elemwise_* families, generated)
 from .context import Context, cpu, current_context, gpu, num_gpus
+from .conv import Convolution, Deconvolution, Pooling
 from .creation import (
     arange,
     array,
@@ -15,29 +16,58 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .indexing import (
+    MXNetIndexError,
+    gather_nd,
+    pick,
+    ravel_multi_index,
+    scatter_nd,
+    take,
+    unravel_index,
+)
 from .ndarray import NDArray
+from .nn import (
+    Activation,
+    BatchNorm,
+    BlockGrad,
+    Dropout,
+    Embedding,
+    FullyConnected,
+    InstanceNorm,
+    L2Normalization,
+    LayerNorm,
+    LeakyReLU,
+    LinearRegressionOutput,
+    LogisticRegressionOutput,
+    MAERegressionOutput,
+    MakeLoss,
+    Softmax,
+    SoftmaxOutput,
+    log_softmax,
+    make_loss,
+    smooth_l1,
+    softmax,
+    softmax_cross_entropy,
+    softmin,
+    stop_gradient,
+)
 from .ops import (
     Cast,
     abs,
     argmax,
     argmin,
     batch_dot,
-    broadcast_to,
     cast,
     ceil,
     clip,
-    concat,
     cos,
     dot,
     erf,
     exp,
-    expand_dims,
     expm1,
-    flip,
     floor,
     log,
     log1p,
-    log_softmax,
     max,
     maximum,
     mean,
@@ -49,27 +79,85 @@ from .ops import (
     prod,
     reciprocal,
     relu,
-    reshape,
     round,
     rsqrt,
     sigmoid,
     sign,
     sin,
-    softmax,
     sqrt,
     square,
     sum,
-    take,
     tan,
     tanh,
     transpose,
     trunc,
     where,
 )
+from .ordering import argsort, sort, topk
+from .random import (
+    random_exponential,
+    random_gamma,
+    random_generalized_negative_binomial,
+    random_negative_binomial,
+    random_normal,
+    random_poisson,
+    random_randint,
+    random_uniform,
+    sample_exponential,
+    sample_gamma,
+    sample_generalized_negative_binomial,
+    sample_multinomial,
+    sample_negative_binomial,
+    sample_normal,
+    sample_poisson,
+    sample_uniform,
+)
+from .reduce import nanprod, nansum, norm
+from .shape_ops import (
+    Concat,
+    Flatten,
+    Pad,
+    SliceChannel,
+    SwapAxis,
+    broadcast_axes,
+    broadcast_axis,
+    broadcast_like,
+    broadcast_to,
+    concat,
+    diag,
+    expand_dims,
+    flatten,
+    flip,
+    moveaxis,
+    pad,
+    repeat,
+    reshape,
+    reshape_like,
+    reverse,
+    shape_array,
+    size_array,
+    slice,
+    slice_axis,
+    slice_like,
+    split,
+    split_v2,
+    squeeze,
+    stack,
+    swapaxes,
+    tile,
+)
+from .sparse import cast_storage
+from .spatial import BilinearSampler, GridGenerator
 
 
 def waitall() -> None:
-    """Wait for all pending work (kernels run synchronously, so there is none)."""
+    """Wait for all pending work (CPU kernels run synchronously; GPUs are waited for)."""
+    from . import ndarray as _ndarray
+
+    if _ndarray.DEVICE_ARRAY is not None:
+        from ..lower.cuda_runtime import synchronize
+
+        synchronize()
 
 
 def save(fname: str, data) -> None:  # type: ignore[no-untyped-def]
@@ -77,9 +165,9 @@ def save(fname: str, data) -> None:  # type: ignore[no-untyped-def]
     if isinstance(data, NDArray):
         data = [data]
     if isinstance(data, dict):
-        payload = {k: v.asnumpy() for k, v in data.items()}
+        payload = {k: sparse.to_payload(v) for k, v in data.items()}
     else:
-        payload = [v.asnumpy() for v in data]
+        payload = [sparse.to_payload(v) for v in data]
     serialization.save(fname, payload)
 
 
@@ -87,5 +175,5 @@ def load(fname: str):  # type: ignore[no-untyped-def]
     """Load what `save` (or real MXNet) wrote: a list or a dict of NDArrays."""
     got = serialization.load(fname)
     if isinstance(got, dict):
-        return {k: NDArray._wrap(v) for k, v in got.items()}
-    return [NDArray._wrap(v) for v in got]
+        return {k: sparse.from_payload(v) for k, v in got.items()}
+    return [sparse.from_payload(v) for v in got]

@@ -74,8 +74,14 @@ def current_context() -> Context:
 
 
 def num_gpus() -> int:
-    """How many GPUs the CUDA backend can use (0 until it is built)."""
-    return 0
+    """How many GPUs the CUDA backend can use: 0 without pycuda, a CUDA driver or a GPU.
+
+    >>> mx.context.num_gpus() >= 0  # doctest: +SKIP
+    True
+    """
+    from ..lower.cuda_runtime import device_count
+
+    return device_count()
 
 
 class DeviceError(MXNetError, RuntimeError):
@@ -83,7 +89,12 @@ class DeviceError(MXNetError, RuntimeError):
 
 
 def check_context(ctx: Context) -> Context:
+    """`ctx` itself when it can hold arrays here; else a `DeviceError` that says why."""
     if ctx.device_type == "gpu":
-        raise DeviceError(f"cannot place an array on {ctx}: no GPU is available "
-                          f"(mx.context.num_gpus() == {num_gpus()})")
+        from ..lower.cuda_runtime import unavailable_reason
+
+        reason = unavailable_reason(ctx.device_id)
+        if reason is not None:
+            raise DeviceError(f"cannot place an array on {ctx}: {reason} "
+                              f"(mx.context.num_gpus() == {num_gpus()})")
     return ctx

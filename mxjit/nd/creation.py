@@ -38,11 +38,16 @@ def _filled(shape: Any, value: Any, ctx: Context | None, dtype: Any) -> NDArray:
     return NDArray._wrap(np.full(shape, value, dtype=canonical_dtype(dtype)), _ctx(ctx))
 
 
-def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """An array of zeros.
+def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, stype: str | None = None,
+          **kwargs: Any) -> NDArray:
+    """An array of zeros; `stype='csr'` or `'row_sparse'` gives a sparse one.
 
     >>> mx.nd.zeros((2, 3))  # doctest: +SKIP
     """
+    if stype not in (None, "default"):
+        from .sparse import zeros as sparse_zeros
+
+        return sparse_zeros(stype, shape, ctx, dtype)
     return _filled(shape, 0, ctx, dtype)
 
 
@@ -56,9 +61,10 @@ def full(shape: Any, val: Any, ctx: Context | None = None, dtype: Any = None) ->
     return _filled(shape, val, ctx, dtype)
 
 
-def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+def empty(shape: Any, ctx: Context | None = None, dtype: Any = None, stype: str | None = None
+          ) -> NDArray:
     """An uninitialised array (zeros here: reading it must never leak old memory)."""
-    return _filled(shape, 0, ctx, dtype)
+    return zeros(shape, ctx, dtype, stype)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,

@@ -18,6 +18,7 @@ from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lowe
 from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, apply
 from ..trace.tracer import _layout_of
+from . import ndarray
 from .ndarray import NDArray
 
 
@@ -43,7 +44,7 @@ class _EagerOp:
     def __call__(self, arrays: list[np.ndarray]) -> np.ndarray:
         if self.alias is not None:  # the op simplified to an operand: hand back a copy
             return arrays[self.alias].copy()
-        if self.call is None:
+        if self.call is None or (ndarray.DEVICE_ARRAY is not None and _on_gpu(arrays)):
             return self.program.run(arrays)[0]
         out = np.empty(self.shape, self.dtype)
         if self.work < PARALLEL_MIN_WORK:
@@ -73,9 +74,18 @@ def bind(op: str, *args: NDArray, **attrs: Any) -> NDArray:
     return result
 
 
+def _on_gpu(arrays: list[Any]) -> bool:
+    """Whether any operand is in GPU memory (then kernels run through the CUDA runtime)."""
+    return any(type(a) is ndarray.DEVICE_ARRAY for a in arrays)
+
+
 def run_eager(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
     if op in EAGER_VIEWS:
         PRIMITIVES[op].shape_rule(*(AbstractValue(a.shape, a.dtype) for a in arrays), **attrs)
+        if ndarray.DEVICE_ARRAY is not None and _on_gpu(arrays):
+            from ..lower.cuda_runtime import view_op
+
+            return view_op(op, arrays[0], attrs)  # type: ignore[arg-type,return-value]
         return PRIMITIVES[op].numpy_impl(*arrays, **attrs)
     key = (op, tuple(sorted(attrs.items())) if attrs else (),
            *[(a.shape, a.strides, a.dtype) for a in arrays])
@@ -122,6 +132,8 @@ def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
             key.append((x.dtype,))
         else:
             flat = False
+    if flat and ndarray.DEVICE_ARRAY is not None and _on_gpu(arrays):
+        flat = False  # (the flat kernels are CPU code; GPU operands take the program path)
     if flat:
         data = _run_flat(tuple(key), op, shape, cast_to, attrs, arrays)
     else:
@@ -156,6 +168,9 @@ def _run_flat(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype | N
     if flat is None:
         inputs = [var(() if x.ndim == 0 else (NOMINAL_LENGTH,), x.dtype) for x in arrays]
         node = _elementwise_graph(op, (NOMINAL_LENGTH,), cast_to, attrs)(*inputs)
+        if node in inputs:  # simplified to an operand (a cast to its own dtype): a copy
+            x = arrays[inputs.index(node)]
+            return np.array(np.broadcast_to(x, shape))
         program = lower_graph([node], inputs, [Layout.contiguous(n.shape) for n in inputs])
         step = program.steps[0] if len(program.steps) == 1 else None
         if not (isinstance(step, KernelStep) and step.compiled.kernel.dims == (NOMINAL_LENGTH,)

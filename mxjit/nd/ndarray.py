@@ -14,6 +14,10 @@ from ..trace.graph import Node
 from ..trace.tracer import concrete_error
 from .context import Context, current_context
 
+#: The CUDA runtime's device array class once a GPU is in use (`cuda_runtime._register`):
+#: NDArrays over such buffers live on that GPU.
+DEVICE_ARRAY: type | None = None
+
 
 class NDArray:
     """An array on a device (MXNet's `mx.nd.NDArray`).
@@ -31,6 +35,13 @@ class NDArray:
 
     @staticmethod
     def _wrap(data: np.ndarray, ctx: Context | None = None) -> NDArray:
+        if ctx is None:
+            if type(data) is DEVICE_ARRAY:  # GPU memory: the array is on that GPU
+                ctx = data.context  # type: ignore[attr-defined]
+        elif ctx.device_type == "gpu" and type(data) is not DEVICE_ARRAY:
+            from ..lower.cuda_runtime import to_device
+
+            data = to_device(data, ctx.device_id)  # type: ignore[assignment]
         a = object.__new__(NDArray)
         a._data, a._node, a._ctx = data, None, ctx
         a._rec = a._grad = None
@@ -83,6 +94,15 @@ class NDArray:
     def stype(self) -> str:
         return "default"
 
+    def tostype(self, stype: str) -> NDArray:
+        """A copy with storage type `stype`: 'default', 'csr' (2-D) or 'row_sparse'.
+
+        >>> mx.nd.eye(3).tostype('csr')  # doctest: +SKIP
+        """
+        from .sparse import cast_storage
+
+        return cast_storage(self, stype)
+
     @property
     def T(self) -> NDArray:
         return ops.transpose(self)
@@ -130,8 +150,11 @@ class NDArray:
         return self.copyto(context)
 
     def wait_to_read(self) -> None:
-        """Block until the data is computed (kernels run synchronously, so this returns)."""
-        self._buffer()
+        """Block until the data is computed (CPU kernels run synchronously; on a GPU this
+        waits for the device)."""
+        data = self._buffer()
+        if type(data) is DEVICE_ARRAY:
+            data.device.synchronize()  # type: ignore[attr-defined]
 
     def astype(self, dtype: Any, copy: bool = True) -> NDArray:
         """The data converted to `dtype` (itself when `copy=False` and already that dtype)."""
@@ -143,6 +166,8 @@ class NDArray:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         a = self._buffer()
+        if type(a) is not np.ndarray:
+            a = np.asarray(a)  # (GPU memory: a host copy)
         return a.astype(dtype) if dtype is not None else a
 
     def __bool__(self) -> bool:
@@ -167,6 +192,25 @@ class NDArray:
         if not self.shape:
             raise TypeError("len() of a 0-d array")
         return self.shape[0]
+
+    def __getitem__(self, key: Any) -> NDArray:
+        """x[key]: ints, slices, None, Ellipsis and index arrays, with MXNet 1.x semantics
+        (a view for contiguous basic keys; see `mxjit.nd.indexing`).
+
+        >>> mx.nd.arange(6).reshape((2, 3))[1, ::2]  # doctest: +SKIP
+        """
+        from . import indexing
+
+        return indexing.getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """x[key] = value: write into this array's memory (eager only).
+
+        >>> x = mx.nd.zeros((2, 3)); x[:, 1:] = 5  # doctest: +SKIP
+        """
+        from . import indexing
+
+        indexing.setitem(self, key, value)
 
     def __repr__(self) -> str:
         shape = "x".join(map(str, self.shape))
@@ -309,7 +353,8 @@ class NDArray:
     def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = tuple(shape[0])
-        return ops.reshape(self, shape=kwargs.get("shape", shape))
+        return ops.reshape(self, shape=kwargs.get("shape", shape),
+                           reverse=kwargs.get("reverse", False))
 
     def transpose(self, *axes: Any) -> NDArray:
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):

@@ -15,6 +15,7 @@ from ..trace.dtypes import canonical_dtype
 from ..trace.ops import ShapeError
 from .dispatch import bind, bind_elementwise, scalar_operand
 from .ndarray import NDArray
+from .shape_ops import concat, expand_dims, flip, reshape, reshape_exact  # noqa: F401
 
 # ---- operands ----------------------------------------------------------------------------
 
@@ -196,9 +197,9 @@ def _reduce(prim: str, data: NDArray, axis: Any, keepdims: bool, exclude: bool) 
     axes = _axes(data.ndim, axis, exclude)
     out = bind(prim, data, axes=axes)
     if keepdims:
-        return reshape(out, shape=tuple(1 if k in axes else d for k, d in enumerate(data.shape)))
+        return reshape_exact(out, tuple(1 if k in axes else d for k, d in enumerate(data.shape)))
     if out.ndim == 0:  # MXNet's global reductions give shape (1,)
-        return reshape(out, shape=(1,))
+        return reshape_exact(out, (1,))
     return out
 
 
@@ -240,12 +241,12 @@ def mean(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool 
 
 def _arg(prim: str, data: NDArray, axis: Any, keepdims: bool) -> NDArray:
     if axis is None:
-        flat = reshape(data, shape=(-1,))
-        return cast(reshape(bind(prim, flat, axis=0), shape=(1,)), np.float32)
+        flat = reshape_exact(data, (data.size,))
+        return cast(reshape_exact(bind(prim, flat, axis=0), (1,)), np.float32)
     ax = _axes(data.ndim, axis)[0]
     out = cast(bind(prim, data, axis=ax), np.float32)  # MXNet returns float indices
     if keepdims:
-        return reshape(out, shape=tuple(1 if k == ax else d for k, d in enumerate(data.shape)))
+        return reshape_exact(out, tuple(1 if k == ax else d for k, d in enumerate(data.shape)))
     return out
 
 
@@ -262,23 +263,6 @@ def argmin(data: NDArray, axis: Any = None, keepdims: bool = False) -> NDArray:
 # ---- shape -------------------------------------------------------------------------------
 
 
-def reshape(data: NDArray, shape: Sequence[int] = (), reverse: bool = False) -> NDArray:
-    """A new shape with the same data; -1 infers one dimension.
-
-    >>> mx.nd.reshape(mx.nd.ones((2, 3)), shape=(3, -1)).shape  # doctest: +SKIP
-    (3, 2)
-    """
-    target = list(shape)
-    if target.count(-1) > 1:
-        raise ShapeError(f"reshape: at most one -1 in {tuple(shape)}")
-    if -1 in target:
-        known = int(np.prod([d for d in target if d != -1], dtype=np.int64))
-        if known == 0 or data.size % known:
-            raise ShapeError(f"reshape: cannot reshape {data.shape} into {tuple(shape)}")
-        target[target.index(-1)] = data.size // known
-    return bind("reshape", data, shape=tuple(int(d) for d in target))
-
-
 def transpose(data: NDArray, axes: Sequence[int] | None = None) -> NDArray:
     """Permute the axes (reverse them by default); a view, never a copy."""
     perm = tuple(reversed(range(data.ndim))) if not axes else tuple(
@@ -292,33 +276,6 @@ def broadcast_to(data: NDArray, shape: Sequence[int]) -> NDArray:
     if data.shape == shape:
         return data
     return bind("broadcast_to", data, shape=shape)
-
-
-def expand_dims(data: NDArray, axis: int) -> NDArray:
-    """Insert a size-1 axis at `axis`."""
-    ax = axis + data.ndim + 1 if axis < 0 else axis
-    shape = data.shape[:ax] + (1,) + data.shape[ax:]
-    return reshape(data, shape=shape)
-
-
-def flip(data: NDArray, axis: int | Sequence[int]) -> NDArray:
-    """Reverse the order of elements along `axis`."""
-    return bind("flip", data, axes=_axes(data.ndim, axis))
-
-
-def concat(*data: NDArray, dim: int = 1) -> NDArray:
-    """Join arrays along `dim` (MXNet's default is 1)."""
-    if not data:
-        raise ValueError("concat: needs at least one array")
-    ax = dim + data[0].ndim if dim < 0 else dim
-    return bind("concat", *data, axis=ax)
-
-
-def take(a: NDArray, indices: NDArray, axis: int = 0, mode: str = "clip") -> NDArray:
-    """Gather slices of `a` along `axis` at integer-valued `indices`."""
-    ax = axis + a.ndim if axis < 0 else axis
-    idx = indices if indices._dtype.kind in "iu" else cast(indices, np.int64)
-    return bind("take", a, idx, axis=ax, mode=mode)
 
 
 def one_hot(indices: NDArray, depth: int, on_value: float = 1.0, off_value: float = 0.0,
@@ -350,7 +307,7 @@ def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool
     if transpose_b:
         b = transpose(b, (b.ndim - 1,) + tuple(range(b.ndim - 1))) if b.ndim > 1 else b
     out = bind("dot_general", a, b, contract=((a.ndim - 1,), (0,)), batch=((), ()))
-    return reshape(out, shape=(1,)) if out.ndim == 0 else out
+    return reshape_exact(out, (1,)) if out.ndim == 0 else out
 
 
 def batch_dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool = False

@@ -34,7 +34,7 @@ class ConstValue:
     __slots__ = ("array", "_key")
 
     def __init__(self, array: np.ndarray):
-        self.array = np.ascontiguousarray(array)
+        self.array = np.array(array, order="C")  # a private copy; keeps 0-d arrays 0-d
         self.array.setflags(write=False)
         digest = hashlib.blake2b(self.array.tobytes(), digest_size=16).hexdigest()
         self._key = (self.array.shape, str(self.array.dtype), digest)

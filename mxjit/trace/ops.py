@@ -100,10 +100,10 @@ def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not is_int(a.dtype):
         with np.errstate(all="ignore"):
             return np.true_divide(a, b).astype(a.dtype)
-    safe = np.where(b == 0, 1, b)
-    with np.errstate(all="ignore"):
-        q = np.abs(a.astype(np.int64)) // np.abs(safe.astype(np.int64))
-    q = np.where((a < 0) != (safe < 0), -q, q)
+    safe = np.where(b == 0, 1, b).astype(a.dtype)
+    with np.errstate(all="ignore"):  # floor, then toward zero (no abs: |INT_MIN| overflows)
+        q = a // safe
+        q = np.where(((a - q * safe) != 0) & ((a < 0) != (safe < 0)), q + 1, q)
     return np.where(b == 0, 0, q).astype(a.dtype)
 
 
@@ -115,7 +115,9 @@ def _mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _round_half_away(x: np.ndarray) -> np.ndarray:
-    return np.copysign(np.floor(np.abs(x) + 0.5), x).astype(x.dtype)
+    t = np.trunc(x)  # x - t is exact; floor(|x| + 0.5) would round 0.49999997 up
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t).astype(x.dtype)
 
 
 def _pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -181,6 +183,19 @@ def _isnan_rule(x: AbstractValue) -> AbstractValue:
 _register("isnan", "elementwise", _isnan_rule, lambda x: np.isnan(x))
 # The identity, kept apart by a unique id: what a gradient is taken with respect to.
 _register("mark", "elementwise", lambda x, *, id: x, lambda x, *, id: x)
+# The identity whose cotangent is zero (MXNet's BlockGrad / stop_gradient).
+_register("stop_gradient", "elementwise", lambda x: x, lambda x: x)
+
+
+def _loss_output_rule(value: AbstractValue, data: AbstractValue, grad: AbstractValue, *,
+                      head: bool) -> AbstractValue:
+    _same_operands("loss_output", value, data, grad)
+    return value
+
+
+# MXNet's loss layers (SoftmaxOutput, *RegressionOutput, MakeLoss): the value of `value`;
+# in reverse mode `data` receives `grad` itself, times the head cotangent only when `head`.
+_register("loss_output", "elementwise", _loss_output_rule, lambda v, d, g, *, head: v)
 
 
 def _where_rule(c: AbstractValue, a: AbstractValue, b: AbstractValue) -> AbstractValue:
@@ -310,8 +325,10 @@ def _slice_rule(x: AbstractValue, *, start: tuple, stop: tuple, step: tuple) -> 
 
 
 def _slice_impl(x: np.ndarray, *, start: tuple, stop: tuple, step: tuple) -> np.ndarray:
-    return x[tuple(slice(b, None if (e < 0 and s < 0) else e, s)
-                   for b, e, s in zip(start, stop, step))]
+    # (start, stop, step) as slice.indices gives them; an empty range may start at -1,
+    # which NumPy would read as the last element
+    return x[tuple(slice(b, None if (e < 0 and s < 0) else e, s) if len(range(b, e, s))
+                   else slice(0, 0) for b, e, s in zip(start, stop, step))]
 
 
 def _pad_rule(x: AbstractValue, v: AbstractValue, *, low: tuple, high: tuple) -> AbstractValue:
@@ -323,6 +340,8 @@ def _pad_rule(x: AbstractValue, v: AbstractValue, *, low: tuple, high: tuple) ->
 
 
 def _pad_impl(x: np.ndarray, v: np.ndarray, *, low: tuple, high: tuple) -> np.ndarray:
+    if x.ndim == 0:  # np.pad rejects an empty pad_width
+        return x.copy()
     return np.pad(x, list(zip(low, high)), constant_values=v)
 
 
@@ -370,7 +389,10 @@ def _take_rule(x: AbstractValue, i: AbstractValue, *, axis: int, mode: str) -> A
 
 
 def _take_impl(x: np.ndarray, i: np.ndarray, *, axis: int, mode: str) -> np.ndarray:
-    return np.take(x, i.astype(np.int64), axis=axis, mode=mode)  # type: ignore[call-overload]
+    idx = i.astype(np.int64)
+    if mode == "wrap" and x.shape[axis]:  # NumPy's wrap adds n until >= 0: hangs at INT64_MIN
+        idx, mode = np.mod(idx, x.shape[axis]), "clip"
+    return np.take(x, idx, axis=axis, mode=mode)  # type: ignore[call-overload]
 
 
 def _dot_rule(a: AbstractValue, b: AbstractValue, *, contract: tuple, batch: tuple

@@ -73,6 +73,10 @@ def _neg(x: Node, aval: AbstractValue) -> Node | None:
     return x.inputs[0] if x.op == "neg" else None
 
 
+def _isnan(x: Node, aval: AbstractValue) -> Node | None:
+    return None if is_float(x.dtype) else _fill(False, aval)  # integers are never NaN
+
+
 def _cast(x: Node, aval: AbstractValue, *, dtype: Any) -> Node | None:
     if x.dtype == aval.dtype:
         return x
@@ -129,10 +133,28 @@ def _flip(x: Node, aval: AbstractValue, *, axes: tuple) -> Node | None:
     return None
 
 
+def _empty_reduction(identity: float) -> Callable[..., Node | None]:
+    """A sum or product over no elements is its identity (kernels need a non-empty domain)."""
+    def rule(x: Node, aval: AbstractValue, *, axes: tuple) -> Node | None:
+        return _fill(identity, aval) if x.aval.size == 0 and aval.size else None
+
+    return rule
+
+
+def _pad(x: Node, v: Node, aval: AbstractValue, *, low: tuple, high: tuple) -> Node | None:
+    if x.aval.size == 0 and aval.size:  # padding an empty array: all padding
+        from .ops import apply
+
+        return apply("broadcast_to", v, shape=aval.shape)
+    return None
+
+
 RULES: dict[str, Callable[..., Node | None]] = {
     "add": _add, "sub": _sub, "mul": _mul, "div": _div, "neg": _neg, "cast": _cast,
+    "isnan": _isnan,
     "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast,
-    "slice": _slice, "flip": _flip,
+    "slice": _slice, "flip": _flip, "pad": _pad,
+    "reduce_sum": _empty_reduction(0), "reduce_prod": _empty_reduction(1),
 }
 
 

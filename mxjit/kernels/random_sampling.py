@@ -1,0 +1,100 @@
+"""Library primitives for the distributions that need rejection loops (gamma, Poisson) and for
+random permutations, computed with NumPy from the key they are given.
+
+Each takes the uint32 (2,) key of one draw (from `mx.random.next_key()`, a program input
+under `jit`) and derives every number from it through NumPy's Philox generator, so a seed
+reproduces the same samples eagerly, inside `jit` and on any device. Parameters outside a
+distribution's domain give NaN (the parameters may be traced, so no value check is possible
+at trace time). Gradients through these primitives are zero.
+
+    >>> key = np.array([1, 2], np.uint32)
+    >>> random_gamma_numpy(key, np.full(3, 2.0, np.float32), shape=(3,)).shape
+    (3,)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..trace.grad import VJP
+from ..trace.graph import AbstractValue
+from ..trace.ops import DTypeError, ShapeError, register_primitive
+
+
+def _generator(key: np.ndarray) -> np.random.Generator:
+    """NumPy's Philox-4x32-10 keyed with the draw's 64-bit key."""
+    k = np.asarray(key, np.uint32).reshape(-1)
+    return np.random.Generator(np.random.Philox(key=int(k[0]) | (int(k[1]) << 32)))
+
+
+def random_gamma_numpy(key: np.ndarray, alpha: np.ndarray, *, shape: tuple[int, ...]
+                       ) -> np.ndarray:
+    """Gamma(alpha, scale 1) samples of `shape` (alpha broadcast to it; NaN where alpha <= 0)."""
+    a = np.broadcast_to(np.asarray(alpha, np.float64), shape)
+    valid = a > 0
+    out = _generator(key).standard_gamma(np.where(valid, a, 1.0))
+    return np.where(valid, out, np.nan).astype(alpha.dtype).reshape(shape)
+
+
+def random_poisson_numpy(key: np.ndarray, lam: np.ndarray, *, shape: tuple[int, ...]
+                         ) -> np.ndarray:
+    """Poisson(lam) samples of `shape` as floats (NaN where lam < 0 or is not finite)."""
+    rate = np.broadcast_to(np.asarray(lam, np.float64), shape)
+    valid = (rate >= 0) & np.isfinite(rate)
+    out = _generator(key).poisson(np.where(valid, rate, 0.0)).astype(np.float64)
+    return np.where(valid, out, np.nan).astype(lam.dtype).reshape(shape)
+
+
+def random_permutation_numpy(key: np.ndarray, *, n: int) -> np.ndarray:
+    """A uniformly random permutation of range(n) as int64."""
+    return _generator(key).permutation(n).astype(np.int64)
+
+
+def _check_key(name: str, key: AbstractValue) -> None:
+    if key.shape != (2,) or key.dtype != np.uint32:
+        raise DTypeError(f"{name}: the key must be a uint32 array of shape (2,)")
+
+
+def _sampler_rule(name: str):  # type: ignore[no-untyped-def]
+    def rule(key: AbstractValue, param: AbstractValue, *, shape: tuple[int, ...]
+             ) -> AbstractValue:
+        _check_key(name, key)
+        if param.dtype.kind != "f":
+            raise DTypeError(f"{name}: the parameter must be floating-point, got {param.dtype}")
+        try:
+            np.broadcast_shapes(param.shape, tuple(shape))
+        except ValueError:
+            raise ShapeError(f"{name}: parameter shape {param.shape} does not broadcast to "
+                             f"{tuple(shape)}") from None
+        if np.broadcast_shapes(param.shape, tuple(shape)) != tuple(shape):
+            raise ShapeError(f"{name}: parameter shape {param.shape} is larger than the "
+                             f"samples' {tuple(shape)}")
+        return AbstractValue(tuple(shape), param.dtype)
+
+    return rule
+
+
+def _permutation_rule(key: AbstractValue, *, n: int) -> AbstractValue:
+    _check_key("random_permutation", key)
+    if n < 0:
+        raise ShapeError(f"random_permutation: n must be >= 0, got {n}")
+    return AbstractValue((int(n),), np.dtype(np.int64))
+
+
+def _register() -> None:
+    for name, impl in (("random_gamma", random_gamma_numpy),
+                       ("random_poisson", random_poisson_numpy)):
+        try:
+            register_primitive(name, "opaque", _sampler_rule(name), impl)
+        except ValueError:  # already registered (module reloaded)
+            pass
+        VJP[name] = lambda n, g: (None, None)
+    try:
+        register_primitive("random_permutation", "opaque", _permutation_rule,
+                           random_permutation_numpy)
+    except ValueError:
+        pass
+
+
+_register()
+
+__all__ = ["random_gamma_numpy", "random_permutation_numpy", "random_poisson_numpy"]

@@ -1,0 +1,350 @@
+"""Windowed operators over NC(D)HW data: Convolution, Deconvolution and Pooling.
+
+Windows are movement primitives: the data is padded once and each kernel offset is a
+strided slice of it. Convolution stacks the slices (im2col, which the fuser turns into one
+index-map kernel) and contracts them with the weights in one batched GEMM (`dot_general`,
+groups as the batch axis); pooling combines the slices elementwise (one fused kernel).
+Gradients come from the vjp rules of slice, pad, concat and dot_general.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..trace.ops import ShapeError
+from . import ops
+from .dispatch import bind, scalar_operand
+from .ndarray import NDArray
+from .nn import ParamError, _check_shape, _constant, _ew
+from .ops import _write
+
+_CHANNEL_LAST = {"NWC": 1, "NHWC": 2, "NDHWC": 3}
+_CHANNEL_FIRST = {"NCW": 1, "NCHW": 2, "NCDHW": 3}
+
+
+def _spatial_param(op: str, name: str, value: Any, nd: int, default: int) -> tuple[int, ...]:
+    if value is None or value == ():
+        return (default,) * nd
+    t = (int(value),) * nd if isinstance(value, (int, np.integer)) else tuple(int(v) for v in value)
+    if len(t) != nd:
+        raise ParamError(f"{op}: {name} {tuple(value)} must have {nd} entries, one per spatial "
+                         "dimension")
+    return t
+
+
+def _layout(op: str, layout: str | None, data: NDArray, nd: int) -> bool:
+    """Checks the data against `layout`; True when it is channel-last (NWC/NHWC/NDHWC)."""
+    if data.ndim != nd + 2:
+        raise ShapeError(f"{op}: a {nd}-D kernel needs {nd + 2}-D data (batch, channel, "
+                         f"{nd} spatial), got shape {data.shape}")
+    if layout is None:
+        return False
+    if _CHANNEL_FIRST.get(layout) == nd:
+        return False
+    if _CHANNEL_LAST.get(layout) == nd:
+        return True
+    raise ParamError(f"{op}: layout {layout!r} does not fit {nd}-D windows; use one of "
+                     f"{[k for k, v in {**_CHANNEL_FIRST, **_CHANNEL_LAST}.items() if v == nd]}")
+
+
+def _to_channel_first(x: NDArray) -> NDArray:
+    return ops.transpose(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
+
+
+def _to_channel_last(x: NDArray) -> NDArray:
+    return ops.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+
+
+def _pad_spatial(x: NDArray, low: Sequence[int], high: Sequence[int], value: Any) -> NDArray:
+    """Pad (or, for negative amounts, crop) the spatial axes of N, C, ... data."""
+    if any(lo < 0 or hi < 0 for lo, hi in zip(low, high)):
+        start = (0, 0) + tuple(max(-lo, 0) for lo in low)
+        stop = x.shape[:2] + tuple(d - max(-hi, 0) for d, hi in zip(x.shape[2:], high))
+        x = bind("slice", x, start=start, stop=stop, step=(1,) * x.ndim)
+        low = [max(lo, 0) for lo in low]
+        high = [max(hi, 0) for hi in high]
+    if not any(low) and not any(high):
+        return x
+    fill = scalar_operand(value, x)
+    return bind("pad", x, fill, low=(0, 0) + tuple(low), high=(0, 0) + tuple(high))
+
+
+def _windows(xp: NDArray, kernel: Sequence[int], stride: Sequence[int],
+             dilate: Sequence[int], out_size: Sequence[int]) -> list[NDArray]:
+    """One strided slice of the padded data per kernel offset, each (N, C, *out_size)."""
+    n, c = xp.shape[:2]
+    slices = []
+    for offs in itertools.product(*(range(k) for k in kernel)):
+        start = tuple(o * d for o, d in zip(offs, dilate))
+        stop = tuple(b + (m - 1) * s + 1 for b, m, s in zip(start, out_size, stride))
+        slices.append(bind("slice", xp, start=(0, 0) + start, stop=(n, c) + stop,
+                           step=(1, 1) + tuple(stride)))
+    return slices
+
+
+def Convolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
+                kernel: Sequence[int] = (), stride: Sequence[int] = (),
+                dilate: Sequence[int] = (), pad: Sequence[int] = (),
+                num_filter: int | None = None, num_group: int = 1, workspace: int = 1024,
+                no_bias: bool = False, cudnn_tune: str | None = None, cudnn_off: bool = False,
+                layout: str | None = None, out: NDArray | None = None,
+                name: str | None = None) -> NDArray:
+    """1-D, 2-D or 3-D convolution (cross-correlation) of (N, C, *spatial) data with
+    (num_filter, C / num_group, *kernel) weights, plus a (num_filter,) bias.
+
+    >>> mx.nd.Convolution(x, w, b, kernel=(3, 3), num_filter=8, pad=(1, 1))  # doctest: +SKIP
+    """
+    if not kernel:
+        raise ParamError("Convolution: kernel is required, e.g. kernel=(3, 3)")
+    if num_filter is None:
+        raise ParamError("Convolution: num_filter is required")
+    nd = len(kernel)
+    if nd not in (1, 2, 3):
+        raise ParamError(f"Convolution: kernel {tuple(kernel)} must have 1, 2 or 3 entries")
+    channel_last = _layout("Convolution", layout, data, nd)
+    x = _to_channel_first(data) if channel_last else data
+    w = _to_channel_first(weight) if channel_last and weight.ndim == nd + 2 else weight
+    kernel = _spatial_param("Convolution", "kernel", kernel, nd, 1)
+    stride = _spatial_param("Convolution", "stride", stride, nd, 1)
+    dilate = _spatial_param("Convolution", "dilate", dilate, nd, 1)
+    pad = _spatial_param("Convolution", "pad", pad, nd, 0)
+    n, c = x.shape[:2]
+    g = num_group
+    if g < 1 or c % g or num_filter % g:
+        raise ParamError(f"Convolution: num_group={g} must divide the {c} input channels and "
+                         f"num_filter={num_filter}")
+    _check_shape("Convolution", "weight (num_filter, channels / num_group, *kernel)", w,
+                 (num_filter, c // g) + tuple(kernel))
+    out_size = tuple((d + 2 * p - dl * (k - 1) - 1) // s + 1
+                     for d, p, dl, k, s in zip(x.shape[2:], pad, dilate, kernel, stride))
+    if min(out_size) < 1 or min(stride + dilate) < 1:
+        raise ShapeError(f"Convolution: kernel {kernel} (dilate {dilate}, stride {stride}) does "
+                         f"not fit data {x.shape[2:]} padded by {pad}")
+    y = _conv(x, w, kernel, stride, dilate, pad, out_size, g)
+    if not no_bias:
+        if bias is None:
+            raise ParamError("Convolution: bias is required unless no_bias=True")
+        _check_shape("Convolution", "bias", bias, (num_filter,))
+        y = y + ops.reshape(bias, shape=(num_filter,) + (1,) * nd)
+    return _write(_to_channel_last(y) if channel_last else y, out)
+
+
+def _conv(x: NDArray, w: NDArray, kernel: Sequence[int], stride: Sequence[int],
+          dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int], g: int
+          ) -> NDArray:
+    n, c = x.shape[:2]
+    f = w.shape[0]
+    nd = len(kernel)
+    taps = int(np.prod(kernel, dtype=np.int64))
+    xp = _pad_spatial(x, pad, pad, 0)
+    pieces = [ops.reshape(s, shape=(n, c, 1) + tuple(out_size))
+              for s in _windows(xp, kernel, stride, dilate, out_size)]
+    cols = pieces[0] if taps == 1 else bind("concat", *pieces, axis=2)  # (N, C, K, *out)
+    # Channels split into (group, channel) and taps stay separate contracted axes, so the
+    # im2col kernel's index maps stay affine (no div/mod per element).
+    cols = ops.reshape(cols, shape=(n, g, c // g, taps) + tuple(out_size))
+    wg = ops.reshape(w, shape=(g, f // g, c // g, taps))
+    y = bind("dot_general", wg, cols, contract=((2, 3), (2, 3)), batch=((0,), (1,)))
+    # y: (G, F/G, N, *out) -> (N, F, *out)
+    y = ops.transpose(y, (2, 0, 1) + tuple(range(3, 3 + nd)))
+    return ops.reshape(y, shape=(n, f) + tuple(out_size))
+
+
+def Deconvolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
+                  kernel: Sequence[int] = (), stride: Sequence[int] = (),
+                  dilate: Sequence[int] = (), pad: Sequence[int] = (),
+                  adj: Sequence[int] = (), target_shape: Sequence[int] = (),
+                  num_filter: int | None = None, num_group: int = 1, workspace: int = 512,
+                  no_bias: bool = True, cudnn_tune: str | None = None, cudnn_off: bool = False,
+                  layout: str | None = None, out: NDArray | None = None,
+                  name: str | None = None) -> NDArray:
+    """Transposed convolution (the gradient of Convolution w.r.t. its data) of
+    (N, C, *spatial) data with (C, num_filter / num_group, *kernel) weights. The output is
+    (in - 1) * stride - 2 * pad + dilate * (kernel - 1) + 1 + adj per spatial axis, or
+    `target_shape` (which then decides pad and adj).
+
+    >>> mx.nd.Deconvolution(x, w, kernel=(2, 2), stride=(2, 2), num_filter=4)  # doctest: +SKIP
+    """
+    if not kernel:
+        raise ParamError("Deconvolution: kernel is required, e.g. kernel=(3, 3)")
+    if num_filter is None:
+        raise ParamError("Deconvolution: num_filter is required")
+    nd = len(kernel)
+    if nd not in (1, 2, 3):
+        raise ParamError(f"Deconvolution: kernel {tuple(kernel)} must have 1, 2 or 3 entries")
+    channel_last = _layout("Deconvolution", layout, data, nd)
+    x = _to_channel_first(data) if channel_last else data
+    w = _to_channel_first(weight) if channel_last and weight.ndim == nd + 2 else weight
+    kernel = _spatial_param("Deconvolution", "kernel", kernel, nd, 1)
+    stride = _spatial_param("Deconvolution", "stride", stride, nd, 1)
+    dilate = _spatial_param("Deconvolution", "dilate", dilate, nd, 1)
+    pad = _spatial_param("Deconvolution", "pad", pad, nd, 0)
+    adj = _spatial_param("Deconvolution", "adj", adj, nd, 0)
+    n, c = x.shape[:2]
+    g = num_group
+    if g < 1 or c % g or num_filter % g:
+        raise ParamError(f"Deconvolution: num_group={g} must divide the {c} input channels "
+                         f"and num_filter={num_filter}")
+    _check_shape("Deconvolution", "weight (channels, num_filter / num_group, *kernel)", w,
+                 (c, num_filter // g) + tuple(kernel))
+    extent = [dl * (k - 1) + 1 for dl, k in zip(dilate, kernel)]
+    if target_shape:
+        target = _spatial_param("Deconvolution", "target_shape", target_shape, nd, 0)
+        pad_l, adj_l = [], []
+        for d, s, e, t in zip(x.shape[2:], stride, extent, target):
+            total = s * (d - 1) + e - t
+            if total < 0:
+                raise ShapeError(f"Deconvolution: target_shape {target} is too big for data "
+                                 f"{x.shape[2:]} with stride {stride} and kernel {kernel}")
+            pad_l.append((total + 1) // 2)
+            adj_l.append(total % 2)
+        pad, adj = tuple(pad_l), tuple(adj_l)
+    if any(a >= max(s, dl) for a, s, dl in zip(adj, stride, dilate)):
+        raise ParamError(f"Deconvolution: adj {adj} must be smaller than stride {stride} or "
+                         f"dilate {dilate}")
+    out_size = tuple((d - 1) * s - 2 * p + e + a
+                     for d, s, p, e, a in zip(x.shape[2:], stride, pad, extent, adj))
+    if min(out_size) < 1:
+        raise ShapeError(f"Deconvolution: pad {pad} leaves no output for data {x.shape[2:]}")
+    # Spread the data by the stride, pad by extent - 1 - pad, and correlate with the
+    # spatially flipped kernel whose input and output channels are swapped (per group).
+    xs = x
+    for k, s in enumerate(stride):
+        if s > 1:
+            xs = _spread(xs, 2 + k, s)
+    low = [e - 1 - p for e, p in zip(extent, pad)]
+    high = [e - 1 - p + a for e, p, a in zip(extent, pad, adj)]
+    xs = _pad_spatial(xs, low, high, 0)
+    fg = num_filter // g
+    wt = ops.reshape(w, shape=(g, c // g, fg) + tuple(kernel))
+    wt = ops.transpose(wt, (0, 2, 1) + tuple(range(3, 3 + nd)))
+    wt = ops.reshape(wt, shape=(num_filter, c // g) + tuple(kernel))
+    wt = bind("flip", wt, axes=tuple(range(2, 2 + nd)))
+    y = _conv(xs, wt, kernel, (1,) * nd, dilate, (0,) * nd, out_size, g)
+    if not no_bias:
+        if bias is None:
+            raise ParamError("Deconvolution: bias is required when no_bias=False")
+        _check_shape("Deconvolution", "bias", bias, (num_filter,))
+        y = y + ops.reshape(bias, shape=(num_filter,) + (1,) * nd)
+    return _write(_to_channel_last(y) if channel_last else y, out)
+
+
+def _spread(x: NDArray, axis: int, step: int) -> NDArray:
+    """Insert step - 1 zeros between neighbours along `axis`."""
+    shape = x.shape
+    expanded = ops.reshape(x, shape=shape[:axis + 1] + (1,) + shape[axis + 1:])
+    high = tuple(step - 1 if k == axis + 1 else 0 for k in range(len(shape) + 1))
+    padded = bind("pad", expanded, scalar_operand(0, x), low=(0,) * (len(shape) + 1), high=high)
+    merged = ops.reshape(padded, shape=shape[:axis] + (shape[axis] * step,) + shape[axis + 1:])
+    stop = tuple((d - 1) * step + 1 if k == axis else d for k, d in enumerate(merged.shape))
+    return bind("slice", merged, start=(0,) * len(shape), stop=stop, step=(1,) * len(shape))
+
+
+_POOL_TYPES = ("max", "avg", "sum", "lp")
+
+
+def Pooling(data: NDArray, kernel: Sequence[int] = (), pool_type: str = "max",
+            global_pool: bool = False, cudnn_off: bool = False,
+            pooling_convention: str = "valid", stride: Sequence[int] = (),
+            pad: Sequence[int] = (), p_value: int | None = None,
+            count_include_pad: bool | None = None, layout: str | None = None,
+            out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Max, average, sum or Lp pooling over 1-D, 2-D or 3-D windows of (N, C, *spatial)
+    data. 'valid' output sizes are floor((in + 2 * pad - kernel) / stride) + 1, 'full'
+    ones round up; max pooling ignores padding, average pooling divides by the window size
+    with padding (`count_include_pad`, the default) or without. A 'full'-convention window
+    lying wholly past the data gives -inf for max and 0 for the others (MXNet's kernels
+    give the lowest finite value and 0/0 there).
+
+    >>> mx.nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type='max')  # doctest: +SKIP
+    """
+    if pool_type not in _POOL_TYPES:
+        raise ParamError(f"Pooling: pool_type must be one of {list(_POOL_TYPES)}, got "
+                         f"{pool_type!r}")
+    if pooling_convention not in ("valid", "full"):
+        raise ParamError(f"Pooling: pooling_convention must be 'valid' or 'full', got "
+                         f"{pooling_convention!r}")
+    if pool_type == "lp" and p_value not in (1, 2, 3):
+        raise ParamError(f"Pooling: lp pooling needs p_value 1, 2 or 3, got {p_value!r}")
+    nd = len(kernel) if not global_pool else data.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ParamError(f"Pooling: kernel {tuple(kernel)} must have 1, 2 or 3 entries")
+    channel_last = _layout("Pooling", layout, data, nd)
+    x = _to_channel_first(data) if channel_last else data
+    spatial = x.shape[2:]
+    if global_pool:
+        y = _global_pool(x, pool_type, p_value)
+        return _write(_to_channel_last(y) if channel_last else y, out)
+    kernel = _spatial_param("Pooling", "kernel", kernel, nd, 1)
+    stride = _spatial_param("Pooling", "stride", stride, nd, 1)
+    pad = _spatial_param("Pooling", "pad", pad, nd, 0)
+    if min(stride) < 1 or min(kernel) < 1:
+        raise ParamError(f"Pooling: kernel {kernel} and stride {stride} must be positive")
+    if any(k > d + 2 * p for k, d, p in zip(kernel, spatial, pad)):
+        raise ShapeError(f"Pooling: kernel {kernel} is larger than the data {spatial} padded "
+                         f"by {pad}")
+    round_up = pooling_convention == "full"
+    out_size = tuple((math.ceil if round_up else math.floor)((d + 2 * p - k) / s) + 1
+                     for d, p, k, s in zip(spatial, pad, kernel, stride))
+    high = [max(p, (m - 1) * s + k - d - p)
+            for m, s, k, d, p in zip(out_size, stride, kernel, spatial, pad)]
+    if pool_type == "max":
+        lowest = -np.inf if x._dtype.kind == "f" else np.iinfo(x._dtype).min
+        xp = _pad_spatial(x, pad, high, lowest)
+        windows = _windows(xp, kernel, stride, (1,) * nd, out_size)
+        y = windows[0]
+        for w in windows[1:]:
+            y = bind("maximum", y, w)  # ties keep the earlier element, as MXNet's backward
+    else:
+        xp = _pad_spatial(x, pad, high, 0)
+        if pool_type == "lp" and p_value != 1:
+            xp = xp * xp if p_value == 2 else xp * xp * xp
+        windows = _windows(xp, kernel, stride, (1,) * nd, out_size)
+        y = windows[0]
+        for w in windows[1:]:
+            y = y + w
+        if pool_type == "avg":
+            include = True if count_include_pad is None else count_include_pad
+            counts = _window_counts(spatial, kernel, stride, pad, out_size, include)
+            y = y / ops.broadcast_to(_constant(counts.astype(x._dtype), x), y.shape)
+        elif pool_type == "lp" and p_value == 2:
+            y = _ew("sqrt", y)
+        elif pool_type == "lp" and p_value == 3:
+            y = ops.power(y, 1 / 3)
+    return _write(_to_channel_last(y) if channel_last else y, out)
+
+
+def _window_counts(spatial: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+                   pad: Sequence[int], out_size: Sequence[int], include_pad: bool
+                   ) -> np.ndarray:
+    """How many elements each average-pooling window divides by (MXNet's rule)."""
+    per_axis = []
+    for d, k, s, p, m in zip(spatial, kernel, stride, pad, out_size):
+        start = np.arange(m) * s - p
+        end = np.minimum(start + k, d + p)
+        if not include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, d)
+        per_axis.append(np.maximum(end - start, 1))
+    counts = per_axis[0]
+    for a in per_axis[1:]:
+        counts = np.multiply.outer(counts, a)
+    return counts.astype(np.float64)
+
+
+def _global_pool(x: NDArray, pool_type: str, p_value: int | None) -> NDArray:
+    axes = tuple(range(2, x.ndim))
+    if pool_type == "max":
+        return ops.max(x, axis=axes, keepdims=True)
+    if pool_type == "avg":
+        return ops.mean(x, axis=axes, keepdims=True)
+    if pool_type == "sum":
+        return ops.sum(x, axis=axes, keepdims=True)
+    powered = x if p_value == 1 else (x * x if p_value == 2 else x * x * x)
+    total = ops.sum(powered, axis=axes, keepdims=True)
+    if p_value == 1:
+        return total
+    return _ew("sqrt", total) if p_value == 2 else ops.power(total, 1 / 3)

@@ -1,0 +1,647 @@
+"""Indexing: `take`, `pick`, `gather_nd`, `scatter_nd` and NDArray's `x[key]` / `x[key] = v`
+with MXNet 1.x semantics.
+
+Reading (`x[key]`) is built from primitives (slice, reshape, transpose, take), so it works
+eagerly, inside `mx.jit` and under gradients. As in MXNet, a basic key (ints, slices, None,
+Ellipsis) gives a view sharing memory when the selected elements are contiguous in the
+row-major layout and a copy otherwise; a key with index arrays (lists, NumPy arrays,
+NDArrays) gathers into a new array with NumPy's rules. Indexing all axes with ints gives
+shape (1,), never a 0-d array (MXNet 1.x has none). Boolean masks are not supported, as in
+MXNet 1.x's NDArray (legacy) mode.
+
+Writing (`x[key] = value`) writes into the array's memory, so it is eager only; the key and
+the value are validated before anything is written.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import autograd
+from ..base import MXNetError
+from ..trace.graph import const, const_value
+from ..trace.ops import ShapeError, evaluate
+from ..trace.tracer import TracerError
+from .dispatch import bind, scalar_operand
+from .ndarray import NDArray
+from .ops import cast
+from .shape_ops import (
+    _INT_TYPES,
+    _axis,
+    _broadcast_exact,
+    _constant,
+    _ints,
+    _size,
+    _slice,
+    _write,
+    reshape_exact,
+    stack,
+)
+
+_MODES = ("clip", "wrap", "raise")
+
+
+class MXNetIndexError(MXNetError, IndexError):
+    """An index outside the array (or an indexing key MXNet does not accept)."""
+
+
+_NO_BOOL = ("boolean masks are not supported by MXNet 1.x's NDArray; use mx.nd.where, or "
+            "index with the positions of the true values, e.g. x[np.nonzero(mask.asnumpy())]")
+
+
+# ---- index operands ----------------------------------------------------------------------
+
+
+def _concrete(x: NDArray) -> np.ndarray | None:
+    """The values of an eager array or of a constant inside a trace; None when traced."""
+    if x._data is not None:
+        return x._data
+    return const_value(x._node) if x._node is not None else None
+
+
+def _as_index(indices: Any, like: NDArray) -> NDArray:
+    """`indices` (NDArray, list, NumPy array) as an NDArray; Python data becomes a constant."""
+    if isinstance(indices, NDArray):
+        return indices
+    arr = np.asarray(indices)
+    if arr.dtype == object:
+        raise TypeError(f"indices must be numbers, got {indices!r}")
+    if arr.dtype.kind == "b":
+        raise MXNetIndexError(_NO_BOOL)
+    if arr.dtype.kind not in "iu":
+        arr = _truncate(arr)
+    arr = arr.astype(np.int64)
+    if like._node is not None:
+        return NDArray._traced(const(arr))
+    return NDArray._wrap(arr)
+
+
+def _truncate(arr: np.ndarray) -> np.ndarray:
+    """Float indices as MXNet reads them: truncated toward zero (NaN and inf invalid -> -1)."""
+    with np.errstate(all="ignore"):
+        good = np.isfinite(arr) & (np.abs(arr) < 2.0**62)
+        return np.where(good, np.trunc(np.where(good, arr, 0)), -(2**62)).astype(np.int64)
+
+
+def _int64(idx: NDArray) -> NDArray:
+    if idx._dtype == np.int64:
+        return idx
+    if idx._dtype.kind == "b":
+        raise MXNetIndexError(_NO_BOOL)
+    return bind("cast", idx, dtype=np.dtype(np.int64))
+
+
+def _values(idx: NDArray) -> np.ndarray | None:
+    """The integer values of an eager index array (None when traced)."""
+    data = _concrete(idx)
+    if data is None:
+        return None
+    return data.astype(np.int64) if data.dtype.kind in "iub" else _truncate(data)
+
+
+def _check_range(values: np.ndarray, dim: int, allow_negative: bool, what: str) -> None:
+    low = -dim if allow_negative else 0
+    bad = (values < low) | (values >= dim)
+    if bad.any():
+        first = values[bad].reshape(-1)[0]
+        raise MXNetIndexError(f"{what}: index {first} is out of bounds for an axis of size {dim} "
+                              f"(valid: {low} <= index < {dim})")
+
+
+def _wrap_negative(idx: NDArray, dim: int) -> NDArray:
+    """Python-style negative indices (-dim..-1) as 0..dim-1, inside the graph."""
+    if dim <= 0:
+        return idx
+    return bind("mod", idx, _broadcast_exact(scalar_operand(dim, idx), idx.shape))
+
+
+# ---- operators ---------------------------------------------------------------------------
+
+
+def take(a: NDArray, indices: Any, axis: int = 0, mode: str = "clip",
+         out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Gather slices of `a` along `axis` at `indices` (float indices are truncated).
+
+    Out-of-range indices: mode 'clip' clamps them, 'wrap' wraps them around, 'raise' raises
+    `MXNetIndexError` (valid: 0 <= index < size, checked before anything runs; a traced index
+    cannot be checked, so 'raise' is refused inside `mx.jit` / `mx.grad` for traced indices).
+
+    >>> mx.nd.take(mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([1, 0]))  # doctest: +SKIP
+    [[3. 4.]
+     [1. 2.]]
+    """
+    if mode not in _MODES:
+        raise ValueError(f"take: mode must be one of {_MODES}, got {mode!r}")
+    ax = _axis(axis, a.ndim, "take")
+    idx = _as_index(indices, a)
+    if mode == "raise":
+        values = _values(idx)
+        if values is None:
+            raise TracerError("take(mode='raise') checks the index values, which are not known "
+                              "while tracing (inside mx.jit, mx.grad or a hybridized block); use "
+                              "mode='clip' or 'wrap', or call take outside the trace")
+        _check_range(values, a.shape[ax], False, "take")
+        mode = "clip"
+    if a.shape[ax] == 0 and idx.size:
+        raise MXNetIndexError(f"take: cannot take from the empty axis {ax} of {a.shape}")
+    return _write(bind("take", a, _int64(idx), axis=ax, mode=mode), out)
+
+
+def _iota(shape: tuple[int, ...], axis: int, like: NDArray) -> NDArray:
+    from .creation import _iota as iota
+
+    return iota(shape, axis, like)
+
+
+def pick(data: NDArray, index: Any, axis: int = -1, keepdims: bool = False, mode: str = "clip",
+         out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Pick one element along `axis` for each position of the other axes:
+    out[i, j] = data[i, index[i, j], j] (for axis=1). `index` has the shape of the result;
+    out-of-range indices are clipped (mode='clip') or wrapped (mode='wrap').
+
+    >>> mx.nd.pick(mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([0, 1]), axis=1)  # doctest: +SKIP
+    [1. 4.]
+    """
+    if axis is None:
+        raise ShapeError("pick: axis=None (a global pick) is not supported; give an axis")
+    if mode not in ("clip", "wrap"):
+        raise ValueError(f"pick: mode must be 'clip' or 'wrap', got {mode!r}")
+    ax = _axis(axis, data.ndim, "pick")
+    dim = data.shape[ax]
+    reduced = data.shape[:ax] + data.shape[ax + 1:]
+    kept = data.shape[:ax] + (1,) + data.shape[ax + 1:]
+    idx = _as_index(index, data)
+    if idx.shape not in (reduced, kept):
+        raise ShapeError(f"pick: index shape {idx.shape} must be {reduced} (or {kept}) for data "
+                         f"{data.shape} and axis {axis}")
+    outer, inner = _size(data.shape[:ax]), _size(data.shape[ax + 1:])
+    if dim == 0:
+        if _size(reduced):
+            raise ShapeError(f"pick: cannot pick from the empty axis {ax} of {data.shape}")
+        result = reshape_exact(data, reduced)
+    elif _values(idx) is not None:  # a concrete index: its positions are known now
+        v = _values(idx).reshape(outer, inner)  # type: ignore[union-attr]
+        v = np.clip(v, 0, dim - 1) if mode == "clip" else np.mod(v, dim)
+        flat_np = (np.arange(outer)[:, None] * dim + v) * inner + np.arange(inner)[None, :]
+        picked = bind("take", reshape_exact(data, (data.size,)),
+                      _as_index(flat_np.reshape(-1), data), axis=0, mode="clip")
+        result = reshape_exact(picked, reduced)
+    else:
+        i = reshape_exact(_int64(idx), (outer, inner))
+        if mode == "clip":
+            lo = _broadcast_exact(scalar_operand(0, i), i.shape)
+            hi = _broadcast_exact(scalar_operand(dim - 1, i), i.shape)
+            i = bind("minimum", bind("maximum", i, lo), hi)
+        else:
+            i = _wrap_negative(i, dim)
+        base = bind("mul", _iota((outer, inner), 0, i),
+                    _broadcast_exact(scalar_operand(dim * inner, i), (outer, inner)))
+        offset = bind("add", bind("mul", i, _broadcast_exact(scalar_operand(inner, i),
+                                                             (outer, inner))),
+                      _iota((outer, inner), 1, i))
+        flat = reshape_exact(bind("add", base, offset), (outer * inner,))
+        picked = bind("take", reshape_exact(data, (data.size,)), flat, axis=0, mode="clip")
+        result = reshape_exact(picked, reduced)
+    if keepdims:
+        result = reshape_exact(result, kept)
+    elif result.ndim == 0:  # MXNet 1.x has no 0-d arrays
+        result = reshape_exact(result, (1,))
+    return _write(result, out)
+
+
+def _flat_positions(indices: NDArray, lead: tuple[int, ...], like: NDArray, op: str
+                    ) -> tuple[NDArray, tuple[int, ...]]:
+    """Row-major positions in `lead` addressed by the columns of `indices` (M, Y...)."""
+    if indices.ndim == 0 or indices.shape[0] == 0:
+        raise ShapeError(f"{op}: indices must have shape (M, ...) with M >= 1, got "
+                         f"{indices.shape}")
+    y = indices.shape[1:]
+    values = _values(indices)
+    if values is not None:
+        for j, d in enumerate(lead):
+            _check_range(values[j], d, True, op)
+        wrapped = np.where(values < 0, values + np.asarray(lead).reshape(
+            (-1,) + (1,) * len(y)), values) if values.size else values
+        strides = np.asarray([_size(lead[j + 1:]) for j in range(len(lead))], dtype=np.int64)
+        flat = np.tensordot(strides, wrapped, axes=1) if values.size else np.zeros(y, np.int64)
+        return _as_index(np.asarray(flat, dtype=np.int64).reshape(y), like), y
+    if _size(y) and any(d == 0 for d in lead):
+        raise ShapeError(f"{op}: cannot index the empty dims {lead}")
+    idx = _int64(indices)
+    total: NDArray | None = None
+    for j, d in enumerate(lead):
+        row = reshape_exact(_slice(idx, (j,) + (0,) * len(y), (j + 1,) + y,
+                                   (1,) * (len(y) + 1)), y)
+        row = _wrap_negative(row, d)
+        if total is None:
+            total = row
+        else:
+            total = bind("add", bind("mul", total, _broadcast_exact(scalar_operand(d, total),
+                                                                    y)), row)
+    assert total is not None
+    return total, y
+
+
+def gather_nd(data: NDArray, indices: Any, out: NDArray | None = None,
+              name: str | None = None) -> NDArray:
+    """Gather by N-d indices: out[y] = data[indices[0, y], ..., indices[M-1, y], ...].
+
+    Indices may be negative (from -dim); out-of-range eager indices raise `MXNetIndexError`,
+    traced ones wrap around.
+
+    >>> data, idx = mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([[1, 0], [0, 1]])
+    >>> mx.nd.gather_nd(data, idx)  # doctest: +SKIP
+    [3. 2.]
+    """
+    idx = _as_index(indices, data)
+    m = idx.shape[0] if idx.ndim else 0
+    if m > data.ndim:
+        raise ShapeError(f"gather_nd: indices {idx.shape} address {m} dims of data "
+                         f"{data.shape}, which has only {data.ndim}")
+    lead, rest = data.shape[:m], data.shape[m:]
+    flat, y = _flat_positions(idx, lead, data, "gather_nd")
+    if _size(lead) == 0:  # then y is empty too (an index into an empty dim raised above)
+        return _write(reshape_exact(data, y + rest), out)
+    source = reshape_exact(data, (_size(lead),) + rest)
+    return _write(bind("take", source, flat, axis=0, mode="clip"), out)
+
+
+def scatter_nd(data: NDArray, indices: Any, shape: Any, out: NDArray | None = None,
+               name: str | None = None) -> NDArray:
+    """The inverse of `gather_nd`: zeros of `shape` with out[indices[:, y]] = data[y].
+
+    Values at repeated indices are summed (MXNet leaves them undefined). Differentiable in
+    `data`.
+
+    >>> idx = mx.nd.array([[1, 0], [0, 1]])
+    >>> mx.nd.scatter_nd(mx.nd.array([2, 3]), idx, shape=(2, 2))  # doctest: +SKIP
+    [[0. 3.]
+     [2. 0.]]
+    """
+    target = _ints(shape, "scatter_nd: shape")
+    idx = _as_index(indices, data)
+    m = idx.shape[0] if idx.ndim else 0
+    if m > len(target):
+        raise ShapeError(f"scatter_nd: indices {idx.shape} address {m} dims of shape {target}")
+    lead, rest = target[:m], target[m:]
+    if idx.ndim and data.shape != idx.shape[1:] + rest:
+        raise ShapeError(f"scatter_nd: data shape {data.shape} must be indices.shape[1:] + "
+                         f"shape[M:] = {idx.shape[1:] + rest}")
+    flat, y = _flat_positions(idx, lead, data, "scatter_nd")
+    n = _size(y)
+    updates = reshape_exact(data, (n,) + rest)
+    if n == 0 or _size(lead) == 0:
+        zero = _broadcast_exact(scalar_operand(0, data), target)
+        return _write(zero, out)
+    scattered = bind("scatter_add", updates, reshape_exact(flat, (n,)), axis=0, mode="clip",
+                     size=_size(lead))
+    return _write(reshape_exact(scattered, target), out)
+
+
+def ravel_multi_index(data: NDArray, shape: Any, out: NDArray | None = None,
+                      name: str | None = None) -> NDArray:
+    """Flat (row-major) positions of the N-d indices in the columns of `data` (shape (M, ...)),
+    in `data`'s dtype.
+
+    >>> mx.nd.ravel_multi_index(mx.nd.array([[3, 6, 6], [4, 5, 1]]), shape=(7, 6))  # doctest: +SKIP
+    [22. 41. 37.]
+    """
+    dims = _ints(shape, "ravel_multi_index: shape")
+    if data.ndim == 0 or data.shape[0] != len(dims):
+        raise ShapeError(f"ravel_multi_index: data must have shape ({len(dims)}, ...) for shape "
+                         f"{dims}, got {data.shape}")
+    strides = np.asarray([_size(dims[j + 1:]) for j in range(len(dims))], dtype=data._dtype)
+    column = _constant(strides.reshape((-1,) + (1,) * (data.ndim - 1)), data)
+    weights = _broadcast_exact(column, data.shape)
+    return _write(bind("reduce_sum", bind("mul", data, weights), axes=(0,)), out)
+
+
+def unravel_index(data: NDArray, shape: Any, out: NDArray | None = None,
+                  name: str | None = None) -> NDArray:
+    """The N-d indices (rows of the result) of the flat positions in `data`, in its dtype.
+
+    >>> mx.nd.unravel_index(mx.nd.array([22, 41, 37]), shape=(7, 6))  # doctest: +SKIP
+    [[3. 6. 6.]
+     [4. 5. 1.]]
+    """
+    dims = _ints(shape, "unravel_index: shape")
+    if not dims or any(d <= 0 for d in dims):
+        raise ShapeError(f"unravel_index: shape must have positive dims, got {dims}")
+    flat = _int64(data)
+    rows = []
+    for j, d in enumerate(dims):
+        stride = _broadcast_exact(scalar_operand(_size(dims[j + 1:]), flat), flat.shape)
+        size = _broadcast_exact(scalar_operand(d, flat), flat.shape)
+        rows.append(bind("mod", bind("div", flat, stride), size))
+    return _write(bind("cast", stack(*rows, axis=0), dtype=data._dtype), out)
+
+
+# ---- x[key] ------------------------------------------------------------------------------
+
+
+def _expand_key(key: Any, shape: tuple[int, ...]) -> list[Any]:
+    """The key as a list with one entry per input axis (int, slice or index array) plus
+    None entries for new axes; Ellipsis and missing trailing axes become full slices."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    items: list[Any] = []
+    ellipsis_at: int | None = None
+    for k in key:
+        if k is Ellipsis:
+            if ellipsis_at is not None:
+                raise MXNetIndexError("an index can only have a single ellipsis ('...')")
+            ellipsis_at = len(items)
+        elif k is None or isinstance(k, slice):
+            if isinstance(k, slice) and k.step == 0:
+                raise ValueError("slice step cannot be zero")
+            items.append(k)
+        elif isinstance(k, (bool, np.bool_)):
+            raise MXNetIndexError(_NO_BOOL)
+        elif isinstance(k, _INT_TYPES):
+            items.append(int(k))
+        elif isinstance(k, NDArray):
+            if k._dtype.kind == "b":
+                raise MXNetIndexError(_NO_BOOL)
+            if k.ndim == 0 and k._data is not None:
+                items.append(int(_values(k).reshape(()).item()))  # type: ignore[union-attr]
+            else:
+                items.append(k)
+        elif isinstance(k, (list, tuple, np.ndarray)):
+            arr = np.asarray(k)
+            if arr.dtype.kind == "b":
+                raise MXNetIndexError(_NO_BOOL)
+            if arr.dtype == object or arr.dtype.kind not in "iuf":
+                raise TypeError(f"NDArray does not support indexing with {k!r}")
+            arr = arr.astype(np.int64) if arr.dtype.kind in "iu" else _truncate(arr)
+            items.append(int(arr) if arr.ndim == 0 else arr)
+        else:
+            raise TypeError(f"NDArray does not support indexing with key {k!r} of type "
+                            f"{type(k).__name__}")
+    consumed = sum(1 for k in items if k is not None)
+    if consumed > len(shape):
+        raise MXNetIndexError(f"too many indices ({consumed}) for an array with {len(shape)} "
+                              "dimensions")
+    fill = [slice(None)] * (len(shape) - consumed)
+    at = len(items) if ellipsis_at is None else ellipsis_at
+    return items[:at] + fill + items[at:]
+
+
+def _basic_contiguous(ranges: list[range], shape: tuple[int, ...]) -> bool:
+    """MXNet's rule for a view: going right to left, once an axis is a proper subset, every
+    axis to its left selects at most one element; steps other than 1 break contiguity."""
+    counts = [len(r) for r in ranges]
+    if _size(counts) in (0, 1):
+        return True
+    subset = False
+    for r, n, count in zip(reversed(ranges), reversed(shape), reversed(counts)):
+        if count > 1 and r.step != 1:
+            return False
+        if subset:
+            if count > 1:
+                return False
+        elif count < n:
+            subset = True
+    return True
+
+
+def _int_in_range(i: int, dim: int, axis: int) -> int:
+    if not -dim <= i < dim:
+        raise MXNetIndexError(f"index {i} is out of bounds for axis {axis} with size {dim}")
+    return i + dim if i < 0 else i
+
+
+def getitem(arr: NDArray, key: Any) -> NDArray:
+    """`arr[key]` with MXNet 1.x semantics (see the module docstring).
+
+    >>> x = mx.nd.arange(6).reshape((2, 3)); x[1, 1:].asnumpy()  # doctest: +SKIP
+    array([4., 5.], dtype=float32)
+    """
+    items = _expand_key(key, arr.shape)
+    if any(isinstance(k, (np.ndarray, NDArray)) for k in items):
+        return _advanced(arr, items)
+    return _basic(arr, items)
+
+
+def _basic(arr: NDArray, items: list[Any]) -> NDArray:
+    ranges: list[range] = []
+    np_key: list[slice] = []
+    final: list[int] = []
+    axis = 0
+    for k in items:
+        if k is None:
+            final.append(1)
+            continue
+        dim = arr.shape[axis]
+        if isinstance(k, int):
+            i = _int_in_range(k, dim, axis)
+            ranges.append(range(i, i + 1))
+            np_key.append(slice(i, i + 1))
+        else:
+            r = range(*k.indices(dim))
+            ranges.append(r)
+            np_key.append(k)
+            final.append(len(r))
+        axis += 1
+    shape = tuple(final) or (1,)
+    data = arr._data
+    if data is not None and not autograd.is_recording():
+        # an eager view, as the slice and reshape primitives give it, without the dispatch
+        view = data[tuple(np_key)].reshape(shape)
+        result = NDArray._wrap(view, arr._ctx)  # type: ignore[attr-defined]
+    else:
+        sliced = _slice(arr, [r.start for r in ranges], [r.stop for r in ranges],
+                        [r.step for r in ranges])
+        result = reshape_exact(sliced, shape)
+    if result._data is not None and not _basic_contiguous(ranges, arr.shape):
+        result._data = result._data.copy()  # MXNet copies here
+    return result
+
+
+def _advanced(arr: NDArray, items: list[Any]) -> NDArray:
+    # New axes first: None becomes a full slice over an inserted size-1 axis.
+    shape: list[int] = []
+    keys: list[Any] = []
+    axis = 0
+    for k in items:
+        if k is None:
+            shape.append(1)
+            keys.append(slice(None))
+        else:
+            shape.append(arr.shape[axis])
+            keys.append(k)
+            axis += 1
+    x = reshape_exact(arr, tuple(shape)) if tuple(shape) != arr.shape else arr
+    adv = [a for a, k in enumerate(keys) if not isinstance(k, slice)]
+    index_arrays: list[NDArray] = []
+    concrete: list[np.ndarray | None] = []
+    for a in adv:
+        k, dim = keys[a], shape[a]
+        if isinstance(k, int):
+            k = np.asarray(_int_in_range(k, dim, a), dtype=np.int64)
+        values = k if isinstance(k, np.ndarray) else _values(k)
+        if values is not None:
+            _check_range(values, dim, True, "index")
+            values = np.where(values < 0, values + dim, values)
+        concrete.append(values)
+        index_arrays.append(k if isinstance(k, NDArray) else _as_index(k, arr))
+    try:
+        bshape = tuple(np.broadcast_shapes(*(i.shape for i in index_arrays)))
+    except ValueError:
+        raise MXNetIndexError("shape mismatch: index arrays could not be broadcast together "
+                              f"with shapes {[i.shape for i in index_arrays]}") from None
+    # Basic slicing of the slice entries keeps every axis.
+    ranges = [range(*k.indices(d)) if isinstance(k, slice) else range(d)
+              for k, d in zip(keys, shape)]
+    y = _slice(x, [r.start for r in ranges], [r.stop for r in ranges], [r.step for r in ranges])
+    rest = [a for a in range(len(keys)) if a not in adv]
+    z = bind("transpose", y, perm=tuple(adv + rest)) if adv + rest != list(range(y.ndim)) else y
+    adv_dims = tuple(shape[a] for a in adv)
+    rest_dims = tuple(y.shape[a] for a in rest)
+    if all(v is not None for v in concrete):
+        flat_np = np.zeros(bshape, dtype=np.int64)
+        for j, v in enumerate(concrete):
+            flat_np = flat_np + np.asarray(v) * _size(adv_dims[j + 1:])
+        flat = _as_index(flat_np, arr)
+    else:
+        flat_nd: NDArray | None = None
+        for idx, d in zip(index_arrays, adv_dims):
+            col = _broadcast_exact(_wrap_negative(_int64(idx), d), bshape)
+            if flat_nd is None:
+                flat_nd = col
+            else:
+                scale = _broadcast_exact(scalar_operand(d, col), bshape)
+                flat_nd = bind("add", bind("mul", flat_nd, scale), col)
+        assert flat_nd is not None
+        flat = flat_nd
+    total = _size(adv_dims)
+    if total == 0:
+        if _size(bshape):
+            raise MXNetIndexError(f"cannot index the empty axes {adv_dims}")
+        out = reshape_exact(z, bshape + rest_dims)
+    else:
+        source = reshape_exact(z, (total,) + rest_dims)
+        out = bind("take", source, flat, axis=0, mode="clip")
+    first = adv[0]
+    if adv == list(range(first, first + len(adv))) and first > 0:
+        nb = len(bshape)
+        perm = list(range(nb, nb + first)) + list(range(nb)) + list(range(nb + first, out.ndim))
+        out = bind("transpose", out, perm=tuple(perm))
+    return reshape_exact(out, (1,)) if out.ndim == 0 else out
+
+
+# ---- x[key] = value ----------------------------------------------------------------------
+
+
+def _numpy_key(arr: NDArray, items: list[Any]) -> tuple[tuple[Any, ...], bool]:
+    """The key as NumPy reads it (validated), and whether it has index arrays."""
+    out: list[Any] = []
+    advanced = False
+    axis = 0
+    for k in items:
+        if k is None:
+            out.append(None)
+            continue
+        dim = arr.shape[axis]
+        if isinstance(k, int):
+            out.append(_int_in_range(k, dim, axis))
+        elif isinstance(k, slice):
+            out.append(k)
+        else:
+            values = k if isinstance(k, np.ndarray) else _values(k)
+            if values is None:
+                raise TracerError("x[index] = value: the index array is traced (inside mx.jit or "
+                                  "mx.grad); use a concrete index")
+            _check_range(values, dim, True, "index")
+            out.append(values)
+            advanced = True
+        axis += 1
+    return tuple(out), advanced
+
+
+def _target_shape(shape: tuple[int, ...], key: tuple[Any, ...]) -> tuple[int, ...]:
+    dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), shape=shape,
+                                            strides=(0,) * len(shape))
+    return dummy[key].shape
+
+
+def _prepare_value(value: Any, arr: NDArray, target: tuple[int, ...]) -> NDArray:
+    if isinstance(value, NDArray):
+        if value._node is not None:
+            raise TracerError("x[index] = value: the value is a traced array; x[index] = ... "
+                              "only works eagerly")
+        v = value if value._dtype == arr._dtype else cast(value, arr._dtype)
+    else:
+        data = np.asarray(value)
+        if data.dtype == object or data.dtype.kind not in "biuf":
+            raise TypeError(f"NDArray does not support assignment with {value!r} of type "
+                            f"{type(value).__name__}")
+        if data.dtype != arr._dtype:  # the cast primitive's meaning (C conversion)
+            data = evaluate("cast", [data], {"dtype": arr._dtype})
+        v = NDArray._wrap(data)
+    vshape = v.shape
+    while len(vshape) > len(target) and vshape[0] == 1:  # MXNet drops leading size-1 axes
+        vshape = vshape[1:]
+    ok = vshape == target or (len(vshape) <= len(target) and all(
+        d in (1, t) for d, t in zip(vshape[::-1], target[::-1])))
+    if not ok:
+        raise ShapeError(f"x[index] = value: cannot broadcast a value of shape {v.shape} to the "
+                         f"indexed shape {target}")
+    if vshape != v.shape:
+        v = reshape_exact(v, vshape)
+    return v
+
+
+def setitem(arr: NDArray, key: Any, value: Any) -> None:
+    """`arr[key] = value`: write into the array's memory (views of it see the change).
+
+    The value is cast to the array's dtype and broadcast to the indexed shape. Eager only:
+    a traced array has no memory to write to.
+
+    >>> x = mx.nd.zeros((2, 3)); x[:, 1] = 5  # doctest: +SKIP
+    """
+    if arr._node is not None:
+        raise TracerError(
+            "x[index] = value writes into the array's memory, which a traced array (inside "
+            "mx.jit, mx.grad or a hybridized block) does not have. Compute the new array "
+            "functionally instead, e.g. mx.nd.where(mask, value, x), mx.nd.scatter_nd or "
+            "mx.nd.concat, or call the function without jit.")
+    items = _expand_key(key, arr.shape)
+    np_key, advanced = _numpy_key(arr, items)
+    target = _target_shape(arr.shape, np_key) if advanced else arr._buffer()[np_key].shape
+    v = _prepare_value(value, arr, target)
+    data = arr._buffer()
+    if not data.flags.writeable:
+        raise ValueError("x[index] = value: the array is read-only")
+    recording = autograd.is_recording() and (arr._rec is not None or v._rec is not None)
+    if recording:
+        _record_write(arr, np_key, target, v)
+        return
+    data[np_key] = v._buffer()
+
+
+def _record_write(arr: NDArray, np_key: tuple[Any, ...], target: tuple[int, ...], v: NDArray
+                  ) -> None:
+    """The write as a recorded graph: where(written, scattered value, old), last write wins."""
+    positions = np.arange(arr.size, dtype=np.int64).reshape(arr.shape)[np_key]
+    flat_pos = np.broadcast_to(positions, target).reshape(-1)
+    values = reshape_exact(_broadcast_exact(v, target) if v.shape != target else v,
+                           (flat_pos.size,))
+    # keep the last write to each position, as NumPy's assignment does
+    _, first_of_reversed = np.unique(flat_pos[::-1], return_index=True)
+    keep = np.sort(flat_pos.size - 1 - first_of_reversed)
+    if keep.size != flat_pos.size:
+        values = bind("take", values, NDArray._wrap(keep), axis=0, mode="clip")
+        flat_pos = flat_pos[keep]
+    old = arr if arr._rec is not None else NDArray._wrap(arr._buffer().copy())
+    mask = np.zeros(arr.size, dtype=bool)
+    mask[flat_pos] = True
+    if flat_pos.size:
+        scattered = bind("scatter_add", values, NDArray._wrap(flat_pos), axis=0, mode="clip",
+                         size=arr.size)
+    else:
+        scattered = _broadcast_exact(scalar_operand(0, arr), (arr.size,))
+    new = bind("where", NDArray._wrap(mask.reshape(arr.shape)),
+               reshape_exact(scattered, arr.shape), old)
+    arr._buffer()[...] = new._buffer()
+    arr._rec = new._rec

@@ -1,0 +1,811 @@
+"""MXNet's shape operators over movement primitives: reshape (with its special codes), flatten,
+squeeze, tile, repeat, split, slice*, pad, stack, concat, broadcast_*, diag, ...
+
+Every operator is built from primitives with `bind`, so it runs eagerly, inside `mx.jit` and
+under `mx.grad` / `mx.autograd`. Eagerly, reshape, transpose, slice and flip are NumPy views
+of their operand (as `NDArray.reshape` shares memory in MXNet); everything else computes a
+new array. Generalisations of MXNet 1.x (documented per function): `tile` and `pad` take any
+number of axes, `reshape` computes `-4` with `-1` and `reverse=True` with `-4` correctly.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..trace.dtypes import DTypeError
+from ..trace.graph import const
+from ..trace.ops import ShapeError
+from .dispatch import bind, scalar_operand
+from .ndarray import NDArray
+
+_pyslice = builtins.slice
+_INT_TYPES = (int, np.integer)
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def _write(result: NDArray, out: NDArray | None) -> NDArray:
+    if out is None:
+        return result
+    if out._data is None or result._data is None:
+        raise TypeError("out= is not supported inside a trace; return the result instead")
+    if out.shape != result.shape:
+        raise ShapeError(f"out=: the result's shape {result.shape} differs from out's "
+                         f"{out.shape}")
+    out._data[...] = result._data
+    return out
+
+
+def _ints(value: Any, what: str) -> tuple[int, ...]:
+    """A shape-like argument (int, sequence of ints, None -> ()) as a tuple of ints."""
+    if value is None:
+        return ()
+    if isinstance(value, _INT_TYPES) and not isinstance(value, bool):
+        return (int(value),)
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int or a sequence of ints, got {value!r}") from None
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, _INT_TYPES):
+            raise TypeError(f"{what} must hold ints, got {value!r}")
+    return tuple(int(v) for v in items)
+
+
+def _axis(axis: Any, ndim: int, op: str) -> int:
+    """A possibly negative axis as an index in [0, ndim)."""
+    if isinstance(axis, bool) or not isinstance(axis, _INT_TYPES):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise ShapeError(f"{op}: axis {axis} is out of range for an array of {ndim} dims "
+                         f"(valid: {-ndim}..{ndim - 1})")
+    return a + ndim if a < 0 else a
+
+
+def _axes(axes: Any, ndim: int, op: str) -> tuple[int, ...]:
+    got = tuple(_axis(a, ndim, op) for a in _ints(axes, f"{op}: axis"))
+    if len(set(got)) != len(got):
+        raise ShapeError(f"{op}: repeated axis in {axes}")
+    return got
+
+
+def _size(shape: Sequence[int]) -> int:
+    return math.prod(int(d) for d in shape)
+
+
+def reshape_exact(data: NDArray, shape: Sequence[int]) -> NDArray:
+    """Reshape to exactly `shape` (no special codes: 0 is a zero-length axis).
+
+    What the operators use internally; users call `reshape`.
+
+    >>> reshape_exact(mx.nd.ones((2, 0)), (0, 5)).shape  # doctest: +SKIP
+    (0, 5)
+    """
+    return bind("reshape", data, shape=tuple(int(d) for d in shape))
+
+
+def _broadcast_exact(data: NDArray, shape: tuple[int, ...]) -> NDArray:
+    return data if data.shape == shape else bind("broadcast_to", data, shape=shape)
+
+
+def _broadcast_new(data: NDArray, shape: tuple[int, ...]) -> NDArray:
+    """Like `_broadcast_exact`, but a new array even when nothing broadcasts (a public
+    operator's result never aliases its input)."""
+    return bind("broadcast_to", data, shape=shape)
+
+
+def _transpose(data: NDArray, perm: Sequence[int]) -> NDArray:
+    perm = tuple(perm)
+    return data if perm == tuple(range(data.ndim)) else bind("transpose", data, perm=perm)
+
+
+def _slice(data: NDArray, start: Sequence[int], stop: Sequence[int], step: Sequence[int]
+           ) -> NDArray:
+    """The slice primitive over normalised ranges (as `slice.indices` gives them); an empty
+    range is passed as (0, 0, 1), so equal slices get equal attributes (and kernels)."""
+    ranges = [range(b, e, s) for b, e, s in zip(start, stop, step)]
+    ranges = [r if len(r) else range(0, 0, 1) for r in ranges]
+    return bind("slice", data, start=tuple(r.start for r in ranges),
+                stop=tuple(r.stop for r in ranges), step=tuple(r.step for r in ranges))
+
+
+def _constant(array: np.ndarray, like: NDArray) -> NDArray:
+    """A constant operand (indices, shapes): a literal when `like` is traced, else an array."""
+    if like._node is not None:
+        return NDArray._traced(const(array))
+    return NDArray._wrap(array, like._ctx)  # type: ignore[attr-defined]
+
+
+# ---- reshape -----------------------------------------------------------------------------
+
+
+def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = False
+                  ) -> tuple[int, ...]:
+    """The shape MXNet's `reshape` gives an input of shape `src` for the codes in `shape`.
+
+    Codes: 0 copies an input dim, -1 infers one dim from the size, -2 copies all remaining
+    dims, -3 merges two input dims, -4 splits one input dim into the next two values (one of
+    which may be -1). `reverse=True` matches codes and dims from the right. Where MXNet 1.9.1
+    computes garbage (`-4` with `-1`, `-4` under `reverse`) this computes the documented
+    meaning; impossible codes raise `ShapeError`. For an empty input (size 0) a shape of
+    non-negative sizes whose product is 0 is taken literally (MXNet 1.x has no zero-size
+    arrays; this keeps `reshape(x, (0, 5))` meaning what it says).
+
+    >>> infer_reshape((2, 3, 4), (-4, 1, 2, -2))
+    (1, 2, 3, 4)
+    >>> infer_reshape((10, 5, 4), (-1, 0), reverse=True)
+    (50, 4)
+    """
+    src, codes = tuple(int(d) for d in src), tuple(int(c) for c in shape)
+    if _size(src) == 0 and codes and min(codes) >= 0 and _size(codes) == 0:
+        return codes
+
+    def fail(why: str) -> ShapeError:
+        return ShapeError(f"reshape: cannot reshape {src} with shape={codes}"
+                          f"{' (reverse=True)' if reverse else ''}: {why}")
+
+    tokens: list[tuple[int, ...]] = []  # (code,) or (-4, first, second)
+    k = 0
+    while k < len(codes):
+        c = codes[k]
+        if c == -4:
+            if k + 2 >= len(codes):
+                raise fail("-4 must be followed by the two dims to split into")
+            tokens.append((-4, codes[k + 1], codes[k + 2]))
+            k += 3
+            continue
+        if c < -4:
+            raise fail(f"{c} is not a valid dim (use a positive size or 0, -1, -2, -3, -4)")
+        tokens.append((c,))
+        k += 1
+    dims = list(src)
+    if reverse:
+        tokens.reverse()
+        dims.reverse()
+    out: list[int] = []
+    infer_at: int | None = None
+    pos = 0
+    for tok in tokens:
+        c = tok[0]
+        if c == 0:
+            if pos >= len(dims):
+                raise fail("0 copies an input dim, but the input has no dim left")
+            out.append(dims[pos])
+            pos += 1
+        elif c == -1:
+            if infer_at is not None:
+                raise fail("only one dim can be inferred (-1)")
+            infer_at = len(out)
+            out.append(1)
+            pos += 1
+        elif c == -2:
+            out.extend(dims[pos:])
+            pos = len(dims)
+        elif c == -3:
+            if pos + 1 >= len(dims):
+                raise fail("-3 merges two input dims, but fewer than two are left")
+            out.append(dims[pos] * dims[pos + 1])
+            pos += 2
+        elif c == -4:
+            if pos >= len(dims):
+                raise fail("-4 splits an input dim, but the input has no dim left")
+            whole, a, b = dims[pos], tok[1], tok[2]
+            pos += 1
+            if a < -1 or b < -1 or a == 0 or b == 0:
+                raise fail(f"-4 splits into positive sizes or one -1, got ({a}, {b})")
+            if a == -1 and b == -1:
+                raise fail("-4: the two split dims cannot both be -1")
+            if a == -1:
+                if whole % b:
+                    raise fail(f"-4: {b} does not divide the dim {whole}")
+                a = whole // b
+            elif b == -1:
+                if whole % a:
+                    raise fail(f"-4: {a} does not divide the dim {whole}")
+                b = whole // a
+            if a * b != whole:
+                raise fail(f"-4: split dims {a} x {b} do not make the dim {whole}")
+            out.extend((b, a) if reverse else (a, b))
+        else:  # a literal size
+            out.append(c)
+            pos += 1
+    total = _size(src)
+    if infer_at is not None:
+        known = _size(out[:infer_at] + out[infer_at + 1:])
+        if known == 0:
+            raise fail("cannot infer -1 when the other dims have size 0")
+        if total % known:
+            raise fail(f"the size {total} is not a multiple of {known}")
+        out[infer_at] = total // known
+    if reverse:
+        out.reverse()
+    if _size(out) != total:
+        raise fail(f"the target size {_size(out)} differs from the source size {total}")
+    return tuple(out)
+
+
+def reshape(data: NDArray, shape: Any = (), reverse: bool = False, out: NDArray | None = None,
+            name: str | None = None) -> NDArray:
+    """A new shape for the same data, with MXNet's special codes (see `infer_reshape`).
+
+    Eagerly the result shares memory with `data` when NumPy can view it.
+
+    >>> mx.nd.reshape(mx.nd.ones((2, 3, 4)), shape=(-3, -1)).shape  # doctest: +SKIP
+    (6, 4)
+    """
+    target = infer_reshape(data.shape, _ints(shape, "reshape: shape"), reverse)
+    return _write(reshape_exact(data, target), out)
+
+
+def reshape_like(lhs: NDArray, rhs: NDArray, lhs_begin: int | None = None,
+                 lhs_end: int | None = None, rhs_begin: int | None = None,
+                 rhs_end: int | None = None, out: NDArray | None = None,
+                 name: str | None = None) -> NDArray:
+    """Reshape `lhs` to the shape of `rhs` (or replace lhs dims [lhs_begin, lhs_end) by
+    rhs dims [rhs_begin, rhs_end)).
+
+    >>> mx.nd.reshape_like(mx.nd.ones((6,)), mx.nd.ones((2, 3))).shape  # doctest: +SKIP
+    (2, 3)
+    """
+    def bounds(begin: int | None, end: int | None, ndim: int, which: str) -> tuple[int, int]:
+        b = 0 if begin is None else int(begin) + (ndim if begin < 0 else 0)
+        e = ndim if end is None else int(end) + (ndim if end < 0 else 0)
+        if not 0 <= b <= e <= ndim:
+            raise ShapeError(f"reshape_like: invalid {which}_begin={begin}, {which}_end={end} "
+                             f"for an array of {ndim} dims")
+        return b, e
+
+    lb, le = bounds(lhs_begin, lhs_end, lhs.ndim, "lhs")
+    rb, re = bounds(rhs_begin, rhs_end, rhs.ndim, "rhs")
+    target = lhs.shape[:lb] + rhs.shape[rb:re] + lhs.shape[le:]
+    if _size(target) != lhs.size:
+        raise ShapeError(f"reshape_like: cannot reshape {lhs.shape} (size {lhs.size}) into "
+                         f"{target} taken from {rhs.shape}")
+    return _write(reshape_exact(lhs, target), out)
+
+
+def flatten(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Collapse all axes but the first: shape (d0, d1*d2*...); a 1-D input gives (d0, 1).
+
+    >>> mx.nd.flatten(mx.nd.ones((2, 3, 4))).shape  # doctest: +SKIP
+    (2, 12)
+    """
+    if data.ndim == 0:
+        raise ShapeError("flatten: needs an array of at least one dim, got a 0-d array")
+    return _write(reshape_exact(data, (data.shape[0], _size(data.shape[1:]))), out)
+
+
+Flatten = flatten
+
+
+def expand_dims(data: NDArray, axis: int, out: NDArray | None = None, name: str | None = None
+                ) -> NDArray:
+    """Insert a size-1 axis at `axis` (in [-ndim-1, ndim]).
+
+    >>> mx.nd.expand_dims(mx.nd.ones((2, 3)), axis=1).shape  # doctest: +SKIP
+    (2, 1, 3)
+    """
+    ax = _axis(axis, data.ndim + 1, "expand_dims")
+    return _write(reshape_exact(data, data.shape[:ax] + (1,) + data.shape[ax:]), out)
+
+
+def squeeze(data: NDArray, axis: Any = None, out: NDArray | None = None,
+            name: str | None = None) -> NDArray:
+    """Remove size-1 axes (all of them, or those in `axis`). As in MXNet 1.x at least one
+    dim is kept: squeezing shape (1, 1) gives (1,).
+
+    >>> mx.nd.squeeze(mx.nd.ones((1, 3, 1)), axis=2).shape  # doctest: +SKIP
+    (1, 3)
+    """
+    if axis is None:
+        axes = tuple(k for k, d in enumerate(data.shape) if d == 1)
+    else:
+        axes = _axes(axis, data.ndim, "squeeze")
+        bad = [a for a in axes if data.shape[a] != 1]
+        if bad:
+            raise ShapeError(f"squeeze: cannot squeeze axis {bad[0]} of shape {data.shape}: "
+                             "its size is not 1")
+    shape = tuple(d for k, d in enumerate(data.shape) if k not in axes) or (1,)
+    return _write(reshape_exact(data, shape), out)
+
+
+def swapaxes(data: NDArray, dim1: int = 0, dim2: int = 0, out: NDArray | None = None,
+             name: str | None = None) -> NDArray:
+    """Exchange two axes (a view eagerly).
+
+    >>> mx.nd.swapaxes(mx.nd.ones((2, 3, 4)), 0, 2).shape  # doctest: +SKIP
+    (4, 3, 2)
+    """
+    a, b = _axis(dim1, data.ndim, "swapaxes"), _axis(dim2, data.ndim, "swapaxes")
+    perm = list(range(data.ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return _write(bind("transpose", data, perm=tuple(perm)), out)
+
+
+SwapAxis = swapaxes
+
+
+def moveaxis(tensor: NDArray, source: Any, destination: Any) -> NDArray:
+    """Move axes to new positions, the others keeping their order (NumPy's `moveaxis`).
+
+    >>> mx.nd.moveaxis(mx.nd.ones((2, 3, 4)), 0, -1).shape  # doctest: +SKIP
+    (3, 4, 2)
+    """
+    src = _axes(source, tensor.ndim, "moveaxis")
+    dst = _axes(destination, tensor.ndim, "moveaxis")
+    if len(src) != len(dst):
+        raise ShapeError(f"moveaxis: source {source} and destination {destination} differ in "
+                         "length")
+    perm = [a for a in range(tensor.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return _transpose(tensor, perm) if perm != list(range(tensor.ndim)) else bind(
+        "reshape", tensor, shape=tensor.shape)
+
+
+def flip(data: NDArray, axis: Any, out: NDArray | None = None, name: str | None = None
+         ) -> NDArray:
+    """Reverse the order of elements along `axis` (an int or a tuple).
+
+    >>> mx.nd.flip(mx.nd.array([1, 2, 3]), axis=0)  # doctest: +SKIP
+    """
+    return _write(bind("flip", data, axes=tuple(sorted(_axes(axis, data.ndim, "flip")))), out)
+
+
+reverse = flip
+
+
+# ---- repetition --------------------------------------------------------------------------
+
+
+def tile(data: NDArray, reps: Any, out: NDArray | None = None, name: str | None = None
+         ) -> NDArray:
+    """Repeat the whole array `reps[i]` times along axis i (NumPy's `tile`: a shorter `reps`
+    is padded with 1s on the left, a shorter input gets leading size-1 axes). Any number of
+    axes may repeat (MXNet 1.9.1 fails beyond two).
+
+    >>> mx.nd.tile(mx.nd.array([[1, 2]]), reps=(2, 2)).shape  # doctest: +SKIP
+    (2, 4)
+    """
+    r = _ints(reps, "tile: reps")
+    if any(v < 0 for v in r):
+        raise ShapeError(f"tile: reps must be non-negative, got {r}")
+    n = builtins.max(data.ndim, len(r))
+    r = (1,) * (n - len(r)) + r
+    shape = (1,) * (n - data.ndim) + data.shape
+    x = reshape_exact(data, shape) if shape != data.shape else data
+    if all(v == 1 for v in r):
+        return _write(bind("reshape", x, shape=shape), out)
+    interleaved = tuple(v for d, k in zip(shape, r) for v in (k, d))
+    expanded = reshape_exact(x, tuple(v for d in shape for v in (1, d)))
+    big = _broadcast_exact(expanded, interleaved)
+    return _write(reshape_exact(big, tuple(d * k for d, k in zip(shape, r))), out)
+
+
+def repeat(data: NDArray, repeats: int, axis: int | None = None, out: NDArray | None = None,
+           name: str | None = None) -> NDArray:
+    """Repeat each element `repeats` times along `axis` (of the flattened array by default).
+
+    >>> mx.nd.repeat(mx.nd.array([1, 2]), repeats=2)  # doctest: +SKIP
+    [1. 1. 2. 2.]
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, _INT_TYPES):
+        raise TypeError(f"repeat: repeats must be an int, got {repeats!r}")
+    if repeats < 0:
+        raise ShapeError(f"repeat: repeats must be non-negative, got {repeats}")
+    if axis is None:
+        data, ax = reshape_exact(data, (data.size,)), 0
+    else:
+        ax = _axis(axis, data.ndim, "repeat")
+    s = data.shape
+    expanded = reshape_exact(data, s[:ax + 1] + (1,) + s[ax + 1:])
+    big = _broadcast_exact(expanded, s[:ax + 1] + (int(repeats),) + s[ax + 1:])
+    return _write(reshape_exact(big, s[:ax] + (s[ax] * int(repeats),) + s[ax + 1:]), out)
+
+
+# ---- slicing -----------------------------------------------------------------------------
+
+
+def _python_slice(b: int | None, e: int | None, s: int | None, dim: int, op: str, axis: int
+                  ) -> tuple[int, int, int]:
+    if s == 0:
+        raise ShapeError(f"{op}: step of axis {axis} cannot be 0")
+    return _pyslice(b, e, s).indices(dim)
+
+
+def slice(data: NDArray, begin: Any, end: Any, step: Any = None, out: NDArray | None = None,
+          name: str | None = None) -> NDArray:
+    """Basic slicing: `data[begin[0]:end[0]:step[0], ...]` over the first len(begin) axes;
+    None entries take the defaults (as Python slices do).
+
+    >>> mx.nd.slice(mx.nd.ones((3, 4)), begin=(0, 1), end=(2, None)).shape  # doctest: +SKIP
+    (2, 3)
+    """
+    begin, end = tuple(begin), tuple(end)
+    step = () if step is None else tuple(step)
+    if len(begin) != len(end):
+        raise ShapeError(f"slice: begin {begin} and end {end} must have the same length")
+    if step and len(step) != len(begin):
+        raise ShapeError(f"slice: step {step} and begin {begin} must have the same length")
+    if len(begin) > data.ndim:
+        raise ShapeError(f"slice: {len(begin)} axes given for an array of {data.ndim} dims")
+    starts, stops, steps = [], [], []
+    for k, dim in enumerate(data.shape):
+        if k < len(begin):
+            s = step[k] if step else None
+            b, e, st = _python_slice(begin[k], end[k], s, dim, "slice", k)
+        else:
+            b, e, st = 0, dim, 1
+        starts.append(b)
+        stops.append(e)
+        steps.append(st)
+    return _write(_slice(data, starts, stops, steps), out)
+
+
+def slice_axis(data: NDArray, axis: int, begin: int, end: int | None,
+               out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """`data[..., begin:end, ...]` along `axis` (negative begin/end count from the end;
+    `end=None` is the end). As in MXNet, begin must be below end and both in range.
+
+    >>> mx.nd.slice_axis(mx.nd.ones((3, 4)), axis=1, begin=1, end=3).shape  # doctest: +SKIP
+    (3, 2)
+    """
+    ax = _axis(axis, data.ndim, "slice_axis")
+    dim = data.shape[ax]
+    b = int(begin) + (dim if begin < 0 else 0)
+    e = dim if end is None else int(end) + (dim if end < 0 else 0)
+    if dim and not 0 <= b < e <= dim:
+        raise ShapeError(f"slice_axis: invalid begin={begin}, end={end} for axis {axis} of "
+                         f"size {dim} (need 0 <= begin < end <= size after wrapping)")
+    if not dim:
+        b = e = 0
+    starts = tuple(b if k == ax else 0 for k in range(data.ndim))
+    stops = tuple(e if k == ax else d for k, d in enumerate(data.shape))
+    return _write(_slice(data, starts, stops, (1,) * data.ndim), out)
+
+
+def slice_like(data: NDArray, shape_like: NDArray, axes: Any = (), out: NDArray | None = None,
+               name: str | None = None) -> NDArray:
+    """Slice `data` from the start to the shape of `shape_like` (on `axes`, or all axes).
+
+    >>> mx.nd.slice_like(mx.nd.ones((3, 4)), mx.nd.ones((2, 2)), axes=(1,)).shape  # doctest: +SKIP
+    (3, 2)
+    """
+    ax = _ints(axes, "slice_like: axes")
+    if not ax:
+        if data.ndim != shape_like.ndim:
+            raise ShapeError(f"slice_like: without axes the inputs need the same number of "
+                             f"dims, got {data.shape} and {shape_like.shape}")
+        chosen = tuple(range(data.ndim))
+    else:
+        chosen = tuple(_axis(a, data.ndim, "slice_like") for a in ax)
+    stops = list(data.shape)
+    for a in chosen:
+        if a >= shape_like.ndim:
+            raise ShapeError(f"slice_like: axis {a} is out of range for shape_like "
+                             f"{shape_like.shape}")
+        if shape_like.shape[a] > data.shape[a]:
+            raise ShapeError(f"slice_like: axis {a} of size {shape_like.shape[a]} exceeds the "
+                             f"input's size {data.shape[a]} ({data.shape} vs "
+                             f"{shape_like.shape})")
+        stops[a] = shape_like.shape[a]
+    return _write(_slice(data, (0,) * data.ndim, stops, (1,) * data.ndim), out)
+
+
+def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = False,
+          out: Any = None, name: str | None = None) -> Any:
+    """Split into `num_outputs` equal parts along `axis` (MXNet's `SliceChannel`): a list,
+    or one array when num_outputs is 1. `squeeze_axis` drops the (size-1) split axis.
+
+    >>> [p.shape for p in mx.nd.split(mx.nd.ones((2, 6)), num_outputs=3)]  # doctest: +SKIP
+    [(2, 2), (2, 2), (2, 2)]
+    """
+    if isinstance(num_outputs, bool) or not isinstance(num_outputs, _INT_TYPES) or \
+            num_outputs < 1:
+        raise ShapeError(f"split: num_outputs must be a positive int, got {num_outputs!r}")
+    ax = _axis(axis, data.ndim, "split")
+    dim = data.shape[ax]
+    if dim % num_outputs:
+        raise ShapeError(f"split: num_outputs={num_outputs} does not evenly divide axis {axis} "
+                         f"of size {dim} (shape {data.shape})")
+    step = dim // num_outputs
+    if squeeze_axis and step != 1:
+        raise ShapeError(f"split: squeeze_axis=True needs axis {axis} of size num_outputs "
+                         f"({num_outputs}), got {dim}")
+    parts = []
+    for k in range(num_outputs):
+        starts = tuple(k * step if a == ax else 0 for a in range(data.ndim))
+        stops = tuple((k + 1) * step if a == ax else d for a, d in enumerate(data.shape))
+        part = _slice(data, starts, stops, (1,) * data.ndim)
+        if squeeze_axis:  # never 0-d, as in MXNet 1.x
+            part = reshape_exact(part, data.shape[:ax] + data.shape[ax + 1:] or (1,))
+        parts.append(part)
+    return parts[0] if num_outputs == 1 else parts
+
+
+SliceChannel = split
+
+
+def split_v2(ary: NDArray, indices_or_sections: Any, axis: int = 0, squeeze_axis: bool = False
+             ) -> Any:
+    """NumPy-style split: an int gives equal sections, a sequence gives split points.
+
+    >>> [p.shape for p in mx.nd.split_v2(mx.nd.ones((5,)), [2, 3])]  # doctest: +SKIP
+    [(2,), (1,), (2,)]
+    """
+    ax = _axis(axis, ary.ndim, "split_v2")
+    dim = ary.shape[ax]
+    if isinstance(indices_or_sections, _INT_TYPES) and not isinstance(indices_or_sections, bool):
+        n = int(indices_or_sections)
+        if n < 1 or dim % n:
+            raise ShapeError(f"split_v2: {n} sections do not evenly divide axis {axis} of size "
+                             f"{dim}")
+        points = [k * (dim // n) for k in range(1, n)]
+    else:
+        points = list(_ints(indices_or_sections, "split_v2: indices"))
+    bounds = [0] + [builtins.min(builtins.max(p, 0), dim) for p in points] + [dim]
+    parts = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        hi = builtins.max(lo, hi)
+        starts = tuple(lo if a == ax else 0 for a in range(ary.ndim))
+        stops = tuple(hi if a == ax else d for a, d in enumerate(ary.shape))
+        part = _slice(ary, starts, stops, (1,) * ary.ndim)
+        if squeeze_axis:
+            if hi - lo != 1:
+                raise ShapeError("split_v2: squeeze_axis=True needs sections of size 1")
+            part = reshape_exact(part, ary.shape[:ax] + ary.shape[ax + 1:] or (1,))
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else parts
+
+
+# ---- padding -----------------------------------------------------------------------------
+
+
+def _edge_indices(dim: int, low: int, high: int, mode: str) -> np.ndarray:
+    positions = np.arange(-low, dim + high, dtype=np.int64)
+    if mode == "edge":
+        return np.clip(positions, 0, dim - 1)
+    if dim == 1:
+        return np.zeros_like(positions)
+    period = 2 * (dim - 1)
+    m = np.mod(positions, period)
+    return np.where(m < dim, m, period - m)
+
+
+def pad(data: NDArray, mode: str = "constant", pad_width: Any = None,
+        constant_value: float = 0.0, out: NDArray | None = None, name: str | None = None
+        ) -> NDArray:
+    """Pad with `pad_width` = (before_0, after_0, before_1, after_1, ...), one pair per axis.
+
+    Modes: 'constant' (fill with `constant_value`), 'edge' (repeat the edge values),
+    'reflect' (mirror without repeating the edge, as NumPy's 'reflect', also for pads wider
+    than the axis). MXNet 1.x only pads 4-D/5-D arrays, and not their first two axes; here
+    any array and any axis may be padded.
+
+    >>> mx.nd.pad(mx.nd.ones((1, 1, 2, 2)), mode='constant',
+    ...           pad_width=(0, 0, 0, 0, 1, 1, 1, 1)).shape  # doctest: +SKIP
+    (1, 1, 4, 4)
+    """
+    if pad_width is None:
+        raise ShapeError("pad: pad_width is required: (before_0, after_0, before_1, ...)")
+    widths = _ints(pad_width, "pad: pad_width")
+    if len(widths) != 2 * data.ndim:
+        raise ShapeError(f"pad: pad_width needs 2 * ndim = {2 * data.ndim} values for shape "
+                         f"{data.shape}, got {len(widths)}")
+    if any(w < 0 for w in widths):
+        raise ShapeError(f"pad: pad_width must be non-negative, got {widths}")
+    low, high = widths[0::2], widths[1::2]
+    if mode == "constant":
+        value = scalar_operand(constant_value, data)
+        return _write(bind("pad", data, value, low=low, high=high), out)
+    if mode not in ("edge", "reflect"):
+        raise ValueError(f"pad: mode must be 'constant', 'edge' or 'reflect', got {mode!r}")
+    x = data
+    for ax, (lo, hi) in enumerate(zip(low, high)):
+        if not lo and not hi:
+            continue
+        dim = x.shape[ax]
+        if dim == 0:
+            raise ShapeError(f"pad: mode {mode!r} cannot pad the empty axis {ax} of "
+                             f"{data.shape}")
+        idx = _constant(_edge_indices(dim, lo, hi, mode), x)
+        x = bind("take", x, idx, axis=ax, mode="clip")
+    return _write(x if x is not data else bind("reshape", x, shape=x.shape), out)
+
+
+Pad = pad
+
+
+# ---- joining -----------------------------------------------------------------------------
+
+
+def concat(*data: NDArray, dim: int = 1, num_args: int | None = None,
+           out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Join arrays along `dim` (MXNet's default is 1); the other dims must match.
+
+    >>> mx.nd.concat(mx.nd.ones((2, 1)), mx.nd.zeros((2, 2)), dim=1).shape  # doctest: +SKIP
+    (2, 3)
+    """
+    if len(data) == 1 and isinstance(data[0], (list, tuple)):
+        data = tuple(data[0])
+    if not data:
+        raise ShapeError("concat: needs at least one array")
+    if num_args is not None and num_args != len(data):
+        raise ShapeError(f"concat: num_args={num_args} but {len(data)} arrays given")
+    first = data[0]
+    ax = _axis(dim, first.ndim, "concat")
+    dtypes = {x._dtype for x in data}
+    if len(dtypes) > 1:
+        raise DTypeError(f"concat: operand dtypes differ: {[str(x._dtype) for x in data]}")
+    if any(x.ndim != first.ndim or any(a != b for k, (a, b) in enumerate(zip(x.shape, first.shape))
+                                       if k != ax) for x in data):
+        raise ShapeError(f"concat: shapes {[x.shape for x in data]} must agree except on axis "
+                         f"{dim}")
+    if len(data) == 1:
+        return _write(bind("reshape", first, shape=first.shape), out)
+    return _write(bind("concat", *data, axis=ax), out)
+
+
+Concat = concat
+
+
+def stack(*data: NDArray, axis: int = 0, num_args: int | None = None,
+          out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Join arrays of equal shape along a new axis.
+
+    >>> mx.nd.stack(mx.nd.ones((2,)), mx.nd.zeros((2,)), axis=1).shape  # doctest: +SKIP
+    (2, 2)
+    """
+    if len(data) == 1 and isinstance(data[0], (list, tuple)):
+        data = tuple(data[0])
+    if not data:
+        raise ShapeError("stack: needs at least one array")
+    if num_args is not None and num_args != len(data):
+        raise ShapeError(f"stack: num_args={num_args} but {len(data)} arrays given")
+    if any(x.shape != data[0].shape for x in data):
+        raise ShapeError(f"stack: all inputs need the same shape, got {[x.shape for x in data]}")
+    ax = _axis(axis, data[0].ndim + 1, "stack")
+    parts = [expand_dims(x, ax) for x in data]
+    return concat(*parts, dim=ax, out=out)
+
+
+# ---- broadcasting ------------------------------------------------------------------------
+
+
+def broadcast_to(data: NDArray, shape: Any, out: NDArray | None = None,
+                 name: str | None = None) -> NDArray:
+    """Broadcast size-1 axes to `shape`; a 0 in `shape` keeps that input dim (MXNet's code).
+    Missing leading axes are added as in NumPy.
+
+    >>> mx.nd.broadcast_to(mx.nd.ones((1, 3)), shape=(2, 0)).shape  # doctest: +SKIP
+    (2, 3)
+    """
+    target = list(_ints(shape, "broadcast_to: shape"))
+    lead = len(target) - data.ndim
+    if lead < 0:
+        raise ShapeError(f"broadcast_to: cannot broadcast {data.shape} to fewer dims {shape}")
+    for k, d in enumerate(data.shape):
+        if target[lead + k] == 0:
+            target[lead + k] = d
+        elif d not in (1, target[lead + k]):
+            raise ShapeError(f"broadcast_to: cannot broadcast {data.shape} to {tuple(shape)}: "
+                             f"axis {k} has size {d}, not 1")
+    if any(t < 0 for t in target):
+        raise ShapeError(f"broadcast_to: invalid shape {tuple(shape)}")
+    return _write(_broadcast_new(data, tuple(target)), out)
+
+
+def broadcast_axis(data: NDArray, axis: Any = (), size: Any = (), out: NDArray | None = None,
+                   name: str | None = None) -> NDArray:
+    """Broadcast the size-1 axes `axis` to the sizes `size`.
+
+    >>> mx.nd.broadcast_axis(mx.nd.ones((1, 2)), axis=0, size=3).shape  # doctest: +SKIP
+    (3, 2)
+    """
+    axes = _axes(axis, data.ndim, "broadcast_axis")
+    sizes = _ints(size, "broadcast_axis: size")
+    if len(axes) != len(sizes):
+        raise ShapeError(f"broadcast_axis: axis {axis} and size {size} differ in length")
+    target = list(data.shape)
+    for a, s in zip(axes, sizes):
+        if data.shape[a] != 1 and data.shape[a] != s:
+            raise ShapeError(f"broadcast_axis: axis {a} of shape {data.shape} has size "
+                             f"{data.shape[a]}, not 1")
+        if s < 0:
+            raise ShapeError(f"broadcast_axis: negative size {s}")
+        target[a] = s
+    return _write(_broadcast_new(data, tuple(target)), out)
+
+
+broadcast_axes = broadcast_axis
+
+
+def broadcast_like(lhs: NDArray, rhs: NDArray, lhs_axes: Any = None, rhs_axes: Any = None,
+                   out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Broadcast `lhs` to the shape of `rhs` (or its `lhs_axes` to the sizes of `rhs_axes`).
+
+    >>> mx.nd.broadcast_like(mx.nd.ones((1, 3)), mx.nd.ones((2, 3))).shape  # doctest: +SKIP
+    (2, 3)
+    """
+    if lhs_axes is None and rhs_axes is None:
+        if lhs.ndim > rhs.ndim or any(d not in (1, s) for d, s in
+                                      zip(lhs.shape, rhs.shape[rhs.ndim - lhs.ndim:])):
+            raise ShapeError(f"broadcast_like: cannot broadcast {lhs.shape} to {rhs.shape}")
+        return _write(_broadcast_new(lhs, rhs.shape), out)
+    la = _axes(lhs_axes, lhs.ndim, "broadcast_like")
+    ra = _axes(rhs_axes, rhs.ndim, "broadcast_like")
+    if len(la) != len(ra):
+        raise ShapeError(f"broadcast_like: lhs_axes {lhs_axes} and rhs_axes {rhs_axes} differ "
+                         "in length")
+    return broadcast_axis(lhs, la, tuple(rhs.shape[a] for a in ra), out=out)
+
+
+# ---- diagonals and shape queries ---------------------------------------------------------
+
+
+def diag(data: NDArray, k: int = 0, axis1: int = 0, axis2: int = 1,
+         out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """A 1-D input becomes a square matrix with it on diagonal k; from an N-D input the k-th
+    diagonal of the (axis1, axis2) planes is taken (appended as the last axis).
+
+    >>> mx.nd.diag(mx.nd.array([1, 2]))  # doctest: +SKIP
+    [[1. 0.]
+     [0. 2.]]
+    """
+    k = int(k)
+    if data.ndim == 0:
+        raise ShapeError("diag: needs an array of at least one dim")
+    if data.ndim == 1:
+        # x[i] goes to flat position offset + i * (N + 1) of the N x N result: pad each
+        # element with N zeros, flatten, then shift by the offset and fit to N * N.
+        n = data.shape[0]
+        big = n + abs(k)
+        zero = scalar_operand(0, data)
+        rows = bind("pad", reshape_exact(data, (n, 1)), zero, low=(0, 0), high=(0, big))
+        flat = reshape_exact(rows, (n * (big + 1),))
+        offset = k if k >= 0 else -k * big
+        tail = big * big - offset - n * (big + 1)
+        if tail < 0:
+            flat = _slice(flat, (0,), (flat.shape[0] + tail,), (1,))
+        flat = bind("pad", flat, zero, low=(offset,), high=(builtins.max(tail, 0),))
+        return _write(reshape_exact(flat, (big, big)), out)
+    a1, a2 = _axis(axis1, data.ndim, "diag"), _axis(axis2, data.ndim, "diag")
+    if a1 == a2:
+        raise ShapeError(f"diag: axis1 and axis2 cannot be the same axis ({axis1}, {axis2})")
+    rest = [a for a in range(data.ndim) if a not in (a1, a2)]
+    moved = _transpose(data, rest + [a1, a2])
+    n, m = data.shape[a1], data.shape[a2]
+    length = builtins.max(0, builtins.min(n, m - k) if k >= 0 else builtins.min(n + k, m))
+    i = np.arange(length, dtype=np.int64)
+    flat_idx = (i * m + i + k) if k >= 0 else ((i - k) * m + i)
+    lead = tuple(data.shape[a] for a in rest)
+    flat = reshape_exact(moved, lead + (n * m,))
+    if length == 0:
+        return _write(_slice(flat, (0,) * flat.ndim, lead + (0,), (1,) * flat.ndim), out)
+    return _write(bind("take", flat, _constant(flat_idx, data), axis=len(lead), mode="clip"),
+                  out)
+
+
+def shape_array(data: NDArray, out: NDArray | None = None, name: str | None = None
+                ) -> NDArray:
+    """The shape as a 1-D int64 array.
+
+    >>> mx.nd.shape_array(mx.nd.ones((2, 3)))  # doctest: +SKIP
+    [2 3]
+    """
+    return _write(_constant(np.asarray(data.shape, dtype=np.int64).reshape(-1), data), out)
+
+
+def size_array(data: NDArray, out: NDArray | None = None, name: str | None = None
+               ) -> NDArray:
+    """The number of elements as an int64 array of shape (1,).
+
+    >>> mx.nd.size_array(mx.nd.ones((2, 3)))  # doctest: +SKIP
+    [6]
+    """
+    return _write(_constant(np.asarray([data.size], dtype=np.int64), data), out)
