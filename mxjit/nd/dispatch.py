@@ -15,6 +15,7 @@ import numpy as np
 from .. import autograd
 from ..lower.emit import Layout
 from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
+from ..trace.dtypes import DTypeError
 from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, apply
 from ..trace.tracer import _layout_of
@@ -189,8 +190,18 @@ def _run_flat(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype | N
 
 
 def scalar_operand(value: Any, like: NDArray) -> NDArray:
-    """A Python scalar as an operand of `like`'s dtype: a literal when tracing, else 0-d."""
-    array = np.asarray(value, dtype=like._dtype)
+    """A Python scalar as an operand of `like`'s dtype: a literal when tracing, else 0-d.
+
+    As in MXNet the scalar takes the array's dtype (1.5 with an int32 array is 1); one
+    that the dtype cannot hold is an error rather than a silently wrapped value.
+    """
+    dtype = like._dtype
+    if dtype.kind in "iu" and not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dtype)
+        if not (np.isfinite(value) and info.min <= int(value) <= info.max):
+            raise DTypeError(f"scalar {value} is out of range for the {dtype.name} array it "
+                             f"is combined with; cast the array to a wider dtype first")
+    array = np.asarray(value, dtype=dtype)
     if like._node is not None:
         return NDArray._traced(const(array))
     return NDArray._wrap(array)

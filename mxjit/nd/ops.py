@@ -149,8 +149,14 @@ def power(base: Any, exp: Any) -> NDArray:
 def clip(data: NDArray, a_min: float, a_max: float) -> NDArray:
     """Limit values to [a_min, a_max].
 
+    Bounds beyond an integer dtype's range are clamped into it: clipping uint8 data to
+    [-5, 300] leaves it as it is.
+
     >>> mx.nd.clip(mx.nd.array([-2, 0, 2]), -1, 1)  # doctest: +SKIP
     """
+    if data._dtype.kind in "iu":
+        info = np.iinfo(data._dtype)
+        a_min, a_max = (builtins.min(builtins.max(b, info.min), info.max) for b in (a_min, a_max))
     return minimum(maximum(data, a_min), a_max)
 
 

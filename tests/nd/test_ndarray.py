@@ -1,4 +1,6 @@
 """NDArray basics: attributes, printing, contexts, creation, operators, in-place updates."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,26 @@ def test_integer_division_by_zero_gives_zero_instead_of_crashing():
     assert (a % b).asnumpy().tolist() == [1, 1, 0]
     low = nd.array([np.iinfo(np.int32).min], dtype="int32")
     assert (low / nd.array([-1], dtype="int32")).asnumpy().tolist() == [np.iinfo(np.int32).min]
+
+
+def test_scalars_take_the_array_dtype_and_must_fit_in_it():
+    u = nd.array([1, 2, 250], dtype="uint8")
+    assert (u + 1.5).asnumpy().tolist() == [2, 3, 251]  # 1.5 becomes uint8 1, as in MXNet
+    for bad in (300, -1, float("inf"), float("nan")):
+        with pytest.raises(DTypeError, match=f"scalar {bad} is out of range for the uint8"):
+            u + bad
+    with pytest.raises(DTypeError, match="out of range for the int8"):
+        mx.jit(lambda x: x * 1000)(nd.array([1], dtype="int8"))
+    # clip bounds beyond the dtype's range clamp into it
+    assert nd.clip(u, -5, 300).asnumpy().tolist() == [1, 2, 250]
+    assert nd.clip(u, 3, 200).asnumpy().tolist() == [3, 3, 200]
+
+
+def test_overflowing_matmul_gives_inf_without_warnings():
+    big = nd.array(np.full((4, 4), 1e30, np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isinf(nd.dot(big, big).asnumpy()).all()
 
 
 def test_elemwise_requires_equal_shapes_and_broadcast_ops_broadcast():
