@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/python -m mxjit.demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check mxjit tests benchmarks
+	$(BIN)/ruff check mxjit tests benchmarks tutorials
 	$(BIN)/mypy mxjit/trace mxjit/lower
 
 test: $(STAMP) lint
