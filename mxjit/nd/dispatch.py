@@ -8,6 +8,8 @@ compile a new kernel. Movement ops that NumPy can express as views run as views.
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ from ..lower.emit import Layout
 from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
 from ..trace.dtypes import DTypeError
 from ..trace.graph import AbstractValue, Node, const, var
-from ..trace.ops import PRIMITIVES, apply
+from ..trace.ops import PRIMITIVES, ShapeError, apply
 from ..trace.tracer import _layout_of
 from . import ndarray
 from .ndarray import NDArray
@@ -205,3 +207,31 @@ def scalar_operand(value: Any, like: NDArray) -> NDArray:
     if like._node is not None:
         return NDArray._traced(const(array))
     return NDArray._wrap(array)
+
+
+def write_out(result: NDArray, out: NDArray | None) -> NDArray:
+    """Store `result` into `out=` (when given) and return what the op returns.
+
+    `out` must have the result's shape and dtype, as in MXNet; it is checked before any
+    element is written, so a bad `out` is never partly overwritten.
+    """
+    if out is None:
+        return result
+    if out._data is None or result._data is None:
+        raise TypeError("out= is not supported inside a trace; return the result instead")
+    if out.shape != result.shape:
+        raise ShapeError(f"out=: the result has shape {result.shape}, out has {out.shape}")
+    if out._dtype != result._dtype:
+        raise DTypeError(f"out=: the result has dtype {result._dtype.name}, out has "
+                         f"{out._dtype.name}")
+    out._data[...] = result._data
+    return out
+
+
+def with_out(op: Callable[..., NDArray]) -> Callable[..., NDArray]:
+    """Give an operator MXNet's `out=` keyword (see `write_out`)."""
+    @functools.wraps(op)
+    def op_with_out(*args: Any, out: NDArray | None = None, **kwargs: Any) -> NDArray:
+        return write_out(op(*args, **kwargs), out)
+
+    return op_with_out

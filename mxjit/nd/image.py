@@ -15,21 +15,22 @@ from typing import Any
 
 import numpy as np
 
+from ..base import MXNetError
 from ..trace.dtypes import DTypeError
 from ..trace.graph import const
 from ..trace.ops import ShapeError
 from . import ops
-from .dispatch import bind
+from .dispatch import bind, write_out
 from .ndarray import NDArray
 
 __all__ = ["to_tensor", "normalize", "crop", "resize"]
 
 
 def _write(fn: str, result: NDArray, out: NDArray | None) -> NDArray:
-    if out is not None and out.shape != result.shape:
-        raise ShapeError(f"{fn}: out has shape {out.shape}, the result {result.shape}")
-    return ops._write(result if out is None or out._dtype == result._dtype
-                      else ops.cast(result, out._dtype), out)
+    try:
+        return write_out(result, out)
+    except MXNetError as e:
+        raise type(e)(f"{fn}: {e}") from None
 
 
 def _image(fn: str, data: Any, layout: str = "(H, W, C) or (N, H, W, C)") -> NDArray:

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..trace.dtypes import canonical_dtype
 from ..trace.ops import ShapeError
-from .dispatch import bind, bind_elementwise, scalar_operand
+from .dispatch import bind, bind_elementwise, scalar_operand, with_out
+from .dispatch import write_out as _write
 from .ndarray import NDArray
 from .shape_ops import concat, expand_dims, flip, reshape, reshape_exact  # noqa: F401
 
@@ -82,15 +83,6 @@ def _unary(name: str, doc: str) -> Any:
     return f
 
 
-def _write(result: NDArray, out: NDArray | None) -> NDArray:
-    if out is None:
-        return result
-    if out._data is None or result._data is None:
-        raise TypeError("out= is not supported inside a trace; return the result instead")
-    out._data[...] = result._data
-    return out
-
-
 exp = _unary("exp", "Exponential, elementwise.")
 expm1 = _unary("expm1", "exp(x) - 1, accurate near 0.")
 log = _unary("log", "Natural logarithm, elementwise.")
@@ -131,21 +123,25 @@ def reciprocal(data: NDArray, out: NDArray | None = None, name: str | None = Non
     return _write(1 / data, out)
 
 
+@with_out
 def maximum(lhs: Any, rhs: Any) -> NDArray:
     """Elementwise maximum with broadcasting (NaN wins, as in NumPy)."""
     return binary("maximum", lhs, rhs)
 
 
+@with_out
 def minimum(lhs: Any, rhs: Any) -> NDArray:
     """Elementwise minimum with broadcasting (NaN wins, as in NumPy)."""
     return binary("minimum", lhs, rhs)
 
 
+@with_out
 def power(base: Any, exp: Any) -> NDArray:
     """base ** exp with broadcasting."""
     return binary("pow", base, exp)
 
 
+@with_out
 def clip(data: NDArray, a_min: float, a_max: float) -> NDArray:
     """Limit values to [a_min, a_max].
 
@@ -160,6 +156,7 @@ def clip(data: NDArray, a_min: float, a_max: float) -> NDArray:
     return minimum(maximum(data, a_min), a_max)
 
 
+@with_out
 def cast(data: NDArray, dtype: Any) -> NDArray:
     """Convert to `dtype` (float -> int truncates toward zero and wraps, like C).
 
@@ -171,6 +168,7 @@ def cast(data: NDArray, dtype: Any) -> NDArray:
 Cast = cast
 
 
+@with_out
 def where(condition: NDArray, x: NDArray, y: NDArray) -> NDArray:
     """x where condition is non-zero, else y (MXNet's `where`).
 
@@ -209,6 +207,7 @@ def _reduce(prim: str, data: NDArray, axis: Any, keepdims: bool, exclude: bool) 
     return out
 
 
+@with_out
 def sum(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
         ) -> NDArray:
     """Sum over `axis` (all axes by default; shape (1,) then, as in MXNet).
@@ -218,24 +217,28 @@ def sum(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool =
     return _reduce("reduce_sum", data, axis, keepdims, exclude)
 
 
+@with_out
 def max(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
         ) -> NDArray:
     """Maximum over `axis`."""
     return _reduce("reduce_max", data, axis, keepdims, exclude)
 
 
+@with_out
 def min(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
         ) -> NDArray:
     """Minimum over `axis`."""
     return _reduce("reduce_min", data, axis, keepdims, exclude)
 
 
+@with_out
 def prod(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
          ) -> NDArray:
     """Product over `axis`."""
     return _reduce("reduce_prod", data, axis, keepdims, exclude)
 
 
+@with_out
 def mean(data: NDArray, axis: Any = None, keepdims: bool = False, exclude: bool = False
          ) -> NDArray:
     """Mean over `axis`."""
@@ -256,11 +259,13 @@ def _arg(prim: str, data: NDArray, axis: Any, keepdims: bool) -> NDArray:
     return out
 
 
+@with_out
 def argmax(data: NDArray, axis: Any = None, keepdims: bool = False) -> NDArray:
     """Index of the maximum along `axis`, as float32 (MXNet's convention)."""
     return _arg("argmax", data, axis, keepdims)
 
 
+@with_out
 def argmin(data: NDArray, axis: Any = None, keepdims: bool = False) -> NDArray:
     """Index of the minimum along `axis`, as float32 (MXNet's convention)."""
     return _arg("argmin", data, axis, keepdims)
@@ -269,6 +274,7 @@ def argmin(data: NDArray, axis: Any = None, keepdims: bool = False) -> NDArray:
 # ---- shape -------------------------------------------------------------------------------
 
 
+@with_out
 def transpose(data: NDArray, axes: Sequence[int] | None = None) -> NDArray:
     """Permute the axes (reverse them by default); a view, never a copy."""
     perm = tuple(reversed(range(data.ndim))) if not axes else tuple(
@@ -284,6 +290,7 @@ def broadcast_to(data: NDArray, shape: Sequence[int]) -> NDArray:
     return bind("broadcast_to", data, shape=shape)
 
 
+@with_out
 def one_hot(indices: NDArray, depth: int, on_value: float = 1.0, off_value: float = 0.0,
             dtype: Any = "float32") -> NDArray:
     """One-hot encoding along a new last axis of size `depth`."""
@@ -300,6 +307,7 @@ def one_hot(indices: NDArray, depth: int, on_value: float = 1.0, off_value: floa
 # ---- linear algebra ----------------------------------------------------------------------
 
 
+@with_out
 def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool = False
         ) -> NDArray:
     """Matrix product over the last axis of `lhs` and the first of `rhs` (MXNet's `dot`).
@@ -316,6 +324,7 @@ def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool
     return reshape_exact(out, (1,)) if out.ndim == 0 else out
 
 
+@with_out
 def batch_dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool = False
               ) -> NDArray:
     """Batched matrix product of (B, M, K) and (B, K, N) arrays."""

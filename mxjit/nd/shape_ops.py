@@ -20,24 +20,13 @@ from ..trace.dtypes import DTypeError
 from ..trace.graph import const
 from ..trace.ops import ShapeError
 from .dispatch import bind, scalar_operand
+from .dispatch import write_out as _write
 from .ndarray import NDArray
 
 _pyslice = builtins.slice
 _INT_TYPES = (int, np.integer)
 
 # ---- helpers -----------------------------------------------------------------------------
-
-
-def _write(result: NDArray, out: NDArray | None) -> NDArray:
-    if out is None:
-        return result
-    if out._data is None or result._data is None:
-        raise TypeError("out= is not supported inside a trace; return the result instead")
-    if out.shape != result.shape:
-        raise ShapeError(f"out=: the result's shape {result.shape} differs from out's "
-                         f"{out.shape}")
-    out._data[...] = result._data
-    return out
 
 
 def _ints(value: Any, what: str) -> tuple[int, ...]:

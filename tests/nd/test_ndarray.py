@@ -129,6 +129,21 @@ def test_elemwise_requires_equal_shapes_and_broadcast_ops_broadcast():
     assert nd.logical_and(nd.array([0, 1, 2]), 1).asnumpy().tolist() == [0, 1, 1]
 
 
+@pytest.mark.parametrize("op", [nd.tanh, nd.sign, lambda x, out: nd.sum(x, axis=1, out=out),
+                                lambda x, out: nd.reshape(x, (6,), out=out)])
+def test_a_bad_out_is_rejected_before_anything_is_written(op):
+    x = nd.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    wrong_shape = nd.full((5,), 7.0)
+    with pytest.raises(ShapeError, match=r"out=: the result has shape \(.*\), out has \(5,\)"):
+        op(x, out=wrong_shape)
+    assert wrong_shape.asnumpy().tolist() == [7.0] * 5
+    good_shape = op(x, out=None).shape
+    wrong_dtype = nd.full(good_shape, 7, dtype="int32")
+    with pytest.raises(DTypeError, match="out=: the result has dtype float32, out has int32"):
+        op(x, out=wrong_dtype)
+    assert (wrong_dtype.asnumpy() == 7).all()
+
+
 def test_in_place_operators_write_into_the_same_array():
     x = nd.array([1.0, 2.0])
     before = id(x)
