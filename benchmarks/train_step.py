@@ -4,8 +4,16 @@ Side by side: mxjit `jit(value_and_grad)` with the update inside the jitted step
 eager `autograd` (record, backward, in-place update), NumPy by hand (forward and manual
 backward), and `jax.jit` and PyTorch eager when importable. Every variant first takes one
 step from the same parameters on the same batch and must agree with a float64 NumPy step.
-Prints one Markdown table of medians (ms) from one run. On a busy machine, multi-threaded
-BLAS spins against other processes: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 steadies it.
+Prints one Markdown table of medians (ms) from one run; the variants are timed in
+interleaved rounds, so a change of load hits them alike.
+
+Every variant computes on one core, so that the comparison is fair on a shared machine
+(multi-threaded BLAS spins against other processes): BLAS (NumPy's, which mxjit's GEMM
+calls too) and OpenMP are pinned to 1 thread, PyTorch to 1 intra-op thread, XLA's Eigen
+pool to 1 thread (jax). mxjit's own kernel pool only takes kernels of at least
+PARALLEL_MIN_WORK iterations (one per step here, the first layer's update). The notes
+print each variant's CPU time / wall time, which checks this: ~1.0 means one core.
+Set the variables yourself to override.
 Run: python benchmarks/train_step.py [--quick] [--profile]
 """
 from __future__ import annotations
@@ -14,13 +22,21 @@ import cProfile
 import os
 import platform
 import pstats
+import random
+import statistics
 import sys
 import time
+from collections.abc import Callable
 
-import numpy as np
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # (before NumPy, PyTorch and jax load their BLAS)
+os.environ.setdefault("XLA_FLAGS",
+                      "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import median_ms, table  # noqa: E402
+from common import table  # noqa: E402
 
 import mxjit as mx  # noqa: E402
 
@@ -43,6 +59,8 @@ jax = _try("jax")
 torch = _try("torch")
 if jax is not None:
     import jax.numpy as jnp
+if torch is not None:
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 
 def init(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -150,6 +168,35 @@ def _check(name: str, loss: float, new: list[np.ndarray], ref_loss: float,
                                    err_msg=f"{name}: updated parameter {k}")
 
 
+def interleaved_medians_ms(variants: dict[str, Callable[[], object]], rounds: int
+                           ) -> dict[str, float]:
+    """Median wall time (ms) of each variant, timed in rounds that run every variant once
+    in a shuffled order: on a shared machine the load changes from second to second, and
+    this spreads it evenly over the variants (blocks of runs of one variant do not)."""
+    rng = random.Random(0)
+    for fn in variants.values():
+        fn()
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    order = list(variants)
+    for _ in range(rounds):
+        rng.shuffle(order)
+        for k in order:
+            t0 = time.perf_counter()
+            variants[k]()
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def _cores_used(fn: Callable[[], object], repeat: int = 10) -> float:
+    """CPU time over wall time of `repeat` calls: how many cores a variant keeps busy."""
+    fn()
+    w0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(repeat):
+        fn()
+    return (time.process_time() - c0) / (time.perf_counter() - w0)
+
+
 def run() -> tuple[str, list[str]]:
     params, x, onehot = init()
     ref_loss, ref = numpy_step([p.astype(np.float64) for p in params],
@@ -194,14 +241,13 @@ def run() -> tuple[str, list[str]]:
         _check("torch", float(loss_t.detach()), [p.detach().numpy() for p in tp], ref_loss, ref)
 
     # timing: the stateful variants keep training on the same batch, which costs the same
-    cells["numpy"] = median_ms(lambda: numpy_step(params, x, onehot), REPEAT)
     state = {"p": mp}
 
     def jit_once() -> None:
         _, state["p"] = mx_jit_step(state["p"], mx_x, mx_y)
 
-    cells["mxjit jit"] = median_ms(jit_once, REPEAT)
-    cells["mxjit eager"] = median_ms(lambda: mx_eager_step(ep, mx_x, mx_y), REPEAT)
+    variants = {"numpy": lambda: numpy_step(params, x, onehot), "mxjit jit": jit_once,
+                "mxjit eager": lambda: mx_eager_step(ep, mx_x, mx_y)}
     if jax is not None:
         jstate = {"p": jp}
 
@@ -209,17 +255,18 @@ def run() -> tuple[str, list[str]]:
             loss, jstate["p"] = jstep(jstate["p"], jx, jy)
             loss.block_until_ready()
 
-        cells["jax.jit"] = median_ms(jax_once, REPEAT)
+        variants["jax.jit"] = jax_once
     if torch is not None:
-        cells["torch eager"] = median_ms(lambda: torch_step(tp, tx, ty), REPEAT)
-    # a second mxjit sample, after the peers, guards against drift
-    cells["mxjit jit"] = min(cells["mxjit jit"], median_ms(jit_once, REPEAT))  # type: ignore
-    cells["mxjit eager"] = min(cells["mxjit eager"],  # type: ignore[type-var]
-                               median_ms(lambda: mx_eager_step(ep, mx_x, mx_y), REPEAT))
+        variants["torch eager"] = lambda: torch_step(tp, tx, ty)
+    cells.update(interleaved_medians_ms(variants, REPEAT * 3))
+    cores = {k: _cores_used(fn) for k, fn in variants.items()}
     columns = ["mxjit jit", "mxjit eager", "numpy", "jax.jit", "torch eager"]
     name = f"SGD step, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, f32"
     notes.append("first call (trace + compile, kernel cache as found): " + ", ".join(
         f"{k} {v:.0f} ms" for k, v in first.items()))
+    notes.append("CPU time / wall time (1.0: one core busy): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in cores.items()))
+    notes.append(f"eager / jit: {cells['mxjit eager'] / cells['mxjit jit']:.2f}")  # type: ignore
     return table("Medians in ms (lower is better)", columns, [(name, cells)]), notes
 
 
@@ -248,8 +295,8 @@ def main() -> None:
           f"{os.cpu_count()} cores, numpy {np.__version__}"
           + (f", jax {jax.__version__}" if jax else "")
           + (f", torch {torch.__version__}" if torch else ""))
-    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
-               if k in os.environ}
+    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                          "MKL_NUM_THREADS", "XLA_FLAGS") if k in os.environ}
     print(f"thread settings: {threads or 'library defaults'}")
     print()
     text, notes = run()

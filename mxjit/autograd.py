@@ -1,12 +1,16 @@
 """`mx.autograd`: MXNet 1.x's recording autograd, as the eager front end of trace/grad.py.
 
 While `record()` is on, every eager op on an array that depends on a variable (an array
-with `attach_grad()`) also adds its primitive node to a graph. `backward()` hands that
-graph to the same vjp rules `mx.grad` uses, and runs the resulting backward graph as one
-compiled program (cached by the graph's structure, so a training loop compiles once).
+with `attach_grad()`) also adds its primitive node to a graph, and the value it computed
+is kept for that node. `backward()` hands the graph to the same vjp rules `mx.grad` uses
+and runs the backward graph as one compiled program that reads the kept forward values
+(nothing of the forward pass is computed again). The program is cached by the recorded
+graph's structure, so a warm training step costs a walk over the graph, a dictionary
+look-up and the kernels: no vjp rules run and nothing is lowered or compiled.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -18,7 +22,8 @@ from .base import MXNetError
 from .lower.emit import Layout
 from .lower.program import Program, lower_graph
 from .trace.grad import backward as backward_graph
-from .trace.graph import AbstractValue, Node, structure_key, toposort, var
+from .trace.grad import ones_like
+from .trace.graph import AbstractValue, Node, toposort, var
 from .trace.ops import apply, register_primitive
 
 _state = threading.local()
@@ -108,30 +113,85 @@ def predict_mode() -> _Scope:
 
 # ---- the recorded graph -------------------------------------------------------------------
 
-#: The value behind each leaf node of recorded graphs (arrays that need no gradient).
-_leaf_values: weakref.WeakKeyDictionary[Node, np.ndarray] = weakref.WeakKeyDictionary()
-#: The array behind each variable node (arrays with attach_grad).
-_variables: weakref.WeakKeyDictionary[Node, Any] = weakref.WeakKeyDictionary()
+
+class Rec:
+    """One entry of the recorded graph: an eager op's result, a variable or a leaf.
+
+    Recording is cheap: an op stores its structure `key`, a `build` function from operand
+    nodes to its graph node, its operands' records and the value it computed. Graph nodes
+    are built (once, `node`) only when a backward pass meets a structure it has not seen.
+    """
+
+    __slots__ = ("key", "build", "inputs", "value", "node", "array", "__weakref__")
+
+    def __init__(self, key: Any, build: Callable[..., Node] | None, inputs: tuple,
+                 value: Any, node: Node | None = None, array: Any = None):
+        self.key, self.build, self.inputs, self.value = key, build, inputs, value
+        self.node, self.array = node, array
 
 
-def _leaf(a: Any) -> Node:
+#: Records whose value is kept (so that an in-place write can invalidate them).
+_valued: weakref.WeakSet[Rec] = weakref.WeakSet()
+
+
+def _leaf(a: Any) -> Rec:
+    """The record of an operand: its own, or a leaf holding its value (no gradient)."""
     if a._rec is not None:
         return a._rec
-    n = var(a.shape, a._dtype)
-    _leaf_values[n] = a._buffer()
-    return n
+    return Rec("leaf", None, (), a._buffer())
 
 
 def record_op(result: Any, op: str, args: Sequence[Any], attrs: dict[str, Any]) -> None:
     """Add `op(*args)` to the recorded graph when an operand depends on a variable."""
-    record_graph(result, lambda *nodes: apply(op, *nodes, **attrs), args)
+    if any(a._rec is not None for a in args):
+        key = (op, tuple(sorted(attrs.items())) if attrs else ())
+        record_graph(result, lambda *nodes: apply(op, *nodes, **attrs), args, key)
 
 
-def record_graph(result: Any, build: Callable[..., Node], args: Sequence[Any]) -> None:
-    """Add the nodes `build(*operand nodes)` makes when an operand depends on a variable."""
-    if all(a._rec is None for a in args):
+def record_graph(result: Any, build: Callable[..., Node], args: Sequence[Any],
+                 key: Any = None) -> None:
+    """Add the nodes `build(*operand nodes)` makes when an operand depends on a variable.
+
+    `key` (hashable) must determine `build` given its operands' shapes and dtypes: graphs
+    recorded with equal keys share one compiled backward program. None: never shared.
+    """
+    for a in args:
+        if a._rec is not None:
+            break
+    else:
         return
-    result._rec = build(*(_leaf(a) for a in args))
+    result._rec = _record(key, build, tuple(_leaf(a) for a in args), result._data)
+
+
+def _record(key: Any, build: Callable[..., Node] | None, inputs: tuple, data: Any,
+            node: Node | None = None) -> Rec:
+    # (views are not kept: backward recomputes them from their base, for free)
+    kept = data if data is not None and data.flags.c_contiguous else None
+    rec = Rec(key, build, inputs, kept, node)
+    if kept is not None:
+        _valued.add(rec)
+    return rec
+
+
+def overwriting(data: Any) -> None:
+    """Call before writing into `data` in place: recorded values that share its memory are
+    forgotten, so backward recomputes them from their inputs instead of reading new data.
+
+    >>> mx.autograd.overwriting(y._data); y._data[...] = 0  # doctest: +SKIP
+    """
+    if not _valued:
+        return
+    base = _memory_of(data)
+    for rec in list(_valued):
+        if rec.value is not None and _memory_of(rec.value) is base:
+            rec.value = None
+            _valued.discard(rec)
+
+
+def _memory_of(a: Any) -> Any:
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
 
 
 def mark_variables(variables: Any, gradients: Any, grad_reqs: str | Sequence[str] = "write"
@@ -150,9 +210,8 @@ def mark_variables(variables: Any, gradients: Any, grad_reqs: str | Sequence[str
     for v, g, req in zip(variables, gradients, reqs):
         if req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
-        node = var(v.shape, v._dtype)
-        _variables[node] = v
-        v._rec, v._grad, v._grad_req = node, g, req
+        v._rec = Rec("variable", None, (), None, var(v.shape, v._dtype), v)
+        v._grad, v._grad_req = g, req
 
 
 def _check_heads(heads: Sequence[Any]) -> None:
@@ -168,49 +227,166 @@ def _check_heads(heads: Sequence[Any]) -> None:
                 "retain_graph=True to the first backward to call backward again.")
 
 
-def _head_nodes(heads: Sequence[Any], head_grads: Any) -> tuple[list[Node], list[Node]]:
+def _toposort(outputs: list[Rec]) -> list[Rec]:
+    """Every record reachable from `outputs`, operands before users."""
+    order: list[Rec] = []
+    seen: set[int] = set()
+    stack: list[tuple[Rec, bool]] = [(r, False) for r in reversed(outputs)]
+    while stack:
+        rec, expanded = stack.pop()
+        if expanded:
+            order.append(rec)
+        elif id(rec) not in seen:
+            seen.add(id(rec))
+            stack.append((rec, True))
+            stack.extend((i, False) for i in reversed(rec.inputs) if id(i) not in seen)
+    return order
+
+
+# ---- backward: one compiled program per recorded structure --------------------------------
+
+#: Backward programs by the structure of the recorded graph: (program, the positions in the
+#: graph's record order of the values it reads). Bounded: eager code with data-dependent
+#: control flow records a new structure now and then.
+_programs: dict[Any, tuple[Program, list[int]]] = {}
+_MAX_PROGRAMS = 256
+
+
+def _head_grad_recs(heads: Sequence[Any], head_grads: Any) -> list[Rec | None]:
+    """One head gradient record (None for ones) per head, checked."""
     from .nd.ndarray import NDArray
 
     if head_grads is None:
-        head_grads = [None] * len(heads)
-    elif isinstance(head_grads, NDArray):
+        return [None] * len(heads)
+    if isinstance(head_grads, NDArray):
         head_grads = [head_grads]
     if len(head_grads) != len(heads):
         raise ValueError(f"backward: {len(heads)} heads but {len(head_grads)} head_grads")
-    cts = []
     for h, g in zip(heads, head_grads):
-        if g is None:
-            g = NDArray._wrap(np.ones(h.shape, h._dtype))
-        elif g.shape != h.shape:
+        if g is not None and g.shape != h.shape:
             raise ValueError(f"head gradient of shape {g.shape} for a head of shape {h.shape}")
-        cts.append(_leaf(g) if g._rec is None else g._rec)
-    return [h._rec for h in heads], cts
+    return [None if g is None else _leaf(g) for g in head_grads]
 
 
-_programs: dict[Any, Program] = {}
+def _value(rec: Rec) -> Any:
+    if rec.array is not None:  # a variable: its current value
+        return rec.array._buffer()
+    return rec.value
 
 
-def _run(outputs: list[Node]) -> list[np.ndarray]:
-    """Compute graph nodes from the recorded leaves' current values (compiled, cached)."""
-    inputs = [n for n in toposort(outputs) if n.op == "var"]
-    values = []
-    for n in inputs:
-        v = _variables.get(n)
-        values.append(v._buffer() if v is not None else _leaf_values[n])
-    key = (structure_key(outputs, inputs), tuple(a.strides for a in values))
-    program = _programs.get(key)
-    if program is None:
-        layouts = [Layout(tuple(s // a.itemsize for s in a.strides)) if a.size else
-                   Layout.contiguous(a.shape) for a in values]
-        program = lower_graph(outputs, inputs, layouts)
-        _programs[key] = program
-    return program.run(values)
+def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] | None,
+               keep_graph: bool
+               ) -> tuple[list[Rec], list[np.ndarray], list[Node] | None, list[Rec]]:
+    """d heads / d variables: (the variables' records, the gradient values, with
+    `keep_graph` the gradient nodes over the recorded graph (for create_graph), and the
+    records of the graph).
 
-
-def _gradients(heads: Sequence[Any], wrt: list[Node], head_grads: Any) -> list[Node]:
+    `variables` None means every variable of the graph whose grad_req is not 'null'.
+    """
     _check_heads(heads)
-    outs, cts = _head_nodes(heads, head_grads)
-    return backward_graph(outs, cts, wrt)
+    outs = [h._rec for h in heads]
+    cts = _head_grad_recs(heads, head_grads)
+    order = _toposort(outs + [c for c in cts if c is not None])
+    rows, values, index = _structure(order)
+    if variables is None:
+        wrt = [r for r in order if r.array is not None and r.array._grad_req != "null"]
+        if not wrt:
+            raise AutogradError("backward: the heads depend on no variable with a gradient "
+                                "buffer; call attach_grad() on the inputs first")
+    else:
+        wrt = [v._rec for v in variables]
+    key = None if rows is None else (
+        rows, tuple(index[id(o)] for o in outs),
+        tuple(None if c is None else index[id(c)] for c in cts),
+        tuple(index[id(w)] for w in wrt))
+    entry = None if key is None else _programs.get(key)
+    nodes = None
+    if entry is None or keep_graph:
+        for r in order:
+            _materialize(r)
+        out_nodes = [r.node for r in outs]
+        seeds = [ones_like(o) if c is None else c.node for o, c in zip(out_nodes, cts)]
+        nodes = backward_graph(out_nodes, seeds, [w.node for w in wrt])  # type: ignore
+    if entry is None:
+        entry = _lower_backward(nodes, order, values)  # type: ignore[arg-type]
+        if key is not None:
+            if len(_programs) >= _MAX_PROGRAMS:
+                del _programs[next(iter(_programs))]
+            _programs[key] = entry
+    program, positions = entry
+    return wrt, program.run([values[k] for k in positions]), nodes, order
+
+
+def _structure(order: list[Rec]) -> tuple[tuple | None, list[Any], dict[int, int]]:
+    """The structure key of a recorded graph (None when it may not be shared), the value
+    behind each record (None where backward must recompute it) and each one's position."""
+    index: dict[int, int] = {}
+    rows: list[tuple] | None = []
+    values: list[Any] = []
+    for k, r in enumerate(order):
+        index[id(r)] = k
+        v = _value(r)
+        values.append(v)
+        if rows is None:
+            continue
+        if r.key is None:
+            rows = None  # (custom Functions, create_graph results)
+        elif r.inputs:
+            rows.append((r.key, tuple(index[id(i)] for i in r.inputs),
+                         v is not None and v.strides))
+        else:  # a leaf or a variable
+            rows.append((r.key, v.shape, v.dtype, v.strides,
+                         r.array is not None and r.array._grad_req))
+    return None if rows is None else tuple(rows), values, index
+
+
+def _materialize(rec: Rec) -> Node:
+    """The graph node of a record (its operands' first): built once, kept."""
+    if rec.node is None:
+        if rec.build is None:  # a leaf
+            rec.node = var(rec.value.shape, rec.value.dtype)
+        else:
+            rec.node = rec.build(*(i.node for i in rec.inputs))
+    return rec.node
+
+
+def _lower_backward(grads: list[Node], order: list[Rec], values: list[Any]
+                    ) -> tuple[Program, list[int]]:
+    """Compile the backward graph with every recorded node that has a value cut into an
+    input: the program reads the forward values and recomputes only what was not kept."""
+    position: dict[Node, int] = {}
+    for k, r in enumerate(order):
+        if values[k] is not None:
+            position.setdefault(r.node, k)  # type: ignore[arg-type]
+    copies: dict[Node, Node] = {}
+    inputs: list[Node] = []
+    positions: list[int] = []
+    for n in toposort(grads, stop=position):
+        if n in position:
+            copies[n] = var(n.shape, n.dtype)
+            inputs.append(copies[n])
+            positions.append(position[n])
+        else:
+            copies[n] = Node.make(n.op, tuple(copies[i] for i in n.inputs), dict(n.attrs),
+                                  n.aval)
+    layouts = [_layout(values[k]) for k in positions]
+    return lower_graph([copies[g] for g in grads], inputs, layouts), positions
+
+
+def _layout(a: Any) -> Layout:
+    if a.size == 0 or a.flags.c_contiguous:
+        return Layout.contiguous(a.shape)
+    return Layout(tuple(s // a.itemsize for s in a.strides))
+
+
+def _free(heads: Sequence[Any], order: list[Rec]) -> None:
+    """Mark the heads' graph freed (MXNet's retain_graph=False) and drop its kept values."""
+    for h in heads:
+        h._freed = True
+    for r in order:
+        if r.value is not None and r.build is not None:
+            r.value = None
+            _valued.discard(r)
 
 
 def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
@@ -223,23 +399,16 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
     from .nd.ndarray import NDArray
 
     heads = [heads] if isinstance(heads, NDArray) else list(heads)
-    _check_heads(heads)
-    reachable = toposort([h._rec for h in heads])
-    wrt = [n for n in reachable if n in _variables and _variables[n]._grad_req != "null"]
-    if not wrt:
-        raise AutogradError("backward: the heads depend on no variable with a gradient "
-                            "buffer; call attach_grad() on the inputs first")
-    grads = _run(_gradients(heads, wrt, head_grads))
-    for node, g in zip(wrt, grads):
-        v = _variables[node]
+    wrt, grads, _, order = _gradients(heads, head_grads, None, False)
+    for rec, g in zip(wrt, grads):
+        v = rec.array
         target = v._grad._buffer()
         if v._grad_req == "add":
             target += g
         else:
             target[...] = g
     if not retain_graph:
-        for h in heads:
-            h._freed = True
+        _free(heads, order)
 
 
 def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool | None = None,
@@ -255,22 +424,20 @@ def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool 
     heads = [heads] if isinstance(heads, NDArray) else list(heads)
     variables = [variables] if isinstance(variables, NDArray) else list(variables)
     _check_heads(heads)
-    reachable = set(toposort([h._rec for h in heads]))
+    reachable = {id(r) for r in _toposort([h._rec for h in heads])}
     for k, v in enumerate(variables):
-        if v._rec is None or v._rec not in reachable:
+        if v._rec is None or id(v._rec) not in reachable:
             raise AutogradError(f"grad: variable {k} (shape {v.shape}) is not on any path to "
                                 "the heads; nothing was recorded between them")
-    nodes = _gradients(heads, [v._rec for v in variables], head_grads)
-    values = _run(nodes)
+    _, values, nodes, order = _gradients(heads, head_grads, variables, create_graph)
     out = []
-    for node, value in zip(nodes, values):
+    for k, value in enumerate(values):
         g = NDArray._wrap(np.array(value, copy=True))
-        if create_graph:
-            g._rec = node
+        if create_graph:  # a record over the whole graph, whose node is the gradient's
+            g._rec = _record(None, None, tuple(order), g._data, nodes[k])  # type: ignore
         out.append(g)
     if not (create_graph if retain_graph is None else retain_graph):
-        for h in heads:
-            h._freed = True
+        _free(heads, order)
     return out
 
 
@@ -279,6 +446,10 @@ def get_symbol(x: Any) -> Any:  # pragma: no cover - Symbol is not built yet
 
 
 # ---- custom differentiable functions --------------------------------------------------------
+
+
+def _custom_call(*nodes: Node, fn: Function, index: int, avals: tuple) -> Node:
+    return apply("custom_call", *nodes, fn=fn, index=index, avals=avals)
 
 
 class Function:
@@ -316,9 +487,10 @@ class Function:
         outs = (outputs,) if isinstance(outputs, NDArray) else tuple(outputs)
         if recording and any(i._rec is not None for i in inputs):
             avals = tuple(AbstractValue(o.shape, o._dtype) for o in outs)
-            leaves = [_leaf(i) for i in inputs]
+            leaves = tuple(_leaf(i) for i in inputs)
             for k, o in enumerate(outs):
-                o._rec = apply("custom_call", *leaves, fn=self, index=k, avals=avals)
+                o._rec = _record(None, functools.partial(_custom_call, fn=self, index=k,
+                                                         avals=avals), leaves, o._data)
         return outputs
 
     def _forward_values(self, arrays: Sequence[np.ndarray], index: int) -> np.ndarray:

@@ -4,9 +4,10 @@ The sources are compiled as C++20 by g++ against a small emulation header: every
 thread of a block is a host thread, `__syncthreads` is a barrier over the block, warp
 shuffles exchange values through memory between two barriers of the warp, `__shared__`
 variables are statics (blocks run one after another), float16 conversions use `_Float16`,
-and math functions are the host's libm. This checks the renderings' semantics and the
-reduction schedules (trees, shuffles, two-stage partials) here; what it cannot check is
-CUDA's own compiler and math library, which the PTX test and the GPU tests cover.
+and math functions are the host's libm (plus CUDA's `erfinv`, which it lacks). This checks
+the renderings' semantics and the reduction schedules (trees, shuffles, two-stage partials)
+here; what it cannot check is CUDA's own compiler and math library, which the PTX test and
+the GPU tests cover.
 
 >>> emu = EmulatedModule.build([(kernel, "k0")])  # doctest: +SKIP
 >>> run_kernel(emu, kernel, "k0", [x, out], DeviceProps(multiprocessors=2))  # doctest: +SKIP
@@ -70,6 +71,36 @@ inline float mxj_h2f(unsigned short h) { _Float16 x; std::memcpy(&x, &h, 2); ret
 inline unsigned short mxj_f2h(float f) {
   _Float16 x = (_Float16)f; unsigned short h; std::memcpy(&h, &x, 2); return h;
 }
+/* CUDA's erfinv, which the host's libm lacks: Giles' approximation (or, past it, the
+   asymptotic erfc(y) ~ exp(-y^2) / (y sqrt(pi))), then Newton steps on erf or erfc */
+inline double mxj_emu_erfinv(double x) {
+  static const double c[9] = {1.50140941, 0.246640727, -0.00417768164, -0.00125372503,
+                              0.00021858087, -4.39150654e-06, -3.5233877e-06, 3.43273939e-07,
+                              2.81022636e-08};
+  static const double t[9] = {2.83297682, 1.00167406, 0.00943887047, -0.0076224613,
+                              0.00573950773, -0.00367342844, 0.00134934322, 0.000100950558,
+                              -0.000200214257};
+  const double a = std::fabs(x), rpi = 1.0 / std::sqrt(M_PI);
+  if (!(a <= 1.0)) return NAN;
+  if (a == 1.0) return std::copysign(INFINITY, x);
+  double w = -std::log((1.0 - a) * (1.0 + a)), y, p = 0.0;
+  if (w < 16.0) {
+    const double* k = w < 5.0 ? c : t;
+    const double v = w < 5.0 ? w - 2.5 : std::sqrt(w) - 3.0;
+    for (int i = 8; i >= 0; --i) p = p * v + k[i];
+    y = a * p;
+  } else {
+    y = std::sqrt(w);
+    for (int i = 0; i < 3; ++i) y = std::sqrt(w + std::log(2.0 * rpi) - std::log(y));
+  }
+  for (int i = 0; i < 3; ++i) {
+    const double f = a < 0.5 ? std::erf(y) - a : (1.0 - a) - std::erfc(y);
+    y -= f / (2.0 * rpi * std::exp(-y * y));
+  }
+  return std::copysign(y, x);
+}
+inline double erfinv(double x) { return mxj_emu_erfinv(x); }
+inline float erfinvf(float x) { return (float)mxj_emu_erfinv(x); }
 static std::barrier<>* emu_block_barrier;
 static std::barrier<>* emu_warp_barrier[32];
 static unsigned long long emu_slots[1024];

@@ -278,6 +278,72 @@ def test_eager_training_loop_compiles_only_in_its_first_step(monkeypatch):
     assert np.all(np.isfinite(w.asnumpy()))
 
 
+def _mlp_loss(params, x, onehot):
+    w1, b1, w2, b2 = params
+    h = nd.relu(nd.dot(x, w1) + b1)
+    return -(nd.log_softmax(nd.dot(h, w2) + b2) * onehot).sum() / x.shape[0]
+
+
+def test_a_warm_eager_step_builds_and_lowers_nothing_and_matches_mx_grad(monkeypatch):
+    """Backward reads the recorded forward values and its program is cached by the graph's
+    structure: a warm step runs no vjp rule, lowers and compiles nothing."""
+    counts = {"backward graphs": 0, "lowered": 0}
+    programs = []
+
+    def counting_backward(*args):
+        counts["backward graphs"] += 1
+        return backward_graph(*args)
+
+    def counting_lower(*args, **kwargs):
+        counts["lowered"] += 1
+        programs.append(lower_graph(*args, **kwargs))
+        return programs[-1]
+
+    backward_graph, lower_graph = autograd.backward_graph, autograd.lower_graph
+    monkeypatch.setattr(autograd, "backward_graph", counting_backward)
+    monkeypatch.setattr(autograd, "lower_graph", counting_lower)
+    rng = np.random.default_rng(5)
+    params = [_var(rng.normal(size=s) * 0.5) for s in [(6, 5), (5,), (5, 3), (3,)]]
+    for step in range(3):
+        if step == 2:
+            monkeypatch.setenv("MXJIT_FAIL_ON_COMPILE", "1")
+            counts.update({k: 0 for k in counts})
+        x = nd.array(rng.normal(size=(4, 6)))  # new data (new leaves) every step
+        onehot = nd.one_hot(nd.array(rng.integers(0, 3, size=4)), 3).astype("float64")
+        with autograd.record():
+            loss = _mlp_loss(params, x, onehot)
+        loss.backward()
+        want = mx.grad(_mlp_loss)(params, x, onehot)
+        for p, g in zip(params, want):
+            np.testing.assert_allclose(p.grad.asnumpy(), g.asnumpy(), rtol=1e-12, atol=1e-15)
+    assert counts == {"backward graphs": 0, "lowered": 0}
+    # the cold step's program computes no forward product again: 3 products of the backward
+    dots = [s for s in programs[0].steps if getattr(s, "name", None) == "dot_general"]
+    assert len(dots) == 3, "\n".join(programs[0].plan_text)
+
+
+def test_in_place_writes_after_recording_do_not_change_the_gradients():
+    """A kept forward value that is overwritten (in place, by setitem, through a view) is
+    recomputed by backward instead of being read."""
+    xs = np.array([1.0, 2.0, 3.0])
+    for write in ("iadd", "setitem", "view", "record_iadd"):
+        x = _var(xs)
+        with autograd.record():
+            y = x * x
+            z = (y * x).sum()
+            if write == "record_iadd":
+                y += 1
+        if write == "iadd":
+            y += 1
+        elif write == "setitem":
+            y[:] = 0
+        elif write == "view":
+            v = y.reshape((3,))
+            v *= 5
+        z.backward()
+        np.testing.assert_allclose(x.grad.asnumpy(), 3 * xs * xs, err_msg=write)
+
+
 # ---- autograd.grad and higher order ---------------------------------------------------------
 
 def test_autograd_grad_returns_new_arrays_and_leaves_dot_grad_alone():

@@ -1,6 +1,7 @@
 """GEMM on the CPU: dot_general through NumPy's matmul, which calls its BLAS."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,3 +15,24 @@ def dot_general(a: np.ndarray, b: np.ndarray, **attrs: Any) -> np.ndarray:
         out = dot_general_numpy(a.astype(np.float32), b.astype(np.float32), **attrs)
         return out.astype(np.float16)
     return dot_general_numpy(a, b, **attrs)
+
+
+def plan_dot_general(a: Any, b: Any, *, contract: tuple, batch: tuple
+                     ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """`dot_general` specialised to operands of these shapes and dtype (abstract values).
+
+    The axis bookkeeping of `dot_general_numpy` costs tens of microseconds per call, as
+    much as a small GEMM; a program pays it once, when it is lowered. A matrix product
+    (one contracted axis, no batch) is one BLAS call on (possibly transposed) views.
+    """
+    (ca, cb), ba = contract, batch[0]
+    if a.ndim == b.ndim == 2 and not ba and len(ca) == 1 and a.dtype == b.dtype and \
+            a.dtype in (np.float32, np.float64):
+        ta, tb = ca[0] == 0, cb[0] == 1
+
+        def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):  # overflow to inf is IEEE's answer, as ours
+                return np.matmul(x.T if ta else x, y.T if tb else y)
+
+        return matmul
+    return lambda x, y: dot_general(x, y, contract=contract, batch=batch)

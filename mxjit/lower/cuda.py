@@ -12,9 +12,11 @@ scalar op, the counterpart of `llvm.SCALAR_OPS` with exactly its semantics:
 * maximum/minimum propagate NaN (NumPy, `llvm.maximum`) and order -0 below +0;
 * float -> int casts go through int64, NaN and |x| >= 2**63 give 0, then wrap;
 * comparisons are ordered except `ne`, which is unordered, as in LLVM's renderings;
-* `round` is half away from zero (`roundf`), `philox` is word 0 of Philox-4x32-10;
+* `round` is half away from zero (`roundf`), `rint` half to even (`rintf`), `philox` is
+  word 0 of Philox-4x32-10;
 * transcendentals are CUDA's own accurate functions (`expf`, `logf`, `tanhf`, `erff`, `sinf`,
-  `powf`, ... and the double versions; within 1-4 ulp, never the `__fast` intrinsics, and
+  `powf`, `asinf`, `erfinvf`, `tgammaf`, `lgammaf`, ... and the double versions; within 1-4
+  ulp (tgamma 10, lgamma more next to its negative zeros), never the `__fast` intrinsics, and
   nvcc's defaults keep IEEE division, square root and denormals); sigmoid is
   `1 / (1 + exp(-x))`, written as `e / (1 + e)` with `e = exp(-|x|)` for x < 0 like the CPU.
 
@@ -356,9 +358,13 @@ CUDA_OPS: dict[str, Render] = {
     "maximum": _minmax("fmax", ">"), "minimum": _minmax("fmin", "<"),
     "neg": _neg, "abs": _abs, "sign": _sign,
     "sqrt": _libm("sqrt"), "rsqrt": _rsqrt, "floor": _libm("floor"), "ceil": _libm("ceil"),
-    "round": _libm("round"), "trunc": _libm("trunc"),
+    "round": _libm("round"), "trunc": _libm("trunc"), "rint": _libm("rint"),
     **{n: _libm(n) for n in ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
-                             "erf")},
+                             "erf", "log2", "log10", "cbrt", "sinh", "cosh", "erfinv")},
+    **{n: _libm(c) for n, c in (("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"),
+                                ("arcsinh", "asinh"), ("arccosh", "acosh"),
+                                ("arctanh", "atanh"), ("gamma", "tgamma"),
+                                ("gammaln", "lgamma"))},
     "sigmoid": _sigmoid,
     **{c: _compare(s) for c, s in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="),
                                    ("gt", ">"), ("ge", ">="))},

@@ -55,6 +55,33 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
     return out
 
 
+#: Elementwise ops that cost many times a load or a store. When two kernels would each
+#: recompute one, the CPU keeps its value in a row chain's scratch instead (chain.py).
+EXPENSIVE_OPS = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
+                           "sigmoid", "erf", "pow"})
+
+
+def shared_expensive_nodes(order: list[Node], materialized: set[Node]) -> set[Node]:
+    """Unmaterialised nodes of `EXPENSIVE_OPS` that two or more kernels would evaluate."""
+    readers: dict[Node, int] = {}
+    for root in order:
+        if root not in materialized or is_buffer(root) or kind(root) in ("contraction",
+                                                                         "opaque"):
+            continue
+        seen: set[Node] = set()
+        stack = list(root.inputs)
+        while stack:
+            n = stack.pop()
+            if n in seen or n in materialized or is_buffer(n):
+                continue
+            seen.add(n)
+            stack.extend(n.inputs)
+        for n in seen:
+            if n.op in EXPENSIVE_OPS:
+                readers[n] = readers.get(n, 0) + 1
+    return {n for n, count in readers.items() if count > 1}
+
+
 def kernel_name(root: Node) -> str:
     """A readable name from the ops a kernel computes (for listings and logs)."""
     ops: list[str] = []

@@ -99,6 +99,9 @@ class Kernel:
     n_inputs: int
     stores: tuple[Store, ...]
     reduction: Reduction | None = None
+    #: Loop extents read at run time (i64 expressions, loads from a parameter buffer), for
+    #: a kernel that serves every shape; `dims` then only give the nest's depth (CPU only).
+    extents: tuple[Expr, ...] | None = None
 
     @property
     def split_extent(self) -> int:
@@ -124,10 +127,41 @@ class Kernel:
         if self.reduction is not None:
             r = self.reduction
             lines.append(f"reduce {r.op} %{visit(r.value)} register={r.in_register}")
+        if self.extents is not None:
+            lines.append(f"extents {[f'%{visit(e)}' for e in self.extents]}")
         return "\n".join(lines)
 
     def key(self) -> str:
         return hashlib.blake2b(self.key_text().encode(), digest_size=20).hexdigest()
+
+
+@dataclass(frozen=True)
+class KernelChain:
+    """Kernels that run one after another for each index of their common split loop.
+
+    Every member splits loop 0 over the same extent; the chain's function loops over that
+    extent once and runs each member's inner loops for the current index (see `chain.py`).
+    `slots[m][k]` is the chain buffer behind slot k of member m: the chain takes
+    `buffers` as arguments, and buffers from `len(buffers)` on are scratch arrays on the
+    stack, `scratch[s]` = (dtype, elements), indexed by the member's inner loops alone.
+    """
+
+    name: str
+    kernels: tuple[Kernel, ...]
+    slots: tuple[tuple[int, ...], ...]
+    buffers: tuple[np.dtype, ...]
+    scratch: tuple[tuple[np.dtype, int], ...]
+
+    @property
+    def split_extent(self) -> int:
+        return self.kernels[0].split_extent
+
+    def key_text(self) -> str:
+        parts = [f"chain buffers {[str(b) for b in self.buffers]} "
+                 f"scratch {[(str(d), n) for d, n in self.scratch]}"]
+        for k, slots in zip(self.kernels, self.slots):
+            parts.append(f"member slots {slots}\n{k.key_text()}")
+        return "\n".join(parts)
 
 
 def walk(roots: list[Expr]) -> list[Expr]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import llvmlite
@@ -18,7 +19,7 @@ import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 
-from .kernel import I64, Expr, Kernel, const_python_value, walk
+from .kernel import I64, Expr, Kernel, KernelChain, const_python_value, walk
 from .llvm_math import BINARY_MATH, emit_binary_math, emit_unary_math
 
 i1, i8, i32, i64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
@@ -32,8 +33,10 @@ COMPUTE = {**STORAGE, "float16": f32, "bool": i1}
 FLAGS = ("contract",)
 #: the accumulation of a float reduction may be reassociated, so it vectorises.
 REDUCE_FLAGS = ("reassoc", "contract", "nsz")
+#: The host CPU's name and LLVM feature string (asking LLVM costs ~0.3 ms each time).
+HOST_CPU = (llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten())
 VECTOR_WIDTH_ATTR = ('"prefer-vector-width"="512" '
-                     if "+avx512f" in llvm.get_host_cpu_features().flatten().split(",") else "")
+                     if "+avx512f" in HOST_CPU[1].split(",") else "")
 
 
 def compute_type(dtype: np.dtype) -> ir.Type:
@@ -280,9 +283,11 @@ SCALAR_OPS: dict[str, Render] = {
     "neg": _neg, "abs": _abs, "sign": _sign,
     "sqrt": _float_intrinsic("sqrt"), "rsqrt": _rsqrt, "floor": _float_intrinsic("floor"),
     "ceil": _float_intrinsic("ceil"), "round": _float_intrinsic("round"),
-    "trunc": _float_intrinsic("trunc"),
+    "trunc": _float_intrinsic("trunc"), "rint": _float_intrinsic("rint"),
     **{n: _math(n) for n in ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
-                             "sigmoid", "erf")},
+                             "sigmoid", "erf", "log2", "log10", "cbrt", "arcsin", "arccos",
+                             "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh",
+                             "erfinv", "gamma", "gammaln")},
     **{c: _compare(c) for c in ("eq", "ne", "lt", "le", "gt", "ge")},
     "logical_and": _logical("and_"), "logical_or": _logical("or_"),
     "logical_xor": _logical("xor"),
@@ -376,15 +381,25 @@ def _loop(b: ir.IRBuilder, lo: ir.Value, hi: ir.Value, body: Callable[[ir.Value]
     b.position_at_end(done)
 
 
-def _nest(b: ir.IRBuilder, kernel: Kernel, levels: list[int], start: ir.Value, stop: ir.Value,
-          loop_vars: dict[int, ir.Value], body: Callable[[dict[int, ir.Value]], None]) -> None:
+@dataclass
+class _Range:
+    """The bounds of a kernel's loops: [start, stop) for the split loop, [0, his[j]) else."""
+
+    split: int | None
+    start: ir.Value
+    stop: ir.Value
+    his: list[ir.Value]
+
+
+def _nest(b: ir.IRBuilder, r: _Range, levels: list[int], loop_vars: dict[int, ir.Value],
+          body: Callable[[dict[int, ir.Value]], None]) -> None:
     if not levels:
         body(loop_vars)
         return
     j, rest = levels[0], levels[1:]
-    lo = start if j == kernel.split else ir.Constant(i64, 0)
-    hi = stop if j == kernel.split else ir.Constant(i64, kernel.dims[j])
-    _loop(b, lo, hi, lambda v: _nest(b, kernel, rest, start, stop, {**loop_vars, j: v}, body))
+    lo = r.start if j == r.split else ir.Constant(i64, 0)
+    hi = r.stop if j == r.split else r.his[j]
+    _loop(b, lo, hi, lambda v: _nest(b, r, rest, {**loop_vars, j: v}, body))
 
 
 REDUCE_COMBINE = {"sum": ("fadd", "add"), "prod": ("fmul", "mul")}
@@ -429,9 +444,10 @@ def _find_data_offset() -> int:
 DATA_OFFSET = _find_data_offset()
 
 
-def render_llvm(kernel: Kernel, symbol: str) -> str:
-    """The LLVM IR text of `kernel`: `void symbol(ptr b0, ..., i64 start, i64 stop)` and the
-    trampoline `symbol_py`, which takes NumPy array objects instead of data pointers."""
+def render_llvm(kernel: Kernel | KernelChain, symbol: str) -> str:
+    """The LLVM IR text of `kernel` (or of a chain of kernels): `void symbol(ptr b0, ...,
+    i64 start, i64 stop)` and the trampoline `symbol_py`, which takes NumPy array objects
+    instead of data pointers."""
     module = ir.Module(name=symbol)
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
@@ -441,14 +457,10 @@ def render_llvm(kernel: Kernel, symbol: str) -> str:
         arg.add_attribute("noalias")
     bufs, (start, stop) = list(fn.args[:n]), fn.args[n:]
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    order = list(range(len(kernel.dims)))
-    red = kernel.reduction
-    if red is None:
-        _render_map(b, kernel, bufs, order, start, stop)
-    elif red.in_register:
-        _render_register_reduction(b, kernel, bufs, order, start, stop)
+    if isinstance(kernel, KernelChain):
+        _render_chain(b, kernel, bufs, start, stop)
     else:
-        _render_memory_reduction(b, kernel, bufs, order, start, stop)
+        _render_kernel(b, kernel, bufs, start, stop, {})
     b.ret_void()
     _render_trampoline(module, fn, n)
     # llvmlite cannot spell string attributes; AVX-512 hosts default to 256-bit vectors.
@@ -465,18 +477,53 @@ def _render_trampoline(module: ir.Module, kernel_fn: ir.Function, n: int) -> Non
     b.ret_void()
 
 
-def _render_map(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int], start: ir.Value,
-                stop: ir.Value) -> None:
+def _render_kernel(b: ir.IRBuilder, k: Kernel, bufs: list, start: ir.Value, stop: ir.Value,
+                   bound: dict[int, ir.Value]) -> None:
+    """The loop nest of `k`, inside loops already opened for the variables in `bound`."""
+    order = [j for j in range(len(k.dims)) if j not in bound]
+    if k.extents is None:
+        his = [ir.Constant(i64, d) for d in k.dims]
+    else:  # shapes known at run time: the extents are read once, here
+        his = [_Body(b, bufs, k, {}).value(e) for e in k.extents]
+    r = _Range(k.split, start, stop, his)
+    red = k.reduction
+    if red is None:
+        _render_map(b, k, bufs, order, r, bound)
+    elif red.in_register:
+        _render_register_reduction(b, k, bufs, order, r, bound)
+    else:
+        _render_memory_reduction(b, k, bufs, order, r, bound)
+
+
+def _render_chain(b: ir.IRBuilder, chain: KernelChain, args: list, start: ir.Value,
+                  stop: ir.Value) -> None:
+    """One loop over the members' shared split loop; in it, each member's inner loops."""
+    with b.goto_entry_block():
+        scratch = [b.alloca(STORAGE[dtype.name], size=ir.Constant(i64, size))
+                   for dtype, size in chain.scratch]
+    for s in scratch:
+        s.align = 64
+    bufs = list(args) + scratch
+
+    def row(i: ir.Value) -> None:
+        for k, slots in zip(chain.kernels, chain.slots):
+            _render_kernel(b, k, [bufs[s] for s in slots], start, stop, {0: i})
+
+    _loop(b, start, stop, row)
+
+
+def _render_map(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int], rng: _Range,
+                bound: dict[int, ir.Value]) -> None:
     def body(loop_vars: dict[int, ir.Value]) -> None:
         r = _Body(b, bufs, k, loop_vars)
         for s in k.stores:
             r.store(s.slot, r.value(s.offset), r.value(s.value))
 
-    _nest(b, k, order, start, stop, {}, body)
+    _nest(b, rng, order, bound, body)
 
 
 def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int],
-                               start: ir.Value, stop: ir.Value) -> None:
+                               rng: _Range, bound: dict[int, ir.Value]) -> None:
     red = k.reduction
     assert red is not None
     dtype = red.value.dtype
@@ -502,13 +549,13 @@ def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: li
             b.store(b.select(better, x, acc), acc_slot)
             b.store(b.select(better, at, b.load(idx_slot, typ=i64)), idx_slot)
 
-        _nest(b, k, inner, start, stop, outer_vars, step)
+        _nest(b, rng, inner, outer_vars, step)
         result = b.load(idx_slot if arg else acc_slot, typ=i64 if arg else compute_type(dtype))
         r = _Body(b, bufs, k, outer_vars, acc=result)
         s = k.stores[0]
         r.store(s.slot, r.value(s.offset), result)
 
-    _nest(b, k, outer, start, stop, {}, outer_body)
+    _nest(b, rng, outer, bound, outer_body)
 
 
 def _arg_better(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.Value
@@ -522,7 +569,7 @@ def _arg_better(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.
 
 
 def _render_memory_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int],
-                             start: ir.Value, stop: ir.Value) -> None:
+                             rng: _Range, bound: dict[int, ir.Value]) -> None:
     red = k.reduction
     assert red is not None
     dtype = red.value.dtype
@@ -538,8 +585,8 @@ def _render_memory_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: list
         at = r.value(s.offset)
         r.store(s.slot, at, _combine(b, red.op, dtype, r.load(s.slot, at), r.value(red.value)))
 
-    _nest(b, k, outer, start, stop, {}, init)
-    _nest(b, k, order, start, stop, {}, accumulate)
+    _nest(b, rng, outer, bound, init)
+    _nest(b, rng, order, bound, accumulate)
 
 
 # ---- compiling ---------------------------------------------------------------------------
@@ -555,8 +602,7 @@ def target_machine() -> Any:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         target = llvm.Target.from_default_triple()
-        tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
-                                          features=llvm.get_host_cpu_features().flatten(),
+        tm = target.create_target_machine(cpu=HOST_CPU[0], features=HOST_CPU[1],
                                           opt=3, reloc="pic", codemodel="jitdefault")
         _state["tm"] = tm
     return tm
@@ -567,7 +613,7 @@ def target_id() -> str:
     got = _state.get("target_id")
     if got is None:
         llvm.initialize_native_target()
-        got = (f"{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}|"
+        got = (f"{HOST_CPU[0]}|{HOST_CPU[1]}|"
                f"numpy-data-offset-{DATA_OFFSET}|"
                f"llvmlite-{llvmlite.__version__}|"
                f"llvm-{'.'.join(map(str, llvm.llvm_version_info))}")
@@ -578,7 +624,11 @@ def target_id() -> str:
 def _new_engine() -> Any:
     # One engine per object file: MCJIT mis-relocates constant pools of objects added to an
     # engine that already finalised another (constants then read as zero).
-    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), target_machine())
+    # The engine is created around an empty module, which it would otherwise compile to
+    # machine code at every finalize_object (~1 ms, most of a cached load): take it back.
+    empty = llvm.parse_assembly("")
+    engine = llvm.create_mcjit_compiler(empty, target_machine())
+    engine.remove_module(empty)
     _state.setdefault("engines", []).append(engine)
     return engine
 

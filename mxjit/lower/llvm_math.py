@@ -7,13 +7,18 @@ manipulation through integer bitcasts, and `select` for special values. The only
 used (`fma`, `fabs`, `floor`, `rint`, `copysign`) lower to plain vector instructions on x86.
 
 float32 is computed in float32 (16 lanes per AVX-512 vector), except `pow`, whose
-`y * log|x|` needs more than 24 bits and is done in float64. float64 `pow` carries `log|x|`
-as a double-double. No fast-math flags are set, so NaN, infinities and signed zeros stay IEEE.
+`y * log|x|` needs more than 24 bits and is done in float64, and arcsinh, arccosh, arctanh,
+cbrt, erfinv, gamma and gammaln, whose float64 algorithms (double-word logarithms,
+reflection formulas) also serve float32, rounded once. float64 `pow` carries `log|x|` as a
+double-double. No fast-math flags are set, so NaN, infinities and signed zeros stay IEEE.
 
 Accuracy, as the max distance in ulp from the correctly rounded result: float32 <= 1 ulp
 for every function over the whole range (checked on every 13th of all 2^32 inputs), float64
-<= 1 ulp except expm1 <= 2 (sampled across all binades against long double and mpmath). The
-test tests/lower/test_llvm_math.py holds the per-function table (`ULP_BOUND`). Known limits:
+<= 1 ulp except expm1 <= 2, erfinv <= 3, gammaln <= 3 and gamma <= 5 (<= 3 for x > 0), all
+sampled across all binades against long double and mpmath; gammaln, like CPython's and
+Cephes', is accurate to ulps of 1 rather than of the value next to its zeros (1, 2 and
+between the negative poles). The test tests/lower/test_llvm_math.py holds the per-function
+table (`ULP_BOUND`). Known limits:
 
 * sin/cos/tan use a three-part Cody-Waite reduction by pi/2. They are accurate for
   |x| < 2**17 (float32) and |x| < 2**45 (float64). Beyond that the result is still finite
@@ -124,6 +129,99 @@ _ERF_H = {
 }
 _ERF_CENTER = {32: 2.5, 64: 3.5}
 _ERF_TMAX = {32: 3.93, 64: 5.93}
+# asin(s) = s + s * z * R(z), z = s^2 <= 1/4 (fit). |x| >= 1/2 uses the same interval through
+# asin|x| = pi/2 - 2 asin(s), s = sqrt((1 - |x|) / 2).
+_ASIN_R = {
+    32: (0.16666752, 0.0749531, 0.04546902, 0.024185503, 0.042157013),
+    64: (0.16666666666665408, 0.07500000000337068, 0.04464285682831547, 0.030381959136652398,
+         0.02237175807227739, 0.01735970427532913, 0.013885241470805606, 0.012169166244876656,
+         0.006528191471242363, 0.019527631788531195, -0.016223208681234554,
+         0.031911527921225674),
+}
+# atan(u) = u + u * z * T(z), z = u^2, |u| <= 7/16 (fit). Larger |x| are reduced as in
+# fdlibm: atan|x| = atan(c) + atan(u), u = (|x| - c) / (1 + c |x|) for c = 1/2, 1, 3/2, and
+# pi/2 + atan(-1/|x|) beyond 39/16; each numerator |x| - c is exact in its interval.
+_ATAN_T = {
+    32: (-0.33333305, 0.19997782, -0.14230172, 0.10494109, -0.058256425),
+    64: (-0.3333333333333292, 0.19999999999873747, -0.1428571427226648, 0.11111110395239628,
+         -0.09090886879304161, 0.07691872291171707, -0.06661034568542082, 0.05833326550780184,
+         -0.04975924279473802, 0.03651049434144857, -0.01626571959541873),
+}
+# (lower end of the interval, c, atan(c) as hi + lo); c = inf stands for u = -1/|x|.
+_ATAN_STEPS = {
+    32: ((7 / 16, 0.5, 0.46364760398864746, 5.01215868808913e-09),
+         (11 / 16, 1.0, 0.7853981852531433, -2.1855694143368964e-08),
+         (19 / 16, 1.5, 0.9827937483787537, -2.5131424052915463e-08),
+         (39 / 16, float("inf"), 1.5707963705062866, -4.371138828673793e-08)),
+    64: ((7 / 16, 0.5, 0.4636476090008061, 2.2698777452961687e-17),
+         (11 / 16, 1.0, 0.7853981633974483, 3.061616997868383e-17),
+         (19 / 16, 1.5, 0.982793723247329, 1.3903311031230998e-17),
+         (39 / 16, float("inf"), 1.5707963267948966, 6.123233995736766e-17)),
+}
+# sinh(x) = x + x * z * S(z), z = x^2, |x| < 1.1 (fit); above, sinh comes from exp.
+_SINH_SMALL = 1.1
+_SINH_S = {
+    32: (0.16666666, 0.008333398, 0.00019828421, 2.8541576e-06),
+    64: (0.16666666666666669, 0.008333333333332861, 0.0001984126984163953,
+         2.7557319091646994e-06, 2.5052133259927532e-08, 1.605650249148457e-10,
+         7.780650415938653e-13),
+}
+# erfinv(x) = x * P(v), in float64 for both widths (fit, relative), after Giles: w =
+# -log((1 - x)(1 + x)); v = w - 3.125 for w < 6.25, else v = sqrt(w) - 3.25 for sqrt(w) < 4,
+# else v = sqrt(w) - 5.025 (up to 6.05, past the last float64 below 1). The float32 sets only
+# need ~30 bits (their inputs stay below sqrt(w) = 4).
+_ERFINV_CENTRAL = {
+    32: (1.6536545624558432, 0.24015817881818147, -0.006033669367546245,
+         -0.0007406917899760065, 0.00018673268040849208, -1.3891707741014555e-05,
+         -1.3649593844867393e-06, 4.2688382166354656e-07, -2.9128851807419223e-08,
+         -4.74238251399186e-09, 1.0518225265900241e-09, 5.302683675280428e-12,
+         -1.3096822396601127e-11),
+    64: (1.6536545626831027, 0.24015818242558826, -0.00603367087142769, -0.0007407025341538962,
+         0.00018673420802408383, -1.3882523395920268e-05, -1.3654691842224888e-06,
+         4.2347881921730697e-07, -2.907038291947304e-08, -4.112662065159152e-09,
+         1.0512184584810424e-09, -5.41423558521023e-11, -1.2976974300773478e-11,
+         2.6303458981675357e-12, -8.116728680098197e-14, -3.9988318509581004e-14,
+         6.594380752118837e-15, -4.302697823295827e-17, -1.3001621203834936e-16,
+         1.5771039809155096e-17, 1.1434783712408866e-18, -3.5799975955135876e-19,
+         -9.92512694361522e-22, 3.3835911921674036e-21),
+}
+_ERFINV_MID = {
+    32: (3.0838856062131974, 1.0052589866591286, 0.005371304652897805, -0.0037517073578705474,
+         0.002485767653901547, -0.0016845206022540653, 0.0009822626119953546,
+         -0.00036689882029571834, -3.709803794961516e-05, 8.589187398724111e-05),
+    64: (3.0838856104922208, 1.0052589676941652, 0.005370914553547698, -0.0037512085082256085,
+         0.002491442097897191, -0.0016882755351039296, 0.0009532893491944001,
+         -0.000355037821692155, 2.403137752879033e-05, 6.82871948656952e-05,
+         -4.731955841317465e-05, 1.2464621175913718e-05, 2.927362393634602e-06,
+         -3.984471943769301e-06, 1.495975897713852e-06, -2.9780625685865752e-08,
+         -2.688510268772123e-07, 1.3362494491034788e-07, -2.5586926882161563e-10,
+         -1.6104363908440195e-08),
+}
+_ERFINV_TAIL = (4.875163823000273, 1.0102931304286784, -0.00015456464400254424,
+                -0.00020755220216494687, 7.357695083425839e-05, -1.9015698648950843e-05,
+                4.356202416421836e-06, -9.486903356230036e-07, 2.1459065734609112e-07,
+                -6.07852922043998e-08, 2.5245207238807065e-08, -1.3099892967327898e-08,
+                6.576050890962028e-09, -3.0062649286959983e-09, 1.3396029008525032e-09,
+                -4.2530763873290596e-10, -8.588962838347198e-12, 3.820945266298245e-11)
+# sin(pi r) = pi r + r * z * Q(z), z = r^2 <= 1/4 (fit), for the reflection formulas of gamma.
+_SINPI_Q = (-5.167712780049969, 2.550164039877269, -0.599264529317766, 0.0821458865528188,
+            -0.0073704303219091485, 0.0004662989058607248, -2.1901174244300733e-05,
+            7.673901022902705e-07)
+# Lanczos approximation (g = 6.024680040776729583740234375, 13 terms; Boost's lanczos13m53,
+# also used by CPython's math.gamma): gamma(x) = L(x) (x + g - 1/2)^(x - 1/2) / e^(x + g - 1/2)
+# with L = num / den, relative error < 3e-17 for x > 0. den is x (x + 1) ... (x + 11).
+_LANCZOS_G = 6.024680040776729583740234375
+_LANCZOS_NUM = (23531376880.41076, 42919803642.6491, 35711959237.35567, 17921034426.03721,
+                6039542586.352028, 1439720407.3117216, 248874557.86205417, 31426415.585400194,
+                2876370.6289353725, 186056.26539522348, 8071.672002365816, 210.82427775157936,
+                2.5066282746310002)
+_LANCZOS_DEN = (0.0, 39916800.0, 120543840.0, 150917976.0, 105258076.0, 45995730.0,
+                13339535.0, 2637558.0, 357423.0, 32670.0, 1925.0, 66.0, 1.0)
+# cbrt (FreeBSD/musl): a 5-bit estimate from the exponent bits (B1), a polynomial step to
+# ~23 bits, then one Newton step in float64 (error <= 0.667 ulp).
+_CBRT_B1 = 715094163  # (1023 - 1023/3 - 0.03306235651) * 2^20
+_CBRT_P = (1.87595182427177009643, -1.88497979543377169875, 1.621429720105354466140,
+           -0.758397934778766047437, 0.145996192886612446982)
 
 # ---- constants -------------------------------------------------------------------------------
 # Two- and three-part splits: hi is the constant rounded to the format, the next part is the
@@ -146,6 +244,13 @@ _EXP_LO = {32: -104.0, 64: -746.0}
 _EXPM1_LO = {32: -25.0, 64: -40.0}
 # tanh(|x|) rounds to 1 beyond this.
 _TANH_HI = {32: 9.5, 64: 20.0}
+_LOG10E = {32: (0.4342945, -1.0103049952192578e-08),
+           64: (0.4342944819032518, 1.098319650216765e-17)}
+# log10(2) with its high part short enough that k * hi is exact for every exponent k.
+_LOG10_2 = {32: (0.301025390625, 4.605039066518657e-06),
+            64: (0.30102999566395283, 2.8363394551044964e-14)}
+_PI = (3.141592653589793, 1.2246467991473532e-16)
+_LOG_PI = 1.1447298858494002
 
 
 # ---- emission context ------------------------------------------------------------------------
@@ -316,10 +421,11 @@ def _two_sum(ctx: _Ctx, a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
 # ---- exp family ------------------------------------------------------------------------------
 
 
-def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None,
-                q_coefs: Sequence[float] | None = None) -> ir.Value:
-    """exp(x + xlo) for x already clamped to [_EXP_LO, _EXP_HI] (no NaN); xlo is a small
-    finite correction carried from a double-double argument."""
+def _exp_reduce(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None,
+                q_coefs: Sequence[float] | None = None) -> tuple[ir.Value, ir.Value]:
+    """(n as i32, e) with exp(x + xlo) = 2^n (1 + e), |e| < 0.42, for x already clamped to
+    [_EXP_LO, _EXP_HI] (no NaN); xlo is a small finite correction carried from a
+    double-double argument."""
     w = ctx.bits
     n = ctx.rint(ctx.mul(x, ctx.c(_LOG2E[w][0])))
     r = ctx.fma(ctx.neg(n), ctx.c(_LN2[w][0]), x)
@@ -327,13 +433,22 @@ def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None,
     if xlo is not None:
         r = ctx.add(r, xlo)
     q = ctx.poly(r, _EXP_Q[w] if q_coefs is None else q_coefs)
-    p = ctx.add(ctx.c(1.0), ctx.fma(ctx.mul(r, r), q, r))
-    # 2^n is applied as two factors so that both stay normal for n down to the subnormal
-    # range and up to the overflow threshold; the final product then rounds only once.
-    ni = ctx.to_i32(n)
+    return ctx.to_i32(n), ctx.fma(ctx.mul(r, r), q, r)
+
+
+def _scale_pow2(ctx: _Ctx, p: ir.Value, ni: ir.Value) -> ir.Value:
+    """p * 2^n for an i32 n from below the subnormal range up to past the overflow threshold:
+    2^n is applied as two factors that both stay normal, so the product rounds only once."""
     n1 = ctx.b.ashr(ni, ir.Constant(_I32, 1))
     n2 = ctx.b.sub(ni, n1)
     return ctx.mul(ctx.mul(p, ctx.pow2(n1)), ctx.pow2(n2))
+
+
+def _exp_kernel(ctx: _Ctx, x: ir.Value, xlo: ir.Value | None = None,
+                q_coefs: Sequence[float] | None = None) -> ir.Value:
+    """exp(x + xlo) for x already clamped to [_EXP_LO, _EXP_HI] (see `_exp_reduce`)."""
+    ni, e = _exp_reduce(ctx, x, xlo, q_coefs)
+    return _scale_pow2(ctx, ctx.add(ctx.c(1.0), e), ni)
 
 
 def _exp(ctx: _Ctx, x: ir.Value) -> ir.Value:
@@ -657,6 +772,346 @@ def _pow(ctx: _Ctx, x: ir.Value, y: ir.Value) -> ir.Value:
     return ctx.sel(one, ctx.c(1.0), r)
 
 
+# ---- log10 -----------------------------------------------------------------------------------
+
+
+def _log10(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    w = ctx.bits
+    kf, f, y = _log_parts(ctx, x, None)
+    hi, lo = _LOG10E[w]
+    k_hi, k_lo = _LOG10_2[w]
+    t = ctx.fma(f, ctx.c(hi), ctx.fma(y, ctx.c(hi), ctx.fma(f, ctx.c(lo),
+                                                              ctx.mul(kf, ctx.c(k_lo)))))
+    return _log_specials(ctx, x, ctx.fma(kf, ctx.c(k_hi), t))
+
+
+# ---- inverse trigonometric -------------------------------------------------------------------
+
+
+def _asin_acos(ctx: _Ctx, x: ir.Value, which: str) -> ir.Value:
+    """asin or acos from one polynomial on [0, 1/4]. Every path ends as (a + b) + c, with
+    a + b kept exact (two-sum) and c a small correction, so the result rounds about once."""
+    w = ctx.bits
+    ax = ctx.abs(x)
+    big = ctx.b.fcmp_unordered(">=", ax, ctx.c(0.5))  # (NaN takes this path and stays NaN)
+    z_big = ctx.mul(ctx.c(0.5), ctx.sub(ctx.c(1.0), ax))  # exact for 1/2 <= |x| <= 1
+    z = ctx.sel(big, z_big, ctx.mul(ax, ax))
+    r = ctx.poly(z, _ASIN_R[w])
+    # big: asin(s) = s + tail with s = sqrt(z); s_lo is the rounding error of the square root
+    s = ctx.call("sqrt", z_big)
+    s_lo = ctx.div(ctx.fma(ctx.neg(s), s, z_big), ctx.add(s, s))
+    s_lo = ctx.sel(ctx.eq(s, ctx.c(0.0)), ctx.c(0.0), s_lo)
+    two_s, tail2 = ctx.add(s, s), ctx.mul(ctx.c(2.0), ctx.fma(ctx.mul(s, z), r, s_lo))
+    pio2_hi, pio2_lo = ctx.c(_PIO2[w][0]), ctx.c(_PIO2[w][1])
+    if which == "asin":
+        small = ctx.fma(ctx.mul(ax, z), r, ax)
+        # pi/2 - 2 asin(s)
+        hi, lo = _two_sum(ctx, pio2_hi, ctx.neg(two_s))
+        y = ctx.add(hi, ctx.add(lo, ctx.sub(pio2_lo, tail2)))
+        return ctx.copysign(ctx.sel(big, y, small), x)
+    # acos: pi/2 - asin(x) for |x| < 1/2; 2 asin(s) for x >= 1/2; pi - 2 asin(s) below -1/2
+    neg = ctx.lt(x, ctx.c(0.0))
+    a = ctx.sel(big, ctx.sel(neg, ctx.c(2 * _PIO2[w][0]), ctx.c(0.0)), pio2_hi)
+    b = ctx.sel(big, ctx.sel(neg, ctx.neg(two_s), two_s), ctx.neg(x))
+    c_big = ctx.sel(neg, ctx.sub(ctx.c(2 * _PIO2[w][1]), tail2), tail2)
+    c = ctx.sel(big, c_big, ctx.sub(pio2_lo, ctx.mul(ctx.mul(x, z), r)))
+    hi, lo = _two_sum(ctx, a, b)
+    return ctx.add(hi, ctx.add(lo, c))
+
+
+def _asin(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    return _asin_acos(ctx, x, "asin")
+
+
+def _acos(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    return _asin_acos(ctx, x, "acos")
+
+
+def _atan(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    w = ctx.bits
+    t = ctx.abs(x)
+    # u = (a t - b) / (c t + d) and the base atan(c), chosen by interval (NaN keeps u = t)
+    a, bb, cc, d = ctx.c(1.0), ctx.c(0.0), ctx.c(0.0), ctx.c(1.0)
+    base_hi, base_lo = ctx.c(0.0), ctx.c(0.0)
+    for lower, cv, hi, lo in _ATAN_STEPS[w]:
+        inside = ctx.b.fcmp_ordered(">=", t, ctx.c(lower))
+        if cv == float("inf"):  # -1 / t
+            row = (0.0, 1.0, 1.0, 0.0)
+        else:  # (t - c) / (1 + c t), scaled by 2 for c = 1/2 so that 2t - 1 stays exact
+            k = 2.0 if cv == 0.5 else 1.0
+            row = (k, k * cv, k * cv, k)
+        a, bb, cc, d = (ctx.sel(inside, ctx.c(v), old) for v, old in zip(row, (a, bb, cc, d)))
+        base_hi = ctx.sel(inside, ctx.c(hi), base_hi)
+        base_lo = ctx.sel(inside, ctx.c(lo), base_lo)
+    u = ctx.div(ctx.fma(a, t, ctx.neg(bb)), ctx.fma(cc, t, d))
+    u = ctx.sel(ctx.eq(t, ctx.inf()), ctx.c(-0.0), u)  # (0 * inf in the numerator)
+    z = ctx.mul(u, u)
+    tail = ctx.mul(ctx.mul(u, z), ctx.poly(z, _ATAN_T[w]))
+    y = ctx.add(base_hi, ctx.add(u, ctx.add(tail, base_lo)))
+    return ctx.copysign(y, x)
+
+
+# ---- hyperbolic ------------------------------------------------------------------------------
+
+
+def _sinh_cosh(ctx: _Ctx, x: ir.Value, which: str) -> ir.Value:
+    """From exp|x| = 2^n (1 + e): sinh or cosh |x| = 2^(n-1) (1 + (e -+ 2^-2n / (1 + e))),
+    so that only the last addition rounds at the scale of the result; no overflow before
+    the result itself overflows."""
+    w = ctx.bits
+    ax = ctx.abs(x)
+    ni, e = _exp_reduce(ctx, ctx.clamp(ax, 0.0, _EXP_HI[w] + 1.0))
+    p = ctx.add(ctx.c(1.0), e)
+    # 2^-2n, clamped where it is far below an ulp of 1 (n >= 0 here)
+    m = ctx.b.shl(ni, ir.Constant(_I32, 1))
+    cap = ir.Constant(_I32, 2 * ctx.mant + 2)
+    m = ctx.b.select(ctx.b.icmp_signed("<", m, cap), m, cap)
+    other = ctx.div(ctx.pow2(ctx.b.neg(m)), p)
+    inner = ctx.add(ctx.c(1.0), (ctx.sub if which == "sinh" else ctx.add)(e, other))
+    big = _scale_pow2(ctx, inner, ctx.b.sub(ni, ir.Constant(_I32, 1)))
+    if which == "cosh":
+        return ctx.sel(ctx.isnan(x), x, big)
+    z = ctx.mul(ax, ax)
+    small = ctx.fma(ctx.mul(ax, z), ctx.poly(z, _SINH_S[w]), ax)
+    y = ctx.copysign(ctx.sel(ctx.lt(ax, ctx.c(_SINH_SMALL)), small, big), x)
+    return ctx.sel(ctx.isnan(x), x, y)
+
+
+def _sinh(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    return _sinh_cosh(ctx, x, "sinh")
+
+
+def _cosh(ctx: _Ctx, x: ir.Value) -> ir.Value:
+    return _sinh_cosh(ctx, x, "cosh")
+
+
+# ---- float64 cores, also used for float32 ----------------------------------------------------
+# The functions below need more than 24 bits in intermediate steps (double-word logarithms,
+# cancellations in the reflection formulas), so float32 goes through float64 and rounds once.
+
+_Core = Callable[[_Ctx, ir.Value, int], ir.Value]
+
+
+def _via_f64(core: _Core) -> Callable[[_Ctx, ir.Value], ir.Value]:
+    """A unary emitter computing `core(ctx64, x, width)` in float64 for both widths."""
+    def emit(ctx: _Ctx, x: ir.Value) -> ir.Value:
+        if ctx.bits == 64:
+            return core(ctx, x, 64)
+        c64 = _Ctx(ctx.b, _F64)
+        return ctx.b.fptrunc(core(c64, ctx.b.fpext(x, _F64), 32), _F32)
+
+    return emit
+
+
+def _sqrt_dd(c: _Ctx, hi: ir.Value, lo: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """sqrt(hi + lo) as s + s_lo (hi >= 0, |lo| <= ulp(hi)); (0, 0) for 0."""
+    s = c.call("sqrt", hi)
+    s_lo = c.div(c.add(c.fma(c.neg(s), s, hi), lo), c.add(s, s))
+    return s, c.sel(c.eq(s, c.c(0.0)), c.c(0.0), s_lo)
+
+
+def _log_of_dd(c: _Ctx, a: ir.Value, a_lo: ir.Value) -> ir.Value:
+    """log(a + a_lo) for a >= 1 finite given as a double-word, rounded about once."""
+    hi, lo = _log_dd(c, a)
+    return c.add(hi, c.add(lo, c.div(a_lo, a)))
+
+
+def _log_plus_ln2(c: _Ctx, ax: ir.Value) -> ir.Value:
+    """log(ax) + ln2 (asinh and acosh of large arguments, where x^2 would overflow)."""
+    hi, lo = _log_dd(c, ax)
+    s, e = _fast2sum(c, hi, c.c(_LN2_DD[0]))
+    return c.add(s, c.add(e, c.add(lo, c.c(_LN2_DD[1]))))
+
+
+def _asinh_core(c: _Ctx, x: ir.Value, width: int) -> ir.Value:
+    ax = c.abs(x)
+    # log(|x| + sqrt(x^2 + 1)) with the argument carried as a double-word
+    x2 = c.mul(ax, ax)
+    u, u_lo = _two_sum(c, c.c(1.0), x2)
+    s, s_lo = _sqrt_dd(c, u, c.add(u_lo, c.fma(ax, ax, c.neg(x2))))
+    a, a_lo = _fast2sum(c, s, ax)
+    mid = _log_of_dd(c, a, c.add(a_lo, s_lo))
+    y = c.sel(c.gt(ax, c.c(2.0**28)), _log_plus_ln2(c, ax), mid)
+    # asinh x = x (1 - x^2/6 ...) rounds to x; and inf to inf
+    y = c.sel(c.b.or_(c.lt(ax, c.c(2.0**-26)), c.eq(ax, c.inf())), ax, y)
+    return c.sel(c.isnan(x), x, c.copysign(y, x))
+
+
+def _acosh_core(c: _Ctx, x: ir.Value, width: int) -> ir.Value:
+    # log(x + sqrt(x^2 - 1)); x^2 - 1 is exact as a double-word, also next to 1
+    x2 = c.mul(x, x)
+    u, u_lo = _two_sum(c, x2, c.c(-1.0))
+    s, s_lo = _sqrt_dd(c, u, c.add(u_lo, c.fma(x, x, c.neg(x2))))
+    a, a_lo = _fast2sum(c, x, s)
+    mid = _log_of_dd(c, a, c.add(a_lo, s_lo))
+    y = c.sel(c.gt(x, c.c(2.0**28)), _log_plus_ln2(c, x), mid)
+    y = c.sel(c.eq(x, c.inf()), x, y)
+    return c.sel(c.b.fcmp_unordered("<", x, c.c(1.0)), c.nan(), y)
+
+
+def _atanh_core(c: _Ctx, x: ir.Value, width: int) -> ir.Value:
+    # log((1 + |x|) / (1 - |x|)) / 2 with the quotient carried as a double-word
+    ax = c.abs(x)
+    n, n_lo = _fast2sum(c, c.c(1.0), ax)
+    d, d_lo = _fast2sum(c, c.c(1.0), c.neg(ax))
+    q = c.div(n, d)
+    q_lo = c.div(c.sub(c.add(c.fma(c.neg(q), d, n), n_lo), c.mul(q, d_lo)), d)
+    y = c.mul(c.c(0.5), _log_of_dd(c, q, q_lo))
+    y = c.sel(c.lt(ax, c.c(2.0**-27)), ax, y)  # atanh x = x (1 + x^2/3 ...) rounds to x
+    y = c.sel(c.eq(ax, c.c(1.0)), c.inf(), y)
+    y = c.sel(c.b.fcmp_unordered(">", ax, c.c(1.0)), c.nan(), y)
+    return c.copysign(y, x)
+
+
+def _cbrt_core(c: _Ctx, x: ir.Value, width: int) -> ir.Value:
+    b = c.b
+    ax = c.abs(x)
+    tiny = c.lt(ax, c.c(2.0**-1022))  # subnormals: scaled by 2^54, the result by 2^-18
+    xs = c.sel(tiny, c.mul(ax, c.c(2.0**54)), ax)
+    high = b.trunc(b.lshr(c.to_bits(xs), c.ic(32)), _I32)
+    est = b.add(b.udiv(high, ir.Constant(_I32, 3)), ir.Constant(_I32, _CBRT_B1))
+    t = c.from_bits(b.shl(b.zext(est, c.ity), c.ic(32)))
+    p0, p1, p2, p3, p4 = (c.c(v) for v in _CBRT_P)
+    r = c.mul(c.mul(t, t), c.div(t, xs))
+    t = c.mul(t, c.add(c.add(p0, c.mul(r, c.add(p1, c.mul(r, p2)))),
+                       c.mul(c.mul(c.mul(r, r), r), c.add(p3, c.mul(r, p4)))))
+    # round t to 32 bits, so that t * t below is exact
+    t = c.from_bits(b.and_(b.add(c.to_bits(t), c.ic(0x80000000)), c.ic(0xFFFFFFFFC0000000)))
+    r = c.div(xs, c.mul(t, t))
+    r = c.div(c.sub(r, t), c.add(c.add(t, t), r))
+    t = c.add(t, c.mul(t, r))
+    y = c.copysign(c.sel(tiny, c.mul(t, c.c(2.0**-18)), t), x)
+    # 0, inf and NaN are their own cube roots
+    keep = b.or_(c.eq(ax, c.c(0.0)), b.not_(c.lt(ax, c.inf())))
+    return c.sel(keep, x, y)
+
+
+def _erfinv_core(c: _Ctx, x: ir.Value, width: int) -> ir.Value:
+    ax = c.abs(x)
+    # w = -log((1 - |x|)(1 + |x|)) with the product carried as a double-word: an error in w
+    # would reach the result through the steep central part of erfinv
+    a, a_lo = _fast2sum(c, c.c(1.0), c.neg(ax))
+    b, b_lo = _fast2sum(c, c.c(1.0), ax)
+    m = c.mul(a, b)
+    m_lo = c.fma(a, b_lo, c.fma(a_lo, b, c.fma(a, b, c.neg(m))))
+    hi, lo = _log_dd(c, m)
+    w = c.neg(c.add(hi, c.add(lo, c.div(m_lo, m))))
+    s = c.call("sqrt", w)
+    # Horner, not Estrin: with |v| up to 3.125 Estrin's powers of v double the rounding error
+    p = c.sel(c.lt(s, c.c(4.0)), c.horner(c.sub(s, c.c(3.25)), _ERFINV_MID[width]),
+              c.horner(c.sub(s, c.c(5.025)), _ERFINV_TAIL))
+    p = c.sel(c.lt(w, c.c(6.25)), c.horner(c.sub(w, c.c(3.125)), _ERFINV_CENTRAL[width]), p)
+    y = c.sel(c.eq(ax, c.c(1.0)), c.copysign(c.inf(), x), c.mul(x, p))
+    return c.sel(c.b.fcmp_unordered(">", ax, c.c(1.0)), c.nan(), y)
+
+
+def _sinpi(c: _Ctx, ax: ir.Value) -> ir.Value:
+    """sin(pi ax) for finite ax >= 0: the argument is reduced exactly to |r| <= 1/2."""
+    n = c.rint(ax)
+    r = c.sub(ax, n)
+    z = c.mul(r, r)
+    y = c.fma(r, c.c(_PI[0]), c.fma(c.mul(r, z), c.poly(z, _SINPI_Q), c.mul(r, c.c(_PI[1]))))
+    odd = c.ne(c.floor(c.mul(n, c.c(0.5))), c.mul(n, c.c(0.5)))
+    return c.sel(odd, c.neg(y), y)
+
+
+def _small_factorial(c: _Ctx, x: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(whether x is one of 1, 2, ..., 23; (x - 1)! for those): exact in float64, as users
+    expect of gamma at small integers (every partial product is representable)."""
+    fact = c.c(1.0)
+    for k in range(2, 23):
+        fact = c.mul(fact, c.sel(c.lt(c.c(float(k)), x), c.c(float(k)), c.c(1.0)))
+    in_range = c.b.and_(c.b.fcmp_ordered(">=", x, c.c(1.0)), c.b.fcmp_ordered("<=", x, c.c(23.0)))
+    return c.b.and_(c.eq(c.floor(x), x), in_range), fact
+
+
+def _lanczos(c: _Ctx, ax: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """num(ax) / den(ax) as a double-word, in powers of ax below 5 and of 1/ax above (no
+    overflow). Compensated Horner (Graillat, Langlois and Louvet): plain Horner leaves up to
+    5 ulp in this ratio of two long sums, more than everything else in gamma."""
+    small = c.lt(ax, c.c(5.0))
+    v = c.sel(small, ax, c.div(c.c(1.0), ax))
+    top = len(_LANCZOS_NUM) - 1
+
+    def horner(coefs: Sequence[float]) -> tuple[ir.Value, ir.Value]:
+        s = c.sel(small, c.c(coefs[top]), c.c(coefs[0]))
+        err = c.c(0.0)
+        for j in range(1, top + 1):
+            p = c.mul(s, v)
+            p_err = c.fma(s, v, c.neg(p))
+            s, s_err = _two_sum(c, p, c.sel(small, c.c(coefs[top - j]), c.c(coefs[j])))
+            err = c.fma(err, v, c.add(p_err, s_err))
+        return s, err
+
+    n, n_lo = horner(_LANCZOS_NUM)
+    d, d_lo = horner(_LANCZOS_DEN)
+    q = c.div(n, d)
+    return q, c.div(c.sub(c.add(c.fma(c.neg(q), d, n), n_lo), c.mul(q, d_lo)), d)
+
+
+def _gamma_core(c: _Ctx, x: ir.Value, width: int) -> ir.Value:
+    """gamma(x) = L(|x|) e^t, t = (|x| - 1/2) log y - y, y = |x| + g - 1/2, with t carried
+    as a double-word into one exponential (y^(|x| - 1/2) and e^y apart would round twice and
+    overflow early), and the reflection gamma(x) = -pi / (sin(pi |x|) |x| gamma(|x|)) for
+    x < 0."""
+    ax = c.abs(x)
+    gmh = _LANCZOS_G - 0.5
+    lz, lz_lo = _lanczos(c, ax)
+    y = c.add(ax, c.c(gmh))
+    # t at the exact y - err is t(y) - (|x| - 1/2) err / y + err = t(y) + g err / y
+    err = c.sel(c.gt(ax, c.c(gmh)), c.sub(c.sub(y, ax), c.c(gmh)), c.sub(c.sub(y, c.c(gmh)), ax))
+    u, u_lo = _two_sum(c, ax, c.c(-0.5))
+    lh, ll = _log_dd(c, y)
+    t = c.mul(u, lh)
+    t_lo = c.add(c.fma(u, lh, c.neg(t)), c.fma(u, ll, c.mul(u_lo, lh)))
+    t, e = _two_sum(c, t, c.neg(y))
+    t_lo = c.add(e, c.add(t_lo, c.div(c.mul(err, c.c(_LANCZOS_G)), y)))
+    et = _exp_dd(c, t, t_lo)
+    pos = c.fma(lz, et, c.mul(lz_lo, et))
+    # 1 / gamma(|x|) = e^-t / L: e^-t as two equal factors where one would underflow
+    halves = c.b.fcmp_ordered(">=", ax, c.c(140.0))
+    half = c.sel(halves, c.c(0.5), c.c(1.0))  # (scaling by a power of 2 keeps t exact)
+    inv = _exp_dd(c, c.neg(c.mul(t, half)), c.neg(c.mul(t_lo, half)))
+    sin_pi = _sinpi(c, ax)
+    neg = c.mul(c.div(c.c(-_PI[0]), c.mul(c.mul(sin_pi, ax), c.add(lz, lz_lo))), inv)
+    neg = c.sel(halves, c.mul(neg, inv), neg)
+    is_neg = c.lt(x, c.c(0.0))
+    r = c.sel(is_neg, neg, pos)
+    r = c.sel(c.gt(x, c.c(171.7)), c.inf(), r)
+    # below -184 gamma underflows to a zero of the sign of -sin(pi |x|)
+    r = c.sel(c.lt(x, c.c(-184.0)), c.copysign(c.c(0.0), c.neg(sin_pi)), r)
+    r = c.sel(c.lt(ax, c.c(2.0**-60)), c.div(c.c(1.0), x), r)  # 1/x - euler: 1/x
+    small_int, fact = _small_factorial(c, x)
+    r = c.sel(small_int, fact, r)
+    pole = c.b.and_(is_neg, c.eq(c.floor(x), x))  # negative integers and -inf
+    r = c.sel(pole, c.nan(), r)
+    return c.sel(c.isnan(x), x, r)
+
+
+def _lgamma_core(c: _Ctx, x: ir.Value, width: int) -> ir.Value:
+    """log|gamma(x)|: below |x| = 20 the logarithm of `_gamma_core` (one rounding of a
+    product, where a sum of the logarithms of its factors would cancel); above,
+    log L(|x|) - g + (|x| - 1/2) (log y - 1) with the reflection
+    log(pi / |sin(pi x)|) - log|x| - lgamma(|x|) for x < 0 (as CPython's math.lgamma).
+    Relative accuracy, except near the zeros (1, 2 and between the negative poles), where
+    the error is absolute (a few ulp of 1)."""
+    ax = c.abs(x)
+    y = c.add(ax, c.c(_LANCZOS_G - 0.5))
+    r = c.sub(_log(c, c.add(*_lanczos(c, ax))), c.c(_LANCZOS_G))
+    r = c.fma(c.sub(ax, c.c(0.5)), c.sub(_log(c, y), c.c(1.0)), r)
+    refl = c.sub(c.sub(c.sub(c.c(_LOG_PI), _log(c, c.abs(_sinpi(c, ax)))), _log(c, ax)), r)
+    r = c.sel(c.lt(x, c.c(0.0)), refl, r)
+    r = c.sel(c.lt(ax, c.c(20.0)), _log(c, c.abs(_gamma_core(c, x, width))), r)
+    r = c.sel(c.lt(ax, c.c(2.0**-60)), c.neg(_log(c, ax)), r)
+    small_int, fact = _small_factorial(c, x)
+    r = c.sel(small_int, _log(c, fact), r)  # (exactly 0 at 1 and 2)
+    # poles (0 and the negative integers) and both infinities give +inf
+    pole = c.b.or_(c.b.and_(c.b.not_(c.gt(x, c.c(0.0))), c.eq(c.floor(x), x)),
+                   c.eq(ax, c.inf()))
+    r = c.sel(pole, c.inf(), r)
+    return c.sel(c.isnan(x), x, r)
+
+
 # ---- public interface ------------------------------------------------------------------------
 
 _Unary = Callable[[_Ctx, ir.Value], ir.Value]
@@ -664,7 +1119,12 @@ _Binary = Callable[[_Ctx, ir.Value, ir.Value], ir.Value]
 
 _UNARY: dict[str, _Unary] = {
     "exp": _exp, "expm1": _expm1, "log": _log, "log1p": _log1p, "log2": _log2,
-    "tanh": _tanh, "sigmoid": _sigmoid, "erf": _erf, "sin": _sin, "cos": _cos, "tan": _tan,
+    "log10": _log10, "tanh": _tanh, "sigmoid": _sigmoid, "erf": _erf, "sin": _sin,
+    "cos": _cos, "tan": _tan, "arcsin": _asin, "arccos": _acos, "arctan": _atan,
+    "sinh": _sinh, "cosh": _cosh, "arcsinh": _via_f64(_asinh_core),
+    "arccosh": _via_f64(_acosh_core), "arctanh": _via_f64(_atanh_core),
+    "cbrt": _via_f64(_cbrt_core), "erfinv": _via_f64(_erfinv_core),
+    "gamma": _via_f64(_gamma_core), "gammaln": _via_f64(_lgamma_core),
 }
 _BINARY: dict[str, _Binary] = {"pow": _pow}
 

@@ -6,6 +6,7 @@ contractions call the library kernels.
 """
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,19 +15,27 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import LIBRARY
+from ..kernels import LIBRARY, PLANNERS
 from ..trace.graph import Node, const_value, format_graph, toposort
 from ..trace.ops import PRIMITIVES
 from .cache import KERNELS, CompiledKernel
+from .chain import Chain, Planned, find_chains
 from .emit import Layout, build_kernel
-from .fuse import is_buffer, kernel_name, materialized_nodes, view_base
+from .fuse import is_buffer, kernel_name, materialized_nodes, shared_expensive_nodes, view_base
 from .kernel import Kernel
 
 #: Set by `mxjit.lower.cuda_runtime` when it loads: an object with `array_type` (its device
 #: array class) and `run(program, arrays)`. Programs over such arrays run on the GPU.
 DEVICE_BACKEND: Any = None
-#: Below this many loop iterations a kernel runs inline: a thread hand-off costs ~20 us.
-PARALLEL_MIN_WORK = 1 << 16
+#: Below this many loop iterations a kernel runs inline. A hand-off costs ~20 us on an
+#: idle machine but often 50-100 us on a busy one, where the pool's thread waits for a
+#: core: splitting a 200k-element update in two made a training step (train_step.py) 5-10%
+#: slower on a shared 2-core host. 1M iterations take a few hundred microseconds alone.
+PARALLEL_MIN_WORK = 1 << 20
+#: Large kernels are cut into up to this many pieces per thread, each taken by whichever
+#: thread is free: on a shared machine a thread may wait for its core, and a kernel cut in
+#: equal halves would wait for it.
+PIECES_PER_THREAD = 8
 THREADS = os.cpu_count() or 1
 _pool: ThreadPoolExecutor | None = None
 
@@ -38,21 +47,34 @@ def _thread_pool() -> ThreadPoolExecutor:
     return _pool
 
 
-def launch(fn: Callable[..., None], ptrs: list[Any], extent: int, work: int) -> None:
+def launch(fn: Callable[..., None], ptrs: list[Any], extent: int, work: int,
+           outer_split: bool = True) -> None:
     """Run a kernel over [0, extent) of its split loop, in parallel chunks when large.
 
     `ptrs` are what `fn` takes: data pointers for `CompiledKernel.fn`, arrays for `.call`.
+    When the split loop is not the outermost (a reduction over leading axes), each chunk
+    revisits every outer index, so the range is cut once per thread rather than in pieces.
     """
     if extent <= 0:
         return
-    chunks = min(THREADS, extent) if work >= PARALLEL_MIN_WORK else 1
-    if chunks == 1:
+    threads = min(THREADS, extent) if work >= PARALLEL_MIN_WORK else 1
+    if threads == 1:
         fn(*ptrs, 0, extent)
         return
-    bounds = [extent * c // chunks for c in range(chunks + 1)]
+    pieces = threads if not outer_split else max(
+        threads, min(extent, threads * PIECES_PER_THREAD, work // PARALLEL_MIN_WORK))
+    bounds = [extent * c // pieces for c in range(pieces + 1)]
+    taken = itertools.count()  # (its next() is atomic: each piece runs exactly once)
+
+    def run_pieces() -> None:
+        for c in taken:
+            if c >= pieces:
+                return
+            fn(*ptrs, bounds[c], bounds[c + 1])
+
     pool = _thread_pool()
-    futures = [pool.submit(fn, *ptrs, bounds[c], bounds[c + 1]) for c in range(1, chunks)]
-    fn(*ptrs, bounds[0], bounds[1])
+    futures = [pool.submit(run_pieces) for _ in range(threads - 1)]
+    run_pieces()
     for f in futures:
         f.result()
 
@@ -63,6 +85,7 @@ class KernelStep:
     args: list[int]
     extent: int
     work: int
+    outer_split: bool = True  # whether the split loop is the outermost (see `launch`)
 
 
 @dataclass
@@ -72,6 +95,7 @@ class LibraryStep:
     args: list[tuple[int, list[Node]]]  # buffer id and the view ops to apply to it
     attrs: dict[str, Any]
     out: int
+    call: Callable[..., np.ndarray] | None = None  # fn specialised to the operands (CPU)
 
 
 @dataclass
@@ -87,6 +111,9 @@ class Program:
     output_ids: list[tuple[int, list[Node]]]  # buffer id and the view ops to apply
     graph_text: str = ""
     plan_text: list[str] = field(default_factory=list)
+    #: The plan other backends (CUDA) run when the CPU's differs (row chains, scratch);
+    #: its steps hold kernel descriptions, which those backends compile themselves.
+    portable: Program | None = None
 
     @property
     def kernels(self) -> list[CompiledKernel]:
@@ -95,7 +122,7 @@ class Program:
     def run(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         device = DEVICE_BACKEND
         if device is not None and any(type(a) is device.array_type for a in arrays):
-            return device.run(self, arrays)  # GPU operands: the same plan, CUDA kernels
+            return device.run(self.portable or self, arrays)  # GPU operands: CUDA kernels
         bufs: list[Any] = [None] * self.n_buffers
         bufs[: len(arrays)] = arrays
         for k, v in self.constants.items():
@@ -104,10 +131,14 @@ class Program:
             bufs[k] = np.empty(shape, dtype)
         for step in self.steps:
             if isinstance(step, KernelStep):
-                launch(step.compiled.call, [bufs[a] for a in step.args], step.extent, step.work)
+                launch(step.compiled.call, [bufs[a] for a in step.args], step.extent, step.work,
+                       step.outer_split)
             else:
-                operands = [_apply_views(bufs[b], ops) for b, ops in step.args]
-                bufs[step.out] = np.ascontiguousarray(step.fn(*operands, **step.attrs))
+                operands = [_apply_views(bufs[b], ops) if ops else bufs[b]
+                            for b, ops in step.args]
+                result = (step.call(*operands) if step.call is not None
+                          else step.fn(*operands, **step.attrs))
+                bufs[step.out] = np.ascontiguousarray(result)
         return [_apply_views(bufs[k], ops) if ops else bufs[k] for k, ops in self.output_ids]
 
 
@@ -127,11 +158,62 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout],
     """
     order = toposort(outputs)
     materialized = materialized_nodes(order, outputs)
+    plan = _plan(order, materialized, inputs, layouts, outputs)
+    if compile is not None:
+        return _program(plan, inputs, outputs, compile)
+    cpu_plan, chains = _chained_plan(plan, order, materialized, inputs, layouts, outputs)
+    program = _program(cpu_plan, inputs, outputs, KERNELS.get, chains)
+    if chains:
+        program.portable = _program(plan, inputs, outputs, _uncompiled)
+    return program
+
+
+def _chained_plan(plan: _Plan, order: list[Node], materialized: set[Node], inputs: list[Node],
+                  layouts: list[Layout], outputs: list[Node]) -> tuple[_Plan, list[Chain]]:
+    """The CPU's plan and its row chains (chain.py). A costly value that two kernels would
+    each recompute is kept in a chain's row scratch where that works out; elsewhere
+    recomputing it beats a trip through memory."""
+    shared = shared_expensive_nodes(order, materialized)
+    while True:
+        cpu = _plan(order, materialized | shared, inputs, layouts, outputs) if shared else plan
+        chains = find_chains([p if isinstance(p, Planned) else None for p in cpu.steps],
+                             cpu.kept())
+        in_scratch = {b for c in chains for b in c.scratch_ids}
+        missed = {n for n in shared if cpu.ids[n] not in in_scratch}
+        if not missed:
+            return cpu, chains
+        shared -= missed
+
+
+@dataclass
+class _Plan:
+    """Buffers and steps of a graph, kernels not yet compiled."""
+
+    ids: dict[Node, int]
+    constants: dict[int, np.ndarray]
+    allocations: list[tuple[int, tuple[int, ...], np.dtype]]
+    steps: list[Planned | LibraryStep]
+    text: list[str]
+    output_ids: list[tuple[int, list[Node]]]
+    graph_text: str
+
+    def kept(self) -> set[int]:
+        """Buffers that must be in memory whatever runs row by row: outputs and library
+        operands."""
+        kept = {b for b, _ in self.output_ids}
+        for s in self.steps:
+            if isinstance(s, LibraryStep):
+                kept.update(b for b, _ in s.args)
+        return kept
+
+
+def _plan(order: list[Node], materialized: set[Node], inputs: list[Node],
+          layouts: list[Layout], outputs: list[Node]) -> _Plan:
     ids: dict[Node, int] = {n: k for k, n in enumerate(inputs)}
     buffers: dict[Node, Layout] = dict(zip(inputs, layouts))
     constants: dict[int, np.ndarray] = {}
     allocations: list[tuple[int, tuple[int, ...], np.dtype]] = []
-    steps: list[KernelStep | LibraryStep] = []
+    steps: list[Planned | LibraryStep] = []
     plan: list[str] = []
     for n in order:
         if n in ids:
@@ -153,21 +235,64 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout],
         elif PRIMITIVES[n.op].kind in ("contraction", "opaque"):
             views = [_view_arg(i, materialized, ids) for i in n.inputs]
             fn = LIBRARY.get(n.op) or PRIMITIVES[n.op].numpy_impl
-            steps.append(LibraryStep(n.op, fn, views, dict(n.attrs), ids[n]))
+            planner = PLANNERS.get(n.op)
+            call = planner(*(i.aval for i in n.inputs), **dict(n.attrs)) if planner else None
+            steps.append(LibraryStep(n.op, fn, views, dict(n.attrs), ids[n], call))
             plan.append(f"  library {n.op}({', '.join(f'buf{a}' for a, _ in views)}) -> "
                         f"buf{ids[n]}")
         else:
             kernel, kernel_inputs = build_kernel(n, buffers, kernel_name(n))
-            compiled = KERNELS.get(kernel) if compile is None else compile(kernel)
             args = [ids[i] for i in kernel_inputs] + [ids[n]]
-            work = int(np.prod(kernel.dims, dtype=np.int64))
-            steps.append(KernelStep(compiled, args, kernel.split_extent, work))
+            steps.append(Planned(kernel, args))
             plan.append(f"  kernel {kernel.name} dims={kernel.dims} "
                         f"({', '.join(f'buf{a}' for a in args[:-1])}) -> buf{ids[n]}")
         buffers[n] = Layout.contiguous(n.shape)
-    return Program(inputs, outputs, len(ids), constants, allocations, steps,
-                   [_view_arg(o, materialized, ids) for o in outputs],
-                   format_graph(outputs, inputs), plan)
+    return _Plan(ids, constants, allocations, steps, plan,
+                 [_view_arg(o, materialized, ids) for o in outputs],
+                 format_graph(outputs, inputs))
+
+
+def _work(kernel: Kernel) -> int:
+    return int(np.prod(kernel.dims, dtype=np.int64))
+
+
+def _program(plan: _Plan, inputs: list[Node], outputs: list[Node],
+             compile: Callable[[Any], Any], chains: list[Chain] | None = None) -> Program:
+    """The program of `plan`, each kernel compiled alone except that each chain is compiled
+    as one function; a chain's scratch buffers are never allocated."""
+    first = {c.members[0]: c for c in chains or ()}
+    chained = {j for c in chains or () for j in c.members}
+    scratch = {b for c in chains or () for b in c.scratch_ids}
+    steps: list[KernelStep | LibraryStep] = []
+    text = list(plan.text)
+    for j, p in enumerate(plan.steps):
+        if j in first:
+            c = first[j]
+            work = sum(_work(m) for m in c.chain.kernels)
+            steps.append(KernelStep(compile(c.chain), c.args, c.chain.split_extent, work))
+            kept = f", scratch {', '.join(f'buf{b}' for b in c.scratch_ids)}" \
+                if c.scratch_ids else ""
+            text.append(f"  steps {j + 1}-{c.members[-1] + 1} run row by row as one "
+                        f"kernel{kept}")
+        elif j in chained:
+            continue
+        elif isinstance(p, Planned):
+            steps.append(KernelStep(compile(p.kernel), p.args, p.kernel.split_extent,
+                                    _work(p.kernel), p.kernel.split == 0))
+        else:
+            steps.append(p)
+    allocations = [a for a in plan.allocations if a[0] not in scratch]
+    return Program(inputs, outputs, len(plan.ids), plan.constants, allocations, steps,
+                   plan.output_ids, plan.graph_text, text)
+
+
+def _uncompiled(kernel: Kernel) -> CompiledKernel:
+    """A kernel step for other backends, which compile it from its description (the CPU
+    runs it inside a row chain)."""
+    def fail(*args: Any) -> None:
+        raise AssertionError(f"kernel {kernel.name} is not compiled for the CPU")
+
+    return CompiledKernel(kernel, "mxk_" + kernel.key()[:24], fail, fail, False)
 
 
 def _view_arg(node: Node, materialized: set[Node], ids: dict[Node, int]
@@ -176,6 +301,7 @@ def _view_arg(node: Node, materialized: set[Node], ids: dict[Node, int]
     assert base is not None
     ops: list[Node] = []
     while node is not base:
-        ops.append(node)
+        if node.op not in ("mark", "stop_gradient"):  # identities: nothing to apply
+            ops.append(node)
         node = node.inputs[0]
     return ids[base], list(reversed(ops))

@@ -1,6 +1,8 @@
 """`mx.nd`: the imperative NDArray API (eager, over the same compiled kernels as `jit`)."""
 from . import contrib, image, linalg, random, serialization, sparse
 from .arith import *  # noqa: F403  (the broadcast_*/elemwise_* families, generated)
+from .channel_norms import LRN, GroupNorm
+from .combine import ElementWiseSum, add_n, khatri_rao
 from .context import Context, cpu, current_context, gpu, num_gpus
 from .conv import Convolution, Deconvolution, Pooling
 from .creation import (
@@ -16,8 +18,11 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .data_dependent import histogram
+from .feature_maps import Crop, UpSampling, depth_to_space, space_to_depth
 from .indexing import (
     MXNetIndexError,
+    batch_take,
     gather_nd,
     pick,
     ravel_multi_index,
@@ -54,20 +59,37 @@ from .nn import (
 from .ops import (
     Cast,
     abs,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctanh,
     argmax,
     argmin,
     batch_dot,
     cast,
+    cbrt,
     ceil,
     clip,
     cos,
+    cosh,
+    degrees,
     dot,
     erf,
+    erfinv,
     exp,
     expm1,
+    fix,
     floor,
+    gamma,
+    gammaln,
+    hard_sigmoid,
     log,
     log1p,
+    log2,
+    log10,
+    logical_not,
     max,
     maximum,
     mean,
@@ -77,13 +99,18 @@ from .ops import (
     one_hot,
     power,
     prod,
+    radians,
+    rcbrt,
     reciprocal,
     relu,
+    rint,
     round,
     rsqrt,
     sigmoid,
     sign,
     sin,
+    sinh,
+    softsign,
     sqrt,
     square,
     sum,
@@ -112,7 +139,8 @@ from .random import (
     sample_poisson,
     sample_uniform,
 )
-from .reduce import nanprod, nansum, norm
+from .reduce import argmax_channel, moments, nanprod, nansum, norm
+from .sequence import SequenceLast, SequenceMask, SequenceReverse
 from .shape_ops import (
     Concat,
     Flatten,

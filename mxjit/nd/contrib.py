@@ -1,5 +1,5 @@
 """`mx.nd.contrib`: control flow (foreach, while_loop, cond), index_copy, rand_zipfian,
-isinf/isnan/isfinite, getnnz and arange_like.
+isinf/isnan/isfinite, getnnz, arange_like and boolean_mask (from data_dependent.py).
 
 Control flow runs as Python control flow on concrete arrays, as in MXNet 1.x. Inside a trace
 (`mx.jit`, `mx.grad`, a hybridized block), where conditions have no values:
@@ -33,11 +33,12 @@ from ..trace.graph import const
 from ..trace.ops import ShapeError
 from . import ops
 from .creation import _iota
+from .data_dependent import boolean_mask
 from .dispatch import bind
 from .ndarray import NDArray
 
 __all__ = ["foreach", "while_loop", "cond", "index_copy", "rand_zipfian", "isinf", "isnan",
-           "isfinite", "getnnz", "arange_like"]
+           "isfinite", "getnnz", "arange_like", "boolean_mask"]
 
 
 def _reshape(x: NDArray, shape: tuple[int, ...]) -> NDArray:

@@ -22,13 +22,14 @@ from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, ShapeError, apply
 from ..trace.tracer import _layout_of
 from . import ndarray
+from .eager_reduce import EAGER_REDUCTIONS, run_reduction
 from .ndarray import NDArray
 
 
 class _EagerOp:
     """A compiled one-node graph, with a fast path when it is a single kernel."""
 
-    __slots__ = ("program", "alias", "call", "shape", "dtype", "extent", "work")
+    __slots__ = ("program", "alias", "call", "shape", "dtype", "extent", "work", "outer_split")
 
     def __init__(self, program: Program, alias: int | None):
         self.program, self.alias = program, alias
@@ -43,6 +44,7 @@ class _EagerOp:
             step = steps[0]
             _, self.shape, self.dtype = program.allocations[0]
             self.extent, self.work = step.extent, step.work  # type: ignore[union-attr]
+            self.outer_split = step.outer_split  # type: ignore[union-attr]
 
     def __call__(self, arrays: list[np.ndarray]) -> np.ndarray:
         if self.alias is not None:  # the op simplified to an operand: hand back a copy
@@ -53,7 +55,7 @@ class _EagerOp:
         if self.work < PARALLEL_MIN_WORK:
             self.call(*arrays, out, 0, self.extent)
         else:
-            launch(self.call, [*arrays, out], self.extent, self.work)
+            launch(self.call, [*arrays, out], self.extent, self.work, self.outer_split)
         return out
 
 
@@ -90,6 +92,10 @@ def run_eager(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.nd
 
             return view_op(op, arrays[0], attrs)  # type: ignore[arg-type,return-value]
         return PRIMITIVES[op].numpy_impl(*arrays, **attrs)
+    if op in EAGER_REDUCTIONS and type(arrays[0]) is np.ndarray:
+        reduced = run_reduction(op, arrays[0], attrs)  # (one kernel for every shape)
+        if reduced is not None:
+            return reduced
     key = (op, tuple(sorted(attrs.items())) if attrs else (),
            *[(a.shape, a.strides, a.dtype) for a in arrays])
     eager = _eager_ops.get(key)
@@ -151,7 +157,8 @@ def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
         data = eager(arrays)
     result = NDArray._wrap(data)
     if autograd._recording_threads and autograd.is_recording():
-        autograd.record_graph(result, _elementwise_graph(op, shape, cast_to, attrs), args)
+        autograd.record_graph(result, _elementwise_graph(op, shape, cast_to, attrs), args,
+                              ("elementwise", op, shape, cast_to, key[2]))
     return result
 
 
@@ -224,6 +231,7 @@ def write_out(result: NDArray, out: NDArray | None) -> NDArray:
     if out._dtype != result._dtype:
         raise DTypeError(f"out=: the result has dtype {result._dtype.name}, out has "
                          f"{out._dtype.name}")
+    autograd.overwriting(out._data)
     out._data[...] = result._data
     return out
 
@@ -235,3 +243,35 @@ def with_out(op: Callable[..., NDArray]) -> Callable[..., NDArray]:
         return write_out(op(*args, **kwargs), out)
 
     return op_with_out
+
+
+def fresh_result(op: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a movement operator MXNet's copy semantics.
+
+    Eagerly, reshapes, transposes, slices and no-op movements are NumPy views or the operand
+    itself; MXNet's operators return new arrays, so a later in-place write to the operand
+    (`x += 1`, `x[:] = 0`) must not show through. Results sharing memory with an operand are
+    copied (`NDArray.reshape` and basic indexing are MXNet's views and do not come here).
+    """
+    @functools.wraps(op)
+    def op_with_fresh_result(*args: Any, **kwargs: Any) -> Any:
+        result = op(*args, **kwargs)
+        operands = [a for a in (*args, *(v for k, v in kwargs.items() if k != "out"))
+                    if isinstance(a, NDArray) and a._data is not None]
+        if isinstance(result, NDArray):
+            return _unshared(result, operands)
+        if isinstance(result, list):
+            return [_unshared(r, operands) for r in result]
+        return result
+
+    return op_with_fresh_result
+
+
+def _unshared(result: NDArray, operands: list[NDArray]) -> NDArray:
+    if any(result is a for a in operands):
+        return bind("cast", result, dtype=result._dtype)  # a recorded identity: a copy
+    data = result._data
+    if (type(data) is np.ndarray and data.base is not None
+            and any(np.may_share_memory(data, a._data) for a in operands)):
+        result._data = data.copy()
+    return result

@@ -210,6 +210,28 @@ def pick(data: NDArray, index: Any, axis: int = -1, keepdims: bool = False, mode
     return _write(result, out)
 
 
+def batch_take(a: NDArray, indices: Any, out: NDArray | None = None, name: str | None = None
+               ) -> NDArray:
+    """out[i] = a[i, indices[i]] over `a` seen as rows of its last axis (MXNet's deprecated
+    form of `pick`); out-of-range indices are clipped. The result has the indices' shape.
+
+    >>> mx.nd.batch_take(mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([1, 0]))  # doctest: +SKIP
+    [2. 3.]
+    """
+    if a.ndim < 2:
+        raise ShapeError(f"batch_take: a must have at least 2 dims, got shape {a.shape}")
+    idx = _as_index(indices, a)
+    width = a.shape[-1]
+    rows = _size(a.shape[:-1])
+    if idx.size != rows:
+        raise ShapeError(f"batch_take: indices need one entry per row of a: {rows} for a of "
+                         f"shape {a.shape}, got shape {idx.shape}")
+    if width == 0 and rows:
+        raise ShapeError(f"batch_take: cannot take from the empty last axis of {a.shape}")
+    picked = pick(reshape_exact(a, (rows, width)), reshape_exact(idx, (rows,)), axis=1)
+    return _write(reshape_exact(picked, idx.shape), out)
+
+
 def _flat_positions(indices: NDArray, lead: tuple[int, ...], like: NDArray, op: str
                     ) -> tuple[NDArray, tuple[int, ...]]:
     """Row-major positions in `lead` addressed by the columns of `indices` (M, Y...)."""
@@ -613,6 +635,7 @@ def setitem(arr: NDArray, key: Any, value: Any) -> None:
     data = arr._buffer()
     if not data.flags.writeable:
         raise ValueError("x[index] = value: the array is read-only")
+    autograd.overwriting(data)  # (recorded values in this memory go stale)
     recording = autograd.is_recording() and (arr._rec is not None or v._rec is not None)
     if recording:
         _record_write(arr, np_key, target, v)

@@ -299,6 +299,9 @@ class NDArray:
         if self._node is not None:
             self._node = result._node
             return self
+        from .. import autograd
+
+        autograd.overwriting(self._buffer())  # (recorded values in this memory go stale)
         self._buffer()[...] = result._buffer()
         if result._rec is not None:
             self._rec = result._rec
@@ -348,33 +351,45 @@ class NDArray:
 
     __hash__ = object.__hash__
 
-    # ---- methods mirroring mx.nd functions -------------------------------------------
+    # ---- methods mirroring mx.nd functions (the rest come from nd/methods.py) ----------
 
     def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
+        """A new shape, with MXNet's codes (0, -1, -2, -3, -4; see `mx.nd.reshape`): as ints,
+        one tuple or `shape=`; `reverse=True` matches the codes from the right. Eagerly a
+        view of the same memory.
+
+        >>> mx.nd.arange(6).reshape(2, 3).shape  # doctest: +SKIP
+        (2, 3)
+        """
+        unknown = sorted(set(kwargs) - {"shape", "reverse"})
+        if unknown:
+            raise TypeError(f"reshape: unknown keyword arguments {unknown}; the accepted ones "
+                            "are 'shape' and 'reverse'")
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = tuple(shape[0])
-        return ops.reshape(self, shape=kwargs.get("shape", shape),
-                           reverse=kwargs.get("reverse", False))
+        if not shape and "shape" in kwargs:
+            shape = kwargs["shape"]
+        # MXNet's NDArray.reshape shares memory (mx.nd.reshape copies): the view form
+        view_reshape = ops.reshape.__wrapped__  # type: ignore[attr-defined]
+        return view_reshape(self, shape=shape, reverse=kwargs.get("reverse", False))
 
-    def transpose(self, *axes: Any) -> NDArray:
+    def transpose(self, *axes: Any, **kwargs: Any) -> NDArray:
+        """The axes permuted: `x.transpose(1, 0)`, `x.transpose((1, 0))` or
+        `x.transpose(axes=(1, 0))`; reversed when none are given.
+
+        >>> mx.nd.ones((2, 3)).transpose().shape  # doctest: +SKIP
+        (3, 2)
+        """
+        unknown = sorted(set(kwargs) - {"axes"})
+        if unknown or (axes and kwargs):
+            raise TypeError(f"transpose: give the axes positionally or as axes=, got "
+                            f"{axes} and {kwargs}")
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = tuple(axes[0])
-        return ops.transpose(self, axes=axes or None)
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        return ops.sum(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        return ops.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        return ops.min(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> NDArray:
-        return ops.mean(self, axis=axis, keepdims=keepdims)
-
-    def exp(self) -> NDArray:
-        return ops.exp(self)
+        return ops.transpose(self, axes=kwargs.get("axes") or axes or None)
 
 
 from . import ops  # noqa: E402  (ops builds on NDArray; methods call into it)
+from .methods import add_methods  # noqa: E402
+
+add_methods(NDArray)

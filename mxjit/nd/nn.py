@@ -97,7 +97,7 @@ def _is_symbolic(*arrays: NDArray | None) -> bool:
 
 
 def _relu(x: NDArray) -> NDArray:
-    return _select(_cmp("gt", x, 0), x, 0)  # gradient 0 at 0, as MXNet's relu
+    return ops.relu(x)  # one kernel; gradient 0 at 0, as MXNet's relu
 
 
 def _softrelu(x: NDArray) -> NDArray:
@@ -208,6 +208,14 @@ def _softmax_input(data: NDArray, axis: int, temperature: float | None, dtype: A
     return x, ax, mask
 
 
+def _row_max(x: NDArray, axis: int) -> NDArray:
+    """The max along `axis` that softmax subtracts, held constant for differentiation: the
+    result does not depend on the shift, so its gradient is zero and the backward pass
+    needs no kernels for it. Eagerly the max is cut from the recorded graph (a leaf)."""
+    m = ops.max(x, axis=axis, keepdims=True)
+    return bind("stop_gradient", m) if m._node is not None else m.detach()
+
+
 def softmax(data: NDArray, length: NDArray | None = None, axis: int = -1,
             temperature: float | None = None, dtype: Any = None, use_length: bool = False,
             out: NDArray | None = None, name: str | None = None) -> NDArray:
@@ -219,7 +227,7 @@ def softmax(data: NDArray, length: NDArray | None = None, axis: int = -1,
     x, ax, mask = _softmax_input(data, axis, temperature, dtype, length, use_length, "softmax")
     if mask is not None:
         x = _select(mask, x, -np.inf)
-    shifted = x - ops.max(x, axis=ax, keepdims=True)
+    shifted = x - _row_max(x, ax)
     e = _ew("exp", shifted)
     if mask is not None:
         e = _select(mask, e, 0)
@@ -237,7 +245,7 @@ def log_softmax(data: NDArray, length: NDArray | None = None, axis: int = -1,
                                  "log_softmax")
     if mask is not None:
         x = _select(mask, x, -np.inf)
-    shifted = x - ops.max(x, axis=ax, keepdims=True)
+    shifted = x - _row_max(x, ax)
     e = _ew("exp", shifted)
     if mask is not None:
         e = _select(mask, e, 0)

@@ -6,14 +6,15 @@ they fuse and differentiate like everything else.
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..trace.dtypes import canonical_dtype
+from ..trace.dtypes import DTypeError, canonical_dtype
 from ..trace.ops import ShapeError
-from .dispatch import bind, bind_elementwise, scalar_operand, with_out
+from .dispatch import bind, bind_elementwise, fresh_result, scalar_operand, with_out
 from .dispatch import write_out as _write
 from .ndarray import NDArray
 from .shape_ops import concat, expand_dims, flip, reshape, reshape_exact  # noqa: F401
@@ -103,14 +104,39 @@ sign = _unary("sign", "Sign (-1, 0, 1), elementwise.")
 abs = _unary("abs", "Absolute value, elementwise.")
 negative = _unary("neg", "Negation, elementwise.")
 negative.__name__ = "negative"
+rint = _unary("rint", "Round to the nearest integer, halves to even, elementwise.")
+log2 = _unary("log2", "Base-2 logarithm, elementwise.")
+log10 = _unary("log10", "Base-10 logarithm, elementwise.")
+cbrt = _unary("cbrt", "Cube root (negative for negative x), elementwise.")
+arcsin = _unary("arcsin", "Inverse sine in [-pi/2, pi/2], elementwise (NaN beyond [-1, 1]).")
+arccos = _unary("arccos", "Inverse cosine in [0, pi], elementwise (NaN beyond [-1, 1]).")
+arctan = _unary("arctan", "Inverse tangent in [-pi/2, pi/2], elementwise.")
+sinh = _unary("sinh", "Hyperbolic sine, elementwise.")
+cosh = _unary("cosh", "Hyperbolic cosine, elementwise.")
+arcsinh = _unary("arcsinh", "Inverse hyperbolic sine, elementwise.")
+arccosh = _unary("arccosh", "Inverse hyperbolic cosine, elementwise (NaN below 1).")
+arctanh = _unary("arctanh", "Inverse hyperbolic tangent, elementwise (+-inf at +-1).")
+erfinv = _unary("erfinv", "Inverse of the error function on [-1, 1], elementwise.")
+gamma = _unary("gamma", "The gamma function, elementwise (NaN at the negative integers).")
+gammaln = _unary("gammaln", "log|gamma(x)|, elementwise (+inf at 0 and the negative "
+                 "integers).")
+
+
+def fix(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Round toward zero, elementwise (MXNet's name for trunc).
+
+    >>> mx.nd.fix(mx.nd.array([-2.7, 2.7]))  # doctest: +SKIP
+    """
+    return _write(bind_elementwise("trunc", [data], data.shape), out)
 
 
 def relu(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
-    """max(x, 0), elementwise.
+    """max(x, 0), elementwise; its gradient is 0 at 0, as in MXNet.
 
     >>> mx.nd.relu(mx.nd.array([-1, 2]))  # doctest: +SKIP
     """
-    return _write(maximum(data, 0), out)
+    # maximum's ties take the first operand, so with 0 first x gets no gradient at 0
+    return _write(maximum(0, data), out)
 
 
 def square(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
@@ -121,6 +147,62 @@ def square(data: NDArray, out: NDArray | None = None, name: str | None = None) -
 def reciprocal(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
     """1 / x, elementwise."""
     return _write(1 / data, out)
+
+
+def _floats_only(op: str, data: NDArray) -> NDArray:
+    """`data`, if it is floating point (scaling an integer array by 180/pi is no MXNet op)."""
+    if data._dtype.kind != "f":
+        raise DTypeError(f"{op}: needs a floating-point operand, got {data._dtype.name}")
+    return data
+
+
+def degrees(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Radians to degrees, x * 180 / pi, elementwise.
+
+    >>> mx.nd.degrees(mx.nd.array([3.14159265]))  # doctest: +SKIP
+    """
+    return _write(_floats_only("degrees", data) * (180 / math.pi), out)
+
+
+def radians(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """Degrees to radians, x * pi / 180, elementwise.
+
+    >>> mx.nd.radians(mx.nd.array([180.0]))  # doctest: +SKIP
+    """
+    return _write(_floats_only("radians", data) * (math.pi / 180), out)
+
+
+def rcbrt(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """1 / cbrt(x), elementwise.
+
+    >>> mx.nd.rcbrt(mx.nd.array([8.0]))  # doctest: +SKIP
+    """
+    return _write(1 / cbrt(data), out)
+
+
+def softsign(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """x / (1 + |x|), elementwise.
+
+    >>> mx.nd.softsign(mx.nd.array([-1.0, 3.0]))  # doctest: +SKIP
+    """
+    return _write(_floats_only("softsign", data) / (abs(data) + 1), out)
+
+
+def hard_sigmoid(data: NDArray, alpha: float = 0.2, beta: float = 0.5,
+                 out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """max(0, min(1, alpha * x + beta)), elementwise.
+
+    >>> mx.nd.hard_sigmoid(mx.nd.array([-3.0, 0.0, 3.0]))  # doctest: +SKIP
+    """
+    return _write(clip(_floats_only("hard_sigmoid", data) * alpha + beta, 0.0, 1.0), out)
+
+
+def logical_not(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+    """1 where x is 0, else 0, in x's dtype (a bool array gives bool), as in MXNet 1.x.
+
+    >>> mx.nd.logical_not(mx.nd.array([0.0, 2.0]))  # doctest: +SKIP
+    """
+    return _write(cast(bind("logical_not", not_equal_zero(data)), data._dtype), out)
 
 
 @with_out
@@ -256,7 +338,7 @@ def _arg(prim: str, data: NDArray, axis: Any, keepdims: bool) -> NDArray:
     out = cast(bind(prim, data, axis=ax), np.float32)  # MXNet returns float indices
     if keepdims:
         return reshape_exact(out, tuple(1 if k == ax else d for k, d in enumerate(data.shape)))
-    return out
+    return reshape_exact(out, (1,)) if out.ndim == 0 else out  # MXNet has no 0-d results
 
 
 @with_out
@@ -275,13 +357,16 @@ def argmin(data: NDArray, axis: Any = None, keepdims: bool = False) -> NDArray:
 
 
 @with_out
+@fresh_result
 def transpose(data: NDArray, axes: Sequence[int] | None = None) -> NDArray:
-    """Permute the axes (reverse them by default); a view, never a copy."""
+    """Permute the axes (reverse them by default). A new array eagerly, as in MXNet; inside
+    `jit` an index map that costs no copy."""
     perm = tuple(reversed(range(data.ndim))) if not axes else tuple(
         a + data.ndim if a < 0 else a for a in axes)
     return bind("transpose", data, perm=perm)
 
 
+@fresh_result
 def broadcast_to(data: NDArray, shape: Sequence[int]) -> NDArray:
     """Broadcast size-1 (and missing leading) axes to `shape`."""
     shape = tuple(shape)

@@ -1,17 +1,18 @@
-"""Reductions beyond sum/max/min/prod/mean: `nansum`, `nanprod` and `norm`, as composites
-(an elementwise prologue fused into one reduction kernel)."""
+"""Reductions beyond sum/max/min/prod/mean: `nansum`, `nanprod`, `norm`, `moments` and
+`argmax_channel`, as composites (an elementwise prologue fused into one reduction kernel)."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from ..trace.dtypes import canonical_dtype
+from ..trace.dtypes import DTypeError, canonical_dtype
 from ..trace.ops import ShapeError
 from . import ops
 from .ndarray import NDArray
 from .nn import ParamError, _cast, _ew
-from .ops import _write
+from .ops import _axes, _write
+from .shape_ops import reshape_exact
 
 
 def _nan_to(data: NDArray, value: float) -> NDArray:
@@ -61,3 +62,34 @@ def norm(data: NDArray, ord: int = 2, axis: Any = None, out_dtype: Any = None,
     else:
         y = _ew("sqrt", ops.sum(x * x, axis=axis, keepdims=keepdims))
     return _write(y, out)
+
+
+def moments(data: NDArray, axes: Any = None, keepdims: bool = False,
+            name: str | None = None) -> list[NDArray]:
+    """[mean, variance] of `data` over `axes` (all axes by default, giving shape (1,)); the
+    variance is the biased one, mean((x - mean) ** 2).
+
+    >>> mean, var = mx.nd.moments(mx.nd.array([[1, 2], [3, 4]]), axes=(0,))  # doctest: +SKIP
+    """
+    if data._dtype.kind != "f":
+        raise DTypeError(f"moments: data must be a floating-point array, got {data._dtype}")
+    reduced = _axes(data.ndim, axes)
+    mean = ops.mean(data, axis=reduced, keepdims=True)
+    centered = data - mean
+    var = ops.mean(centered * centered, axis=reduced, keepdims=keepdims)
+    return [mean if keepdims else reshape_exact(mean, var.shape), var]
+
+
+def argmax_channel(data: NDArray, out: NDArray | None = None, name: str | None = None
+                   ) -> NDArray:
+    """Index of the maximum along the last axis, as float32 (shape (1,) for a 1-D input).
+
+    >>> mx.nd.argmax_channel(mx.nd.array([[0, 1, 2], [5, 4, 3]]))  # doctest: +SKIP
+    [2. 0.]
+    """
+    if data.ndim == 0:
+        raise ShapeError("argmax_channel: needs an array of at least one dim, got a 0-d array")
+    if data.shape[-1] == 0:
+        raise ShapeError(f"argmax_channel: the last axis of {data.shape} is empty")
+    result = ops.argmax(data, axis=-1)
+    return _write(reshape_exact(result, (1,)) if result.ndim == 0 else result, out)

@@ -19,7 +19,7 @@ import numpy as np
 from ..trace.dtypes import DTypeError
 from ..trace.graph import const
 from ..trace.ops import ShapeError
-from .dispatch import bind, scalar_operand
+from .dispatch import bind, fresh_result, scalar_operand
 from .dispatch import write_out as _write
 from .ndarray import NDArray
 
@@ -218,6 +218,7 @@ def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = Fals
     return tuple(out)
 
 
+@fresh_result
 def reshape(data: NDArray, shape: Any = (), reverse: bool = False, out: NDArray | None = None,
             name: str | None = None) -> NDArray:
     """A new shape for the same data, with MXNet's special codes (see `infer_reshape`).
@@ -231,6 +232,7 @@ def reshape(data: NDArray, shape: Any = (), reverse: bool = False, out: NDArray 
     return _write(reshape_exact(data, target), out)
 
 
+@fresh_result
 def reshape_like(lhs: NDArray, rhs: NDArray, lhs_begin: int | None = None,
                  lhs_end: int | None = None, rhs_begin: int | None = None,
                  rhs_end: int | None = None, out: NDArray | None = None,
@@ -258,6 +260,7 @@ def reshape_like(lhs: NDArray, rhs: NDArray, lhs_begin: int | None = None,
     return _write(reshape_exact(lhs, target), out)
 
 
+@fresh_result
 def flatten(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
     """Collapse all axes but the first: shape (d0, d1*d2*...); a 1-D input gives (d0, 1).
 
@@ -272,6 +275,7 @@ def flatten(data: NDArray, out: NDArray | None = None, name: str | None = None) 
 Flatten = flatten
 
 
+@fresh_result
 def expand_dims(data: NDArray, axis: int, out: NDArray | None = None, name: str | None = None
                 ) -> NDArray:
     """Insert a size-1 axis at `axis` (in [-ndim-1, ndim]).
@@ -283,6 +287,7 @@ def expand_dims(data: NDArray, axis: int, out: NDArray | None = None, name: str 
     return _write(reshape_exact(data, data.shape[:ax] + (1,) + data.shape[ax:]), out)
 
 
+@fresh_result
 def squeeze(data: NDArray, axis: Any = None, out: NDArray | None = None,
             name: str | None = None) -> NDArray:
     """Remove size-1 axes (all of them, or those in `axis`). As in MXNet 1.x at least one
@@ -303,6 +308,7 @@ def squeeze(data: NDArray, axis: Any = None, out: NDArray | None = None,
     return _write(reshape_exact(data, shape), out)
 
 
+@fresh_result
 def swapaxes(data: NDArray, dim1: int = 0, dim2: int = 0, out: NDArray | None = None,
              name: str | None = None) -> NDArray:
     """Exchange two axes (a view eagerly).
@@ -319,6 +325,7 @@ def swapaxes(data: NDArray, dim1: int = 0, dim2: int = 0, out: NDArray | None = 
 SwapAxis = swapaxes
 
 
+@fresh_result
 def moveaxis(tensor: NDArray, source: Any, destination: Any) -> NDArray:
     """Move axes to new positions, the others keeping their order (NumPy's `moveaxis`).
 
@@ -337,6 +344,7 @@ def moveaxis(tensor: NDArray, source: Any, destination: Any) -> NDArray:
         "reshape", tensor, shape=tensor.shape)
 
 
+@fresh_result
 def flip(data: NDArray, axis: Any, out: NDArray | None = None, name: str | None = None
          ) -> NDArray:
     """Reverse the order of elements along `axis` (an int or a tuple).
@@ -352,6 +360,7 @@ reverse = flip
 # ---- repetition --------------------------------------------------------------------------
 
 
+@fresh_result
 def tile(data: NDArray, reps: Any, out: NDArray | None = None, name: str | None = None
          ) -> NDArray:
     """Repeat the whole array `reps[i]` times along axis i (NumPy's `tile`: a shorter `reps`
@@ -376,6 +385,7 @@ def tile(data: NDArray, reps: Any, out: NDArray | None = None, name: str | None 
     return _write(reshape_exact(big, tuple(d * k for d, k in zip(shape, r))), out)
 
 
+@fresh_result
 def repeat(data: NDArray, repeats: int, axis: int | None = None, out: NDArray | None = None,
            name: str | None = None) -> NDArray:
     """Repeat each element `repeats` times along `axis` (of the flattened array by default).
@@ -407,6 +417,7 @@ def _python_slice(b: int | None, e: int | None, s: int | None, dim: int, op: str
     return _pyslice(b, e, s).indices(dim)
 
 
+@fresh_result
 def slice(data: NDArray, begin: Any, end: Any, step: Any = None, out: NDArray | None = None,
           name: str | None = None) -> NDArray:
     """Basic slicing: `data[begin[0]:end[0]:step[0], ...]` over the first len(begin) axes;
@@ -436,6 +447,7 @@ def slice(data: NDArray, begin: Any, end: Any, step: Any = None, out: NDArray | 
     return _write(_slice(data, starts, stops, steps), out)
 
 
+@fresh_result
 def slice_axis(data: NDArray, axis: int, begin: int, end: int | None,
                out: NDArray | None = None, name: str | None = None) -> NDArray:
     """`data[..., begin:end, ...]` along `axis` (negative begin/end count from the end;
@@ -458,6 +470,7 @@ def slice_axis(data: NDArray, axis: int, begin: int, end: int | None,
     return _write(_slice(data, starts, stops, (1,) * data.ndim), out)
 
 
+@fresh_result
 def slice_like(data: NDArray, shape_like: NDArray, axes: Any = (), out: NDArray | None = None,
                name: str | None = None) -> NDArray:
     """Slice `data` from the start to the shape of `shape_like` (on `axes`, or all axes).
@@ -486,6 +499,7 @@ def slice_like(data: NDArray, shape_like: NDArray, axes: Any = (), out: NDArray 
     return _write(_slice(data, (0,) * data.ndim, stops, (1,) * data.ndim), out)
 
 
+@fresh_result
 def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = False,
           out: Any = None, name: str | None = None) -> Any:
     """Split into `num_outputs` equal parts along `axis` (MXNet's `SliceChannel`): a list,
@@ -520,6 +534,7 @@ def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = F
 SliceChannel = split
 
 
+@fresh_result
 def split_v2(ary: NDArray, indices_or_sections: Any, axis: int = 0, squeeze_axis: bool = False
              ) -> Any:
     """NumPy-style split: an int gives equal sections, a sequence gives split points.
@@ -566,6 +581,7 @@ def _edge_indices(dim: int, low: int, high: int, mode: str) -> np.ndarray:
     return np.where(m < dim, m, period - m)
 
 
+@fresh_result
 def pad(data: NDArray, mode: str = "constant", pad_width: Any = None,
         constant_value: float = 0.0, out: NDArray | None = None, name: str | None = None
         ) -> NDArray:
@@ -613,6 +629,7 @@ Pad = pad
 # ---- joining -----------------------------------------------------------------------------
 
 
+@fresh_result
 def concat(*data: NDArray, dim: int = 1, num_args: int | None = None,
            out: NDArray | None = None, name: str | None = None) -> NDArray:
     """Join arrays along `dim` (MXNet's default is 1); the other dims must match.
@@ -643,6 +660,7 @@ def concat(*data: NDArray, dim: int = 1, num_args: int | None = None,
 Concat = concat
 
 
+@fresh_result
 def stack(*data: NDArray, axis: int = 0, num_args: int | None = None,
           out: NDArray | None = None, name: str | None = None) -> NDArray:
     """Join arrays of equal shape along a new axis.
@@ -666,6 +684,7 @@ def stack(*data: NDArray, axis: int = 0, num_args: int | None = None,
 # ---- broadcasting ------------------------------------------------------------------------
 
 
+@fresh_result
 def broadcast_to(data: NDArray, shape: Any, out: NDArray | None = None,
                  name: str | None = None) -> NDArray:
     """Broadcast size-1 axes to `shape`; a 0 in `shape` keeps that input dim (MXNet's code).
@@ -689,6 +708,7 @@ def broadcast_to(data: NDArray, shape: Any, out: NDArray | None = None,
     return _write(_broadcast_new(data, tuple(target)), out)
 
 
+@fresh_result
 def broadcast_axis(data: NDArray, axis: Any = (), size: Any = (), out: NDArray | None = None,
                    name: str | None = None) -> NDArray:
     """Broadcast the size-1 axes `axis` to the sizes `size`.
@@ -714,6 +734,7 @@ def broadcast_axis(data: NDArray, axis: Any = (), size: Any = (), out: NDArray |
 broadcast_axes = broadcast_axis
 
 
+@fresh_result
 def broadcast_like(lhs: NDArray, rhs: NDArray, lhs_axes: Any = None, rhs_axes: Any = None,
                    out: NDArray | None = None, name: str | None = None) -> NDArray:
     """Broadcast `lhs` to the shape of `rhs` (or its `lhs_axes` to the sizes of `rhs_axes`).
@@ -737,6 +758,7 @@ def broadcast_like(lhs: NDArray, rhs: NDArray, lhs_axes: Any = None, rhs_axes: A
 # ---- diagonals and shape queries ---------------------------------------------------------
 
 
+@fresh_result
 def diag(data: NDArray, k: int = 0, axis1: int = 0, axis2: int = 1,
          out: NDArray | None = None, name: str | None = None) -> NDArray:
     """A 1-D input becomes a square matrix with it on diagonal k; from an N-D input the k-th

@@ -54,6 +54,41 @@ def _one_minus_sq(y: Node) -> Node:
     return _bin("sub", full_like(y, 1), _bin("mul", y, y))
 
 
+def _one_minus_x_sq(x: Node) -> Node:
+    """(1 - x)(1 + x): 1 - x^2 without the cancellation of 1 - x * x next to |x| = 1."""
+    return _bin("mul", _bin("sub", full_like(x, 1), x), _bin("add", full_like(x, 1), x))
+
+
+#: Bernoulli terms of digamma's asymptotic series: psi(u) ~ log u - 1/(2u) - sum c_k u^-2k.
+_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12,
+                   -3617 / 8160)
+
+
+def _digamma(x: Node) -> Node:
+    """psi(x) = d gammaln(x) / dx, from primitives so that it differentiates again: the
+    reflection psi(1 - x) - pi cot(pi x) below 1/2, six steps of psi(z) = psi(z + 1) - 1/z,
+    then the asymptotic series at z + 6 >= 6.5 (error ~1e-14)."""
+    reflect = _bin("lt", x, full_like(x, 0.5))
+    z = apply("where", reflect, _bin("sub", full_like(x, 1), x), x)
+    steps = [_bin("div", full_like(z, 1), _bin("add", z, full_like(z, k))) for k in range(6)]
+    u = _bin("add", z, full_like(z, 6))
+    inv = _bin("div", full_like(u, 1), u)
+    inv2 = _bin("mul", inv, inv)
+    tail = full_like(u, _DIGAMMA_SERIES[-1])
+    for c in reversed(_DIGAMMA_SERIES[:-1]):
+        tail = _bin("add", full_like(u, c), _bin("mul", inv2, tail))
+    psi = _bin("sub", apply("log", u), _bin("add", _scale(inv, 0.5), _bin("mul", inv2, tail)))
+    for step in steps:
+        psi = _bin("sub", psi, step)
+    # cot(pi x) = cot(pi r), r = x - round(x) exactly; as cos / sin, not 1 / tan, whose
+    # derivatives blow up at |r| = 1/2. The unused branch reads a safe value, so that its
+    # derivatives stay finite too (0 * inf would be NaN).
+    r = apply("where", reflect, _bin("sub", x, apply("round", x)), full_like(x, 0.25))
+    pi_r = _scale(r, math.pi)
+    cot = _bin("div", _scale(apply("cos", pi_r), math.pi), apply("sin", pi_r))
+    return apply("where", reflect, _bin("sub", psi, cot), psi)
+
+
 def _div_rule(n: Node, g: Node) -> Sequence[Node | None]:
     x, y = n.inputs
     gx = _bin("div", g, y)
@@ -121,10 +156,11 @@ def _sum_rule(n: Node, g: Node) -> Sequence[Node | None]:
 
 
 def _extremum_rule(n: Node, g: Node) -> Sequence[Node | None]:
+    """g where x equals the max (min): every tied element gets all of it, as in MXNet's
+    _backward_max (ograd * (data == out))."""
     x, axes = n.inputs[0], n.attr("axes")
     hit = apply("cast", _bin("eq", x, _keepdims(n, x, axes)), dtype=x.dtype)
-    ties = _keepdims(apply("reduce_sum", hit, axes=axes), x, axes)  # ties share equally
-    return (_bin("mul", _keepdims(g, x, axes), _bin("div", hit, ties)),)
+    return (_bin("mul", _keepdims(g, x, axes), hit),)
 
 
 def _prod_rule(n: Node, g: Node) -> Sequence[Node | None]:
@@ -278,6 +314,24 @@ VJP: dict[str, Rule] = {
                                       2 / math.sqrt(math.pi))),
     "sqrt": lambda n, g: (_bin("div", _scale(g, 0.5), n),),
     "rsqrt": lambda n, g: (_bin("mul", _scale(g, -0.5), _bin("div", n, n.inputs[0])),),
+    "log2": lambda n, g: (_bin("div", g, _scale(n.inputs[0], math.log(2))),),
+    "log10": lambda n, g: (_bin("div", g, _scale(n.inputs[0], math.log(10))),),
+    "cbrt": lambda n, g: (_bin("div", g, _scale(_bin("mul", n, n), 3)),),
+    "arcsin": _unary(lambda x, y: apply("rsqrt", _one_minus_x_sq(x))),
+    "arccos": _unary(lambda x, y: apply("neg", apply("rsqrt", _one_minus_x_sq(x)))),
+    "arctan": lambda n, g: (_bin("div", g, _bin("add", full_like(g, 1),
+                                                _bin("mul", n.inputs[0], n.inputs[0]))),),
+    "sinh": _unary(lambda x, y: apply("cosh", x)),
+    "cosh": _unary(lambda x, y: apply("sinh", x)),
+    "arcsinh": _unary(lambda x, y: apply("rsqrt", _bin("add", _bin("mul", x, x),
+                                                       full_like(x, 1)))),
+    "arccosh": _unary(lambda x, y: apply("rsqrt", _bin("mul", _bin("sub", x, full_like(x, 1)),
+                                                       _bin("add", x, full_like(x, 1))))),
+    "arctanh": lambda n, g: (_bin("div", g, _one_minus_x_sq(n.inputs[0])),),
+    "erfinv": _unary(lambda x, y: _scale(apply("exp", _bin("mul", y, y)),
+                                         math.sqrt(math.pi) / 2)),
+    "gammaln": _unary(lambda x, y: _digamma(x)),
+    "gamma": _unary(lambda x, y: _bin("mul", y, _digamma(x))),
     "where": _where_rule,
     "cast": _cast_rule,
     "reduce_sum": _sum_rule,
@@ -299,8 +353,8 @@ VJP: dict[str, Rule] = {
               avals=n.attr("avals"), which=k) for k in range(len(n.inputs))],
 }
 #: Primitives whose outputs are piecewise constant or not real-valued: zero cotangents.
-ZERO_GRAD = frozenset({"sign", "floor", "ceil", "round", "trunc", "eq", "ne", "lt", "le", "gt",
-                       "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
+ZERO_GRAD = frozenset({"sign", "floor", "ceil", "round", "trunc", "rint", "eq", "ne", "lt",
+                       "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
                        "isnan", "argmax", "argmin", "iota", "random_bits",
                        "stop_gradient"})
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError
+from . import special
 from .dtypes import DTypeError, canonical_dtype, is_bool, is_float, is_int
 from .graph import AbstractValue, Node
 
@@ -132,6 +133,11 @@ UNARY_FLOAT = {
     "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid, "erf": _erf,
     "sqrt": np.sqrt, "rsqrt": lambda x: (1 / np.sqrt(x)).astype(x.dtype), "floor": np.floor,
     "ceil": np.ceil, "round": _round_half_away, "trunc": np.trunc,
+    # rint rounds half to even (NumPy's and MXNet's rint); round above is half away from 0
+    "rint": np.rint, "log2": np.log2, "log10": np.log10, "cbrt": np.cbrt,
+    "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh,
+    "cosh": np.cosh, "arcsinh": np.arcsinh, "arccosh": np.arccosh, "arctanh": np.arctanh,
+    "erfinv": special.erfinv, "gamma": special.gamma, "gammaln": special.gammaln,
 }
 UNARY_ANY = {"neg": np.negative, "abs": np.abs, "sign": np.sign}
 BINARY_ARITH = {

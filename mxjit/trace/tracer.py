@@ -116,10 +116,22 @@ def _static_key(value: Any) -> tuple[str, Any]:
 # ---- jit ---------------------------------------------------------------------------------
 
 
-def _is_array(x: Any) -> bool:
+@functools.cache
+def _ndarray_type() -> Any:  # (NDArray: the nd package imports this module)
     from ..nd.ndarray import NDArray
 
-    return isinstance(x, (NDArray, np.ndarray))
+    return NDArray
+
+
+@functools.cache
+def _training_flag() -> Callable[[], bool]:
+    from ..autograd import is_training
+
+    return is_training
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (_ndarray_type(), np.ndarray))
 
 
 def _layout_of(a: np.ndarray) -> Layout:
@@ -128,13 +140,48 @@ def _layout_of(a: np.ndarray) -> Layout:
     return Layout(tuple(s // a.itemsize for s in a.strides))
 
 
-def _as_buffer(x: Any) -> np.ndarray:
-    from ..nd.ndarray import NDArray
+def _layout_key(a: np.ndarray) -> tuple[int, ...] | None:
+    """What of an array's layout a compiled program depends on (None: C-contiguous)."""
+    if a.flags.c_contiguous or a.size == 0:
+        return None
+    return _layout_of(a).strides
 
-    a = x._buffer() if isinstance(x, NDArray) else x
-    if any(s % a.itemsize for s in a.strides) or not a.flags.aligned:
+
+def _as_buffer(x: Any) -> np.ndarray:
+    a = x._buffer() if isinstance(x, _ndarray_type()) else x
+    flags = a.flags
+    if flags.c_contiguous and flags.aligned:
+        return a
+    if any(s % a.itemsize for s in a.strides) or not flags.aligned:
         a = np.ascontiguousarray(a)
     return a
+
+
+def _flat_arrays(tree: Any, NDArray: type, key: list[Any], buffers: list[Any]) -> bool:
+    """Append the structure, shapes and dtypes of a tree of lists and tuples of eager
+    C-contiguous arrays to `key` and their buffers to `buffers`; False when the tree holds
+    anything else (the general signature handles it). This is the hot path of a jitted
+    call, hence the plain loop."""
+    for x in tree:
+        t = type(x)
+        if t is NDArray or t is np.ndarray:
+            d = x._data if t is NDArray else x
+            if d is None:
+                return False
+            flags = d.flags
+            if not (flags.c_contiguous and flags.aligned):
+                return False
+            key.append(d.shape)
+            key.append(d.dtype)
+            buffers.append(d)
+        elif t is list or t is tuple:
+            key.append(t)
+            key.append(len(x))
+            if not _flat_arrays(x, NDArray, key, buffers):
+                return False
+        else:
+            return False
+    return True
 
 
 @dataclass
@@ -146,8 +193,8 @@ class Lowered:
 
     @property
     def kernels(self) -> list[Any]:
-        return [KernelListing(k.kernel.name, *_source(k, self.backend))
-                for k in self.program.kernels]
+        program = self.program if self.backend == "cpu" else self.program.portable or self.program
+        return [KernelListing(k.kernel.name, *_source(k, self.backend)) for k in program.kernels]
 
     def as_text(self) -> str:
         lines = ["graph:", self.program.graph_text, "plan:"] + self.program.plan_text
@@ -182,6 +229,9 @@ class JitFunction:
         self.static_argnums = frozenset(static_argnums)
         self.static_argnames = frozenset(static_argnames)
         self._cache: dict[Any, tuple[Program, Any, int]] = {}
+        #: The same entries by a cheaper key, for calls whose arguments are (nested lists
+        #: and tuples of) C-contiguous arrays and nothing else: see `_flat_arrays`.
+        self._fast: dict[tuple, tuple[Program, Any, int]] = {}
         self._last_signature: Any = None
         self.__name__ = getattr(fun, "__name__", "function")
         functools.update_wrapper(self, fun)
@@ -201,29 +251,40 @@ class JitFunction:
                 statics.append(("kw", name, _static_key(v)))
             else:
                 kw_dynamic[name] = v
-        from ..autograd import is_training
-
         # Dropout and BatchNorm trace differently in training mode: part of the signature.
-        statics.append(("mode", "train" if is_training() else "predict"))
+        statics.append(("mode", "train" if _training_flag()() else "predict"))
         leaves, treedef = tree_flatten((dynamic, kw_dynamic), _is_array)
         return leaves, (treedef, tuple(statics)), statics
 
     def _signature(self, args: tuple, kwargs: dict) -> tuple[Any, list[np.ndarray]]:
         leaves, structure, _ = self._split(args, kwargs)
+        return self._signature_of(leaves, structure)
+
+    @staticmethod
+    def _signature_of(leaves: list[Any], structure: Any) -> tuple[Any, list[np.ndarray]]:
         buffers = [_as_buffer(x) for x in leaves]
-        avals = tuple((b.shape, b.dtype.str, _layout_of(b).strides) for b in buffers)
+        avals = tuple((b.shape, b.dtype, _layout_key(b)) for b in buffers)
         return (structure, avals), buffers
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from ..nd.ndarray import NDArray
-
-        leaves, _ = tree_flatten((list(args), kwargs), _is_array)
-        if any(isinstance(x, NDArray) and x._node is not None for x in leaves):  # inline
-            return self.fun(*args, **kwargs)
-        signature, buffers = self._signature(args, kwargs)
-        entry = self._cache.get(signature)
+        NDArray = _ndarray_type()
+        fast: list[Any] | None = None
+        buffers: list[np.ndarray] = []
+        if not kwargs and not self.static_argnums:
+            fast = [_training_flag()()]
+            if not _flat_arrays(args, NDArray, fast, buffers):
+                fast, buffers = None, []
+        entry = self._fast.get(tuple(fast)) if fast is not None else None
         if entry is None:
-            entry = self._compile(signature, buffers, args, kwargs)
+            leaves, structure, _ = self._split(args, kwargs)
+            if any(isinstance(x, NDArray) and x._node is not None for x in leaves):  # inline
+                return self.fun(*args, **kwargs)
+            signature, buffers = self._signature_of(leaves, structure)
+            entry = self._cache.get(signature)
+            if entry is None:
+                entry = self._compile(signature, buffers, args, kwargs)
+            if fast is not None:
+                self._fast[tuple(fast)] = entry
         program, out_tree, n_keys = entry
         if n_keys:
             from ..random import next_key_value

@@ -4,7 +4,8 @@ Each (function, dtype) is compiled, with llvmlite directly, into a loop kernel
 `k(const T *x, [const T *y,] T *out, i64 n)` optimised at O3 for the host CPU, and run on NumPy
 arrays. Errors are ulp distances from the correctly rounded result: the float32 reference is the
 float64 NumPy result rounded to float32; the float64 reference is computed in long double (or,
-for erf, taken from `math.erf`). `pytest -s` prints the max-ulp table.
+for erf, taken from `math.erf`; for erfinv from `mxjit.trace.special`; gamma and gammaln from a
+long-double Stirling series). `pytest -s` prints the max-ulp table.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from llvmlite import ir
 
 from mxjit.lower.llvm_math import BINARY_MATH, UNARY_MATH, emit_binary_math, emit_unary_math
+from mxjit.trace import special
 
 F32, F64 = ir.FloatType(), ir.DoubleType()
 I64 = ir.IntType(64)
@@ -27,7 +29,11 @@ LLTYPE = {np.float32: F32, np.float64: F64}
 # Max ulp distance from the correctly rounded result that each function must stay within.
 # These are the measured maxima (float32: also over every 13th of all 2^32 inputs; float64:
 # also ~5M points per function against long double / mpmath). erf float64 allows 2 because
-# its reference, math.erf, is itself up to 1 ulp off; its true max is 1.
+# its reference, math.erf, is itself up to 1 ulp off; its true max is 1. erfinv float64 is 3
+# against mpmath, plus 2 for its reference; gamma float64 is 5 (the reflection for x < 0
+# multiplies several rounded factors; 3 for x > 0); gammaln float64 is 3 where |gammaln| >= 1
+# and counted in ulps of 1 below (next to its zeros only the absolute error is small, as in
+# CPython and Cephes).
 ULP_BOUND: dict[str, dict[type, int]] = {
     "exp": {np.float32: 1, np.float64: 1},
     "expm1": {np.float32: 1, np.float64: 2},
@@ -41,7 +47,23 @@ ULP_BOUND: dict[str, dict[type, int]] = {
     "cos": {np.float32: 1, np.float64: 1},
     "tan": {np.float32: 1, np.float64: 1},
     "pow": {np.float32: 1, np.float64: 1},
+    "log10": {np.float32: 1, np.float64: 1},
+    "arcsin": {np.float32: 1, np.float64: 1},
+    "arccos": {np.float32: 1, np.float64: 1},
+    "arctan": {np.float32: 1, np.float64: 1},
+    "sinh": {np.float32: 1, np.float64: 1},
+    "cosh": {np.float32: 1, np.float64: 1},
+    "arcsinh": {np.float32: 1, np.float64: 1},
+    "arccosh": {np.float32: 1, np.float64: 1},
+    "arctanh": {np.float32: 1, np.float64: 1},
+    "cbrt": {np.float32: 1, np.float64: 1},
+    "erfinv": {np.float32: 1, np.float64: 5},
+    "gamma": {np.float32: 1, np.float64: 5},
+    "gammaln": {np.float32: 1, np.float64: 3},
 }
+#: (references computed element by element) only every k-th input is checked
+SUBSAMPLE = {"erfinv": {np.float32: 40, np.float64: 10}, "gamma": {np.float32: 8},
+             "gammaln": {np.float32: 8}}
 # sin/cos/tan are only accurate below this |x| (three-part Cody-Waite reduction).
 TRIG_RANGE = {np.float32: 2.0**17, np.float64: 2.0**45}
 # long double with a 64-bit mantissa makes the float64 reference exact enough; otherwise
@@ -148,17 +170,69 @@ def _sigmoid_ref(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, np.exp(x) / (1 + np.exp(x)), 1 / (1 + np.exp(-x)))
 
 
+_LD = np.longdouble
+_PI_LD = _LD("3.14159265358979323846264338327950288")
+# Stirling: lgamma(z) = (z - 1/2) log z - z + log(2 pi) / 2 + sum c_k z^(1 - 2k), z >= 20
+_STIRLING = ("1/12", "-1/360", "1/1260", "-1/1680", "1/1188", "-691/360360", "1/156",
+             "-3617/122400")
+
+
+def _lgamma_ld(z: np.ndarray) -> np.ndarray:
+    """log gamma(z) in long double for z > 0 (shifted up to 20 by the recurrence)."""
+    shift = np.ceil(np.maximum(20 - z, 0))
+    prod = np.ones_like(z)
+    for k in range(int(shift.max(initial=0))):
+        prod = np.where(k < shift, prod * (z + k), prod)
+    u = z + shift
+    inv2 = 1 / (u * u)
+    series = np.zeros_like(u)
+    for c in reversed(_STIRLING):
+        num, den = c.split("/")
+        series = series * inv2 + _LD(num) / _LD(den)
+    two_pi = 2 * _PI_LD
+    return (u - _LD(0.5)) * np.log(u) - u + np.log(two_pi) / 2 + series / u - np.log(prod)
+
+
+@np.errstate(all="ignore")
+def _gamma_refs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(gamma, gammaln) of float64 x in long double, with the reflection for x < 1/2 (its
+    sin(pi x) from the exact reduction x - round(x)) and C99's poles."""
+    x = x.astype(_LD)
+    neg = x < 0.5
+    z = np.where(neg, 1 - x, x)
+    z = np.where(np.isfinite(z) & (z > 0), z, _LD(1))
+    lg = _lgamma_ld(z)
+    r = x - np.round(x)
+    s = np.sin(_PI_LD * r) * np.where(np.mod(np.round(x), 2) == 0, 1, -1)  # sin(pi x)
+    g = np.where(neg, _PI_LD / (s * np.exp(lg)), np.exp(lg))
+    lg = np.where(neg, np.log(_PI_LD) - np.log(np.abs(s)) - lg, lg)
+    pole = (x <= 0) & (x == np.floor(x))
+    g = np.where(pole | (x == -np.inf), np.nan, np.where(x == np.inf, np.inf, g))
+    g = np.where(x == 0, np.copysign(_LD(np.inf), x), g)
+    lg = np.where(pole | np.isinf(x), np.inf, lg)
+    nan = np.isnan(x)
+    return np.where(nan, np.nan, g), np.where(nan, np.nan, lg)
+
+
 def _reference(fn: str, dt: type, *args: np.ndarray) -> np.ndarray:
     """Correctly rounded fn(*args) in dtype dt (to the accuracy of the reference)."""
     if fn == "erf":
         return _erf_ref(args[0]).astype(dt)
+    with np.errstate(all="ignore"):  # (signalling NaNs among the inputs)
+        if fn == "erfinv":
+            return special.erfinv(args[0].astype(np.float64)).astype(dt)
+        if fn in ("gamma", "gammaln"):
+            return _gamma_refs(args[0].astype(np.float64))[fn == "gammaln"].astype(dt)
     wide = np.float64 if dt is np.float32 else np.longdouble
     with np.errstate(all="ignore"):  # signalling NaNs, overflow to inf: all intended
         a = [v.astype(wide) for v in args]
         table = {
             "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
             "log2": np.log2, "tanh": np.tanh, "sigmoid": _sigmoid_ref, "sin": np.sin,
-            "cos": np.cos, "tan": np.tan, "pow": np.power,
+            "cos": np.cos, "tan": np.tan, "pow": np.power, "log10": np.log10,
+            "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh,
+            "cosh": np.cosh, "arcsinh": np.arcsinh, "arccosh": np.arccosh,
+            "arctanh": np.arctanh, "cbrt": np.cbrt,
         }
         return table[fn](*a).astype(dt)
 
@@ -197,7 +271,7 @@ def _f32_inputs(fn: str, rng: np.random.Generator) -> np.ndarray:
     if fn in ("log", "log1p", "log2"):
         x = np.concatenate([x, rng.uniform(0.5, 2.0, 200_000).astype(np.float32),
                             rng.uniform(-1.0, -0.99, 50_000).astype(np.float32)])
-    return x
+    return np.concatenate([x, *_domain_inputs(fn, np.float32, rng, 100_000)])
 
 
 def _f64_inputs(fn: str, rng: np.random.Generator) -> np.ndarray:
@@ -209,7 +283,27 @@ def _f64_inputs(fn: str, rng: np.random.Generator) -> np.ndarray:
     x = np.concatenate([sweep, *dense, special])
     if fn in ("log", "log1p", "log2"):
         x = np.concatenate([x, rng.uniform(0.5, 2.0, 60_000), rng.uniform(-1.0, -0.99, 20_000)])
-    return x
+    return np.concatenate([x, *_domain_inputs(fn, np.float64, rng, 40_000)])
+
+
+def _domain_inputs(fn: str, dt: type, rng: np.random.Generator, n: int) -> list[np.ndarray]:
+    """Dense inputs where a function's domain or its algorithm's branches lie."""
+    near_one = 1 - np.exp2(-rng.uniform(1, 54 if dt is np.float64 else 25, n))
+    if fn in ("arcsin", "arccos", "arctanh", "erfinv"):
+        parts = [rng.uniform(-1, 1, n), near_one, -near_one, rng.uniform(0.4, 0.6, n)]
+    elif fn == "arccosh":
+        parts = [1 / near_one, rng.uniform(1, 3, n)]
+    elif fn == "arctan":  # around the reduction's interval ends 7/16, 11/16, 19/16, 39/16
+        parts = [rng.uniform(0.3, 2.6, n), -rng.uniform(0.3, 2.6, n)]
+    elif fn in ("sinh", "cosh"):
+        top = 89.5 if dt is np.float32 else 710.5
+        parts = [rng.uniform(-2, 2, n), rng.uniform(top - 2, top, n)]
+    elif fn in ("gamma", "gammaln"):
+        top = 40 if dt is np.float32 else 190
+        parts = [rng.uniform(-top, top, n), rng.uniform(0, 5, n), rng.uniform(-5, 0, n)]
+    else:
+        parts = []
+    return [p.astype(dt) for p in parts]
 
 
 def _pow_inputs(dt: type, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -246,9 +340,14 @@ def _check(fn: str, dt: type, err: np.ndarray, where: np.ndarray) -> None:
 def test_unary_accuracy(kernels: Kernels, fn: str, dt: type) -> None:
     rng = np.random.default_rng(1234)
     x = _f32_inputs(fn, rng) if dt is np.float32 else _f64_inputs(fn, rng)
+    x = x[::SUBSAMPLE.get(fn, {}).get(dt, 1)]
     got = kernels(fn, x)
     ref = _reference(fn, dt, x)
     err = ulp_error(got, ref)
+    if fn == "gammaln":  # in ulps of 1 where |gammaln| < 1 (next to its zeros)
+        with np.errstate(invalid="ignore"):
+            absolute = np.abs(got.astype(np.float64) - ref) / float(np.finfo(dt).eps)
+        err = np.where(np.abs(ref) < 1, np.minimum(err, absolute), err)
     if fn in ("sin", "cos", "tan"):
         # outside the accurate range only finite results (in [-1, 1] for sin/cos) are promised
         far = np.abs(x) >= TRIG_RANGE[dt]
@@ -290,6 +389,31 @@ SPECIAL: dict[str, list[tuple[float, float]]] = {
     "sin": [(0.0, 0.0), (-0.0, -0.0), (INF, NAN), (-INF, NAN), (NAN, NAN)],
     "cos": [(0.0, 1.0), (-0.0, 1.0), (INF, NAN), (-INF, NAN), (NAN, NAN)],
     "tan": [(0.0, 0.0), (-0.0, -0.0), (INF, NAN), (-INF, NAN), (NAN, NAN)],
+    "log10": [(1.0, 0.0), (10.0, 1.0), (1000.0, 3.0), (1e-5, -5.0), (0.0, -INF), (-1.0, NAN),
+              (INF, INF), (NAN, NAN)],
+    "arcsin": [(0.0, 0.0), (-0.0, -0.0), (1.0, math.pi / 2), (-1.0, -math.pi / 2),
+               (0.5, math.pi / 6), (1.5, NAN), (-INF, NAN), (NAN, NAN)],
+    "arccos": [(1.0, 0.0), (-1.0, math.pi), (0.0, math.pi / 2), (-0.0, math.pi / 2),
+               (0.5, math.pi / 3), (-0.5, 2 * math.pi / 3), (1.5, NAN), (INF, NAN), (NAN, NAN)],
+    "arctan": [(0.0, 0.0), (-0.0, -0.0), (1.0, math.pi / 4), (INF, math.pi / 2),
+               (-INF, -math.pi / 2), (1e30, math.pi / 2), (NAN, NAN)],
+    "sinh": [(0.0, 0.0), (-0.0, -0.0), (INF, INF), (-INF, -INF), (1000.0, INF),
+             (-1000.0, -INF), (NAN, NAN)],
+    "cosh": [(0.0, 1.0), (-0.0, 1.0), (INF, INF), (-INF, INF), (-1000.0, INF), (NAN, NAN)],
+    "arcsinh": [(0.0, 0.0), (-0.0, -0.0), (INF, INF), (-INF, -INF), (NAN, NAN)],
+    "arccosh": [(1.0, 0.0), (0.5, NAN), (-1.0, NAN), (INF, INF), (-INF, NAN), (NAN, NAN)],
+    "arctanh": [(0.0, 0.0), (-0.0, -0.0), (1.0, INF), (-1.0, -INF), (1.5, NAN), (INF, NAN),
+                (NAN, NAN)],
+    "cbrt": [(0.0, 0.0), (-0.0, -0.0), (8.0, 2.0), (-27.0, -3.0), (INF, INF), (-INF, -INF),
+             (NAN, NAN)],
+    "erfinv": [(0.0, 0.0), (-0.0, -0.0), (1.0, INF), (-1.0, -INF), (1.5, NAN), (-INF, NAN),
+               (NAN, NAN)],
+    # C99: poles at 0 (signed) and NaN at the negative integers; exact small factorials
+    "gamma": [(0.0, INF), (-0.0, -INF), (-1.0, NAN), (-2.0, NAN), (INF, INF), (-INF, NAN),
+              (1.0, 1.0), (5.0, 24.0), (11.0, 3628800.0), (0.5, math.sqrt(math.pi)),
+              (1000.0, INF), (NAN, NAN)],
+    "gammaln": [(1.0, 0.0), (2.0, 0.0), (3.0, math.log(2)), (0.0, INF), (-0.0, INF),
+                (-1.0, INF), (INF, INF), (-INF, INF), (NAN, NAN)],
 }
 SPECIAL_POW: list[tuple[float, float, float]] = [
     (2.0, 0.0, 1.0), (NAN, 0.0, 1.0), (NAN, -0.0, 1.0), (1.0, NAN, 1.0), (1.0, INF, 1.0),
@@ -347,7 +471,8 @@ def test_subnormals(kernels: Kernels) -> None:
 
 def test_interface() -> None:
     assert {"exp", "expm1", "log", "log1p", "tanh", "sigmoid", "erf", "sin", "cos",
-            "tan"} <= UNARY_MATH
+            "tan", "log10", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
+            "arctanh", "cbrt", "erfinv", "gamma", "gammaln"} <= UNARY_MATH
     assert "pow" in BINARY_MATH
     b = ir.IRBuilder(ir.Function(ir.Module(), ir.FunctionType(F32, [F32]), "f")
                      .append_basic_block())
@@ -360,7 +485,8 @@ def test_interface() -> None:
 # ---- vectorisation ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fn", ["exp", "tanh"])
+@pytest.mark.parametrize("fn", ["exp", "tanh", "arctan", "sinh", "arcsinh", "cbrt", "erfinv",
+                                "gammaln"])
 def test_loop_vectorises(fn: str) -> None:
     module = ir.Module(name="vec")
     module.triple = llvm.get_process_triple()

@@ -196,3 +196,116 @@ def test_save_and_load_round_trip(tmp_path):
     nd.save(path, nd.ones((2,)))
     (only,) = nd.load(path)
     assert only.asnumpy().tolist() == [1, 1]
+
+
+MOVEMENT_OPS = {
+    "nd.reshape": lambda x: nd.reshape(x, (6, 4)), "flatten": lambda x: nd.flatten(x),
+    "expand_dims": lambda x: nd.expand_dims(x, 0), "squeeze (no-op)": lambda x: nd.squeeze(x),
+    "swapaxes": lambda x: nd.swapaxes(x, 0, 1), "moveaxis": lambda x: nd.moveaxis(x, 0, 2),
+    "flip": lambda x: nd.flip(x, 1), "slice": lambda x: nd.slice(x, (0,), (1,)),
+    "slice_axis": lambda x: nd.slice_axis(x, 0, 0, 1), "split": lambda x: nd.split(x, 2, 0)[0],
+    "transpose": lambda x: nd.transpose(x), ".T": lambda x: x.T,
+    "reshape_like": lambda x: nd.reshape_like(x, nd.zeros((4, 6))),
+    "tile (no-op)": lambda x: nd.tile(x, (1,)), "concat (one)": lambda x: nd.concat(x, dim=0),
+    "broadcast_to (no-op)": lambda x: nd.broadcast_to(x, x.shape),
+    "x.flatten()": lambda x: x.flatten(), "x.flip()": lambda x: x.flip(0),
+}
+
+
+@pytest.mark.parametrize("name", MOVEMENT_OPS)
+def test_movement_operators_return_new_arrays_as_in_mxnet(name):
+    x = nd.array(np.arange(24.0).reshape(2, 3, 4))
+    y = MOVEMENT_OPS[name](x)
+    before = y.asnumpy().copy()
+    x += 100  # an in-place write to the operand must not show through
+    np.testing.assert_array_equal(y.asnumpy(), before)
+
+
+def test_reshape_method_and_basic_indexing_are_views_as_in_mxnet():
+    x = nd.array(np.arange(6.0).reshape(2, 3))
+    v, row = x.reshape((3, 2)), x[1]
+    x[:] = 0
+    assert v.asnumpy().sum() == 0 and row.asnumpy().sum() == 0
+
+
+def test_gradient_flows_through_a_no_op_movement():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.broadcast_to(x, (2,)) * 3
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [3.0, 3.0]
+
+
+# ---- eager reductions: one kernel for every shape ----------------------------------------
+
+
+def test_eager_sum_over_new_shapes_compiles_once(monkeypatch, tmp_path):
+    from mxjit.lower.cache import KERNELS
+
+    monkeypatch.setenv("MXJIT_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(0)
+    shapes = [(3, 5), (7, 9), (64, 33), (2, 1000), (4096, 3)]
+    before = KERNELS.compiles + KERNELS.disk_loads
+    first = rng.standard_normal(shapes[0]).astype(np.float32)
+    np.testing.assert_allclose(nd.sum(nd.array(first), axis=1).asnumpy(), first.sum(axis=1),
+                               rtol=1e-5)
+    after_first = KERNELS.compiles + KERNELS.disk_loads
+    assert after_first - before <= 1  # (0 when an earlier test already built it)
+    monkeypatch.setenv("MXJIT_FAIL_ON_COMPILE", "1")  # every further shape: nothing new
+    for shape in shapes[1:]:
+        v = rng.standard_normal(shape).astype(np.float32)
+        np.testing.assert_allclose(nd.sum(nd.array(v), axis=1).asnumpy(), v.sum(axis=1),
+                                   rtol=1e-4, atol=1e-5)
+    assert KERNELS.compiles + KERNELS.disk_loads == after_first
+
+
+REDUCERS = {"sum": (nd.sum, np.sum), "mean": (nd.mean, np.mean), "max": (nd.max, np.max),
+            "min": (nd.min, np.min), "prod": (nd.prod, np.prod)}
+
+
+@pytest.mark.parametrize("name", REDUCERS)
+@pytest.mark.parametrize("axis", [0, 1, -1, (0, 2), (1, 2), None])
+def test_eager_reductions_over_views_match_numpy(name, axis):
+    ours, ref = REDUCERS[name]
+    v = np.random.default_rng(1).uniform(0.5, 1.5, (6, 5, 7)).astype(np.float32)
+    x = nd.array(v)
+    views = {"contiguous": (x, v), "transposed": (nd.transpose(x, (2, 0, 1)), v.transpose(2, 0, 1)),
+             "flipped": (nd.flip(x, axis=2), v[:, :, ::-1]), "sliced": (x[1:5], v[1:5])}
+    for what, (a, b) in views.items():
+        for keepdims in (False, True):
+            got = ours(a, axis=axis, keepdims=keepdims).asnumpy()
+            want = ref(b.astype(np.float64), axis=axis, keepdims=keepdims)
+            np.testing.assert_allclose(got, np.atleast_1d(want), rtol=1e-5, err_msg=what)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.float16, np.float64])
+def test_eager_reductions_keep_dtypes_and_arg_reductions_match_numpy(dtype):
+    v = (np.random.default_rng(2).standard_normal((5, 8, 3)) * 6).astype(dtype)
+    x = nd.array(v, dtype=dtype)
+    for axis in (0, 1, 2):
+        got = nd.max(x, axis=axis)
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got.asnumpy(), v.max(axis=axis))
+        np.testing.assert_array_equal(nd.argmax(x, axis=axis).asnumpy(), v.argmax(axis=axis))
+        np.testing.assert_array_equal(nd.argmin(x, axis=axis).asnumpy(), v.argmin(axis=axis))
+    if dtype != np.float16:  # (float sums: up to the order of additions)
+        np.testing.assert_allclose(nd.sum(x, axis=(0, 2)).asnumpy(),
+                                   v.sum(axis=(0, 2), dtype=dtype), rtol=1e-12)
+
+
+def test_eager_reductions_propagate_nan_and_reduce_empty_axes():
+    v = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]], np.float32)
+    assert np.isnan(nd.max(nd.array(v), axis=1).asnumpy()[0])
+    assert nd.argmax(nd.array(v), axis=1).asnumpy().tolist() == [1, 2]
+    assert nd.sum(nd.zeros((3, 0)), axis=1).asnumpy().tolist() == [0, 0, 0]
+    with pytest.raises(ShapeError):
+        nd.max(nd.zeros((3, 0)), axis=1)
+
+
+def test_reductions_to_one_value_have_shape_1_as_in_mxnet():
+    v = nd.array([1.0, 3.0, 2.0])
+    for got in (nd.sum(v), nd.sum(v, axis=0), nd.argmax(v, axis=0), nd.argmin(v),
+                mx.jit(lambda x: nd.argmax(x, axis=0))(v)):
+        assert got.shape == (1,)
+    assert nd.argmax(v, axis=0).asscalar() == 1.0

@@ -76,6 +76,22 @@ UNARY = {
     "ceil": (lambda x: nd.ceil(x) * x, -3, 3, _near_integer),
     "trunc": (lambda x: nd.trunc(x) * x, -3, 3, _near_integer),
     "round": (lambda x: nd.round(x) * x, -3, 3, _near_half),
+    "rint": (lambda x: nd.rint(x) * x, -3, 3, _near_half),
+    "log2": (nd.log2, 0.2, 3, None),
+    "log10": (nd.log10, 0.2, 3, None),
+    "cbrt": (nd.cbrt, -3, 3, lambda a: np.abs(a) < 0.2),
+    "arcsin": (nd.arcsin, -0.9, 0.9, None),
+    "arccos": (nd.arccos, -0.9, 0.9, None),
+    "arctan": (nd.arctan, -3, 3, None),
+    "sinh": (nd.sinh, -2, 2, None),
+    "cosh": (nd.cosh, -2, 2, None),
+    "arcsinh": (nd.arcsinh, -3, 3, None),
+    "arccosh": (nd.arccosh, 1.2, 3, None),
+    "arctanh": (nd.arctanh, -0.9, 0.9, None),
+    "erfinv": (nd.erfinv, -0.9, 0.9, None),
+    # the poles of gamma and gammaln are at 0, -1, -2, ...
+    "gamma": (nd.gamma, -2.5, 4, lambda a: _near_integer(a, 0.15) & (a < 0.5)),
+    "gammaln": (nd.gammaln, -2.5, 4, lambda a: _near_integer(a, 0.15) & (a < 0.5)),
 }
 
 
@@ -153,6 +169,20 @@ def test_maximum_and_minimum_ties_send_the_gradient_to_the_first_operand():
     np.testing.assert_array_equal(g2.asnumpy(), [2.0, 0.0, 2.0])
 
 
+def test_relu_gradient_at_zero_is_zero_as_in_mxnet():
+    """MXNet's relu_grad is (x > 0): nd.relu, Activation('relu') and eager autograd agree."""
+    x = nd.array([-1.0, 0.0, 2.0], dtype="float64")
+    for relu in (nd.relu, lambda v: nd.Activation(v, act_type="relu")):
+        g = mx.grad(lambda v, relu=relu: relu(v).sum())(x)
+        np.testing.assert_array_equal(g.asnumpy(), [0.0, 0.0, 1.0])
+    v = x.copy()
+    v.attach_grad()
+    with mx.autograd.record():
+        y = nd.relu(v).sum()
+    y.backward()
+    np.testing.assert_array_equal(v.grad.asnumpy(), [0.0, 0.0, 1.0])
+
+
 # ---- reductions, third order -------------------------------------------------------------
 
 @st.composite
@@ -187,14 +217,15 @@ def test_reductions_over_axis_subsets_to_third_order(name, data):
 
 
 @pytest.mark.parametrize("op", [nd.max, nd.min])
-def test_max_and_min_ties_share_the_gradient_equally(op):
+def test_max_and_min_give_every_tie_the_whole_gradient_as_mxnet(op):
+    """MXNet's _backward_max/_backward_min: ograd * (data == out), ties not shared."""
     x = nd.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0]], dtype="float64")
     if op is nd.min:
         x = -x
     g = mx.grad(lambda v: (op(v, axis=1) * nd.array([1.0, 6.0], dtype="float64")).sum())(x)
-    np.testing.assert_allclose(g.asnumpy(), [[0, 0.5, 0.5, 0], [1.5, 1.5, 1.5, 1.5]])
+    np.testing.assert_allclose(g.asnumpy(), [[0, 1, 1, 0], [6, 6, 6, 6]])
     g_all = mx.grad(lambda v: op(v).sum())(x)
-    np.testing.assert_allclose(g_all.asnumpy().sum(), 1.0)
+    np.testing.assert_allclose(g_all.asnumpy(), [[0, 1, 1, 0], [0, 0, 0, 0]])
 
 
 @pytest.mark.parametrize("x", [[0.0, -1.0, 1.5], [0.0, 0.0, 2.0], [[1.0, 0.0], [3.0, 2.0]]])
@@ -367,6 +398,12 @@ COMPOSITES = {
     "broadcast_add": lambda x: nd.broadcast_mul(x, nd.sin(x)) + nd.broadcast_add(x, x),
     "power": lambda x: nd.power(x * x + 1, nd.cos(x)),
     "getitem": lambda x: nd.sin(x[::-1]) * x[:1] + x[-1:] * x,
+    "degrees": lambda x: nd.sin(nd.degrees(x) / 50) * x,
+    "radians": lambda x: nd.sin(nd.radians(x * 50)) * x,
+    "rcbrt": lambda x: nd.rcbrt(x * x + 1),
+    "softsign": lambda x: nd.softsign(x) * nd.cos(x),
+    # (alpha and beta put the kinks at -9/7 and 11/7, away from the values drawn)
+    "hard_sigmoid": lambda x: nd.hard_sigmoid(x, alpha=0.35, beta=0.45) * x,
 }
 
 
@@ -603,6 +640,8 @@ def test_value_and_grad_of_an_mlp_with_softmax_cross_entropy_is_fused():
     n_ops = sum(1 for line in lowered.program.graph_text.splitlines() if " = " in line)
     assert dots == 5, lowered.as_text()  # 2 forward, 3 backward (no gradient for x)
     assert kernels <= 12 and n_ops > 4 * kernels, lowered.as_text()
+    # log_softmax's max shift is held constant: no tie test (eq) and no kernels for it
+    assert " eq(" not in lowered.program.graph_text, lowered.as_text()
 
 
 # ---- random programs: eager autograd, grad, jit(grad), grad(jit) agree ----------------------

@@ -1,0 +1,224 @@
+"""Row chains: consecutive kernels that split the same outer loop run row by row together.
+
+A program's kernels run one after another over whole buffers. Softmax's three kernels
+(max, exp-sum, divide) each stream the whole input from memory. When consecutive kernels
+split the same loop (loop 0, over the same extent) and each reads what an earlier one
+wrote only within the same row, they can instead run together for each row: the row
+stays in cache between them, so the input crosses memory once. An intermediate that only
+the chain reads (and that is not an output) then never needs memory at all: it lives in a
+row-sized scratch array on each thread's stack.
+
+A row-local access is an offset `c * i + g` where `i` is loop 0 and `g`, which depends
+on the other loops only, stays in [0, c): row `i` touches block `[c*i, c*i + c)` of the
+buffer and nothing else. A producer that stores row-locally writes block `i` while it
+runs row `i` (it writes its whole buffer, and no other row writes that block), so a
+consumer whose loads of that buffer are row-local with the same `c` may run right after
+it, row by row. Anything else ends the chain.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .kernel import Expr, Kernel, KernelChain, Reduction, Store, const_python_value, iconst
+
+#: Bytes of scratch one chain may keep on each thread's stack.
+SCRATCH_LIMIT = 64 * 1024
+
+
+@dataclass
+class Planned:
+    """A kernel of a program's plan and the program buffers behind its slots."""
+
+    kernel: Kernel
+    args: list[int]  # program buffer ids: inputs, then the output
+
+
+@dataclass
+class Chain:
+    """Consecutive planned kernels (indices into the plan) run row by row."""
+
+    members: list[int]
+    chain: KernelChain
+    args: list[int]  # program buffer ids the chain function takes
+    scratch_ids: list[int]  # program buffers that live in scratch instead of memory
+
+
+def row_form(e: Expr, dims: tuple[int, ...]) -> tuple[int, float, float] | None:
+    """(c, lo, hi) with `e == c * var0 + g` and `lo <= g <= hi`, or None when loop 0 appears
+    other than linearly. `g`'s bounds are infinite where unknown (data-dependent indices)."""
+    if e.op == "var":
+        return (1, 0, 0) if e.attr == 0 else (0, 0, dims[e.attr] - 1)
+    if e.op == "const":
+        v = const_python_value(e)
+        return 0, v, v
+    if e.op == "add":
+        a, b = (row_form(x, dims) for x in e.args)
+        if a is None or b is None:
+            return None
+        return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+    if e.op == "mul" and e.args[1].op == "const":
+        a = row_form(e.args[0], dims)
+        k = const_python_value(e.args[1])
+        if a is None:
+            return None
+        return a[0] * k, min(a[1] * k, a[2] * k), max(a[1] * k, a[2] * k)
+    parts = [row_form(x, dims) for x in e.args]
+    if any(p is None or p[0] != 0 for p in parts):
+        return None  # loop 0 under a div, mod, clamp or data-dependent index
+    if e.op in ("floordiv", "mod") and e.args[1].op == "const":
+        c = const_python_value(e.args[1])
+        lo, hi = parts[0][1], parts[0][2]  # type: ignore[index]
+        if lo < 0:
+            return None
+        return (0, lo // c, hi // c) if e.op == "floordiv" else (0, 0, c - 1)
+    if e.op in ("maximum", "minimum") and len(parts) == 2:
+        pick = max if e.op == "maximum" else min
+        return 0, pick(parts[0][1], parts[1][1]), pick(parts[0][2], parts[1][2])  # type: ignore
+    return 0, float("-inf"), float("inf")
+
+
+def _row_block(e: Expr, dims: tuple[int, ...]) -> int | None:
+    """The block size `c` when the offset `e` is row-local, else None."""
+    form = row_form(e, dims)
+    if form is None or form[0] <= 0:
+        return None
+    c, lo, hi = form
+    return c if 0 <= lo and hi < c else None
+
+
+def _loads(k: Kernel) -> list[Expr]:
+    from .kernel import walk
+
+    roots = [s.value for s in k.stores] + [s.offset for s in k.stores]
+    if k.reduction is not None:
+        roots.append(k.reduction.value)
+    return [e for e in walk(roots) if e.op == "load"]
+
+
+def _splits_rows(k: Kernel) -> bool:
+    return k.split == 0 and k.dims[0] > 1
+
+
+def _joins(chain: list[Planned], k: Planned, blocks: dict[int, int | None]) -> bool:
+    """Whether `k` may run row by row after the kernels of `chain`, whose outputs store
+    row-locally in blocks of `blocks[buffer id]` elements (None: not row-locally)."""
+    if not chain or not _splits_rows(k.kernel) or k.kernel.dims[0] != chain[0].kernel.dims[0]:
+        return False
+    for load in _loads(k.kernel):
+        buf = k.args[load.attr]
+        if buf in blocks and (blocks[buf] is None
+                              or _row_block(load.args[0], k.kernel.dims) != blocks[buf]):
+            return False
+    return True
+
+
+def find_chains(plan: list[Planned | None], keep: set[int]) -> list[Chain]:
+    """Chains of two or more consecutive kernels of `plan` (None marks a library step).
+
+    `keep` holds buffers that must reach memory whatever the chains (outputs, and what
+    library steps read); so do those read by a kernel outside the chain. Every other
+    buffer produced and read inside one chain becomes scratch.
+    """
+    readers: dict[int, set[int]] = {}
+    for j, p in enumerate(plan):
+        for b in p.args[:-1] if p is not None else ():
+            readers.setdefault(b, set()).add(j)
+    chains: list[Chain] = []
+    run: list[int] = []
+    blocks: dict[int, int | None] = {}
+
+    def close() -> None:
+        if len(run) > 1:
+            outside = {b for b, r in readers.items() if r - set(run)}
+            chains.append(_build([plan[j] for j in run], run, keep | outside,  # type: ignore
+                                 blocks))
+        run.clear()
+        blocks.clear()
+
+    for j, p in enumerate(plan):
+        if p is None or not _splits_rows(p.kernel):
+            close()
+            continue
+        if not _joins([plan[r] for r in run], p, blocks):  # type: ignore[misc]
+            close()
+        run.append(j)
+        blocks[p.args[-1]] = _row_block(p.kernel.stores[0].offset, p.kernel.dims)
+    close()
+    return chains
+
+
+def _build(members: list[Planned], indices: list[int], keep: set[int],
+           blocks: dict[int, int | None]) -> Chain:
+    read_by_members = {b for p in members for b in p.args[:-1]}
+    scratch: list[tuple[np.dtype, int]] = []
+    scratch_ids: list[int] = []
+    for p in members:  # (in order; once the stack budget is spent, the rest go to memory)
+        b, block = p.args[-1], blocks.get(p.args[-1])
+        if block is None or b not in read_by_members or b in keep:
+            continue
+        dtype = p.kernel.buffers[-1]
+        if sum(d.itemsize * n for d, n in scratch) + dtype.itemsize * block <= SCRATCH_LIMIT:
+            scratch.append((dtype, block))
+            scratch_ids.append(b)
+    args: list[int] = []
+    for p in members:
+        args.extend(b for b in p.args if b not in scratch_ids and b not in args)
+    position = {b: k for k, b in enumerate(args)}
+    position.update({b: len(args) + s for s, b in enumerate(scratch_ids)})
+    local = set(scratch_ids)
+    kernels, slots = [], []
+    for p in members:
+        kernels.append(_localise(p.kernel, {k for k, b in enumerate(p.args) if b in local}))
+        slots.append(tuple(position[b] for b in p.args))
+    dtypes = tuple(_dtype_of(members, b) for b in args)
+    name = f"chain{len(members)}_{members[-1].kernel.name.removeprefix('fused_')}"
+    chain = KernelChain(name, tuple(kernels), tuple(slots), dtypes, tuple(scratch))
+    return Chain(indices[:], chain, args, scratch_ids)
+
+
+def _dtype_of(members: list[Planned], buf: int) -> np.dtype:
+    for p in members:
+        if buf in p.args:
+            return p.kernel.buffers[p.args.index(buf)]
+    raise AssertionError(buf)
+
+
+def _localise(k: Kernel, slots: set[int]) -> Kernel:
+    """`k` with its accesses to `slots` (row-sized scratch) indexed by the inner loops
+    alone: loop 0 is set to 0 in their offsets, which leaves `g` of `c * i + g`."""
+    if not slots:
+        return k
+    zero = iconst(0)
+    memo: dict[int, Expr] = {}
+
+    def offset(e: Expr) -> Expr:
+        return _rewrite(e, lambda x: zero if x.op == "var" and x.attr == 0 else None, {})
+
+    def local(x: Expr) -> Expr | None:
+        if x.op == "load" and x.attr in slots:
+            return Expr.make("load", x.dtype, (offset(x.args[0]),), x.attr)
+        return None
+
+    stores = tuple(Store(s.slot, offset(s.offset) if s.slot in slots else s.offset,
+                         _rewrite(s.value, local, memo)) for s in k.stores)
+    red = k.reduction
+    if red is not None:
+        red = Reduction(red.op, _rewrite(red.value, local, memo), red.in_register)
+    return replace(k, stores=stores, reduction=red)
+
+
+def _rewrite(e: Expr, fn: Callable[[Expr], Expr | None], memo: dict[int, Expr]) -> Expr:
+    """`e` with every subexpression `x` for which `fn(x)` is not None replaced by it."""
+    got = memo.get(id(e))
+    if got is not None:
+        return got
+    out = fn(e)
+    if out is None:
+        args = tuple(_rewrite(a, fn, memo) for a in e.args)
+        out = e if all(a is b for a, b in zip(args, e.args)) else Expr.make(
+            e.op, e.dtype, args, e.attr)
+    memo[id(e)] = out
+    return out

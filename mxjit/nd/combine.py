@@ -1,0 +1,74 @@
+"""Operators that combine any number of arrays: `add_n` (`ElementWiseSum`) and
+`khatri_rao`. Inside `mx.jit` each is one fused kernel."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..trace.dtypes import DTypeError
+from ..trace.ops import ShapeError
+from .dispatch import write_out as _write
+from .ndarray import NDArray
+from .ops import binary
+from .shape_ops import _broadcast_new, reshape_exact
+
+
+def _arrays(op: str, args: Sequence[NDArray]) -> tuple[NDArray, ...]:
+    """The operands, given as arguments or as one list; at least one, all NDArrays."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = tuple(args[0])
+    if not args:
+        raise ShapeError(f"{op}: needs at least one array")
+    for k, a in enumerate(args):
+        if not isinstance(a, NDArray):
+            raise TypeError(f"{op}: argument {k} must be an NDArray, got {type(a).__name__}")
+    return tuple(args)
+
+
+def add_n(*args: NDArray, num_args: int | None = None, out: NDArray | None = None,
+          name: str | None = None) -> NDArray:
+    """The elementwise sum of arrays of one shape and dtype (no broadcasting, as in MXNet).
+
+    >>> mx.nd.add_n(mx.nd.ones((2,)), mx.nd.ones((2,)), mx.nd.ones((2,)))  # doctest: +SKIP
+    [3. 3.]
+    """
+    arrays = _arrays("add_n", args)
+    if num_args is not None and num_args != len(arrays):
+        raise ShapeError(f"add_n: num_args={num_args} but {len(arrays)} arrays given")
+    first = arrays[0]
+    if any(a.shape != first.shape for a in arrays):
+        raise ShapeError(f"add_n: all arrays need the same shape, got {[a.shape for a in arrays]}")
+    if any(a._dtype != first._dtype for a in arrays):
+        raise DTypeError(f"add_n: all arrays need the same dtype, got "
+                         f"{[str(a._dtype) for a in arrays]}")
+    total = _broadcast_new(first, first.shape) if len(arrays) == 1 else first
+    for a in arrays[1:]:
+        total = binary("add", total, a)
+    return _write(total, out)
+
+
+ElementWiseSum = add_n
+
+
+def khatri_rao(*args: NDArray, out: NDArray | None = None, name: str | None = None
+               ) -> NDArray:
+    """The column-wise Khatri-Rao product of matrices (M_k, N): shape (M_1 * ... * M_n, N),
+    column j being the Kronecker product of the matrices' columns j.
+
+    >>> mx.nd.khatri_rao(mx.nd.array([[1, -1], [2, -3]]), mx.nd.ones((3, 2))).shape
+    ... # doctest: +SKIP
+    (6, 2)
+    """
+    arrays = _arrays("khatri_rao", args)
+    columns = arrays[0].shape[-1] if arrays[0].ndim == 2 else None
+    if any(a.ndim != 2 or a.shape[1] != columns for a in arrays):
+        raise ShapeError(f"khatri_rao: needs matrices with the same number of columns, got "
+                         f"shapes {[a.shape for a in arrays]}")
+    product = arrays[0]
+    if len(arrays) == 1:
+        product = _broadcast_new(product, product.shape)
+    for a in arrays[1:]:
+        rows = product.shape[0] * a.shape[0]
+        outer = binary("mul", reshape_exact(product, (product.shape[0], 1, columns)),
+                       reshape_exact(a, (1, a.shape[0], columns)))
+        product = reshape_exact(outer, (rows, columns))
+    return _write(product, out)

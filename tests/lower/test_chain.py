@@ -1,0 +1,93 @@
+"""Row chains: consecutive kernels over the same rows run row by row as one CPU kernel."""
+import numpy as np
+import pytest
+
+import mxjit as mx
+from mxjit.lower import program as program_module
+from mxjit.lower.chain import row_form
+from mxjit.lower.kernel import I64, Expr, KernelChain, iconst, loop_var
+
+nd = mx.nd
+
+
+def _softmax(v, axis=-1):
+    e = np.exp(v - v.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _chains(lowered):
+    return [k.kernel for k in lowered.program.kernels if isinstance(k.kernel, KernelChain)]
+
+
+def test_softmax_rows_run_as_one_kernel_with_exp_in_scratch():
+    x = nd.array(np.random.default_rng(0).standard_normal((64, 40)).astype(np.float32))
+    lowered = mx.jit(lambda v: nd.softmax(v)).lower(x)
+    (chain,) = _chains(lowered)
+    assert len(lowered.program.kernels) == 1
+    # max, exp, sum and divide; exp(x - max) is computed once, into a row of scratch
+    assert len(chain.kernels) == 4
+    assert (np.dtype(np.float32), 40) in chain.scratch
+    assert "run row by row" in lowered.as_text()
+    # the CUDA listing keeps the three kernels of the plan, exp recomputed
+    assert len(mx.jit(lambda v: nd.softmax(v)).lower(x, backend="cuda").kernels) == 3
+
+
+@pytest.mark.parametrize("shape,axis", [((7, 5), -1), ((1, 9), 1), ((3, 1), 1), ((130, 33), 1),
+                                        ((5, 6, 7), -1), ((5, 6, 7), 1), ((4, 3, 2), 0)])
+def test_chained_softmax_and_log_softmax_match_numpy(shape, axis):
+    v = np.random.default_rng(1).standard_normal(shape).astype(np.float32) * 4
+    x = nd.array(v)
+    got = mx.jit(lambda a: nd.softmax(a, axis=axis))(x).asnumpy()
+    np.testing.assert_allclose(got, _softmax(v.astype(np.float64), axis), rtol=1e-5, atol=1e-7)
+    got = mx.jit(lambda a: nd.log_softmax(a, axis=axis))(x).asnumpy()
+    ref = np.log(_softmax(v.astype(np.float64), axis))
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_chains_split_across_threads_in_pieces(monkeypatch):
+    monkeypatch.setattr(program_module, "PARALLEL_MIN_WORK", 64)
+    v = np.random.default_rng(2).standard_normal((997, 31)).astype(np.float32)
+    got = mx.jit(lambda a: nd.softmax(a))(nd.array(v)).asnumpy()
+    np.testing.assert_allclose(got, _softmax(v.astype(np.float64)), rtol=1e-5, atol=1e-7)
+
+
+def test_layer_norm_statistics_chain_without_scratch_when_outputs_need_them():
+    v = np.random.default_rng(3).standard_normal((50, 24)).astype(np.float32)
+
+    def f(a):
+        mean = nd.mean(a, axis=1, keepdims=True)
+        var = nd.mean((a - mean) * (a - mean), axis=1, keepdims=True)
+        return (a - mean) / nd.sqrt(var + 1e-5), mean
+
+    lowered = mx.jit(f).lower(nd.array(v))
+    (chain,) = _chains(lowered)
+    out, mean = mx.jit(f)(nd.array(v))
+    w = v.astype(np.float64)
+    m = w.mean(axis=1, keepdims=True)
+    ref = (w - m) / np.sqrt(((w - m) ** 2).mean(axis=1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(out.asnumpy(), ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(mean.asnumpy(), m, rtol=1e-5, atol=1e-6)
+
+
+def test_a_consumer_that_reads_another_row_does_not_chain():
+    v = np.random.default_rng(4).standard_normal((33, 8)).astype(np.float32)
+
+    def f(a):  # row i is divided by the sum of row n-1-i: not available yet, row by row
+        s = nd.sum(a, axis=1, keepdims=True)
+        return a / nd.flip(s, axis=0)
+
+    assert not _chains(mx.jit(f).lower(nd.array(v)))
+    ref = v / np.flip(v.sum(axis=1, keepdims=True), axis=0)
+    np.testing.assert_allclose(mx.jit(f)(nd.array(v)).asnumpy(), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_row_form_of_offsets():
+    i, j = loop_var(0), loop_var(1)
+    add = lambda a, b: Expr.make("add", I64, (a, b))  # noqa: E731
+    mul = lambda a, k: Expr.make("mul", I64, (a, iconst(k)))  # noqa: E731
+    dims = (10, 6)
+    assert row_form(add(mul(i, 6), j), dims) == (6, 0, 5)
+    assert row_form(i, dims) == (1, 0, 0)
+    assert row_form(add(mul(i, -1), iconst(9)), dims) == (-1, 9, 9)
+    assert row_form(Expr.make("mod", I64, (add(i, j), iconst(4))), dims) is None
+    assert row_form(Expr.make("floordiv", I64, (j, iconst(4))), dims) == (0, 0, 1)
