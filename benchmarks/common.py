@@ -4,6 +4,15 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
+
+
+def optional_import(name: str) -> Any:
+    """The module `name`, or None where it is not installed (the peer libraries)."""
+    try:
+        return __import__(name)
+    except Exception:
+        return None
 
 
 def median_ms(fn: Callable[[], object], repeat: int = 15, warmup: int = 2) -> float:

@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import median_ms, table  # noqa: E402
+from common import median_ms, optional_import, table  # noqa: E402
 
 import mxjit as mx  # noqa: E402
 
@@ -29,16 +29,9 @@ SQ = 1024 if QUICK else 4096
 REPEAT = 5 if QUICK else 15
 
 
-def _try(name: str):
-    try:
-        return __import__(name)
-    except Exception:
-        return None
-
-
-jax = _try("jax")
-torch = _try("torch")
-numexpr = _try("numexpr")
+jax = optional_import("jax")
+torch = optional_import("torch")
+numexpr = optional_import("numexpr")
 if jax is not None:
     import jax.numpy as jnp
 

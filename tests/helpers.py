@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from hypothesis import strategies as st
 
 import mxjit as mx
 
@@ -63,3 +64,22 @@ def check_grads(f: Fun, args: Sequence[np.ndarray], order: int = 2, rtol: float 
             np.testing.assert_allclose(analytic[k].asnumpy(), numeric, rtol=rtol, atol=atol,
                                        err_msg=f"order {level + 1}, argument {k}")
         fun = _total_gradient(grad_fun)
+
+
+@st.composite
+def nd_arrays(draw: st.DrawFn, shapes: list, dtypes: list, min_ndim: int = 0
+              ) -> tuple[mx.nd.NDArray, np.ndarray]:
+    """(NDArray, the same values in NumPy) of one of `shapes` and `dtypes` with values in
+    [0, 100); the NDArray may be a transposed or strided view."""
+    shape = draw(st.sampled_from([s for s in shapes if len(s) >= min_ndim]))
+    dtype = draw(st.sampled_from(dtypes))
+    layout = draw(st.sampled_from(["c", "transposed", "strided"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    if layout == "transposed" and len(shape) >= 2:
+        base = rng.integers(0, 100, shape[::-1]).astype(dtype)
+        return mx.nd.array(base, dtype=dtype).T, base.T
+    if layout == "strided" and len(shape) >= 1:
+        base = rng.integers(0, 100, (2 * shape[0],) + shape[1:]).astype(dtype)
+        return mx.nd.array(base, dtype=dtype)[::2], base[::2]
+    base = rng.integers(0, 100, shape).astype(dtype)
+    return mx.nd.array(base, dtype=dtype), base

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError
+from ..trace.ops import batched_matmul
 
 __all__ = ["CublasError", "candidates", "dot_general", "library"]
 
@@ -144,14 +145,8 @@ def dot_general(dev: Any, a: Any, b: Any, *, contract: tuple, batch: tuple) -> A
     which the caller computes on the host)."""
     if a.dtype not in (np.float32, np.float64, np.float16):
         return None
-    (ca, cb), (ba, bb) = contract, batch
-    fa = [k for k in range(a.ndim) if k not in ca and k not in ba]
-    fb = [k for k in range(b.ndim) if k not in cb and k not in bb]
-    nb = int(np.prod([a.shape[k] for k in ba], dtype=np.int64))
-    nk = int(np.prod([a.shape[k] for k in ca], dtype=np.int64))
-    na = int(np.prod([a.shape[k] for k in fa], dtype=np.int64))
-    nn = int(np.prod([b.shape[k] for k in fb], dtype=np.int64))
-    shape = [a.shape[k] for k in ba] + [a.shape[k] for k in fa] + [b.shape[k] for k in fb]
+    m = batched_matmul(a.shape, b.shape, contract, batch)
+    nb, na, nk, nn, shape = m.nb, m.na, m.nk, m.nn, m.shape
     out = dev.empty((nb, na, nn), a.dtype)
     if out.size == 0:
         return out.reshape(shape)
@@ -160,8 +155,8 @@ def dot_general(dev: Any, a: Any, b: Any, *, contract: tuple, batch: tuple) -> A
         return out.reshape(shape)
     if max(nb, na, nn, nk) >= 2**31:
         return None
-    a3 = a.transpose(list(ba) + fa + list(ca)).reshape(nb, na, nk)
-    b3 = b.transpose(list(bb) + list(cb) + fb).reshape(nb, nk, nn)
+    a3 = a.transpose(m.perm_a).reshape(nb, na, nk)
+    b3 = b.transpose(m.perm_b).reshape(nb, nk, nn)
     # row-major C (na x nn) = A3 @ B3 is column-major C^T (nn x na) = B3^T @ A3^T
     bm, op_b, ld_b, s_b = _transposed(b3)
     am, op_a, ld_a, s_a = _transposed(a3)

@@ -152,6 +152,14 @@ __device__ __forceinline__ double mxj_fmin(double a, double b) {
   return (a != a || b != b) ? a + b
        : (a == b ? (__double_as_longlong(a) < 0 ? a : b) : (a < b ? a : b));
 }
+/* integer max/min through a template, so a constant 0 against an unsigned
+   operand does not draw nvcc's "pointless comparison" warning */
+template <typename T> __device__ __forceinline__ T mxj_imax(T a, T b) {
+  return a > b ? a : b;
+}
+template <typename T> __device__ __forceinline__ T mxj_imin(T a, T b) {
+  return a < b ? a : b;
+}
 /* integer power by squaring; a negative exponent gives 0 */
 template <typename T, typename U> __device__ __forceinline__ T mxj_upow(T x, T y) {
   U r = 1, b = (U)x, e = (U)y;
@@ -258,11 +266,11 @@ def _int_helper(signed_name: str, unsigned_name: str, float_fmt: str) -> Render:
     return render
 
 
-def _minmax(fname: str, sym: str) -> Render:
+def _minmax(fname: str, iname: str) -> Render:
     def render(e: Expr, a: list[str]) -> str:
         if _is_float(e.dtype):
             return f"mxj_{fname}({a[0]}, {a[1]})"
-        return f"({a[0]} {sym} {a[1]} ? {a[0]} : {a[1]})"
+        return f"mxj_{iname}<{ctype(e.dtype)}>({a[0]}, {a[1]})"
 
     return render
 
@@ -355,7 +363,7 @@ CUDA_OPS: dict[str, Render] = {
     "floordiv": _int_helper("sfloordiv", "udiv", "floor({0} / {1})"),
     "mod": _int_helper("smod", "umod", "mxj_fmod({0}, {1})"),
     "pow": _pow,
-    "maximum": _minmax("fmax", ">"), "minimum": _minmax("fmin", "<"),
+    "maximum": _minmax("fmax", "imax"), "minimum": _minmax("fmin", "imin"),
     "neg": _neg, "abs": _abs, "sign": _sign,
     "sqrt": _libm("sqrt"), "rsqrt": _rsqrt, "floor": _libm("floor"), "ceil": _libm("ceil"),
     "round": _libm("round"), "trunc": _libm("trunc"), "rint": _libm("rint"),

@@ -57,8 +57,10 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
 
 #: Elementwise ops that cost many times a load or a store. When two kernels would each
 #: recompute one, the CPU keeps its value in a row chain's scratch instead (chain.py).
-EXPENSIVE_OPS = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
-                           "sigmoid", "erf", "pow"})
+EXPENSIVE_OPS = frozenset({"exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos",
+                           "tan", "tanh", "sigmoid", "erf", "erfinv", "pow", "arcsin",
+                           "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
+                           "arctanh", "cbrt", "gamma", "gammaln"})
 
 
 def shared_expensive_nodes(order: list[Node], materialized: set[Node]) -> set[Node]:

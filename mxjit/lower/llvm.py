@@ -453,6 +453,9 @@ def render_llvm(kernel: Kernel | KernelChain, symbol: str) -> str:
     module.data_layout = str(target_machine().target_data)
     n = len(kernel.buffers)
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr] * n + [i64, i64]), name=symbol)
+    # The trampoline calls the kernel; inlined there (LLVM does so for small kernels and
+    # chains), the whole loop nest would be optimised and compiled twice.
+    fn.attributes.add("noinline")
     for arg in fn.args[:n]:
         arg.add_attribute("noalias")
     bufs, (start, stop) = list(fn.args[:n]), fn.args[n:]

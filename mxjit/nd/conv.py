@@ -86,6 +86,33 @@ def _windows(xp: NDArray, kernel: Sequence[int], stride: Sequence[int],
     return slices
 
 
+def _conv_setup(op: str, data: NDArray, weight: NDArray, kernel: Sequence[int],
+                num_filter: int | None, num_group: int, layout: str | None,
+                **spatial: Sequence[int] | None
+                ) -> tuple[bool, NDArray, NDArray, list[tuple[int, ...]]]:
+    """The checks Convolution and Deconvolution share: whether the layout is channel-last,
+    data and weight in channel-first layout, and kernel then each of `spatial` (stride,
+    dilate, pad, adj: 1 for stride and dilate, else 0 by default) as one int per axis."""
+    if not kernel:
+        raise ParamError(f"{op}: kernel is required, e.g. kernel=(3, 3)")
+    if num_filter is None:
+        raise ParamError(f"{op}: num_filter is required")
+    nd = len(kernel)
+    if nd not in (1, 2, 3):
+        raise ParamError(f"{op}: kernel {tuple(kernel)} must have 1, 2 or 3 entries")
+    channel_last = _layout(op, layout, data, nd)
+    x = _to_channel_first(data) if channel_last else data
+    w = _to_channel_first(weight) if channel_last and weight.ndim == nd + 2 else weight
+    params = [_spatial_param(op, "kernel", kernel, nd, 1)]
+    params += [_spatial_param(op, name, value, nd, 1 if name in ("stride", "dilate") else 0)
+               for name, value in spatial.items()]
+    c, g = x.shape[1], num_group
+    if g < 1 or c % g or num_filter % g:
+        raise ParamError(f"{op}: num_group={g} must divide the {c} input channels and "
+                         f"num_filter={num_filter}")
+    return channel_last, x, w, params
+
+
 def Convolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
                 kernel: Sequence[int] = (), stride: Sequence[int] = (),
                 dilate: Sequence[int] = (), pad: Sequence[int] = (),
@@ -98,25 +125,10 @@ def Convolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
 
     >>> mx.nd.Convolution(x, w, b, kernel=(3, 3), num_filter=8, pad=(1, 1))  # doctest: +SKIP
     """
-    if not kernel:
-        raise ParamError("Convolution: kernel is required, e.g. kernel=(3, 3)")
-    if num_filter is None:
-        raise ParamError("Convolution: num_filter is required")
-    nd = len(kernel)
-    if nd not in (1, 2, 3):
-        raise ParamError(f"Convolution: kernel {tuple(kernel)} must have 1, 2 or 3 entries")
-    channel_last = _layout("Convolution", layout, data, nd)
-    x = _to_channel_first(data) if channel_last else data
-    w = _to_channel_first(weight) if channel_last and weight.ndim == nd + 2 else weight
-    kernel = _spatial_param("Convolution", "kernel", kernel, nd, 1)
-    stride = _spatial_param("Convolution", "stride", stride, nd, 1)
-    dilate = _spatial_param("Convolution", "dilate", dilate, nd, 1)
-    pad = _spatial_param("Convolution", "pad", pad, nd, 0)
-    n, c = x.shape[:2]
-    g = num_group
-    if g < 1 or c % g or num_filter % g:
-        raise ParamError(f"Convolution: num_group={g} must divide the {c} input channels and "
-                         f"num_filter={num_filter}")
+    channel_last, x, w, (kernel, stride, dilate, pad) = _conv_setup(
+        "Convolution", data, weight, kernel, num_filter, num_group, layout,
+        stride=stride, dilate=dilate, pad=pad)
+    nd, c, g = len(kernel), x.shape[1], num_group
     _check_shape("Convolution", "weight (num_filter, channels / num_group, *kernel)", w,
                  (num_filter, c // g) + tuple(kernel))
     out_size = tuple((d + 2 * p - dl * (k - 1) - 1) // s + 1
@@ -169,26 +181,10 @@ def Deconvolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
 
     >>> mx.nd.Deconvolution(x, w, kernel=(2, 2), stride=(2, 2), num_filter=4)  # doctest: +SKIP
     """
-    if not kernel:
-        raise ParamError("Deconvolution: kernel is required, e.g. kernel=(3, 3)")
-    if num_filter is None:
-        raise ParamError("Deconvolution: num_filter is required")
-    nd = len(kernel)
-    if nd not in (1, 2, 3):
-        raise ParamError(f"Deconvolution: kernel {tuple(kernel)} must have 1, 2 or 3 entries")
-    channel_last = _layout("Deconvolution", layout, data, nd)
-    x = _to_channel_first(data) if channel_last else data
-    w = _to_channel_first(weight) if channel_last and weight.ndim == nd + 2 else weight
-    kernel = _spatial_param("Deconvolution", "kernel", kernel, nd, 1)
-    stride = _spatial_param("Deconvolution", "stride", stride, nd, 1)
-    dilate = _spatial_param("Deconvolution", "dilate", dilate, nd, 1)
-    pad = _spatial_param("Deconvolution", "pad", pad, nd, 0)
-    adj = _spatial_param("Deconvolution", "adj", adj, nd, 0)
-    n, c = x.shape[:2]
-    g = num_group
-    if g < 1 or c % g or num_filter % g:
-        raise ParamError(f"Deconvolution: num_group={g} must divide the {c} input channels "
-                         f"and num_filter={num_filter}")
+    channel_last, x, w, (kernel, stride, dilate, pad, adj) = _conv_setup(
+        "Deconvolution", data, weight, kernel, num_filter, num_group, layout,
+        stride=stride, dilate=dilate, pad=pad, adj=adj)
+    nd, c, g = len(kernel), x.shape[1], num_group
     _check_shape("Deconvolution", "weight (channels, num_filter / num_group, *kernel)", w,
                  (c, num_filter // g) + tuple(kernel))
     extent = [dl * (k - 1) + 1 for dl, k in zip(dilate, kernel)]

@@ -162,6 +162,25 @@ def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
     return result
 
 
+def same_shape_binary(op: str, lhs: NDArray, rhs: NDArray, cast_to: np.dtype | None
+                      ) -> NDArray | None:
+    """`op` over two contiguous CPU arrays of one shape and dtype whose flat kernel is
+    already built, or None. This is `bind_elementwise`'s flat path without its general
+    checks: small eager arithmetic (`a + b`) is dominated by Python overhead."""
+    x, y = lhs._data, rhs._data
+    if (type(x) is not np.ndarray or type(y) is not np.ndarray or autograd._recording_threads
+            or not (x.flags.c_contiguous and y.flags.c_contiguous)):
+        return None
+    flat = _flat_ops.get((op, cast_to, (), (x.dtype,), (y.dtype,)))
+    n = x.size
+    if flat is None or not 0 < n < PARALLEL_MIN_WORK:
+        return None
+    call, dtype = flat
+    out = np.empty(x.shape, dtype)
+    call(x, y, out, 0, n)
+    return NDArray._wrap(out)
+
+
 def _elementwise_graph(op: str, shape: tuple[int, ...], cast_to: np.dtype | None,
                        attrs: dict[str, Any]) -> Any:
     """The function from operand nodes to the node of `op` over them, broadcast to `shape`."""

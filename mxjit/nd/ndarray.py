@@ -251,44 +251,41 @@ class NDArray:
 
     # ---- operators -------------------------------------------------------------------
 
-    def _binary(self, op: str, other: Any, reverse: bool = False) -> NDArray:
-        return ops.binary(op, other, self) if reverse else ops.binary(op, self, other)
-
     def __add__(self, o: Any) -> NDArray:
-        return self._binary("add", o)
+        return ops.binary("add", self, o)
 
     def __radd__(self, o: Any) -> NDArray:
-        return self._binary("add", o, True)
+        return ops.binary("add", o, self)
 
     def __sub__(self, o: Any) -> NDArray:
-        return self._binary("sub", o)
+        return ops.binary("sub", self, o)
 
     def __rsub__(self, o: Any) -> NDArray:
-        return self._binary("sub", o, True)
+        return ops.binary("sub", o, self)
 
     def __mul__(self, o: Any) -> NDArray:
-        return self._binary("mul", o)
+        return ops.binary("mul", self, o)
 
     def __rmul__(self, o: Any) -> NDArray:
-        return self._binary("mul", o, True)
+        return ops.binary("mul", o, self)
 
     def __truediv__(self, o: Any) -> NDArray:
-        return self._binary("div", o)
+        return ops.binary("div", self, o)
 
     def __rtruediv__(self, o: Any) -> NDArray:
-        return self._binary("div", o, True)
+        return ops.binary("div", o, self)
 
     def __mod__(self, o: Any) -> NDArray:
-        return self._binary("mod", o)
+        return ops.binary("mod", self, o)
 
     def __rmod__(self, o: Any) -> NDArray:
-        return self._binary("mod", o, True)
+        return ops.binary("mod", o, self)
 
     def __pow__(self, o: Any) -> NDArray:
-        return self._binary("pow", o)
+        return ops.binary("pow", self, o)
 
     def __rpow__(self, o: Any) -> NDArray:
-        return self._binary("pow", o, True)
+        return ops.binary("pow", o, self)
 
     def _inplace(self, op: str, other: Any) -> NDArray:
         """x op= y: the result is written into this array's memory (views included)."""
@@ -332,22 +329,22 @@ class NDArray:
         return ops.abs(self)
 
     def __eq__(self, o: Any) -> NDArray:  # type: ignore[override]
-        return self._binary("eq", o)
+        return ops.binary("eq", self, o)
 
     def __ne__(self, o: Any) -> NDArray:  # type: ignore[override]
-        return self._binary("ne", o)
+        return ops.binary("ne", self, o)
 
     def __lt__(self, o: Any) -> NDArray:
-        return self._binary("lt", o)
+        return ops.binary("lt", self, o)
 
     def __le__(self, o: Any) -> NDArray:
-        return self._binary("le", o)
+        return ops.binary("le", self, o)
 
     def __gt__(self, o: Any) -> NDArray:
-        return self._binary("gt", o)
+        return ops.binary("gt", self, o)
 
     def __ge__(self, o: Any) -> NDArray:
-        return self._binary("ge", o)
+        return ops.binary("ge", self, o)
 
     __hash__ = object.__hash__
 

@@ -1,6 +1,6 @@
 """`mx.nd` operators over primitives: each works eagerly and inside a trace.
 
-Composite operators (`softmax`, `relu`, `mean`, ...) are written with primitives only, so
+Composite operators (`relu`, `mean`, `clip`, ...) are written with primitives only, so
 they fuse and differentiate like everything else.
 """
 from __future__ import annotations
@@ -14,7 +14,14 @@ import numpy as np
 
 from ..trace.dtypes import DTypeError, canonical_dtype
 from ..trace.ops import ShapeError
-from .dispatch import bind, bind_elementwise, fresh_result, scalar_operand, with_out
+from .dispatch import (
+    bind,
+    bind_elementwise,
+    fresh_result,
+    same_shape_binary,
+    scalar_operand,
+    with_out,
+)
 from .dispatch import write_out as _write
 from .ndarray import NDArray
 from .shape_ops import concat, expand_dims, flip, reshape, reshape_exact  # noqa: F401
@@ -64,7 +71,13 @@ def binary(op: str, lhs: Any, rhs: Any) -> NDArray:
     cast_to = None
     if (type(lhs) is NDArray and type(rhs) is NDArray and lhs.shape == rhs.shape
             and lhs._dtype == rhs._dtype):
-        a, b, shape = lhs, rhs, lhs.shape  # the common case, without the general checks
+        # the common case, without the general checks
+        if op in COMPARISONS:
+            cast_to = lhs._dtype
+        fast = same_shape_binary(op, lhs, rhs, cast_to)
+        if fast is not None:
+            return fast
+        a, b, shape = lhs, rhs, lhs.shape
     else:
         like = lhs if isinstance(lhs, NDArray) else rhs
         a, b = _promote(_operand(lhs, like), _operand(rhs, like))
@@ -194,7 +207,9 @@ def hard_sigmoid(data: NDArray, alpha: float = 0.2, beta: float = 0.5,
 
     >>> mx.nd.hard_sigmoid(mx.nd.array([-3.0, 0.0, 3.0]))  # doctest: +SKIP
     """
-    return _write(clip(_floats_only("hard_sigmoid", data) * alpha + beta, 0.0, 1.0), out)
+    y = _floats_only("hard_sigmoid", data) * alpha + beta
+    # the bounds first: ties go to the first operand, so the kinks get no gradient (MXNet)
+    return _write(minimum(1.0, maximum(0.0, y)), out)
 
 
 def logical_not(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
@@ -418,23 +433,3 @@ def batch_dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b
     cb = 2 if transpose_b else 1
     out = bind("dot_general", a, b, contract=((ca,), (cb,)), batch=((0,), (0,)))
     return out
-
-
-# ---- neural-network composites -----------------------------------------------------------
-
-
-def softmax(data: NDArray, axis: int = -1, temperature: float | None = None) -> NDArray:
-    """exp(x - max) / sum(exp(x - max)) along `axis`: at most three kernels.
-
-    >>> mx.nd.softmax(mx.nd.array([[1, 2, 3]]))  # doctest: +SKIP
-    """
-    x = data if temperature in (None, 1.0) else data / temperature
-    e = exp(x - max(x, axis=axis, keepdims=True))
-    return e / sum(e, axis=axis, keepdims=True)
-
-
-def log_softmax(data: NDArray, axis: int = -1, temperature: float | None = None) -> NDArray:
-    """log(softmax(x)) along `axis`, computed stably."""
-    x = data if temperature in (None, 1.0) else data / temperature
-    shifted = x - max(x, axis=axis, keepdims=True)
-    return shifted - log(sum(exp(shifted), axis=axis, keepdims=True))

@@ -343,6 +343,18 @@ def _shape_arg(shape: Any) -> tuple[int, ...] | None:
     return dims
 
 
+def _dense_input(op: str, arg: NDArray | np.ndarray | list, dims: tuple[int, ...] | None,
+                 dtype: Any) -> np.ndarray:
+    """A dense array argument of `op` as NumPy (float32 for lists), checked against `dims`."""
+    dense = arg.asnumpy() if isinstance(arg, NDArray) else np.asarray(
+        arg, dtype=None if isinstance(arg, np.ndarray) else np.float32)
+    if dtype is not None:
+        dense = dense.astype(canonical_dtype(dtype))
+    if dims is not None and dense.shape != dims:
+        raise ShapeError(f"{op}: the array has shape {dense.shape}, not {dims}")
+    return dense
+
+
 def csr_matrix(arg1: Any, shape: Any = None, ctx: Context | None = None, dtype: Any = None
                ) -> CSRNDArray:
     """A `CSRNDArray` from `(data, indices, indptr)`, `(data, (row, col))`, a shape
@@ -386,13 +398,7 @@ def csr_matrix(arg1: Any, shape: Any = None, ctx: Context | None = None, dtype: 
     if isinstance(arg1, tuple) and all(isinstance(d, (int, np.integer)) for d in arg1):
         return zeros("csr", arg1, c, dtype)  # type: ignore[return-value]
     if isinstance(arg1, (NDArray, np.ndarray, list)):
-        dense = arg1.asnumpy() if isinstance(arg1, NDArray) else np.asarray(
-            arg1, dtype=None if isinstance(arg1, np.ndarray) else np.float32)
-        if dtype is not None:
-            dense = dense.astype(canonical_dtype(dtype))
-        if dims is not None and dense.shape != dims:
-            raise ShapeError(f"csr_matrix: the array has shape {dense.shape}, not {dims}")
-        return _csr_from_dense(dense, c)
+        return _csr_from_dense(_dense_input("csr_matrix", arg1, dims, dtype), c)
     raise TypeError(f"csr_matrix: unexpected input {type(arg1).__name__}; give "
                     "(data, indices, indptr), (data, (row, col)), a shape or a dense array")
 
@@ -428,13 +434,7 @@ def row_sparse_array(arg1: Any, shape: Any = None, ctx: Context | None = None,
     if isinstance(arg1, tuple) and all(isinstance(d, (int, np.integer)) for d in arg1):
         return zeros("row_sparse", arg1, c, dtype)  # type: ignore[return-value]
     if isinstance(arg1, (NDArray, np.ndarray, list)):
-        dense = arg1.asnumpy() if isinstance(arg1, NDArray) else np.asarray(
-            arg1, dtype=None if isinstance(arg1, np.ndarray) else np.float32)
-        if dtype is not None:
-            dense = dense.astype(canonical_dtype(dtype))
-        if dims is not None and dense.shape != dims:
-            raise ShapeError(f"row_sparse_array: the array has shape {dense.shape}, not {dims}")
-        return _rsp_from_dense(dense, c)
+        return _rsp_from_dense(_dense_input("row_sparse_array", arg1, dims, dtype), c)
     raise TypeError(f"row_sparse_array: unexpected input {type(arg1).__name__}; give "
                     "(data, indices), a shape or a dense array")
 

@@ -6,9 +6,9 @@ them, and the tests compare compiled kernels against them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -416,22 +416,49 @@ def _dot_rule(a: AbstractValue, b: AbstractValue, *, contract: tuple, batch: tup
     return AbstractValue(tuple([a.shape[k] for k in ba] + free_a + free_b), a.dtype)
 
 
+class BatchedMatmul(NamedTuple):
+    """dot_general as (nb, na, nk) @ (nb, nk, nn): the axis orders that bring each operand
+    to that form (before a reshape), the four sizes and the result's shape."""
+
+    perm_a: list[int]
+    perm_b: list[int]
+    nb: int
+    na: int
+    nk: int
+    nn: int
+    shape: list[int]
+
+
+def batched_matmul(a_shape: tuple[int, ...], b_shape: tuple[int, ...], contract: tuple,
+                   batch: tuple) -> BatchedMatmul:
+    """The batched-matmul form of `dot_general(a, b, contract=..., batch=...)`.
+
+    >>> batched_matmul((2, 3), (3, 4), ((1,), (0,)), ((), ())).shape
+    [2, 4]
+    """
+    (ca, cb), (ba, bb) = contract, batch
+    fa = [k for k in range(len(a_shape)) if k not in ca and k not in ba]
+    fb = [k for k in range(len(b_shape)) if k not in cb and k not in bb]
+
+    def size(shape: tuple[int, ...], axes: Sequence[int]) -> int:
+        return int(np.prod([shape[k] for k in axes], dtype=np.int64))
+
+    return BatchedMatmul(list(ba) + fa + list(ca), list(bb) + list(cb) + fb,
+                         size(a_shape, ba), size(a_shape, fa), size(a_shape, ca),
+                         size(b_shape, fb),
+                         [a_shape[k] for k in ba] + [a_shape[k] for k in fa]
+                         + [b_shape[k] for k in fb])
+
+
 def dot_general_numpy(a: np.ndarray, b: np.ndarray, *, contract: tuple, batch: tuple
                       ) -> np.ndarray:
     """dot_general through a batched matmul: (batch, free_a, k) @ (batch, k, free_b)."""
-    (ca, cb), (ba, bb) = contract, batch
-    fa = [k for k in range(a.ndim) if k not in ca and k not in ba]
-    fb = [k for k in range(b.ndim) if k not in cb and k not in bb]
-    nb = int(np.prod([a.shape[k] for k in ba], dtype=np.int64))
-    nk = int(np.prod([a.shape[k] for k in ca], dtype=np.int64))
-    na = int(np.prod([a.shape[k] for k in fa], dtype=np.int64))
-    nn = int(np.prod([b.shape[k] for k in fb], dtype=np.int64))
-    a3 = np.transpose(a, list(ba) + fa + list(ca)).reshape(nb, na, nk)
-    b3 = np.transpose(b, list(bb) + list(cb) + fb).reshape(nb, nk, nn)
+    m = batched_matmul(a.shape, b.shape, contract, batch)
+    a3 = np.transpose(a, m.perm_a).reshape(m.nb, m.na, m.nk)
+    b3 = np.transpose(b, m.perm_b).reshape(m.nb, m.nk, m.nn)
     with np.errstate(all="ignore"):  # overflow to inf is IEEE's answer, as in our kernels
         out = np.matmul(a3, b3)
-    shape = [a.shape[k] for k in ba] + [a.shape[k] for k in fa] + [b.shape[k] for k in fb]
-    return out.reshape(shape).astype(a.dtype, copy=False)
+    return out.reshape(m.shape).astype(a.dtype, copy=False)
 
 
 _register("dot_general", "contraction", _dot_rule, dot_general_numpy)

@@ -79,6 +79,12 @@ def test_hard_sigmoid_takes_alpha_and_beta_and_saturates() -> None:
     np.testing.assert_allclose(nd.hard_sigmoid(x).asnumpy(), [0, 0.3, 0.5, 0.7, 1], rtol=1e-6)
     np.testing.assert_allclose(nd.hard_sigmoid(x, alpha=0.5, beta=0.25).asnumpy(),
                                [0, 0, 0.25, 0.75, 1], rtol=1e-6)
+    kinks = nd.array([-2.5, 0.0, 2.5])  # where 0.2 x + 0.5 is exactly 0 and 1: MXNet gives 0
+    kinks.attach_grad()
+    with mx.autograd.record():
+        y = nd.hard_sigmoid(kinks)
+    y.backward()
+    np.testing.assert_allclose(kinks.grad.asnumpy(), [0, 0.2, 0], rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "uint8", "int32",

@@ -12,7 +12,7 @@ import mxjit as mx
 from mxjit.nd.indexing import MXNetIndexError
 from mxjit.trace.ops import ShapeError
 from mxjit.trace.tracer import TracerError
-from tests.helpers import check_grads
+from tests.helpers import check_grads, nd_arrays
 
 nd = mx.nd
 VIEWS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -21,22 +21,9 @@ SHAPES = [(0,), (1,), (5,), (2, 3), (1, 4), (3, 0), (2, 1, 3), (2, 3, 4)]
 DTYPES = ["float32", "float64", "int32", "uint8", "int64"]
 
 
-@st.composite
-def arrays(draw: st.DrawFn, shapes: list = SHAPES, dtypes: list = DTYPES
-           ) -> tuple[mx.nd.NDArray, np.ndarray]:
-    """(NDArray, the same values in NumPy); the NDArray may be a transposed or strided view."""
-    shape = draw(st.sampled_from(shapes))
-    dtype = draw(st.sampled_from(dtypes))
-    layout = draw(st.sampled_from(["c", "transposed", "strided"]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    if layout == "transposed" and len(shape) >= 2:
-        base = rng.integers(0, 100, shape[::-1]).astype(dtype)
-        return nd.array(base, dtype=dtype).T, base.T
-    if layout == "strided" and len(shape) >= 1:
-        base = rng.integers(0, 100, (2 * shape[0],) + shape[1:]).astype(dtype)
-        return nd.array(base, dtype=dtype)[::2], base[::2]
-    base = rng.integers(0, 100, shape).astype(dtype)
-    return nd.array(base, dtype=dtype), base
+def arrays(shapes: list = SHAPES, dtypes: list = DTYPES, min_ndim: int = 0) -> st.SearchStrategy:
+    """(NDArray, NumPy copy) pairs, from `SHAPES` and `DTYPES` unless told otherwise."""
+    return nd_arrays(shapes, dtypes, min_ndim)
 
 
 def same(got: mx.nd.NDArray, want: np.ndarray) -> None:

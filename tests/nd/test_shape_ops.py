@@ -15,7 +15,7 @@ import mxjit as mx
 from mxjit.nd.shape_ops import infer_reshape
 from mxjit.trace.dtypes import DTypeError
 from mxjit.trace.ops import ShapeError
-from tests.helpers import check_grads
+from tests.helpers import check_grads, nd_arrays
 
 nd = mx.nd
 VIEWS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -24,25 +24,9 @@ DTYPES = ["float32", "float64", "int32", "uint8", "int64"]
 SHAPES = [(0,), (1,), (5,), (2, 3), (1, 4), (3, 0), (2, 1, 3), (2, 3, 4), (1, 2, 1, 2)]
 
 
-@st.composite
-def arrays(draw: st.DrawFn, shapes: list = SHAPES, dtypes: list = DTYPES,
-           min_ndim: int = 0) -> tuple[mx.nd.NDArray, np.ndarray]:
-    """(NDArray, the same values in NumPy); the NDArray may be a transposed or strided view."""
-    shape = draw(st.sampled_from([s for s in shapes if len(s) >= min_ndim]))
-    dtype = draw(st.sampled_from(dtypes))
-    layout = draw(st.sampled_from(["c", "transposed", "strided"]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    if layout == "transposed" and len(shape) >= 2:
-        base = rng.integers(0, 100, shape[::-1]).astype(dtype)
-        return nd.array(base, dtype=dtype).T, base.T
-    if layout == "strided" and len(shape) >= 1:
-        base = rng.integers(0, 100, (2 * shape[0],) + shape[1:]).astype(dtype)
-        ndim = len(shape)
-        view = nd.slice(nd.array(base, dtype=dtype), (None,) * ndim, (None,) * ndim,
-                        (2,) + (1,) * (ndim - 1))
-        return view, base[::2]
-    base = rng.integers(0, 100, shape).astype(dtype)
-    return nd.array(base, dtype=dtype), base
+def arrays(shapes: list = SHAPES, dtypes: list = DTYPES, min_ndim: int = 0) -> st.SearchStrategy:
+    """(NDArray, NumPy copy) pairs, from `SHAPES` and `DTYPES` unless told otherwise."""
+    return nd_arrays(shapes, dtypes, min_ndim)
 
 
 def same(got: mx.nd.NDArray, want: np.ndarray) -> None:

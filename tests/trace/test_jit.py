@@ -46,6 +46,25 @@ def test_static_argnums_and_argnames_are_part_of_the_signature():
     assert len(gcalls) == 1
 
 
+def test_list_tuple_structure_and_training_mode_are_part_of_the_signature():
+    """(The fast path for arguments that are lists and tuples of arrays keys on the same.)"""
+    f, calls = _counting(lambda xs: xs[0] * 2 + xs[1])
+    jf = mx.jit(f)
+    a, b = nd.array([1.0]), nd.array([2.0])
+    assert jf([a, b]).asnumpy().tolist() == [4.0]
+    assert jf([b, a]).asnumpy().tolist() == [5.0]
+    assert len(calls) == 1
+    jf((a, b))  # a tuple: another structure
+    assert len(calls) == 2
+    with mx.autograd.train_mode():
+        jf([a, b])
+    assert len(calls) == 3
+    jf([a, nd.array([[2.0]])])  # another shape
+    assert len(calls) == 4
+    outer = mx.jit(lambda x: jf([x, x]) + 1)  # inside another trace, jf is inlined
+    assert outer(a).asnumpy().tolist() == [4.0]
+
+
 def test_nested_arguments_and_results():
     def f(params, batch):
         w, b = params["w"], params["b"]
