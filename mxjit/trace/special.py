@@ -59,8 +59,8 @@ def erfinv_scalar(x: float) -> float:
 def gamma_scalar(x: float) -> float:
     """gamma(x) by `math.gamma`, with C99's values at its poles and overflows.
 
-    >>> gamma_scalar(5.0), gamma_scalar(-0.0), gamma_scalar(-2.0)
-    (24.0, -inf, nan)
+    >>> gamma_scalar(5.0), gamma_scalar(-0.0), gamma_scalar(-2.0), gamma_scalar(-1e-309)
+    (24.0, -inf, nan, -inf)
     """
     if x == 0:
         return math.copysign(math.inf, x)
@@ -68,8 +68,8 @@ def gamma_scalar(x: float) -> float:
         return math.nan
     try:
         return math.gamma(x)
-    except OverflowError:
-        return math.inf
+    except OverflowError:  # (for x < 0, next to 0: gamma is negative on (-1, 0), (-3, -2), ...)
+        return math.inf if x > 0 or math.floor(x) % 2 == 0 else -math.inf
 
 
 def gammaln_scalar(x: float) -> float:

@@ -107,7 +107,8 @@ SPECIAL: dict[str, list[tuple[float, float]]] = {
     # C99 (and CUDA, and MXNet's std:: functions): signed poles at 0, NaN below
     "gamma": [(0.0, math.inf), (-0.0, -math.inf), (-1.0, math.nan), (-3.0, math.nan),
               (math.inf, math.inf), (-math.inf, math.nan), (5.0, 24.0), (0.5, math.pi ** 0.5),
-              (-0.5, -2 * math.pi ** 0.5), (200.0, math.inf)],
+              (-0.5, -2 * math.pi ** 0.5), (200.0, math.inf), (-1e-309, -math.inf),
+              (1e-309, math.inf)],
     "gammaln": [(1.0, 0.0), (2.0, 0.0), (0.0, math.inf), (-2.0, math.inf), (-math.inf, math.inf),
                 (math.inf, math.inf), (0.5, math.log(math.pi) / 2), (1e30, math.lgamma(1e30))],
     "erfinv": [(0.0, 0.0), (1.0, math.inf), (-1.0, -math.inf), (1.5, math.nan),
