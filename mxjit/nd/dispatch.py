@@ -162,21 +162,24 @@ def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
     return result
 
 
-def same_shape_binary(op: str, lhs: NDArray, rhs: NDArray, cast_to: np.dtype | None
+def same_shape_binary(op: str, lhs: NDArray, rhs: NDArray, comparison: bool
                       ) -> NDArray | None:
     """`op` over two contiguous CPU arrays of one shape and dtype whose flat kernel is
     already built, or None. This is `bind_elementwise`'s flat path without its general
-    checks: small eager arithmetic (`a + b`) is dominated by Python overhead."""
+    checks: small eager arithmetic (`a + b`) is dominated by Python overhead. A comparison
+    gives 1/0 in the operands' dtype."""
     x, y = lhs._data, rhs._data
-    if (type(x) is not np.ndarray or type(y) is not np.ndarray or autograd._recording_threads
+    if (type(x) is not np.ndarray or type(y) is not np.ndarray or x.shape != y.shape
+            or x.dtype != y.dtype or autograd._recording_threads
             or not (x.flags.c_contiguous and y.flags.c_contiguous)):
         return None
-    flat = _flat_ops.get((op, cast_to, (), (x.dtype,), (y.dtype,)))
+    dtype = x.dtype
+    flat = _flat_ops.get((op, dtype if comparison else None, (), (dtype,), (dtype,)))
     n = x.size
     if flat is None or not 0 < n < PARALLEL_MIN_WORK:
         return None
-    call, dtype = flat
-    out = np.empty(x.shape, dtype)
+    call, out_dtype = flat
+    out = np.empty(x.shape, out_dtype)
     call(x, y, out, 0, n)
     return NDArray._wrap(out)
 

@@ -69,15 +69,13 @@ def binary(op: str, lhs: Any, rhs: Any) -> NDArray:
     Comparisons return 1/0 in the operands' dtype, as MXNet does.
     """
     cast_to = None
-    if (type(lhs) is NDArray and type(rhs) is NDArray and lhs.shape == rhs.shape
-            and lhs._dtype == rhs._dtype):
-        # the common case, without the general checks
-        if op in COMPARISONS:
-            cast_to = lhs._dtype
-        fast = same_shape_binary(op, lhs, rhs, cast_to)
+    if type(lhs) is NDArray and type(rhs) is NDArray:
+        fast = same_shape_binary(op, lhs, rhs, op in COMPARISONS)
         if fast is not None:
             return fast
-        a, b, shape = lhs, rhs, lhs.shape
+    if (type(lhs) is NDArray and type(rhs) is NDArray and lhs.shape == rhs.shape
+            and lhs._dtype == rhs._dtype):
+        a, b, shape = lhs, rhs, lhs.shape  # the common case, without the general checks
     else:
         like = lhs if isinstance(lhs, NDArray) else rhs
         a, b = _promote(_operand(lhs, like), _operand(rhs, like))
