@@ -524,3 +524,29 @@ def test_batchnorm_uses_batch_statistics_only_in_train_mode():
     np.testing.assert_allclose(y.asnumpy().mean(axis=0), [0.0, 0.0], atol=1e-5)
     np.testing.assert_allclose(y.asnumpy().std(axis=0), [1.0, 1.0], rtol=1e-4)
     np.testing.assert_allclose(mean.asnumpy(), 0.1 * x.asnumpy().mean(axis=0), rtol=1e-5)
+
+
+def test_copy_is_recorded_and_works_under_jit():
+    # MXNet records copy() (its _copy op) as an identity; a copy also traces under jit
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        c = x.copy()
+        y = (c * c).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [2.0, 4.0])
+    assert not np.shares_memory(c.asnumpy(), x.asnumpy())
+    np.testing.assert_array_equal(mx.jit(lambda a: a.copy() * 2)(x).asnumpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(mx.grad(lambda a: (a.copy() ** 2).sum())(x).asnumpy(),
+                                  [2.0, 4.0])
+
+
+def test_out_keyword_results_are_recorded():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    buf = nd.zeros((2,))
+    with autograd.record():
+        nd.exp(x, out=buf)
+        y = (buf * 2).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * np.exp([1.0, 2.0]), rtol=1e-6)

@@ -255,6 +255,8 @@ def write_out(result: NDArray, out: NDArray | None) -> NDArray:
                          f"{out._dtype.name}")
     autograd.overwriting(out._data)
     out._data[...] = result._data
+    if result._rec is not None:  # (recorded: `out` now holds the op's result for backward)
+        out._rec = result._rec
     return out
 
 

@@ -127,7 +127,12 @@ class NDArray:
 
         >>> y = x.copy()  # doctest: +SKIP
         """
-        return NDArray._wrap(np.array(self._buffer(), copy=True), self._ctx)
+        if self._data is None or self._rec is not None:
+            # traced, or recorded by autograd: a recorded identity (a cast to its own dtype)
+            result = ops.bind("cast", self, dtype=self._dtype)
+            result._ctx = self._ctx
+            return result
+        return NDArray._wrap(np.array(self._data, copy=True), self._ctx)
 
     def copyto(self, other: NDArray | Context) -> NDArray:
         """Copy into the array `other` (same shape) or onto the context `other`."""
