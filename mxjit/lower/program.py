@@ -23,6 +23,7 @@ from .chain import Chain, Planned, find_chains
 from .emit import Layout, build_kernel
 from .fuse import is_buffer, kernel_name, materialized_nodes, shared_expensive_nodes, view_base
 from .kernel import Kernel
+from .reduce_split import split_reductions
 
 #: Set by `mxjit.lower.cuda_runtime` when it loads: an object with `array_type` (its device
 #: array class) and `run(program, arrays)`. Programs over such arrays run on the GPU.
@@ -156,6 +157,8 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout],
     CPU-compiled kernel; the CUDA runtime and renderers pass their own, which need only
     the `.kernel` and `.symbol` of what they return).
     """
+    if compile is None:  # (the CPU: a GPU reduction spreads over blocks and warps)
+        outputs = split_reductions(outputs, THREADS, 2 * PARALLEL_MIN_WORK)
     order = toposort(outputs)
     materialized = materialized_nodes(order, outputs)
     plan = _plan(order, materialized, inputs, layouts, outputs)

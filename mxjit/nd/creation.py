@@ -6,6 +6,8 @@ from typing import Any
 import numpy as np
 
 from ..trace.dtypes import canonical_dtype
+from ..trace.graph import const
+from ..trace.ops import apply
 from .context import Context, check_context, current_context
 from .ndarray import NDArray
 
@@ -104,19 +106,31 @@ def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any =
 
 def _like(data: NDArray, value: Any, dtype: Any = None) -> NDArray:
     d = canonical_dtype(dtype) if dtype is not None else data._dtype
+    if data._node is not None:  # traced: one broadcast scalar, not a baked-in full array
+        return NDArray._traced(apply("broadcast_to", const(np.array(value, dtype=d)),
+                                     shape=data.shape))
     return NDArray._wrap(np.full(data.shape, value, dtype=d), data._ctx)
 
 
 def zeros_like(data: NDArray, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """Zeros with the shape (and dtype) of `data`."""
+    """Zeros with the shape (and dtype) of `data`.
+
+    >>> mx.nd.zeros_like(mx.nd.ones((2, 3)))  # doctest: +SKIP
+    """
     return _like(data, 0, dtype)
 
 
 def ones_like(data: NDArray, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """Ones with the shape (and dtype) of `data`."""
+    """Ones with the shape (and dtype) of `data`.
+
+    >>> mx.nd.ones_like(mx.nd.zeros((2, 3)))  # doctest: +SKIP
+    """
     return _like(data, 1, dtype)
 
 
 def full_like(data: NDArray, fill_value: Any, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """`fill_value` everywhere, with the shape (and dtype) of `data`."""
+    """`fill_value` everywhere, with the shape (and dtype) of `data`.
+
+    >>> mx.nd.full_like(mx.nd.zeros((2, 3)), 7)  # doctest: +SKIP
+    """
     return _like(data, fill_value, dtype)

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..lower.cache import KERNELS
 from ..lower.generic import REDUCE_OPS, reduction_kernel
-from ..lower.program import launch
+from ..lower.program import PARALLEL_MIN_WORK, launch
+from ..lower.reduce_split import JOIN, ROWS
 from ..trace.graph import AbstractValue
 from ..trace.ops import PRIMITIVES
 
@@ -47,6 +48,9 @@ def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray |
     loops = _merged_loops(x, axes) if x.size else None
     if not loops:
         return None
+    if (len(loops) == 1 and loops[0][0] and loops[0][2] == 1 and op in JOIN
+            and x.dtype != np.float16 and x.size >= 2 * PARALLEL_MIN_WORK):
+        return _two_stages(op, x, out_aval.shape)
     if op in ("argmax", "argmin"):  # the reduced loop innermost (see reduction_kernel)
         loops.sort(key=lambda lp: lp[0])
     reduce = tuple(lp[0] for lp in loops)
@@ -67,6 +71,16 @@ def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray |
     launch(call, [x, params, out], extents[split] if split is not None else 1, work,
            split == 0)
     return out
+
+
+def _two_stages(op: str, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A large reduction of contiguous data to one value: rows on every thread, then the
+    row results and what is left over (see `lower/reduce_split.py`)."""
+    flat = x.reshape(-1)
+    width = flat.size // ROWS
+    rows = run_reduction(op, flat[:ROWS * width].reshape(ROWS, width), {"axes": (1,)})
+    partial = np.concatenate([rows, flat[ROWS * width:]])  # type: ignore[list-item]
+    return run_reduction(op, partial, {"axes": (0,)}).reshape(shape)  # type: ignore[union-attr]
 
 
 EAGER_REDUCTIONS = frozenset(REDUCE_OPS)

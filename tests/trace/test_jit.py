@@ -146,3 +146,14 @@ def test_log_compiles_says_what_changed(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "first call" in err
     assert "array argument 0: shape (3,) -> (4,)" in err
+
+
+def test_like_creators_under_jit_are_broadcast_scalars_not_baked_arrays():
+    f = mx.jit(lambda x: x + mx.nd.ones_like(x) + mx.nd.full_like(x, 3, dtype="float64"))
+    x = mx.nd.ones((300, 400))
+    text = f.lower(x).as_text()
+    assert "float32[300,400] = const" not in text and "float64[300,400] = const" not in text
+    got = f(x)
+    assert got.dtype == np.float64 and np.all(got.asnumpy() == 5.0)
+    z = mx.jit(lambda x: mx.nd.zeros_like(x, dtype="int32"))(x)
+    assert z.dtype == np.int32 and z.shape == (300, 400) and not z.asnumpy().any()
