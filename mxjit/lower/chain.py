@@ -26,6 +26,8 @@ from .kernel import Expr, Kernel, KernelChain, Reduction, Store, const_python_va
 
 #: Bytes of scratch one chain may keep on each thread's stack.
 SCRATCH_LIMIT = 64 * 1024
+#: Bytes of one row of an input that a chain prefetches ahead (a fraction of L2).
+PREFETCH_LIMIT = 128 * 1024
 
 
 @dataclass
@@ -175,8 +177,30 @@ def _build(members: list[Planned], indices: list[int], keep: set[int],
         slots.append(tuple(position[b] for b in p.args))
     dtypes = tuple(_dtype_of(members, b) for b in args)
     name = f"chain{len(members)}_{members[-1].kernel.name.removeprefix('fused_')}"
-    chain = KernelChain(name, tuple(kernels), tuple(slots), dtypes, tuple(scratch))
+    chain = KernelChain(name, tuple(kernels), tuple(slots), dtypes, tuple(scratch),
+                        _prefetched_rows(members, position, blocks))
     return Chain(indices[:], chain, args, scratch_ids)
+
+
+def _prefetched_rows(members: list[Planned], position: dict[int, int],
+                     blocks: dict[int, int | None]) -> tuple[tuple[int, int, int, int], ...]:
+    """(chain buffer, row elements c, first and last element read in a row) of each input
+    that a member reads row-locally (not what the chain itself produces), if that part of
+    a row fits in L2 (PREFETCH_LIMIT). (Prefetching the rows the chain writes, for writing,
+    measured no faster.)"""
+    rows: dict[int, tuple[int, int, int]] = {}
+    for p in members:
+        for load in _loads(p.kernel):
+            buf = p.args[load.attr]
+            form = row_form(load.args[0], p.kernel.dims)
+            if buf in blocks or form is None or _row_block(load.args[0], p.kernel.dims) is None:
+                continue
+            c, lo, hi = int(form[0]), int(form[1]), int(form[2])
+            if buf in rows:  # (several loads of one buffer: the span of all of them)
+                lo, hi = min(lo, rows[buf][1]), max(hi, rows[buf][2])
+            if (hi - lo + 1) * p.kernel.buffers[load.attr].itemsize <= PREFETCH_LIMIT:
+                rows[buf] = (c, lo, hi)
+    return tuple((position[b], *span) for b, span in rows.items())
 
 
 def _dtype_of(members: list[Planned], buf: int) -> np.dtype:

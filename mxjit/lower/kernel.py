@@ -151,6 +151,10 @@ class KernelChain:
     slots: tuple[tuple[int, ...], ...]
     buffers: tuple[np.dtype, ...]
     scratch: tuple[tuple[np.dtype, int], ...]
+    #: (chain buffer, elements per row c, first and last element read of a row) of the
+    #: inputs read row-locally: while row i runs, elements c*(i+1) + [first, last] of
+    #: each are prefetched, so their memory latency overlaps the computing
+    prefetch: tuple[tuple[int, int, int, int], ...] = ()
 
     @property
     def split_extent(self) -> int:
@@ -158,7 +162,7 @@ class KernelChain:
 
     def key_text(self) -> str:
         parts = [f"chain buffers {[str(b) for b in self.buffers]} "
-                 f"scratch {[(str(d), n) for d, n in self.scratch]}"]
+                 f"scratch {[(str(d), n) for d, n in self.scratch]} prefetch {self.prefetch}"]
         for k, slots in zip(self.kernels, self.slots):
             parts.append(f"member slots {slots}\n{k.key_text()}")
         return "\n".join(parts)

@@ -35,6 +35,8 @@ FLAGS = ("contract",)
 REDUCE_FLAGS = ("reassoc", "contract", "nsz")
 #: The host CPU's name and LLVM feature string (asking LLVM costs ~0.3 ms each time).
 HOST_CPU = (llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten())
+#: Bytes per cache line (x86-64 and AArch64 servers): the stride of row prefetches.
+CACHE_LINE = 64
 VECTOR_WIDTH_ATTR = ('"prefer-vector-width"="512" '
                      if "+avx512f" in HOST_CPU[1].split(",") else "")
 
@@ -509,10 +511,37 @@ def _render_chain(b: ir.IRBuilder, chain: KernelChain, args: list, start: ir.Val
     bufs = list(args) + scratch
 
     def row(i: ir.Value) -> None:
+        _prefetch_next_row(b, chain, bufs, i)
         for k, slots in zip(chain.kernels, chain.slots):
             _render_kernel(b, k, [bufs[s] for s in slots], start, stop, {0: i})
 
     _loop(b, start, stop, row)
+
+
+def _prefetch_next_row(b: ir.IRBuilder, chain: KernelChain, bufs: list, i: ir.Value) -> None:
+    """Prefetch row i + 1 (the last row: itself again) of the chain's row-local inputs, one
+    call per cache line of the elements a row reads. A prefetch never faults, but these
+    stay inside what the kernels read anyway."""
+    if not chain.prefetch:
+        return
+    prefetch = b.module.globals.get("llvm.prefetch.p0") or ir.Function(
+        b.module, ir.FunctionType(ir.VoidType(), [ptr, i32, i32, i32]), name="llvm.prefetch.p0")
+    last = ir.Constant(i64, chain.split_extent - 1)
+    nxt = b.add(i, ir.Constant(i64, 1))
+    nxt = b.select(b.icmp_signed("<", nxt, last), nxt, last)
+    # llvm.prefetch(address, 0: a read, 3: keep in every cache level, 1: data)
+    flags = [ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
+    for slot, elements, first, last in chain.prefetch:
+        size = chain.buffers[slot].itemsize
+        start = b.add(b.mul(nxt, ir.Constant(i64, elements * size)), ir.Constant(i64, first * size))
+        base = b.gep(bufs[slot], [start], source_etype=i8)
+        row_bytes = (last - first + 1) * size
+
+        def line(j: ir.Value, base: ir.Value = base) -> None:
+            address = b.gep(base, [b.mul(j, ir.Constant(i64, CACHE_LINE))], source_etype=i8)
+            b.call(prefetch, [address, *flags])
+
+        _loop(b, ir.Constant(i64, 0), ir.Constant(i64, -(-row_bytes // CACHE_LINE)), line)
 
 
 def _render_map(b: ir.IRBuilder, k: Kernel, bufs: list, order: list[int], rng: _Range,

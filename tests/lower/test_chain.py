@@ -91,3 +91,17 @@ def test_row_form_of_offsets():
     assert row_form(add(mul(i, -1), iconst(9)), dims) == (-1, 9, 9)
     assert row_form(Expr.make("mod", I64, (add(i, j), iconst(4))), dims) is None
     assert row_form(Expr.make("floordiv", I64, (j, iconst(4))), dims) == (0, 0, 1)
+
+
+def test_chains_prefetch_the_next_row_of_what_they_read_and_no_further():
+    v = np.random.default_rng(4).standard_normal((300, 16)).astype(np.float32)
+    x = nd.array(v)
+    (chain,) = _chains(mx.jit(lambda a: nd.softmax(a)).lower(x))
+    assert chain.prefetch == ((0, 16, 0, 15),)  # the input, a whole row of 16
+    # a slice reads elements 2..9 of each row: only they are prefetched
+    f = mx.jit(lambda a: nd.softmax(a[:, 2:10]))
+    (chain,) = _chains(f.lower(x))
+    assert chain.prefetch == ((0, 16, 2, 9),)
+    assert "llvm.prefetch" in f.lower(x).kernels[0].source
+    np.testing.assert_allclose(f(x).asnumpy(), _softmax(v[:, 2:10].astype(np.float64)),
+                               rtol=1e-5, atol=1e-7)
