@@ -9,6 +9,7 @@ from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
 from ..trace.ops import apply
 from .context import Context, check_context, current_context
+from .dispatch import int_param
 from .ndarray import NDArray
 
 
@@ -34,7 +35,8 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
 
 
 def _filled(shape: Any, value: Any, ctx: Context | None, dtype: Any) -> NDArray:
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    raw = [shape] if isinstance(shape, (int, np.integer, NDArray)) else shape
+    shape = tuple(int_param("array creation", "each shape entry", d) for d in raw)
     if any(d < 0 for d in shape):
         raise ValueError(f"negative dimension in shape {shape}")
     return NDArray._wrap(np.full(shape, value, dtype=canonical_dtype(dtype)), _ctx(ctx))

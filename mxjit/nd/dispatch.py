@@ -220,6 +220,20 @@ def _run_flat(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype | N
     return out
 
 
+def int_param(op: str, name: str, value: Any) -> int:
+    """`value` as a Python int, or a TypeError naming the parameter (an NDArray or a float
+    passed where MXNet takes an int, such as a depth, a count or an axis).
+
+    >>> int_param("one_hot", "depth", 3)
+    3
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}"
+                        + (" (use .asscalar() for an NDArray's value)"
+                           if isinstance(value, NDArray) else ""))
+    return int(value)
+
+
 def scalar_operand(value: Any, like: NDArray) -> NDArray:
     """A Python scalar as an operand of `like`'s dtype: a literal when tracing, else 0-d.
 

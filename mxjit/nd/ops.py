@@ -18,6 +18,7 @@ from .dispatch import (
     bind,
     bind_elementwise,
     fresh_result,
+    int_param,
     same_shape_binary,
     scalar_operand,
     with_out,
@@ -280,11 +281,12 @@ def where(condition: NDArray, x: NDArray, y: NDArray) -> NDArray:
 
 
 def _axes(ndim: int, axis: Any, exclude: bool = False) -> tuple[int, ...]:
-    if axis is None or axis == ():
+    if axis is None or (isinstance(axis, (tuple, list)) and not axis):
         axes = tuple(range(ndim))
     else:
-        raw = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-        axes = tuple(a + ndim if a < 0 else a for a in raw)
+        raw = [axis] if isinstance(axis, (int, np.integer, NDArray)) else axis
+        axes = tuple(a + ndim if a < 0 else a for a in (int_param("reduce", "axis", a)
+                                                         for a in raw))
         if any(not 0 <= a < ndim for a in axes):
             raise ShapeError(f"axis {axis} out of range for an array of {ndim} dims")
     if exclude:
@@ -391,7 +393,11 @@ def broadcast_to(data: NDArray, shape: Sequence[int]) -> NDArray:
 @with_out
 def one_hot(indices: NDArray, depth: int, on_value: float = 1.0, off_value: float = 0.0,
             dtype: Any = "float32") -> NDArray:
-    """One-hot encoding along a new last axis of size `depth`."""
+    """One-hot encoding along a new last axis of size `depth`.
+
+    >>> mx.nd.one_hot(mx.nd.array([0, 2]), 3)  # doctest: +SKIP
+    """
+    depth = int_param("one_hot", "depth", depth)
     idx = cast(indices, np.int64)
     shape = idx.shape + (depth,)
     from .creation import _iota

@@ -14,7 +14,7 @@ from ..kernels import sort as _sort_kernels  # noqa: F401  (registers `argsort`)
 from ..trace.dtypes import canonical_dtype
 from . import ops
 from .creation import _iota
-from .dispatch import bind
+from .dispatch import bind, int_param
 from .ndarray import NDArray
 from .nn import ParamError, _axis, _cast, _full
 from .ops import _write
@@ -89,6 +89,7 @@ def topk(data: NDArray, axis: int | None = -1, k: int = 1, ret_typ: str = "indic
     """
     if ret_typ not in _RET_TYPES:
         raise ParamError(f"topk: ret_typ must be one of {list(_RET_TYPES)}, got {ret_typ!r}")
+    k = int_param("topk", "k", k)
     x, ax = _prepare(data, axis, "topk")
     n = x.shape[ax]
     if k > n:

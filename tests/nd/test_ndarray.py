@@ -309,3 +309,25 @@ def test_reductions_to_one_value_have_shape_1_as_in_mxnet():
                 mx.jit(lambda x: nd.argmax(x, axis=0))(v)):
         assert got.shape == (1,)
     assert nd.argmax(v, axis=0).asscalar() == 1.0
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda k: nd.one_hot(nd.array([0, 1]), depth=k), "one_hot: depth must be an int"),
+    (lambda k: nd.topk(nd.ones((2, 3)), k=k), "topk: k must be an int"),
+    (lambda k: nd.sum(nd.ones((2, 3)), axis=k), "axis must be an int"),
+    (lambda k: nd.max(nd.ones((2, 3)), axis=(0, k)), "axis must be an int"),
+    (lambda k: nd.zeros(k), "each shape entry must be an int"),
+    (lambda k: nd.ones((2, 2.5)), "each shape entry must be an int, got float"),
+])
+def test_an_ndarray_or_float_where_an_int_belongs_is_a_clear_error(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(nd.array([2]))
+
+
+def test_numpy_ints_and_arrays_still_work_as_axes_shapes_and_counts():
+    x = nd.ones((2, 3))
+    assert nd.sum(x, axis=np.array([0, 1])).shape == (1,)
+    assert nd.sum(x, axis=np.int64(1)).shape == (2,)
+    assert nd.sum(x, axis=[]).shape == (1,)
+    assert nd.zeros(np.array([2, 3])).shape == (2, 3)
+    assert nd.one_hot(nd.array([0]), np.int32(3)).shape == (1, 3)
