@@ -251,8 +251,10 @@ def Pooling(data: NDArray, kernel: Sequence[int] = (), pool_type: str = "max",
             out: NDArray | None = None, name: str | None = None) -> NDArray:
     """Max, average, sum or Lp pooling over 1-D, 2-D or 3-D windows of (N, C, *spatial)
     data. 'valid' output sizes are floor((in + 2 * pad - kernel) / stride) + 1, 'full'
-    ones round up; max pooling ignores padding, average pooling divides by the window size
-    with padding (`count_include_pad`, the default) or without. A 'full'-convention window
+    ones round up; 'same' (1-D only, no pad) gives ceil(in / stride) windows from the
+    start, the last ones cut short by the data's end. Max pooling ignores padding, average
+    pooling divides by the window size with padding (`count_include_pad`, the default) or
+    without. A 'full'-convention window
     lying wholly past the data gives -inf for max and 0 for the others (MXNet's kernels
     give the lowest finite value and 0/0 there).
 
@@ -261,9 +263,9 @@ def Pooling(data: NDArray, kernel: Sequence[int] = (), pool_type: str = "max",
     if pool_type not in _POOL_TYPES:
         raise ParamError(f"Pooling: pool_type must be one of {list(_POOL_TYPES)}, got "
                          f"{pool_type!r}")
-    if pooling_convention not in ("valid", "full"):
-        raise ParamError(f"Pooling: pooling_convention must be 'valid' or 'full', got "
-                         f"{pooling_convention!r}")
+    if pooling_convention not in ("valid", "full", "same"):
+        raise ParamError(f"Pooling: pooling_convention must be 'valid', 'full' or 'same', "
+                         f"got {pooling_convention!r}")
     if pool_type == "lp" and p_value not in (1, 2, 3):
         raise ParamError(f"Pooling: lp pooling needs p_value 1, 2 or 3, got {p_value!r}")
     nd = len(kernel) if not global_pool else data.ndim - 2
@@ -283,9 +285,15 @@ def Pooling(data: NDArray, kernel: Sequence[int] = (), pool_type: str = "max",
     if any(k > d + 2 * p for k, d, p in zip(kernel, spatial, pad)):
         raise ShapeError(f"Pooling: kernel {kernel} is larger than the data {spatial} padded "
                          f"by {pad}")
-    round_up = pooling_convention == "full"
-    out_size = tuple((math.ceil if round_up else math.floor)((d + 2 * p - k) / s) + 1
-                     for d, p, k, s in zip(spatial, pad, kernel, stride))
+    if pooling_convention == "same":  # MXNet's: 1-D, no pad, ceil(in / stride) windows
+        if nd != 1 or any(pad):
+            raise ParamError("Pooling: the 'same' convention is for 1-D pooling of "
+                             "(N, C, W) data without pad, as in MXNet")
+        out_size = tuple(math.ceil(d / s) for d, s in zip(spatial, stride))
+    else:
+        round_up = pooling_convention == "full"
+        out_size = tuple((math.ceil if round_up else math.floor)((d + 2 * p - k) / s) + 1
+                         for d, p, k, s in zip(spatial, pad, kernel, stride))
     high = [max(p, (m - 1) * s + k - d - p)
             for m, s, k, d, p in zip(out_size, stride, kernel, spatial, pad)]
     if pool_type == "max":

@@ -422,6 +422,8 @@ def pool_np(x, kernel, stride, pad, pool_type, convention="valid", include_pad=T
     spatial = x.shape[2:]
     rnd = math.ceil if convention == "full" else math.floor
     out = [rnd((d + 2 * q - k) / s) + 1 for d, q, k, s in zip(spatial, pad, kernel, stride)]
+    if convention == "same":  # MXNet's: ceil(in / stride) windows from 0, cut at the end
+        out = [math.ceil(d / s) for d, s in zip(spatial, stride)]
     y = np.zeros(x.shape[:2] + tuple(out))
     for o in itertools.product(*(range(m) for m in out)):
         start = [o[i] * stride[i] - pad[i] for i in range(len(out))]
@@ -449,11 +451,14 @@ def pool_np(x, kernel, stride, pad, pool_type, convention="valid", include_pad=T
 
 @SOME
 @given(st.integers(1, 3), st.sampled_from(["max", "avg", "sum", "lp"]),
-       st.sampled_from(["valid", "full"]), st.booleans(), st.data())
+       st.sampled_from(["valid", "full", "same"]), st.booleans(), st.data())
 def test_pooling_matches_loops(nd_, pool_type, convention, include_pad, data):
+    if convention == "same":
+        nd_ = 1  # (MXNet's 'same' is 1-D pooling without pad)
     kernel = tuple(data.draw(st.integers(1, 3)) for _ in range(nd_))
-    stride = tuple(data.draw(st.integers(1, 2)) for _ in range(nd_))
-    pad = tuple(data.draw(st.integers(0, k // 2)) for k in kernel)
+    stride = tuple(data.draw(st.integers(1, 3)) for _ in range(nd_))
+    pad = tuple(0 if convention == "same" else data.draw(st.integers(0, k // 2))
+                for k in kernel)
     spatial = tuple(data.draw(st.integers(k, k + 2)) for k in kernel)
     x = rand(2, 2, *spatial, seed=38, lo=0.1, hi=2.0)
 
@@ -486,6 +491,16 @@ def test_pooling_global_lp_layouts_and_gradients():
                     [rand(1, 2, 3, 4, seed=40, lo=0.5, hi=2)], order=1)
 
 
+def test_same_convention_pooling_values_and_gradients():
+    x = nd.arange(7).reshape((1, 1, 7))
+    y = nd.Pooling(x, kernel=(3,), stride=(2,), pool_type="max", pooling_convention="same")
+    assert y.asnumpy().ravel().tolist() == [2.0, 4.0, 6.0, 6.0]  # the last window is [6]
+    for pool_type in ("max", "avg"):
+        check_grads(lambda v, t=pool_type: nd.Pooling(v, kernel=(3,), stride=(2,), pool_type=t,
+                                                      pooling_convention="same"),
+                    [rand(2, 2, 7, seed=41, lo=0.5, hi=2)], order=2)
+
+
 def test_max_pooling_gives_tied_gradients_to_the_first_maximum():
     x = nd.array([[[[1.0, 1.0], [0.0, 1.0]]]])
     g = mx.grad(lambda v: nd.Pooling(v, kernel=(2, 2)).sum())(x)
@@ -497,7 +512,11 @@ def test_pooling_errors():
     with pytest.raises(ParamError, match="pool_type must be one of"):
         nd.Pooling(x, kernel=(2, 2), pool_type="median")
     with pytest.raises(ParamError, match="pooling_convention"):
+        nd.Pooling(x, kernel=(2, 2), pooling_convention="half")
+    with pytest.raises(ParamError, match="'same' convention is for 1-D pooling"):
         nd.Pooling(x, kernel=(2, 2), pooling_convention="same")
+    with pytest.raises(ParamError, match="without pad"):
+        nd.Pooling(nd.ones((1, 1, 5)), kernel=(2,), pad=(1,), pooling_convention="same")
     with pytest.raises(ParamError, match="p_value"):
         nd.Pooling(x, kernel=(2, 2), pool_type="lp")
     with pytest.raises(ShapeError, match="larger than the data"):
