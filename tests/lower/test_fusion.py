@@ -80,3 +80,18 @@ def test_as_text_shows_the_simplified_graph_and_the_plan():
     text = mx.jit(lambda v: (v * 1 + 0).T.T).lower(x).as_text()
     assert "graph:" in text and "plan:" in text
     assert "mul" not in text and "add" not in text  # x*1+0 and .T.T simplify away
+
+
+def test_long_constant_loops_are_not_unrolled_and_short_ones_are():
+    from mxjit.lower.llvm import NO_UNROLL_TRIPS
+
+    long_rows = nd.array(np.random.default_rng(0).random((8, NO_UNROLL_TRIPS)).astype("f4"))
+    src = mx.jit(lambda a: nd.sum(a, axis=1)).lower(long_rows).kernels[0].source
+    assert "!llvm.loop" in src and '!{ !"llvm.loop.unroll.disable" }' in src
+    assert "distinct" in src and "mxj.loop" not in src  # (the tags are rewritten away)
+    short_rows = nd.array(np.random.default_rng(1).random((8, 7)).astype("f4"))
+    f = mx.jit(lambda a: nd.max(a, axis=1))
+    assert "llvm.loop" not in f.lower(short_rows).kernels[0].source
+    np.testing.assert_array_equal(f(short_rows).asnumpy(), short_rows.asnumpy().max(1))
+    np.testing.assert_allclose(mx.jit(lambda a: nd.sum(a, axis=1))(long_rows).asnumpy(),
+                               long_rows.asnumpy().sum(1), rtol=1e-5)
