@@ -22,6 +22,7 @@ from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, ShapeError, apply
 from ..trace.tracer import _layout_of
 from . import ndarray
+from .eager_broadcast import run_broadcast
 from .eager_reduce import EAGER_REDUCTIONS, run_reduction
 from .ndarray import NDArray
 
@@ -143,9 +144,12 @@ def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
             flat = False
     if flat and ndarray.DEVICE_ARRAY is not None and _on_gpu(arrays):
         flat = False  # (the flat kernels are CPU code; GPU operands take the program path)
+    data = None
     if flat:
         data = _run_flat(tuple(key), op, shape, cast_to, attrs, arrays)
-    else:
+    elif not attrs and all(type(x) is np.ndarray for x in arrays):
+        data = run_broadcast(op, arrays, shape, cast_to)
+    if data is None:
         key.append(shape)
         key.extend((x.shape, x.strides, x.dtype) for x in arrays)
         eager = _eager_ops.get(tuple(key))

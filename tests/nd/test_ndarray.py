@@ -3,6 +3,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mxjit as mx
 from mxjit.nd.context import DeviceError
@@ -258,6 +260,53 @@ def test_eager_sum_over_new_shapes_compiles_once(monkeypatch, tmp_path):
         np.testing.assert_allclose(nd.sum(nd.array(v), axis=1).asnumpy(), v.sum(axis=1),
                                    rtol=1e-4, atol=1e-5)
     assert KERNELS.compiles + KERNELS.disk_loads == after_first
+
+
+def test_eager_broadcast_ops_over_new_shapes_compile_once(monkeypatch, tmp_path):
+    from mxjit.lower.cache import KERNELS
+
+    monkeypatch.setenv("MXJIT_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(1)
+
+    def check(n: int) -> None:
+        m, row, col = rng.random((n, 6)), rng.random(6), rng.random((n, 1))
+        for got, want in ((nd.array(m) + nd.array(row), m + row),
+                          (nd.broadcast_mul(nd.array(m), nd.array(col)), m * col),
+                          (nd.array(m) < nd.array(row), (m < row).astype(np.float32))):
+            np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
+
+    check(3)
+    after_first = KERNELS.compiles + KERNELS.disk_loads
+    monkeypatch.setenv("MXJIT_FAIL_ON_COMPILE", "1")  # every further shape: nothing new
+    for n in (4, 57, 1000):  # (n = 1 merges into a different, one-loop nest)
+        check(n)
+    assert KERNELS.compiles + KERNELS.disk_loads == after_first
+
+
+VIEWS = [lambda v: v, lambda v: v.T, lambda v: v[::-1], lambda v: v[:, ::2], lambda v: v[1:, 1:]]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["add", "sub", "mul", "maximum", "lt"]),
+       st.sampled_from(["float32", "float64", "int32", "uint8"]),
+       st.integers(0, len(VIEWS) - 1), st.integers(0, len(VIEWS) - 1),
+       st.sampled_from([(5, 4), (1, 4), (5, 1), (4,), (1,), ()]), st.data())
+def test_eager_broadcast_over_views_matches_numpy(op, dtype, view_a, view_b, b_shape, data):
+    # (the operands are NumPy views wrapped as they are: strided, reversed, transposed)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    a = VIEWS[view_a](rng.integers(0, 50, (6, 9)).astype(dtype))[:5, :4]
+    base = VIEWS[view_b](rng.integers(1, 50, (7, 9)).astype(dtype))
+    b = (base[:b_shape[0], :b_shape[1]] if len(b_shape) == 2
+         else base[0, :b_shape[0]] if b_shape else np.array(base[0, 0]))
+    fn = {"add": nd.broadcast_add, "sub": nd.broadcast_sub, "mul": nd.broadcast_mul,
+          "maximum": nd.broadcast_maximum, "lt": nd.broadcast_lesser}[op]
+    ref = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "maximum": np.maximum,
+           "lt": lambda x, y: (x < y).astype(dtype)}[op]
+    got = fn(nd.NDArray._wrap(a), nd.NDArray._wrap(b))
+    with np.errstate(over="ignore"):
+        want = ref(a, b)
+    np.testing.assert_array_equal(got.asnumpy(), want)
+    assert got.dtype == want.dtype
 
 
 REDUCERS = {"sum": (nd.sum, np.sum), "mean": (nd.mean, np.mean), "max": (nd.max, np.max),
