@@ -216,8 +216,9 @@ def test_every_operator_matches_the_cpu(gpu, cases, group):
         pytest.skip("emulated: tests/lower/test_cuda_render.py runs these kernels already")
     chosen = [c for c in cases if c.group == group]
     programs = [c.lower() for c in chosen]
-    gpu.compiled([s.compiled.kernel for p in programs for s in p.steps
-                  if isinstance(s, KernelStep)])  # (compiled together, in parallel batches)
+    # (compiled together, in parallel batches; a GPU runs the portable plan, not CPU chains)
+    gpu.compiled([s.compiled.kernel for p in programs for s in (p.portable or p).steps
+                  if isinstance(s, KernelStep)])
     for case, program in zip(chosen, programs):
         cpu = program.run(list(case.arrays))
         got = [np.asarray(o) for o in program.run([rt.to_device(a) for a in case.arrays])]
