@@ -11,6 +11,7 @@ look-up and the kernels: no vjp rules run and nothing is lowered or compiled.
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from .lower.emit import Layout
 from .lower.program import Program, lower_graph
 from .trace.grad import backward as backward_graph
 from .trace.grad import ones_like
-from .trace.graph import AbstractValue, Node, toposort, var
+from .trace.graph import AbstractValue, Node, postorder, toposort, var
 from .trace.ops import apply, register_primitive
 
 _state = threading.local()
@@ -229,18 +230,10 @@ def _check_heads(heads: Sequence[Any]) -> None:
 
 def _toposort(outputs: list[Rec]) -> list[Rec]:
     """Every record reachable from `outputs`, operands before users."""
-    order: list[Rec] = []
-    seen: set[int] = set()
-    stack: list[tuple[Rec, bool]] = [(r, False) for r in reversed(outputs)]
-    while stack:
-        rec, expanded = stack.pop()
-        if expanded:
-            order.append(rec)
-        elif id(rec) not in seen:
-            seen.add(id(rec))
-            stack.append((rec, True))
-            stack.extend((i, False) for i in reversed(rec.inputs) if id(i) not in seen)
-    return order
+    return postorder(outputs, _rec_inputs)
+
+
+_rec_inputs = operator.attrgetter("inputs")
 
 
 # ---- backward: one compiled program per recorded structure --------------------------------
@@ -369,14 +362,8 @@ def _lower_backward(grads: list[Node], order: list[Rec], values: list[Any]
         else:
             copies[n] = Node.make(n.op, tuple(copies[i] for i in n.inputs), dict(n.attrs),
                                   n.aval)
-    layouts = [_layout(values[k]) for k in positions]
+    layouts = [Layout.of(values[k]) for k in positions]
     return lower_graph([copies[g] for g in grads], inputs, layouts), positions
-
-
-def _layout(a: Any) -> Layout:
-    if a.size == 0 or a.flags.c_contiguous:
-        return Layout.contiguous(a.shape)
-    return Layout(tuple(s // a.itemsize for s in a.strides))
 
 
 def _free(heads: Sequence[Any], order: list[Rec]) -> None:

@@ -29,7 +29,6 @@ from mxjit.lower.program import Program, lower_graph
 from mxjit.trace.dtypes import DTypeError
 from mxjit.trace.graph import Node, const_value, toposort, var
 from mxjit.trace.ops import COMPARE, LOGICAL, UNARY_FLOAT, apply, evaluate
-from mxjit.trace.tracer import _layout_of
 
 nd = mx.nd
 DTYPES = [np.dtype(n) for n in ("float32", "float64", "float16", "int8", "uint8", "int32",
@@ -62,7 +61,7 @@ class Case:
 
     def lower(self, compile: Callable[[Kernel], Any] | None = None) -> Program:
         """The program (CPU-compiled kernels unless `compile` says otherwise)."""
-        layouts = self.layouts or [_layout_of(a) for a in self.arrays]
+        layouts = self.layouts or [Layout.of(a) for a in self.arrays]
         return lower_graph(self.outputs, self.inputs, layouts, compile)
 
     def kernels(self) -> list[Kernel]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,17 @@ class Layout:
             strides.append(acc)
             acc *= max(d, 1)
         return Layout(tuple(reversed(strides)))
+
+    @staticmethod
+    def of(a: Any) -> Layout:
+        """The layout of a NumPy array (or any array with shape, strides and itemsize).
+
+        >>> Layout.of(np.zeros((2, 3), np.float32).T)
+        Layout(strides=(1, 3), offset=0)
+        """
+        if a.size == 0 or a.flags.c_contiguous:
+            return Layout.contiguous(a.shape)
+        return Layout(tuple(s // a.itemsize for s in a.strides))
 
 
 class Emitter:

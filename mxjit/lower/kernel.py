@@ -9,11 +9,14 @@ which the LLVM and CUDA renderers each turn into code through one table of ops.
 from __future__ import annotations
 
 import hashlib
+import operator
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ..trace.graph import postorder
 
 I64 = np.dtype(np.int64)
 BOOL = np.dtype(bool)
@@ -170,15 +173,7 @@ class KernelChain:
 
 def walk(roots: list[Expr]) -> list[Expr]:
     """Every expression under `roots`, arguments before users."""
-    order: list[Expr] = []
-    seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(r, False) for r in reversed(roots)]
-    while stack:
-        e, done = stack.pop()
-        if done:
-            order.append(e)
-        elif id(e) not in seen:
-            seen.add(id(e))
-            stack.append((e, True))
-            stack.extend((a, False) for a in reversed(e.args) if id(a) not in seen)
-    return order
+    return postorder(roots, _args)
+
+
+_args = operator.attrgetter("args")

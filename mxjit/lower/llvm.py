@@ -553,9 +553,9 @@ def _prefetch_next_row(b: ir.IRBuilder, chain: KernelChain, bufs: list, i: ir.Va
         return
     prefetch = b.module.globals.get("llvm.prefetch.p0") or ir.Function(
         b.module, ir.FunctionType(ir.VoidType(), [ptr, i32, i32, i32]), name="llvm.prefetch.p0")
-    last = ir.Constant(i64, chain.split_extent - 1)
+    last_row = ir.Constant(i64, chain.split_extent - 1)
     nxt = b.add(i, ir.Constant(i64, 1))
-    nxt = b.select(b.icmp_signed("<", nxt, last), nxt, last)
+    nxt = b.select(b.icmp_signed("<", nxt, last_row), nxt, last_row)
     # llvm.prefetch(address, 0: a read, 3: keep in every cache level, 1: data)
     flags = [ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
     for slot, elements, first, last in chain.prefetch:

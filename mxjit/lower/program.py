@@ -157,7 +157,10 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout],
     CPU-compiled kernel; the CUDA runtime and renderers pass their own, which need only
     the `.kernel` and `.symbol` of what they return).
     """
-    if compile is None:  # (the CPU: a GPU reduction spreads over blocks and warps)
+    # Only the default plan splits reductions to one value: it is the CPU's (a GPU that
+    # later runs it on device arrays gets two correct kernels); backends that compile their
+    # own kernels (`compile`) reduce over blocks and warps in one.
+    if compile is None:
         outputs = split_reductions(outputs, THREADS, 2 * PARALLEL_MIN_WORK)
     order = toposort(outputs)
     materialized = materialized_nodes(order, outputs)

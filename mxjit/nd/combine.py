@@ -6,22 +6,21 @@ from collections.abc import Sequence
 
 from ..trace.dtypes import DTypeError
 from ..trace.ops import ShapeError
+from .dispatch import variadic_arrays
 from .dispatch import write_out as _write
 from .ndarray import NDArray
 from .ops import binary
 from .shape_ops import _broadcast_new, reshape_exact
 
 
-def _arrays(op: str, args: Sequence[NDArray]) -> tuple[NDArray, ...]:
-    """The operands, given as arguments or as one list; at least one, all NDArrays."""
-    if len(args) == 1 and isinstance(args[0], (list, tuple)):
-        args = tuple(args[0])
-    if not args:
-        raise ShapeError(f"{op}: needs at least one array")
-    for k, a in enumerate(args):
+def _arrays(op: str, args: Sequence[NDArray], num_args: int | None = None
+            ) -> tuple[NDArray, ...]:
+    """The operands (see `variadic_arrays`), all NDArrays."""
+    arrays = variadic_arrays(op, args, num_args)
+    for k, a in enumerate(arrays):
         if not isinstance(a, NDArray):
             raise TypeError(f"{op}: argument {k} must be an NDArray, got {type(a).__name__}")
-    return tuple(args)
+    return arrays
 
 
 def add_n(*args: NDArray, num_args: int | None = None, out: NDArray | None = None,
@@ -31,9 +30,7 @@ def add_n(*args: NDArray, num_args: int | None = None, out: NDArray | None = Non
     >>> mx.nd.add_n(mx.nd.ones((2,)), mx.nd.ones((2,)), mx.nd.ones((2,)))  # doctest: +SKIP
     [3. 3.]
     """
-    arrays = _arrays("add_n", args)
-    if num_args is not None and num_args != len(arrays):
-        raise ShapeError(f"add_n: num_args={num_args} but {len(arrays)} arrays given")
+    arrays = _arrays("add_n", args, num_args)
     first = arrays[0]
     if any(a.shape != first.shape for a in arrays):
         raise ShapeError(f"add_n: all arrays need the same shape, got {[a.shape for a in arrays]}")

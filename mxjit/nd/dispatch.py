@@ -9,7 +9,7 @@ compile a new kernel. Movement ops that NumPy can express as views run as views.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,6 @@ from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lowe
 from ..trace.dtypes import DTypeError
 from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, ShapeError, apply
-from ..trace.tracer import _layout_of
 from . import ndarray
 from .eager_broadcast import run_broadcast
 from .eager_reduce import EAGER_REDUCTIONS, run_reduction
@@ -109,7 +108,7 @@ def _build(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> _EagerOp
     inputs = [var(a.shape, a.dtype) for a in arrays]
     out: Node = apply(op, *inputs, **attrs)
     alias = next((k for k, n in enumerate(inputs) if n is out), None)
-    return _EagerOp(lower_graph([out], inputs, [_layout_of(a) for a in arrays]), alias)
+    return _EagerOp(lower_graph([out], inputs, [Layout.of(a) for a in arrays]), alias)
 
 
 #: Eager elementwise kernels are built for this nominal length and run for any length:
@@ -156,7 +155,7 @@ def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
         if eager is None:
             inputs = [var(x.shape, x.dtype) for x in arrays]
             out = _elementwise_graph(op, shape, cast_to, attrs)(*inputs)
-            program = lower_graph([out], inputs, [_layout_of(x) for x in arrays])
+            program = lower_graph([out], inputs, [Layout.of(x) for x in arrays])
             eager = _eager_ops[tuple(key)] = _EagerOp(program, None)
         data = eager(arrays)
     result = NDArray._wrap(data)
@@ -222,6 +221,24 @@ def _run_flat(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype | N
         else:
             launch(call, [*arrays, out], n, n)
     return out
+
+
+def variadic_arrays(op: str, data: Sequence[Any], num_args: int | None = None,
+                    error: type[Exception] = ShapeError, what: str = "array"
+                    ) -> tuple[Any, ...]:
+    """The array operands of a variadic op (concat, stack, add_n, ...), given as arguments
+    or as one list: at least one, and `num_args` of them when it is given (MXNet's check).
+
+    >>> len(variadic_arrays("concat", ([mx.nd.ones(2), mx.nd.ones(2)],)))  # doctest: +SKIP
+    2
+    """
+    if len(data) == 1 and isinstance(data[0], (list, tuple)):
+        data = tuple(data[0])
+    if not data:
+        raise error(f"{op}: needs at least one {what}")
+    if num_args is not None and num_args != len(data):
+        raise error(f"{op}: num_args={num_args} but {len(data)} arrays given")
+    return tuple(data)
 
 
 def int_param(op: str, name: str, value: Any) -> int:

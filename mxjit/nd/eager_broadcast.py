@@ -17,31 +17,11 @@ from ..lower.generic import elementwise_kernel
 from ..lower.program import PARALLEL_MIN_WORK, launch
 from ..trace.graph import AbstractValue
 from ..trace.ops import PRIMITIVES
+from .eager_reduce import contiguous_strides, element_strides, merged_nest
 
 #: Merged loop nests deeper than this take the shape-specialised path instead.
 MAX_LOOPS = 4
 _calls: dict[tuple, Any] = {}
-
-
-def _merged_loops(shape: tuple[int, ...], strides: list[tuple[int, ...]]
-                  ) -> tuple[list[int], list[list[int]]] | None:
-    """(extents, per-operand strides) of the merged nest, outermost first."""
-    extents: list[int] = []
-    merged: list[list[int]] = [[] for _ in strides]
-    for a, d in enumerate(shape):
-        if d == 1:
-            continue
-        if extents and all(s[-1] == st[a] * d for s, st in zip(merged, strides)):
-            extents[-1] *= d
-            for s, st in zip(merged, strides):
-                s[-1] = st[a]
-            continue
-        extents.append(d)
-        for s, st in zip(merged, strides):
-            s.append(st[a])
-    if len(extents) > MAX_LOOPS:
-        return None
-    return extents, merged
 
 
 def run_broadcast(op: str, arrays: list[np.ndarray], shape: tuple[int, ...],
@@ -85,29 +65,25 @@ def _plan(op: str, arrays: list[np.ndarray], shape: tuple[int, ...],
     out_dtype = PRIMITIVES[op].shape_rule(*avals).dtype  # (what `op` gives these dtypes)
     strides = []
     for x in arrays:
-        if any(s % x.itemsize for s in x.strides):
+        own = element_strides(x)
+        if own is None:
             return False
         lead = len(shape) - x.ndim  # (broadcast axes read with stride 0)
-        strides.append((0,) * lead + tuple(0 if d == 1 else s // x.itemsize
-                                           for d, s in zip(x.shape, x.strides)))
+        strides.append((0,) * lead + tuple(0 if d == 1 else s for d, s in zip(x.shape, own)))
     dtype = np.dtype(cast_to if cast_to is not None else out_dtype)
-    nest = _merged_loops(shape, strides)
-    if nest is None:
+    loops = merged_nest(shape, strides) or [[False, 1, [0] * len(arrays)]]  # (all size 1)
+    if len(loops) > MAX_LOOPS:
         return False
-    extents, operand_strides = nest
-    if not extents:  # (empty, or every axis of size 1)
-        extents, operand_strides = [1], [[0] for _ in arrays]
+    extents = [lp[1] for lp in loops]
     n = len(extents)
-    inner = tuple(s[-1] if s[-1] in (0, 1) else None for s in operand_strides)
+    inner = tuple(s if s in (0, 1) else None for s in loops[-1][2])
     key = (op, tuple(x.dtype for x in arrays), out_dtype, cast_to, inner, n)
     call = _calls.get(key)
     if call is None:
         kernel = elementwise_kernel(op, tuple(x.dtype for x in arrays), out_dtype, cast_to,
                                     inner, n)
         call = _calls[key] = KERNELS.get(kernel).call
-    out_strides, step = [0] * n, 1
-    for j in reversed(range(n)):
-        out_strides[j], step = step, step * extents[j]
-    params = np.array(extents + [s for st in operand_strides for s in st] + out_strides,
+    operand_strides = [lp[2][k] for k in range(len(arrays)) for lp in loops]
+    params = np.array(extents + operand_strides + contiguous_strides(extents, (False,) * n),
                       np.int64)
     return call, params, extents[0], dtype

@@ -21,23 +21,40 @@ from ..trace.ops import PRIMITIVES
 _calls: dict[tuple, Any] = {}
 
 
-def _merged_loops(x: np.ndarray, axes: tuple[int, ...]) -> list[list[Any]] | None:
-    """[reduced?, extent, stride] per loop, outermost first, or None for odd layouts."""
+def element_strides(x: np.ndarray) -> tuple[int, ...] | None:
+    """`x`'s strides in elements, or None when one is not a whole number of them."""
+    if any(s % x.itemsize for s in x.strides):
+        return None
+    return tuple(s // x.itemsize for s in x.strides)
+
+
+def merged_nest(shape: tuple[int, ...], strides: list[tuple[int, ...]],
+                reduced: tuple[int, ...] = ()) -> list[list[Any]]:
+    """[reduced?, extent, [stride of each operand]] per loop of `shape`, outermost first:
+    size-1 axes dropped, and adjacent axes merged when both are reduced or both kept and
+    every operand's strides chain across them (broadcast strides of 0 included)."""
     loops: list[list[Any]] = []
-    size = x.itemsize
-    for a, (d, s) in enumerate(zip(x.shape, x.strides)):
-        if s % size:
-            return None
+    for a, d in enumerate(shape):
         if d == 1:
             continue
-        reduced, stride = a in axes, s // size
+        red, here = a in reduced, [st[a] for st in strides]
         last = loops[-1] if loops else None
-        if last is not None and last[0] == reduced and last[2] == stride * d:
+        if last is not None and last[0] == red and all(
+                s == t * d for s, t in zip(last[2], here)):
             last[1] *= d
-            last[2] = stride
+            last[2] = here
         else:
-            loops.append([reduced, d, stride])
+            loops.append([red, d, here])
     return loops
+
+
+def contiguous_strides(extents: list[int], reduce: tuple[bool, ...]) -> list[int]:
+    """The strides, per loop, of a C-contiguous output over the kept loops (0 on reduced)."""
+    strides, step = [0] * len(extents), 1
+    for j in reversed(range(len(extents))):
+        if not reduce[j]:
+            strides[j], step = step, step * extents[j]
+    return strides
 
 
 def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray | None:
@@ -45,26 +62,24 @@ def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray |
     apply (empty arrays, a nest with no loops left), so the caller takes the general path."""
     out_aval = PRIMITIVES[op].shape_rule(AbstractValue(x.shape, x.dtype), **attrs)
     axes = (attrs["axis"],) if op in ("argmax", "argmin") else tuple(attrs["axes"])
-    loops = _merged_loops(x, axes) if x.size else None
+    strides = element_strides(x)
+    loops = merged_nest(x.shape, [strides], axes) if x.size and strides is not None else None
     if not loops:
         return None
-    if (len(loops) == 1 and loops[0][0] and loops[0][2] == 1 and op in JOIN
+    if (len(loops) == 1 and loops[0][0] and loops[0][2] == [1] and op in JOIN
             and x.dtype != np.float16 and x.size >= 2 * PARALLEL_MIN_WORK):
         return _two_stages(op, x, out_aval.shape)
     if op in ("argmax", "argmin"):  # the reduced loop innermost (see reduction_kernel)
         loops.sort(key=lambda lp: lp[0])
     reduce = tuple(lp[0] for lp in loops)
-    unit_inner = loops[-1][2] == 1
+    unit_inner = loops[-1][2] == [1]
     key = (op, x.dtype, reduce, unit_inner)
     call = _calls.get(key)
     if call is None:
         call = _calls[key] = KERNELS.get(reduction_kernel(op, x.dtype, reduce, unit_inner)).call
-    out_strides, step = [0] * len(loops), 1
-    for j in reversed(range(len(loops))):
-        if not reduce[j]:
-            out_strides[j], step = step, step * loops[j][1]
     extents = [lp[1] for lp in loops]
-    params = np.array(extents + [lp[2] for lp in loops] + out_strides, np.int64)
+    params = np.array(extents + [lp[2][0] for lp in loops]
+                      + contiguous_strides(extents, reduce), np.int64)
     out = np.empty(out_aval.shape, out_aval.dtype)
     split = reduce.index(False) if False in reduce else None
     work = int(np.prod(extents, dtype=np.int64))

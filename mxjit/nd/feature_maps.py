@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from ..trace.ops import ShapeError
+from .dispatch import variadic_arrays
 from .dispatch import write_out as _write
 from .ndarray import NDArray
 from .nn import ParamError
@@ -149,12 +150,7 @@ def UpSampling(*data: NDArray, scale: int | None = None, num_filter: int = 0,
     ... # doctest: +SKIP
     (1, 1, 4, 4)
     """
-    if len(data) == 1 and isinstance(data[0], (list, tuple)):
-        data = tuple(data[0])
-    if not data:
-        raise ParamError("UpSampling: needs at least one input array")
-    if num_args is not None and num_args != len(data):
-        raise ParamError(f"UpSampling: num_args={num_args} but {len(data)} arrays given")
+    data = variadic_arrays("UpSampling", data, num_args, ParamError, "input array")
     s = _positive_int("UpSampling", "scale", scale)
     if multi_input_mode not in ("concat", "sum"):
         raise ParamError(f"UpSampling: multi_input_mode must be 'concat' or 'sum', got "

@@ -19,7 +19,7 @@ import numpy as np
 from ..trace.dtypes import DTypeError
 from ..trace.graph import const
 from ..trace.ops import ShapeError
-from .dispatch import bind, fresh_result, scalar_operand
+from .dispatch import bind, fresh_result, scalar_operand, variadic_arrays
 from .dispatch import write_out as _write
 from .ndarray import NDArray
 
@@ -637,12 +637,7 @@ def concat(*data: NDArray, dim: int = 1, num_args: int | None = None,
     >>> mx.nd.concat(mx.nd.ones((2, 1)), mx.nd.zeros((2, 2)), dim=1).shape  # doctest: +SKIP
     (2, 3)
     """
-    if len(data) == 1 and isinstance(data[0], (list, tuple)):
-        data = tuple(data[0])
-    if not data:
-        raise ShapeError("concat: needs at least one array")
-    if num_args is not None and num_args != len(data):
-        raise ShapeError(f"concat: num_args={num_args} but {len(data)} arrays given")
+    data = variadic_arrays("concat", data, num_args)
     first = data[0]
     ax = _axis(dim, first.ndim, "concat")
     dtypes = {x._dtype for x in data}
@@ -668,12 +663,7 @@ def stack(*data: NDArray, axis: int = 0, num_args: int | None = None,
     >>> mx.nd.stack(mx.nd.ones((2,)), mx.nd.zeros((2,)), axis=1).shape  # doctest: +SKIP
     (2, 2)
     """
-    if len(data) == 1 and isinstance(data[0], (list, tuple)):
-        data = tuple(data[0])
-    if not data:
-        raise ShapeError("stack: needs at least one array")
-    if num_args is not None and num_args != len(data):
-        raise ShapeError(f"stack: num_args={num_args} but {len(data)} arrays given")
+    data = variadic_arrays("stack", data, num_args)
     if any(x.shape != data[0].shape for x in data):
         raise ShapeError(f"stack: all inputs need the same shape, got {[x.shape for x in data]}")
     ax = _axis(axis, data[0].ndim + 1, "stack")

@@ -8,11 +8,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import operator
 import weakref
-from collections.abc import Container
-from typing import Any, NamedTuple
+from collections.abc import Callable, Container, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 class AbstractValue(NamedTuple):
@@ -118,24 +121,37 @@ def const_value(node: Node) -> np.ndarray | None:
     return node.attr("value").array if node.op == "const" else None
 
 
+def postorder(roots: Sequence[T], children: Callable[[T], Sequence[T]]) -> list[T]:
+    """Every object reachable from `roots` through `children`, children before parents
+    (iteratively: graphs are deeper than Python's recursion limit). Shared by the graph
+    of nodes, the kernel expressions and autograd's records.
+
+    >>> postorder([3], lambda k: [k - 1] if k else [])
+    [0, 1, 2, 3]
+    """
+    order: list[T] = []
+    seen: set[int] = set()
+    stack: list[tuple[T, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        item, expanded = stack.pop()
+        if expanded:
+            order.append(item)
+        elif id(item) not in seen:
+            seen.add(id(item))
+            stack.append((item, True))
+            stack.extend((c, False) for c in reversed(children(item)) if id(c) not in seen)
+    return order
+
+
 def toposort(outputs: list[Node], stop: Container[Node] = ()) -> list[Node]:
     """Every node reachable from `outputs`, inputs before users; the nodes in `stop` are
     listed without their inputs."""
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(n, False) for n in reversed(outputs)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node not in stop:
-            stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
-    return order
+    if not stop:
+        return postorder(outputs, _inputs)
+    return postorder(outputs, lambda n: () if n in stop else n.inputs)
+
+
+_inputs = operator.attrgetter("inputs")
 
 
 def users_of(order: list[Node]) -> dict[Node, list[Node]]:

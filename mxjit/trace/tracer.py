@@ -134,17 +134,11 @@ def _is_array(x: Any) -> bool:
     return isinstance(x, (_ndarray_type(), np.ndarray))
 
 
-def _layout_of(a: np.ndarray) -> Layout:
-    if a.size == 0 or a.flags.c_contiguous:
-        return Layout.contiguous(a.shape)
-    return Layout(tuple(s // a.itemsize for s in a.strides))
-
-
 def _layout_key(a: np.ndarray) -> tuple[int, ...] | None:
     """What of an array's layout a compiled program depends on (None: C-contiguous)."""
     if a.flags.c_contiguous or a.size == 0:
         return None
-    return _layout_of(a).strides
+    return Layout.of(a).strides
 
 
 def _as_buffer(x: Any) -> np.ndarray:
@@ -301,7 +295,7 @@ class JitFunction:
         self._last_signature = signature
         out_nodes, out_tree, in_nodes = self.trace(args, kwargs)
         n_keys = len(in_nodes) - len(buffers)
-        layouts = [_layout_of(b) for b in buffers] + [Layout((1,))] * n_keys
+        layouts = [Layout.of(b) for b in buffers] + [Layout((1,))] * n_keys
         program = lower_graph(out_nodes, in_nodes, layouts)
         self._cache[signature] = (program, out_tree, n_keys)
         if log_compiles():

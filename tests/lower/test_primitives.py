@@ -26,12 +26,12 @@ from hypothesis.extra import numpy as hnp
 
 import mxjit as mx
 from mxjit.base import MXNetError
+from mxjit.lower.emit import Layout
 from mxjit.lower.program import lower_graph
 from mxjit.nd.ndarray import NDArray
 from mxjit.trace.dtypes import DTypeError
 from mxjit.trace.graph import AbstractValue, Node, const, var
 from mxjit.trace.ops import PRIMITIVES, ShapeError, apply, evaluate, philox_numpy
-from mxjit.trace.tracer import _layout_of
 
 nd = mx.nd
 # NumPy references meet NaN, inf and overflow on purpose
@@ -144,7 +144,7 @@ def run_graph(build: Callable[..., Node | list[Node]], *arrays: np.ndarray) -> l
     ins = [var(a.shape, a.dtype) for a in arrays]
     out = build(*ins)
     outs = out if isinstance(out, list) else [out]
-    program = lower_graph(outs, ins, [_layout_of(a) for a in arrays])
+    program = lower_graph(outs, ins, [Layout.of(a) for a in arrays])
     return program.run(list(arrays))
 
 

@@ -204,12 +204,18 @@ def sequence_reverse_np(x, lengths):
 SEQ_SHAPES = [(4, 3), (4, 3, 2), (1, 2), (3, 1, 2)]
 
 
-@FEW
-@given(st.sampled_from(SEQ_SHAPES), st.sampled_from([0, 1]), st.integers(0, 99))
-def test_sequence_mask_matches_numpy(shape, axis, seed):
+def sequence_case(shape, axis, seed):
+    """(data, batch size, steps, lengths): lengths from 0 to past the steps, as floats."""
     x = rand(*shape, seed=seed)
     batch, steps = shape[1 - axis], shape[axis]
     lengths = np.random.default_rng(seed).integers(0, steps + 2, batch).astype(np.float64)
+    return x, batch, steps, lengths
+
+
+@FEW
+@given(st.sampled_from(SEQ_SHAPES), st.sampled_from([0, 1]), st.integers(0, 99))
+def test_sequence_mask_matches_numpy(shape, axis, seed):
+    x, batch, steps, lengths = sequence_case(shape, axis, seed)
     def f(v, n):
         return nd.SequenceMask(v, n, use_sequence_length=True, value=-7.0, axis=axis)
     check(f, lambda v, n: sequence_mask_np(v, n, -7.0, axis), x, lengths)
@@ -220,9 +226,7 @@ def test_sequence_mask_matches_numpy(shape, axis, seed):
 @FEW
 @given(st.sampled_from(SEQ_SHAPES), st.sampled_from([0, 1]), st.integers(0, 99))
 def test_sequence_last_matches_numpy(shape, axis, seed):
-    x = rand(*shape, seed=seed)
-    batch, steps = shape[1 - axis], shape[axis]
-    lengths = np.random.default_rng(seed).integers(0, steps + 2, batch).astype(np.float64)
+    x, batch, steps, lengths = sequence_case(shape, axis, seed)
     def f(v, n):
         return nd.SequenceLast(v, n, use_sequence_length=True, axis=axis)
     check(f, lambda v, n: sequence_last_np(v, n, axis), x, lengths)
@@ -233,8 +237,7 @@ def test_sequence_last_matches_numpy(shape, axis, seed):
 @FEW
 @given(st.sampled_from(SEQ_SHAPES), st.integers(0, 99))
 def test_sequence_reverse_matches_numpy(shape, seed):
-    x = rand(*shape, seed=seed)
-    lengths = np.random.default_rng(seed).integers(0, shape[0] + 2, shape[1]).astype(float)
+    x, _, _, lengths = sequence_case(shape, 0, seed)
     def f(v, n):
         return nd.SequenceReverse(v, n, use_sequence_length=True)
     check(f, sequence_reverse_np, x, lengths)
@@ -400,6 +403,25 @@ def test_add_n_errors():
         nd.add_n(nd.ones((2,)), 1.0)
     with pytest.raises(ShapeError, match="num_args=3 but 2"):
         nd.add_n(nd.ones((2,)), nd.ones((2,)), num_args=3)
+
+
+@pytest.mark.parametrize("call,error", [
+    (lambda: nd.concat(dim=0), ShapeError), (lambda: nd.stack([]), ShapeError),
+    (lambda: nd.add_n(), ShapeError), (lambda: nd.khatri_rao([]), ShapeError),
+    (lambda: nd.UpSampling(scale=2, sample_type="nearest"), ParamError),
+])
+def test_variadic_ops_need_at_least_one_array(call, error):
+    with pytest.raises(error, match="needs at least one (input )?array"):
+        call()
+
+
+def test_variadic_ops_take_a_list_and_check_num_args():
+    a, b = nd.ones((2, 1)), nd.zeros((2, 1))
+    assert nd.concat([a, b], dim=1).shape == nd.concat(a, b, dim=1).shape == (2, 2)
+    with pytest.raises(ShapeError, match="concat: num_args=3 but 2 arrays given"):
+        nd.concat(a, b, num_args=3)
+    with pytest.raises(ShapeError, match="stack: num_args=1 but 2 arrays given"):
+        nd.stack([a, b], num_args=1)
 
 
 # ---- moments -----------------------------------------------------------------------------
