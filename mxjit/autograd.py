@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import MXNetError
+from .base import AutogradError
 from .lower.emit import Layout
 from .lower.program import Program, lower_graph
 from .trace.grad import backward as backward_graph
@@ -28,10 +28,6 @@ from .trace.graph import AbstractValue, Node, postorder, toposort, var
 from .trace.ops import apply, register_primitive
 
 _state = threading.local()
-
-
-class AutogradError(MXNetError, RuntimeError):
-    """A gradient asked of a graph that cannot give it."""
 
 
 #: Threads currently recording: lets every eager op skip the thread-local look-up.

@@ -1,3 +1,106 @@
-"""Errors and small shared definitions for the whole package."""
-class MXNetError(Exception):
-    """Base of mxjit's user-facing errors (MXNet's name)."""
+"""Every error mxjit raises to its users, in one place.
+
+`MXNetError` subclasses `RuntimeError`, as in MXNet, so `except RuntimeError` keeps
+working; each specific error also subclasses the Python built-in that fits it
+(`ShapeError` is a `ValueError`, `DTypeError` a `TypeError`, ...), so callers can catch
+either way.
+
+    >>> try:
+    ...     raise ShapeError("add: shapes (2,) and (3,) differ")
+    ... except ValueError as e:
+    ...     print(type(e).__name__)
+    ShapeError
+"""
+from __future__ import annotations
+
+__all__ = [
+    "MXNetError", "ShapeError", "DTypeError", "ParamError", "ArgumentError",
+    "MXNetIndexError", "UnsupportedError", "TracerError", "GradientError", "AutogradError",
+    "ControlFlowError", "RandomParameterError", "DeviceError", "CompileForbiddenError",
+    "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
+]
+
+
+class MXNetError(RuntimeError):
+    """Base of every error mxjit raises to its users (MXNet's name and base class)."""
+
+
+# ---- operands and parameters ---------------------------------------------------------------
+
+
+class ShapeError(MXNetError, ValueError):
+    """Operands whose shapes do not fit the operator."""
+
+
+class DTypeError(MXNetError, TypeError):
+    """An unsupported or mismatched dtype."""
+
+
+class ParamError(MXNetError, ValueError):
+    """An operator parameter outside what the operator accepts."""
+
+
+class ArgumentError(MXNetError, TypeError):
+    """An argument of the wrong kind: a list where an array is needed, a float where an
+    int belongs, an unknown keyword."""
+
+
+class MXNetIndexError(MXNetError, IndexError):
+    """An index outside the array's bounds (MXNet's out-of-bounds check)."""
+
+
+class UnsupportedError(MXNetError, NotImplementedError):
+    """Something MXNet offers that mxjit does not (yet)."""
+
+
+# ---- tracing and gradients -----------------------------------------------------------------
+
+
+class TracerError(MXNetError, TypeError):
+    """A traced array was used where a concrete value is needed."""
+
+
+class GradientError(MXNetError, TypeError):
+    """A gradient that cannot be taken (integer inputs, non-differentiable outputs)."""
+
+
+class AutogradError(MXNetError):
+    """A gradient asked of a recorded graph that cannot give it."""
+
+
+class ControlFlowError(MXNetError, ValueError):
+    """Control-flow operator (foreach, while_loop, cond) misuse."""
+
+
+class RandomParameterError(ParamError):
+    """A distribution parameter outside its domain (e.g. a negative scale)."""
+
+
+# ---- devices and compilation ---------------------------------------------------------------
+
+
+class DeviceError(MXNetError):
+    """A context that cannot hold arrays on this machine."""
+
+
+class CompileForbiddenError(MXNetError):
+    """A kernel had to be compiled while MXJIT_FAIL_ON_COMPILE was set."""
+
+
+class CublasError(MXNetError):
+    """cuBLAS could not be loaded or a call failed."""
+
+
+# ---- files ---------------------------------------------------------------------------------
+
+
+class SparseFormatError(ShapeError):
+    """Sparse arrays whose index structure is inconsistent."""
+
+
+class NDArrayFormatError(MXNetError, ValueError):
+    """A file or buffer that is not a valid MXNet NDArray container."""
+
+
+class NDArraySaveError(MXNetError, TypeError, ValueError):
+    """Something `save` cannot write in MXNet's format."""

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 import mxjit as mx
+from mxjit.base import DTypeError
 from mxjit.lower.cuda import cuda_symbol
 from mxjit.lower.emit import Layout
 from mxjit.lower.kernel import Kernel
 from mxjit.lower.program import Program, lower_graph
-from mxjit.trace.dtypes import DTypeError
 from mxjit.trace.graph import Node, const_value, toposort, var
 from mxjit.trace.ops import COMPARE, LOGICAL, UNARY_FLOAT, apply, evaluate
 

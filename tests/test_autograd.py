@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.autograd import AutogradError
+from mxjit.base import AutogradError
 
 nd = mx.nd
 autograd = mx.autograd

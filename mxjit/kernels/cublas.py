@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError
+from ..base import CublasError
 from ..trace.ops import batched_matmul
 
 __all__ = ["CublasError", "candidates", "dot_general", "library"]
@@ -36,10 +36,6 @@ _OP_N, _OP_T = 0, 1
 _CUDA_R_16F, _CUDA_R_32F = 2, 0
 _COMPUTE_32F = 68
 _GEMM_DEFAULT = -1
-
-
-class CublasError(MXNetError, RuntimeError):
-    """cuBLAS is missing or failed."""
 
 
 def candidates() -> list[str]:

@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..trace.dtypes import DTypeError, is_float
+from ..base import DTypeError, ShapeError
+from ..trace.dtypes import is_float
 from ..trace.grad import VJP, full_like
 from ..trace.graph import AbstractValue, Node
-from ..trace.ops import PRIMITIVES, ShapeError, apply, register_primitive
+from ..trace.ops import PRIMITIVES, apply, register_primitive
 
 
 def _square(name: str, a: AbstractValue) -> None:

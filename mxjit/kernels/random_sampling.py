@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..base import DTypeError, ShapeError
 from ..trace.grad import VJP
 from ..trace.graph import AbstractValue
-from ..trace.ops import DTypeError, ShapeError, register_primitive
+from ..trace.ops import register_primitive
 
 
 def _generator(key: np.ndarray) -> np.random.Generator:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..trace.dtypes import DTypeError, is_bool
+from ..base import DTypeError, ShapeError
+from ..trace.dtypes import is_bool
 from ..trace.graph import AbstractValue
-from ..trace.ops import PRIMITIVES, ShapeError, register_primitive
+from ..trace.ops import PRIMITIVES, register_primitive
 
 
 def _argsort_rule(x: AbstractValue, *, axis: int, is_ascend: bool, k: int) -> AbstractValue:

@@ -18,16 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..base import MXNetError
+from ..base import CompileForbiddenError
 from . import llvm as backend
 from .kernel import Kernel
 
 #: Bump whenever generated code changes for the same kernel description.
 CACHE_VERSION = "7"
-
-
-class CompileForbiddenError(MXNetError, RuntimeError):
-    """A kernel had to be compiled while MXJIT_FAIL_ON_COMPILE was set."""
 
 
 @dataclass

@@ -36,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from ..nd.context import Context, DeviceError
+from ..base import CompileForbiddenError, DeviceError
+from ..nd.context import Context
 from . import program as program_module
 from .cache import cache_dir, log, log_compiles
 from .cuda import (
@@ -398,7 +399,7 @@ class Device:
         return [self.kernels[key] for key in keys]
 
     def _compile(self, todo: list[tuple[str, Kernel]]) -> None:
-        from .cache import CompileForbiddenError
+        pass
 
         if os.environ.get("MXJIT_FAIL_ON_COMPILE", "") not in ("", "0"):
             raise CompileForbiddenError(

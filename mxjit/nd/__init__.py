@@ -1,4 +1,5 @@
 """`mx.nd`: the imperative NDArray API (eager, over the same compiled kernels as `jit`)."""
+from ..base import MXNetIndexError
 from . import contrib, image, linalg, random, serialization, sparse
 from .arith import *  # noqa: F403  (the broadcast_*/elemwise_* families, generated)
 from .channel_norms import LRN, GroupNorm
@@ -21,7 +22,6 @@ from .creation import (
 from .data_dependent import histogram
 from .feature_maps import Crop, UpSampling, depth_to_space, space_to_depth
 from .indexing import (
-    MXNetIndexError,
     batch_take,
     gather_nd,
     pick,

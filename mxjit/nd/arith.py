@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..trace.ops import ShapeError
+from ..base import ShapeError
 from .ndarray import NDArray
 from .ops import _write, binary
 

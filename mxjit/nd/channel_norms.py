@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..trace.ops import ShapeError
+from ..base import ParamError, ShapeError
 from .dispatch import bind, scalar_operand
 from .dispatch import write_out as _write
 from .ndarray import NDArray
-from .nn import ParamError, _along, _ew, _moments
+from .nn import _along, _ew, _moments
 from .shape_ops import _INT_TYPES, _broadcast_exact, _slice, reshape_exact
 
 

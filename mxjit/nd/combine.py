@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..trace.dtypes import DTypeError
-from ..trace.ops import ShapeError
+from ..base import DTypeError, ShapeError
 from .dispatch import variadic_arrays
 from .dispatch import write_out as _write
 from .ndarray import NDArray

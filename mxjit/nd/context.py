@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..base import MXNetError
+from ..base import DeviceError
 
 
 class Context:
@@ -82,10 +82,6 @@ def num_gpus() -> int:
     from ..lower.cuda_runtime import device_count
 
     return device_count()
-
-
-class DeviceError(MXNetError, RuntimeError):
-    """A context that cannot hold arrays on this machine."""
 
 
 def check_context(ctx: Context) -> Context:

@@ -27,10 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError
-from ..trace.dtypes import DTypeError, canonical_dtype
+from ..base import ControlFlowError, DTypeError, ShapeError
+from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
-from ..trace.ops import ShapeError
 from . import ops
 from .creation import _iota
 from .data_dependent import boolean_mask
@@ -44,10 +43,6 @@ __all__ = ["foreach", "while_loop", "cond", "index_copy", "rand_zipfian", "isinf
 def _reshape(x: NDArray, shape: tuple[int, ...]) -> NDArray:
     """The reshape primitive itself (sizes given exactly: 0 is a size, not MXNet's code)."""
     return bind("reshape", x, shape=tuple(int(d) for d in shape))
-
-
-class ControlFlowError(MXNetError, ValueError):
-    """Loop or branch functions whose results do not fit together."""
 
 
 # ---- nested lists of arrays (MXNet's _flatten / _regroup) --------------------------------

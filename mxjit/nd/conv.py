@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.ops import ShapeError
+from ..base import ParamError, ShapeError
 from . import ops
 from .dispatch import bind, scalar_operand
 from .ndarray import NDArray
-from .nn import ParamError, _check_shape, _constant, _ew
+from .nn import _check_shape, _constant, _ew
 from .ops import _write
 
 _CHANNEL_LAST = {"NWC": 1, "NHWC": 2, "NDHWC": 3}

@@ -12,13 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.ops import ShapeError
-from ..trace.tracer import TracerError
+from ..base import ParamError, ShapeError, TracerError
 from .dispatch import bind
 from .dispatch import write_out as _write
 from .indexing import _concrete
 from .ndarray import NDArray
-from .nn import ParamError
 from .shape_ops import _axis, _constant
 
 

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from ..base import DTypeError, ShapeError
 from ..lower.emit import Layout
 from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
-from ..trace.dtypes import DTypeError
 from ..trace.graph import AbstractValue, Node, const, var
-from ..trace.ops import PRIMITIVES, ShapeError, apply
+from ..trace.ops import PRIMITIVES, apply
 from . import ndarray
 from .eager_broadcast import run_broadcast
 from .eager_reduce import EAGER_REDUCTIONS, run_reduction

@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..trace.ops import ShapeError
+from ..base import ParamError, ShapeError
 from .dispatch import variadic_arrays
 from .dispatch import write_out as _write
 from .ndarray import NDArray
-from .nn import ParamError
 from .shape_ops import (
     _INT_TYPES,
     _broadcast_exact,

@@ -15,10 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError
-from ..trace.dtypes import DTypeError
+from ..base import DTypeError, MXNetError, ShapeError
 from ..trace.graph import const
-from ..trace.ops import ShapeError
 from . import ops
 from .dispatch import bind, write_out
 from .ndarray import NDArray

@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..base import MXNetError
+from ..base import MXNetIndexError, ShapeError, TracerError
 from ..trace.graph import const, const_value
-from ..trace.ops import ShapeError, evaluate
-from ..trace.tracer import TracerError
+from ..trace.ops import evaluate
 from .dispatch import bind, scalar_operand
 from .ndarray import NDArray
 from .ops import cast
@@ -40,10 +39,6 @@ from .shape_ops import (
 )
 
 _MODES = ("clip", "wrap", "raise")
-
-
-class MXNetIndexError(MXNetError, IndexError):
-    """An index outside the array (or an indexing key MXNet does not accept)."""
 
 
 _NO_BOOL = ("boolean masks are not supported by MXNet 1.x's NDArray; use mx.nd.where, or "

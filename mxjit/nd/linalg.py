@@ -7,9 +7,8 @@ Not provided: gelqf, syevd, potri's in-place variants, extracttrian/maketrian.
 """
 from __future__ import annotations
 
+from ..base import DTypeError, ShapeError
 from ..kernels import linalg as _linalg_kernels  # noqa: F401  (registers the primitives)
-from ..trace.dtypes import DTypeError
-from ..trace.ops import ShapeError
 from . import ops
 from .creation import _iota
 from .dispatch import bind, scalar_operand

@@ -15,19 +15,13 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..base import MXNetError
+from ..base import ParamError, ShapeError
 from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
-from ..trace.ops import ShapeError
 from . import ops
 from .dispatch import bind, bind_elementwise, scalar_operand
 from .ndarray import NDArray
 from .ops import _write
-
-
-class ParamError(MXNetError, ValueError):
-    """An operator parameter outside what the operator accepts."""
-
 
 # ---- helpers -----------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.dtypes import DTypeError, canonical_dtype
-from ..trace.ops import ShapeError
+from ..base import DTypeError, ShapeError
+from ..trace.dtypes import canonical_dtype
 from .dispatch import (
     bind,
     bind_elementwise,

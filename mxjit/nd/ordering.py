@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from ..base import ParamError
 from ..kernels import sort as _sort_kernels  # noqa: F401  (registers `argsort`)
 from ..trace.dtypes import canonical_dtype
 from . import ops
 from .creation import _iota
 from .dispatch import bind, int_param
 from .ndarray import NDArray
-from .nn import ParamError, _axis, _cast, _full
+from .nn import _axis, _cast, _full
 from .ops import _write
 
 

@@ -28,11 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError
+from ..base import DTypeError, RandomParameterError, ShapeError
 from ..kernels import random_sampling  # noqa: F401  (registers the sampling primitives)
-from ..trace.dtypes import DTypeError, canonical_dtype
+from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
-from ..trace.ops import ShapeError
 from ..trace.tracer import current_trace
 from . import ops
 from .context import Context, check_context
@@ -50,10 +49,6 @@ __all__ = [
 def _reshape(x: NDArray, shape: tuple[int, ...]) -> NDArray:
     """The reshape primitive itself (sizes given exactly: 0 is a size, not MXNet's code)."""
     return bind("reshape", x, shape=tuple(int(d) for d in shape))
-
-
-class RandomParameterError(MXNetError, ValueError):
-    """A distribution parameter outside its domain (e.g. a negative scale)."""
 
 
 _FLOAT_TYPES = (np.dtype("float16"), np.dtype("float32"), np.dtype("float64"))

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.dtypes import DTypeError, canonical_dtype
-from ..trace.ops import ShapeError
+from ..base import DTypeError, ParamError, ShapeError
+from ..trace.dtypes import canonical_dtype
 from . import ops
 from .ndarray import NDArray
-from .nn import ParamError, _cast, _ew
+from .nn import _cast, _ew
 from .ops import _axes, _write
 from .shape_ops import reshape_exact
 

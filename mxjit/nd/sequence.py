@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..trace.ops import ShapeError
+from ..base import ParamError, ShapeError
 from . import ops
 from .creation import _iota
 from .dispatch import bind
 from .dispatch import write_out as _write
 from .indexing import pick, take
 from .ndarray import NDArray
-from .nn import ParamError, _along, _cmp, _ew, _select
+from .nn import _along, _cmp, _ew, _select
 from .shape_ops import _broadcast_new, _size, reshape_exact
 
 

@@ -45,7 +45,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-from mxjit.base import MXNetError
+from ..base import NDArrayFormatError, NDArraySaveError
 
 __all__ = [
     "NDArrayFormatError",
@@ -88,14 +88,6 @@ _STYPE_NAMES = {code: name for name, code in _STYPE_CODES.items()}
 _NUM_AUX = {"default": 0, "row_sparse": 1, "csr": 2}
 _MIN_RECORD_BYTES = 4  # a pre-V1 "none" record is a lone uint32 0
 _MIN_NAME_BYTES = 8
-
-
-class NDArrayFormatError(MXNetError, ValueError):
-    """The bytes given to :func:`loads` / :func:`load` are not a valid NDArray file."""
-
-
-class NDArraySaveError(MXNetError, TypeError, ValueError):
-    """The data given to :func:`dumps` / :func:`save` cannot be stored in the format."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.dtypes import DTypeError
+from ..base import DTypeError, ShapeError
 from ..trace.graph import const
-from ..trace.ops import ShapeError
 from .dispatch import bind, fresh_result, scalar_operand, variadic_arrays
 from .dispatch import write_out as _write
 from .ndarray import NDArray

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.dtypes import DTypeError, canonical_dtype
+from ..base import DTypeError, ShapeError, SparseFormatError
+from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
-from ..trace.ops import ShapeError
 from . import ops
 from .context import Context, check_context, current_context
 from .dispatch import bind
@@ -33,10 +33,6 @@ __all__ = ["BaseSparseNDArray", "CSRNDArray", "RowSparseNDArray", "csr_matrix",
            "row_sparse_array", "zeros", "empty", "array", "dot", "cast_storage"]
 
 _INDEX = np.dtype(np.int64)
-
-
-class SparseFormatError(ShapeError):
-    """Sparse components that do not describe an array of the given shape."""
 
 
 class BaseSparseNDArray(NDArray):

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.dtypes import DTypeError
+from ..base import DTypeError, ShapeError
 from ..trace.graph import const
-from ..trace.ops import ShapeError
 from . import ops
 from .dispatch import bind
 from .ndarray import NDArray

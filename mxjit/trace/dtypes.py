@@ -5,17 +5,13 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError
+from ..base import DTypeError
 
 #: dtypes a user array may hold (MXNet's set plus bool); uint32 is internal (random bits).
 USER_DTYPES = tuple(np.dtype(n) for n in (
     "float32", "float64", "float16", "int8", "uint8", "int32", "int64", "bool"))
 ALL_DTYPES = USER_DTYPES + (np.dtype("uint32"),)
 DEFAULT_FLOAT = np.dtype("float32")
-
-
-class DTypeError(MXNetError, TypeError):
-    """An unsupported or mismatched dtype."""
 
 
 def canonical_dtype(dtype: Any) -> np.dtype:

@@ -11,7 +11,8 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .grad import GradientError, backward, ones_like
+from ..base import GradientError
+from .grad import backward, ones_like
 from .graph import Node, const
 from .ops import apply
 from .tracer import jit, tree_flatten, tree_unflatten

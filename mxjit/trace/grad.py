@@ -12,14 +12,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..base import MXNetError
+from ..base import GradientError
 from .graph import Node, const, toposort
 from .ops import apply
 from .simplify import scalar_of
-
-
-class GradientError(MXNetError, TypeError):
-    """A gradient that cannot be taken (integer inputs, non-differentiable outputs)."""
 
 
 def full_like(node: Node, value: float) -> Node:

@@ -12,14 +12,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..base import MXNetError
+from ..base import DTypeError, ShapeError
 from . import special
-from .dtypes import DTypeError, canonical_dtype, is_bool, is_float, is_int
+from .dtypes import canonical_dtype, is_bool, is_float, is_int
 from .graph import AbstractValue, Node
-
-
-class ShapeError(MXNetError, ValueError):
-    """Operands whose shapes do not fit the operator."""
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError
+from ..base import TracerError
 from ..lower.cache import log, log_compiles
 from ..lower.emit import Layout
 from ..lower.program import Program, lower_graph
 from .graph import Node, const, var
-
-
-class TracerError(MXNetError, TypeError):
-    """A traced array was used where a concrete value is needed."""
 
 
 def concrete_error(what: str) -> TracerError:

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 import mxjit as mx
+from mxjit.base import DeviceError
 from mxjit.lower import cuda_runtime as rt
 from mxjit.lower import program
-from mxjit.nd.context import DeviceError
 
 
 def test_importing_mxjit_does_not_import_pycuda():

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.lower.cache import KERNELS, CompileForbiddenError
+from mxjit.base import CompileForbiddenError
+from mxjit.lower.cache import KERNELS
 
 nd = mx.nd
 

@@ -25,13 +25,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import mxjit as mx
-from mxjit.base import MXNetError
+from mxjit.base import DTypeError, MXNetError, ShapeError
 from mxjit.lower.emit import Layout
 from mxjit.lower.program import lower_graph
 from mxjit.nd.ndarray import NDArray
-from mxjit.trace.dtypes import DTypeError
 from mxjit.trace.graph import AbstractValue, Node, const, var
-from mxjit.trace.ops import PRIMITIVES, ShapeError, apply, evaluate, philox_numpy
+from mxjit.trace.ops import PRIMITIVES, apply, evaluate, philox_numpy
 
 nd = mx.nd
 # NumPy references meet NaN, inf and overflow on purpose

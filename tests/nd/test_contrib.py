@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.nd.contrib import ControlFlowError
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
+from mxjit.base import ControlFlowError, DTypeError, ShapeError
 
 C = mx.nd.contrib
 

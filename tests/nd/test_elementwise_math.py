@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import mxjit as mx
-from mxjit.trace.dtypes import DTypeError
+from mxjit.base import DTypeError
 
 nd = mx.nd
 FEW = settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
+from mxjit.base import DTypeError, ShapeError
 from tests.helpers import check_grads
 
 I = mx.nd.image  # noqa: E741

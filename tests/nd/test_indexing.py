@@ -9,9 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mxjit as mx
-from mxjit.nd.indexing import MXNetIndexError
-from mxjit.trace.ops import ShapeError
-from mxjit.trace.tracer import TracerError
+from mxjit.base import MXNetIndexError, ShapeError, TracerError
 from tests.helpers import check_grads, nd_arrays
 
 nd = mx.nd

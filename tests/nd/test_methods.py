@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mxjit as mx
+from mxjit.base import ShapeError
 from mxjit.nd.methods import FLUENT_METHODS, SPECIAL_METHODS
-from mxjit.trace.ops import ShapeError
 
 nd = mx.nd
 SOME = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))

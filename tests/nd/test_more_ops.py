@@ -17,10 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mxjit as mx
-from mxjit.nd.nn import ParamError
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
-from mxjit.trace.tracer import TracerError
+from mxjit.base import DTypeError, ParamError, ShapeError, TracerError
 from tests.helpers import check_grads
 
 nd = mx.nd

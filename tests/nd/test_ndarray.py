@@ -7,9 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mxjit as mx
-from mxjit.nd.context import DeviceError
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
+from mxjit.base import DeviceError, DTypeError, ShapeError
 
 nd = mx.nd
 

@@ -15,9 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mxjit as mx
-from mxjit.nd.nn import ParamError
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
+from mxjit.base import DTypeError, ParamError, ShapeError
 from tests.helpers import check_grads
 
 nd = mx.nd

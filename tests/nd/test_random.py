@@ -7,11 +7,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.base import MXNetError
-from mxjit.nd.context import DeviceError
-from mxjit.nd.random import RandomParameterError
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
+from mxjit.base import DeviceError, DTypeError, MXNetError, RandomParameterError, ShapeError
 
 R = mx.nd.random
 

@@ -13,17 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mxjit.base import MXNetError
+from mxjit.base import MXNetError, NDArrayFormatError, NDArraySaveError
 from mxjit.nd import serialization as ser
-from mxjit.nd.serialization import (
-    NDArrayFormatError,
-    NDArraySaveError,
-    SparseRecord,
-    dumps,
-    load,
-    loads,
-    save,
-)
+from mxjit.nd.serialization import SparseRecord, dumps, load, loads, save
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
 CONTAINERS = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".nd", ".params"))

@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import mxjit as mx
+from mxjit.base import DTypeError, ShapeError
 from mxjit.nd.shape_ops import infer_reshape
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
 from tests.helpers import check_grads, nd_arrays
 
 nd = mx.nd

@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.nd.sparse import CSRNDArray, RowSparseNDArray, SparseFormatError
-from mxjit.trace.dtypes import DTypeError
-from mxjit.trace.ops import ShapeError
+from mxjit.base import DTypeError, ShapeError, SparseFormatError
+from mxjit.nd.sparse import CSRNDArray, RowSparseNDArray
 
 S = mx.nd.sparse
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import mxjit as mx
+from mxjit.base import GradientError
 from mxjit.lower.program import LibraryStep
 from mxjit.nd.dispatch import bind
-from mxjit.trace.grad import GradientError
 from tests.helpers import check_grads
 
 nd = mx.nd

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.trace.tracer import TracerError
+from mxjit.base import TracerError
 
 nd = mx.nd
 
