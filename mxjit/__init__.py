@@ -3,10 +3,9 @@
     >>> import mxjit as mx
     >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
 """
-from . import autograd, nd, random
+from . import autograd, context, nd, random
 from .base import MXNetError
-from .nd import context
-from .nd.context import Context, cpu, current_context, gpu
+from .context import Context, cpu, current_context, gpu
 from .trace.functional import grad, value_and_grad, vjp
 from .trace.tracer import jit
 

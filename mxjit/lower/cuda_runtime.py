@@ -36,8 +36,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import context as _context
 from ..base import CompileForbiddenError, DeviceError
-from ..nd.context import Context
+from ..context import Context
+from ..trace.graph import var
+from ..trace.ops import apply
 from . import program as program_module
 from .cache import cache_dir, log, log_compiles
 from .cuda import (
@@ -48,6 +51,7 @@ from .cuda import (
     render_cuda,
     workspace_layout,
 )
+from .emit import Layout
 from .kernel import I64, Expr, Kernel, Store, iconst, loop_var
 
 __all__ = ["DeviceArray", "Driver", "device", "device_count", "run_program", "to_device",
@@ -594,10 +598,9 @@ class DeviceArray:
         return out
 
     def astype(self, dtype: Any) -> DeviceArray:
-        from ..nd.dispatch import run_eager
-
-        got: Any = run_eager("cast", [self], {"dtype": np.dtype(dtype)})  # type: ignore[list-item]
-        return got
+        if np.dtype(dtype) == self.dtype:
+            return self.copy()
+        return _run_op("cast", [self], {"dtype": np.dtype(dtype)})
 
     # views
 
@@ -671,12 +674,10 @@ class DeviceArray:
         _copy_into(target, value.broadcast_to(target.shape))
 
     def __iadd__(self, other: Any) -> DeviceArray:
-        from ..nd.dispatch import run_eager
-
         if not isinstance(other, DeviceArray):
             other = self.device.upload(np.asarray(other, dtype=self.dtype))
         other = other.broadcast_to(self.shape) if other.shape != self.shape else other
-        self[...] = run_eager("add", [self, other], {})  # type: ignore[list-item]
+        self[...] = _run_op("add", [self, other], {})
         return self
 
 
@@ -825,26 +826,48 @@ def _library(dev: Device, step: Any, operands: list[DeviceArray]) -> DeviceArray
     return dev.upload(np.ascontiguousarray(host))
 
 
-class _Backend:
-    """What `Program.run` needs to hand device arrays over (see program.DEVICE_BACKEND)."""
+_op_programs: dict[Any, Any] = {}
+
+
+def _run_op(op: str, arrays: list[DeviceArray], attrs: dict[str, Any]) -> DeviceArray:
+    """One primitive over device arrays (a one-node program, cached by layout)."""
+    key = (op, tuple(sorted(attrs.items())), *[(a.shape, a.strides, a.dtype) for a in arrays])
+    program = _op_programs.get(key)
+    if program is None:
+        inputs = [var(a.shape, a.dtype) for a in arrays]
+        out = apply(op, *inputs, **attrs)
+        program = _op_programs[key] = program_module.lower_graph(
+            [out], inputs, [Layout.of(a) for a in arrays])
+    return run_program(program, arrays)[0]
+
+
+class CudaBackend:
+    """The CUDA runtime as a device backend of `mxjit.context` (see `DeviceBackend`)."""
 
     array_type = DeviceArray
     run = staticmethod(run_program)
+    view = staticmethod(view_op)
+    device_count = staticmethod(device_count)
+    unavailable_reason = staticmethod(unavailable_reason)
+
+    @staticmethod
+    def to_device(data: Any, device_id: int) -> DeviceArray:
+        return to_device(data, device_id)
+
+    @staticmethod
+    def synchronize() -> None:
+        synchronize()
 
 
 def _register() -> None:
-    """Route programs over device arrays here, and let NDArray recognise them."""
-    if program_module.DEVICE_BACKEND is not _Backend:
-        program_module.DEVICE_BACKEND = _Backend
-        from ..nd import ndarray
-
-        ndarray.DEVICE_ARRAY = DeviceArray
+    """Route programs over device arrays here, and let arrays recognise them."""
+    if _context.active_backend is not CudaBackend:
+        _context.activate_device_backend(CudaBackend)
 
 
 def _unregister() -> None:
     """Back to CPU-only dispatch (when the driver changes: its arrays are gone)."""
-    from ..nd import ndarray
+    _context.activate_device_backend(None)
 
-    program_module.DEVICE_BACKEND = None
-    ndarray.DEVICE_ARRAY = None
 
+_context.register_device_backend("gpu", CudaBackend)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import context as _context
 from ..kernels import LIBRARY, PLANNERS
 from ..trace.graph import Node, const_value, format_graph, toposort
 from ..trace.ops import PRIMITIVES
@@ -25,9 +26,6 @@ from .fuse import is_buffer, kernel_name, materialized_nodes, shared_expensive_n
 from .kernel import Kernel
 from .reduce_split import split_reductions
 
-#: Set by `mxjit.lower.cuda_runtime` when it loads: an object with `array_type` (its device
-#: array class) and `run(program, arrays)`. Programs over such arrays run on the GPU.
-DEVICE_BACKEND: Any = None
 #: Below this many loop iterations a kernel runs inline. A hand-off costs ~20 us on an
 #: idle machine but often 50-100 us on a busy one, where the pool's thread waits for a
 #: core: splitting a 200k-element update in two made a training step (train_step.py) 5-10%
@@ -121,7 +119,7 @@ class Program:
         return [s.compiled for s in self.steps if isinstance(s, KernelStep)]
 
     def run(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
-        device = DEVICE_BACKEND
+        device = _context.active_backend
         if device is not None and any(type(a) is device.array_type for a in arrays):
             return device.run(self.portable or self, arrays)  # GPU operands: CUDA kernels
         bufs: list[Any] = [None] * self.n_buffers

@@ -1,10 +1,10 @@
 """`mx.nd`: the imperative NDArray API (eager, over the same compiled kernels as `jit`)."""
 from ..base import MXNetIndexError
+from ..context import Context, cpu, current_context, gpu, num_gpus
 from . import contrib, image, linalg, random, serialization, sparse
 from .arith import *  # noqa: F403  (the broadcast_*/elemwise_* families, generated)
 from .channel_norms import LRN, GroupNorm
 from .combine import ElementWiseSum, add_n, khatri_rao
-from .context import Context, cpu, current_context, gpu, num_gpus
 from .conv import Convolution, Deconvolution, Pooling
 from .creation import (
     arange,
@@ -180,12 +180,9 @@ from .spatial import BilinearSampler, GridGenerator
 
 def waitall() -> None:
     """Wait for all pending work (CPU kernels run synchronously; GPUs are waited for)."""
-    from . import ndarray as _ndarray
+    from ..context import synchronize
 
-    if _ndarray.DEVICE_ARRAY is not None:
-        from ..lower.cuda_runtime import synchronize
-
-        synchronize()
+    synchronize()
 
 
 def save(fname: str, data) -> None:  # type: ignore[no-untyped-def]

@@ -5,10 +5,10 @@ from typing import Any
 
 import numpy as np
 
+from ..context import Context, check_context, current_context
 from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
 from ..trace.ops import apply
-from .context import Context, check_context, current_context
 from .dispatch import int_param
 from .ndarray import NDArray
 

@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from .. import context as _context
 from ..base import DTypeError, ShapeError
 from ..lower.emit import Layout
 from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
 from ..trace.graph import AbstractValue, Node, const, var
 from ..trace.ops import PRIMITIVES, apply
-from . import ndarray
 from .eager_broadcast import run_broadcast
 from .eager_reduce import EAGER_REDUCTIONS, run_reduction
 from .ndarray import NDArray
@@ -49,7 +49,7 @@ class _EagerOp:
     def __call__(self, arrays: list[np.ndarray]) -> np.ndarray:
         if self.alias is not None:  # the op simplified to an operand: hand back a copy
             return arrays[self.alias].copy()
-        if self.call is None or (ndarray.DEVICE_ARRAY is not None and _on_gpu(arrays)):
+        if self.call is None or (_context.active_array_type is not None and _on_gpu(arrays)):
             return self.program.run(arrays)[0]
         out = np.empty(self.shape, self.dtype)
         if self.work < PARALLEL_MIN_WORK:
@@ -81,16 +81,14 @@ def bind(op: str, *args: NDArray, **attrs: Any) -> NDArray:
 
 def _on_gpu(arrays: list[Any]) -> bool:
     """Whether any operand is in GPU memory (then kernels run through the CUDA runtime)."""
-    return any(type(a) is ndarray.DEVICE_ARRAY for a in arrays)
+    return any(type(a) is _context.active_array_type for a in arrays)
 
 
 def run_eager(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
     if op in EAGER_VIEWS:
         PRIMITIVES[op].shape_rule(*(AbstractValue(a.shape, a.dtype) for a in arrays), **attrs)
-        if ndarray.DEVICE_ARRAY is not None and _on_gpu(arrays):
-            from ..lower.cuda_runtime import view_op
-
-            return view_op(op, arrays[0], attrs)  # type: ignore[arg-type,return-value]
+        if _context.active_backend is not None and _on_gpu(arrays):
+            return _context.active_backend.view(op, arrays[0], attrs)  # type: ignore
         return PRIMITIVES[op].numpy_impl(*arrays, **attrs)
     if op in EAGER_REDUCTIONS and type(arrays[0]) is np.ndarray:
         reduced = run_reduction(op, arrays[0], attrs)  # (one kernel for every shape)
@@ -141,7 +139,7 @@ def bind_elementwise(op: str, args: list[NDArray], shape: tuple[int, ...],
             key.append((x.dtype,))
         else:
             flat = False
-    if flat and ndarray.DEVICE_ARRAY is not None and _on_gpu(arrays):
+    if flat and _context.active_array_type is not None and _on_gpu(arrays):
         flat = False  # (the flat kernels are CPU code; GPU operands take the program path)
     data = None
     if flat:

@@ -10,13 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import context as _context
+from ..context import Context, current_context
 from ..trace.graph import Node
 from ..trace.tracer import concrete_error
-from .context import Context, current_context
-
-#: The CUDA runtime's device array class once a GPU is in use (`cuda_runtime._register`):
-#: NDArrays over such buffers live on that GPU.
-DEVICE_ARRAY: type | None = None
 
 
 class NDArray:
@@ -36,12 +33,10 @@ class NDArray:
     @staticmethod
     def _wrap(data: np.ndarray, ctx: Context | None = None) -> NDArray:
         if ctx is None:
-            if type(data) is DEVICE_ARRAY:  # GPU memory: the array is on that GPU
+            if type(data) is _context.active_array_type:  # device memory: on that device
                 ctx = data.context  # type: ignore[attr-defined]
-        elif ctx.device_type == "gpu" and type(data) is not DEVICE_ARRAY:
-            from ..lower.cuda_runtime import to_device
-
-            data = to_device(data, ctx.device_id)  # type: ignore[assignment]
+        elif ctx.device_type == "gpu" and type(data) is not _context.active_array_type:
+            data = _context.to_device(data, ctx)
         a = object.__new__(NDArray)
         a._data, a._node, a._ctx = data, None, ctx
         a._rec = a._grad = None
@@ -136,7 +131,7 @@ class NDArray:
 
     def copyto(self, other: NDArray | Context) -> NDArray:
         """Copy into the array `other` (same shape) or onto the context `other`."""
-        from .context import check_context
+        from ..context import check_context
 
         if isinstance(other, Context):
             return NDArray._wrap(np.array(self._buffer(), copy=True), check_context(other))
@@ -158,7 +153,7 @@ class NDArray:
         """Block until the data is computed (CPU kernels run synchronously; on a GPU this
         waits for the device)."""
         data = self._buffer()
-        if type(data) is DEVICE_ARRAY:
+        if type(data) is _context.active_array_type:
             data.device.synchronize()  # type: ignore[attr-defined]
 
     def astype(self, dtype: Any, copy: bool = True) -> NDArray:

@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from ..base import DTypeError, RandomParameterError, ShapeError
+from ..context import Context, check_context
 from ..kernels import random_sampling  # noqa: F401  (registers the sampling primitives)
 from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
 from ..trace.tracer import current_trace
 from . import ops
-from .context import Context, check_context
 from .dispatch import bind
 from .ndarray import NDArray
 

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from ..base import DTypeError, ShapeError, SparseFormatError
+from ..context import Context, check_context, current_context
 from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
 from . import ops
-from .context import Context, check_context, current_context
 from .dispatch import bind
 from .ndarray import NDArray
 

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 import mxjit as mx
+from mxjit import context
 from mxjit.base import DeviceError
 from mxjit.lower import cuda_runtime as rt
-from mxjit.lower import program
 
 
 def test_importing_mxjit_does_not_import_pycuda():
@@ -34,7 +34,7 @@ def test_no_gpu_means_a_clear_device_error():
         assert reason in str(info.value)
     with pytest.raises(DeviceError, match="cannot use gpu"):
         rt.device(0)
-    assert program.DEVICE_BACKEND is None  # CPU programs never look for device arrays
+    assert context.active_backend is None  # CPU programs never look for device arrays
 
 
 def test_missing_pycuda_is_named(monkeypatch):

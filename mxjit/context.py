@@ -1,0 +1,184 @@
+"""Devices: `mx.cpu()`, `mx.gpu()`, `mx.Context`, the default-context scope, and the
+registry of device backends.
+
+A device backend (the CUDA runtime in `mxjit.lower.cuda_runtime`) registers itself here
+with `register_device_backend` when it is imported, and calls `activate_device_backend`
+once it has initialised a device. Until then every array is a NumPy array on the CPU, and
+hot paths skip device checks by testing `active_array_type` against None.
+
+    >>> with Context('cpu', 0): pass
+    >>> cpu()
+    cpu(0)
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from .base import DeviceError, ParamError
+
+__all__ = ["Context", "cpu", "gpu", "current_context", "num_gpus"]
+
+
+class Context:
+    """A device: type ('cpu' or 'gpu') and id; usable as a `with` default scope.
+
+    >>> with mx.Context('cpu', 0): x = mx.nd.ones((2,))  # doctest: +SKIP
+    """
+
+    devtype2id = {"cpu": 1, "gpu": 2, "cpu_pinned": 3, "cpu_shared": 5}
+    devid2type = {v: k for k, v in devtype2id.items()}
+    _local = threading.local()
+
+    def __init__(self, device_type: str | Context, device_id: int = 0):
+        if isinstance(device_type, Context):
+            device_type, device_id = device_type.device_type, device_type.device_id
+        if device_type not in self.devtype2id:
+            raise ParamError(f"unknown device type {device_type!r}; use 'cpu' or 'gpu'")
+        self.device_type = device_type
+        self.device_id = int(device_id)
+        self._old: list[Context] = []
+
+    @property
+    def device_typeid(self) -> int:
+        return self.devtype2id[self.device_type]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Context) and self.device_type == other.device_type
+                and self.device_id == other.device_id)
+
+    def __hash__(self) -> int:
+        return hash((self.device_type, self.device_id))
+
+    def __repr__(self) -> str:
+        return f"{self.device_type}({self.device_id})"
+
+    __str__ = __repr__
+
+    def __enter__(self) -> Context:
+        self._old.append(current_context())
+        Context._local.current = self
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        Context._local.current = self._old.pop()
+
+
+def cpu(device_id: int = 0) -> Context:
+    """The CPU context; every id is the same host CPU.
+
+    >>> mx.cpu()  # doctest: +SKIP
+    cpu(0)
+    """
+    return Context("cpu", device_id)
+
+
+def gpu(device_id: int = 0) -> Context:
+    """A GPU context (arrays on it need a GPU and the CUDA backend).
+
+    >>> mx.gpu(0)  # doctest: +SKIP
+    gpu(0)
+    """
+    return Context("gpu", device_id)
+
+
+def current_context() -> Context:
+    """The default context of this thread (cpu(0) unless a `with ctx:` scope is active).
+
+    >>> mx.current_context()  # doctest: +SKIP
+    cpu(0)
+    """
+    return getattr(Context._local, "current", None) or Context("cpu", 0)
+
+
+# ---- device backends --------------------------------------------------------------------
+
+
+class DeviceBackend(Protocol):
+    """What a device backend offers the rest of mxjit (see `mxjit.lower.cuda_runtime`)."""
+
+    array_type: type
+
+    def device_count(self) -> int: ...
+
+    def unavailable_reason(self, device_id: int) -> str | None: ...
+
+    def to_device(self, data: Any, device_id: int) -> Any: ...
+
+    def run(self, program: Any, arrays: list[Any]) -> list[Any]: ...
+
+    def view(self, op: str, array: Any, attrs: dict[str, Any]) -> Any: ...
+
+    def synchronize(self) -> None: ...
+
+
+_backends: dict[str, DeviceBackend] = {}
+#: The backend whose devices hold arrays now, and its array class; None while every array
+#: is on the CPU (set through `activate_device_backend`).
+active_backend: DeviceBackend | None = None
+active_array_type: type | None = None
+
+
+def register_device_backend(device_type: str, backend: DeviceBackend) -> None:
+    """Make `backend` serve contexts of `device_type` ('gpu').
+
+    >>> register_device_backend('gpu', backend)  # doctest: +SKIP
+    """
+    _backends[device_type] = backend
+
+
+def activate_device_backend(backend: DeviceBackend | None) -> None:
+    """Route arrays of `backend.array_type` to `backend` (None: every array is on the CPU
+    again, e.g. when the backend's driver is replaced and its arrays are gone).
+
+    >>> activate_device_backend(None)  # doctest: +SKIP
+    """
+    global active_backend, active_array_type
+    active_backend = backend
+    active_array_type = None if backend is None else backend.array_type
+
+
+def device_backend(device_type: str) -> DeviceBackend | None:
+    """The backend registered for `device_type`, or None."""
+    return _backends.get(device_type)
+
+
+def num_gpus() -> int:
+    """How many GPUs the CUDA backend can use: 0 without pycuda, a CUDA driver or a GPU.
+
+    >>> mx.context.num_gpus() >= 0  # doctest: +SKIP
+    True
+    """
+    backend = _backends.get("gpu")
+    return 0 if backend is None else backend.device_count()
+
+
+def check_context(ctx: Context) -> Context:
+    """`ctx` itself when it can hold arrays here; else a `DeviceError` that says why.
+
+    >>> check_context(cpu())
+    cpu(0)
+    """
+    if ctx.device_type == "gpu":
+        backend = _backends.get("gpu")
+        reason = ("no GPU backend is loaded" if backend is None
+                  else backend.unavailable_reason(ctx.device_id))
+        if reason is not None:
+            raise DeviceError(f"cannot place an array on {ctx}: {reason} "
+                              f"(mx.context.num_gpus() == {num_gpus()})")
+    return ctx
+
+
+def to_device(data: Any, ctx: Context) -> Any:
+    """`data` (a NumPy array) copied onto the device of `ctx` (a GPU context)."""
+    backend = _backends.get(ctx.device_type)
+    if backend is None:
+        check_context(ctx)
+        raise DeviceError(f"no backend for {ctx}")
+    return backend.to_device(data, ctx.device_id)
+
+
+def synchronize() -> None:
+    """Wait for the work queued on every device in use (CPU work runs synchronously)."""
+    if active_backend is not None:
+        active_backend.synchronize()
