@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from .base import AutogradError
+from .base import AutogradError, GradientError
 from .lower.emit import Layout
 from .lower.program import Program, lower_graph
-from .trace.grad import backward as backward_graph
-from .trace.grad import ones_like
+from .trace import apply, define_primitive, ones_like
+from .trace import backward as backward_graph
 from .trace.graph import AbstractValue, Node, postorder, toposort, var
-from .trace.ops import apply, register_primitive
 
 _state = threading.local()
 
@@ -499,12 +498,22 @@ class Function:
         return np.asarray(grads[which]._buffer(), dtype=arrays[which].dtype)
 
 
-register_primitive(
+def _custom_vjp(n: Node, g: Node) -> list[Node]:
+    return [apply("custom_vjp", *n.inputs, g, fn=n.attr("fn"), index=n.attr("index"),
+                  avals=n.attr("avals"), which=k) for k in range(len(n.inputs))]
+
+
+def _no_second_order(n: Node, g: Node) -> list[Node]:
+    raise GradientError(f"the backward of {type(n.attr('fn')).__name__} (an "
+                        "autograd.Function) cannot be differentiated again")
+
+
+define_primitive(
     "custom_call", "opaque",
     lambda *ins, fn, index, avals: avals[index],
-    lambda *arrays, fn, index, avals: fn._forward_values(arrays, index))
-register_primitive(
+    lambda *arrays, fn, index, avals: fn._forward_values(arrays, index), vjp=_custom_vjp)
+define_primitive(
     "custom_vjp", "opaque",
     lambda *ins, fn, index, avals, which: ins[which],
     lambda *arrays, fn, index, avals, which: fn._backward_values(
-        arrays[:-1], arrays[-1], index, avals, which))
+        arrays[:-1], arrays[-1], index, avals, which), vjp=_no_second_order)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .trace.ops import philox_numpy
+from .trace.generators import philox_numpy
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"key": np.array([0, 0], np.uint32), "counter": 0}

@@ -27,8 +27,9 @@ from mxjit.lower.cuda import cuda_symbol
 from mxjit.lower.emit import Layout
 from mxjit.lower.kernel import Kernel
 from mxjit.lower.program import Program, lower_graph
+from mxjit.trace import apply, evaluate
+from mxjit.trace.elementwise import COMPARE, LOGICAL, UNARY_FLOAT
 from mxjit.trace.graph import Node, const_value, toposort, var
-from mxjit.trace.ops import COMPARE, LOGICAL, UNARY_FLOAT, apply, evaluate
 
 nd = mx.nd
 DTYPES = [np.dtype(n) for n in ("float32", "float64", "float16", "int8", "uint8", "int32",

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..base import CublasError
-from ..trace.ops import batched_matmul
+from ..trace.contraction import batched_matmul
 
 __all__ = ["CublasError", "candidates", "dot_general", "library"]
 

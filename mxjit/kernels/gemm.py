@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.ops import dot_general_numpy
+from ..trace.contraction import dot_general_numpy
 
 
 def dot_general(a: np.ndarray, b: np.ndarray, **attrs: Any) -> np.ndarray:

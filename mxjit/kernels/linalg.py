@@ -3,7 +3,7 @@
 a batch of matrices in the last two axes.
 
 The vjp rules are written with primitives (these included), so the backward passes are
-ordinary graphs; they are added to trace/grad.py's VJP table when this module loads.
+ordinary graphs; each sits in its primitive's record.
 """
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..base import DTypeError, ShapeError
+from ..trace import apply, define_primitive, full_like
 from ..trace.dtypes import is_float
-from ..trace.grad import VJP, full_like
 from ..trace.graph import AbstractValue, Node
-from ..trace.ops import PRIMITIVES, apply, register_primitive
 
 
 def _square(name: str, a: AbstractValue) -> None:
@@ -153,18 +152,14 @@ def _logabsdet_vjp(n: Node, g: Node) -> Sequence[Node | None]:
     return (apply("mul", _expand(g, a), _t(apply("inverse", a))),)
 
 
-_PRIMITIVES: dict[str, tuple[Callable[..., AbstractValue], Callable[..., np.ndarray],
-                             Callable[[Node, Node], Sequence[Node | None]]]] = {
-    "cholesky": (_same_shape_rule("potrf"), _cholesky_numpy, _cholesky_vjp),
-    "triangular_solve": (_solve_rule, solve_numpy, _solve_vjp),
-    "inverse": (_same_shape_rule("inverse"), lambda a: np.linalg.inv(a).astype(a.dtype),
-                _inverse_vjp),
-    "det": (_scalar_rule("det"), lambda a: np.asarray(np.linalg.det(a)).astype(a.dtype),
-            _det_vjp),
-    "logabsdet": (_scalar_rule("slogdet"), _logabsdet_numpy, _logabsdet_vjp),
-    "slogdet_sign": (_scalar_rule("slogdet"), _sign_numpy, lambda n, g: (None,)),
-}
-for _name, (_rule, _impl, _vjp) in _PRIMITIVES.items():
-    if _name not in PRIMITIVES:
-        register_primitive(_name, "opaque", _rule, _impl)
-        VJP[_name] = _vjp
+define_primitive("cholesky", "opaque", _same_shape_rule("potrf"), _cholesky_numpy,
+                 vjp=_cholesky_vjp)
+define_primitive("triangular_solve", "opaque", _solve_rule, solve_numpy, vjp=_solve_vjp)
+define_primitive("inverse", "opaque", _same_shape_rule("inverse"),
+                 lambda a: np.linalg.inv(a).astype(a.dtype), vjp=_inverse_vjp)
+define_primitive("det", "opaque", _scalar_rule("det"),
+                 lambda a: np.asarray(np.linalg.det(a)).astype(a.dtype), vjp=_det_vjp)
+define_primitive("logabsdet", "opaque", _scalar_rule("slogdet"), _logabsdet_numpy,
+                 vjp=_logabsdet_vjp)
+define_primitive("slogdet_sign", "opaque", _scalar_rule("slogdet"), _sign_numpy,
+                 differentiable=False)

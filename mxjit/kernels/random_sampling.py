@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import DTypeError, ShapeError
-from ..trace.grad import VJP
+from ..trace import define_primitive
 from ..trace.graph import AbstractValue
-from ..trace.ops import register_primitive
 
 
 def _generator(key: np.ndarray) -> np.random.Generator:
@@ -81,21 +80,12 @@ def _permutation_rule(key: AbstractValue, *, n: int) -> AbstractValue:
     return AbstractValue((int(n),), np.dtype(np.int64))
 
 
-def _register() -> None:
-    for name, impl in (("random_gamma", random_gamma_numpy),
-                       ("random_poisson", random_poisson_numpy)):
-        try:
-            register_primitive(name, "opaque", _sampler_rule(name), impl)
-        except ValueError:  # already registered (module reloaded)
-            pass
-        VJP[name] = lambda n, g: (None, None)
-    try:
-        register_primitive("random_permutation", "opaque", _permutation_rule,
-                           random_permutation_numpy)
-    except ValueError:
-        pass
-
-
-_register()
+# samples carry no gradient (MXNet gives zeros for these distributions' parameters)
+define_primitive("random_gamma", "opaque", _sampler_rule("random_gamma"), random_gamma_numpy,
+                 differentiable=False)
+define_primitive("random_poisson", "opaque", _sampler_rule("random_poisson"),
+                 random_poisson_numpy, differentiable=False)
+define_primitive("random_permutation", "opaque", _permutation_rule, random_permutation_numpy,
+                 differentiable=False)
 
 __all__ = ["random_gamma_numpy", "random_permutation_numpy", "random_poisson_numpy"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import DTypeError, ShapeError
+from ..trace import define_primitive
 from ..trace.dtypes import is_bool
 from ..trace.graph import AbstractValue
-from ..trace.ops import PRIMITIVES, register_primitive
 
 
 def _argsort_rule(x: AbstractValue, *, axis: int, is_ascend: bool, k: int) -> AbstractValue:
@@ -43,5 +43,5 @@ def argsort_numpy(x: np.ndarray, *, axis: int, is_ascend: bool, k: int) -> np.nd
     return np.take(order, np.arange(k), axis=axis).astype(np.int64)
 
 
-if "argsort" not in PRIMITIVES:
-    register_primitive("argsort", "opaque", _argsort_rule, argsort_numpy)
+# positions are integers: no gradient (values gathered with them get take's)
+define_primitive("argsort", "opaque", _argsort_rule, argsort_numpy, differentiable=False)

@@ -39,8 +39,8 @@ import numpy as np
 from .. import context as _context
 from ..base import CompileForbiddenError, DeviceError
 from ..context import Context
+from ..trace import PRIMITIVES, apply
 from ..trace.graph import var
-from ..trace.ops import apply
 from . import program as program_module
 from .cache import cache_dir, log, log_compiles
 from .cuda import (
@@ -737,7 +737,7 @@ _copies: dict[Any, CompiledCuda] = {}
 
 def view_op(op: str, x: DeviceArray, attrs: dict[str, Any]) -> DeviceArray:
     """A movement op that NumPy expresses as a view, applied to a device array (a view)."""
-    if op in ("mark", "stop_gradient"):
+    if PRIMITIVES[op].identity:
         return x
     if op == "reshape":
         return x.reshape(tuple(attrs["shape"]))
@@ -844,25 +844,34 @@ def _run_op(op: str, arrays: list[DeviceArray], attrs: dict[str, Any]) -> Device
 class CudaBackend:
     """The CUDA runtime as a device backend of `mxjit.context` (see `DeviceBackend`)."""
 
-    array_type = DeviceArray
-    run = staticmethod(run_program)
-    view = staticmethod(view_op)
-    device_count = staticmethod(device_count)
-    unavailable_reason = staticmethod(unavailable_reason)
+    array_type: type = DeviceArray
 
-    @staticmethod
-    def to_device(data: Any, device_id: int) -> DeviceArray:
+    def device_count(self) -> int:
+        return device_count()
+
+    def unavailable_reason(self, device_id: int) -> str | None:
+        return unavailable_reason(device_id)
+
+    def to_device(self, data: Any, device_id: int) -> DeviceArray:
         return to_device(data, device_id)
 
-    @staticmethod
-    def synchronize() -> None:
+    def run(self, program: Any, arrays: list[Any]) -> list[Any]:
+        return run_program(program, arrays)
+
+    def view(self, op: str, array: Any, attrs: dict[str, Any]) -> Any:
+        return view_op(op, array, attrs)
+
+    def synchronize(self) -> None:
         synchronize()
+
+
+BACKEND = CudaBackend()
 
 
 def _register() -> None:
     """Route programs over device arrays here, and let arrays recognise them."""
-    if _context.active_backend is not CudaBackend:
-        _context.activate_device_backend(CudaBackend)
+    if _context.active_backend is not BACKEND:
+        _context.activate_device_backend(BACKEND)
 
 
 def _unregister() -> None:
@@ -870,4 +879,4 @@ def _unregister() -> None:
     _context.activate_device_backend(None)
 
 
-_context.register_device_backend("gpu", CudaBackend)
+_context.register_device_backend("gpu", BACKEND)

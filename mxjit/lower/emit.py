@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ..trace import PRIMITIVES
 from ..trace.graph import Node, const_value
-from ..trace.ops import PRIMITIVES
 from . import index as ix
 from .index import Lin
-from .kernel import I64, Expr, Kernel, Reduction, Store, fconst, iconst, walk
+from .kernel import I64, REDUCE_OPS, Expr, Kernel, Reduction, Store, fconst, iconst, walk
 
 
 @dataclass(frozen=True)
@@ -216,9 +216,6 @@ EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Expr]] = {
     "flip": _flip, "pad": _pad, "concat": _concat, "take": _take, "iota": _iota,
     "random_bits": _random_bits,
 }
-
-REDUCE_OPS = {"reduce_sum": "sum", "reduce_prod": "prod", "reduce_max": "max",
-              "reduce_min": "min", "argmax": "argmax", "argmin": "argmin"}
 
 
 @dataclass(frozen=True)

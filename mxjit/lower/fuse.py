@@ -9,18 +9,23 @@ contractions are never recomputed.
 """
 from __future__ import annotations
 
+from ..trace import PRIMITIVES
 from ..trace.graph import Node
-from ..trace.ops import PRIMITIVES
-
-#: Movement ops that NumPy can apply to a buffer as a view for a library call.
-VIEW_OPS = frozenset({"transpose", "reshape", "broadcast_to", "slice", "flip", "mark",
-                      "stop_gradient"})
 
 
 def kind(node: Node) -> str:
     if node.op in ("var", "const"):
         return node.op
     return PRIMITIVES[node.op].kind
+
+
+def _is_view(node: Node) -> bool:
+    """Whether NumPy can apply `node` to a buffer as a view (for a library call's operand):
+    a movement it expresses as a view, or an identity."""
+    if node.op in ("var", "const"):
+        return False
+    prim = PRIMITIVES[node.op]
+    return prim.view or prim.identity
 
 
 def is_buffer(node: Node) -> bool:
@@ -31,7 +36,7 @@ def is_buffer(node: Node) -> bool:
 def view_base(node: Node, materialized: set[Node]) -> Node | None:
     """The buffer under a chain of view ops, or None when the chain computes something."""
     while node not in materialized and not is_buffer(node):
-        if node.op not in VIEW_OPS:
+        if not _is_view(node):
             return None
         node = node.inputs[0]
     return node
@@ -55,16 +60,9 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
     return out
 
 
-#: Elementwise ops that cost many times a load or a store. When two kernels would each
-#: recompute one, the CPU keeps its value in a row chain's scratch instead (chain.py).
-EXPENSIVE_OPS = frozenset({"exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos",
-                           "tan", "tanh", "sigmoid", "erf", "erfinv", "pow", "arcsin",
-                           "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
-                           "arctanh", "cbrt", "gamma", "gammaln"})
-
-
 def shared_expensive_nodes(order: list[Node], materialized: set[Node]) -> set[Node]:
-    """Unmaterialised nodes of `EXPENSIVE_OPS` that two or more kernels would evaluate."""
+    """Unmaterialised expensive nodes (see `Primitive.expensive`) that two or more kernels
+    would evaluate."""
     readers: dict[Node, int] = {}
     for root in order:
         if root not in materialized or is_buffer(root) or kind(root) in ("contraction",
@@ -79,7 +77,7 @@ def shared_expensive_nodes(order: list[Node], materialized: set[Node]) -> set[No
             seen.add(n)
             stack.extend(n.inputs)
         for n in seen:
-            if n.op in EXPENSIVE_OPS:
+            if n.op not in ("var", "const") and PRIMITIVES[n.op].expensive:
                 readers[n] = readers.get(n, 0) + 1
     return {n for n, count in readers.items() if count > 1}
 

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernel import I64, Expr, Kernel, Reduction, Store, iconst, loop_var
-
-#: Reduction primitives and the `Reduction.op` each becomes.
-REDUCE_OPS = {"reduce_sum": "sum", "reduce_prod": "prod", "reduce_max": "max",
-              "reduce_min": "min", "argmax": "argmax", "argmin": "argmin"}
+from .kernel import I64, REDUCE_OPS, Expr, Kernel, Reduction, Store, iconst, loop_var
 
 # buffer slots of a generic reduction kernel
 OPERAND, PARAMS, OUTPUT = 0, 1, 2

@@ -92,6 +92,11 @@ class Reduction:
     in_register: bool
 
 
+#: Reduction primitives and the `Reduction.op` each becomes.
+REDUCE_OPS = {"reduce_sum": "sum", "reduce_prod": "prod", "reduce_max": "max",
+              "reduce_min": "min", "argmax": "argmax", "argmin": "argmin"}
+
+
 @dataclass(frozen=True)
 class Kernel:
     name: str

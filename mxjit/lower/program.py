@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import context as _context
 from ..kernels import LIBRARY, PLANNERS
+from ..trace import PRIMITIVES
 from ..trace.graph import Node, const_value, format_graph, toposort
-from ..trace.ops import PRIMITIVES
 from .cache import KERNELS, CompiledKernel
 from .chain import Chain, Planned, find_chains
 from .emit import Layout, build_kernel
@@ -305,7 +305,7 @@ def _view_arg(node: Node, materialized: set[Node], ids: dict[Node, int]
     assert base is not None
     ops: list[Node] = []
     while node is not base:
-        if node.op not in ("mark", "stop_gradient"):  # identities: nothing to apply
+        if not PRIMITIVES[node.op].identity:  # (nothing to apply)
             ops.append(node)
         node = node.inputs[0]
     return ids[base], list(reversed(ops))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..trace import apply
 from ..trace.graph import Node, toposort
-from ..trace.ops import apply
 
 #: The reductions that split, and the elementwise op joining two partial results.
 JOIN = {"reduce_sum": "add", "reduce_prod": "mul", "reduce_max": "maximum",

@@ -6,9 +6,9 @@ from typing import Any
 import numpy as np
 
 from ..context import Context, check_context, current_context
+from ..trace import apply
 from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
-from ..trace.ops import apply
 from .dispatch import int_param
 from .ndarray import NDArray
 
@@ -81,7 +81,7 @@ def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: i
 
 def _iota(shape: tuple[int, ...], axis: int, like: NDArray, dtype: Any = np.int64) -> NDArray:
     """Indices along `axis` broadcast over `shape`: traced when `like` is traced."""
-    from ..trace.ops import apply
+    from ..trace import apply
     from .dispatch import run_eager
 
     attrs = {"shape": shape, "axis": axis, "dtype": np.dtype(dtype)}

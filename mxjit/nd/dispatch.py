@@ -19,8 +19,8 @@ from .. import context as _context
 from ..base import DTypeError, ShapeError
 from ..lower.emit import Layout
 from ..lower.program import PARALLEL_MIN_WORK, KernelStep, Program, launch, lower_graph
+from ..trace import PRIMITIVES, apply
 from ..trace.graph import AbstractValue, Node, const, var
-from ..trace.ops import PRIMITIVES, apply
 from .eager_broadcast import run_broadcast
 from .eager_reduce import EAGER_REDUCTIONS, run_reduction
 from .ndarray import NDArray
@@ -60,8 +60,9 @@ class _EagerOp:
 
 
 _eager_ops: dict[Any, _EagerOp] = {}
-#: Ops whose eager result is a NumPy view of the operand (as MXNet's reshape is).
-EAGER_VIEWS = frozenset({"reshape", "transpose", "slice", "flip"})
+#: Ops whose eager result is a NumPy view of the operand (as MXNet's reshape is); not
+#: broadcast_to, whose NumPy view repeats memory and cannot be written.
+EAGER_VIEWS = frozenset(n for n, p in PRIMITIVES.items() if p.view) - {"broadcast_to"}
 
 
 def bind(op: str, *args: NDArray, **attrs: Any) -> NDArray:

@@ -15,8 +15,8 @@ import numpy as np
 from ..lower.cache import KERNELS
 from ..lower.generic import elementwise_kernel
 from ..lower.program import PARALLEL_MIN_WORK, launch
+from ..trace import PRIMITIVES
 from ..trace.graph import AbstractValue
-from ..trace.ops import PRIMITIVES
 from .eager_reduce import contiguous_strides, element_strides, merged_nest
 
 #: Merged loop nests deeper than this take the shape-specialised path instead.

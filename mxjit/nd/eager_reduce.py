@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 
 from ..lower.cache import KERNELS
-from ..lower.generic import REDUCE_OPS, reduction_kernel
+from ..lower.generic import reduction_kernel
+from ..lower.kernel import REDUCE_OPS
 from ..lower.program import PARALLEL_MIN_WORK, launch
 from ..lower.reduce_split import JOIN, ROWS
+from ..trace import PRIMITIVES
 from ..trace.graph import AbstractValue
-from ..trace.ops import PRIMITIVES
 
 _calls: dict[tuple, Any] = {}
 

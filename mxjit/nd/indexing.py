@@ -20,8 +20,8 @@ import numpy as np
 
 from .. import autograd
 from ..base import MXNetIndexError, ShapeError, TracerError
+from ..trace import evaluate
 from ..trace.graph import const, const_value
-from ..trace.ops import evaluate
 from .dispatch import bind, scalar_operand
 from .ndarray import NDArray
 from .ops import cast

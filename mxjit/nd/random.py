@@ -79,8 +79,9 @@ def eager_bits(key: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """
     from ..lower.emit import Layout
     from ..lower.program import PARALLEL_MIN_WORK, KernelStep, launch, lower_graph
+    from ..trace import apply
+    from ..trace.generators import philox_numpy
     from ..trace.graph import var
-    from ..trace.ops import apply, philox_numpy
 
     n = int(np.prod(shape, dtype=np.int64))
     key = np.ascontiguousarray(key, np.uint32)

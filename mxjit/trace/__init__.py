@@ -1,0 +1,27 @@
+"""The IR: graphs of primitive applications, their shape and dtype rules, gradients and
+simplification. Importing the package defines every primitive of the core; the names
+below are what the layers above use."""
+from . import contraction, elementwise, generators, indexing, movement, reductions  # noqa: F401
+from .dtypes import ALL_DTYPES, DEFAULT_FLOAT, USER_DTYPES, canonical_dtype
+from .grad import backward
+from .graph import (
+    AbstractValue,
+    Node,
+    const,
+    const_value,
+    format_graph,
+    postorder,
+    structure_key,
+    toposort,
+    var,
+)
+from .primitives import (
+    PRIMITIVES,
+    Primitive,
+    apply,
+    define_primitive,
+    evaluate,
+    full_like,
+    ones_like,
+    zeros_like,
+)

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..base import GradientError
-from .grad import backward, ones_like
+from .grad import backward
 from .graph import Node, const
-from .ops import apply
+from .primitives import apply, ones_like
 from .tracer import jit, tree_flatten, tree_unflatten
 
 _mark_ids = itertools.count()

@@ -17,7 +17,7 @@ import pytest
 import mxjit as mx
 from mxjit.lower import cuda_runtime as rt
 from mxjit.lower.program import KernelStep
-from mxjit.trace.ops import PRIMITIVES
+from mxjit.trace import PRIMITIVES
 from tests import cuda_catalog as catalog
 
 nd = mx.nd

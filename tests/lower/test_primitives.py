@@ -29,8 +29,9 @@ from mxjit.base import DTypeError, MXNetError, ShapeError
 from mxjit.lower.emit import Layout
 from mxjit.lower.program import lower_graph
 from mxjit.nd.ndarray import NDArray
+from mxjit.trace import PRIMITIVES, apply, evaluate
+from mxjit.trace.generators import philox_numpy
 from mxjit.trace.graph import AbstractValue, Node, const, var
-from mxjit.trace.ops import PRIMITIVES, apply, evaluate, philox_numpy
 
 nd = mx.nd
 # NumPy references meet NaN, inf and overflow on purpose

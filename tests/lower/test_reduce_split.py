@@ -7,8 +7,8 @@ import pytest
 import mxjit as mx
 from mxjit.lower import program
 from mxjit.lower.reduce_split import ROWS, split_reductions
+from mxjit.trace import apply
 from mxjit.trace.graph import var
-from mxjit.trace.ops import apply
 
 nd = mx.nd
 BIG = 2 * program.PARALLEL_MIN_WORK
