@@ -32,11 +32,12 @@ class Context:
 
     def __init__(self, device_type: str | Context, device_id: int = 0):
         if isinstance(device_type, Context):
-            device_type, device_id = device_type.device_type, device_type.device_id
+            device_id = device_type.device_id
+            device_type = device_type.device_type
         if device_type not in self.devtype2id:
             raise ParamError(f"unknown device type {device_type!r}; use 'cpu' or 'gpu'")
-        self.device_type = device_type
-        self.device_id = int(device_id)
+        self.device_type: str = device_type
+        self.device_id: int = int(device_id)
         self._old: list[Context] = []
 
     @property

@@ -320,7 +320,7 @@ def program_cases() -> list[Case]:
     cases = []
     for name, fn, arrays, check in progs:
         jf = mx.jit(fn)
-        outs, _, ins = jf.trace(tuple(nd.array(a, dtype=a.dtype) for a in arrays), {})
+        outs, _, _, ins = jf.trace(tuple(nd.array(a, dtype=a.dtype) for a in arrays), {})
         keys = [np.array([7 + k, 11 * k + 1], np.uint32) for k in range(len(ins) - len(arrays))]
         cases.append(Case(name, outs, ins, list(arrays) + keys, check))
     return cases

@@ -7,6 +7,7 @@ import pytest
 
 import mxjit as mx
 from mxjit.base import AutogradError
+from mxjit.core import tape
 
 nd = mx.nd
 autograd = mx.autograd
@@ -299,9 +300,9 @@ def test_a_warm_eager_step_builds_and_lowers_nothing_and_matches_mx_grad(monkeyp
         programs.append(lower_graph(*args, **kwargs))
         return programs[-1]
 
-    backward_graph, lower_graph = autograd.backward_graph, autograd.lower_graph
-    monkeypatch.setattr(autograd, "backward_graph", counting_backward)
-    monkeypatch.setattr(autograd, "lower_graph", counting_lower)
+    backward_graph, lower_graph = tape.backward_graph, tape.lower_graph
+    monkeypatch.setattr(tape, "backward_graph", counting_backward)
+    monkeypatch.setattr(tape, "lower_graph", counting_lower)
     rng = np.random.default_rng(5)
     params = [_var(rng.normal(size=s) * 0.5) for s in [(6, 5), (5,), (5, 3), (3,)]]
     for step in range(3):

@@ -1,3 +1,21 @@
 """From graphs to executable programs: fusion, kernel descriptions, the LLVM (CPU) and CUDA
-backends, the compiled-kernel cache, and programs that run them."""
+backends, the compiled-kernel cache, and programs that run them.
+
+The names below are what the layers above use; the modules are this package's own.
+Importing it registers the GPU backend with `mxjit.context` (pycuda itself is imported
+only when a GPU is first asked for).
+"""
 from . import cuda_runtime  # noqa: F401  (registers the GPU backend with mxjit.context)
+from .cache import KERNELS, CompiledKernel, log, log_compiles
+from .cuda import cuda_symbol, render_cuda
+from .emit import Layout
+from .generic import elementwise_kernel, reduction_kernel
+from .kernel import REDUCE_OPS
+from .llvm import render_llvm
+from .program import PARALLEL_MIN_WORK, THREADS, KernelStep, Program, launch, lower_graph
+from .reduce_split import JOIN, ROWS
+
+__all__ = ["KERNELS", "CompiledKernel", "log", "log_compiles", "cuda_symbol", "render_cuda",
+           "Layout", "elementwise_kernel", "reduction_kernel", "REDUCE_OPS", "render_llvm",
+           "PARALLEL_MIN_WORK", "THREADS", "KernelStep", "Program", "launch", "lower_graph",
+           "JOIN", "ROWS"]

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd
 from ..base import MXNetIndexError, ShapeError, TracerError
+from ..core import tape
 from ..trace import evaluate
 from ..trace.graph import const, const_value
 from .dispatch import bind, scalar_operand
@@ -462,7 +462,7 @@ def _basic(arr: NDArray, items: list[Any]) -> NDArray:
         axis += 1
     shape = tuple(final) or (1,)
     data = arr._data
-    if data is not None and not autograd.is_recording():
+    if data is not None and not tape.is_recording():
         # an eager view, as the slice and reshape primitives give it, without the dispatch
         view = data[tuple(np_key)].reshape(shape)
         result = NDArray._wrap(view, arr._ctx)  # type: ignore[attr-defined]
@@ -630,8 +630,8 @@ def setitem(arr: NDArray, key: Any, value: Any) -> None:
     data = arr._buffer()
     if not data.flags.writeable:
         raise ValueError("x[index] = value: the array is read-only")
-    autograd.overwriting(data)  # (recorded values in this memory go stale)
-    recording = autograd.is_recording() and (arr._rec is not None or v._rec is not None)
+    tape.overwriting(data)  # (recorded values in this memory go stale)
+    recording = tape.is_recording() and (arr._rec is not None or v._rec is not None)
     if recording:
         _record_write(arr, np_key, target, v)
         return

@@ -2,7 +2,8 @@
 
 Inside `mx.jit` and `mx.grad` the same class carries a node of the trace instead of
 data, so user code runs unchanged in both modes; asking a traced array for its value
-raises an error that says why.
+raises an error that says why. What every front end's array shares is in
+`mxjit.core.array.Array`; this class adds MXNet 1.x's operators, methods and printed form.
 """
 from __future__ import annotations
 
@@ -10,80 +11,25 @@ from typing import Any
 
 import numpy as np
 
-from .. import context as _context
-from ..context import Context, current_context
-from ..trace.graph import Node
-from ..trace.tracer import concrete_error
+from ..base import ShapeError
+from ..context import Context, check_context
+from ..core import Array, set_default_array_class, tape
+from ..trace import canonical_dtype
 
 
-class NDArray:
+class NDArray(Array):
     """An array on a device (MXNet's `mx.nd.NDArray`).
 
     >>> x = mx.nd.array([[1, 2], [3, 4]]); x.shape  # doctest: +SKIP
     (2, 2)
     """
 
-    __slots__ = ("_data", "_node", "_ctx", "_rec", "_grad", "_grad_req", "_freed",
-                 "__weakref__")
-    __array_priority__ = 1000.0
-
-    _data: np.ndarray | None
-    _node: Node | None
-
-    @staticmethod
-    def _wrap(data: np.ndarray, ctx: Context | None = None) -> NDArray:
-        if ctx is None:
-            if type(data) is _context.active_array_type:  # device memory: on that device
-                ctx = data.context  # type: ignore[attr-defined]
-        elif ctx.device_type == "gpu" and type(data) is not _context.active_array_type:
-            data = _context.to_device(data, ctx)
-        a = object.__new__(NDArray)
-        a._data, a._node, a._ctx = data, None, ctx
-        a._rec = a._grad = None
-        return a
-
-    @staticmethod
-    def _traced(node: Node) -> NDArray:
-        a = object.__new__(NDArray)
-        a._data, a._node, a._ctx = None, node, None
-        a._rec = a._grad = None
-        return a
-
-    def _buffer(self) -> np.ndarray:
-        if self._data is None:
-            raise concrete_error("reading a traced array")
-        return self._data
-
-    # ---- attributes ------------------------------------------------------------------
-
-    @property
-    def _dtype(self) -> np.dtype:
-        return self._data.dtype if self._data is not None else self._node.dtype  # type: ignore
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape if self._data is not None else self._node.shape  # type: ignore
+    __slots__ = ()
 
     @property
     def dtype(self) -> type:
         """The NumPy scalar type of the elements (e.g. `numpy.float32`), as in MXNet."""
         return self._dtype.type
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def context(self) -> Context:
-        if self._data is None:
-            return current_context()
-        return self._ctx or Context("cpu", 0)
-
-    ctx = context
 
     @property
     def stype(self) -> str:
@@ -104,19 +50,6 @@ class NDArray:
 
     # ---- conversion ------------------------------------------------------------------
 
-    def asnumpy(self) -> np.ndarray:
-        """A NumPy copy of the data (blocks until it is computed)."""
-        return np.array(self._buffer(), copy=True)
-
-    def asscalar(self) -> Any:
-        if self.size != 1:
-            raise ValueError(f"asscalar: the array has {self.size} elements, not 1")
-        return self._buffer().reshape(-1)[0]
-
-    def tolist(self) -> list:
-        """The data as nested Python lists."""
-        return self._buffer().tolist()
-
     def copy(self) -> NDArray:
         """A copy on the same context.
 
@@ -131,14 +64,12 @@ class NDArray:
 
     def copyto(self, other: NDArray | Context) -> NDArray:
         """Copy into the array `other` (same shape) or onto the context `other`."""
-        from ..context import check_context
-
         if isinstance(other, Context):
             return NDArray._wrap(np.array(self._buffer(), copy=True), check_context(other))
         if other is self:
             return other
         if other.shape != self.shape:
-            raise ValueError(f"copyto: shape {self.shape} does not match the target "
+            raise ShapeError(f"copyto: shape {self.shape} does not match the target "
                              f"{other.shape}")
         other._buffer()[...] = self._buffer()
         return other
@@ -149,49 +80,11 @@ class NDArray:
             return self
         return self.copyto(context)
 
-    def wait_to_read(self) -> None:
-        """Block until the data is computed (CPU kernels run synchronously; on a GPU this
-        waits for the device)."""
-        data = self._buffer()
-        if type(data) is _context.active_array_type:
-            data.device.synchronize()  # type: ignore[attr-defined]
-
     def astype(self, dtype: Any, copy: bool = True) -> NDArray:
         """The data converted to `dtype` (itself when `copy=False` and already that dtype)."""
-        from ..trace.dtypes import canonical_dtype
-
         if not copy and canonical_dtype(dtype) == self._dtype:
             return self
         return ops.cast(self, dtype)
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        a = self._buffer()
-        if type(a) is not np.ndarray:
-            a = np.asarray(a)  # (GPU memory: a host copy)
-        return a.astype(dtype) if dtype is not None else a
-
-    def __bool__(self) -> bool:
-        if self._node is not None:
-            raise concrete_error("bool() of a traced array")
-        if self.size != 1:
-            raise ValueError("The truth value of an NDArray with more than one element is "
-                             "ambiguous.")
-        return bool(self._buffer().reshape(-1)[0])
-
-    def __float__(self) -> float:
-        if self._node is not None:
-            raise concrete_error("float() of a traced array")
-        return float(self.asscalar())
-
-    def __int__(self) -> int:
-        if self._node is not None:
-            raise concrete_error("int() of a traced array")
-        return int(self.asscalar())
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a 0-d array")
-        return self.shape[0]
 
     def __getitem__(self, key: Any) -> NDArray:
         """x[key]: ints, slices, None, Ellipsis and index arrays, with MXNet 1.x semantics
@@ -219,35 +112,6 @@ class NDArray:
         return f"\n{self._buffer()}\n<NDArray {shape} @{self.context}>"
 
     __str__ = __repr__
-
-    # ---- autograd ----------------------------------------------------------------------
-
-    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
-        """Make this array a variable: `backward()` writes its gradient to `.grad`.
-
-        >>> x = mx.nd.ones((2,)); x.attach_grad()  # doctest: +SKIP
-        """
-        from .. import autograd
-
-        zeros = NDArray._wrap(np.zeros(self.shape, self._dtype), self._ctx)
-        autograd.mark_variables([self], [zeros], grad_req)
-
-    @property
-    def grad(self) -> NDArray | None:
-        """The gradient buffer attached by `attach_grad` (None before)."""
-        return self._grad
-
-    def backward(self, out_grad: NDArray | None = None, retain_graph: bool = False,
-                 train_mode: bool = True) -> None:
-        """Gradients of this array w.r.t. the variables it was computed from."""
-        from .. import autograd
-
-        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph,
-                          train_mode)
-
-    def detach(self) -> NDArray:
-        """The same data, cut off from the recorded graph."""
-        return NDArray._wrap(self._buffer(), self._ctx)
 
     # ---- operators -------------------------------------------------------------------
 
@@ -296,9 +160,7 @@ class NDArray:
         if self._node is not None:
             self._node = result._node
             return self
-        from .. import autograd
-
-        autograd.overwriting(self._buffer())  # (recorded values in this memory go stale)
+        tape.overwriting(self._buffer())  # (recorded values in this memory go stale)
         self._buffer()[...] = result._buffer()
         if result._rec is not None:
             self._rec = result._rec
@@ -346,7 +208,7 @@ class NDArray:
     def __ge__(self, o: Any) -> NDArray:
         return ops.binary("ge", self, o)
 
-    __hash__ = object.__hash__
+    __hash__ = Array.__hash__  # (defining __eq__ would otherwise unset it)
 
     # ---- methods mirroring mx.nd functions (the rest come from nd/methods.py) ----------
 
@@ -390,3 +252,5 @@ from . import ops  # noqa: E402  (ops builds on NDArray; methods call into it)
 from .methods import add_methods  # noqa: E402
 
 add_methods(NDArray)
+NDArray._result_class = NDArray
+set_default_array_class(NDArray)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd
 from ..base import ParamError, ShapeError
+from ..core import tape
 from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
 from . import ops
@@ -154,7 +154,7 @@ def LeakyReLU(data: NDArray, gamma: NDArray | None = None, act_type: str = "leak
         g = gamma if x.ndim < 2 else _along(gamma, 1, x.ndim)
         y = _select(_cmp("gt", x, 0), x, x * g)
     elif act_type == "rrelu":
-        if autograd.is_training():
+        if tape.is_training():
             bits = bind("random_bits", _random_key(), shape=x.shape)
             u = _cast(bits, x._dtype) * 2.0**-32
             y = _select(_cmp("gt", x, 0), x, x * (u * (upper_bound - lower_bound) + lower_bound))
@@ -173,7 +173,7 @@ def LeakyReLU(data: NDArray, gamma: NDArray | None = None, act_type: str = "leak
 
 
 def _random_key() -> NDArray:
-    from ..random import next_key
+    from ..core import next_key
 
     return next_key()  # type: ignore[no-any-return]
 
@@ -325,7 +325,7 @@ def BatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray
               out: NDArray | None = None, name: str | None = None) -> Any:
     """Batch normalisation over every axis but `axis` (the channels).
 
-    In training mode (`mx.autograd.is_training()`, e.g. inside `autograd.record()`) and
+    In training mode (`mx.autograd.is_training()`, e.g. inside `tape.record()`) and
     without `use_global_stats` it normalises with the batch's mean and biased variance and
     updates `moving_mean`/`moving_var` in place (m = m * momentum + batch * (1 - momentum)),
     as MXNet does, during the forward pass; otherwise it uses the moving statistics. With
@@ -346,7 +346,7 @@ def BatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray
                       ("moving_var", moving_var)):
         _check_shape("BatchNorm", f"{what} (channels along axis {axis})", arr, (c,))
     reduce_axes = tuple(k for k in range(data.ndim) if k != ax)
-    training = autograd.is_training() and not use_global_stats
+    training = tape.is_training() and not use_global_stats
     if training:
         if _is_symbolic(data, moving_mean, moving_var) and not (
                 _is_symbolic(moving_mean) and _is_symbolic(moving_var)):
@@ -383,7 +383,7 @@ def _update_moving(stat: NDArray, batch: NDArray, momentum: float) -> None:
     if stat._node is not None:  # traced: rebind, as in-place operators do in a trace
         stat._node = (stat * momentum + _cast(batch, stat._dtype) * (1 - momentum))._node
         return
-    with autograd.pause(train_mode=True):
+    with tape.pause(train_mode=True):
         new = stat.detach() * momentum + _cast(batch.detach(), stat._dtype) * (1 - momentum)
     stat._buffer()[...] = new._buffer()
 
@@ -459,7 +459,7 @@ def Dropout(data: NDArray, p: float = 0.5, mode: str = "training", axes: Sequenc
         raise ParamError(f"Dropout: mode must be 'training' or 'always', got {mode!r}")
     if not 0 <= p <= 1:
         raise ParamError(f"Dropout: p must be in [0, 1], got {p}")
-    active = mode == "always" or autograd.is_training()
+    active = mode == "always" or tape.is_training()
     if not active or p == 0:
         return _write(data * 1, out)
     axes_n = {_axis(a, data.ndim, "Dropout") for a in axes}
@@ -489,7 +489,7 @@ stop_gradient = BlockGrad
 def _loss_output(value: NDArray, data: NDArray, grad: Callable[[], NDArray], head: bool = False
                  ) -> NDArray:
     """`value`, whose backward pass hands `grad()` to `data` (computed only when needed)."""
-    if not _is_symbolic(value, data) and not autograd.is_recording():
+    if not _is_symbolic(value, data) and not tape.is_recording():
         return value
     g = grad()
     return bind("loss_output", value, data, _cast(g, data._dtype), head=head)

@@ -220,9 +220,14 @@ def hard_sigmoid(data: NDArray, alpha: float = 0.2, beta: float = 0.5,
 
     >>> mx.nd.hard_sigmoid(mx.nd.array([-3.0, 0.0, 3.0]))  # doctest: +SKIP
     """
-    y = _floats_only("hard_sigmoid", data) * alpha + beta
+    x = _floats_only("hard_sigmoid", data)
+    # float16 data is scaled in float32 and rounded once, as MXNet's kernel does: alpha
+    # rounded to float16 first would leave 1e-4 where alpha * x + beta is 0
+    half = x._dtype == np.float16
+    y = (cast(x, np.float32) if half else x) * alpha + beta
     # the bounds first: ties go to the first operand, so the kinks get no gradient (MXNet)
-    return _write(minimum(1.0, maximum(0.0, y)), out)
+    y = minimum(1.0, maximum(0.0, y))
+    return _write(cast(y, np.float16) if half else y, out)
 
 
 def logical_not(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:

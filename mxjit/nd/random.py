@@ -30,10 +30,10 @@ import numpy as np
 
 from ..base import DTypeError, RandomParameterError, ShapeError
 from ..context import Context, check_context
+from ..core import current_trace
 from ..kernels import random_sampling  # noqa: F401  (registers the sampling primitives)
 from ..trace.dtypes import canonical_dtype
 from ..trace.graph import const
-from ..trace.tracer import current_trace
 from . import ops
 from .dispatch import bind
 from .ndarray import NDArray
@@ -59,7 +59,7 @@ _Scalar = (int, float, np.integer, np.floating)
 
 
 def _key() -> NDArray:
-    from ..random import next_key
+    from ..core import next_key
 
     return next_key()
 

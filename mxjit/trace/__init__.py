@@ -11,7 +11,7 @@ from .graph import (
     const_value,
     format_graph,
     postorder,
-    structure_key,
+    substitute,
     toposort,
     var,
 )

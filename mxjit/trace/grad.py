@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..base import GradientError
-from .graph import Node, toposort
+from .graph import Node, toposort, var
 from .primitives import PRIMITIVES, apply, zeros_like
 
 
@@ -51,3 +51,37 @@ def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[
 
 def _accumulate(acc: Node | None, g: Node) -> Node:
     return g if acc is None else apply("add", acc, g)
+
+
+def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
+    """The nodes of the graph of `outputs` over `inputs` that its backward pass reads and
+    that are worth keeping from the forward pass rather than recomputing: contractions,
+    reductions, library results and expensive elementwise values. Cheap elementwise and
+    movement nodes are recomputed from what they read (memory traffic costs more than
+    arithmetic here); outputs and inputs are at hand anyway.
+
+    >>> x = var((2,), np.dtype('float32')); y = apply('sin', apply('exp', x))  # doctest: +SKIP
+    >>> residuals([y], [x])  # doctest: +SKIP
+    [Node(exp, (2,), float32)]
+    """
+    floats = [o for o in outputs if o.dtype.kind == "f"]
+    wrt = [i for i in inputs if i.dtype.kind == "f"]
+    if not floats or not wrt:
+        return []
+    grads = backward(floats, [var(o.shape, o.dtype) for o in floats], wrt)
+    forward = set(toposort(list(outputs)))
+    at_hand = set(outputs) | set(inputs)
+    kept: list[Node] = []
+    seen: set[Node] = set()
+    stack = [n for n in toposort(grads, stop=forward) if n in forward]
+    while stack:
+        n = stack.pop()
+        if n in seen or n in at_hand or n.op in ("var", "const"):
+            continue
+        seen.add(n)
+        prim = PRIMITIVES[n.op]
+        if prim.kind in ("contraction", "reduce", "opaque") or prim.expensive:
+            kept.append(n)
+        else:
+            stack.extend(n.inputs)
+    return kept

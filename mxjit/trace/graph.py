@@ -154,28 +154,21 @@ def toposort(outputs: list[Node], stop: Container[Node] = ()) -> list[Node]:
 _inputs = operator.attrgetter("inputs")
 
 
-def users_of(order: list[Node]) -> dict[Node, list[Node]]:
-    """For each node in `order`, the nodes of `order` that consume it (once per use)."""
-    users: dict[Node, list[Node]] = {n: [] for n in order}
-    for n in order:
-        for i in n.inputs:
-            users[i].append(n)
-    return users
+def substitute(outputs: Sequence[Node], replacements: dict[Node, Node]) -> list[Node]:
+    """The graph of `outputs` with each node in `replacements` replaced (its inputs are not
+    visited): the same computation over other inputs. Nodes are rebuilt as they are, not
+    simplified again.
 
-
-def structure_key(outputs: list[Node], inputs: list[Node]) -> tuple:
-    """A key equal for graphs of the same structure, whatever their input nodes are."""
-    order = toposort(outputs)
-    index: dict[Node, int] = {}
-    rows: list[tuple] = []
-    for k, n in enumerate(inputs):
-        index[n] = k
-        rows.append(("in", n.aval.shape, str(n.aval.dtype)))
-    for n in order:
-        if n not in index:
-            index[n] = len(index)
-            rows.append((n.op, n.attrs, tuple(index[i] for i in n.inputs)))
-    return tuple(rows), tuple(index[o] for o in outputs)
+    >>> x, y = var((2,), np.dtype('float32')), var((2,), np.dtype('float32'))
+    >>> substitute([x], {x: y})[0] is y
+    True
+    """
+    copies: dict[Node, Node] = dict(replacements)
+    for n in toposort(list(outputs), stop=replacements):
+        if n not in copies:
+            copies[n] = Node.make(n.op, tuple(copies[i] for i in n.inputs), dict(n.attrs),
+                                  n.aval)
+    return [copies[o] for o in outputs]
 
 
 def format_graph(outputs: list[Node], inputs: list[Node]) -> str:

@@ -1259,7 +1259,7 @@ def _replay(steps: list[tuple], inputs: list[Any], leaf: Callable[[np.ndarray], 
 @given(dags())
 @few(40)
 def test_random_dags_jit_compile_like_node_by_node_numpy(case: tuple) -> None:
-    from mxjit.nd.dispatch import bind
+    from mxjit.core import bind
 
     dtype, arrays, steps, outs = case
     with np.errstate(all="ignore"):

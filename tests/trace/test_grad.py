@@ -14,8 +14,8 @@ from hypothesis.extra import numpy as hnp
 
 import mxjit as mx
 from mxjit.base import GradientError
+from mxjit.core import bind
 from mxjit.lower.program import LibraryStep
-from mxjit.nd.dispatch import bind
 from tests.helpers import check_grads
 
 nd = mx.nd

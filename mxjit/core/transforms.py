@@ -11,28 +11,29 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..base import GradientError
-from .grad import backward
-from .graph import Node, const
-from .primitives import apply, ones_like
-from .tracer import jit, tree_flatten, tree_unflatten
+from ..base import GradientError, ParamError, ShapeError
+from ..trace import Node, apply, backward, const, ones_like
+from .array import Array, default_array_class
+from .jit import JitFunction, is_leaf, jit
+from .pytree import tree_flatten, tree_unflatten
 
 _mark_ids = itertools.count()
 
 
-def _ndarray() -> Any:
-    from ..nd.ndarray import NDArray
-
-    return NDArray
-
-
-def _is_leaf(x: Any) -> bool:
-    return isinstance(x, _ndarray())
+def _is_array(x: Any) -> bool:
+    return isinstance(x, Array)
 
 
 def _any_traced(tree: Any) -> bool:
-    leaves, _ = tree_flatten(tree, _is_leaf)
-    return any(a._node is not None for a in leaves)
+    leaves, _ = tree_flatten(tree, is_leaf)
+    return any(isinstance(a, Array) and a._node is not None for a in leaves)
+
+
+def _as_arrays(tree: Any) -> Any:
+    """`tree` with its NumPy arrays as arrays of the default class."""
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    wrap = default_array_class()._wrap
+    return tree_unflatten(treedef, [x if isinstance(x, Array) else wrap(x) for x in leaves])
 
 
 def _node_of(a: Any) -> Node:
@@ -41,28 +42,27 @@ def _node_of(a: Any) -> Node:
 
 def _mark(tree: Any, where: str) -> tuple[Any, list[Node]]:
     """Fresh identity nodes for the arrays of `tree`: what the gradient is taken against."""
-    NDArray = _ndarray()
-    leaves, treedef = tree_flatten(tree, _is_leaf)
+    leaves, treedef = tree_flatten(tree, _is_array)
     marks = []
     for k, a in enumerate(leaves):
         if a._dtype.kind != "f":
             raise GradientError(f"grad: {where}{'' if len(leaves) == 1 else f' (array {k})'} has "
                                 f"dtype {a._dtype}; gradients need floating-point inputs")
         marks.append(apply("mark", _node_of(a), id=next(_mark_ids)))
-    return tree_unflatten(treedef, [NDArray._traced(m) for m in marks]), marks
+    return tree_unflatten(treedef, [a._result_class._traced(m)
+                                    for a, m in zip(leaves, marks)]), marks
 
 
 def _normalize_argnums(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for k in nums:
         if not -nargs <= k < nargs:
-            raise ValueError(f"grad: argnums {argnums} out of range for {nargs} arguments")
+            raise ParamError(f"grad: argnums {argnums} out of range for {nargs} arguments")
     return tuple(k % nargs for k in nums)
 
 
 def _traced_value_and_grad(fun: Callable, argnums: int | Sequence[int], has_aux: bool,
                            args: tuple, kwargs: dict) -> tuple[Any, Any]:
-    NDArray = _ndarray()
     nums = _normalize_argnums(argnums, len(args))
     new_args, marks_per_arg = list(args), []
     for k in nums:
@@ -70,7 +70,7 @@ def _traced_value_and_grad(fun: Callable, argnums: int | Sequence[int], has_aux:
         marks_per_arg.append(marks)
     result = fun(*new_args, **kwargs)
     out, aux = result if has_aux else (result, None)
-    if not isinstance(out, NDArray) or out.size != 1:
+    if not isinstance(out, Array) or out.size != 1:
         shape = getattr(out, "shape", type(out).__name__)
         raise GradientError(f"grad: the function must return one array of size 1 (a scalar "
                             f"loss), got {shape}; use mx.vjp for other outputs")
@@ -80,9 +80,10 @@ def _traced_value_and_grad(fun: Callable, argnums: int | Sequence[int], has_aux:
     flat = [m for ms in marks_per_arg for m in ms]
     grads = iter(backward([out_node], [ones_like(out_node)], flat))
     per_arg = []
-    for k, marks in zip(nums, marks_per_arg):
-        _, treedef = tree_flatten(args[k], _is_leaf)
-        per_arg.append(tree_unflatten(treedef, [NDArray._traced(next(grads)) for _ in marks]))
+    for k in nums:
+        leaves, treedef = tree_flatten(args[k], _is_array)
+        per_arg.append(tree_unflatten(treedef, [a._result_class._traced(next(grads))
+                                                for a in leaves]))
     g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
     value = (out, aux) if has_aux else out
     return value, g
@@ -93,12 +94,15 @@ class _Transform:
 
     def __init__(self, traced: Callable[..., Any], name: str):
         self._traced = traced
-        self._compiled = jit(traced)
+        self._compiled: JitFunction = jit(traced)
         self.__name__ = name
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__}: {len(self._compiled._cache)} signature(s) compiled>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _any_traced((list(args), kwargs)):
-            return self._traced(*args, **kwargs)
+            return self._traced(*_as_arrays(args), **_as_arrays(kwargs))
         return self._compiled(*args, **kwargs)
 
     def lower(self, *args: Any, **kwargs: Any) -> Any:
@@ -137,29 +141,30 @@ def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     >>> back(mx.nd.array([1.0]))  # doctest: +SKIP
     """
     def forward_and_back(primals: tuple, cotangent: Any) -> tuple:
-        NDArray = _ndarray()
         marked, marks = [], []
         for k, p in enumerate(primals):
             m, ms = _mark(p, f"primal {k}")
             marked.append(m)
             marks.append(ms)
         out = fun(*marked)
-        out_leaves, _ = tree_flatten(out, _is_leaf)
-        ct_leaves, _ = tree_flatten(cotangent, _is_leaf)
+        out_leaves, _ = tree_flatten(out, _is_array)
+        ct_leaves, _ = tree_flatten(cotangent, _is_array)
         if len(ct_leaves) != len(out_leaves) or any(
                 c.shape != o.shape for c, o in zip(ct_leaves, out_leaves)):
-            raise ValueError(f"vjp: cotangent shapes {[c.shape for c in ct_leaves]} do not "
+            raise ShapeError(f"vjp: cotangent shapes {[c.shape for c in ct_leaves]} do not "
                              f"match the outputs {[o.shape for o in out_leaves]}")
         cts = [apply("cast", _node_of(c), dtype=o._dtype) for c, o in zip(ct_leaves, out_leaves)]
         flat = [m for ms in marks for m in ms]
         grads = iter(backward([_node_of(o) for o in out_leaves], cts, flat))
         result = []
-        for p, ms in zip(primals, marks):
-            _, treedef = tree_flatten(p, _is_leaf)
-            result.append(tree_unflatten(treedef, [NDArray._traced(next(grads)) for _ in ms]))
+        for p in primals:
+            leaves, treedef = tree_flatten(p, _is_array)
+            result.append(tree_unflatten(treedef, [a._result_class._traced(next(grads))
+                                                   for a in leaves]))
         return tuple(result)
 
     back = _Transform(forward_and_back, f"vjp({getattr(fun, '__name__', 'f')})")
+    primals = _as_arrays(primals)
     out = fun(*primals) if _any_traced(list(primals)) else jit(fun)(*primals)
 
     def vjp_fn(cotangent: Any) -> tuple:

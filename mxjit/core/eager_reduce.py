@@ -11,13 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..lower.cache import KERNELS
-from ..lower.generic import reduction_kernel
-from ..lower.kernel import REDUCE_OPS
-from ..lower.program import PARALLEL_MIN_WORK, launch
-from ..lower.reduce_split import JOIN, ROWS
-from ..trace import PRIMITIVES
-from ..trace.graph import AbstractValue
+from ..lower import JOIN, KERNELS, PARALLEL_MIN_WORK, REDUCE_OPS, ROWS, launch, reduction_kernel
+from ..trace import PRIMITIVES, AbstractValue
 
 _calls: dict[tuple, Any] = {}
 

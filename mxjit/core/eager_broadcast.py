@@ -12,11 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..lower.cache import KERNELS
-from ..lower.generic import elementwise_kernel
-from ..lower.program import PARALLEL_MIN_WORK, launch
-from ..trace import PRIMITIVES
-from ..trace.graph import AbstractValue
+from ..lower import KERNELS, PARALLEL_MIN_WORK, elementwise_kernel, launch
+from ..trace import PRIMITIVES, AbstractValue
 from .eager_reduce import contiguous_strides, element_strides, merged_nest
 
 #: Merged loop nests deeper than this take the shape-specialised path instead.
@@ -42,7 +39,7 @@ def run_broadcast(op: str, arrays: list[np.ndarray], shape: tuple[int, ...],
         _plans[key] = plan
     if plan is False:
         return None
-    call, params, extent, dtype = plan
+    call, params, extent, dtype = plan  # type: ignore[misc]
     result = np.empty(shape, dtype)
     size = result.size
     if 0 < size < PARALLEL_MIN_WORK:

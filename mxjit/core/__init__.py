@@ -1,0 +1,19 @@
+"""What every front end shares: the array base class, dispatch to eager kernels and their
+cache, the autograd tape, random keys, `jit` and the functional transforms. It imports the
+layers below (trace, lower, kernels) and no front end."""
+from .. import kernels  # noqa: F401  (defines the library primitives)
+from . import tape
+from .array import Array, concrete_error, default_array_class, is_array, set_default_array_class
+from .dispatch import bind, bind_elementwise, same_shape_binary, scalar_operand
+from .eager import run_eager
+from .jit import JitFunction, Lowered, jit
+from .pytree import tree_flatten, tree_unflatten
+from .random import eager_bits, next_key, next_key_value, seed
+from .trace_state import current_trace
+from .transforms import grad, value_and_grad, vjp
+
+__all__ = ["tape", "Array", "concrete_error", "default_array_class", "is_array",
+           "set_default_array_class", "bind", "bind_elementwise", "same_shape_binary",
+           "scalar_operand", "run_eager", "JitFunction", "Lowered", "jit", "tree_flatten",
+           "tree_unflatten", "eager_bits", "next_key", "next_key_value", "seed",
+           "current_trace", "grad", "value_and_grad", "vjp"]

@@ -1,0 +1,215 @@
+"""The array base class every front end builds on: it holds either data or a traced node.
+
+An `Array` is eager (a NumPy buffer, or device memory, in `_data`) or traced (a graph
+node of the trace in progress, in `_node`), so the same user code runs both ways. Front
+ends subclass it (`mx.nd.NDArray`, later `mx.np.ndarray`) with their own operators and
+printed forms; what all of them share lives here: shape and dtype, conversion to NumPy,
+the refusal to give a traced array's value, and the autograd variable methods.
+
+Results take their class from their operands: an operator applied to arrays of one class
+returns that class's `_result_class` (a sparse NDArray's is the dense NDArray). Arrays
+made from nothing (random keys, NumPy arguments of a jitted function) are of the default
+class, which the main front end registers (`set_default_array_class`).
+
+    >>> a = Array._wrap(np.ones(3)); a.shape  # doctest: +SKIP
+    (3,)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import context as _context
+from ..base import ParamError, TracerError
+from ..context import Context, current_context
+from ..trace import Node
+from . import tape
+
+
+def concrete_error(what: str) -> TracerError:
+    """The error for asking a traced array for its value."""
+    return TracerError(
+        f"{what} needs the array's value, which is not known while tracing (inside mx.jit, "
+        "mx.grad or a hybridized block). Use mx.nd.where (or mx.nd.contrib.cond) for "
+        "data-dependent choices, mark the argument static (static_argnums), or call the "
+        "function without jit."
+    )
+
+
+class Array:
+    """An array on a device, eager or traced; see the module docstring."""
+
+    __slots__ = ("_data", "_node", "_ctx", "_rec", "_grad", "_grad_req", "_freed",
+                 "__weakref__")
+    __array_priority__ = 1000.0
+
+    _data: Any  # np.ndarray, or a device backend's array type
+    _node: Node | None
+    _ctx: Context | None
+    _rec: Any  # its record on the autograd tape (core/tape.py), or None
+    _grad: Any
+    _grad_req: str
+    _freed: bool
+    #: The class of arrays computed from arrays of this class (set by each front end).
+    _result_class: type[Array]
+
+    @classmethod
+    def _wrap(cls, data: Any, ctx: Context | None = None) -> Any:
+        """An eager array of this class over `data` (on `ctx`'s device when it is a GPU)."""
+        if ctx is None:
+            if type(data) is _context.active_array_type:  # device memory: on that device
+                ctx = data.context
+        elif ctx.device_type == "gpu" and type(data) is not _context.active_array_type:
+            data = _context.to_device(data, ctx)
+        a = object.__new__(cls)
+        a._data, a._node, a._ctx = data, None, ctx
+        a._rec = a._grad = None
+        return a
+
+    @classmethod
+    def _traced(cls, node: Node) -> Any:
+        """A traced array of this class standing for `node`."""
+        a = object.__new__(cls)
+        a._data, a._node, a._ctx = None, node, None
+        a._rec = a._grad = None
+        return a
+
+    def _buffer(self) -> Any:
+        if self._data is None:
+            raise concrete_error("reading a traced array")
+        return self._data
+
+    # ---- attributes ------------------------------------------------------------------
+
+    @property
+    def _dtype(self) -> np.dtype:
+        return self._data.dtype if self._data is not None else self._node.dtype  # type: ignore
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape if self._data is not None else self._node.shape  # type: ignore
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def context(self) -> Context:
+        if self._data is None:
+            return current_context()
+        return self._ctx or Context("cpu", 0)
+
+    ctx = context
+
+    # ---- values ----------------------------------------------------------------------
+
+    def asnumpy(self) -> np.ndarray:
+        """A NumPy copy of the data (blocks until it is computed).
+
+        >>> mx.nd.ones((2,)).asnumpy()  # doctest: +SKIP
+        array([1., 1.], dtype=float32)
+        """
+        return np.array(self._buffer(), copy=True)
+
+    def asscalar(self) -> Any:
+        """The value of a one-element array as a NumPy scalar."""
+        if self.size != 1:
+            raise ParamError(f"asscalar: the array has {self.size} elements, not 1")
+        return self._buffer().reshape(-1)[0]
+
+    def tolist(self) -> list:
+        """The data as nested Python lists."""
+        return self._buffer().tolist()  # type: ignore[no-any-return]
+
+    def wait_to_read(self) -> None:
+        """Block until the data is computed (CPU kernels run synchronously; on a GPU this
+        waits for the device)."""
+        if type(self._buffer()) is _context.active_array_type:
+            self._buffer().device.synchronize()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self._buffer()
+        if type(a) is not np.ndarray:
+            a = np.asarray(a)  # (device memory: a host copy)
+        return a.astype(dtype) if dtype is not None else a
+
+    def __bool__(self) -> bool:
+        if self._node is not None:
+            raise concrete_error("bool() of a traced array")
+        if self.size != 1:
+            raise ParamError("The truth value of an array with more than one element is "
+                             "ambiguous.")
+        return bool(self._buffer().reshape(-1)[0])
+
+    def __float__(self) -> float:
+        if self._node is not None:
+            raise concrete_error("float() of a traced array")
+        return float(self.asscalar())
+
+    def __int__(self) -> int:
+        if self._node is not None:
+            raise concrete_error("int() of a traced array")
+        return int(self.asscalar())
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    __hash__ = object.__hash__
+
+    # ---- autograd ----------------------------------------------------------------------
+
+    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
+        """Make this array a variable: `backward()` writes its gradient to `.grad`.
+
+        >>> x = mx.nd.ones((2,)); x.attach_grad()  # doctest: +SKIP
+        """
+        zeros = self._result_class._wrap(np.zeros(self.shape, self._dtype), self._ctx)
+        tape.mark_variables([self], [zeros], grad_req)
+
+    @property
+    def grad(self) -> Any:
+        """The gradient buffer attached by `attach_grad` (None before)."""
+        return self._grad
+
+    def backward(self, out_grad: Any = None, retain_graph: bool = False,
+                 train_mode: bool = True) -> None:
+        """Gradients of this array w.r.t. the variables it was computed from.
+
+        >>> with mx.autograd.record(): y = (x * x).sum()  # doctest: +SKIP
+        >>> y.backward()  # doctest: +SKIP
+        """
+        tape.backward([self], None if out_grad is None else [out_grad], retain_graph,
+                      train_mode)
+
+    def detach(self) -> Any:
+        """The same data, cut off from the recorded graph."""
+        return self._result_class._wrap(self._buffer(), self._ctx)
+
+
+Array._result_class = Array
+_default: list[type[Array]] = [Array]
+
+
+def set_default_array_class(cls: type[Array]) -> None:
+    """The class of arrays made from nothing but NumPy data (mx.nd.NDArray by default).
+
+    >>> set_default_array_class(mx.nd.NDArray)  # doctest: +SKIP
+    """
+    _default[0] = cls
+
+
+def default_array_class() -> type[Array]:
+    """See `set_default_array_class`."""
+    return _default[0]
+
+
+def is_array(x: Any) -> bool:
+    """Whether `x` is an mxjit array of any front end."""
+    return isinstance(x, Array)

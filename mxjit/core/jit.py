@@ -1,0 +1,353 @@
+"""`jit`: tracing Python functions into graphs, one compiled program per signature.
+
+A jitted function is traced on its first call for each signature: the shapes, dtypes and
+memory layouts of its array arguments, its static arguments, the structure of its
+arguments and the training mode. Later calls with the same signature run the cached
+program without tracing. Arguments may be arrays of any front end (`Array` subclasses)
+or NumPy arrays; results take the class of the arrays the function returned.
+
+Called while `autograd.record()` is on with an argument that depends on a variable, a
+jitted function is recorded on the tape as one call: its results' records build the
+traced graph over the arguments' nodes, so `backward()` differentiates through it with
+the rest of the recorded graph as one compiled program. The call then also returns the
+intermediate values that backward pass reads (`trace.grad.residuals`), which are kept, so
+nothing of the jitted forward pass is computed twice.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..base import ArgumentError, ParamError
+from ..lower import (
+    Layout,
+    Program,
+    cuda_symbol,
+    log,
+    log_compiles,
+    lower_graph,
+    render_cuda,
+    render_llvm,
+)
+from ..trace import Node, const, substitute, var
+from ..trace.grad import residuals
+from . import tape
+from .array import Array, default_array_class
+from .pytree import static_key, static_parts, tree_flatten, tree_unflatten
+from .random import next_key_value
+from .trace_state import TraceState, trace_stack
+
+
+def is_leaf(x: Any) -> bool:
+    """Whether `x` is an array argument of a transform (an mxjit or a NumPy array)."""
+    return isinstance(x, (Array, np.ndarray))
+
+
+def _layout_key(a: np.ndarray) -> tuple[int, ...] | None:
+    """What of an array's layout a compiled program depends on (None: C-contiguous)."""
+    if a.flags.c_contiguous or a.size == 0:
+        return None
+    return Layout.of(a).strides
+
+
+def _as_buffer(x: Any) -> np.ndarray:
+    a = x._buffer() if isinstance(x, Array) else x
+    flags = a.flags
+    if flags.c_contiguous and flags.aligned:
+        return a
+    if any(s % a.itemsize for s in a.strides) or not flags.aligned:
+        a = np.ascontiguousarray(a)
+    return a
+
+
+def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any]) -> bool:
+    """Append the structure, classes, shapes and dtypes of a tree of lists and tuples of
+    eager C-contiguous arrays to `key` and their buffers to `buffers`; False when the tree
+    holds anything else (the general signature handles it). This is the hot path of a
+    jitted call, hence the plain loop."""
+    for x in tree:
+        t = type(x)
+        if t is np.ndarray:
+            d = x
+        elif t is list or t is tuple:
+            key.append(t)
+            key.append(len(x))
+            if not _flat_arrays(x, key, buffers):
+                return False
+            continue
+        elif isinstance(x, Array):
+            d = x._data
+            if d is None or type(d) is not np.ndarray:
+                return False
+        else:
+            return False
+        flags = d.flags
+        if not (flags.c_contiguous and flags.aligned):
+            return False
+        key.append(t)
+        key.append(d.shape)
+        key.append(d.dtype)
+        buffers.append(d)
+    return True
+
+
+@dataclass
+class Lowered:
+    """What a jitted call compiles to: the simplified graph and the kernels it launches."""
+
+    program: Program
+    backend: str
+
+    @property
+    def kernels(self) -> list[KernelListing]:
+        program = self.program if self.backend == "cpu" else self.program.portable or self.program
+        return [KernelListing(k.kernel.name, *_source(k, self.backend)) for k in program.kernels]
+
+    def as_text(self) -> str:
+        lines = ["graph:", self.program.graph_text, "plan:"] + self.program.plan_text
+        return "\n".join(lines)
+
+
+@dataclass
+class KernelListing:
+    name: str
+    symbol: str
+    source: str
+
+
+def _source(compiled: Any, backend: str = "cpu") -> tuple[str, str]:
+    """(symbol, source text) of a compiled kernel for `backend`: LLVM IR or CUDA C."""
+    if backend == "cuda":
+        symbol = cuda_symbol(compiled.kernel)
+        return symbol, render_cuda(compiled.kernel, symbol)
+    return compiled.symbol, render_llvm(compiled.kernel, compiled.symbol)
+
+
+@dataclass
+class _Entry:
+    """One signature's compiled form."""
+
+    program: Program
+    out_tree: Any
+    out_classes: list[Any]
+    n_keys: int
+    outputs: list[Node]  # the traced graph: its outputs over its inputs
+    inputs: list[Node]
+    serial: int  # (tells apart the entries' graphs in tape keys)
+    recording: _RecordingForm | None = None
+
+
+@dataclass
+class _RecordingForm:
+    """The program a call runs while it is recorded: results, then the residuals."""
+
+    program: Program
+    residuals: list[Node]
+
+
+_serials = itertools.count()
+
+
+class JitFunction:
+    """A function compiled per signature; see `jit`."""
+
+    def __init__(self, fun: Callable, static_argnums: Sequence[int] = (),
+                 static_argnames: Sequence[str] = ()):
+        self.fun = fun
+        self.static_argnums = frozenset(static_argnums)
+        self.static_argnames = frozenset(static_argnames)
+        self._cache: dict[Any, _Entry] = {}
+        #: The same entries by a cheaper key, for calls whose arguments are (nested lists
+        #: and tuples of) C-contiguous arrays and nothing else: see `_flat_arrays`.
+        self._fast: dict[tuple, _Entry] = {}
+        self._last_signature: Any = None
+        self.__name__ = getattr(fun, "__name__", "function")
+        functools.update_wrapper(self, fun)
+
+    def __repr__(self) -> str:
+        return f"<jit of {self.fun!r}: {len(self._cache)} signature(s) compiled>"
+
+    def _split(self, args: tuple, kwargs: dict) -> tuple[list, Any]:
+        dynamic: list[Any] = []
+        statics: list[Any] = []
+        for k, a in enumerate(args):
+            if k in self.static_argnums:
+                statics.append(("arg", k, static_key(a)))
+                dynamic.append(None)
+            else:
+                dynamic.append(a)
+        kw_dynamic = {}
+        for name, v in kwargs.items():
+            if name in self.static_argnames:
+                statics.append(("kw", name, static_key(v)))
+            else:
+                kw_dynamic[name] = v
+        # Dropout and BatchNorm trace differently in training mode: part of the signature.
+        statics.append(("mode", "train" if tape.is_training() else "predict"))
+        leaves, treedef = tree_flatten((dynamic, kw_dynamic), is_leaf)
+        classes = tuple(type(x) for x in leaves)
+        return leaves, (treedef, tuple(statics), classes)
+
+    def _signature(self, leaves: list[Any], structure: Any) -> tuple[Any, list[np.ndarray]]:
+        buffers = [_as_buffer(x) for x in leaves]
+        avals = tuple((b.shape, b.dtype, _layout_key(b)) for b in buffers)
+        return (structure, avals), buffers
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        recording = tape.recording_threads and tape.is_recording()
+        fast: list[Any] | None = None
+        buffers: list[np.ndarray] = []
+        if not kwargs and not self.static_argnums and not recording:
+            fast = [tape.is_training()]
+            if not _flat_arrays(args, fast, buffers):
+                fast, buffers = None, []
+        entry = self._fast.get(tuple(fast)) if fast is not None else None
+        leaves: list[Any] = []
+        if entry is None:
+            leaves, structure = self._split(args, kwargs)
+            if any(isinstance(x, Array) and x._node is not None for x in leaves):  # inline
+                return self.fun(*args, **kwargs)
+            signature, buffers = self._signature(leaves, structure)
+            entry = self._cache.get(signature)
+            if entry is None:
+                entry = self._compile(signature, buffers, args, kwargs)
+            if fast is not None:
+                self._fast[tuple(fast)] = entry
+        keys = [next_key_value() for _ in range(entry.n_keys)]
+        if recording and any(isinstance(x, Array) and x._rec is not None for x in leaves):
+            return self._recorded_call(entry, leaves, buffers, keys)
+        outs = entry.program.run(buffers + keys if keys else buffers)
+        return tree_unflatten(entry.out_tree,
+                              [c._wrap(o) for c, o in zip(entry.out_classes, outs)])
+
+    def _compile(self, signature: Any, buffers: list[np.ndarray], args: tuple, kwargs: dict
+                 ) -> _Entry:
+        t0 = time.perf_counter()
+        if log_compiles():
+            log(f"jit: tracing {self.__name__} ({self._why(signature)})")
+        self._last_signature = signature
+        out_nodes, out_tree, out_classes, in_nodes = self.trace(args, kwargs)
+        n_keys = len(in_nodes) - len(buffers)
+        layouts = [Layout.of(b) for b in buffers] + [Layout((1,))] * n_keys
+        program = lower_graph(out_nodes, in_nodes, layouts)
+        entry = _Entry(program, out_tree, out_classes, n_keys, out_nodes, in_nodes,
+                       next(_serials))
+        self._cache[signature] = entry
+        if log_compiles():
+            log(f"jit: {self.__name__} ready in {(time.perf_counter() - t0) * 1e3:.1f} ms, "
+                f"{len(program.kernels)} kernels")
+        return entry
+
+    def _why(self, signature: Any) -> str:
+        last = self._last_signature
+        if last is None:
+            return "first call"
+        (structure, avals), (old_structure, old_avals) = signature, last
+        if structure != old_structure:
+            return "argument structure or static arguments changed"
+        for k, (new, old) in enumerate(zip(avals, old_avals)):
+            for what, a, b in zip(("shape", "dtype", "strides"), new, old):
+                if a != b:
+                    return f"array argument {k}: {what} {b} -> {a}"
+        return "new signature"
+
+    def _recorded_call(self, entry: _Entry, leaves: list[Any], buffers: list[np.ndarray],
+                       keys: list[np.ndarray]) -> Any:
+        """Run the call and record it on the tape (see the module docstring)."""
+        form = entry.recording
+        if form is None:
+            kept = residuals(entry.outputs, entry.inputs)
+            layouts = [Layout.of(b) for b in buffers] + [Layout((1,))] * len(keys)
+            form = entry.recording = _RecordingForm(
+                lower_graph(entry.outputs + kept, entry.inputs, layouts), kept)
+        outs = form.program.run(buffers + keys)
+        n = len(entry.outputs)
+        results = [c._wrap(o) for c, o in zip(entry.out_classes, outs[:n])]
+        wrap = default_array_class()._wrap
+        operands = [x if isinstance(x, Array) else wrap(x) for x in leaves]
+        operands += [wrap(k) for k in keys]
+        targets = entry.outputs + form.residuals
+
+        def build(*nodes: Node) -> list[Node]:
+            return substitute(targets, dict(zip(entry.inputs, nodes)))
+
+        tape.record_call(results, build, operands, ("jit", entry.serial), outs[n:])
+        return tree_unflatten(entry.out_tree, results)
+
+    def trace(self, args: tuple, kwargs: dict) -> tuple[list[Node], Any, list[Any], list[Node]]:
+        """Trace the function on abstract arrays: (output nodes, output structure, output
+        classes, inputs). The inputs are the array arguments' nodes followed by the random
+        keys drawn."""
+        leaves, _ = self._split(args, kwargs)
+        in_nodes = [var(b.shape, b.dtype) for b in (_as_buffer(x) for x in leaves)]
+        default = default_array_class()
+        tracers = iter([(x._result_class if isinstance(x, Array) else default)._traced(n)
+                        for x, n in zip(leaves, in_nodes)])
+
+        def swap(x: Any) -> Any:
+            if is_leaf(x):
+                return next(tracers)
+            if isinstance(x, (list, tuple)):
+                items = [swap(i) for i in x]
+                return items if isinstance(x, list) else tuple(items)
+            if isinstance(x, dict):
+                return {k: swap(x[k]) for k in sorted(x)}
+            return x
+
+        traced_args = [a if k in self.static_argnums else swap(a) for k, a in enumerate(args)]
+        traced_kwargs = {n: v if n in self.static_argnames else swap(v) for n, v in kwargs.items()}
+        state = TraceState()
+        stack = trace_stack()
+        stack.append(state)
+        try:
+            out = self.fun(*traced_args, **traced_kwargs)
+        finally:
+            stack.pop()
+        out_leaves, out_tree = tree_flatten(out, lambda x: isinstance(x, Array))
+        if static_parts(out_tree):
+            raise ArgumentError(f"jit: {self.__name__} must return arrays or nested lists, "
+                                "tuples and dicts of arrays")
+        nodes = [o._node if o._node is not None else const(o._buffer()) for o in out_leaves]
+        classes = [o._result_class for o in out_leaves]
+        return nodes, out_tree, classes, in_nodes + state.random_keys
+
+    def lower(self, *args: Any, backend: str = "cpu", **kwargs: Any) -> Lowered:
+        """The graph and kernels a call with these arguments runs; `backend="cuda"` lists
+        each kernel's CUDA C (rendered without a GPU) instead of its LLVM IR.
+
+        >>> f = jit(lambda x: mx.nd.exp(x) + 1)  # doctest: +SKIP
+        >>> print(f.lower(mx.nd.ones((4,))).as_text())  # doctest: +SKIP
+        >>> print(f.lower(mx.nd.ones((4,)), backend="cuda").kernels[0].source)  # doctest: +SKIP
+        """
+        if backend not in ("cpu", "cuda"):
+            raise ParamError(f"unknown backend {backend!r}; use 'cpu' or 'cuda'")
+        leaves, structure = self._split(args, kwargs)
+        signature, buffers = self._signature(leaves, structure)
+        entry = self._cache.get(signature) or self._compile(signature, buffers, args, kwargs)
+        return Lowered(entry.program, backend)
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> Any:
+    """Compile `fun` into fused kernels, once per signature of its arguments.
+
+    >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))  # doctest: +SKIP
+    >>> f(mx.nd.ones((3,)), mx.nd.ones((3,)))  # doctest: +SKIP
+    """
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    if fun is None:
+        return functools.partial(jit, static_argnums=nums, static_argnames=names)
+    if not callable(fun):
+        raise ArgumentError(f"jit: expected a function, got {type(fun).__name__}")
+    if names:
+        params = inspect.signature(fun).parameters
+        nums = nums + tuple(k for k, p in enumerate(params) if p in names)
+    return JitFunction(fun, nums, names)

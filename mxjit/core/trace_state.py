@@ -1,0 +1,44 @@
+"""The trace in progress on this thread: what a trace collects besides the function's
+arguments (the random keys it draws), shared by `jit` and the random streams."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ..trace import Node, var
+
+
+class TraceState:
+    """The random keys a trace draws: each becomes an input of its program."""
+
+    def __init__(self) -> None:
+        self.random_keys: list[Node] = []
+
+
+_tracing = threading.local()
+
+
+def current_trace() -> TraceState | None:
+    """The innermost trace in progress on this thread, or None when running eagerly.
+
+    >>> current_trace() is None
+    True
+    """
+    stack = getattr(_tracing, "stack", None)
+    return stack[-1] if stack else None
+
+
+def trace_stack() -> list[TraceState]:
+    """This thread's traces in progress, innermost last (`jit` pushes and pops)."""
+    stack: list[TraceState] = _tracing.__dict__.setdefault("stack", [])
+    return stack
+
+
+def random_key_input() -> Node:
+    """A fresh key input of the current trace; each call of the program gets new key values."""
+    state = current_trace()
+    assert state is not None
+    node = var((2,), np.dtype(np.uint32))
+    state.random_keys.append(node)
+    return node
