@@ -1,204 +1,76 @@
-"""`mx.nd`: the imperative NDArray API (eager, over the same compiled kernels as `jit`)."""
-from ..base import MXNetIndexError
+"""`mx.nd`: the imperative NDArray API (eager, over the same compiled kernels as `jit`).
+
+The operators are generated from the operator table (`mxjit.core.operators`), each with
+MXNet's signature and `out=`; the rest (creation, save/load, contexts) is written here.
+
+    >>> mx.nd.exp(mx.nd.zeros((2,)))  # doctest: +SKIP
+"""
+from .. import context as _context
 from ..context import Context, cpu, current_context, gpu, num_gpus
-from . import contrib, image, linalg, random, serialization, sparse
-from .arith import *  # noqa: F403  (the broadcast_*/elemwise_* families, generated)
-from .channel_norms import LRN, GroupNorm
-from .combine import ElementWiseSum, add_n, khatri_rao
-from .conv import Convolution, Deconvolution, Pooling
-from .creation import (
-    arange,
-    array,
-    empty,
-    eye,
-    full,
-    full_like,
-    linspace,
-    ones,
-    ones_like,
-    zeros,
-    zeros_like,
-)
-from .data_dependent import histogram
-from .feature_maps import Crop, UpSampling, depth_to_space, space_to_depth
-from .indexing import (
-    batch_take,
-    gather_nd,
-    pick,
-    ravel_multi_index,
-    scatter_nd,
-    take,
-    unravel_index,
-)
-from .ndarray import NDArray
-from .nn import (
-    Activation,
-    BatchNorm,
-    BlockGrad,
-    Dropout,
-    Embedding,
-    FullyConnected,
-    InstanceNorm,
-    L2Normalization,
-    LayerNorm,
-    LeakyReLU,
-    LinearRegressionOutput,
-    LogisticRegressionOutput,
-    MAERegressionOutput,
-    MakeLoss,
-    Softmax,
-    SoftmaxOutput,
-    log_softmax,
-    make_loss,
-    smooth_l1,
-    softmax,
-    softmax_cross_entropy,
-    softmin,
-    stop_gradient,
-)
-from .ops import (
-    Cast,
-    abs,
-    arccos,
-    arccosh,
-    arcsin,
-    arcsinh,
-    arctan,
-    arctanh,
-    argmax,
-    argmin,
-    batch_dot,
-    cast,
-    cbrt,
-    ceil,
-    clip,
-    cos,
-    cosh,
-    degrees,
-    dot,
-    erf,
-    erfinv,
-    exp,
-    expm1,
-    fix,
-    floor,
-    gamma,
-    gammaln,
-    hard_sigmoid,
-    log,
-    log1p,
-    log2,
-    log10,
-    logical_not,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    negative,
-    one_hot,
-    power,
-    prod,
-    radians,
-    rcbrt,
-    reciprocal,
-    relu,
-    rint,
-    round,
-    rsqrt,
-    sigmoid,
-    sign,
-    sin,
-    sinh,
-    softsign,
-    sqrt,
-    square,
-    sum,
-    tan,
-    tanh,
-    transpose,
-    trunc,
-    where,
-)
-from .ordering import argsort, sort, topk
-from .random import (
-    random_exponential,
-    random_gamma,
-    random_generalized_negative_binomial,
-    random_negative_binomial,
-    random_normal,
-    random_poisson,
-    random_randint,
-    random_uniform,
-    sample_exponential,
-    sample_gamma,
-    sample_generalized_negative_binomial,
-    sample_multinomial,
-    sample_negative_binomial,
-    sample_normal,
-    sample_poisson,
-    sample_uniform,
-)
-from .reduce import argmax_channel, moments, nanprod, nansum, norm
-from .sequence import SequenceLast, SequenceMask, SequenceReverse
-from .shape_ops import (
-    Concat,
-    Flatten,
-    Pad,
-    SliceChannel,
-    SwapAxis,
-    broadcast_axes,
-    broadcast_axis,
-    broadcast_like,
-    broadcast_to,
-    concat,
-    diag,
-    expand_dims,
-    flatten,
-    flip,
-    moveaxis,
-    pad,
-    repeat,
-    reshape,
-    reshape_like,
-    reverse,
-    shape_array,
-    size_array,
-    slice,
-    slice_axis,
-    slice_like,
-    split,
-    split_v2,
-    squeeze,
-    stack,
-    swapaxes,
-    tile,
-)
-from .sparse import cast_storage
-from .spatial import BilinearSampler, GridGenerator
+from ..ops.creation import full_like
+from ..ops.data_dependent import histogram
+from ..ops.shape import moveaxis as _moveaxis
+from . import contrib, image, linalg, ndarray, random, sparse
+from . import serialization as _serialization
+from .creation import arange, array, empty, eye, full, linspace, ones, zeros
+from .methods import add_methods as _add_methods
+from .namespace import functions as _functions
+from .ndarray import NDArray, finish
+from .sparse_storage import cast_storage
+from .sparse_storage import from_payload as _from_payload
+from .sparse_storage import to_payload as _to_payload
+
+_made = _functions("")
+globals().update(_made)
+_add_methods(NDArray, _made)
+
+
+def moveaxis(tensor: NDArray, source: int | tuple, destination: int | tuple) -> NDArray:
+    """Move axes to new positions, the others keeping their order (NumPy's `moveaxis`).
+
+    >>> mx.nd.moveaxis(mx.nd.ones((2, 3, 4)), 0, -1).shape  # doctest: +SKIP
+    (3, 4, 2)
+    """
+    return finish(_moveaxis(tensor, source, destination), (tensor,), None)  # type: ignore
 
 
 def waitall() -> None:
-    """Wait for all pending work (CPU kernels run synchronously; GPUs are waited for)."""
-    from ..context import synchronize
+    """Wait for all pending work (CPU kernels run synchronously; GPUs are waited for).
 
-    synchronize()
+    >>> mx.nd.waitall()  # doctest: +SKIP
+    """
+    _context.synchronize()
 
 
-def save(fname: str, data) -> None:  # type: ignore[no-untyped-def]
-    """Save an NDArray, a list or a dict of them in MXNet's binary format."""
+def save(fname: str, data: NDArray | list | dict) -> None:
+    """Save an NDArray, a list or a dict of them in MXNet's binary format.
+
+    >>> mx.nd.save('/tmp/x.nd', {'w': mx.nd.ones(2)})  # doctest: +SKIP
+    """
     if isinstance(data, NDArray):
         data = [data]
     if isinstance(data, dict):
-        payload = {k: sparse.to_payload(v) for k, v in data.items()}
+        payload = {k: _to_payload(v) for k, v in data.items()}
     else:
-        payload = [sparse.to_payload(v) for v in data]
-    serialization.save(fname, payload)
+        payload = [_to_payload(v) for v in data]
+    _serialization.save(fname, payload)
 
 
-def load(fname: str):  # type: ignore[no-untyped-def]
-    """Load what `save` (or real MXNet) wrote: a list or a dict of NDArrays."""
-    got = serialization.load(fname)
+def load(fname: str) -> list | dict:
+    """Load what `save` (or real MXNet) wrote: a list or a dict of NDArrays.
+
+    >>> mx.nd.load('/tmp/x.nd')['w']  # doctest: +SKIP
+    """
+    got = _serialization.load(fname)
     if isinstance(got, dict):
-        return {k: sparse.from_payload(v) for k, v in got.items()}
-    return [sparse.from_payload(v) for v in got]
+        return {k: _from_payload(v) for k, v in got.items()}
+    return [_from_payload(v) for v in got]
+
+
+__all__ = sorted(["Context", "cpu", "current_context", "gpu", "num_gpus", "histogram",
+                  "moveaxis", "contrib", "image", "linalg", "ndarray", "random", "sparse",
+                  "arange", "array", "empty", "eye", "full", "full_like", "linspace", "ones",
+                  "zeros", "NDArray", "cast_storage", "waitall", "save", "load", *_made])
+del _functions, _made
+# (the modules behind the namespace are not part of it)
+del creation, methods, namespace, serialization, sparse_storage  # type: ignore[name-defined]  # noqa: F821

@@ -5,12 +5,12 @@ from typing import Any
 
 import numpy as np
 
+from ..base import ArgumentError, ParamError
 from ..context import Context, check_context, current_context
-from ..trace import apply
-from ..trace.dtypes import canonical_dtype
-from ..trace.graph import const
-from .dispatch import int_param
+from ..ops.operands import int_param
+from ..trace import canonical_dtype
 from .ndarray import NDArray
+from .sparse_storage import zeros as sparse_zeros
 
 
 def _ctx(ctx: Context | None) -> Context:
@@ -30,7 +30,7 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
         src = np.asarray(source_array)
         d = canonical_dtype(dtype)
     if src.dtype == object:
-        raise TypeError("array: the source holds Python objects, not numbers")
+        raise ArgumentError("array: the source holds Python objects, not numbers")
     return NDArray._wrap(np.array(src, dtype=d, copy=True), _ctx(ctx))
 
 
@@ -38,7 +38,7 @@ def _filled(shape: Any, value: Any, ctx: Context | None, dtype: Any) -> NDArray:
     raw = [shape] if isinstance(shape, (int, np.integer, NDArray)) else shape
     shape = tuple(int_param("array creation", "each shape entry", d) for d in raw)
     if any(d < 0 for d in shape):
-        raise ValueError(f"negative dimension in shape {shape}")
+        raise ParamError(f"negative dimension in shape {shape}")
     return NDArray._wrap(np.full(shape, value, dtype=canonical_dtype(dtype)), _ctx(ctx))
 
 
@@ -49,8 +49,6 @@ def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, stype: str 
     >>> mx.nd.zeros((2, 3))  # doctest: +SKIP
     """
     if stype not in (None, "default"):
-        from .sparse import zeros as sparse_zeros
-
         return sparse_zeros(stype, shape, ctx, dtype)
     return _filled(shape, 0, ctx, dtype)
 
@@ -79,17 +77,6 @@ def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: i
     return NDArray._wrap(np.repeat(values, repeat).astype(canonical_dtype(dtype)), _ctx(ctx))
 
 
-def _iota(shape: tuple[int, ...], axis: int, like: NDArray, dtype: Any = np.int64) -> NDArray:
-    """Indices along `axis` broadcast over `shape`: traced when `like` is traced."""
-    from ..trace import apply
-    from .dispatch import run_eager
-
-    attrs = {"shape": shape, "axis": axis, "dtype": np.dtype(dtype)}
-    if like._node is not None:
-        return NDArray._traced(apply("iota", **attrs))
-    return NDArray._wrap(run_eager("iota", [], attrs))
-
-
 def linspace(start: float, stop: float, num: int, endpoint: bool = True,
              ctx: Context | None = None, dtype: Any = None) -> NDArray:
     """`num` evenly spaced values from start to stop (stop included by default).
@@ -104,35 +91,3 @@ def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any =
         ) -> NDArray:
     """A 2-D array with ones on the k-th diagonal (M=0 means square)."""
     return NDArray._wrap(np.eye(N, M or None, k, dtype=canonical_dtype(dtype)), _ctx(ctx))
-
-
-def _like(data: NDArray, value: Any, dtype: Any = None) -> NDArray:
-    d = canonical_dtype(dtype) if dtype is not None else data._dtype
-    if data._node is not None:  # traced: one broadcast scalar, not a baked-in full array
-        return NDArray._traced(apply("broadcast_to", const(np.array(value, dtype=d)),
-                                     shape=data.shape))
-    return NDArray._wrap(np.full(data.shape, value, dtype=d), data._ctx)
-
-
-def zeros_like(data: NDArray, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """Zeros with the shape (and dtype) of `data`.
-
-    >>> mx.nd.zeros_like(mx.nd.ones((2, 3)))  # doctest: +SKIP
-    """
-    return _like(data, 0, dtype)
-
-
-def ones_like(data: NDArray, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """Ones with the shape (and dtype) of `data`.
-
-    >>> mx.nd.ones_like(mx.nd.zeros((2, 3)))  # doctest: +SKIP
-    """
-    return _like(data, 1, dtype)
-
-
-def full_like(data: NDArray, fill_value: Any, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """`fill_value` everywhere, with the shape (and dtype) of `data`.
-
-    >>> mx.nd.full_like(mx.nd.zeros((2, 3)), 7)  # doctest: +SKIP
-    """
-    return _like(data, fill_value, dtype)

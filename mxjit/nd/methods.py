@@ -1,13 +1,16 @@
 """NDArray's fluent methods: `x.sum(axis=1)` is `mx.nd.sum(x, axis=1)`, as in MXNet 1.x.
 
-One table names the methods; each generated method looks its function up in `mx.nd` when
-called, so a method works as soon as the function exists. The few methods with arguments
-of their own (`inplace`) are written out below; `reshape` and `transpose` live on the class.
+One table names the methods; each calls the `mx.nd` function of the same name with the
+array as its first argument. The few methods with arguments of their own (`inplace`) and
+`tostype` are written out below; `reshape` and `transpose` live on the class.
 """
 from __future__ import annotations
 
-from types import ModuleType
+from collections.abc import Callable
 from typing import Any
+
+from ..ops.operands import axis_index
+from .sparse_storage import cast_storage
 
 #: MXNet 1.x's fluent methods (python/mxnet/ndarray/ndarray.py): each calls the `mx.nd`
 #: function of the same name with the array as its first argument.
@@ -35,24 +38,13 @@ FLUENT_METHODS: tuple[str, ...] = (
     "relu", "sigmoid", "softmax", "log_softmax", "softmin",
 )
 
-_nd_module: ModuleType | None = None
+
+#: Methods with arguments of their own (see `_special_methods`).
+SPECIAL_METHODS = ("flatten", "expand_dims", "squeeze", "as_nd_ndarray", "tostype")
 
 
-def _nd() -> ModuleType:
-    """`mxjit.nd`, imported on first use (it imports this module's class while loading)."""
-    global _nd_module
-    if _nd_module is None:
-        from .. import nd
-
-        _nd_module = nd
-    return _nd_module
-
-
-def _fluent(name: str) -> Any:
+def _fluent(name: str, function: Callable[..., Any]) -> Any:
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        function = getattr(_nd(), name, None)
-        if function is None:
-            raise NotImplementedError(f"NDArray.{name}: mx.nd.{name} is not implemented yet")
         return function(self, *args, **kwargs)
 
     method.__name__ = name
@@ -62,59 +54,62 @@ def _fluent(name: str) -> Any:
     return method
 
 
-def flatten(self: Any, inplace: bool = False) -> Any:
-    """`mx.nd.flatten(x)`: shape (d0, d1 * d2 * ...); `inplace=True` asks for a view.
+def _special_methods(nd: dict[str, Callable[..., Any]]) -> dict[str, Any]:
+    """The methods with arguments of their own, over the `mx.nd` functions `nd`."""
+    def flatten(self: Any, inplace: bool = False) -> Any:
+        """`mx.nd.flatten(x)`: shape (d0, d1 * d2 * ...); `inplace=True` asks for a view.
 
-    >>> mx.nd.ones((2, 3, 4)).flatten().shape  # doctest: +SKIP
-    (2, 12)
-    """
-    return self.reshape((0, -1)) if inplace else _nd().flatten(self)
+        >>> mx.nd.ones((2, 3, 4)).flatten().shape  # doctest: +SKIP
+        (2, 12)
+        """
+        return self.reshape((0, -1)) if inplace else nd["flatten"](self)
+
+    def expand_dims(self: Any, axis: int, inplace: bool = False) -> Any:
+        """`mx.nd.expand_dims(x, axis)`; `inplace=True` asks for a view.
+
+        >>> mx.nd.ones((2, 3)).expand_dims(1).shape  # doctest: +SKIP
+        (2, 1, 3)
+        """
+        if not inplace:
+            return nd["expand_dims"](self, axis=axis)
+        ax = axis_index(axis, self.ndim + 1, "expand_dims")
+        return self.reshape(self.shape[:ax] + (1,) + self.shape[ax:])
+
+    def squeeze(self: Any, axis: Any = None, inplace: bool = False) -> Any:
+        """`mx.nd.squeeze(x, axis)`; `inplace=True` asks for a view.
+
+        >>> mx.nd.ones((1, 3, 1)).squeeze().shape  # doctest: +SKIP
+        (3,)
+        """
+        result = nd["squeeze"](self, axis=axis)
+        return self.reshape(result.shape) if inplace else result
+
+    def as_nd_ndarray(self: Any) -> Any:
+        """The array itself (Gluon code calls this on both NDArrays and `mx.np` arrays).
+
+        >>> x.as_nd_ndarray() is x  # doctest: +SKIP
+        True
+        """
+        return self
+
+    def tostype(self: Any, stype: str) -> Any:
+        """A copy with storage type `stype`: 'default', 'csr' (2-D) or 'row_sparse'.
+
+        >>> mx.nd.eye(3).tostype('csr')  # doctest: +SKIP
+        """
+        return cast_storage(self, stype)
+
+    return {"flatten": flatten, "expand_dims": expand_dims, "squeeze": squeeze,
+            "as_nd_ndarray": as_nd_ndarray, "tostype": tostype}
 
 
-def expand_dims(self: Any, axis: int, inplace: bool = False) -> Any:
-    """`mx.nd.expand_dims(x, axis)`; `inplace=True` asks for a view.
-
-    >>> mx.nd.ones((2, 3)).expand_dims(1).shape  # doctest: +SKIP
-    (2, 1, 3)
-    """
-    if not inplace:
-        return _nd().expand_dims(self, axis=axis)
-    from .shape_ops import _axis
-
-    ax = _axis(axis, self.ndim + 1, "expand_dims")
-    return self.reshape(self.shape[:ax] + (1,) + self.shape[ax:])
-
-
-def squeeze(self: Any, axis: Any = None, inplace: bool = False) -> Any:
-    """`mx.nd.squeeze(x, axis)`; `inplace=True` asks for a view.
-
-    >>> mx.nd.ones((1, 3, 1)).squeeze().shape  # doctest: +SKIP
-    (3,)
-    """
-    result = _nd().squeeze(self, axis=axis)
-    return self.reshape(result.shape) if inplace else result
-
-
-def as_nd_ndarray(self: Any) -> Any:
-    """The array itself (Gluon code calls this on both NDArrays and `mx.np` arrays).
-
-    >>> x.as_nd_ndarray() is x  # doctest: +SKIP
-    True
-    """
-    return self
-
-
-#: Methods with arguments of their own.
-SPECIAL_METHODS = {"flatten": flatten, "expand_dims": expand_dims, "squeeze": squeeze,
-                   "as_nd_ndarray": as_nd_ndarray}
-
-
-def add_methods(cls: type) -> None:
-    """Give `cls` the fluent methods (those it defines itself are kept)."""
+def add_methods(cls: type, nd: dict[str, Callable[..., Any]]) -> None:
+    """Give `cls` the fluent methods over the `mx.nd` functions `nd` (those it defines
+    itself are kept)."""
     for name in FLUENT_METHODS:
         if name not in cls.__dict__:
-            setattr(cls, name, _fluent(name))
-    for name, method in SPECIAL_METHODS.items():
+            setattr(cls, name, _fluent(name, nd[name]))
+    for name, method in _special_methods(nd).items():
         if name not in cls.__dict__:
             method.__qualname__ = f"{cls.__name__}.{name}"
             setattr(cls, name, method)

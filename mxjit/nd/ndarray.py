@@ -11,9 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ShapeError
+from ..base import ArgumentError, ShapeError
 from ..context import Context, check_context
-from ..core import Array, set_default_array_class, tape
+from ..core import Array, bind, set_default_array_class, tape
+from ..ops import indexing
+from ..ops.elementwise import abs, binary, cast, negative
+from ..ops.operands import write_out
+from ..ops.shape import reshape, transpose
 from ..trace import canonical_dtype
 
 
@@ -35,18 +39,9 @@ class NDArray(Array):
     def stype(self) -> str:
         return "default"
 
-    def tostype(self, stype: str) -> NDArray:
-        """A copy with storage type `stype`: 'default', 'csr' (2-D) or 'row_sparse'.
-
-        >>> mx.nd.eye(3).tostype('csr')  # doctest: +SKIP
-        """
-        from .sparse import cast_storage
-
-        return cast_storage(self, stype)
-
     @property
     def T(self) -> NDArray:
-        return ops.transpose(self)
+        return finish(transpose(self), (self,), None)  # type: ignore[no-any-return]
 
     # ---- conversion ------------------------------------------------------------------
 
@@ -57,7 +52,7 @@ class NDArray(Array):
         """
         if self._data is None or self._rec is not None:
             # traced, or recorded by autograd: a recorded identity (a cast to its own dtype)
-            result = ops.bind("cast", self, dtype=self._dtype)
+            result = bind("cast", self, dtype=self._dtype)
             result._ctx = self._ctx
             return result
         return NDArray._wrap(np.array(self._data, copy=True), self._ctx)
@@ -84,7 +79,7 @@ class NDArray(Array):
         """The data converted to `dtype` (itself when `copy=False` and already that dtype)."""
         if not copy and canonical_dtype(dtype) == self._dtype:
             return self
-        return ops.cast(self, dtype)
+        return cast(self, dtype)
 
     def __getitem__(self, key: Any) -> NDArray:
         """x[key]: ints, slices, None, Ellipsis and index arrays, with MXNet 1.x semantics
@@ -92,8 +87,6 @@ class NDArray(Array):
 
         >>> mx.nd.arange(6).reshape((2, 3))[1, ::2]  # doctest: +SKIP
         """
-        from . import indexing
-
         return indexing.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -101,8 +94,6 @@ class NDArray(Array):
 
         >>> x = mx.nd.zeros((2, 3)); x[:, 1:] = 5  # doctest: +SKIP
         """
-        from . import indexing
-
         indexing.setitem(self, key, value)
 
     def __repr__(self) -> str:
@@ -116,44 +107,44 @@ class NDArray(Array):
     # ---- operators -------------------------------------------------------------------
 
     def __add__(self, o: Any) -> NDArray:
-        return ops.binary("add", self, o)
+        return binary("add", self, o)
 
     def __radd__(self, o: Any) -> NDArray:
-        return ops.binary("add", o, self)
+        return binary("add", o, self)
 
     def __sub__(self, o: Any) -> NDArray:
-        return ops.binary("sub", self, o)
+        return binary("sub", self, o)
 
     def __rsub__(self, o: Any) -> NDArray:
-        return ops.binary("sub", o, self)
+        return binary("sub", o, self)
 
     def __mul__(self, o: Any) -> NDArray:
-        return ops.binary("mul", self, o)
+        return binary("mul", self, o)
 
     def __rmul__(self, o: Any) -> NDArray:
-        return ops.binary("mul", o, self)
+        return binary("mul", o, self)
 
     def __truediv__(self, o: Any) -> NDArray:
-        return ops.binary("div", self, o)
+        return binary("div", self, o)
 
     def __rtruediv__(self, o: Any) -> NDArray:
-        return ops.binary("div", o, self)
+        return binary("div", o, self)
 
     def __mod__(self, o: Any) -> NDArray:
-        return ops.binary("mod", self, o)
+        return binary("mod", self, o)
 
     def __rmod__(self, o: Any) -> NDArray:
-        return ops.binary("mod", o, self)
+        return binary("mod", o, self)
 
     def __pow__(self, o: Any) -> NDArray:
-        return ops.binary("pow", self, o)
+        return binary("pow", self, o)
 
     def __rpow__(self, o: Any) -> NDArray:
-        return ops.binary("pow", o, self)
+        return binary("pow", o, self)
 
     def _inplace(self, op: str, other: Any) -> NDArray:
         """x op= y: the result is written into this array's memory (views included)."""
-        result = ops.binary(op, self, other)
+        result = binary(op, self, other)
         if result.shape != self.shape:
             raise ValueError(f"in-place {op}: the result's shape {result.shape} differs from "
                              f"the array's {self.shape}")
@@ -185,28 +176,28 @@ class NDArray(Array):
         return self._inplace("pow", o)
 
     def __neg__(self) -> NDArray:
-        return ops.negative(self)
+        return negative(self)
 
     def __abs__(self) -> NDArray:
-        return ops.abs(self)
+        return abs(self)
 
     def __eq__(self, o: Any) -> NDArray:  # type: ignore[override]
-        return ops.binary("eq", self, o)
+        return binary("eq", self, o)
 
     def __ne__(self, o: Any) -> NDArray:  # type: ignore[override]
-        return ops.binary("ne", self, o)
+        return binary("ne", self, o)
 
     def __lt__(self, o: Any) -> NDArray:
-        return ops.binary("lt", self, o)
+        return binary("lt", self, o)
 
     def __le__(self, o: Any) -> NDArray:
-        return ops.binary("le", self, o)
+        return binary("le", self, o)
 
     def __gt__(self, o: Any) -> NDArray:
-        return ops.binary("gt", self, o)
+        return binary("gt", self, o)
 
     def __ge__(self, o: Any) -> NDArray:
-        return ops.binary("ge", self, o)
+        return binary("ge", self, o)
 
     __hash__ = Array.__hash__  # (defining __eq__ would otherwise unset it)
 
@@ -229,8 +220,7 @@ class NDArray(Array):
         if not shape and "shape" in kwargs:
             shape = kwargs["shape"]
         # MXNet's NDArray.reshape shares memory (mx.nd.reshape copies): the view form
-        view_reshape = ops.reshape.__wrapped__  # type: ignore[attr-defined]
-        return view_reshape(self, shape=shape, reverse=kwargs.get("reverse", False))
+        return reshape(self, shape=shape, reverse=kwargs.get("reverse", False))  # type: ignore
 
     def transpose(self, *axes: Any, **kwargs: Any) -> NDArray:
         """The axes permuted: `x.transpose(1, 0)`, `x.transpose((1, 0))` or
@@ -245,12 +235,46 @@ class NDArray(Array):
                             f"{axes} and {kwargs}")
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = tuple(axes[0])
-        return ops.transpose(self, axes=kwargs.get("axes") or axes or None)
+        return finish(transpose(self, axes=kwargs.get("axes") or axes or None), (self,), None)
 
 
-from . import ops  # noqa: E402  (ops builds on NDArray; methods call into it)
-from .methods import add_methods  # noqa: E402
-
-add_methods(NDArray)
 NDArray._result_class = NDArray
 set_default_array_class(NDArray)
+
+
+def _unshared(result: Any, operands: tuple) -> Any:
+    """`result` as a new array: a copy where it is an operand or shares its memory (the
+    primitives give NumPy views for reshape, transpose, slice and no-op movements)."""
+    if not isinstance(result, NDArray):
+        return result
+    data = result._data
+    if data is None:
+        return result
+    for a in operands:
+        if result is a:
+            return bind("cast", result, dtype=result._dtype)  # a recorded identity: a copy
+    if type(data) is np.ndarray and data.base is not None and any(
+            isinstance(a, NDArray) and a._data is not None
+            and np.may_share_memory(data, a._data) for a in operands):
+        result._data = data.copy()
+    return result
+
+
+def finish(result: Any, operands: tuple, out: Any) -> Any:
+    """What an `mx.nd` operator returns: MXNet's operators return new arrays (never an
+    operand, nor a view of one), written into `out=` when it is given.
+
+    >>> finish(result, (x,), None)  # doctest: +SKIP
+    """
+    if out is None and type(result) is NDArray and result._data is not None \
+            and result._data.base is None:
+        return result  # (the common case: a fresh array)
+    if isinstance(result, (list, tuple)):
+        results = [_unshared(r, operands) for r in result]
+        if out is None:
+            return results
+        if not isinstance(out, (list, tuple)) or len(out) != len(results):
+            raise ArgumentError(f"out=: this operator returns {len(results)} arrays; pass a "
+                                f"list of {len(results)}")
+        return [write_out(r, o) for r, o in zip(results, out)]
+    return write_out(_unshared(result, operands), out)

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -81,7 +82,16 @@ def compile_ptx(kernels: list[Kernel], workdir: Path, optimize: bool = False,
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
         for path, done in pool.map(nvcc, files):
             assert done.returncode == 0, f"nvcc failed on {path}:\n{done.stderr[:6000]}"
-            assert "warning" not in done.stderr, f"nvcc warned on {path}:\n{done.stderr[:3000]}"
+            assert "warning" not in done.stderr, _warned(path, done.stderr)
+
+
+def _warned(path: Path, stderr: str) -> str:
+    """nvcc's warning with the kernel it is about (the source from the kernel's start)."""
+    lines = path.read_text().splitlines()
+    found = re.search(r"\((\d+)\): warning", stderr)
+    at = int(found.group(1)) - 1 if found else 0
+    start = max((k for k in range(at + 1) if lines[k].startswith("extern")), default=0)
+    return f"nvcc warned on {path}:\n{stderr[:2000]}\n" + "\n".join(lines[start:at + 3])
 
 
 # ---- pure Python -------------------------------------------------------------------------

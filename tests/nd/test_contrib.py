@@ -127,7 +127,7 @@ def test_foreach_list_data_nested_outputs_and_gradient() -> None:
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: C.foreach(lambda x, s: (x, s), np.ones(3), []), TypeError, "NDArray"),
+    (lambda: C.foreach(lambda x, s: (x, s), np.ones(3), []), TypeError, "array"),
     (lambda: C.foreach(lambda x, s: (x, s), [mx.nd.ones(2), mx.nd.ones(3)], []), ShapeError,
      "differ in length"),
     (lambda: C.foreach(lambda x, s: (x, s), mx.nd.ones((0, 2)), []), ShapeError, "no rows"),
@@ -209,7 +209,7 @@ def test_index_copy_gradients() -> None:
      r"in \[0, 4\)"),
     ((mx.nd.zeros((4, 2)), mx.nd.array([0, 1]), mx.nd.zeros((2, 2), dtype="float64")),
      DTypeError, "dtypes differ"),
-    ((np.zeros((4, 2)), mx.nd.array([0]), mx.nd.zeros((1, 2))), TypeError, "NDArray"),
+    ((np.zeros((4, 2)), mx.nd.array([0]), mx.nd.zeros((1, 2))), TypeError, "array"),
 ])
 def test_index_copy_errors(args, error, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=match):
@@ -235,7 +235,7 @@ def test_rand_zipfian_types_counts_and_distribution() -> None:
     assert C.rand_zipfian(true, 4000, 5)[0].asnumpy().tolist() == s.tolist()
     with pytest.raises(ValueError, match="must be positive"):
         C.rand_zipfian(true, 0, 5)
-    with pytest.raises(TypeError, match="NDArray"):
+    with pytest.raises(TypeError, match="an array"):
         C.rand_zipfian([3], 2, 5)
 
 
@@ -255,7 +255,7 @@ def test_isinf_isnan_isfinite(dtype: str) -> None:
     assert C.isinf(ints).asnumpy().tolist() == [0, 0]
     assert C.isnan(ints).asnumpy().tolist() == [0, 0]
     assert C.isfinite(ints).asnumpy().tolist() == [1, 1]
-    with pytest.raises(TypeError, match="NDArray"):
+    with pytest.raises(TypeError, match="an array"):
         C.isnan([1.0])
 
 

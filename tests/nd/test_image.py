@@ -29,7 +29,7 @@ def test_to_tensor() -> None:
                                img.transpose(2, 0, 1) / 255.0, rtol=1e-6)
     with pytest.raises(ShapeError, match=r"\(H, W, C\)"):
         I.to_tensor(mx.nd.zeros((4, 5)))
-    with pytest.raises(TypeError, match="NDArray"):
+    with pytest.raises(TypeError, match="an array"):
         I.to_tensor(img)
 
 

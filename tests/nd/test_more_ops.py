@@ -396,7 +396,7 @@ def test_add_n_errors():
         nd.add_n(nd.ones((2,)), nd.ones((3,)))
     with pytest.raises(DTypeError, match="the same dtype"):
         nd.add_n(nd.ones((2,)), nd.ones((2,), dtype="int32"))
-    with pytest.raises(TypeError, match="argument 1 must be an NDArray"):
+    with pytest.raises(TypeError, match="argument 1 must be an array"):
         nd.add_n(nd.ones((2,)), 1.0)
     with pytest.raises(ShapeError, match="num_args=3 but 2"):
         nd.add_n(nd.ones((2,)), nd.ones((2,)), num_args=3)
@@ -682,7 +682,7 @@ def test_histogram_errors():
     with pytest.raises(TracerError, match="histogram: the output's shape depends on the "
                                           "values of the data"):
         mx.jit(lambda v: nd.histogram(v, bins=2, range=(0, 1))[0])(nd.ones((3,)))
-    with pytest.raises(ParamError, match="bins must be a positive int or an NDArray"):
+    with pytest.raises(ParamError, match="bins must be a positive int or an array"):
         nd.histogram(nd.ones((3,)), bins=[0, 1, 2])
     with pytest.raises(ParamError, match="bins must be a positive int"):
         nd.histogram(nd.ones((3,)), bins=0, range=(0, 1))

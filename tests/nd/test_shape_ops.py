@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import mxjit as mx
 from mxjit.base import DTypeError, ShapeError
-from mxjit.nd.shape_ops import infer_reshape
+from mxjit.ops.shape import infer_reshape
 from tests.helpers import check_grads, nd_arrays
 
 nd = mx.nd

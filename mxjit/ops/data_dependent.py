@@ -13,15 +13,14 @@ from typing import Any
 import numpy as np
 
 from ..base import ParamError, ShapeError, TracerError
-from .dispatch import bind
-from .dispatch import write_out as _write
-from .indexing import _concrete
-from .ndarray import NDArray
-from .shape_ops import _axis, _constant
+from ..core import Array, bind
+from ..core.operators import register_operator
+from .indexing import concrete
+from .operands import axis_index, constant
 
 
-def _values(op: str, x: NDArray, what: str) -> np.ndarray:
-    values = _concrete(x)
+def _values(op: str, x: Array, what: str) -> np.ndarray:
+    values = concrete(x)
     if values is None:
         raise TracerError(f"{op}: the output's shape depends on the values of {what}, which "
                           "are not known while tracing (inside mx.jit, mx.grad or a hybridized "
@@ -62,11 +61,11 @@ def _counts(bins: np.ndarray, count: int) -> np.ndarray:
     return np.bincount(bins[bins >= 0], minlength=count).astype(np.int64)
 
 
-def histogram(a: NDArray, bins: Any = 10, range: Any = None) -> tuple[NDArray, NDArray]:
+def histogram(a: Array, bins: Any = 10, range: Any = None) -> tuple[Array, Array]:
     """(counts, bin_edges) of the flattened data, as MXNet's `mx.nd.histogram`.
 
     `bins` is a number of equal bins over `range` = (low, high) (counts int64, edges in the
-    data's dtype; an empty range is widened by 0.5 each side), or an NDArray of increasing
+    data's dtype; an empty range is widened by 0.5 each side), or an Array of increasing
     edges. With an int and no range, MXNet's answer is NumPy's histogram, both arrays as
     float32. Values outside the range are not counted; the last bin includes its right edge.
     Eager only (the counts depend on the values).
@@ -75,8 +74,8 @@ def histogram(a: NDArray, bins: Any = 10, range: Any = None) -> tuple[NDArray, N
     ... # doctest: +SKIP
     """
     values = _values("histogram", a, "the data").reshape(-1)
-    ctx = a._ctx
-    if isinstance(bins, NDArray):
+    ctx, wrap = a._ctx, a._result_class._wrap
+    if isinstance(bins, Array):
         edges = _values("histogram", bins, "bins").astype(np.float64)
         if edges.ndim != 1 or edges.size < 2:
             raise ShapeError(f"histogram: bins must be a 1-D array of at least 2 edges, got "
@@ -84,19 +83,19 @@ def histogram(a: NDArray, bins: Any = 10, range: Any = None) -> tuple[NDArray, N
         if np.any(np.diff(edges) < 0):
             raise ParamError("histogram: the bin edges must increase monotonically")
         counts = _counts(_edge_bins(values.astype(np.float64), edges), edges.size - 1)
-        return (NDArray._wrap(counts, ctx),
-                NDArray._wrap(edges.astype(a._dtype), ctx))
+        return (wrap(counts, ctx),
+                wrap(edges.astype(a._dtype), ctx))
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise ParamError(f"histogram: bins must be a positive int or an NDArray of edges, got "
+        raise ParamError(f"histogram: bins must be a positive int or an array of edges, got "
                          f"{bins!r}")
     if range is None:
         counts, edges = np.histogram(values, bins=int(bins))
-        return (NDArray._wrap(counts.astype(np.float32), ctx),
-                NDArray._wrap(edges.astype(np.float32), ctx))
+        return (wrap(counts.astype(np.float32), ctx),
+                wrap(edges.astype(np.float32), ctx))
     low, high = _range(range)
     edges = _uniform_edges(int(bins), low, high)
     counts = _counts(_uniform_bins(values.astype(np.float64), edges), int(bins))
-    return NDArray._wrap(counts, ctx), NDArray._wrap(edges.astype(a._dtype), ctx)
+    return wrap(counts, ctx), wrap(edges.astype(a._dtype), ctx)
 
 
 def _range(value: Any) -> tuple[float, float]:
@@ -112,8 +111,8 @@ def _range(value: Any) -> tuple[float, float]:
 # ---- boolean_mask ------------------------------------------------------------------------
 
 
-def boolean_mask(data: NDArray, index: NDArray, axis: int = 0, out: NDArray | None = None,
-                 name: str | None = None) -> NDArray:
+@register_operator("_contrib_boolean_mask", inputs=("data", "index"))
+def boolean_mask(data: Array, index: Array, axis: int = 0) -> Array:
     """The slices of `data` along `axis` where `index` (1-D, one entry per slice) is
     non-zero. MXNet 1.x only allows axis=0; any axis works here.
 
@@ -121,11 +120,11 @@ def boolean_mask(data: NDArray, index: NDArray, axis: int = 0, out: NDArray | No
     ... # doctest: +SKIP
     [[3. 4.]]
     """
-    ax = _axis(axis, data.ndim, "boolean_mask")
+    ax = axis_index(axis, data.ndim, "boolean_mask")
     if index.ndim != 1 or index.shape[0] != data.shape[ax]:
         raise ShapeError(f"boolean_mask: index must be 1-D with one entry per slice of axis "
                          f"{axis} ({data.shape[ax]} for data {data.shape}), got shape "
                          f"{index.shape}")
     keep = _values("boolean_mask", index, "index")
     positions = np.flatnonzero(keep).astype(np.int64)
-    return _write(bind("take", data, _constant(positions, data), axis=ax, mode="clip"), out)
+    return bind("take", data, constant(positions, data), axis=ax, mode="clip")

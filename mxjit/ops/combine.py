@@ -5,25 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..base import DTypeError, ShapeError
-from .dispatch import variadic_arrays
-from .dispatch import write_out as _write
-from .ndarray import NDArray
-from .ops import binary
-from .shape_ops import _broadcast_new, reshape_exact
+from ..core import Array
+from ..core.operators import register_operator
+from .elementwise import binary
+from .operands import reshape_exact, variadic_arrays
+from .shape import broadcast_new
 
 
-def _arrays(op: str, args: Sequence[NDArray], num_args: int | None = None
-            ) -> tuple[NDArray, ...]:
+def _arrays(op: str, args: Sequence[Array], num_args: int | None = None
+            ) -> tuple[Array, ...]:
     """The operands (see `variadic_arrays`), all NDArrays."""
     arrays = variadic_arrays(op, args, num_args)
     for k, a in enumerate(arrays):
-        if not isinstance(a, NDArray):
-            raise TypeError(f"{op}: argument {k} must be an NDArray, got {type(a).__name__}")
+        if not isinstance(a, Array):
+            raise TypeError(f"{op}: argument {k} must be an array, got {type(a).__name__}")
     return arrays
 
 
-def add_n(*args: NDArray, num_args: int | None = None, out: NDArray | None = None,
-          name: str | None = None) -> NDArray:
+@register_operator("add_n", inputs=("args",), aliases=("ElementWiseSum",))
+def add_n(*args: Array, num_args: int | None = None) -> Array:
     """The elementwise sum of arrays of one shape and dtype (no broadcasting, as in MXNet).
 
     >>> mx.nd.add_n(mx.nd.ones((2,)), mx.nd.ones((2,)), mx.nd.ones((2,)))  # doctest: +SKIP
@@ -36,17 +36,17 @@ def add_n(*args: NDArray, num_args: int | None = None, out: NDArray | None = Non
     if any(a._dtype != first._dtype for a in arrays):
         raise DTypeError(f"add_n: all arrays need the same dtype, got "
                          f"{[str(a._dtype) for a in arrays]}")
-    total = _broadcast_new(first, first.shape) if len(arrays) == 1 else first
+    total = broadcast_new(first, first.shape) if len(arrays) == 1 else first
     for a in arrays[1:]:
         total = binary("add", total, a)
-    return _write(total, out)
+    return total
 
 
-ElementWiseSum = add_n
 
 
-def khatri_rao(*args: NDArray, out: NDArray | None = None, name: str | None = None
-               ) -> NDArray:
+@register_operator("khatri_rao", inputs=("args",))
+def khatri_rao(*args: Array
+               ) -> Array:
     """The column-wise Khatri-Rao product of matrices (M_k, N): shape (M_1 * ... * M_n, N),
     column j being the Kronecker product of the matrices' columns j.
 
@@ -61,10 +61,10 @@ def khatri_rao(*args: NDArray, out: NDArray | None = None, name: str | None = No
                          f"shapes {[a.shape for a in arrays]}")
     product = arrays[0]
     if len(arrays) == 1:
-        product = _broadcast_new(product, product.shape)
+        product = broadcast_new(product, product.shape)
     for a in arrays[1:]:
         rows = product.shape[0] * a.shape[0]
         outer = binary("mul", reshape_exact(product, (product.shape[0], 1, columns)),
                        reshape_exact(a, (1, a.shape[0], columns)))
         product = reshape_exact(outer, (rows, columns))
-    return _write(product, out)
+    return product

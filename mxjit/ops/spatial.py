@@ -18,21 +18,18 @@ from typing import Any
 import numpy as np
 
 from ..base import DTypeError, ShapeError
-from ..trace.graph import const
-from . import ops
-from .dispatch import bind
-from .ndarray import NDArray
+from ..core import Array, bind
+from ..core.operators import register_operator
+from .elementwise import cast, clip, floor
+from .operands import constant
+from .shape import broadcast_exact, transpose
 
-__all__ = ["GridGenerator", "BilinearSampler"]
 
-
-def _reshape(x: NDArray, shape: tuple[int, ...]) -> NDArray:
+def _reshape(x: Array, shape: tuple[int, ...]) -> Array:
     """The reshape primitive itself (sizes given exactly: 0 is a size, not MXNet's code)."""
     return bind("reshape", x, shape=tuple(int(d) for d in shape))
 
 
-def _literal(value: np.ndarray, like: NDArray) -> NDArray:
-    return NDArray._traced(const(value)) if like._node is not None else NDArray._wrap(value)
 
 
 def _axis_points(n: int) -> np.ndarray:
@@ -40,8 +37,8 @@ def _axis_points(n: int) -> np.ndarray:
     return np.linspace(-1.0, 1.0, n) if n > 1 else np.full(n, -1.0)
 
 
-def GridGenerator(data: NDArray, transform_type: str = "affine", target_shape: Any = (0, 0),
-                  out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("GridGenerator", kinds={"target_shape": "shape"})
+def GridGenerator(data: Array, transform_type: str = "affine", target_shape: Any = (0, 0)) -> Array:
     """A sampling grid (N, 2, H, W) for `BilinearSampler`.
 
     `affine`: `data` is (N, 6), the rows of 2x3 matrices applied to the target pixels'
@@ -52,8 +49,8 @@ def GridGenerator(data: NDArray, transform_type: str = "affine", target_shape: A
     >>> mx.nd.GridGenerator(theta, 'affine', (2, 3)).shape  # doctest: +SKIP
     (1, 2, 2, 3)
     """
-    if not isinstance(data, NDArray):
-        raise TypeError(f"GridGenerator: data must be an NDArray, got {type(data).__name__}")
+    if not isinstance(data, Array):
+        raise TypeError(f"GridGenerator: data must be an array, got {type(data).__name__}")
     if data._dtype.kind != "f":
         raise DTypeError(f"GridGenerator: data must be floating-point, got {data._dtype}")
     if transform_type == "affine":
@@ -63,10 +60,10 @@ def GridGenerator(data: NDArray, transform_type: str = "affine", target_shape: A
     else:
         raise ValueError(f"GridGenerator: transform_type must be 'affine' or 'warp', got "
                          f"{transform_type!r}")
-    return ops._write(result, out)
+    return result
 
 
-def _affine_grid(data: NDArray, target_shape: Any) -> NDArray:
+def _affine_grid(data: Array, target_shape: Any) -> Array:
     if data.ndim != 2 or data.shape[1] != 6:
         raise ShapeError(f"GridGenerator: affine data must have shape (N, 6), got {data.shape}")
     try:
@@ -81,12 +78,12 @@ def _affine_grid(data: NDArray, target_shape: Any) -> NDArray:
     points = np.stack([xs.reshape(-1), ys.reshape(-1), np.ones(h * w)]).astype(data._dtype)
     n = data.shape[0]
     theta = _reshape(data, shape=(n, 2, 3))
-    grid = bind("dot_general", theta, _literal(points, data), contract=((2,), (0,)),
+    grid = bind("dot_general", theta, constant(points, data), contract=((2,), (0,)),
                 batch=((), ()))
     return _reshape(grid, shape=(n, 2, h, w))
 
 
-def _warp_grid(data: NDArray) -> NDArray:
+def _warp_grid(data: Array) -> Array:
     if data.ndim != 4 or data.shape[1] != 2:
         raise ShapeError(f"GridGenerator: warp data must have shape (N, 2, H, W), got "
                          f"{data.shape}")
@@ -95,13 +92,13 @@ def _warp_grid(data: NDArray) -> NDArray:
                          indexing="ij")
     base = np.stack([xs, ys])[None]
     half = np.array([max(w - 1, 1) / 2.0, max(h - 1, 1) / 2.0]).reshape(1, 2, 1, 1)
-    pixels = data + ops.broadcast_to(_literal(base.astype(data._dtype), data), data.shape)
-    scale = ops.broadcast_to(_literal(half.astype(data._dtype), data), data.shape)
+    pixels = data + broadcast_exact(constant(base.astype(data._dtype), data), data.shape)
+    scale = broadcast_exact(constant(half.astype(data._dtype), data), data.shape)
     return pixels / scale - 1.0
 
 
-def BilinearSampler(data: NDArray, grid: NDArray, cudnn_off: Any = None,
-                    out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("BilinearSampler", inputs=("data", "grid"))
+def BilinearSampler(data: Array, grid: Array, cudnn_off: Any = None) -> Array:
     """Sample (N, C, H, W) `data` at the (N, 2, Ho, Wo) `grid` positions -> (N, C, Ho, Wo).
 
     Grid x = -1 is the left column's centre, x = 1 the right one's (likewise y); the four
@@ -109,11 +106,11 @@ def BilinearSampler(data: NDArray, grid: NDArray, cudnn_off: Any = None,
 
     >>> mx.nd.BilinearSampler(mx.nd.ones((1, 1, 2, 2)), mx.nd.zeros((1, 2, 1, 1)))  # doctest: +SKIP
     [[[[1.]]]]
-    <NDArray 1x1x1x1 @cpu(0)>
+    <Array 1x1x1x1 @cpu(0)>
     """
     for what, a in (("data", data), ("grid", grid)):
-        if not isinstance(a, NDArray):
-            raise TypeError(f"BilinearSampler: {what} must be an NDArray, got "
+        if not isinstance(a, Array):
+            raise TypeError(f"BilinearSampler: {what} must be an array, got "
                             f"{type(a).__name__}")
     if data.ndim != 4:
         raise ShapeError(f"BilinearSampler: data must have shape (N, C, H, W), got {data.shape}")
@@ -132,23 +129,23 @@ def BilinearSampler(data: NDArray, grid: NDArray, cudnn_off: Any = None,
                           step=(1, 1, 1, 1)), shape=plane)
     x = (gx + 1.0) * ((w - 1) / 2.0)
     y = (gy + 1.0) * ((h - 1) / 2.0)
-    x0, y0 = ops.floor(x), ops.floor(y)
+    x0, y0 = floor(x), floor(y)
     wx, wy = x - x0, y - y0  # weights of the right / bottom neighbours
     # pixels as rows of (N * H * W, C), so one gather fetches all channels of a neighbour
-    rows = _reshape(ops.transpose(data, (0, 2, 3, 1)), shape=(n * h * w, c))
-    batch_base = ops.broadcast_to(_literal(
+    rows = _reshape(transpose(data, (0, 2, 3, 1)), shape=(n * h * w, c))
+    batch_base = broadcast_exact(constant(
         (np.arange(n, dtype=np.int64) * (h * w)).reshape(n, 1, 1), data), plane)
     total = None
     for dy, wy_k in ((0, 1.0 - wy), (1, wy)):
         for dx, wx_k in ((0, 1.0 - wx), (1, wx)):
             xi, yi = x0 + float(dx), y0 + float(dy)
             inside = (xi >= 0.0) * (xi <= w - 1.0) * (yi >= 0.0) * (yi <= h - 1.0)
-            row = ops.cast(ops.clip(yi, 0, h - 1), np.int64)
-            col = ops.cast(ops.clip(xi, 0, w - 1), np.int64)
+            row = cast(clip(yi, 0, h - 1), np.int64)
+            col = cast(clip(xi, 0, w - 1), np.int64)
             flat = row * w + col + batch_base
             value = bind("take", rows, flat, axis=0, mode="clip")  # (N, Ho, Wo, C)
             weight = _reshape(wy_k * wx_k * inside, shape=plane + (1,))
-            term = value * ops.broadcast_to(weight, plane + (c,))
+            term = value * broadcast_exact(weight, plane + (c,))
             total = term if total is None else total + term
     assert total is not None
-    return ops._write(ops.transpose(total, (0, 3, 1, 2)), out)
+    return transpose(total, (0, 3, 1, 2))

@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 
 from ..base import ParamError, ShapeError
-from . import ops
-from .dispatch import bind, scalar_operand
-from .ndarray import NDArray
-from .nn import _check_shape, _constant, _ew
-from .ops import _write
+from ..core import Array, bind, scalar_operand
+from ..core.operators import register_operator
+from . import reduce
+from .elementwise import binary
+from .operands import check_shape, constant, ew
+from .reduce import mean
+from .shape import broadcast_exact, reshape, transpose
 
 _CHANNEL_LAST = {"NWC": 1, "NHWC": 2, "NDHWC": 3}
 _CHANNEL_FIRST = {"NCW": 1, "NCHW": 2, "NCDHW": 3}
@@ -36,7 +38,7 @@ def _spatial_param(op: str, name: str, value: Any, nd: int, default: int) -> tup
     return t
 
 
-def _layout(op: str, layout: str | None, data: NDArray, nd: int) -> bool:
+def _layout(op: str, layout: str | None, data: Array, nd: int) -> bool:
     """Checks the data against `layout`; True when it is channel-last (NWC/NHWC/NDHWC)."""
     if data.ndim != nd + 2:
         raise ShapeError(f"{op}: a {nd}-D kernel needs {nd + 2}-D data (batch, channel, "
@@ -51,15 +53,15 @@ def _layout(op: str, layout: str | None, data: NDArray, nd: int) -> bool:
                      f"{[k for k, v in {**_CHANNEL_FIRST, **_CHANNEL_LAST}.items() if v == nd]}")
 
 
-def _to_channel_first(x: NDArray) -> NDArray:
-    return ops.transpose(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
+def _to_channel_first(x: Array) -> Array:
+    return transpose(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
 
 
-def _to_channel_last(x: NDArray) -> NDArray:
-    return ops.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+def _to_channel_last(x: Array) -> Array:
+    return transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
 
 
-def _pad_spatial(x: NDArray, low: Sequence[int], high: Sequence[int], value: Any) -> NDArray:
+def _pad_spatial(x: Array, low: Sequence[int], high: Sequence[int], value: Any) -> Array:
     """Pad (or, for negative amounts, crop) the spatial axes of N, C, ... data."""
     if any(lo < 0 or hi < 0 for lo, hi in zip(low, high)):
         start = (0, 0) + tuple(max(-lo, 0) for lo in low)
@@ -73,8 +75,8 @@ def _pad_spatial(x: NDArray, low: Sequence[int], high: Sequence[int], value: Any
     return bind("pad", x, fill, low=(0, 0) + tuple(low), high=(0, 0) + tuple(high))
 
 
-def _windows(xp: NDArray, kernel: Sequence[int], stride: Sequence[int],
-             dilate: Sequence[int], out_size: Sequence[int]) -> list[NDArray]:
+def _windows(xp: Array, kernel: Sequence[int], stride: Sequence[int],
+             dilate: Sequence[int], out_size: Sequence[int]) -> list[Array]:
     """One strided slice of the padded data per kernel offset, each (N, C, *out_size)."""
     n, c = xp.shape[:2]
     slices = []
@@ -86,10 +88,10 @@ def _windows(xp: NDArray, kernel: Sequence[int], stride: Sequence[int],
     return slices
 
 
-def _conv_setup(op: str, data: NDArray, weight: NDArray, kernel: Sequence[int],
+def _conv_setup(op: str, data: Array, weight: Array, kernel: Sequence[int],
                 num_filter: int | None, num_group: int, layout: str | None,
                 **spatial: Sequence[int] | None
-                ) -> tuple[bool, NDArray, NDArray, list[tuple[int, ...]]]:
+                ) -> tuple[bool, Array, Array, list[tuple[int, ...]]]:
     """The checks Convolution and Deconvolution share: whether the layout is channel-last,
     data and weight in channel-first layout, and kernel then each of `spatial` (stride,
     dilate, pad, adj: 1 for stride and dilate, else 0 by default) as one int per axis."""
@@ -113,13 +115,13 @@ def _conv_setup(op: str, data: NDArray, weight: NDArray, kernel: Sequence[int],
     return channel_last, x, w, params
 
 
-def Convolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
+@register_operator("Convolution", inputs=("data", "weight", "bias"), kinds={"kernel": "shape", "stride": "shape", "dilate": "shape", "pad": "shape"})
+def Convolution(data: Array, weight: Array, bias: Array | None = None,
                 kernel: Sequence[int] = (), stride: Sequence[int] = (),
                 dilate: Sequence[int] = (), pad: Sequence[int] = (),
                 num_filter: int | None = None, num_group: int = 1, workspace: int = 1024,
                 no_bias: bool = False, cudnn_tune: str | None = None, cudnn_off: bool = False,
-                layout: str | None = None, out: NDArray | None = None,
-                name: str | None = None) -> NDArray:
+                layout: str | None = None) -> Array:
     """1-D, 2-D or 3-D convolution (cross-correlation) of (N, C, *spatial) data with
     (num_filter, C / num_group, *kernel) weights, plus a (num_filter,) bias.
 
@@ -129,7 +131,7 @@ def Convolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
         "Convolution", data, weight, kernel, num_filter, num_group, layout,
         stride=stride, dilate=dilate, pad=pad)
     nd, c, g = len(kernel), x.shape[1], num_group
-    _check_shape("Convolution", "weight (num_filter, channels / num_group, *kernel)", w,
+    check_shape("Convolution", "weight (num_filter, channels / num_group, *kernel)", w,
                  (num_filter, c // g) + tuple(kernel))
     out_size = tuple((d + 2 * p - dl * (k - 1) - 1) // s + 1
                      for d, p, dl, k, s in zip(x.shape[2:], pad, dilate, kernel, stride))
@@ -140,40 +142,40 @@ def Convolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
     if not no_bias:
         if bias is None:
             raise ParamError("Convolution: bias is required unless no_bias=True")
-        _check_shape("Convolution", "bias", bias, (num_filter,))
-        y = y + ops.reshape(bias, shape=(num_filter,) + (1,) * nd)
-    return _write(_to_channel_last(y) if channel_last else y, out)
+        check_shape("Convolution", "bias", bias, (num_filter,))
+        y = y + reshape(bias, shape=(num_filter,) + (1,) * nd)
+    return _to_channel_last(y) if channel_last else y
 
 
-def _conv(x: NDArray, w: NDArray, kernel: Sequence[int], stride: Sequence[int],
+def _conv(x: Array, w: Array, kernel: Sequence[int], stride: Sequence[int],
           dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int], g: int
-          ) -> NDArray:
+          ) -> Array:
     n, c = x.shape[:2]
     f = w.shape[0]
     nd = len(kernel)
     taps = int(np.prod(kernel, dtype=np.int64))
     xp = _pad_spatial(x, pad, pad, 0)
-    pieces = [ops.reshape(s, shape=(n, c, 1) + tuple(out_size))
+    pieces = [reshape(s, shape=(n, c, 1) + tuple(out_size))
               for s in _windows(xp, kernel, stride, dilate, out_size)]
     cols = pieces[0] if taps == 1 else bind("concat", *pieces, axis=2)  # (N, C, K, *out)
     # Channels split into (group, channel) and taps stay separate contracted axes, so the
     # im2col kernel's index maps stay affine (no div/mod per element).
-    cols = ops.reshape(cols, shape=(n, g, c // g, taps) + tuple(out_size))
-    wg = ops.reshape(w, shape=(g, f // g, c // g, taps))
+    cols = reshape(cols, shape=(n, g, c // g, taps) + tuple(out_size))
+    wg = reshape(w, shape=(g, f // g, c // g, taps))
     y = bind("dot_general", wg, cols, contract=((2, 3), (2, 3)), batch=((0,), (1,)))
     # y: (G, F/G, N, *out) -> (N, F, *out)
-    y = ops.transpose(y, (2, 0, 1) + tuple(range(3, 3 + nd)))
-    return ops.reshape(y, shape=(n, f) + tuple(out_size))
+    y = transpose(y, (2, 0, 1) + tuple(range(3, 3 + nd)))
+    return reshape(y, shape=(n, f) + tuple(out_size))
 
 
-def Deconvolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
+@register_operator("Deconvolution", inputs=("data", "weight", "bias"), kinds={"kernel": "shape", "stride": "shape", "dilate": "shape", "pad": "shape", "adj": "shape", "target_shape": "shape"})
+def Deconvolution(data: Array, weight: Array, bias: Array | None = None,
                   kernel: Sequence[int] = (), stride: Sequence[int] = (),
                   dilate: Sequence[int] = (), pad: Sequence[int] = (),
                   adj: Sequence[int] = (), target_shape: Sequence[int] = (),
                   num_filter: int | None = None, num_group: int = 1, workspace: int = 512,
                   no_bias: bool = True, cudnn_tune: str | None = None, cudnn_off: bool = False,
-                  layout: str | None = None, out: NDArray | None = None,
-                  name: str | None = None) -> NDArray:
+                  layout: str | None = None) -> Array:
     """Transposed convolution (the gradient of Convolution w.r.t. its data) of
     (N, C, *spatial) data with (C, num_filter / num_group, *kernel) weights. The output is
     (in - 1) * stride - 2 * pad + dilate * (kernel - 1) + 1 + adj per spatial axis, or
@@ -185,7 +187,7 @@ def Deconvolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
         "Deconvolution", data, weight, kernel, num_filter, num_group, layout,
         stride=stride, dilate=dilate, pad=pad, adj=adj)
     nd, c, g = len(kernel), x.shape[1], num_group
-    _check_shape("Deconvolution", "weight (channels, num_filter / num_group, *kernel)", w,
+    check_shape("Deconvolution", "weight (channels, num_filter / num_group, *kernel)", w,
                  (c, num_filter // g) + tuple(kernel))
     extent = [dl * (k - 1) + 1 for dl, k in zip(dilate, kernel)]
     if target_shape:
@@ -216,26 +218,26 @@ def Deconvolution(data: NDArray, weight: NDArray, bias: NDArray | None = None,
     high = [e - 1 - p + a for e, p, a in zip(extent, pad, adj)]
     xs = _pad_spatial(xs, low, high, 0)
     fg = num_filter // g
-    wt = ops.reshape(w, shape=(g, c // g, fg) + tuple(kernel))
-    wt = ops.transpose(wt, (0, 2, 1) + tuple(range(3, 3 + nd)))
-    wt = ops.reshape(wt, shape=(num_filter, c // g) + tuple(kernel))
+    wt = reshape(w, shape=(g, c // g, fg) + tuple(kernel))
+    wt = transpose(wt, (0, 2, 1) + tuple(range(3, 3 + nd)))
+    wt = reshape(wt, shape=(num_filter, c // g) + tuple(kernel))
     wt = bind("flip", wt, axes=tuple(range(2, 2 + nd)))
     y = _conv(xs, wt, kernel, (1,) * nd, dilate, (0,) * nd, out_size, g)
     if not no_bias:
         if bias is None:
             raise ParamError("Deconvolution: bias is required when no_bias=False")
-        _check_shape("Deconvolution", "bias", bias, (num_filter,))
-        y = y + ops.reshape(bias, shape=(num_filter,) + (1,) * nd)
-    return _write(_to_channel_last(y) if channel_last else y, out)
+        check_shape("Deconvolution", "bias", bias, (num_filter,))
+        y = y + reshape(bias, shape=(num_filter,) + (1,) * nd)
+    return _to_channel_last(y) if channel_last else y
 
 
-def _spread(x: NDArray, axis: int, step: int) -> NDArray:
+def _spread(x: Array, axis: int, step: int) -> Array:
     """Insert step - 1 zeros between neighbours along `axis`."""
     shape = x.shape
-    expanded = ops.reshape(x, shape=shape[:axis + 1] + (1,) + shape[axis + 1:])
+    expanded = reshape(x, shape=shape[:axis + 1] + (1,) + shape[axis + 1:])
     high = tuple(step - 1 if k == axis + 1 else 0 for k in range(len(shape) + 1))
     padded = bind("pad", expanded, scalar_operand(0, x), low=(0,) * (len(shape) + 1), high=high)
-    merged = ops.reshape(padded, shape=shape[:axis] + (shape[axis] * step,) + shape[axis + 1:])
+    merged = reshape(padded, shape=shape[:axis] + (shape[axis] * step,) + shape[axis + 1:])
     stop = tuple((d - 1) * step + 1 if k == axis else d for k, d in enumerate(merged.shape))
     return bind("slice", merged, start=(0,) * len(shape), stop=stop, step=(1,) * len(shape))
 
@@ -243,12 +245,12 @@ def _spread(x: NDArray, axis: int, step: int) -> NDArray:
 _POOL_TYPES = ("max", "avg", "sum", "lp")
 
 
-def Pooling(data: NDArray, kernel: Sequence[int] = (), pool_type: str = "max",
+@register_operator("Pooling", kinds={"kernel": "shape", "stride": "shape", "pad": "shape"})
+def Pooling(data: Array, kernel: Sequence[int] = (), pool_type: str = "max",
             global_pool: bool = False, cudnn_off: bool = False,
             pooling_convention: str = "valid", stride: Sequence[int] = (),
             pad: Sequence[int] = (), p_value: int | None = None,
-            count_include_pad: bool | None = None, layout: str | None = None,
-            out: NDArray | None = None, name: str | None = None) -> NDArray:
+            count_include_pad: bool | None = None, layout: str | None = None) -> Array:
     """Max, average, sum or Lp pooling over 1-D, 2-D or 3-D windows of (N, C, *spatial)
     data. 'valid' output sizes are floor((in + 2 * pad - kernel) / stride) + 1, 'full'
     ones round up; 'same' (1-D only, no pad) gives ceil(in / stride) windows from the
@@ -276,7 +278,7 @@ def Pooling(data: NDArray, kernel: Sequence[int] = (), pool_type: str = "max",
     spatial = x.shape[2:]
     if global_pool:
         y = _global_pool(x, pool_type, p_value)
-        return _write(_to_channel_last(y) if channel_last else y, out)
+        return _to_channel_last(y) if channel_last else y
     kernel = _spatial_param("Pooling", "kernel", kernel, nd, 1)
     stride = _spatial_param("Pooling", "stride", stride, nd, 1)
     pad = _spatial_param("Pooling", "pad", pad, nd, 0)
@@ -314,12 +316,12 @@ def Pooling(data: NDArray, kernel: Sequence[int] = (), pool_type: str = "max",
         if pool_type == "avg":
             include = True if count_include_pad is None else count_include_pad
             counts = _window_counts(spatial, kernel, stride, pad, out_size, include)
-            y = y / ops.broadcast_to(_constant(counts.astype(x._dtype), x), y.shape)
+            y = y / broadcast_exact(constant(counts.astype(x._dtype), x), y.shape)
         elif pool_type == "lp" and p_value == 2:
-            y = _ew("sqrt", y)
+            y = ew("sqrt", y)
         elif pool_type == "lp" and p_value == 3:
-            y = ops.power(y, 1 / 3)
-    return _write(_to_channel_last(y) if channel_last else y, out)
+            y = binary("pow", y, 1 / 3)
+    return _to_channel_last(y) if channel_last else y
 
 
 def _window_counts(spatial: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
@@ -339,16 +341,16 @@ def _window_counts(spatial: Sequence[int], kernel: Sequence[int], stride: Sequen
     return counts.astype(np.float64)
 
 
-def _global_pool(x: NDArray, pool_type: str, p_value: int | None) -> NDArray:
+def _global_pool(x: Array, pool_type: str, p_value: int | None) -> Array:
     axes = tuple(range(2, x.ndim))
     if pool_type == "max":
-        return ops.max(x, axis=axes, keepdims=True)
+        return reduce.max(x, axis=axes, keepdims=True)
     if pool_type == "avg":
-        return ops.mean(x, axis=axes, keepdims=True)
+        return mean(x, axis=axes, keepdims=True)
     if pool_type == "sum":
-        return ops.sum(x, axis=axes, keepdims=True)
+        return reduce.sum(x, axis=axes, keepdims=True)
     powered = x if p_value == 1 else (x * x if p_value == 2 else x * x * x)
-    total = ops.sum(powered, axis=axes, keepdims=True)
+    total = reduce.sum(powered, axis=axes, keepdims=True)
     if p_value == 1:
         return total
-    return _ew("sqrt", total) if p_value == 2 else ops.power(total, 1 / 3)
+    return ew("sqrt", total) if p_value == 2 else binary("pow", total, 1 / 3)

@@ -7,37 +7,28 @@ Ellipsis) gives a view sharing memory when the selected elements are contiguous 
 row-major layout and a copy otherwise; a key with index arrays (lists, NumPy arrays,
 NDArrays) gathers into a new array with NumPy's rules. Indexing all axes with ints gives
 shape (1,), never a 0-d array (MXNet 1.x has none). Boolean masks are not supported, as in
-MXNet 1.x's NDArray (legacy) mode.
+MXNet 1.x's Array (legacy) mode.
 
 Writing (`x[key] = value`) writes into the array's memory, so it is eager only; the key and
 the value are validated before anything is written.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from ..base import MXNetIndexError, ShapeError, TracerError
-from ..core import tape
-from ..trace import evaluate
-from ..trace.graph import const, const_value
-from .dispatch import bind, scalar_operand
-from .ndarray import NDArray
-from .ops import cast
-from .shape_ops import (
-    _INT_TYPES,
-    _axis,
-    _broadcast_exact,
-    _constant,
-    _ints,
-    _size,
-    _slice,
-    _write,
-    reshape_exact,
-    stack,
-)
+from ..base import MXNetIndexError, ParamError, ShapeError, TracerError
+from ..core import Array, bind, scalar_operand, tape
+from ..core.operators import register_operator
+from ..trace import canonical_dtype, evaluate
+from ..trace.graph import const_value
+from .elementwise import cast
+from .operands import axis_index, constant, int_param, ints, iota, reshape_exact
+from .shape import broadcast_exact, expand_dims, slice_ranges, stack
 
+_INT_TYPES = (int, np.integer)
 _MODES = ("clip", "wrap", "raise")
 
 
@@ -48,16 +39,16 @@ _NO_BOOL = ("boolean masks are not supported by MXNet 1.x's NDArray; use mx.nd.w
 # ---- index operands ----------------------------------------------------------------------
 
 
-def _concrete(x: NDArray) -> np.ndarray | None:
+def concrete(x: Array) -> np.ndarray | None:
     """The values of an eager array or of a constant inside a trace; None when traced."""
     if x._data is not None:
         return x._data
     return const_value(x._node) if x._node is not None else None
 
 
-def _as_index(indices: Any, like: NDArray) -> NDArray:
-    """`indices` (NDArray, list, NumPy array) as an NDArray; Python data becomes a constant."""
-    if isinstance(indices, NDArray):
+def _as_index(indices: Any, like: Array) -> Array:
+    """`indices` (Array, list, NumPy array) as an NDArray; Python data becomes a constant."""
+    if isinstance(indices, Array):
         return indices
     arr = np.asarray(indices)
     if arr.dtype == object:
@@ -66,10 +57,7 @@ def _as_index(indices: Any, like: NDArray) -> NDArray:
         raise MXNetIndexError(_NO_BOOL)
     if arr.dtype.kind not in "iu":
         arr = _truncate(arr)
-    arr = arr.astype(np.int64)
-    if like._node is not None:
-        return NDArray._traced(const(arr))
-    return NDArray._wrap(arr)
+    return constant(arr.astype(np.int64), like)
 
 
 def _truncate(arr: np.ndarray) -> np.ndarray:
@@ -79,7 +67,7 @@ def _truncate(arr: np.ndarray) -> np.ndarray:
         return np.where(good, np.trunc(np.where(good, arr, 0)), -(2**62)).astype(np.int64)
 
 
-def _int64(idx: NDArray) -> NDArray:
+def _int64(idx: Array) -> Array:
     if idx._dtype == np.int64:
         return idx
     if idx._dtype.kind == "b":
@@ -87,9 +75,9 @@ def _int64(idx: NDArray) -> NDArray:
     return bind("cast", idx, dtype=np.dtype(np.int64))
 
 
-def _values(idx: NDArray) -> np.ndarray | None:
+def _values(idx: Array) -> np.ndarray | None:
     """The integer values of an eager index array (None when traced)."""
-    data = _concrete(idx)
+    data = concrete(idx)
     if data is None:
         return None
     return data.astype(np.int64) if data.dtype.kind in "iub" else _truncate(data)
@@ -104,18 +92,18 @@ def _check_range(values: np.ndarray, dim: int, allow_negative: bool, what: str) 
                               f"(valid: {low} <= index < {dim})")
 
 
-def _wrap_negative(idx: NDArray, dim: int) -> NDArray:
+def _wrap_negative(idx: Array, dim: int) -> Array:
     """Python-style negative indices (-dim..-1) as 0..dim-1, inside the graph."""
     if dim <= 0:
         return idx
-    return bind("mod", idx, _broadcast_exact(scalar_operand(dim, idx), idx.shape))
+    return bind("mod", idx, broadcast_exact(scalar_operand(dim, idx), idx.shape))
 
 
 # ---- operators ---------------------------------------------------------------------------
 
 
-def take(a: NDArray, indices: Any, axis: int = 0, mode: str = "clip",
-         out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("take", inputs=("a", "indices"))
+def take(a: Array, indices: Any, axis: int = 0, mode: str = "clip") -> Array:
     """Gather slices of `a` along `axis` at `indices` (float indices are truncated).
 
     Out-of-range indices: mode 'clip' clamps them, 'wrap' wraps them around, 'raise' raises
@@ -127,8 +115,8 @@ def take(a: NDArray, indices: Any, axis: int = 0, mode: str = "clip",
      [1. 2.]]
     """
     if mode not in _MODES:
-        raise ValueError(f"take: mode must be one of {_MODES}, got {mode!r}")
-    ax = _axis(axis, a.ndim, "take")
+        raise ParamError(f"take: mode must be one of {_MODES}, got {mode!r}")
+    ax = axis_index(axis, a.ndim, "take")
     idx = _as_index(indices, a)
     if mode == "raise":
         values = _values(idx)
@@ -140,17 +128,11 @@ def take(a: NDArray, indices: Any, axis: int = 0, mode: str = "clip",
         mode = "clip"
     if a.shape[ax] == 0 and idx.size:
         raise MXNetIndexError(f"take: cannot take from the empty axis {ax} of {a.shape}")
-    return _write(bind("take", a, _int64(idx), axis=ax, mode=mode), out)
+    return bind("take", a, _int64(idx), axis=ax, mode=mode)
 
 
-def _iota(shape: tuple[int, ...], axis: int, like: NDArray) -> NDArray:
-    from .creation import _iota as iota
-
-    return iota(shape, axis, like)
-
-
-def pick(data: NDArray, index: Any, axis: int = -1, keepdims: bool = False, mode: str = "clip",
-         out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("pick", inputs=("data", "index"), aliases=("choose_element_0index",))
+def pick(data: Array, index: Any, axis: int = -1, keepdims: bool = False, mode: str = "clip") -> Array:
     """Pick one element along `axis` for each position of the other axes:
     out[i, j] = data[i, index[i, j], j] (for axis=1). `index` has the shape of the result;
     out-of-range indices are clipped (mode='clip') or wrapped (mode='wrap').
@@ -161,8 +143,8 @@ def pick(data: NDArray, index: Any, axis: int = -1, keepdims: bool = False, mode
     if axis is None:
         raise ShapeError("pick: axis=None (a global pick) is not supported; give an axis")
     if mode not in ("clip", "wrap"):
-        raise ValueError(f"pick: mode must be 'clip' or 'wrap', got {mode!r}")
-    ax = _axis(axis, data.ndim, "pick")
+        raise ParamError(f"pick: mode must be 'clip' or 'wrap', got {mode!r}")
+    ax = axis_index(axis, data.ndim, "pick")
     dim = data.shape[ax]
     reduced = data.shape[:ax] + data.shape[ax + 1:]
     kept = data.shape[:ax] + (1,) + data.shape[ax + 1:]
@@ -170,9 +152,9 @@ def pick(data: NDArray, index: Any, axis: int = -1, keepdims: bool = False, mode
     if idx.shape not in (reduced, kept):
         raise ShapeError(f"pick: index shape {idx.shape} must be {reduced} (or {kept}) for data "
                          f"{data.shape} and axis {axis}")
-    outer, inner = _size(data.shape[:ax]), _size(data.shape[ax + 1:])
+    outer, inner = math.prod(data.shape[:ax]), math.prod(data.shape[ax + 1:])
     if dim == 0:
-        if _size(reduced):
+        if math.prod(reduced):
             raise ShapeError(f"pick: cannot pick from the empty axis {ax} of {data.shape}")
         result = reshape_exact(data, reduced)
     elif _values(idx) is not None:  # a concrete index: its positions are known now
@@ -185,16 +167,16 @@ def pick(data: NDArray, index: Any, axis: int = -1, keepdims: bool = False, mode
     else:
         i = reshape_exact(_int64(idx), (outer, inner))
         if mode == "clip":
-            lo = _broadcast_exact(scalar_operand(0, i), i.shape)
-            hi = _broadcast_exact(scalar_operand(dim - 1, i), i.shape)
+            lo = broadcast_exact(scalar_operand(0, i), i.shape)
+            hi = broadcast_exact(scalar_operand(dim - 1, i), i.shape)
             i = bind("minimum", bind("maximum", i, lo), hi)
         else:
             i = _wrap_negative(i, dim)
-        base = bind("mul", _iota((outer, inner), 0, i),
-                    _broadcast_exact(scalar_operand(dim * inner, i), (outer, inner)))
-        offset = bind("add", bind("mul", i, _broadcast_exact(scalar_operand(inner, i),
+        base = bind("mul", iota((outer, inner), 0, i),
+                    broadcast_exact(scalar_operand(dim * inner, i), (outer, inner)))
+        offset = bind("add", bind("mul", i, broadcast_exact(scalar_operand(inner, i),
                                                              (outer, inner))),
-                      _iota((outer, inner), 1, i))
+                      iota((outer, inner), 1, i))
         flat = reshape_exact(bind("add", base, offset), (outer * inner,))
         picked = bind("take", reshape_exact(data, (data.size,)), flat, axis=0, mode="clip")
         result = reshape_exact(picked, reduced)
@@ -202,11 +184,12 @@ def pick(data: NDArray, index: Any, axis: int = -1, keepdims: bool = False, mode
         result = reshape_exact(result, kept)
     elif result.ndim == 0:  # MXNet 1.x has no 0-d arrays
         result = reshape_exact(result, (1,))
-    return _write(result, out)
+    return result
 
 
-def batch_take(a: NDArray, indices: Any, out: NDArray | None = None, name: str | None = None
-               ) -> NDArray:
+@register_operator("batch_take", inputs=("a", "indices"))
+def batch_take(a: Array, indices: Any
+               ) -> Array:
     """out[i] = a[i, indices[i]] over `a` seen as rows of its last axis (MXNet's deprecated
     form of `pick`); out-of-range indices are clipped. The result has the indices' shape.
 
@@ -217,18 +200,18 @@ def batch_take(a: NDArray, indices: Any, out: NDArray | None = None, name: str |
         raise ShapeError(f"batch_take: a must have at least 2 dims, got shape {a.shape}")
     idx = _as_index(indices, a)
     width = a.shape[-1]
-    rows = _size(a.shape[:-1])
+    rows = math.prod(a.shape[:-1])
     if idx.size != rows:
         raise ShapeError(f"batch_take: indices need one entry per row of a: {rows} for a of "
                          f"shape {a.shape}, got shape {idx.shape}")
     if width == 0 and rows:
         raise ShapeError(f"batch_take: cannot take from the empty last axis of {a.shape}")
     picked = pick(reshape_exact(a, (rows, width)), reshape_exact(idx, (rows,)), axis=1)
-    return _write(reshape_exact(picked, idx.shape), out)
+    return reshape_exact(picked, idx.shape)
 
 
-def _flat_positions(indices: NDArray, lead: tuple[int, ...], like: NDArray, op: str
-                    ) -> tuple[NDArray, tuple[int, ...]]:
+def _flat_positions(indices: Array, lead: tuple[int, ...], like: Array, op: str
+                    ) -> tuple[Array, tuple[int, ...]]:
     """Row-major positions in `lead` addressed by the columns of `indices` (M, Y...)."""
     if indices.ndim == 0 or indices.shape[0] == 0:
         raise ShapeError(f"{op}: indices must have shape (M, ...) with M >= 1, got "
@@ -240,28 +223,28 @@ def _flat_positions(indices: NDArray, lead: tuple[int, ...], like: NDArray, op: 
             _check_range(values[j], d, True, op)
         wrapped = np.where(values < 0, values + np.asarray(lead).reshape(
             (-1,) + (1,) * len(y)), values) if values.size else values
-        strides = np.asarray([_size(lead[j + 1:]) for j in range(len(lead))], dtype=np.int64)
+        strides = np.asarray([math.prod(lead[j + 1:]) for j in range(len(lead))], dtype=np.int64)
         flat = np.tensordot(strides, wrapped, axes=1) if values.size else np.zeros(y, np.int64)
         return _as_index(np.asarray(flat, dtype=np.int64).reshape(y), like), y
-    if _size(y) and any(d == 0 for d in lead):
+    if math.prod(y) and any(d == 0 for d in lead):
         raise ShapeError(f"{op}: cannot index the empty dims {lead}")
     idx = _int64(indices)
-    total: NDArray | None = None
+    total: Array | None = None
     for j, d in enumerate(lead):
-        row = reshape_exact(_slice(idx, (j,) + (0,) * len(y), (j + 1,) + y,
+        row = reshape_exact(slice_ranges(idx, (j,) + (0,) * len(y), (j + 1,) + y,
                                    (1,) * (len(y) + 1)), y)
         row = _wrap_negative(row, d)
         if total is None:
             total = row
         else:
-            total = bind("add", bind("mul", total, _broadcast_exact(scalar_operand(d, total),
+            total = bind("add", bind("mul", total, broadcast_exact(scalar_operand(d, total),
                                                                     y)), row)
     assert total is not None
     return total, y
 
 
-def gather_nd(data: NDArray, indices: Any, out: NDArray | None = None,
-              name: str | None = None) -> NDArray:
+@register_operator("gather_nd", inputs=("data", "indices"))
+def gather_nd(data: Array, indices: Any) -> Array:
     """Gather by N-d indices: out[y] = data[indices[0, y], ..., indices[M-1, y], ...].
 
     Indices may be negative (from -dim); out-of-range eager indices raise `MXNetIndexError`,
@@ -278,14 +261,14 @@ def gather_nd(data: NDArray, indices: Any, out: NDArray | None = None,
                          f"{data.shape}, which has only {data.ndim}")
     lead, rest = data.shape[:m], data.shape[m:]
     flat, y = _flat_positions(idx, lead, data, "gather_nd")
-    if _size(lead) == 0:  # then y is empty too (an index into an empty dim raised above)
-        return _write(reshape_exact(data, y + rest), out)
-    source = reshape_exact(data, (_size(lead),) + rest)
-    return _write(bind("take", source, flat, axis=0, mode="clip"), out)
+    if math.prod(lead) == 0:  # then y is empty too (an index into an empty dim raised above)
+        return reshape_exact(data, y + rest)
+    source = reshape_exact(data, (math.prod(lead),) + rest)
+    return bind("take", source, flat, axis=0, mode="clip")
 
 
-def scatter_nd(data: NDArray, indices: Any, shape: Any, out: NDArray | None = None,
-               name: str | None = None) -> NDArray:
+@register_operator("scatter_nd", inputs=("data", "indices"), kinds={"shape": "shape"})
+def scatter_nd(data: Array, indices: Any, shape: Any) -> Array:
     """The inverse of `gather_nd`: zeros of `shape` with out[indices[:, y]] = data[y].
 
     Values at repeated indices are summed (MXNet leaves them undefined). Differentiable in
@@ -296,7 +279,7 @@ def scatter_nd(data: NDArray, indices: Any, shape: Any, out: NDArray | None = No
     [[0. 3.]
      [2. 0.]]
     """
-    target = _ints(shape, "scatter_nd: shape")
+    target = ints(shape, "scatter_nd: shape")
     idx = _as_index(indices, data)
     m = idx.shape[0] if idx.ndim else 0
     if m > len(target):
@@ -306,52 +289,52 @@ def scatter_nd(data: NDArray, indices: Any, shape: Any, out: NDArray | None = No
         raise ShapeError(f"scatter_nd: data shape {data.shape} must be indices.shape[1:] + "
                          f"shape[M:] = {idx.shape[1:] + rest}")
     flat, y = _flat_positions(idx, lead, data, "scatter_nd")
-    n = _size(y)
+    n = math.prod(y)
     updates = reshape_exact(data, (n,) + rest)
-    if n == 0 or _size(lead) == 0:
-        zero = _broadcast_exact(scalar_operand(0, data), target)
-        return _write(zero, out)
+    if n == 0 or math.prod(lead) == 0:
+        zero = broadcast_exact(scalar_operand(0, data), target)
+        return zero
     scattered = bind("scatter_add", updates, reshape_exact(flat, (n,)), axis=0, mode="clip",
-                     size=_size(lead))
-    return _write(reshape_exact(scattered, target), out)
+                     size=math.prod(lead))
+    return reshape_exact(scattered, target)
 
 
-def ravel_multi_index(data: NDArray, shape: Any, out: NDArray | None = None,
-                      name: str | None = None) -> NDArray:
+@register_operator("_ravel_multi_index", aliases=("ravel_multi_index",), kinds={"shape": "shape"})
+def ravel_multi_index(data: Array, shape: Any) -> Array:
     """Flat (row-major) positions of the N-d indices in the columns of `data` (shape (M, ...)),
     in `data`'s dtype.
 
     >>> mx.nd.ravel_multi_index(mx.nd.array([[3, 6, 6], [4, 5, 1]]), shape=(7, 6))  # doctest: +SKIP
     [22. 41. 37.]
     """
-    dims = _ints(shape, "ravel_multi_index: shape")
+    dims = ints(shape, "ravel_multi_index: shape")
     if data.ndim == 0 or data.shape[0] != len(dims):
         raise ShapeError(f"ravel_multi_index: data must have shape ({len(dims)}, ...) for shape "
                          f"{dims}, got {data.shape}")
-    strides = np.asarray([_size(dims[j + 1:]) for j in range(len(dims))], dtype=data._dtype)
-    column = _constant(strides.reshape((-1,) + (1,) * (data.ndim - 1)), data)
-    weights = _broadcast_exact(column, data.shape)
-    return _write(bind("reduce_sum", bind("mul", data, weights), axes=(0,)), out)
+    strides = np.asarray([math.prod(dims[j + 1:]) for j in range(len(dims))], dtype=data._dtype)
+    column = constant(strides.reshape((-1,) + (1,) * (data.ndim - 1)), data)
+    weights = broadcast_exact(column, data.shape)
+    return bind("reduce_sum", bind("mul", data, weights), axes=(0,))
 
 
-def unravel_index(data: NDArray, shape: Any, out: NDArray | None = None,
-                  name: str | None = None) -> NDArray:
+@register_operator("_unravel_index", aliases=("unravel_index",), kinds={"shape": "shape"})
+def unravel_index(data: Array, shape: Any) -> Array:
     """The N-d indices (rows of the result) of the flat positions in `data`, in its dtype.
 
     >>> mx.nd.unravel_index(mx.nd.array([22, 41, 37]), shape=(7, 6))  # doctest: +SKIP
     [[3. 6. 6.]
      [4. 5. 1.]]
     """
-    dims = _ints(shape, "unravel_index: shape")
+    dims = ints(shape, "unravel_index: shape")
     if not dims or any(d <= 0 for d in dims):
         raise ShapeError(f"unravel_index: shape must have positive dims, got {dims}")
     flat = _int64(data)
     rows = []
     for j, d in enumerate(dims):
-        stride = _broadcast_exact(scalar_operand(_size(dims[j + 1:]), flat), flat.shape)
-        size = _broadcast_exact(scalar_operand(d, flat), flat.shape)
+        stride = broadcast_exact(scalar_operand(math.prod(dims[j + 1:]), flat), flat.shape)
+        size = broadcast_exact(scalar_operand(d, flat), flat.shape)
         rows.append(bind("mod", bind("div", flat, stride), size))
-    return _write(bind("cast", stack(*rows, axis=0), dtype=data._dtype), out)
+    return bind("cast", stack(*rows, axis=0), dtype=data._dtype)
 
 
 # ---- x[key] ------------------------------------------------------------------------------
@@ -377,7 +360,7 @@ def _expand_key(key: Any, shape: tuple[int, ...]) -> list[Any]:
             raise MXNetIndexError(_NO_BOOL)
         elif isinstance(k, _INT_TYPES):
             items.append(int(k))
-        elif isinstance(k, NDArray):
+        elif isinstance(k, Array):
             if k._dtype.kind == "b":
                 raise MXNetIndexError(_NO_BOOL)
             if k.ndim == 0 and k._data is not None:
@@ -408,7 +391,7 @@ def _basic_contiguous(ranges: list[range], shape: tuple[int, ...]) -> bool:
     """MXNet's rule for a view: going right to left, once an axis is a proper subset, every
     axis to its left selects at most one element; steps other than 1 break contiguity."""
     counts = [len(r) for r in ranges]
-    if _size(counts) in (0, 1):
+    if math.prod(counts) in (0, 1):
         return True
     subset = False
     for r, n, count in zip(reversed(ranges), reversed(shape), reversed(counts)):
@@ -428,19 +411,19 @@ def _int_in_range(i: int, dim: int, axis: int) -> int:
     return i + dim if i < 0 else i
 
 
-def getitem(arr: NDArray, key: Any) -> NDArray:
+def getitem(arr: Array, key: Any) -> Array:
     """`arr[key]` with MXNet 1.x semantics (see the module docstring).
 
     >>> x = mx.nd.arange(6).reshape((2, 3)); x[1, 1:].asnumpy()  # doctest: +SKIP
     array([4., 5.], dtype=float32)
     """
     items = _expand_key(key, arr.shape)
-    if any(isinstance(k, (np.ndarray, NDArray)) for k in items):
+    if any(isinstance(k, (np.ndarray, Array)) for k in items):
         return _advanced(arr, items)
     return _basic(arr, items)
 
 
-def _basic(arr: NDArray, items: list[Any]) -> NDArray:
+def _basic(arr: Array, items: list[Any]) -> Array:
     ranges: list[range] = []
     np_key: list[slice] = []
     final: list[int] = []
@@ -465,9 +448,9 @@ def _basic(arr: NDArray, items: list[Any]) -> NDArray:
     if data is not None and not tape.is_recording():
         # an eager view, as the slice and reshape primitives give it, without the dispatch
         view = data[tuple(np_key)].reshape(shape)
-        result = NDArray._wrap(view, arr._ctx)  # type: ignore[attr-defined]
+        result = arr._result_class._wrap(view, arr._ctx)
     else:
-        sliced = _slice(arr, [r.start for r in ranges], [r.stop for r in ranges],
+        sliced = slice_ranges(arr, [r.start for r in ranges], [r.stop for r in ranges],
                         [r.step for r in ranges])
         result = reshape_exact(sliced, shape)
     if result._data is not None and not _basic_contiguous(ranges, arr.shape):
@@ -475,7 +458,7 @@ def _basic(arr: NDArray, items: list[Any]) -> NDArray:
     return result
 
 
-def _advanced(arr: NDArray, items: list[Any]) -> NDArray:
+def _advanced(arr: Array, items: list[Any]) -> Array:
     # New axes first: None becomes a full slice over an inserted size-1 axis.
     shape: list[int] = []
     keys: list[Any] = []
@@ -490,7 +473,7 @@ def _advanced(arr: NDArray, items: list[Any]) -> NDArray:
             axis += 1
     x = reshape_exact(arr, tuple(shape)) if tuple(shape) != arr.shape else arr
     adv = [a for a, k in enumerate(keys) if not isinstance(k, slice)]
-    index_arrays: list[NDArray] = []
+    index_arrays: list[Array] = []
     concrete: list[np.ndarray | None] = []
     for a in adv:
         k, dim = keys[a], shape[a]
@@ -501,7 +484,7 @@ def _advanced(arr: NDArray, items: list[Any]) -> NDArray:
             _check_range(values, dim, True, "index")
             values = np.where(values < 0, values + dim, values)
         concrete.append(values)
-        index_arrays.append(k if isinstance(k, NDArray) else _as_index(k, arr))
+        index_arrays.append(k if isinstance(k, Array) else _as_index(k, arr))
     try:
         bshape = tuple(np.broadcast_shapes(*(i.shape for i in index_arrays)))
     except ValueError:
@@ -510,7 +493,7 @@ def _advanced(arr: NDArray, items: list[Any]) -> NDArray:
     # Basic slicing of the slice entries keeps every axis.
     ranges = [range(*k.indices(d)) if isinstance(k, slice) else range(d)
               for k, d in zip(keys, shape)]
-    y = _slice(x, [r.start for r in ranges], [r.stop for r in ranges], [r.step for r in ranges])
+    y = slice_ranges(x, [r.start for r in ranges], [r.stop for r in ranges], [r.step for r in ranges])
     rest = [a for a in range(len(keys)) if a not in adv]
     z = bind("transpose", y, perm=tuple(adv + rest)) if adv + rest != list(range(y.ndim)) else y
     adv_dims = tuple(shape[a] for a in adv)
@@ -518,22 +501,22 @@ def _advanced(arr: NDArray, items: list[Any]) -> NDArray:
     if all(v is not None for v in concrete):
         flat_np = np.zeros(bshape, dtype=np.int64)
         for j, v in enumerate(concrete):
-            flat_np = flat_np + np.asarray(v) * _size(adv_dims[j + 1:])
+            flat_np = flat_np + np.asarray(v) * math.prod(adv_dims[j + 1:])
         flat = _as_index(flat_np, arr)
     else:
-        flat_nd: NDArray | None = None
+        flat_nd: Array | None = None
         for idx, d in zip(index_arrays, adv_dims):
-            col = _broadcast_exact(_wrap_negative(_int64(idx), d), bshape)
+            col = broadcast_exact(_wrap_negative(_int64(idx), d), bshape)
             if flat_nd is None:
                 flat_nd = col
             else:
-                scale = _broadcast_exact(scalar_operand(d, col), bshape)
+                scale = broadcast_exact(scalar_operand(d, col), bshape)
                 flat_nd = bind("add", bind("mul", flat_nd, scale), col)
         assert flat_nd is not None
         flat = flat_nd
-    total = _size(adv_dims)
+    total = math.prod(adv_dims)
     if total == 0:
-        if _size(bshape):
+        if math.prod(bshape):
             raise MXNetIndexError(f"cannot index the empty axes {adv_dims}")
         out = reshape_exact(z, bshape + rest_dims)
     else:
@@ -550,7 +533,7 @@ def _advanced(arr: NDArray, items: list[Any]) -> NDArray:
 # ---- x[key] = value ----------------------------------------------------------------------
 
 
-def _numpy_key(arr: NDArray, items: list[Any]) -> tuple[tuple[Any, ...], bool]:
+def _numpy_key(arr: Array, items: list[Any]) -> tuple[tuple[Any, ...], bool]:
     """The key as NumPy reads it (validated), and whether it has index arrays."""
     out: list[Any] = []
     advanced = False
@@ -582,8 +565,8 @@ def _target_shape(shape: tuple[int, ...], key: tuple[Any, ...]) -> tuple[int, ..
     return dummy[key].shape
 
 
-def _prepare_value(value: Any, arr: NDArray, target: tuple[int, ...]) -> NDArray:
-    if isinstance(value, NDArray):
+def _prepare_value(value: Any, arr: Array, target: tuple[int, ...]) -> Array:
+    if isinstance(value, Array):
         if value._node is not None:
             raise TracerError("x[index] = value: the value is a traced array; x[index] = ... "
                               "only works eagerly")
@@ -595,7 +578,7 @@ def _prepare_value(value: Any, arr: NDArray, target: tuple[int, ...]) -> NDArray
                             f"{type(value).__name__}")
         if data.dtype != arr._dtype:  # the cast primitive's meaning (C conversion)
             data = evaluate("cast", [data], {"dtype": arr._dtype})
-        v = NDArray._wrap(data)
+        v = arr._result_class._wrap(data)
     vshape = v.shape
     while len(vshape) > len(target) and vshape[0] == 1:  # MXNet drops leading size-1 axes
         vshape = vshape[1:]
@@ -609,7 +592,7 @@ def _prepare_value(value: Any, arr: NDArray, target: tuple[int, ...]) -> NDArray
     return v
 
 
-def setitem(arr: NDArray, key: Any, value: Any) -> None:
+def setitem(arr: Array, key: Any, value: Any) -> None:
     """`arr[key] = value`: write into the array's memory (views of it see the change).
 
     The value is cast to the array's dtype and broadcast to the indexed shape. Eager only:
@@ -638,28 +621,45 @@ def setitem(arr: NDArray, key: Any, value: Any) -> None:
     data[np_key] = v._buffer()
 
 
-def _record_write(arr: NDArray, np_key: tuple[Any, ...], target: tuple[int, ...], v: NDArray
+def _record_write(arr: Array, np_key: tuple[Any, ...], target: tuple[int, ...], v: Array
                   ) -> None:
     """The write as a recorded graph: where(written, scattered value, old), last write wins."""
     positions = np.arange(arr.size, dtype=np.int64).reshape(arr.shape)[np_key]
     flat_pos = np.broadcast_to(positions, target).reshape(-1)
-    values = reshape_exact(_broadcast_exact(v, target) if v.shape != target else v,
+    values = reshape_exact(broadcast_exact(v, target) if v.shape != target else v,
                            (flat_pos.size,))
     # keep the last write to each position, as NumPy's assignment does
     _, first_of_reversed = np.unique(flat_pos[::-1], return_index=True)
     keep = np.sort(flat_pos.size - 1 - first_of_reversed)
     if keep.size != flat_pos.size:
-        values = bind("take", values, NDArray._wrap(keep), axis=0, mode="clip")
+        values = bind("take", values, arr._result_class._wrap(keep), axis=0, mode="clip")
         flat_pos = flat_pos[keep]
-    old = arr if arr._rec is not None else NDArray._wrap(arr._buffer().copy())
+    wrap = arr._result_class._wrap
+    old = arr if arr._rec is not None else wrap(arr._buffer().copy())
     mask = np.zeros(arr.size, dtype=bool)
     mask[flat_pos] = True
     if flat_pos.size:
-        scattered = bind("scatter_add", values, NDArray._wrap(flat_pos), axis=0, mode="clip",
+        scattered = bind("scatter_add", values, wrap(flat_pos), axis=0, mode="clip",
                          size=arr.size)
     else:
-        scattered = _broadcast_exact(scalar_operand(0, arr), (arr.size,))
-    new = bind("where", NDArray._wrap(mask.reshape(arr.shape)),
+        scattered = broadcast_exact(scalar_operand(0, arr), (arr.size,))
+    new = bind("where", wrap(mask.reshape(arr.shape)),
                reshape_exact(scattered, arr.shape), old)
     arr._buffer()[...] = new._buffer()
     arr._rec = new._rec
+
+
+@register_operator("one_hot", inputs=("indices",))
+def one_hot(indices: Array, depth: int, on_value: float = 1.0, off_value: float = 0.0,
+            dtype: Any = "float32") -> Array:
+    """One-hot encoding along a new last axis of size `depth`.
+
+    >>> mx.nd.one_hot(mx.nd.array([0, 2]), 3)  # doctest: +SKIP
+    """
+    depth = int_param("one_hot", "depth", depth)
+    idx = cast(indices, np.int64)
+    shape = idx.shape + (depth,)
+    hot = bind("eq", broadcast_exact(expand_dims(idx, -1), shape), iota(shape, len(shape) - 1, idx))
+    d = canonical_dtype(dtype)
+    on, off = scalar_operand(on_value, cast(idx, d)), scalar_operand(off_value, cast(idx, d))
+    return bind("where", hot, broadcast_exact(on, shape), broadcast_exact(off, shape))

@@ -1,11 +1,11 @@
 """MXNet's shape operators over movement primitives: reshape (with its special codes), flatten,
-squeeze, tile, repeat, split, slice*, pad, stack, concat, broadcast_*, diag, ...
+squeeze, transpose, tile, repeat, split, slice*, pad, stack, concat, broadcast_*, diag, ...
 
 Every operator is built from primitives with `bind`, so it runs eagerly, inside `mx.jit` and
 under `mx.grad` / `mx.autograd`. Eagerly, reshape, transpose, slice and flip are NumPy views
-of their operand (as `NDArray.reshape` shares memory in MXNet); everything else computes a
-new array. Generalisations of MXNet 1.x (documented per function): `tile` and `pad` take any
-number of axes, `reshape` computes `-4` with `-1` and `reverse=True` with `-4` correctly.
+of their operand; a front end that promises new arrays copies them (`mx.nd` does, as MXNet's
+operators do). Generalisations of MXNet 1.x (documented per function): `tile` and `pad` take
+any number of axes, `reshape` computes `-4` with `-1` and `reverse=True` with `-4` correctly.
 """
 from __future__ import annotations
 
@@ -16,11 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from ..base import DTypeError, ShapeError
-from ..trace.graph import const
-from .dispatch import bind, fresh_result, scalar_operand, variadic_arrays
-from .dispatch import write_out as _write
-from .ndarray import NDArray
+from ..base import ArgumentError, DTypeError, ParamError, ShapeError
+from ..core import Array, bind, scalar_operand
+from ..core.operators import register_operator
+from .operands import (
+    axis_index,
+    axis_indices,
+    constant,
+    ints,
+    reshape_exact,
+    variadic_arrays,
+)
 
 _pyslice = builtins.slice
 _INT_TYPES = (int, np.integer)
@@ -28,85 +34,34 @@ _INT_TYPES = (int, np.integer)
 # ---- helpers -----------------------------------------------------------------------------
 
 
-def _ints(value: Any, what: str) -> tuple[int, ...]:
-    """A shape-like argument (int, sequence of ints, None -> ()) as a tuple of ints."""
-    if value is None:
-        return ()
-    if isinstance(value, _INT_TYPES) and not isinstance(value, bool):
-        return (int(value),)
-    try:
-        items = tuple(value)
-    except TypeError:
-        raise TypeError(f"{what} must be an int or a sequence of ints, got {value!r}") from None
-    for v in items:
-        if isinstance(v, bool) or not isinstance(v, _INT_TYPES):
-            raise TypeError(f"{what} must hold ints, got {value!r}")
-    return tuple(int(v) for v in items)
-
-
-def _axis(axis: Any, ndim: int, op: str) -> int:
-    """A possibly negative axis as an index in [0, ndim)."""
-    if isinstance(axis, bool) or not isinstance(axis, _INT_TYPES):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
-    a = int(axis)
-    if not -ndim <= a < ndim:
-        raise ShapeError(f"{op}: axis {axis} is out of range for an array of {ndim} dims "
-                         f"(valid: {-ndim}..{ndim - 1})")
-    return a + ndim if a < 0 else a
-
-
-def _axes(axes: Any, ndim: int, op: str) -> tuple[int, ...]:
-    got = tuple(_axis(a, ndim, op) for a in _ints(axes, f"{op}: axis"))
-    if len(set(got)) != len(got):
-        raise ShapeError(f"{op}: repeated axis in {axes}")
-    return got
-
-
 def _size(shape: Sequence[int]) -> int:
     return math.prod(int(d) for d in shape)
 
 
-def reshape_exact(data: NDArray, shape: Sequence[int]) -> NDArray:
-    """Reshape to exactly `shape` (no special codes: 0 is a zero-length axis).
-
-    What the operators use internally; users call `reshape`.
-
-    >>> reshape_exact(mx.nd.ones((2, 0)), (0, 5)).shape  # doctest: +SKIP
-    (0, 5)
-    """
-    return bind("reshape", data, shape=tuple(int(d) for d in shape))
-
-
-def _broadcast_exact(data: NDArray, shape: tuple[int, ...]) -> NDArray:
+def broadcast_exact(data: Array, shape: tuple[int, ...]) -> Array:
     return data if data.shape == shape else bind("broadcast_to", data, shape=shape)
 
 
-def _broadcast_new(data: NDArray, shape: tuple[int, ...]) -> NDArray:
-    """Like `_broadcast_exact`, but a new array even when nothing broadcasts (a public
+def broadcast_new(data: Array, shape: tuple[int, ...]) -> Array:
+    """Like `broadcast_exact`, but a new array even when nothing broadcasts (a public
     operator's result never aliases its input)."""
     return bind("broadcast_to", data, shape=shape)
 
 
-def _transpose(data: NDArray, perm: Sequence[int]) -> NDArray:
+def permute(data: Array, perm: Sequence[int]) -> Array:
+    """`data` with its axes in the order `perm` (itself when that is the identity)."""
     perm = tuple(perm)
     return data if perm == tuple(range(data.ndim)) else bind("transpose", data, perm=perm)
 
 
-def _slice(data: NDArray, start: Sequence[int], stop: Sequence[int], step: Sequence[int]
-           ) -> NDArray:
+def slice_ranges(data: Array, start: Sequence[int], stop: Sequence[int], step: Sequence[int]
+           ) -> Array:
     """The slice primitive over normalised ranges (as `slice.indices` gives them); an empty
     range is passed as (0, 0, 1), so equal slices get equal attributes (and kernels)."""
     ranges = [range(b, e, s) for b, e, s in zip(start, stop, step)]
     ranges = [r if len(r) else range(0, 0, 1) for r in ranges]
     return bind("slice", data, start=tuple(r.start for r in ranges),
                 stop=tuple(r.stop for r in ranges), step=tuple(r.step for r in ranges))
-
-
-def _constant(array: np.ndarray, like: NDArray) -> NDArray:
-    """A constant operand (indices, shapes): a literal when `like` is traced, else an array."""
-    if like._node is not None:
-        return NDArray._traced(const(array))
-    return NDArray._wrap(array, like._ctx)  # type: ignore[attr-defined]
 
 
 # ---- reshape -----------------------------------------------------------------------------
@@ -217,9 +172,8 @@ def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = Fals
     return tuple(out)
 
 
-@fresh_result
-def reshape(data: NDArray, shape: Any = (), reverse: bool = False, out: NDArray | None = None,
-            name: str | None = None) -> NDArray:
+@register_operator("Reshape", aliases=("reshape",), kinds={"shape": "shape"})
+def reshape(data: Array, shape: Any = (), reverse: bool = False) -> Array:
     """A new shape for the same data, with MXNet's special codes (see `infer_reshape`).
 
     Eagerly the result shares memory with `data` when NumPy can view it.
@@ -227,15 +181,14 @@ def reshape(data: NDArray, shape: Any = (), reverse: bool = False, out: NDArray 
     >>> mx.nd.reshape(mx.nd.ones((2, 3, 4)), shape=(-3, -1)).shape  # doctest: +SKIP
     (6, 4)
     """
-    target = infer_reshape(data.shape, _ints(shape, "reshape: shape"), reverse)
-    return _write(reshape_exact(data, target), out)
+    target = infer_reshape(data.shape, ints(shape, "reshape: shape"), reverse)
+    return reshape_exact(data, target)
 
 
-@fresh_result
-def reshape_like(lhs: NDArray, rhs: NDArray, lhs_begin: int | None = None,
+@register_operator("reshape_like", inputs=("lhs", "rhs"))
+def reshape_like(lhs: Array, rhs: Array, lhs_begin: int | None = None,
                  lhs_end: int | None = None, rhs_begin: int | None = None,
-                 rhs_end: int | None = None, out: NDArray | None = None,
-                 name: str | None = None) -> NDArray:
+                 rhs_end: int | None = None) -> Array:
     """Reshape `lhs` to the shape of `rhs` (or replace lhs dims [lhs_begin, lhs_end) by
     rhs dims [rhs_begin, rhs_end)).
 
@@ -256,11 +209,11 @@ def reshape_like(lhs: NDArray, rhs: NDArray, lhs_begin: int | None = None,
     if _size(target) != lhs.size:
         raise ShapeError(f"reshape_like: cannot reshape {lhs.shape} (size {lhs.size}) into "
                          f"{target} taken from {rhs.shape}")
-    return _write(reshape_exact(lhs, target), out)
+    return reshape_exact(lhs, target)
 
 
-@fresh_result
-def flatten(data: NDArray, out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("Flatten", aliases=("flatten",))
+def flatten(data: Array) -> Array:
     """Collapse all axes but the first: shape (d0, d1*d2*...); a 1-D input gives (d0, 1).
 
     >>> mx.nd.flatten(mx.nd.ones((2, 3, 4))).shape  # doctest: +SKIP
@@ -268,27 +221,23 @@ def flatten(data: NDArray, out: NDArray | None = None, name: str | None = None) 
     """
     if data.ndim == 0:
         raise ShapeError("flatten: needs an array of at least one dim, got a 0-d array")
-    return _write(reshape_exact(data, (data.shape[0], _size(data.shape[1:]))), out)
+    return reshape_exact(data, (data.shape[0], _size(data.shape[1:])))
 
 
-Flatten = flatten
-
-
-@fresh_result
-def expand_dims(data: NDArray, axis: int, out: NDArray | None = None, name: str | None = None
-                ) -> NDArray:
+@register_operator("expand_dims")
+def expand_dims(data: Array, axis: int
+                ) -> Array:
     """Insert a size-1 axis at `axis` (in [-ndim-1, ndim]).
 
     >>> mx.nd.expand_dims(mx.nd.ones((2, 3)), axis=1).shape  # doctest: +SKIP
     (2, 1, 3)
     """
-    ax = _axis(axis, data.ndim + 1, "expand_dims")
-    return _write(reshape_exact(data, data.shape[:ax] + (1,) + data.shape[ax:]), out)
+    ax = axis_index(axis, data.ndim + 1, "expand_dims")
+    return reshape_exact(data, data.shape[:ax] + (1,) + data.shape[ax:])
 
 
-@fresh_result
-def squeeze(data: NDArray, axis: Any = None, out: NDArray | None = None,
-            name: str | None = None) -> NDArray:
+@register_operator("squeeze")
+def squeeze(data: Array, axis: Any = None) -> Array:
     """Remove size-1 axes (all of them, or those in `axis`). As in MXNet 1.x at least one
     dim is kept: squeezing shape (1, 1) gives (1,).
 
@@ -298,70 +247,75 @@ def squeeze(data: NDArray, axis: Any = None, out: NDArray | None = None,
     if axis is None:
         axes = tuple(k for k, d in enumerate(data.shape) if d == 1)
     else:
-        axes = _axes(axis, data.ndim, "squeeze")
+        axes = axis_indices(axis, data.ndim, "squeeze")
         bad = [a for a in axes if data.shape[a] != 1]
         if bad:
             raise ShapeError(f"squeeze: cannot squeeze axis {bad[0]} of shape {data.shape}: "
                              "its size is not 1")
     shape = tuple(d for k, d in enumerate(data.shape) if k not in axes) or (1,)
-    return _write(reshape_exact(data, shape), out)
+    return reshape_exact(data, shape)
 
 
-@fresh_result
-def swapaxes(data: NDArray, dim1: int = 0, dim2: int = 0, out: NDArray | None = None,
-             name: str | None = None) -> NDArray:
+@register_operator("transpose", kinds={"axes": "shape"})
+def transpose(data: Array, axes: Sequence[int] | None = None) -> Array:
+    """Permute the axes (reverse them by default). Inside `jit` an index map that costs no
+    copy.
+
+    >>> mx.nd.transpose(mx.nd.ones((2, 3))).shape  # doctest: +SKIP
+    (3, 2)
+    """
+    perm = tuple(reversed(range(data.ndim))) if not axes else tuple(
+        axis_index(a, data.ndim, "transpose") for a in axes)
+    return bind("transpose", data, perm=perm)  # type: ignore[no-any-return]
+
+
+@register_operator("SwapAxis", aliases=("swapaxes",))
+def swapaxes(data: Array, dim1: int = 0, dim2: int = 0) -> Array:
     """Exchange two axes (a view eagerly).
 
     >>> mx.nd.swapaxes(mx.nd.ones((2, 3, 4)), 0, 2).shape  # doctest: +SKIP
     (4, 3, 2)
     """
-    a, b = _axis(dim1, data.ndim, "swapaxes"), _axis(dim2, data.ndim, "swapaxes")
+    a, b = axis_index(dim1, data.ndim, "swapaxes"), axis_index(dim2, data.ndim, "swapaxes")
     perm = list(range(data.ndim))
     perm[a], perm[b] = perm[b], perm[a]
-    return _write(bind("transpose", data, perm=tuple(perm)), out)
+    return bind("transpose", data, perm=tuple(perm))
 
 
-SwapAxis = swapaxes
-
-
-@fresh_result
-def moveaxis(tensor: NDArray, source: Any, destination: Any) -> NDArray:
+def moveaxis(tensor: Array, source: Any, destination: Any) -> Array:
     """Move axes to new positions, the others keeping their order (NumPy's `moveaxis`).
 
     >>> mx.nd.moveaxis(mx.nd.ones((2, 3, 4)), 0, -1).shape  # doctest: +SKIP
     (3, 4, 2)
     """
-    src = _axes(source, tensor.ndim, "moveaxis")
-    dst = _axes(destination, tensor.ndim, "moveaxis")
+    src = axis_indices(source, tensor.ndim, "moveaxis")
+    dst = axis_indices(destination, tensor.ndim, "moveaxis")
     if len(src) != len(dst):
         raise ShapeError(f"moveaxis: source {source} and destination {destination} differ in "
                          "length")
     perm = [a for a in range(tensor.ndim) if a not in src]
     for d, s in sorted(zip(dst, src)):
         perm.insert(d, s)
-    return _transpose(tensor, perm) if perm != list(range(tensor.ndim)) else bind(
+    return permute(tensor, perm) if perm != list(range(tensor.ndim)) else bind(
         "reshape", tensor, shape=tensor.shape)
 
 
-@fresh_result
-def flip(data: NDArray, axis: Any, out: NDArray | None = None, name: str | None = None
-         ) -> NDArray:
+@register_operator("reverse", aliases=("flip",))
+def flip(data: Array, axis: Any
+         ) -> Array:
     """Reverse the order of elements along `axis` (an int or a tuple).
 
     >>> mx.nd.flip(mx.nd.array([1, 2, 3]), axis=0)  # doctest: +SKIP
     """
-    return _write(bind("flip", data, axes=tuple(sorted(_axes(axis, data.ndim, "flip")))), out)
-
-
-reverse = flip
+    return bind("flip", data, axes=tuple(sorted(axis_indices(axis, data.ndim, "flip"))))
 
 
 # ---- repetition --------------------------------------------------------------------------
 
 
-@fresh_result
-def tile(data: NDArray, reps: Any, out: NDArray | None = None, name: str | None = None
-         ) -> NDArray:
+@register_operator("tile", kinds={"reps": "shape"})
+def tile(data: Array, reps: Any
+         ) -> Array:
     """Repeat the whole array `reps[i]` times along axis i (NumPy's `tile`: a shorter `reps`
     is padded with 1s on the left, a shorter input gets leading size-1 axes). Any number of
     axes may repeat (MXNet 1.9.1 fails beyond two).
@@ -369,7 +323,7 @@ def tile(data: NDArray, reps: Any, out: NDArray | None = None, name: str | None 
     >>> mx.nd.tile(mx.nd.array([[1, 2]]), reps=(2, 2)).shape  # doctest: +SKIP
     (2, 4)
     """
-    r = _ints(reps, "tile: reps")
+    r = ints(reps, "tile: reps")
     if any(v < 0 for v in r):
         raise ShapeError(f"tile: reps must be non-negative, got {r}")
     n = builtins.max(data.ndim, len(r))
@@ -377,33 +331,32 @@ def tile(data: NDArray, reps: Any, out: NDArray | None = None, name: str | None 
     shape = (1,) * (n - data.ndim) + data.shape
     x = reshape_exact(data, shape) if shape != data.shape else data
     if all(v == 1 for v in r):
-        return _write(bind("reshape", x, shape=shape), out)
+        return bind("reshape", x, shape=shape)
     interleaved = tuple(v for d, k in zip(shape, r) for v in (k, d))
     expanded = reshape_exact(x, tuple(v for d in shape for v in (1, d)))
-    big = _broadcast_exact(expanded, interleaved)
-    return _write(reshape_exact(big, tuple(d * k for d, k in zip(shape, r))), out)
+    big = broadcast_exact(expanded, interleaved)
+    return reshape_exact(big, tuple(d * k for d, k in zip(shape, r)))
 
 
-@fresh_result
-def repeat(data: NDArray, repeats: int, axis: int | None = None, out: NDArray | None = None,
-           name: str | None = None) -> NDArray:
+@register_operator("repeat")
+def repeat(data: Array, repeats: int, axis: int | None = None) -> Array:
     """Repeat each element `repeats` times along `axis` (of the flattened array by default).
 
     >>> mx.nd.repeat(mx.nd.array([1, 2]), repeats=2)  # doctest: +SKIP
     [1. 1. 2. 2.]
     """
     if isinstance(repeats, bool) or not isinstance(repeats, _INT_TYPES):
-        raise TypeError(f"repeat: repeats must be an int, got {repeats!r}")
+        raise ArgumentError(f"repeat: repeats must be an int, got {repeats!r}")
     if repeats < 0:
         raise ShapeError(f"repeat: repeats must be non-negative, got {repeats}")
     if axis is None:
         data, ax = reshape_exact(data, (data.size,)), 0
     else:
-        ax = _axis(axis, data.ndim, "repeat")
+        ax = axis_index(axis, data.ndim, "repeat")
     s = data.shape
     expanded = reshape_exact(data, s[:ax + 1] + (1,) + s[ax + 1:])
-    big = _broadcast_exact(expanded, s[:ax + 1] + (int(repeats),) + s[ax + 1:])
-    return _write(reshape_exact(big, s[:ax] + (s[ax] * int(repeats),) + s[ax + 1:]), out)
+    big = broadcast_exact(expanded, s[:ax + 1] + (int(repeats),) + s[ax + 1:])
+    return reshape_exact(big, s[:ax] + (s[ax] * int(repeats),) + s[ax + 1:])
 
 
 # ---- slicing -----------------------------------------------------------------------------
@@ -416,9 +369,9 @@ def _python_slice(b: int | None, e: int | None, s: int | None, dim: int, op: str
     return _pyslice(b, e, s).indices(dim)
 
 
-@fresh_result
-def slice(data: NDArray, begin: Any, end: Any, step: Any = None, out: NDArray | None = None,
-          name: str | None = None) -> NDArray:
+@register_operator("slice", aliases=("crop",),
+                   kinds={"begin": "shape", "end": "shape", "step": "shape"})
+def slice(data: Array, begin: Any, end: Any, step: Any = None) -> Array:
     """Basic slicing: `data[begin[0]:end[0]:step[0], ...]` over the first len(begin) axes;
     None entries take the defaults (as Python slices do).
 
@@ -443,19 +396,18 @@ def slice(data: NDArray, begin: Any, end: Any, step: Any = None, out: NDArray | 
         starts.append(b)
         stops.append(e)
         steps.append(st)
-    return _write(_slice(data, starts, stops, steps), out)
+    return slice_ranges(data, starts, stops, steps)
 
 
-@fresh_result
-def slice_axis(data: NDArray, axis: int, begin: int, end: int | None,
-               out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("slice_axis")
+def slice_axis(data: Array, axis: int, begin: int, end: int | None) -> Array:
     """`data[..., begin:end, ...]` along `axis` (negative begin/end count from the end;
     `end=None` is the end). As in MXNet, begin must be below end and both in range.
 
     >>> mx.nd.slice_axis(mx.nd.ones((3, 4)), axis=1, begin=1, end=3).shape  # doctest: +SKIP
     (3, 2)
     """
-    ax = _axis(axis, data.ndim, "slice_axis")
+    ax = axis_index(axis, data.ndim, "slice_axis")
     dim = data.shape[ax]
     b = int(begin) + (dim if begin < 0 else 0)
     e = dim if end is None else int(end) + (dim if end < 0 else 0)
@@ -466,25 +418,24 @@ def slice_axis(data: NDArray, axis: int, begin: int, end: int | None,
         b = e = 0
     starts = tuple(b if k == ax else 0 for k in range(data.ndim))
     stops = tuple(e if k == ax else d for k, d in enumerate(data.shape))
-    return _write(_slice(data, starts, stops, (1,) * data.ndim), out)
+    return slice_ranges(data, starts, stops, (1,) * data.ndim)
 
 
-@fresh_result
-def slice_like(data: NDArray, shape_like: NDArray, axes: Any = (), out: NDArray | None = None,
-               name: str | None = None) -> NDArray:
+@register_operator("slice_like", inputs=("data", "shape_like"), kinds={"axes": "shape"})
+def slice_like(data: Array, shape_like: Array, axes: Any = ()) -> Array:
     """Slice `data` from the start to the shape of `shape_like` (on `axes`, or all axes).
 
     >>> mx.nd.slice_like(mx.nd.ones((3, 4)), mx.nd.ones((2, 2)), axes=(1,)).shape  # doctest: +SKIP
     (3, 2)
     """
-    ax = _ints(axes, "slice_like: axes")
+    ax = ints(axes, "slice_like: axes")
     if not ax:
         if data.ndim != shape_like.ndim:
             raise ShapeError(f"slice_like: without axes the inputs need the same number of "
                              f"dims, got {data.shape} and {shape_like.shape}")
         chosen = tuple(range(data.ndim))
     else:
-        chosen = tuple(_axis(a, data.ndim, "slice_like") for a in ax)
+        chosen = tuple(axis_index(a, data.ndim, "slice_like") for a in ax)
     stops = list(data.shape)
     for a in chosen:
         if a >= shape_like.ndim:
@@ -495,12 +446,11 @@ def slice_like(data: NDArray, shape_like: NDArray, axes: Any = (), out: NDArray 
                              f"input's size {data.shape[a]} ({data.shape} vs "
                              f"{shape_like.shape})")
         stops[a] = shape_like.shape[a]
-    return _write(_slice(data, (0,) * data.ndim, stops, (1,) * data.ndim), out)
+    return slice_ranges(data, (0,) * data.ndim, stops, (1,) * data.ndim)
 
 
-@fresh_result
-def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = False,
-          out: Any = None, name: str | None = None) -> Any:
+@register_operator("SliceChannel", aliases=("split",))
+def split(data: Array, num_outputs: int, axis: int = 1, squeeze_axis: bool = False) -> Any:
     """Split into `num_outputs` equal parts along `axis` (MXNet's `SliceChannel`): a list,
     or one array when num_outputs is 1. `squeeze_axis` drops the (size-1) split axis.
 
@@ -510,7 +460,7 @@ def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = F
     if isinstance(num_outputs, bool) or not isinstance(num_outputs, _INT_TYPES) or \
             num_outputs < 1:
         raise ShapeError(f"split: num_outputs must be a positive int, got {num_outputs!r}")
-    ax = _axis(axis, data.ndim, "split")
+    ax = axis_index(axis, data.ndim, "split")
     dim = data.shape[ax]
     if dim % num_outputs:
         raise ShapeError(f"split: num_outputs={num_outputs} does not evenly divide axis {axis} "
@@ -523,25 +473,22 @@ def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = F
     for k in range(num_outputs):
         starts = tuple(k * step if a == ax else 0 for a in range(data.ndim))
         stops = tuple((k + 1) * step if a == ax else d for a, d in enumerate(data.shape))
-        part = _slice(data, starts, stops, (1,) * data.ndim)
+        part = slice_ranges(data, starts, stops, (1,) * data.ndim)
         if squeeze_axis:  # never 0-d, as in MXNet 1.x
             part = reshape_exact(part, data.shape[:ax] + data.shape[ax + 1:] or (1,))
         parts.append(part)
     return parts[0] if num_outputs == 1 else parts
 
 
-SliceChannel = split
-
-
-@fresh_result
-def split_v2(ary: NDArray, indices_or_sections: Any, axis: int = 0, squeeze_axis: bool = False
+@register_operator("_split_v2")
+def split_v2(ary: Array, indices_or_sections: Any, axis: int = 0, squeeze_axis: bool = False
              ) -> Any:
     """NumPy-style split: an int gives equal sections, a sequence gives split points.
 
     >>> [p.shape for p in mx.nd.split_v2(mx.nd.ones((5,)), [2, 3])]  # doctest: +SKIP
     [(2,), (1,), (2,)]
     """
-    ax = _axis(axis, ary.ndim, "split_v2")
+    ax = axis_index(axis, ary.ndim, "split_v2")
     dim = ary.shape[ax]
     if isinstance(indices_or_sections, _INT_TYPES) and not isinstance(indices_or_sections, bool):
         n = int(indices_or_sections)
@@ -550,14 +497,14 @@ def split_v2(ary: NDArray, indices_or_sections: Any, axis: int = 0, squeeze_axis
                              f"{dim}")
         points = [k * (dim // n) for k in range(1, n)]
     else:
-        points = list(_ints(indices_or_sections, "split_v2: indices"))
+        points = list(ints(indices_or_sections, "split_v2: indices"))
     bounds = [0] + [builtins.min(builtins.max(p, 0), dim) for p in points] + [dim]
     parts = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         hi = builtins.max(lo, hi)
         starts = tuple(lo if a == ax else 0 for a in range(ary.ndim))
         stops = tuple(hi if a == ax else d for a, d in enumerate(ary.shape))
-        part = _slice(ary, starts, stops, (1,) * ary.ndim)
+        part = slice_ranges(ary, starts, stops, (1,) * ary.ndim)
         if squeeze_axis:
             if hi - lo != 1:
                 raise ShapeError("split_v2: squeeze_axis=True needs sections of size 1")
@@ -580,10 +527,10 @@ def _edge_indices(dim: int, low: int, high: int, mode: str) -> np.ndarray:
     return np.where(m < dim, m, period - m)
 
 
-@fresh_result
-def pad(data: NDArray, mode: str = "constant", pad_width: Any = None,
-        constant_value: float = 0.0, out: NDArray | None = None, name: str | None = None
-        ) -> NDArray:
+@register_operator("Pad", aliases=("pad",), kinds={"pad_width": "shape"})
+def pad(data: Array, mode: str = "constant", pad_width: Any = None,
+        constant_value: float = 0.0
+        ) -> Array:
     """Pad with `pad_width` = (before_0, after_0, before_1, after_1, ...), one pair per axis.
 
     Modes: 'constant' (fill with `constant_value`), 'edge' (repeat the edge values),
@@ -597,7 +544,7 @@ def pad(data: NDArray, mode: str = "constant", pad_width: Any = None,
     """
     if pad_width is None:
         raise ShapeError("pad: pad_width is required: (before_0, after_0, before_1, ...)")
-    widths = _ints(pad_width, "pad: pad_width")
+    widths = ints(pad_width, "pad: pad_width")
     if len(widths) != 2 * data.ndim:
         raise ShapeError(f"pad: pad_width needs 2 * ndim = {2 * data.ndim} values for shape "
                          f"{data.shape}, got {len(widths)}")
@@ -606,9 +553,9 @@ def pad(data: NDArray, mode: str = "constant", pad_width: Any = None,
     low, high = widths[0::2], widths[1::2]
     if mode == "constant":
         value = scalar_operand(constant_value, data)
-        return _write(bind("pad", data, value, low=low, high=high), out)
+        return bind("pad", data, value, low=low, high=high)
     if mode not in ("edge", "reflect"):
-        raise ValueError(f"pad: mode must be 'constant', 'edge' or 'reflect', got {mode!r}")
+        raise ParamError(f"pad: mode must be 'constant', 'edge' or 'reflect', got {mode!r}")
     x = data
     for ax, (lo, hi) in enumerate(zip(low, high)):
         if not lo and not hi:
@@ -617,20 +564,16 @@ def pad(data: NDArray, mode: str = "constant", pad_width: Any = None,
         if dim == 0:
             raise ShapeError(f"pad: mode {mode!r} cannot pad the empty axis {ax} of "
                              f"{data.shape}")
-        idx = _constant(_edge_indices(dim, lo, hi, mode), x)
+        idx = constant(_edge_indices(dim, lo, hi, mode), x)
         x = bind("take", x, idx, axis=ax, mode="clip")
-    return _write(x if x is not data else bind("reshape", x, shape=x.shape), out)
-
-
-Pad = pad
+    return x if x is not data else bind("reshape", x, shape=x.shape)
 
 
 # ---- joining -----------------------------------------------------------------------------
 
 
-@fresh_result
-def concat(*data: NDArray, dim: int = 1, num_args: int | None = None,
-           out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("Concat", inputs=("data",), aliases=("concat",))
+def concat(*data: Array, dim: int = 1, num_args: int | None = None) -> Array:
     """Join arrays along `dim` (MXNet's default is 1); the other dims must match.
 
     >>> mx.nd.concat(mx.nd.ones((2, 1)), mx.nd.zeros((2, 2)), dim=1).shape  # doctest: +SKIP
@@ -638,7 +581,7 @@ def concat(*data: NDArray, dim: int = 1, num_args: int | None = None,
     """
     data = variadic_arrays("concat", data, num_args)
     first = data[0]
-    ax = _axis(dim, first.ndim, "concat")
+    ax = axis_index(dim, first.ndim, "concat")
     dtypes = {x._dtype for x in data}
     if len(dtypes) > 1:
         raise DTypeError(f"concat: operand dtypes differ: {[str(x._dtype) for x in data]}")
@@ -647,16 +590,12 @@ def concat(*data: NDArray, dim: int = 1, num_args: int | None = None,
         raise ShapeError(f"concat: shapes {[x.shape for x in data]} must agree except on axis "
                          f"{dim}")
     if len(data) == 1:
-        return _write(bind("reshape", first, shape=first.shape), out)
-    return _write(bind("concat", *data, axis=ax), out)
+        return bind("reshape", first, shape=first.shape)
+    return bind("concat", *data, axis=ax)
 
 
-Concat = concat
-
-
-@fresh_result
-def stack(*data: NDArray, axis: int = 0, num_args: int | None = None,
-          out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("stack", inputs=("data",))
+def stack(*data: Array, axis: int = 0, num_args: int | None = None) -> Array:
     """Join arrays of equal shape along a new axis.
 
     >>> mx.nd.stack(mx.nd.ones((2,)), mx.nd.zeros((2,)), axis=1).shape  # doctest: +SKIP
@@ -665,24 +604,23 @@ def stack(*data: NDArray, axis: int = 0, num_args: int | None = None,
     data = variadic_arrays("stack", data, num_args)
     if any(x.shape != data[0].shape for x in data):
         raise ShapeError(f"stack: all inputs need the same shape, got {[x.shape for x in data]}")
-    ax = _axis(axis, data[0].ndim + 1, "stack")
+    ax = axis_index(axis, data[0].ndim + 1, "stack")
     parts = [expand_dims(x, ax) for x in data]
-    return concat(*parts, dim=ax, out=out)
+    return concat(*parts, dim=ax)
 
 
 # ---- broadcasting ------------------------------------------------------------------------
 
 
-@fresh_result
-def broadcast_to(data: NDArray, shape: Any, out: NDArray | None = None,
-                 name: str | None = None) -> NDArray:
+@register_operator("broadcast_to", kinds={"shape": "shape"})
+def broadcast_to(data: Array, shape: Any) -> Array:
     """Broadcast size-1 axes to `shape`; a 0 in `shape` keeps that input dim (MXNet's code).
     Missing leading axes are added as in NumPy.
 
     >>> mx.nd.broadcast_to(mx.nd.ones((1, 3)), shape=(2, 0)).shape  # doctest: +SKIP
     (2, 3)
     """
-    target = list(_ints(shape, "broadcast_to: shape"))
+    target = list(ints(shape, "broadcast_to: shape"))
     lead = len(target) - data.ndim
     if lead < 0:
         raise ShapeError(f"broadcast_to: cannot broadcast {data.shape} to fewer dims {shape}")
@@ -694,19 +632,19 @@ def broadcast_to(data: NDArray, shape: Any, out: NDArray | None = None,
                              f"axis {k} has size {d}, not 1")
     if any(t < 0 for t in target):
         raise ShapeError(f"broadcast_to: invalid shape {tuple(shape)}")
-    return _write(_broadcast_new(data, tuple(target)), out)
+    return broadcast_new(data, tuple(target))
 
 
-@fresh_result
-def broadcast_axis(data: NDArray, axis: Any = (), size: Any = (), out: NDArray | None = None,
-                   name: str | None = None) -> NDArray:
+@register_operator("broadcast_axis", aliases=("broadcast_axes",),
+                   kinds={"axis": "shape", "size": "shape"})
+def broadcast_axis(data: Array, axis: Any = (), size: Any = ()) -> Array:
     """Broadcast the size-1 axes `axis` to the sizes `size`.
 
     >>> mx.nd.broadcast_axis(mx.nd.ones((1, 2)), axis=0, size=3).shape  # doctest: +SKIP
     (3, 2)
     """
-    axes = _axes(axis, data.ndim, "broadcast_axis")
-    sizes = _ints(size, "broadcast_axis: size")
+    axes = axis_indices(axis, data.ndim, "broadcast_axis")
+    sizes = ints(size, "broadcast_axis: size")
     if len(axes) != len(sizes):
         raise ShapeError(f"broadcast_axis: axis {axis} and size {size} differ in length")
     target = list(data.shape)
@@ -717,15 +655,11 @@ def broadcast_axis(data: NDArray, axis: Any = (), size: Any = (), out: NDArray |
         if s < 0:
             raise ShapeError(f"broadcast_axis: negative size {s}")
         target[a] = s
-    return _write(_broadcast_new(data, tuple(target)), out)
+    return broadcast_new(data, tuple(target))
 
 
-broadcast_axes = broadcast_axis
-
-
-@fresh_result
-def broadcast_like(lhs: NDArray, rhs: NDArray, lhs_axes: Any = None, rhs_axes: Any = None,
-                   out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("broadcast_like", inputs=("lhs", "rhs"))
+def broadcast_like(lhs: Array, rhs: Array, lhs_axes: Any = None, rhs_axes: Any = None) -> Array:
     """Broadcast `lhs` to the shape of `rhs` (or its `lhs_axes` to the sizes of `rhs_axes`).
 
     >>> mx.nd.broadcast_like(mx.nd.ones((1, 3)), mx.nd.ones((2, 3))).shape  # doctest: +SKIP
@@ -735,21 +669,20 @@ def broadcast_like(lhs: NDArray, rhs: NDArray, lhs_axes: Any = None, rhs_axes: A
         if lhs.ndim > rhs.ndim or any(d not in (1, s) for d, s in
                                       zip(lhs.shape, rhs.shape[rhs.ndim - lhs.ndim:])):
             raise ShapeError(f"broadcast_like: cannot broadcast {lhs.shape} to {rhs.shape}")
-        return _write(_broadcast_new(lhs, rhs.shape), out)
-    la = _axes(lhs_axes, lhs.ndim, "broadcast_like")
-    ra = _axes(rhs_axes, rhs.ndim, "broadcast_like")
+        return broadcast_new(lhs, rhs.shape)
+    la = axis_indices(lhs_axes, lhs.ndim, "broadcast_like")
+    ra = axis_indices(rhs_axes, rhs.ndim, "broadcast_like")
     if len(la) != len(ra):
         raise ShapeError(f"broadcast_like: lhs_axes {lhs_axes} and rhs_axes {rhs_axes} differ "
                          "in length")
-    return broadcast_axis(lhs, la, tuple(rhs.shape[a] for a in ra), out=out)
+    return broadcast_axis(lhs, la, tuple(rhs.shape[a] for a in ra))
 
 
 # ---- diagonals and shape queries ---------------------------------------------------------
 
 
-@fresh_result
-def diag(data: NDArray, k: int = 0, axis1: int = 0, axis2: int = 1,
-         out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("diag")
+def diag(data: Array, k: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """A 1-D input becomes a square matrix with it on diagonal k; from an N-D input the k-th
     diagonal of the (axis1, axis2) planes is taken (appended as the last axis).
 
@@ -771,14 +704,14 @@ def diag(data: NDArray, k: int = 0, axis1: int = 0, axis2: int = 1,
         offset = k if k >= 0 else -k * big
         tail = big * big - offset - n * (big + 1)
         if tail < 0:
-            flat = _slice(flat, (0,), (flat.shape[0] + tail,), (1,))
+            flat = slice_ranges(flat, (0,), (flat.shape[0] + tail,), (1,))
         flat = bind("pad", flat, zero, low=(offset,), high=(builtins.max(tail, 0),))
-        return _write(reshape_exact(flat, (big, big)), out)
-    a1, a2 = _axis(axis1, data.ndim, "diag"), _axis(axis2, data.ndim, "diag")
+        return reshape_exact(flat, (big, big))
+    a1, a2 = axis_index(axis1, data.ndim, "diag"), axis_index(axis2, data.ndim, "diag")
     if a1 == a2:
         raise ShapeError(f"diag: axis1 and axis2 cannot be the same axis ({axis1}, {axis2})")
     rest = [a for a in range(data.ndim) if a not in (a1, a2)]
-    moved = _transpose(data, rest + [a1, a2])
+    moved = permute(data, rest + [a1, a2])
     n, m = data.shape[a1], data.shape[a2]
     length = builtins.max(0, builtins.min(n, m - k) if k >= 0 else builtins.min(n + k, m))
     i = np.arange(length, dtype=np.int64)
@@ -786,26 +719,27 @@ def diag(data: NDArray, k: int = 0, axis1: int = 0, axis2: int = 1,
     lead = tuple(data.shape[a] for a in rest)
     flat = reshape_exact(moved, lead + (n * m,))
     if length == 0:
-        return _write(_slice(flat, (0,) * flat.ndim, lead + (0,), (1,) * flat.ndim), out)
-    return _write(bind("take", flat, _constant(flat_idx, data), axis=len(lead), mode="clip"),
-                  out)
+        return slice_ranges(flat, (0,) * flat.ndim, lead + (0,), (1,) * flat.ndim)
+    return bind("take", flat, constant(flat_idx, data), axis=len(lead), mode="clip")
 
 
-def shape_array(data: NDArray, out: NDArray | None = None, name: str | None = None
-                ) -> NDArray:
+@register_operator("shape_array")
+def shape_array(data: Array
+                ) -> Array:
     """The shape as a 1-D int64 array.
 
     >>> mx.nd.shape_array(mx.nd.ones((2, 3)))  # doctest: +SKIP
     [2 3]
     """
-    return _write(_constant(np.asarray(data.shape, dtype=np.int64).reshape(-1), data), out)
+    return constant(np.asarray(data.shape, dtype=np.int64).reshape(-1), data)
 
 
-def size_array(data: NDArray, out: NDArray | None = None, name: str | None = None
-               ) -> NDArray:
+@register_operator("size_array")
+def size_array(data: Array
+               ) -> Array:
     """The number of elements as an int64 array of shape (1,).
 
     >>> mx.nd.size_array(mx.nd.ones((2, 3)))  # doctest: +SKIP
     [6]
     """
-    return _write(_constant(np.asarray([data.size], dtype=np.int64), data), out)
+    return constant(np.asarray([data.size], dtype=np.int64), data)

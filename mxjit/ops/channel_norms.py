@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..base import ParamError, ShapeError
-from .dispatch import bind, scalar_operand
-from .dispatch import write_out as _write
-from .ndarray import NDArray
-from .nn import _along, _ew, _moments
-from .shape_ops import _INT_TYPES, _broadcast_exact, _slice, reshape_exact
+from ..core import Array, bind, scalar_operand
+from ..core.operators import register_operator
+from .nn import mean_and_variance
+from .operands import along, ew, reshape_exact
+from .shape import broadcast_exact, slice_ranges
 
 
-def GroupNorm(data: NDArray, gamma: NDArray, beta: NDArray, num_groups: int = 1,
-              eps: float = 1e-5, output_mean_var: bool = False,
-              out: NDArray | None = None, name: str | None = None) -> Any:
+@register_operator("GroupNorm", inputs=("data", "gamma", "beta"))
+def GroupNorm(data: Array, gamma: Array, beta: Array, num_groups: int = 1,
+              eps: float = 1e-5, output_mean_var: bool = False) -> Any:
     """Split the channels (axis 1) into `num_groups` groups and normalise each sample's
     group over its channels and spatial axes, then scale by gamma and shift by beta.
 
@@ -29,7 +31,7 @@ def GroupNorm(data: NDArray, gamma: NDArray, beta: NDArray, num_groups: int = 1,
         raise ShapeError(f"GroupNorm: data must have at least 3 dims (batch, channel, ...), got "
                          f"shape {data.shape}")
     n, c = data.shape[:2]
-    if isinstance(num_groups, bool) or not isinstance(num_groups, _INT_TYPES) or \
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) or \
             num_groups < 1 or c % num_groups:
         raise ParamError(f"GroupNorm: num_groups must be a positive int dividing the {c} "
                          f"channels, got {num_groups!r}")
@@ -39,27 +41,28 @@ def GroupNorm(data: NDArray, gamma: NDArray, beta: NDArray, num_groups: int = 1,
             raise ShapeError(f"GroupNorm: {what} must have shape ({g},) (per group) or ({c},) "
                              f"(per channel), got {arr.shape}")
     grouped = reshape_exact(data, (n, g, c // g) + data.shape[2:])
-    mean, var = _moments(grouped, tuple(range(2, grouped.ndim)))
-    std = _ew("sqrt", var + eps)
+    mean, var = mean_and_variance(grouped, tuple(range(2, grouped.ndim)))
+    std = ew("sqrt", var + eps)
     normed = reshape_exact((grouped - mean) / std, data.shape)
     scale, shift = (_per_channel(p, g, c) for p in (gamma, beta))
-    y = _write(normed * _along(scale, 1, data.ndim) + _along(shift, 1, data.ndim), out)
+    y = normed * along(scale, 1, data.ndim) + along(shift, 1, data.ndim)
     if output_mean_var:
         return [y, reshape_exact(mean, (n, g)), reshape_exact(std, (n, g))]
     return y
 
 
-def _per_channel(param: NDArray, groups: int, channels: int) -> NDArray:
+def _per_channel(param: Array, groups: int, channels: int) -> Array:
     """A per-group parameter (groups,) repeated over each group's channels: (channels,)."""
     if param.shape == (channels,):
         return param
     per_group = reshape_exact(param, (groups, 1))
-    return reshape_exact(_broadcast_exact(per_group, (groups, channels // groups)), (channels,))
+    return reshape_exact(broadcast_exact(per_group, (groups, channels // groups)), (channels,))
 
 
-def LRN(data: NDArray, alpha: float = 1e-4, beta: float = 0.75, knorm: float = 2.0,
-        nsize: int | None = None, out: NDArray | None = None, name: str | None = None
-        ) -> NDArray:
+@register_operator("LRN")
+def LRN(data: Array, alpha: float = 1e-4, beta: float = 0.75, knorm: float = 2.0,
+        nsize: int | None = None
+        ) -> Array:
     """Local response normalisation across channels of (N, C, H, W) data:
     x / (knorm + alpha / nsize * sum of x**2 over the nsize channels around it) ** beta,
     the window being zero-padded at the edges.
@@ -68,7 +71,7 @@ def LRN(data: NDArray, alpha: float = 1e-4, beta: float = 0.75, knorm: float = 2
     """
     if nsize is None:
         raise ParamError("LRN: nsize (the window width in channels) is required")
-    if isinstance(nsize, bool) or not isinstance(nsize, _INT_TYPES) or nsize < 1 or \
+    if isinstance(nsize, bool) or not isinstance(nsize, (int, np.integer)) or nsize < 1 or \
             nsize % 2 == 0:
         raise ParamError(f"LRN: nsize must be a positive odd int, got {nsize!r}")
     if data.ndim != 4:
@@ -79,8 +82,8 @@ def LRN(data: NDArray, alpha: float = 1e-4, beta: float = 0.75, knorm: float = 2
     padded = bind("pad", squares, scalar_operand(0, squares), low=(0, half, 0, 0),
                   high=(0, half, 0, 0))
     n, c, h, w = data.shape
-    window = _slice(padded, (0, 0, 0, 0), (n, c, h, w), (1, 1, 1, 1))
+    window = slice_ranges(padded, (0, 0, 0, 0), (n, c, h, w), (1, 1, 1, 1))
     for k in range(1, nsize):
-        window = window + _slice(padded, (0, k, 0, 0), (n, k + c, h, w), (1, 1, 1, 1))
+        window = window + slice_ranges(padded, (0, k, 0, 0), (n, k + c, h, w), (1, 1, 1, 1))
     norm = window * (alpha / nsize) + knorm
-    return _write(data * _ew("pow", norm, -beta), out)
+    return data * ew("pow", norm, -beta)

@@ -9,30 +9,24 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..base import ParamError, ShapeError
-from .dispatch import variadic_arrays
-from .dispatch import write_out as _write
-from .ndarray import NDArray
-from .shape_ops import (
-    _INT_TYPES,
-    _broadcast_exact,
-    _broadcast_new,
-    _ints,
-    _slice,
-    _transpose,
-    concat,
-    reshape_exact,
-)
+from ..core import Array
+from ..core.operators import register_operator
+from .conv import Deconvolution
+from .operands import ints, reshape_exact, variadic_arrays
+from .shape import broadcast_exact, broadcast_new, concat, permute, slice_ranges
 
 
-def _check_4d(op: str, data: NDArray, what: str = "data") -> None:
+def _check_4d(op: str, data: Array, what: str = "data") -> None:
     if data.ndim != 4:
         raise ShapeError(f"{op}: {what} must be 4-D (batch, channel, height, width), got shape "
                          f"{data.shape}")
 
 
 def _positive_int(op: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, _INT_TYPES) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ParamError(f"{op}: {name} must be a positive int, got {value!r}")
     return int(value)
 
@@ -40,8 +34,8 @@ def _positive_int(op: str, name: str, value: Any) -> int:
 # ---- depth <-> space ---------------------------------------------------------------------
 
 
-def depth_to_space(data: NDArray, block_size: int, out: NDArray | None = None,
-                   name: str | None = None) -> NDArray:
+@register_operator("depth_to_space")
+def depth_to_space(data: Array, block_size: int) -> Array:
     """Move channel blocks into space: (N, C, H, W) -> (N, C / b**2, H * b, W * b), where
     out[n, c, h*b + i, w*b + j] = data[n, (i*b + j) * C / b**2 + c, h, w].
 
@@ -55,13 +49,13 @@ def depth_to_space(data: NDArray, block_size: int, out: NDArray | None = None,
         raise ShapeError(f"depth_to_space: the {c} channels of {data.shape} are not divisible "
                          f"by block_size ** 2 = {b * b}")
     x = reshape_exact(data, (n, b, b, c // (b * b), h, w))
-    x = _transpose(x, (0, 3, 4, 1, 5, 2))
+    x = permute(x, (0, 3, 4, 1, 5, 2))
     y = reshape_exact(x, (n, c // (b * b), h * b, w * b))
-    return _write(_broadcast_new(y, y.shape) if b == 1 else y, out)  # never a view of data
+    return broadcast_new(y, y.shape) if b == 1 else y  # never a view of data
 
 
-def space_to_depth(data: NDArray, block_size: int, out: NDArray | None = None,
-                   name: str | None = None) -> NDArray:
+@register_operator("space_to_depth")
+def space_to_depth(data: Array, block_size: int) -> Array:
     """Move spatial blocks into channels, the inverse of `depth_to_space`:
     (N, C, H, W) -> (N, C * b**2, H / b, W / b).
 
@@ -75,22 +69,22 @@ def space_to_depth(data: NDArray, block_size: int, out: NDArray | None = None,
         raise ShapeError(f"space_to_depth: height {h} and width {w} of {data.shape} must be "
                          f"divisible by block_size {b}")
     x = reshape_exact(data, (n, c, h // b, b, w // b, b))
-    x = _transpose(x, (0, 3, 5, 1, 2, 4))
+    x = permute(x, (0, 3, 5, 1, 2, 4))
     y = reshape_exact(x, (n, c * b * b, h // b, w // b))
-    return _write(_broadcast_new(y, y.shape) if b == 1 else y, out)
+    return broadcast_new(y, y.shape) if b == 1 else y
 
 
 # ---- up-sampling -------------------------------------------------------------------------
 
 
-def _nearest(x: NDArray, scale: int) -> NDArray:
+def _nearest(x: Array, scale: int) -> Array:
     """Each pixel repeated scale x scale times: one broadcast between two reshapes."""
     n, c, h, w = x.shape
-    grid = _broadcast_exact(reshape_exact(x, (n, c, h, 1, w, 1)), (n, c, h, scale, w, scale))
+    grid = broadcast_exact(reshape_exact(x, (n, c, h, 1, w, 1)), (n, c, h, scale, w, scale))
     return reshape_exact(grid, (n, c, h * scale, w * scale))
 
 
-def _upsample_nearest(data: tuple[NDArray, ...], scale: int, mode: str) -> NDArray:
+def _upsample_nearest(data: tuple[Array, ...], scale: int, mode: str) -> Array:
     for k, x in enumerate(data):
         _check_4d("UpSampling", x, f"input {k}")
     first = data[0]
@@ -115,11 +109,9 @@ def _upsample_nearest(data: tuple[NDArray, ...], scale: int, mode: str) -> NDArr
     return total
 
 
-def _upsample_bilinear(data: tuple[NDArray, ...], scale: int, num_filter: int) -> NDArray:
+def _upsample_bilinear(data: tuple[Array, ...], scale: int, num_filter: int) -> Array:
     """MXNet's bilinear up-sampling: a grouped Deconvolution with the given (C, 1, k, k)
     weight (usually from `mx.init.Bilinear`), k = 2 * scale - scale % 2."""
-    from .conv import Deconvolution
-
     if len(data) != 2:
         raise ParamError(f"UpSampling: sample_type='bilinear' takes two arrays (data, weight), "
                          f"got {len(data)}")
@@ -135,10 +127,10 @@ def _upsample_bilinear(data: tuple[NDArray, ...], scale: int, num_filter: int) -
                          pad=(pad, pad), num_filter=channels, num_group=channels, no_bias=True)
 
 
-def UpSampling(*data: NDArray, scale: int | None = None, num_filter: int = 0,
+@register_operator("UpSampling", inputs=("data",))
+def UpSampling(*data: Array, scale: int | None = None, num_filter: int = 0,
                sample_type: str = "nearest", multi_input_mode: str = "concat",
-               num_args: int | None = None, workspace: int = 512,
-               out: NDArray | None = None, name: str | None = None) -> NDArray:
+               num_args: int | None = None, workspace: int = 512) -> Array:
     """Up-sample (N, C, H, W) maps by the integer `scale`.
 
     'nearest' repeats each pixel; several inputs are each scaled to the first one's output
@@ -155,9 +147,9 @@ def UpSampling(*data: NDArray, scale: int | None = None, num_filter: int = 0,
         raise ParamError(f"UpSampling: multi_input_mode must be 'concat' or 'sum', got "
                          f"{multi_input_mode!r}")
     if sample_type == "nearest":
-        return _write(_upsample_nearest(data, s, multi_input_mode), out)
+        return _upsample_nearest(data, s, multi_input_mode)
     if sample_type == "bilinear":
-        return _write(_upsample_bilinear(data, s, num_filter), out)
+        return _upsample_bilinear(data, s, num_filter)
     raise ParamError(f"UpSampling: sample_type must be 'nearest' or 'bilinear', got "
                      f"{sample_type!r}")
 
@@ -169,7 +161,7 @@ def _crop_offset(data_hw: tuple[int, int], crop_hw: tuple[int, int], offset: Any
                  center_crop: bool) -> tuple[int, int]:
     if center_crop:
         return ((data_hw[0] - crop_hw[0]) // 2, (data_hw[1] - crop_hw[1]) // 2)
-    off = _ints(offset, "Crop: offset")
+    off = ints(offset, "Crop: offset")
     if len(off) != 2:
         raise ParamError(f"Crop: offset must be (y, x), got {offset!r}")
     for k, what in enumerate(("height", "width")):
@@ -179,9 +171,9 @@ def _crop_offset(data_hw: tuple[int, int], crop_hw: tuple[int, int], offset: Any
     return off  # type: ignore[return-value]
 
 
-def Crop(*data: NDArray, offset: Any = (0, 0), h_w: Any = (0, 0), center_crop: bool = False,
-         num_args: int | None = None, out: NDArray | None = None,
-         name: str | None = None) -> NDArray:
+@register_operator("Crop", inputs=("data",), kinds={"offset": "shape", "h_w": "shape"})
+def Crop(*data: Array, offset: Any = (0, 0), h_w: Any = (0, 0), center_crop: bool = False,
+         num_args: int | None = None) -> Array:
     """Crop the spatial axes of (N, C, H, W) data to `h_w` = (height, width), or to the
     height and width of a second array (`crop_like`), at `offset` = (y, x) or centred.
 
@@ -202,7 +194,7 @@ def Crop(*data: NDArray, offset: Any = (0, 0), h_w: Any = (0, 0), center_crop: b
         _check_4d("Crop", data[1], "crop_like")
         crop_hw = data[1].shape[2:]
     else:
-        crop_hw = _ints(h_w, "Crop: h_w")
+        crop_hw = ints(h_w, "Crop: h_w")
         if len(crop_hw) != 2 or min(crop_hw) < 1:
             raise ParamError(f"Crop: h_w must be a positive (height, width), or give a second "
                              f"array to crop like; got h_w={h_w!r}")
@@ -212,6 +204,6 @@ def Crop(*data: NDArray, offset: Any = (0, 0), h_w: Any = (0, 0), center_crop: b
                          f"width {tuple(data_hw)}")
     top, left = _crop_offset(data_hw, tuple(crop_hw), offset, center_crop)  # type: ignore
     n, c = x.shape[:2]
-    cropped = _slice(x, (0, 0, top, left), (n, c, top + crop_hw[0], left + crop_hw[1]),
+    cropped = slice_ranges(x, (0, 0, top, left), (n, c, top + crop_hw[0], left + crop_hw[1]),
                      (1, 1, 1, 1))
-    return _write(_broadcast_new(cropped, cropped.shape), out)  # (a copy, as in MXNet)
+    return broadcast_new(cropped, cropped.shape)  # (a copy, as in MXNet)

@@ -9,21 +9,21 @@ gradient flows to `data` (never to the lengths).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..base import ParamError, ShapeError
-from . import ops
-from .creation import _iota
-from .dispatch import bind
-from .dispatch import write_out as _write
+from ..core import Array, bind
+from ..core.operators import register_operator
+from .elementwise import cast
 from .indexing import pick, take
-from .ndarray import NDArray
-from .nn import _along, _cmp, _ew, _select
-from .shape_ops import _broadcast_new, _size, reshape_exact
+from .operands import along, ew, iota, reshape_exact, select
+from .shape import broadcast_exact, broadcast_new, flip
 
 
-def _lengths(op: str, data: NDArray, sequence_length: NDArray | None,
-             use_sequence_length: bool, axis: int, axes: tuple[int, ...]) -> NDArray | None:
+def _lengths(op: str, data: Array, sequence_length: Array | None,
+             use_sequence_length: bool, axis: int, axes: tuple[int, ...]) -> Array | None:
     """The lengths as int64 in [0, max_len] (None without `use_sequence_length`)."""
     if axis not in axes:
         raise ParamError(f"{op}: axis must be {' or '.join(map(str, axes))} (the sequence "
@@ -40,13 +40,13 @@ def _lengths(op: str, data: NDArray, sequence_length: NDArray | None,
         raise ShapeError(f"{op}: sequence_length must have shape ({batch},) (one length per "
                          f"sequence of data {data.shape}, axis={axis}), got "
                          f"{sequence_length.shape}")
-    lengths = ops.cast(bind("stop_gradient", sequence_length), np.int64)
-    return _ew("minimum", _ew("maximum", lengths, 0), data.shape[axis])
+    lengths = cast(bind("stop_gradient", sequence_length), np.int64)
+    return ew("minimum", ew("maximum", lengths, 0), data.shape[axis])
 
 
-def SequenceMask(data: NDArray, sequence_length: NDArray | None = None,
-                 use_sequence_length: bool = False, value: float = 0.0, axis: int = 0,
-                 out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("SequenceMask", inputs=("data", "sequence_length"))
+def SequenceMask(data: Array, sequence_length: Array | None = None,
+                 use_sequence_length: bool = False, value: float = 0.0, axis: int = 0) -> Array:
     """Set the steps beyond each sequence's length to `value` (a copy of the data without
     `use_sequence_length`).
 
@@ -54,15 +54,15 @@ def SequenceMask(data: NDArray, sequence_length: NDArray | None = None,
     """
     lengths = _lengths("SequenceMask", data, sequence_length, use_sequence_length, axis, (0, 1))
     if lengths is None:
-        return _write(_broadcast_new(data, data.shape), out)
-    steps = _iota(data.shape, axis, data)
-    limit = ops.broadcast_to(_along(lengths, 1 - axis, data.ndim), data.shape)
-    return _write(_select(_cmp("lt", steps, limit), data, value), out)
+        return broadcast_new(data, data.shape)
+    steps = iota(data.shape, axis, data)
+    limit = broadcast_exact(along(lengths, 1 - axis, data.ndim), data.shape)
+    return select(ew("lt", steps, limit), data, value)
 
 
-def SequenceLast(data: NDArray, sequence_length: NDArray | None = None,
-                 use_sequence_length: bool = False, axis: int = 0,
-                 out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("SequenceLast", inputs=("data", "sequence_length"))
+def SequenceLast(data: Array, sequence_length: Array | None = None,
+                 use_sequence_length: bool = False, axis: int = 0) -> Array:
     """The last step of each sequence: shape (batch, ...). Without `use_sequence_length`
     every sequence is max_len long; a length of 0 gives the first step.
 
@@ -74,15 +74,15 @@ def SequenceLast(data: NDArray, sequence_length: NDArray | None = None,
         raise ShapeError(f"SequenceLast: the sequence axis {axis} of {data.shape} is empty")
     if lengths is None:
         last = take(data, [steps - 1], axis=axis)
-        return _write(reshape_exact(last, data.shape[:axis] + data.shape[axis + 1:]), out)
+        return reshape_exact(last, data.shape[:axis] + data.shape[axis + 1:])
     reduced = data.shape[:axis] + data.shape[axis + 1:]  # (batch, ...) for either axis
-    index = ops.broadcast_to(_along(_ew("maximum", lengths - 1, 0), 0, len(reduced)), reduced)
-    return _write(pick(data, index, axis=axis), out)
+    index = broadcast_exact(along(ew("maximum", lengths - 1, 0), 0, len(reduced)), reduced)
+    return pick(data, index, axis=axis)
 
 
-def SequenceReverse(data: NDArray, sequence_length: NDArray | None = None,
-                    use_sequence_length: bool = False, axis: int = 0,
-                    out: NDArray | None = None, name: str | None = None) -> NDArray:
+@register_operator("SequenceReverse", inputs=("data", "sequence_length"))
+def SequenceReverse(data: Array, sequence_length: Array | None = None,
+                    use_sequence_length: bool = False, axis: int = 0) -> Array:
     """Reverse the first `length` steps of each sequence along axis 0 (the steps beyond a
     sequence's length stay where they are); all steps without `use_sequence_length`.
 
@@ -92,11 +92,11 @@ def SequenceReverse(data: NDArray, sequence_length: NDArray | None = None,
                        (0,))
     steps, batch = data.shape[:2]
     if lengths is None:
-        return _write(_broadcast_new(ops.flip(data, axis=0), data.shape), out)
-    t = _iota((steps, batch), 0, data)
-    limit = ops.broadcast_to(reshape_exact(lengths, (1, batch)), (steps, batch))
-    source = _select(_cmp("lt", t, limit), limit - 1 - t, t)  # the step each output reads
-    rows = source * batch + _iota((steps, batch), 1, data)
-    flat = reshape_exact(data, (steps * batch, _size(data.shape[2:])))
+        return broadcast_new(flip(data, axis=0), data.shape)
+    t = iota((steps, batch), 0, data)
+    limit = broadcast_exact(reshape_exact(lengths, (1, batch)), (steps, batch))
+    source = select(ew("lt", t, limit), limit - 1 - t, t)  # the step each output reads
+    rows = source * batch + iota((steps, batch), 1, data)
+    flat = reshape_exact(data, (steps * batch, math.prod(data.shape[2:])))
     taken = bind("take", flat, reshape_exact(rows, (steps * batch,)), axis=0, mode="clip")
-    return _write(reshape_exact(taken, data.shape), out)
+    return reshape_exact(taken, data.shape)

@@ -1,0 +1,314 @@
+"""The operator table: each MXNet operator registered once, for every front end.
+
+An `Operator` is MXNet's registry entry: its name as symbol JSON writes it
+(`FullyConnected`, `_contrib_box_nms`, `broadcast_add`), its aliases, its array inputs,
+its parameters with kinds, defaults and JSON string forms, and its implementation over
+primitives (a Python function of arrays of any front end, in `mxjit.ops`). Front ends
+generate their namespaces from the table (`make_function`): `mx.nd` now, `mx.sym` and
+`mx.np` later, each function with a real signature and a generated docstring.
+
+Namespaces follow MXNet's naming rule: `_contrib_X` is `contrib.X`, `_linalg_X` is
+`linalg.X`, `_image_X` is `image.X`, `_random_X`/`_sample_X` are `random.X`, other names
+with a leading underscore are internal, the rest are top-level.
+
+    >>> op = OPERATORS['FullyConnected']  # doctest: +SKIP
+    >>> op.param('num_hidden').format(10), op.param('no_bias').parse('False')  # doctest: +SKIP
+    ('10', False)
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from ..base import ParamError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Required:
+    """The default of a parameter the operator needs (MXNet's `required`)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+REQUIRED: Any = _Required()
+
+#: Parameter kinds and how their values read in MXNet's JSON attributes.
+KINDS = ("int", "float", "bool", "str", "dtype", "shape", "any")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an operator: name, kind (one of `KINDS`) and default."""
+
+    name: str
+    kind: str
+    default: Any
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def format(self, value: Any) -> str:
+        """The string MXNet writes for `value` in symbol JSON (`(3, 3)`, `True`, `1e-05`).
+
+        >>> Param('kernel', 'shape', REQUIRED).format([3, 3])
+        '(3, 3)'
+        """
+        if value is None:
+            return "None"
+        if self.kind == "dtype":
+            return np.dtype(value).name
+        if self.kind == "shape" or isinstance(value, (list, tuple)):
+            return str(tuple(int(v) if isinstance(v, (int, np.integer)) else v for v in
+                             (value if isinstance(value, (list, tuple)) else (value,))))
+        if isinstance(value, (bool, np.bool_)):
+            return "True" if value else "False"
+        if isinstance(value, (float, np.floating)):
+            return repr(float(value))
+        if isinstance(value, (int, np.integer)):
+            return str(int(value))
+        return str(value)
+
+    def parse(self, text: str) -> Any:
+        """The value of MXNet's string form `text` (as symbol JSON holds it).
+
+        >>> Param('no_bias', 'bool', False).parse('1'), Param('pad', 'shape', ()).parse('2')
+        (True, (2,))
+        """
+        text = text.strip()
+        if text == "None":
+            return None
+        try:
+            if self.kind == "bool":
+                return text.lower() in ("true", "1")
+            if self.kind == "int":
+                return int(text)
+            if self.kind == "float":
+                return float(text)
+            if self.kind in ("str", "dtype"):
+                return text
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            if self.kind in ("shape", "any"):
+                if self.kind == "any":
+                    return text  # a plain word ('relu', 'float32')
+            raise ParamError(f"parameter {self.name}: cannot read {text!r} as {self.kind}"
+                             ) from None
+        if self.kind == "shape":
+            return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+        return value
+
+
+@dataclass(frozen=True)
+class Operator:
+    """An MXNet operator: see the module docstring."""
+
+    name: str
+    inputs: tuple[str, ...]
+    variadic: bool  # inputs is one name for any number of arrays (concat, add_n, ...)
+    params: tuple[Param, ...]
+    impl: Callable[..., Any]
+    doc: str
+    aliases: tuple[str, ...] = ()
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise ParamError(f"{self.name} has no parameter {name!r}; its parameters are "
+                         f"{[p.name for p in self.params]}")
+
+    def public_names(self) -> list[tuple[str, str]]:
+        """(namespace, name) for the name and each alias, by MXNet's naming rule."""
+        return [split_namespace(n) for n in (self.name, *self.aliases)]
+
+
+_PREFIXES = (("_contrib_", "contrib"), ("_linalg_", "linalg"), ("_image_", "image"),
+             ("_random_", "random"), ("_sample_", "random"), ("_sparse_", "sparse"))
+
+
+def split_namespace(name: str) -> tuple[str, str]:
+    """(namespace, name in it) of a registry name: '' is top-level, '_internal' hidden.
+
+    >>> split_namespace('_contrib_box_nms'), split_namespace('_plus_scalar')
+    (('contrib', 'box_nms'), ('_internal', '_plus_scalar'))
+    """
+    for prefix, namespace in _PREFIXES:
+        if name.startswith(prefix):
+            return namespace, name[len(prefix):]
+    return ("_internal", name) if name.startswith("_") else ("", name)
+
+
+OPERATORS: dict[str, Operator] = {}
+_BY_ALIAS: dict[str, str] = {}
+
+
+def _kind_of(name: str, annotation: str, default: Any) -> str:
+    """A parameter's kind from its annotation (as a string) and default."""
+    if name == "dtype":
+        return "dtype"
+    text = annotation.replace(" ", "")
+    if text.startswith(("Sequence[int]", "tuple[int")):
+        return "shape"
+    for kind in ("bool", "float", "int", "str"):
+        if text.split("|")[0] == kind:
+            return kind
+    if isinstance(default, bool):
+        return "bool"
+    return "any"
+
+
+def register_operator(name: str, *, inputs: Sequence[str] | None = None,
+                      aliases: Sequence[str] = (), kinds: dict[str, str] | None = None
+                      ) -> Callable[[F], F]:
+    """Register the decorated implementation as the operator `name`.
+
+    The implementation's signature gives the rest: `inputs` (default: its first
+    parameter; a `*args` parameter is a variadic input) are the arrays, every other
+    parameter is an operator parameter, its kind read from its annotation (or `kinds`)
+    and its default from the signature (none: required).
+
+    >>> @register_operator('my_scale')  # doctest: +SKIP
+    ... def my_scale(data: Array, factor: float = 2.0) -> Array:
+    ...     return data * factor
+    """
+    def decorate(impl: F) -> F:
+        sig = inspect.signature(impl)
+        names = list(sig.parameters)
+        variadic = any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values())
+        array_names = tuple(inputs) if inputs is not None else tuple(names[:1])
+        if tuple(names[:len(array_names)]) != array_names:
+            raise ParamError(f"operator {name}: the inputs {array_names} must be the first "
+                             f"parameters of its implementation, got {names}")
+        params = []
+        for pname, p in sig.parameters.items():
+            if pname in array_names:
+                continue
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise ParamError(f"operator {name}: parameter *{pname} must be an input")
+            default = REQUIRED if p.default is p.empty else p.default
+            annotation = p.annotation if isinstance(p.annotation, str) else str(p.annotation)
+            kind = (kinds or {}).get(pname) or _kind_of(pname, annotation, default)
+            params.append(Param(pname, kind, default))
+        for key in (name, *aliases):
+            if key in OPERATORS or key in _BY_ALIAS:
+                raise ParamError(f"operator {key!r} is already registered")
+        op = Operator(name, array_names, variadic, tuple(params), impl,
+                      inspect.getdoc(impl) or "", tuple(aliases))
+        OPERATORS[name] = op
+        for alias in aliases:
+            _BY_ALIAS[alias] = name
+        return impl
+
+    return decorate
+
+
+def lookup(name: str) -> Operator:
+    """The operator registered as `name` or under the alias `name`.
+
+    >>> lookup('concat').name  # doctest: +SKIP
+    'Concat'
+    """
+    op = OPERATORS.get(name) or OPERATORS.get(_BY_ALIAS.get(name, ""))
+    if op is None:
+        raise ParamError(f"unknown operator {name!r}")
+    return op
+
+
+def namespace(ns: str) -> dict[str, Operator]:
+    """The operators of namespace `ns` ('' for top-level, 'contrib', 'linalg', ...) by the
+    name they have there."""
+    found: dict[str, Operator] = {}
+    for op in OPERATORS.values():
+        for where, public in op.public_names():
+            if where == ns:
+                found[public] = op
+    return found
+
+
+# ---- front-end functions --------------------------------------------------------------------
+
+
+def make_function(op: Operator, public_name: str,
+                  finish: Callable[[Any, tuple, Any], Any], array_type: str,
+                  module: str) -> Callable[..., Any]:
+    """A front end's function for `op`: MXNet's signature (the inputs, the parameters, then
+    `out=None, name=None`) as real Python parameters, and a generated docstring.
+    `finish(result, operands, out)` gives what the function returns (it writes `out=`).
+
+    >>> exp = make_function(lookup('exp'), 'exp', finish, 'NDArray', 'm')  # doctest: +SKIP
+    """
+    namespace: dict[str, Any] = {"_impl": op.impl, "_finish": finish, "_REQUIRED": REQUIRED,
+                                 "_missing": _missing}
+    head, call, checks = [], [], []
+    for pname, p in inspect.signature(op.impl).parameters.items():
+        if pname not in op.inputs:
+            break
+        if p.kind is p.VAR_POSITIONAL:
+            head.append(f"*{pname}")
+            call.append(f"*{pname}")
+            continue
+        namespace[f"_d_{pname}"] = REQUIRED if p.default is p.empty else p.default
+        head.append(f"{pname}=_d_{pname}")  # (MXNet's inputs are keywords with defaults)
+        call.append(pname)
+        if p.default is p.empty:
+            checks.append(f"    if {pname} is _REQUIRED:\n"
+                          f"        _missing({public_name!r}, {pname!r})")
+    operands = f"({', '.join(call)},)" if call else "()"
+    for param in op.params:
+        namespace[f"_d_{param.name}"] = param.default
+        head.append(f"{param.name}=_d_{param.name}")
+        call.append(f"{param.name}={param.name}")
+        if param.required:
+            checks.append(f"    if {param.name} is _REQUIRED:\n"
+                          f"        _missing({public_name!r}, {param.name!r})")
+    source = "\n".join([f"def {public_name}({', '.join(head + ['out=None', 'name=None'])}):",
+                        *checks,
+                        f"    return _finish(_impl({', '.join(call)}), {operands}, out)"])
+    exec(compile(source, f"<mxjit operator {op.name}>", "exec"), namespace)  # noqa: S102
+    function = namespace[public_name]
+    function.__module__ = module
+    function.__qualname__ = public_name
+    function.__doc__ = _docstring(op, array_type)
+    annotations = {name: array_type for name in op.inputs}
+    annotations.update({p.name: _annotation(p) for p in op.params})
+    annotations.update({"out": f"{array_type} | None", "name": "str | None",
+                        "return": array_type})
+    function.__annotations__ = annotations
+    return function  # type: ignore[no-any-return]
+
+
+_ANNOTATIONS = {"int": "int", "float": "float", "bool": "bool", "str": "str",
+                "dtype": "str | numpy.dtype", "shape": "tuple[int, ...]", "any": "Any"}
+
+
+def _annotation(param: Param) -> str:
+    kind = _ANNOTATIONS[param.kind]
+    return f"{kind} | None" if param.default is None and kind != "Any" else kind
+
+
+def _missing(function: str, param: str) -> None:
+    raise ParamError(f"{function}: the argument {param!r} is required")
+
+
+def _docstring(op: Operator, array_type: str) -> str:
+    lines = [op.doc, "", "Parameters", "----------"]
+    for name in op.inputs:
+        lines.append(f"{name} : {array_type}" + (" (any number)" if op.variadic else ""))
+    for p in op.params:
+        default = "required" if p.required else f"optional, default={p.default!r}"
+        lines.append(f"{p.name} : {_annotation(p)}, {default}")
+    lines += [f"out : {array_type}, optional",
+              "    The array to write the result into (same shape and dtype).",
+              "name : str, optional", "    Ignored (MXNet's name of the operator's node).",
+              "", "Returns", "-------", array_type,
+              "", f"(MXNet operator `{op.name}`"
+              + (f", also {', '.join(a for a in op.aliases)}" if op.aliases else "") + ".)"]
+    return "\n".join(lines)

@@ -1,0 +1,623 @@
+"""Sparse storage for `mx.nd.sparse`: CSR and row-sparse arrays held as NumPy arrays on the host.
+
+`CSRNDArray` stores a 2-D matrix as `data` (the nnz values), `indices` (their columns) and
+`indptr` (row offsets); `RowSparseNDArray` stores the non-zero rows of an N-D array as
+`data` (rows, *shape[1:]) and `indices` (their row ids, ascending). Both are NDArrays: an
+operator without a sparse implementation reads them as dense arrays (MXNet's "storage
+fallback"), and `tostype` converts in both directions. `dot(csr, dense)` and
+`dot(dense, csr)` are sparse compositions of gather / scatter primitives, so they
+differentiate with respect to the dense operand (and run inside `mx.jit` with the sparse
+operand a constant). Sparse arrays cannot be traced themselves, and they are read-only
+through dense views.
+
+    >>> a = mx.nd.sparse.csr_matrix(([1, 2, 3], [0, 2, 1], [0, 2, 2, 3]), shape=(3, 3))
+    >>> a  # doctest: +SKIP
+    <BLANKLINE>
+    <CSRNDArray 3x3 @cpu(0)>
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..base import DTypeError, ShapeError, SparseFormatError
+from ..context import Context, check_context, current_context
+from ..core import bind
+from ..ops.elementwise import cast
+from ..ops.linalg import dot as dense_dot
+from ..ops.operands import constant
+from ..ops.shape import broadcast_exact, transpose
+from ..trace import canonical_dtype
+from .ndarray import NDArray
+from .serialization import SparseRecord
+
+_INDEX = np.dtype(np.int64)
+
+
+class BaseSparseNDArray(NDArray):
+    """The common base of `CSRNDArray` and `RowSparseNDArray` (MXNet's name)."""
+
+    __slots__ = ("_sp_data", "_sp_indices", "_sp_indptr", "_sp_shape", "_dense")
+    _stype = "default"
+    _sp_data: np.ndarray
+    _sp_indices: np.ndarray
+    _sp_indptr: np.ndarray | None
+    _sp_shape: tuple[int, ...]
+
+    @classmethod
+    def _make(cls, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray | None,
+              shape: tuple[int, ...], ctx: Context | None = None) -> Any:
+        a = object.__new__(cls)
+        a._sp_data, a._sp_indices, a._sp_indptr = data, indices, indptr
+        a._sp_shape = tuple(int(d) for d in shape)
+        a._dense = None
+        a._node, a._ctx, a._rec, a._grad = None, ctx, None, None
+        return a
+
+    # storage fallback: dense operators read this (a read-only dense copy, built once)
+    @property  # type: ignore[override]
+    def _data(self) -> np.ndarray:
+        if self._dense is None:
+            dense = self._densify()
+            dense.setflags(write=False)
+            self._dense = dense
+        return self._dense
+
+    def _densify(self) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def _dtype(self) -> np.dtype:
+        return self._sp_data.dtype
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._sp_shape
+
+    @property
+    def stype(self) -> str:
+        return self._stype
+
+    @property
+    def context(self) -> Context:
+        return self._ctx or Context("cpu", 0)
+
+    ctx = context
+
+    @property
+    def data(self) -> NDArray:
+        """The stored values."""
+        return NDArray._wrap(self._sp_data, self._ctx)
+
+    @property
+    def indices(self) -> NDArray:
+        """Column ids (CSR) or row ids (row_sparse) of the stored values, int64."""
+        return NDArray._wrap(self._sp_indices, self._ctx)
+
+    def asnumpy(self) -> np.ndarray:
+        """The dense values as a NumPy array."""
+        return self._densify()
+
+    def __repr__(self) -> str:
+        shape = "x".join(map(str, self.shape))
+        return f"\n<{type(self).__name__} {shape} @{self.context}>"
+
+    __str__ = __repr__
+
+    def tostype(self, stype: str) -> NDArray:
+        """A copy with storage type `stype` ('default', 'csr' or 'row_sparse')."""
+        return cast_storage(self, stype)
+
+    def copy(self) -> Any:
+        """A copy of the same storage type."""
+        indptr = None if self._sp_indptr is None else self._sp_indptr.copy()
+        return type(self)._make(self._sp_data.copy(), self._sp_indices.copy(), indptr,
+                                self.shape, self._ctx)
+
+    def copyto(self, other: Any) -> Any:
+        """A copy onto the context `other`."""
+        if isinstance(other, Context):
+            result = self.copy()
+            result._ctx = check_context(other)
+            return result
+        raise TypeError("copyto: a sparse array can be copied to a Context only; use "
+                        "tostype('default') for a dense copy")
+
+    def astype(self, dtype: Any, copy: bool = True) -> Any:
+        """The same sparsity pattern with the values converted to `dtype`."""
+        d = canonical_dtype(dtype)
+        if not copy and d == self._dtype:
+            return self
+        indptr = None if self._sp_indptr is None else self._sp_indptr.copy()
+        return type(self)._make(self._sp_data.astype(d), self._sp_indices.copy(), indptr,
+                                self.shape, self._ctx)
+
+    def check_format(self, full_check: bool = True) -> None:
+        """Raise if the components do not describe a valid array of this shape."""
+        _validate(self.stype, self._sp_data, self._sp_indices, self._sp_indptr, self.shape,
+                  full_check)
+
+    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
+        raise TypeError("attach_grad: sparse arrays cannot be autograd variables here; use "
+                        "tostype('default') first")
+
+
+class CSRNDArray(BaseSparseNDArray):
+    """A 2-D array in compressed sparse row format.
+
+    >>> a = mx.nd.sparse.csr_matrix(([1.0], [1], [0, 1, 1]), shape=(2, 2))
+    >>> a.asnumpy()  # doctest: +SKIP
+    array([[0., 1.],
+           [0., 0.]], dtype=float32)
+    """
+
+    __slots__ = ()
+    _stype = "csr"
+
+    @property
+    def indptr(self) -> NDArray:
+        """Row offsets into `data` / `indices`, int64, length rows + 1."""
+        assert self._sp_indptr is not None
+        return NDArray._wrap(self._sp_indptr, self._ctx)
+
+    def _densify(self) -> np.ndarray:
+        out = np.zeros(self.shape, self._dtype)
+        rows = _row_ids(self._sp_indptr, self.shape[0])
+        np.add.at(out, (rows, self._sp_indices), self._sp_data)
+        return out
+
+    def asscipy(self) -> Any:
+        """The matrix as a `scipy.sparse.csr_matrix` (needs SciPy)."""
+        import scipy.sparse as sp  # type: ignore[import-not-found]
+
+        return sp.csr_matrix((self._sp_data, self._sp_indices, self._sp_indptr),
+                             shape=self.shape)
+
+    def __getitem__(self, key: Any) -> CSRNDArray:
+        """Rows `key` (an int or a step-1 slice) as a CSR array."""
+        m = self.shape[0]
+        if isinstance(key, (int, np.integer)):
+            k = int(key) + m if key < 0 else int(key)
+            if not 0 <= k < m:
+                raise IndexError(f"index {key} is out of bounds for axis 0 with size {m}")
+            begin, end = k, k + 1
+        elif isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError("CSRNDArray only supports continuous slicing on axis 0")
+            begin, end, _ = key.indices(m)
+            end = max(end, begin)
+        elif isinstance(key, tuple):
+            raise ValueError("Multi-dimension indexing is not supported")
+        else:
+            raise ValueError(f"Undefined behaviour for {key!r}")
+        indptr = self._sp_indptr
+        assert indptr is not None
+        lo, hi = int(indptr[begin]), int(indptr[end])
+        return CSRNDArray._make(self._sp_data[lo:hi].copy(), self._sp_indices[lo:hi].copy(),
+                                indptr[begin:end + 1] - lo, (end - begin, self.shape[1]),
+                                self._ctx)
+
+
+class RowSparseNDArray(BaseSparseNDArray):
+    """An N-D array that stores only some of its rows (first-axis slices).
+
+    >>> a = mx.nd.sparse.row_sparse_array(([[1, 2], [3, 4]], [0, 2]), shape=(4, 2))
+    >>> a.indices.asnumpy()  # doctest: +SKIP
+    array([0, 2])
+    """
+
+    __slots__ = ()
+    _stype = "row_sparse"
+
+    def _densify(self) -> np.ndarray:
+        out = np.zeros(self.shape, self._dtype)
+        out[self._sp_indices] = self._sp_data
+        return out
+
+
+# ---- validation and conversion -----------------------------------------------------------
+
+
+def _row_ids(indptr: np.ndarray | None, rows: int) -> np.ndarray:
+    """The row of every stored CSR value."""
+    if indptr is None or indptr.size == 0:
+        return np.zeros(0, _INDEX)
+    return np.repeat(np.arange(rows, dtype=_INDEX), np.diff(indptr))
+
+
+def _validate(stype: str, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray | None,
+              shape: tuple[int, ...], full: bool = True) -> None:
+    if data.ndim == 0 or indices.ndim != 1 or indices.shape[0] != data.shape[0]:
+        raise SparseFormatError(f"{stype}: indices must be 1-D with one entry per stored value "
+                                f"(data has shape {data.shape}), got shape {indices.shape}")
+    if stype == "csr":
+        assert indptr is not None
+        if len(shape) != 2 or data.ndim != 1:
+            raise SparseFormatError(f"csr: needs 1-D data and a 2-D shape, got data "
+                                    f"{data.shape} and shape {shape}")
+        if indptr.shape != (shape[0] + 1,):
+            raise SparseFormatError(f"csr: indptr must have {shape[0] + 1} entries for "
+                                    f"{shape[0]} rows, got {indptr.shape[0]}")
+        if full and (indptr[0] != 0 or indptr[-1] != data.shape[0]
+                     or np.any(np.diff(indptr) < 0)):
+            raise SparseFormatError(f"csr: indptr must rise from 0 to nnz={data.shape[0]}, "
+                                    f"got {indptr.tolist()}")
+        limit = shape[1]
+    else:
+        if not shape or data.shape[1:] != tuple(shape[1:]):
+            raise SparseFormatError(f"row_sparse: data rows of shape {data.shape[1:]} do not "
+                                    f"fit an array of shape {shape}")
+        limit = shape[0]
+        if full and np.any(np.diff(indices) <= 0):
+            raise SparseFormatError(f"row_sparse: row indices must be strictly increasing, "
+                                    f"got {indices.tolist()}")
+    if full and indices.size and (indices.min() < 0 or indices.max() >= limit):
+        what = "column" if stype == "csr" else "row"
+        raise SparseFormatError(f"{stype}: {what} indices must be in [0, {limit}), got "
+                                f"{indices.tolist()}")
+
+
+def _index_array(values: Any, what: str) -> np.ndarray:
+    arr = np.asarray(values.asnumpy() if isinstance(values, NDArray) else values)
+    if arr.size == 0:
+        return np.zeros(0, _INDEX)
+    if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
+        arr = arr.astype(_INDEX)
+    if arr.dtype.kind not in "iu":
+        raise DTypeError(f"{what} must hold integers, got dtype {arr.dtype}")
+    return arr.astype(_INDEX).reshape(-1)
+
+
+def _values(values: Any, dtype: Any) -> np.ndarray:
+    """Stored values: float32 unless `dtype` is given or they come as a typed array."""
+    if isinstance(values, NDArray):
+        arr = values.asnumpy()
+    else:
+        arr = np.asarray(values)
+        if dtype is None and not isinstance(values, np.ndarray):
+            arr = arr.astype(np.float32)
+    if dtype is not None:
+        arr = arr.astype(canonical_dtype(dtype))
+    canonical_dtype(arr.dtype)
+    return np.array(arr, copy=True)
+
+
+def _csr_from_dense(dense: np.ndarray, ctx: Context | None) -> CSRNDArray:
+    if dense.ndim != 2:
+        raise ShapeError(f"csr: needs a 2-D array, got shape {dense.shape}")
+    rows, cols = np.nonzero(dense)
+    indptr = np.zeros(dense.shape[0] + 1, _INDEX)
+    np.cumsum(np.bincount(rows, minlength=dense.shape[0]), out=indptr[1:])
+    return CSRNDArray._make(dense[rows, cols].copy(), cols.astype(_INDEX), indptr, dense.shape,
+                            ctx)
+
+
+def _rsp_from_dense(dense: np.ndarray, ctx: Context | None) -> RowSparseNDArray:
+    if dense.ndim == 0:
+        raise ShapeError("row_sparse: needs an array with at least one axis")
+    flat = dense.reshape(dense.shape[0], -1)
+    rows = np.nonzero(np.any(flat != 0, axis=1))[0].astype(_INDEX)
+    return RowSparseNDArray._make(dense[rows].copy(), rows, None, dense.shape, ctx)
+
+
+def cast_storage(data: NDArray, stype: str) -> NDArray:
+    """`data` converted to storage type `stype` ('default', 'csr' or 'row_sparse').
+
+    >>> mx.nd.sparse.cast_storage(mx.nd.eye(3), 'csr').stype  # doctest: +SKIP
+    'csr'
+    """
+    if not isinstance(data, NDArray):
+        raise TypeError(f"cast_storage: data must be an NDArray, got {type(data).__name__}")
+    if stype not in ("default", "csr", "row_sparse"):
+        raise ValueError(f"unknown storage type {stype!r}; use 'default', 'csr' or "
+                         "'row_sparse'")
+    if stype == data.stype:
+        return data.copy()
+    dense = data.asnumpy() if isinstance(data, BaseSparseNDArray) else np.array(
+        data._buffer(), copy=True)
+    if stype == "default":
+        return NDArray._wrap(dense, data._ctx)
+    if stype == "csr":
+        return _csr_from_dense(dense, data._ctx)
+    return _rsp_from_dense(dense, data._ctx)
+
+
+# ---- construction ---------------------------------------------------------------------------
+
+
+def _context(ctx: Context | None) -> Context:
+    return check_context(ctx or current_context())
+
+
+def _shape_arg(shape: Any) -> tuple[int, ...] | None:
+    if shape is None:
+        return None
+    dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+    if any(d < 0 for d in dims):
+        raise ShapeError(f"negative dimension in shape {dims}")
+    return dims
+
+
+def _dense_input(op: str, arg: NDArray | np.ndarray | list, dims: tuple[int, ...] | None,
+                 dtype: Any) -> np.ndarray:
+    """A dense array argument of `op` as NumPy (float32 for lists), checked against `dims`."""
+    dense = arg.asnumpy() if isinstance(arg, NDArray) else np.asarray(
+        arg, dtype=None if isinstance(arg, np.ndarray) else np.float32)
+    if dtype is not None:
+        dense = dense.astype(canonical_dtype(dtype))
+    if dims is not None and dense.shape != dims:
+        raise ShapeError(f"{op}: the array has shape {dense.shape}, not {dims}")
+    return dense
+
+
+def csr_matrix(arg1: Any, shape: Any = None, ctx: Context | None = None, dtype: Any = None
+               ) -> CSRNDArray:
+    """A `CSRNDArray` from `(data, indices, indptr)`, `(data, (row, col))`, a shape
+    `(M, N)` (all zeros), a dense array or NDArray, a CSRNDArray or a SciPy CSR matrix.
+
+    >>> mx.nd.sparse.csr_matrix(([1, 2], [0, 2], [0, 1, 2]), shape=(2, 3))  # doctest: +SKIP
+    <BLANKLINE>
+    <CSRNDArray 2x3 @cpu(0)>
+    """
+    c = _context(ctx)
+    dims = _shape_arg(shape)
+    if isinstance(arg1, CSRNDArray):
+        result = arg1.astype(dtype) if dtype is not None else arg1.copy()
+        result._ctx = c
+        return result
+    if hasattr(arg1, "tocsr") and hasattr(arg1, "indptr"):  # scipy.sparse
+        m = arg1.tocsr()
+        return csr_matrix((m.data, m.indices, m.indptr), m.shape if dims is None else dims,
+                          c, dtype)
+    if isinstance(arg1, tuple) and len(arg1) == 3:
+        data = _values(arg1[0], dtype)
+        indices = _index_array(arg1[1], "csr_matrix: indices")
+        indptr = _index_array(arg1[2], "csr_matrix: indptr")
+        if dims is None:
+            if indptr.size == 0:
+                raise ValueError("csr_matrix: indptr must have at least one entry")
+            dims = (indptr.size - 1, int(indices.max()) + 1 if indices.size else 0)
+        _validate("csr", data, indices, indptr, dims)
+        return CSRNDArray._make(data, indices, indptr, dims, c)
+    if isinstance(arg1, tuple) and len(arg1) == 2 and isinstance(arg1[1], tuple):
+        data = _values(arg1[0], dtype)
+        row = _index_array(arg1[1][0], "csr_matrix: row")
+        col = _index_array(arg1[1][1], "csr_matrix: col")
+        if not data.shape[0] == row.size == col.size:
+            raise SparseFormatError("csr_matrix: data, row and col must have the same length")
+        if dims is None:
+            dims = (int(row.max()) + 1 if row.size else 0, int(col.max()) + 1 if col.size else 0)
+        dense = np.zeros(dims, data.dtype)
+        np.add.at(dense, (row, col), data)
+        return _csr_from_dense(dense, c)
+    if isinstance(arg1, tuple) and all(isinstance(d, (int, np.integer)) for d in arg1):
+        return zeros("csr", arg1, c, dtype)  # type: ignore[return-value]
+    if isinstance(arg1, (NDArray, np.ndarray, list)):
+        return _csr_from_dense(_dense_input("csr_matrix", arg1, dims, dtype), c)
+    raise TypeError(f"csr_matrix: unexpected input {type(arg1).__name__}; give "
+                    "(data, indices, indptr), (data, (row, col)), a shape or a dense array")
+
+
+def row_sparse_array(arg1: Any, shape: Any = None, ctx: Context | None = None,
+                     dtype: Any = None) -> RowSparseNDArray:
+    """A `RowSparseNDArray` from `(data, indices)`, a shape (all zeros), a dense array or
+    NDArray, or a RowSparseNDArray.
+
+    >>> mx.nd.sparse.row_sparse_array(([[1, 2], [3, 4]], [0, 2]), shape=(4, 2))  # doctest: +SKIP
+    <BLANKLINE>
+    <RowSparseNDArray 4x2 @cpu(0)>
+    """
+    c = _context(ctx)
+    dims = _shape_arg(shape)
+    if isinstance(arg1, RowSparseNDArray):
+        result = arg1.astype(dtype) if dtype is not None else arg1.copy()
+        result._ctx = c
+        return result
+    if isinstance(arg1, tuple) and len(arg1) == 2 and not all(
+            isinstance(d, (int, np.integer)) for d in arg1):
+        data = _values(arg1[0], dtype)
+        indices = _index_array(arg1[1], "row_sparse_array: indices")
+        if data.ndim == 0:
+            raise SparseFormatError("row_sparse_array: data needs a first axis of stored rows")
+        if dims is None:
+            dims = (int(indices.max()) + 1 if indices.size else 0,) + data.shape[1:]
+        if indices.size > 1 and np.any(np.diff(indices) < 0):
+            order = np.argsort(indices, kind="stable")
+            indices, data = indices[order], data[order]
+        _validate("row_sparse", data, indices, None, dims)
+        return RowSparseNDArray._make(data, indices, None, dims, c)
+    if isinstance(arg1, tuple) and all(isinstance(d, (int, np.integer)) for d in arg1):
+        return zeros("row_sparse", arg1, c, dtype)  # type: ignore[return-value]
+    if isinstance(arg1, (NDArray, np.ndarray, list)):
+        return _rsp_from_dense(_dense_input("row_sparse_array", arg1, dims, dtype), c)
+    raise TypeError(f"row_sparse_array: unexpected input {type(arg1).__name__}; give "
+                    "(data, indices), a shape or a dense array")
+
+
+def zeros(stype: str, shape: Any, ctx: Context | None = None, dtype: Any = None,
+          **kwargs: Any) -> NDArray:
+    """An all-zero array of storage type `stype` ('csr', 'row_sparse' or 'default').
+
+    >>> mx.nd.sparse.zeros('row_sparse', (4, 2)).indices.shape  # doctest: +SKIP
+    (0,)
+    """
+    dims = _shape_arg(shape)
+    assert dims is not None
+    d = canonical_dtype(dtype)
+    c = _context(ctx)
+    if stype == "csr":
+        if len(dims) != 2:
+            raise ShapeError(f"zeros: a csr array must be 2-D, got shape {dims}")
+        return CSRNDArray._make(np.zeros(0, d), np.zeros(0, _INDEX),
+                                np.zeros(dims[0] + 1, _INDEX), dims, c)
+    if stype == "row_sparse":
+        if not dims:
+            raise ShapeError("zeros: a row_sparse array needs at least one axis")
+        return RowSparseNDArray._make(np.zeros((0,) + dims[1:], d), np.zeros(0, _INDEX), None,
+                                      dims, c)
+    if stype == "default":
+        return NDArray._wrap(np.zeros(dims, d), c)
+    raise ValueError(f"unknown storage type {stype!r}; use 'default', 'csr' or 'row_sparse'")
+
+
+def empty(stype: str, shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """An array of storage type `stype` with no stored values (zeros)."""
+    return zeros(stype, shape, ctx, dtype)
+
+
+def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """A sparse array copied from a CSRNDArray, a RowSparseNDArray or a SciPy CSR matrix.
+
+    >>> mx.nd.sparse.array(mx.nd.sparse.zeros('csr', (2, 2))).stype  # doctest: +SKIP
+    'csr'
+    """
+    if isinstance(source_array, CSRNDArray) or hasattr(source_array, "tocsr"):
+        return csr_matrix(source_array, ctx=ctx, dtype=dtype)
+    if isinstance(source_array, RowSparseNDArray):
+        return row_sparse_array(source_array, ctx=ctx, dtype=dtype)
+    raise ValueError(f"sparse.array: expected a CSRNDArray, RowSparseNDArray or "
+                     f"scipy.sparse.csr_matrix, got {type(source_array).__name__}")
+
+
+# ---- dot ------------------------------------------------------------------------------------
+
+
+def _literal(value: np.ndarray, like: NDArray) -> NDArray:
+    return constant(value, like)
+
+
+def _dense_operand(x: NDArray) -> NDArray:
+    if isinstance(x, BaseSparseNDArray):
+        return NDArray._wrap(x.asnumpy(), x._ctx)
+    return x
+
+
+def _csr_times_dense(csr: CSRNDArray, dense: NDArray, transpose: bool) -> NDArray:
+    """csr @ dense (or csr.T @ dense): gather rows of `dense`, scale, scatter-add."""
+    dtype = np.result_type(csr._dtype, dense._dtype)
+    rhs = dense if dense._dtype == dtype else cast(dense, dtype)
+    m, k = csr.shape
+    rows = _row_ids(csr._sp_indptr, m)
+    gather_at, scatter_at, size = (rows, csr._sp_indices, k) if transpose else (
+        csr._sp_indices, rows, m)
+    inner = k if not transpose else m
+    if rhs.shape[0] != inner:
+        raise ShapeError(f"dot: shapes {csr.shape}{'.T' if transpose else ''} and "
+                         f"{dense.shape} do not match")
+    tail = rhs.shape[1:]
+    if csr._sp_data.size == 0:
+        return NDArray._wrap(np.zeros((size,) + tail, dtype)) if rhs._node is None else \
+            broadcast_exact(_literal(np.zeros((), dtype), rhs), (size,) + tail)
+    picked = bind("take", rhs, _literal(gather_at, rhs), axis=0, mode="clip")
+    scale = _literal(csr._sp_data.astype(dtype).reshape((-1,) + (1,) * len(tail)), rhs)
+    scaled = picked * broadcast_exact(scale, picked.shape)
+    return bind("scatter_add", scaled, _literal(scatter_at, rhs), axis=0, mode="clip",
+                size=size)
+
+
+def _dense_times_csr(dense: NDArray, csr: CSRNDArray, transpose: bool) -> NDArray:
+    """dense @ csr (or dense @ csr.T): gather columns of `dense`, scale, scatter-add."""
+    dtype = np.result_type(csr._dtype, dense._dtype)
+    lhs = dense if dense._dtype == dtype else cast(dense, dtype)
+    m, k = csr.shape
+    rows = _row_ids(csr._sp_indptr, m)
+    gather_at, scatter_at, size = (csr._sp_indices, rows, m) if transpose else (
+        rows, csr._sp_indices, k)
+    inner = k if transpose else m
+    if lhs.ndim != 2 or lhs.shape[1] != inner:
+        raise ShapeError(f"dot: shapes {dense.shape} and {csr.shape}{'.T' if transpose else ''}"
+                         " do not match")
+    if csr._sp_data.size == 0:
+        return NDArray._wrap(np.zeros((lhs.shape[0], size), dtype))
+    picked = bind("take", lhs, _literal(gather_at, lhs), axis=1, mode="clip")
+    scale = _literal(csr._sp_data.astype(dtype).reshape(1, -1), lhs)
+    scaled = picked * broadcast_exact(scale, picked.shape)
+    return bind("scatter_add", scaled, _literal(scatter_at, lhs), axis=1, mode="clip",
+                size=size)
+
+
+def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool = False,
+        forward_stype: str | None = None) -> NDArray:
+    """Matrix product with sparse operands: dot(csr, dense) and dot(csr.T, dense) are dense,
+    dot(dense, csr) is csr (dense with `forward_stype='default'`); other combinations read
+    sparse operands densely.
+
+    >>> a = mx.nd.sparse.csr_matrix(([1, 2], [0, 2], [0, 1, 2]), shape=(2, 3))
+    >>> mx.nd.sparse.dot(a, mx.nd.ones((3, 4))).shape  # doctest: +SKIP
+    (2, 4)
+    """
+    for what, x in (("lhs", lhs), ("rhs", rhs)):
+        if not isinstance(x, NDArray):
+            raise TypeError(f"dot: {what} must be an NDArray, got {type(x).__name__}")
+    if forward_stype not in (None, "default", "csr", "row_sparse"):
+        raise ValueError(f"dot: unknown forward_stype {forward_stype!r}")
+    if isinstance(lhs, CSRNDArray) and not isinstance(rhs, CSRNDArray):
+        dense = _dense_operand(rhs)
+        if transpose_b:
+            dense = transpose(dense)
+        result = _csr_times_dense(lhs, dense, transpose_a)
+    elif isinstance(rhs, CSRNDArray) and not isinstance(lhs, BaseSparseNDArray):
+        dense = transpose(lhs) if transpose_a else lhs
+        result = _dense_times_csr(dense, rhs, transpose_b)
+        if forward_stype is None:
+            forward_stype = "csr"
+    else:
+        result = dense_dot(_dense_operand(lhs), _dense_operand(rhs), transpose_a, transpose_b)
+    if forward_stype in ("csr", "row_sparse") and result._node is None:
+        return cast_storage(result, forward_stype)
+    return result
+
+
+# ---- save / load ------------------------------------------------------------------------------
+
+
+def to_payload(array: NDArray) -> Any:
+    """What `nd.save` writes for an array: a NumPy array, or a `SparseRecord` if sparse."""
+    if not isinstance(array, NDArray):
+        raise TypeError(f"save: expected NDArrays, got {type(array).__name__}")
+    if isinstance(array, BaseSparseNDArray):
+        return SparseRecord(array.stype, array.shape, array._sp_data, array._sp_indices,
+                            array._sp_indptr)
+    return array.asnumpy()
+
+
+def from_payload(entry: Any) -> NDArray:
+    """An NDArray (CSRNDArray / RowSparseNDArray for a `SparseRecord`) from what `nd.load`
+    read."""
+    if not isinstance(entry, SparseRecord):
+        return NDArray._wrap(entry)
+    indices = entry.indices.astype(_INDEX)
+    data = np.array(entry.data, copy=True)
+    if entry.stype == "csr":
+        assert entry.indptr is not None
+        indptr = entry.indptr.astype(_INDEX)
+        if indptr.size == 0:  # an all-zero matrix saved without allocated storage
+            indptr = np.zeros(entry.shape[0] + 1, _INDEX)
+        return CSRNDArray._make(data, indices, indptr, entry.shape)
+    return RowSparseNDArray._make(data, indices, None, entry.shape)
+
+
+def getnnz(data: Any, axis: int | None = None) -> NDArray:
+    """Stored values of a CSR array (explicit zeros included): in all (shape (1,)), per
+    column (axis=0) or per row (axis=1), as int64.
+
+    >>> a = mx.nd.sparse.csr_matrix(([1, 2], [0, 2], [0, 1, 2]), (2, 3))
+    >>> mx.nd.contrib.getnnz(a)  # doctest: +SKIP
+    [2]
+    <NDArray 1 @cpu(0)>
+    """
+    if not isinstance(data, CSRNDArray):
+        stype = getattr(data, "stype", type(data).__name__)
+        raise TypeError(f"getnnz: data must be a CSRNDArray, got {stype}")
+    indptr, indices = data._sp_indptr, data._sp_indices
+    assert indptr is not None
+    if axis is None:
+        counts = np.array([indices.size], np.int64)
+    elif axis in (1, -1):
+        counts = np.diff(indptr).astype(np.int64)
+    elif axis in (0, -2):
+        counts = np.bincount(indices, minlength=data.shape[1]).astype(np.int64)
+    else:
+        raise ValueError(f"getnnz: axis must be None, 0 or 1, got {axis}")
+    return NDArray._wrap(counts, data._ctx)

@@ -1,0 +1,475 @@
+"""`mx.nd.contrib`: control flow (foreach, while_loop, cond), index_copy, rand_zipfian,
+isinf/isnan/isfinite, getnnz, arange_like and boolean_mask (from data_dependent.py).
+
+Control flow runs as Python control flow on concrete arrays, as in MXNet 1.x. Inside a trace
+(`mx.jit`, `mx.grad`, a hybridized block), where conditions have no values:
+
+* `cond` computes both branches and selects with `where` (both must give the same structure,
+  shapes and dtypes);
+* `foreach` unrolls over the (known) first axis of `data`;
+* `while_loop` unrolls to `max_iterations` steps with a running "still looping" mask: a
+  step after the condition first fails keeps the loop variables unchanged and gives zero
+  output rows, which is what MXNet 1.9.1 gives eagerly. One difference: when the condition
+  fails at once, the eager loop returns `[]` for the outputs (MXNet's behaviour) but the
+  traced loop returns `max_iterations` zero rows (their shapes come from tracing `func`).
+  Gradients flow through the selected branch only; a branch that divides by zero on the
+  unselected steps can still give NaN gradients, as with `where` in any traced framework.
+
+    >>> outs, states = mx.nd.contrib.while_loop(
+    ...     lambda i, s: i <= 5, lambda i, s: ([i + s], [i + 1, s + i]),
+    ...     (mx.nd.array([0]), mx.nd.array([1])), max_iterations=10)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..base import (
+    ControlFlowError,
+    DTypeError,
+    MXNetIndexError,
+    ShapeError,
+)
+from ..core import Array, bind, default_array_class
+from ..core.operators import register_operator
+from ..trace import canonical_dtype, const
+from . import elementwise
+from .elementwise import binary, cast, exp, floor, log
+from .operands import iota, not_equal_zero
+from .random import uniform
+from .shape import broadcast_exact
+
+
+def _reshape(x: Array, shape: tuple[int, ...]) -> Array:
+    """The reshape primitive itself (sizes given exactly: 0 is a size, not MXNet's code)."""
+    return bind("reshape", x, shape=tuple(int(d) for d in shape))
+
+
+# ---- nested lists of arrays (MXNet's _flatten / _regroup) --------------------------------
+
+
+def _flatten(args: Any, what: str) -> tuple[list[Array], Any]:
+    if isinstance(args, Array):
+        return [args], 0
+    if not isinstance(args, (list, tuple)):
+        raise TypeError(f"{what} must be an array or a (nested) list of arrays, got "
+                        f"{type(args).__name__}")
+    flat: list[Array] = []
+    fmts = []
+    for item in args:
+        sub, fmt = _flatten(item, what)
+        flat.extend(sub)
+        fmts.append(fmt)
+    return flat, fmts
+
+
+def _regroup(args: list[Any], fmt: Any) -> tuple[Any, list[Any]]:
+    if isinstance(fmt, int):
+        if fmt == 0:
+            return args[0], args[1:]
+        return args[:fmt], args[fmt:]
+    out = []
+    for f in fmt:
+        res, args = _regroup(args, f)
+        out.append(res)
+    return out, args
+
+
+def _local(value: np.ndarray, traced: bool) -> Array:
+    """A constant array of the default class: a graph literal when tracing, else eager."""
+    cls = default_array_class()
+    return cls._traced(const(value)) if traced else cls._wrap(value)
+
+
+def _zeros(shape: tuple[int, ...], dtype: np.dtype, traced: bool) -> Array:
+    return broadcast_exact(_local(np.zeros((), dtype), traced), shape)
+
+
+def _row(data: Array, i: int) -> Array:
+    """data[i] along the first axis."""
+    n = data.ndim
+    start = (i,) + (0,) * (n - 1)
+    stop = (i + 1,) + data.shape[1:]
+    return _reshape(bind("slice", data, start=start, stop=stop, step=(1,) * n),
+                       shape=data.shape[1:])
+
+
+def _stack(items: Sequence[Array], where: str) -> Array:
+    first = items[0]
+    for k, x in enumerate(items):
+        if x.shape != first.shape or x._dtype != first._dtype:
+            raise ControlFlowError(
+                f"{where}: step outputs must keep their shape and dtype; step 0 gave "
+                f"{first.shape} {first._dtype}, step {k} gave {x.shape} {x._dtype}")
+    rows = [_reshape(x, shape=(1,) + x.shape) for x in items]
+    return bind("concat", *rows, axis=0)
+
+
+def _truth(value: Any, what: str) -> bool:
+    if isinstance(value, Array):
+        if value.size != 1:
+            raise ControlFlowError(f"{what} must be a scalar (one element), got shape "
+                                   f"{value.shape}")
+        value = value.asscalar()
+    try:
+        return bool(value)
+    except Exception:
+        raise ControlFlowError(f"Cannot convert {what} to python bool") from None
+
+
+def _is_traced(x: Any) -> bool:
+    return isinstance(x, Array) and x._node is not None
+
+
+def _mask(pred: Array, what: str) -> Array:
+    """A traced scalar condition as a 0-d bool array."""
+    if pred.size != 1:
+        raise ControlFlowError(f"{what} must be a scalar (one element), got shape {pred.shape}")
+    return not_equal_zero(_reshape(pred, shape=()))
+
+
+def _select(mask: Array, a: Array, b: Array, where: str) -> Array:
+    if a.shape != b.shape or a._dtype != b._dtype:
+        raise ControlFlowError(f"{where}: the two values have shapes/dtypes {a.shape} "
+                               f"{a._dtype} and {b.shape} {b._dtype}; they must match")
+    return bind("where", broadcast_exact(mask, a.shape), a, b)
+
+
+# ---- foreach, while_loop, cond ------------------------------------------------------------
+
+
+def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any, Any]:
+    """Run `body(data[i], states) -> (out, states)` over the first axis of `data`.
+
+    Returns the outputs stacked along a new first axis and the final states.
+
+    >>> step = lambda x, s: (x + s[0], [s[0] * 2])
+    >>> x, s0 = mx.nd.ones((3, 2)), [mx.nd.ones((2,))]
+    >>> outs, states = mx.nd.contrib.foreach(step, x, s0)  # doctest: +SKIP
+    """
+    if not callable(body):
+        raise TypeError("foreach: body must be a function")
+    flat_data, _ = _flatten(data, "foreach: data")
+    _flatten(init_states, "foreach: init_states")
+    single = isinstance(data, Array)
+    if any(d.ndim == 0 for d in flat_data):
+        raise ShapeError("foreach: data arrays need a first axis to iterate over")
+    n = flat_data[0].shape[0]
+    if any(d.shape[0] != n for d in flat_data):
+        raise ShapeError(f"foreach: data arrays differ in length: "
+                         f"{[d.shape[0] for d in flat_data]}")
+    if n == 0:
+        raise ShapeError("foreach: data has no rows to iterate over")
+    states = init_states
+    outputs: list[list[Array]] = []
+    out_fmt: Any = None
+    for i in range(n):
+        elems = _row(data, i) if single else [_row(d, i) for d in data]
+        result = body(elems, states)
+        if not isinstance(result, (list, tuple)) or len(result) != 2:
+            raise ControlFlowError("foreach: body must return a pair (outputs, new_states)")
+        outs, states = result
+        flat, out_fmt = _flatten(outs, "foreach: body outputs")
+        if outputs and len(flat) != len(outputs[0]):
+            raise ControlFlowError("foreach: body must return the same number of outputs on "
+                                   "every step")
+        outputs.append(flat)
+    stacked = [_stack(col, "foreach") for col in zip(*outputs)]
+    regrouped, _ = _regroup(stacked, out_fmt)
+    return regrouped, states
+
+
+def _as_list(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: Any,
+               max_iterations: Any = None) -> tuple[Any, Any]:
+    """Run `func(*loop_vars) -> (step_output, new_loop_vars)` while `cond(*loop_vars)`.
+
+    The step outputs are stacked into arrays with `max_iterations` rows; rows after the
+    last executed step are zero (MXNet 1.9.1). Returns (outputs, final loop_vars).
+
+    >>> cond = lambda i, s: i <= 5
+    >>> func = lambda i, s: ([i + s], [i + 1, s + i])
+    >>> vs = (mx.nd.array([0], dtype='int64'), mx.nd.array([1], dtype='int64'))
+    >>> outs, states = mx.nd.contrib.while_loop(cond, func, vs, 10)  # doctest: +SKIP
+    """
+    if max_iterations is None:
+        raise ValueError("max_iterations should be specified")
+    try:
+        limit = int(max_iterations.asscalar() if isinstance(max_iterations, Array)
+                    else max_iterations)
+    except (TypeError, ValueError):
+        raise ValueError("Cannot convert max_iteration to python int") from None
+    if limit < 0:
+        raise ValueError(f"max_iterations must be >= 0, got {limit}")
+    single = isinstance(loop_vars, Array)
+    variables = _as_list(loop_vars)
+    if not variables:
+        raise ValueError("loop_vars should contain at least one element")
+    _flatten(variables, "while_loop: loop_vars")
+    steps, out_fmt = 0, None
+    outputs: list[list[Array]] = []
+    active: Array | None = None  # the running mask once a condition is traced
+    while steps < limit:
+        c = cond(*variables)
+        if active is None and not _is_traced(c):
+            if not _truth(c, "Return value of cond"):
+                break
+        else:
+            if not isinstance(c, Array):
+                c = _local(np.asarray([float(_truth(c, "Return value of cond"))]), True)
+            now = _mask(c, "Return value of cond")
+            active = now if active is None else bind("logical_and", active, now)
+        step_output, new_vars = _call_body(func, variables)
+        flat, out_fmt = _flatten(step_output, "while_loop: step_output")
+        if outputs and len(flat) != len(outputs[0]):
+            raise ValueError("Number of elements in step_output should be the same in each "
+                             "step")
+        if active is not None:
+            flat = [_select(active, o, _zeros(o.shape, o._dtype, True), "while_loop output")
+                    for o in flat]
+            new_vars = [_merge(active, new, old) for new, old in zip(new_vars, variables)]
+        outputs.append(flat)
+        variables = new_vars
+        steps += 1
+    stacked: Any = []
+    for k, col in enumerate(zip(*outputs)):
+        try:
+            rows = _stack(col, "while_loop")
+        except ControlFlowError:
+            shapes = "\n".join(f"  Step {i}, shape is {x.shape}" for i, x in enumerate(col))
+            raise ValueError(f"Shapes of {k + 1}-th elements in step_outputs are "
+                             f"inconsistent, which are:\n{shapes}") from None
+        if steps < limit:
+            pad = _zeros((limit - steps,) + col[0].shape, col[0]._dtype, rows._node is not None)
+            rows = bind("concat", rows, pad, axis=0)
+        stacked.append(rows)
+    if out_fmt is not None:
+        stacked, _ = _regroup(stacked, out_fmt)
+    return stacked, variables[0] if single else variables
+
+
+def _merge(active: Array, new: Any, old: Any) -> Any:
+    """Loop variables after a traced step: new where still looping, else unchanged."""
+    flat_new, fmt = _flatten(new, "while_loop: new loop_vars")
+    flat_old, _ = _flatten(old, "while_loop: loop_vars")
+    if len(flat_new) != len(flat_old):
+        raise ValueError("The length of loop_vars should be consistent during the loop")
+    merged = [_select(active, a, b, "while_loop loop_vars") for a, b in zip(flat_new, flat_old)]
+    return _regroup(merged, fmt)[0]
+
+
+def _call_body(func: Callable[..., Any], variables: list[Any]) -> tuple[Any, list[Any]]:
+    result = func(*variables)
+    if not isinstance(result, (list, tuple)) or len(result) != 2:
+        raise ControlFlowError("while_loop: func must return a pair (step_output, "
+                               "new_loop_vars)")
+    step_output, new_vars = result
+    step_output = [] if step_output is None else step_output
+    if isinstance(step_output, tuple):
+        step_output = list(step_output)
+    new_vars = _as_list([] if new_vars is None else new_vars)
+    if len(new_vars) != len(variables):
+        raise ValueError("The length of loop_vars should be consistent during the loop")
+    return step_output, new_vars
+
+
+def cond(pred: Any, then_func: Callable[[], Any], else_func: Callable[[], Any]) -> Any:
+    """`then_func()` if `pred` (a one-element array) is non-zero, else `else_func()`.
+
+    >>> a, b = mx.nd.array([1]), mx.nd.array([2])
+    >>> then, other = lambda: (a + 5) * (b + 5), lambda: (a - 5) * (b - 5)
+    >>> mx.nd.contrib.cond(a * b < 5, then, other)  # doctest: +SKIP
+    [42.]
+    <Array 1 @cpu(0)>
+    """
+    if not _is_traced(pred):
+        return then_func() if _truth(pred, "pred") else else_func()
+    mask = _mask(pred, "pred")
+    then_out, else_out = then_func(), else_func()
+    flat_t, fmt_t = _flatten(then_out, "cond: then_func outputs")
+    flat_e, fmt_e = _flatten(else_out, "cond: else_func outputs")
+    if fmt_t != fmt_e:
+        raise ControlFlowError("cond: then_func and else_func must return the same structure "
+                               "of arrays")
+    chosen = [_select(mask, t, e, "cond") for t, e in zip(flat_t, flat_e)]
+    return _regroup(chosen, fmt_t)[0]
+
+
+# ---- index_copy, rand_zipfian ---------------------------------------------------------------
+
+
+@register_operator("_contrib_index_copy", inputs=("old_tensor", "index_vector", "new_tensor"))
+def index_copy(old_tensor: Array, index_vector: Array, new_tensor: Array) -> Array:
+    """A copy of `old_tensor` whose rows `index_vector[i]` are `new_tensor[i]`.
+
+    Where an index repeats, its last row wins. Differentiable in both tensors.
+
+    >>> x = mx.nd.zeros((5, 3)); t = mx.nd.ones((3, 3)); i = mx.nd.array([0, 4, 2])
+    >>> mx.nd.contrib.index_copy(x, i, t).asnumpy()[:, 0]  # doctest: +SKIP
+    array([1., 0., 1., 0., 1.], dtype=float32)
+    """
+    for name, a in (("old_tensor", old_tensor), ("index_vector", index_vector),
+                    ("new_tensor", new_tensor)):
+        if not isinstance(a, Array):
+            raise TypeError(f"index_copy: {name} must be an array, got {type(a).__name__}")
+    if index_vector.ndim != 1:
+        raise ShapeError(f"index_copy: index_vector must be 1-D, got shape "
+                         f"{index_vector.shape}")
+    if old_tensor.ndim == 0 or new_tensor.shape != index_vector.shape + old_tensor.shape[1:]:
+        raise ShapeError(f"index_copy: new_tensor must have shape "
+                         f"{index_vector.shape + old_tensor.shape[1:]} (one row of old_tensor "
+                         f"{old_tensor.shape} per index), got {new_tensor.shape}")
+    if old_tensor._dtype != new_tensor._dtype:
+        raise DTypeError(f"index_copy: old_tensor and new_tensor dtypes differ: "
+                         f"{old_tensor._dtype} and {new_tensor._dtype}")
+    n, m = old_tensor.shape[0], index_vector.shape[0]
+    if index_vector._data is not None:
+        idx_values = index_vector._data
+        if m and (idx_values.min() < 0 or idx_values.max() >= n):
+            raise MXNetIndexError(f"index_copy: indices must be in [0, {n}), got "
+                             f"{idx_values.tolist()}")
+    idx = index_vector if index_vector._dtype == np.int64 else cast(index_vector,
+                                                                        np.int64)
+    if m == 0:
+        return old_tensor.copy() if old_tensor._node is None else old_tensor
+    # keep[i]: no later position holds the same index (the last write wins)
+    pair = (m, m)
+    same = bind("eq", broadcast_exact(_reshape(idx, shape=(m, 1)), pair),
+                broadcast_exact(_reshape(idx, shape=(1, m)), pair))
+    later = bind("gt", iota(pair, 1, idx), iota(pair, 0, idx))
+    shadowed = cast(bind("logical_and", same, later), np.int64)
+    keep = cast(bind("eq", bind("reduce_sum", shadowed, axes=(1,)),
+                         broadcast_exact(_local(np.zeros((), np.int64), idx._node is not None),
+                                          (m,))), old_tensor._dtype)
+    row = index_vector.shape + (1,) * (old_tensor.ndim - 1)
+    kept = new_tensor * broadcast_exact(_reshape(keep, shape=row), new_tensor.shape)
+    scattered = bind("scatter_add", kept, idx, axis=0, mode="clip", size=n)
+    hits = bind("scatter_add", keep, idx, axis=0, mode="clip", size=n)
+    mask = not_equal_zero(broadcast_exact(
+        _reshape(hits, shape=(n,) + (1,) * (old_tensor.ndim - 1)), old_tensor.shape))
+    return bind("where", mask, scattered, old_tensor)
+
+
+def rand_zipfian(true_classes: Array, num_sampled: int, range_max: int,
+                 ctx: Any = None) -> tuple[Array, Array, Array]:
+    """Draw `num_sampled` classes from the log-uniform (Zipfian) distribution on
+    [0, range_max), with the expected counts of the true and of the sampled classes.
+
+    Samples are int64, expected counts float64.
+
+    >>> s, c_true, c_s = mx.nd.contrib.rand_zipfian(mx.nd.array([3]), 4, 5)  # doctest: +SKIP
+    """
+    if not isinstance(true_classes, Array):
+        raise TypeError("rand_zipfian: true_classes must be an array")
+    if int(num_sampled) <= 0 or int(range_max) <= 0:
+        raise ValueError(f"rand_zipfian: num_sampled and range_max must be positive, got "
+                         f"{num_sampled} and {range_max}")
+    log_range = math.log(range_max + 1)
+    rand = uniform(0, log_range, shape=(int(num_sampled),), dtype="float64", ctx=ctx)
+    sampled = binary("mod", cast(exp(rand) - 1.0, np.int64), int(range_max))
+    true_f = true_classes if true_classes._dtype == np.float64 else cast(true_classes,
+                                                                             np.float64)
+    count_true = log((true_f + 2.0) / (true_f + 1.0)) / log_range * float(num_sampled)
+    sampled_f = cast(sampled, np.float64)
+    count_sampled = log((sampled_f + 2.0) / (sampled_f + 1.0)) / log_range * float(
+        num_sampled)
+    return sampled, count_true, count_sampled
+
+
+# ---- elementwise tests ------------------------------------------------------------------------
+
+
+def _check_array(fn: str, data: Any) -> Array:
+    if not isinstance(data, Array):
+        raise TypeError(f"{fn}: data must be an array, got {type(data).__name__}")
+    return data
+
+
+def _as_dtype(mask: Array, like: Array) -> Array:
+    return cast(mask, like._dtype) if like._dtype != np.bool_ else mask
+
+
+def isinf(data: Array) -> Array:
+    """1 where `data` is +inf or -inf, else 0 (in `data`'s dtype).
+
+    >>> mx.nd.contrib.isinf(mx.nd.array([np.inf, -np.inf, 1]))  # doctest: +SKIP
+    [1. 1. 0.]
+    <Array 3 @cpu(0)>
+    """
+    data = _check_array("isinf", data)
+    if data._dtype.kind != "f":
+        return broadcast_exact(_local(np.zeros((), data._dtype), data._node is not None),
+                                data.shape)
+    inf = broadcast_exact(_local(np.asarray(np.inf, data._dtype), data._node is not None),
+                           data.shape)
+    return _as_dtype(bind("eq", elementwise.abs(data), inf), data)
+
+
+def isnan(data: Array) -> Array:
+    """1 where `data` is NaN, else 0 (in `data`'s dtype).
+
+    >>> mx.nd.contrib.isnan(mx.nd.array([np.nan, -1]))  # doctest: +SKIP
+    [1. 0.]
+    <Array 2 @cpu(0)>
+    """
+    data = _check_array("isnan", data)
+    if data._dtype.kind != "f":
+        return broadcast_exact(_local(np.zeros((), data._dtype), data._node is not None),
+                                data.shape)
+    return _as_dtype(bind("isnan", data), data)
+
+
+def isfinite(data: Array) -> Array:
+    """1 where `data` is neither infinite nor NaN, else 0 (in `data`'s dtype).
+
+    >>> mx.nd.contrib.isfinite(mx.nd.array([np.inf, np.nan, 1]))  # doctest: +SKIP
+    [0. 0. 1.]
+    <Array 3 @cpu(0)>
+    """
+    data = _check_array("isfinite", data)
+    if data._dtype.kind != "f":
+        return broadcast_exact(_local(np.ones((), data._dtype), data._node is not None),
+                                data.shape)
+    return 1 - isinf(data) - isnan(data)
+
+
+# ---- arange_like ------------------------------------------------------------
+
+
+@register_operator("_contrib_arange_like")
+def arange_like(data: Array, start: float = 0.0, step: float = 1.0, repeat: int = 1,
+                ctx: Any = None, axis: int | None = None) -> Array:
+    """start + step * (i // repeat) over the elements of `data` (its shape, or the length of
+    `axis` as a 1-D array), in `data`'s dtype.
+
+    >>> mx.nd.contrib.arange_like(mx.nd.zeros((2, 3)))  # doctest: +SKIP
+    [[0. 1. 2.]
+     [3. 4. 5.]]
+    <Array 2x3 @cpu(0)>
+    """
+    data = _check_array("arange_like", data)
+    if int(repeat) < 1:
+        raise ValueError(f"arange_like: repeat must be >= 1, got {repeat}")
+    if axis is None:
+        shape = data.shape
+    else:
+        ax = axis + data.ndim if axis < 0 else axis
+        if not 0 <= ax < data.ndim:
+            raise ShapeError(f"arange_like: axis {axis} out of range for shape {data.shape}")
+        shape = (data.shape[ax],)
+    d = canonical_dtype(data._dtype)
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = iota((n,), 0, data, np.float64)
+    if int(repeat) > 1:
+        flat = floor(flat / float(repeat))
+    values = _reshape(flat * float(step) + float(start), shape=shape)
+    result = values if d == np.float64 else cast(values, d)
+    if ctx is not None and result._node is None:
+        result._ctx = ctx
+    return result

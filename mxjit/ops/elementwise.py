@@ -1,0 +1,258 @@
+"""Elementwise operators: MXNet's unary math, the binary operators with broadcasting and
+scalars, `where`, `clip` and `cast`, each over primitives, so they fuse and differentiate
+like everything else.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any
+
+import numpy as np
+
+from ..base import DTypeError
+from ..core import Array, bind, bind_elementwise, same_shape_binary
+from ..core.operators import register_operator
+from ..trace import canonical_dtype
+from .operands import broadcast_shape, not_equal_zero, operand
+
+COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
+def promote(a: Array, b: Array) -> tuple[Array, Array]:
+    """Two operands in one dtype (NumPy's promotion)."""
+    if a._dtype == b._dtype:
+        return a, b
+    common = np.result_type(a._dtype, b._dtype)
+    return cast(a, common), cast(b, common)
+
+
+def binary(op: str, lhs: Any, rhs: Any) -> Array:
+    """`op` between arrays and/or scalars with NumPy broadcasting (MXNet's operators).
+
+    Comparisons return 1/0 in the operands' dtype, as MXNet does.
+
+    >>> binary('add', mx.nd.ones(2), 1).asnumpy()  # doctest: +SKIP
+    array([2., 2.], dtype=float32)
+    """
+    cast_to = None
+    if type(lhs) is type(rhs) and isinstance(lhs, Array):
+        fast = same_shape_binary(op, lhs, rhs, op in COMPARISONS)
+        if fast is not None:
+            return fast  # type: ignore[no-any-return]
+        if lhs.shape == rhs.shape and lhs._dtype == rhs._dtype:
+            a, b, shape = lhs, rhs, lhs.shape  # the common case, without the general checks
+        else:
+            a, b = promote(lhs, rhs)
+            shape = broadcast_shape(op, a.shape, b.shape)
+    else:
+        like = lhs if isinstance(lhs, Array) else rhs
+        a, b = promote(operand(lhs, like), operand(rhs, like))
+        shape = broadcast_shape(op, a.shape, b.shape)
+    if op in COMPARISONS:
+        cast_to = a._dtype
+    return bind_elementwise(op, [a, b], shape, cast_to)  # type: ignore[no-any-return]
+
+
+def _unary(name: str, doc: str, primitive: str | None = None) -> Any:
+    prim = primitive or name
+
+    def f(data: Array) -> Array:
+        return bind_elementwise(prim, [data], data.shape)  # type: ignore[no-any-return]
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"{doc}\n\n    >>> mx.nd.{name}(mx.nd.array([0.5]))  # doctest: +SKIP\n    "
+    return register_operator(name)(f)
+
+
+exp = _unary("exp", "Exponential, elementwise.")
+expm1 = _unary("expm1", "exp(x) - 1, accurate near 0.")
+log = _unary("log", "Natural logarithm, elementwise.")
+log1p = _unary("log1p", "log(1 + x), accurate near 0.")
+sin = _unary("sin", "Sine, elementwise.")
+cos = _unary("cos", "Cosine, elementwise.")
+tan = _unary("tan", "Tangent, elementwise.")
+tanh = _unary("tanh", "Hyperbolic tangent, elementwise.")
+sigmoid = _unary("sigmoid", "Logistic sigmoid 1 / (1 + exp(-x)), elementwise.")
+erf = _unary("erf", "Gauss error function, elementwise.")
+sqrt = _unary("sqrt", "Square root, elementwise.")
+rsqrt = _unary("rsqrt", "1 / sqrt(x), elementwise.")
+floor = _unary("floor", "Round down, elementwise.")
+ceil = _unary("ceil", "Round up, elementwise.")
+round = _unary("round", "Round half away from zero, elementwise.")
+trunc = _unary("trunc", "Round toward zero, elementwise.")
+fix = _unary("fix", "Round toward zero, elementwise (MXNet's name for trunc).", "trunc")
+sign = _unary("sign", "Sign (-1, 0, 1), elementwise.")
+abs = _unary("abs", "Absolute value, elementwise.")
+negative = _unary("negative", "Negation, elementwise.", "neg")
+rint = _unary("rint", "Round to the nearest integer, halves to even, elementwise.")
+log2 = _unary("log2", "Base-2 logarithm, elementwise.")
+log10 = _unary("log10", "Base-10 logarithm, elementwise.")
+cbrt = _unary("cbrt", "Cube root (negative for negative x), elementwise.")
+arcsin = _unary("arcsin", "Inverse sine in [-pi/2, pi/2], elementwise (NaN beyond [-1, 1]).")
+arccos = _unary("arccos", "Inverse cosine in [0, pi], elementwise (NaN beyond [-1, 1]).")
+arctan = _unary("arctan", "Inverse tangent in [-pi/2, pi/2], elementwise.")
+sinh = _unary("sinh", "Hyperbolic sine, elementwise.")
+cosh = _unary("cosh", "Hyperbolic cosine, elementwise.")
+arcsinh = _unary("arcsinh", "Inverse hyperbolic sine, elementwise.")
+arccosh = _unary("arccosh", "Inverse hyperbolic cosine, elementwise (NaN below 1).")
+arctanh = _unary("arctanh", "Inverse hyperbolic tangent, elementwise (+-inf at +-1).")
+erfinv = _unary("erfinv", "Inverse of the error function on [-1, 1], elementwise.")
+gamma = _unary("gamma", "The gamma function, elementwise (NaN at the negative integers).")
+gammaln = _unary("gammaln", "log|gamma(x)|, elementwise (+inf at 0 and the negative "
+                 "integers).")
+
+
+@register_operator("relu")
+def relu(data: Array) -> Array:
+    """max(x, 0), elementwise; its gradient is 0 at 0, as in MXNet.
+
+    >>> mx.nd.relu(mx.nd.array([-1, 2]))  # doctest: +SKIP
+    """
+    # maximum's ties take the first operand, so with 0 first x gets no gradient at 0
+    return maximum(0, data)
+
+
+@register_operator("square")
+def square(data: Array) -> Array:
+    """x * x, elementwise.
+
+    >>> mx.nd.square(mx.nd.array([3.0]))  # doctest: +SKIP
+    """
+    return binary("mul", data, data)
+
+
+@register_operator("reciprocal")
+def reciprocal(data: Array) -> Array:
+    """1 / x, elementwise.
+
+    >>> mx.nd.reciprocal(mx.nd.array([4.0]))  # doctest: +SKIP
+    """
+    return binary("div", 1, data)
+
+
+def _floats_only(op: str, data: Array) -> Array:
+    """`data`, if it is floating point (scaling an integer array by 180/pi is no MXNet op)."""
+    if data._dtype.kind != "f":
+        raise DTypeError(f"{op}: needs a floating-point operand, got {data._dtype.name}")
+    return data
+
+
+@register_operator("degrees")
+def degrees(data: Array) -> Array:
+    """Radians to degrees, x * 180 / pi, elementwise.
+
+    >>> mx.nd.degrees(mx.nd.array([3.14159265]))  # doctest: +SKIP
+    """
+    return binary("mul", _floats_only("degrees", data), 180 / math.pi)
+
+
+@register_operator("radians")
+def radians(data: Array) -> Array:
+    """Degrees to radians, x * pi / 180, elementwise.
+
+    >>> mx.nd.radians(mx.nd.array([180.0]))  # doctest: +SKIP
+    """
+    return binary("mul", _floats_only("radians", data), math.pi / 180)
+
+
+@register_operator("rcbrt")
+def rcbrt(data: Array) -> Array:
+    """1 / cbrt(x), elementwise.
+
+    >>> mx.nd.rcbrt(mx.nd.array([8.0]))  # doctest: +SKIP
+    """
+    return binary("div", 1, cbrt(data))
+
+
+@register_operator("softsign")
+def softsign(data: Array) -> Array:
+    """x / (1 + |x|), elementwise.
+
+    >>> mx.nd.softsign(mx.nd.array([-1.0, 3.0]))  # doctest: +SKIP
+    """
+    x = _floats_only("softsign", data)
+    return binary("div", x, binary("add", abs(x), 1))
+
+
+@register_operator("hard_sigmoid")
+def hard_sigmoid(data: Array, alpha: float = 0.2, beta: float = 0.5) -> Array:
+    """max(0, min(1, alpha * x + beta)), elementwise.
+
+    >>> mx.nd.hard_sigmoid(mx.nd.array([-3.0, 0.0, 3.0]))  # doctest: +SKIP
+    """
+    x = _floats_only("hard_sigmoid", data)
+    # float16 data is scaled in float32 and rounded once, as MXNet's kernel does: alpha
+    # rounded to float16 first would leave 1e-4 where alpha * x + beta is 0
+    half = x._dtype == np.float16
+    y = binary("add", binary("mul", cast(x, np.float32) if half else x, alpha), beta)
+    # the bounds first: ties go to the first operand, so the kinks get no gradient (MXNet)
+    y = minimum(1.0, maximum(0.0, y))
+    return cast(y, np.float16) if half else y
+
+
+@register_operator("logical_not")
+def logical_not(data: Array) -> Array:
+    """1 where x is 0, else 0, in x's dtype (a bool array gives bool), as in MXNet 1.x.
+
+    >>> mx.nd.logical_not(mx.nd.array([0.0, 2.0]))  # doctest: +SKIP
+    """
+    return cast(bind("logical_not", not_equal_zero(data)), data._dtype)
+
+
+def maximum(lhs: Any, rhs: Any) -> Array:
+    """Elementwise maximum with broadcasting (NaN wins, as in NumPy).
+
+    >>> mx.nd.maximum(mx.nd.array([1, 5]), 3)  # doctest: +SKIP
+    """
+    return binary("maximum", lhs, rhs)
+
+
+def minimum(lhs: Any, rhs: Any) -> Array:
+    """Elementwise minimum with broadcasting (NaN wins, as in NumPy).
+
+    >>> mx.nd.minimum(mx.nd.array([1, 5]), 3)  # doctest: +SKIP
+    """
+    return binary("minimum", lhs, rhs)
+
+
+@register_operator("clip")
+def clip(data: Array, a_min: float, a_max: float) -> Array:
+    """Limit values to [a_min, a_max].
+
+    Bounds beyond an integer dtype's range are clamped into it: clipping uint8 data to
+    [-5, 300] leaves it as it is.
+
+    >>> mx.nd.clip(mx.nd.array([-2, 0, 2]), -1, 1)  # doctest: +SKIP
+    """
+    if data._dtype.kind in "iu":
+        info = np.iinfo(data._dtype)
+        a_min, a_max = (builtins.min(builtins.max(b, info.min), info.max) for b in (a_min, a_max))
+    return minimum(maximum(data, a_min), a_max)
+
+
+@register_operator("Cast", aliases=("cast",), kinds={"dtype": "dtype"})
+def cast(data: Array, dtype: Any) -> Array:
+    """Convert to `dtype` (float -> int truncates toward zero and wraps, like C).
+
+    >>> mx.nd.cast(mx.nd.array([1.7]), dtype='int32')  # doctest: +SKIP
+    """
+    return bind_elementwise(  # type: ignore[no-any-return]
+        "cast", [data], data.shape, dtype=canonical_dtype(dtype))
+
+
+@register_operator("where", inputs=("condition", "x", "y"))
+def where(condition: Array, x: Array, y: Array) -> Array:
+    """x where condition is non-zero, else y (MXNet's `where`).
+
+    >>> mx.nd.where(mx.nd.array([1, 0]), mx.nd.array([1, 2]), mx.nd.array([3, 4]))  # doctest: +SKIP
+    """
+    x, y = promote(operand(x, condition), operand(y, condition))
+    c = operand(condition)
+    shape = broadcast_shape("where", c.shape, x.shape, y.shape)
+    cond = not_equal_zero(_broadcast(c, shape))
+    return bind("where", cond, _broadcast(x, shape), _broadcast(y, shape))  # type: ignore
+
+
+def _broadcast(x: Array, shape: tuple[int, ...]) -> Array:
+    return x if x.shape == shape else bind("broadcast_to", x, shape=shape)
