@@ -3,7 +3,17 @@ isinf/isnan/isfinite, getnnz, arange_like and boolean_mask.
 
     >>> mx.nd.contrib.isnan(mx.nd.array([float('nan'), 1.0]))  # doctest: +SKIP
 """
+from ..ops.contrib import (  # noqa: F401  (re-exported)
+    cond,
+    foreach,
+    isfinite,
+    isinf,
+    isnan,
+    rand_zipfian,
+    while_loop,
+)
 from .namespace import functions as _functions
+from .sparse_storage import getnnz  # noqa: F401  (re-exported)
 
 _made = _functions("contrib")
 globals().update(_made)

@@ -8,6 +8,19 @@ Parameters follow MXNet: numbers give `shape` samples, arrays (all of one shape)
     >>> mx.nd.random.uniform(0, 1, shape=(2,)).shape  # doctest: +SKIP
     (2,)
 """
+from ..ops.random import (  # noqa: F401  (re-exported)
+    exponential,
+    gamma,
+    generalized_negative_binomial,
+    multinomial,
+    negative_binomial,
+    normal,
+    poisson,
+    randint,
+    randn,
+    shuffle,
+    uniform,
+)
 from .namespace import functions as _functions
 
 _like = {name: f for name, f in _functions("random").items() if name.endswith("_like")}
