@@ -1,7 +1,7 @@
 """What every front end shares: the array base class, dispatch to eager kernels and their
 cache, the autograd tape, random keys, `jit` and the functional transforms. It imports the
 layers below (trace, lower, kernels) and no front end."""
-from .. import kernels  # noqa: F401  (defines the library primitives)
+from .. import kernels, lower
 from . import tape
 from .array import Array, concrete_error, default_array_class, is_array, set_default_array_class
 from .dispatch import bind, bind_elementwise, same_shape_binary, scalar_operand
@@ -11,6 +11,8 @@ from .pytree import tree_flatten, tree_unflatten
 from .random import eager_bits, next_key, next_key_value, seed
 from .trace_state import current_trace
 from .transforms import grad, value_and_grad, vjp
+
+kernels.register(lower.register_library, lower.register_device_library)
 
 __all__ = ["tape", "Array", "concrete_error", "default_array_class", "is_array",
            "set_default_array_class", "bind", "bind_elementwise", "same_shape_binary",

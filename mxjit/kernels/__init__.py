@@ -2,22 +2,20 @@
 the GPU), sorting, dense linear algebra and the rejection samplers.
 
 Importing the package defines their primitives (each module declares its primitives'
-records with `define_primitive`, as `mxjit.trace` does). `LIBRARY` maps a primitive to a
-faster CPU implementation than its NumPy meaning; `PLANNERS` specialise one to its
-operands' abstract values when a program is lowered. Every other library primitive runs
-its NumPy meaning.
+records with `define_primitive`, as `mxjit.trace` does). `register` hands the faster
+implementations to the backends (`mxjit.core` does, when it is imported).
 """
 from collections.abc import Callable
+from typing import Any
 
-import numpy as np
+from . import cublas, gemm, linalg, random_sampling, sort  # noqa: F401  (define primitives)
 
-from . import linalg, random_sampling, sort  # noqa: F401  (define their primitives)
-from .gemm import dot_general, plan_dot_general
 
-LIBRARY: dict[str, Callable[..., np.ndarray]] = {
-    "dot_general": dot_general,
-}
+def register(cpu: Callable[..., Any], device: Callable[..., Any]) -> None:
+    """Give the backends this package's implementations: `cpu(name, fn, planner)` for the
+    CPU's (BLAS GEMM), `device(name, fn)` for GPUs' (cuBLAS).
 
-PLANNERS: dict[str, Callable[..., Callable[..., np.ndarray]]] = {
-    "dot_general": plan_dot_general,
-}
+    >>> register(lower.register_library, lower.register_device_library)  # doctest: +SKIP
+    """
+    cpu("dot_general", gemm.dot_general, gemm.plan_dot_general)
+    device("dot_general", cublas.dot_general)

@@ -8,14 +8,23 @@ only when a GPU is first asked for).
 from . import cuda_runtime  # noqa: F401  (registers the GPU backend with mxjit.context)
 from .cache import KERNELS, CompiledKernel, log, log_compiles
 from .cuda import cuda_symbol, render_cuda
+from .cuda_runtime import register_device_library
 from .emit import Layout
 from .generic import elementwise_kernel, reduction_kernel
 from .kernel import REDUCE_OPS
 from .llvm import render_llvm
-from .program import PARALLEL_MIN_WORK, THREADS, KernelStep, Program, launch, lower_graph
+from .program import (
+    PARALLEL_MIN_WORK,
+    THREADS,
+    KernelStep,
+    Program,
+    launch,
+    lower_graph,
+    register_library,
+)
 from .reduce_split import JOIN, ROWS
 
 __all__ = ["KERNELS", "CompiledKernel", "log", "log_compiles", "cuda_symbol", "render_cuda",
            "Layout", "elementwise_kernel", "reduction_kernel", "REDUCE_OPS", "render_llvm",
            "PARALLEL_MIN_WORK", "THREADS", "KernelStep", "Program", "launch", "lower_graph",
-           "JOIN", "ROWS"]
+           "JOIN", "ROWS", "register_library", "register_device_library"]

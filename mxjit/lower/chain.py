@@ -22,7 +22,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .kernel import Expr, Kernel, KernelChain, Reduction, Store, const_python_value, iconst
+from .kernel import (
+    Expr,
+    Kernel,
+    KernelChain,
+    Reduction,
+    Store,
+    const_python_value,
+    iconst,
+    walk,
+)
 
 #: Bytes of scratch one chain may keep on each thread's stack.
 SCRATCH_LIMIT = 64 * 1024
@@ -92,8 +101,6 @@ def _row_block(e: Expr, dims: tuple[int, ...]) -> int | None:
 
 
 def _loads(k: Kernel) -> list[Expr]:
-    from .kernel import walk
-
     roots = [s.value for s in k.stores] + [s.offset for s in k.stores]
     if k.reduction is not None:
         roots.append(k.reduction.value)

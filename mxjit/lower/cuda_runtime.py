@@ -29,6 +29,7 @@ import ctypes
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -409,8 +410,6 @@ class Device:
             raise CompileForbiddenError(
                 f"{len(todo)} CUDA kernel(s) ({todo[0][1].name}, ...) are not compiled and "
                 "MXJIT_FAIL_ON_COMPILE is set")
-        import time
-
         t0 = time.perf_counter()
         batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
         sources = ["\n".join(render_cuda(k, cuda_symbol(k)) for _, k in batch)
@@ -814,13 +813,26 @@ def _views(x: DeviceArray, ops: list[Any]) -> DeviceArray:
     return x
 
 
-def _library(dev: Device, step: Any, operands: list[DeviceArray]) -> DeviceArray:
-    if step.name == "dot_general":
-        from ..kernels import cublas
+#: Device implementations of library primitives (cuBLAS GEMM from `mxjit.kernels.cublas`,
+#: registered with `register_device_library`): fn(device, *operands, **attrs) -> the result
+#: on the device, or None where it does not apply (then the step runs on the host).
+DEVICE_LIBRARY: dict[str, Callable[..., Any]] = {}
 
-        got = cublas.dot_general(dev, operands[0], operands[1], **step.attrs)
+
+def register_device_library(name: str, fn: Callable[..., Any]) -> None:
+    """Run the library primitive `name` on GPUs with `fn` (see `DEVICE_LIBRARY`).
+
+    >>> register_device_library('dot_general', cublas.dot_general)  # doctest: +SKIP
+    """
+    DEVICE_LIBRARY[name] = fn
+
+
+def _library(dev: Device, step: Any, operands: list[DeviceArray]) -> DeviceArray:
+    device_fn = DEVICE_LIBRARY.get(step.name)
+    if device_fn is not None:
+        got = device_fn(dev, *operands, **step.attrs)
         if got is not None:
-            return got
+            return got  # type: ignore[no-any-return]
     # everything else (scatter_add, sort, custom calls, integer GEMM): on the host
     host = step.fn(*[a.get() for a in operands], **step.attrs)
     return dev.upload(np.ascontiguousarray(host))

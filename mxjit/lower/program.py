@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from .. import context as _context
-from ..kernels import LIBRARY, PLANNERS
 from ..trace import PRIMITIVES
 from ..trace.graph import Node, const_value, format_graph, toposort
 from .cache import KERNELS, CompiledKernel
@@ -31,6 +30,12 @@ from .reduce_split import split_reductions
 #: core: splitting a 200k-element update in two made a training step (train_step.py) 5-10%
 #: slower on a shared 2-core host. 1M iterations take a few hundred microseconds alone.
 PARALLEL_MIN_WORK = 1 << 20
+#: CPU implementations of library primitives faster than their NumPy meaning, and planners
+#: that specialise one to its operands' abstract values when a program is lowered (a matrix
+#: product becomes one BLAS call on views): registered by `mxjit.kernels` through
+#: `register_library`. Every other library primitive runs its NumPy meaning.
+LIBRARY: dict[str, Callable[..., np.ndarray]] = {}
+PLANNERS: dict[str, Callable[..., Callable[..., np.ndarray]]] = {}
 #: Large kernels are cut into up to this many pieces per thread, each taken by whichever
 #: thread is free: on a shared machine a thread may wait for its core, and a kernel cut in
 #: equal halves would wait for it.
@@ -44,6 +49,17 @@ def _thread_pool() -> ThreadPoolExecutor:
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="mxjit")
     return _pool
+
+
+def register_library(name: str, fn: Callable[..., np.ndarray],
+                     planner: Callable[..., Callable[..., np.ndarray]] | None = None) -> None:
+    """Run the library primitive `name` with `fn` on the CPU (and plan it with `planner`).
+
+    >>> register_library('dot_general', gemm.dot_general, gemm.plan_dot_general)  # doctest: +SKIP
+    """
+    LIBRARY[name] = fn
+    if planner is not None:
+        PLANNERS[name] = planner
 
 
 def launch(fn: Callable[..., None], ptrs: list[Any], extent: int, work: int,

@@ -7,11 +7,11 @@ import pytest
 
 import mxjit  # noqa: F401  (defines every primitive: trace, kernels, autograd.Function)
 from mxjit.base import ParamError
-from mxjit.kernels import LIBRARY
 from mxjit.lower.cuda import CUDA_OPS
 from mxjit.lower.emit import EMIT_RULES
 from mxjit.lower.kernel import REDUCE_OPS
 from mxjit.lower.llvm import SCALAR_OPS
+from mxjit.lower.program import LIBRARY
 from mxjit.trace import PRIMITIVES, AbstractValue, define_primitive
 
 #: Elementwise primitives that lower to index maps (their operand) rather than scalar ops.

@@ -1,0 +1,173 @@
+"""The package's layers import downward only, without circles, and at module level.
+
+    base <- context <- trace <- lower, kernels <- core <- ops <- front ends (nd, autograd,
+    random, the package itself)
+
+`lower` and `kernels` import only `trace`, `base` and `context` (they meet in `core`,
+which hands the kernels to the backends); `core` imports no front end and reaches `lower`
+through its package API only; the operator library (`ops`) and the front ends never touch
+`lower` or `kernels`. Read from the source with `ast`, so a violation fails here before
+anyone trips over it.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent / "mxjit"
+
+#: What each layer may import from mxjit (besides itself). `lower` means the package's
+#: public API (`mxjit.lower`); `lower.*` its modules too.
+ALLOWED: dict[str, set[str]] = {
+    "base": set(),
+    "context": {"base"},
+    "trace": {"base"},
+    "lower": {"base", "context", "trace"},
+    "kernels": {"base", "context", "trace"},
+    "core": {"base", "context", "trace", "lower", "kernels"},
+    "ops": {"base", "context", "trace", "core"},
+    "nd": {"base", "context", "trace", "core", "ops"},
+    "autograd": {"core"},
+    "random": {"core", "nd"},
+    "demo": {"nd", "core", "__init__"},
+    "__init__": {"autograd", "base", "context", "nd", "random", "core"},
+}
+#: Optional dependencies imported where they are first needed (a GPU, SciPy).
+LAZY_OK = ("pycuda", "scipy")
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in ROOT.rglob("*.py"))
+
+
+def _name(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _imports(path: Path) -> list[tuple[str, bool, int]]:
+    """(absolute module imported, at module level?, line) for every import of `path`."""
+    tree = ast.parse(path.read_text())
+    package = _name(path) if path.name == "__init__.py" else _name(path).rpartition(".")[0]
+    top_level = set(id(n) for n in tree.body)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                prefix = ".".join(base)
+                mod = f"{prefix}.{node.module}" if node.module else prefix
+            else:
+                mod = node.module or ""
+            # `from pkg import sub` imports the submodule `pkg.sub` when there is one
+            targets = [f"{mod}.{a.name}" if _is_module(f"{mod}.{a.name}") else mod
+                       for a in node.names]
+        else:
+            continue
+        for t in targets:
+            found.append((t, id(node) in top_level, node.lineno))
+    return found
+
+
+def _is_module(name: str) -> bool:
+    if not name.startswith("mxjit"):
+        return False
+    path = ROOT.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: _name(p))
+def test_imports_run_downward(path: Path):
+    me = _name(path)
+    layer = _layer(me)
+    allowed = ALLOWED[layer] | {layer}
+    for target, _, line in _imports(path):
+        if not target.startswith("mxjit"):
+            continue
+        their = _layer(target)
+        assert their in allowed, f"{me}:{line} imports {target} ({layer} may import {allowed})"
+        if their == "lower" and layer != "lower":
+            assert target == "mxjit.lower", (
+                f"{me}:{line} imports {target}: use the mxjit.lower package API")
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: _name(p))
+def test_imports_sit_at_module_level(path: Path):
+    for target, top, line in _imports(path):
+        if not top:
+            assert target.split(".")[0] in LAZY_OK or target in ("typing",), (
+                f"{_name(path)}:{line} imports {target} inside a function")
+
+
+def test_no_import_circles():
+    graph: dict[str, set[str]] = {}
+    for path in _modules():
+        me = _name(path)
+        deps = set()
+        for target, top, _ in _imports(path):
+            while target and target not in {_name(p) for p in _modules()}:
+                target = target.rpartition(".")[0]
+            if target and target != me and top and not me.startswith(target + "."):
+                deps.add(target)
+        graph[me] = deps
+    # a package importing its own submodules is how packages load; cycles among the rest fail
+    cycles = _cycles({m: {d for d in ds if not d.startswith(m + ".")} for m, ds in graph.items()})
+    assert cycles == [], f"import circles: {cycles}"
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        m = stack.pop()
+                        on_stack.discard(m)
+                        component.append(m)
+                        if m == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+            elif child not in graph:
+                continue
+            elif child not in index:
+                index[child] = low[child] = counter
+                counter += 1
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(sorted(graph[child]))))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    return found
