@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import context as _context
-from ..base import ParamError, TracerError
+from ..base import ArgumentError, ParamError, TracerError
 from ..context import Context, current_context
 from ..trace import Node
 from . import tape
@@ -158,7 +158,7 @@ class Array:
 
     def __len__(self) -> int:
         if not self.shape:
-            raise TypeError("len() of a 0-d array")
+            raise ArgumentError("len() of a 0-d array")
         return self.shape[0]
 
     __hash__ = object.__hash__

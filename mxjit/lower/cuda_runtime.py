@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .. import context as _context
-from ..base import CompileForbiddenError, DeviceError
+from ..base import ArgumentError, CompileForbiddenError, DeviceError, UnsupportedError
 from ..context import Context
 from ..trace import PRIMITIVES, apply
 from ..trace.graph import var
@@ -564,7 +564,7 @@ class DeviceArray:
 
     def __len__(self) -> int:
         if not self.shape:
-            raise TypeError("len() of a 0-d array")
+            raise ArgumentError("len() of a 0-d array")
         return self.shape[0]
 
     # transfers
@@ -750,7 +750,7 @@ def view_op(op: str, x: DeviceArray, attrs: dict[str, Any]) -> DeviceArray:
     if op == "flip":
         return x[tuple(slice(None, None, -1) if k in attrs["axes"] else slice(None)
                        for k in range(x.ndim))]
-    raise NotImplementedError(f"{op} is not a view op")
+    raise UnsupportedError(f"{op} is not a view op")
 
 
 # ---- running programs --------------------------------------------------------------------

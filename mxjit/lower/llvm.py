@@ -20,6 +20,7 @@ import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 
+from ..base import MXNetError
 from .kernel import I64, Expr, Kernel, KernelChain, const_python_value, walk
 from .llvm_math import BINARY_MATH, emit_binary_math, emit_unary_math
 
@@ -467,7 +468,7 @@ def _find_data_offset() -> int:
         if all(ctypes.c_void_p.from_address(id(a) + offset).value == a.ctypes.data
                for a in probes):
             return offset
-    raise RuntimeError("cannot locate the data pointer inside NumPy array objects")
+    raise MXNetError("cannot locate the data pointer inside NumPy array objects")
 
 
 DATA_OFFSET = _find_data_offset()
@@ -719,7 +720,7 @@ def load_object(obj: bytes, symbol: str, n_buffers: int
         addr = engine.get_function_address(symbol)
         addr_py = engine.get_function_address(symbol + "_py")
     if not addr or not addr_py:
-        raise RuntimeError(f"kernel symbol {symbol} missing from its object file")
+        raise MXNetError(f"kernel symbol {symbol} missing from its object file")
     raw = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * n_buffers), ctypes.c_int64,
                            ctypes.c_int64)
     objects = ctypes.CFUNCTYPE(None, *([ctypes.py_object] * n_buffers), ctypes.c_int64,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, ShapeError
+from ..base import ArgumentError, ParamError, ShapeError
 from ..context import Context, check_context
 from ..core import Array, bind, set_default_array_class, tape
 from ..ops import indexing
@@ -146,7 +146,7 @@ class NDArray(Array):
         """x op= y: the result is written into this array's memory (views included)."""
         result = binary(op, self, other)
         if result.shape != self.shape:
-            raise ValueError(f"in-place {op}: the result's shape {result.shape} differs from "
+            raise ParamError(f"in-place {op}: the result's shape {result.shape} differs from "
                              f"the array's {self.shape}")
         if self._node is not None:
             self._node = result._node
@@ -213,7 +213,7 @@ class NDArray(Array):
         """
         unknown = sorted(set(kwargs) - {"shape", "reverse"})
         if unknown:
-            raise TypeError(f"reshape: unknown keyword arguments {unknown}; the accepted ones "
+            raise ArgumentError(f"reshape: unknown keyword arguments {unknown}; the accepted ones "
                             "are 'shape' and 'reverse'")
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = tuple(shape[0])
@@ -231,7 +231,7 @@ class NDArray(Array):
         """
         unknown = sorted(set(kwargs) - {"axes"})
         if unknown or (axes and kwargs):
-            raise TypeError(f"transpose: give the axes positionally or as axes=, got "
+            raise ArgumentError(f"transpose: give the axes positionally or as axes=, got "
                             f"{axes} and {kwargs}")
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = tuple(axes[0])

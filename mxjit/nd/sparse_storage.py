@@ -21,7 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from ..base import DTypeError, ShapeError, SparseFormatError
+from ..base import (
+    ArgumentError,
+    DTypeError,
+    MXNetIndexError,
+    ParamError,
+    ShapeError,
+    SparseFormatError,
+)
 from ..context import Context, check_context, current_context
 from ..core import bind
 from ..ops.elementwise import cast
@@ -121,7 +128,7 @@ class BaseSparseNDArray(NDArray):
             result = self.copy()
             result._ctx = check_context(other)
             return result
-        raise TypeError("copyto: a sparse array can be copied to a Context only; use "
+        raise ArgumentError("copyto: a sparse array can be copied to a Context only; use "
                         "tostype('default') for a dense copy")
 
     def astype(self, dtype: Any, copy: bool = True) -> Any:
@@ -139,7 +146,7 @@ class BaseSparseNDArray(NDArray):
                   full_check)
 
     def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
-        raise TypeError("attach_grad: sparse arrays cannot be autograd variables here; use "
+        raise ArgumentError("attach_grad: sparse arrays cannot be autograd variables here; use "
                         "tostype('default') first")
 
 
@@ -180,17 +187,17 @@ class CSRNDArray(BaseSparseNDArray):
         if isinstance(key, (int, np.integer)):
             k = int(key) + m if key < 0 else int(key)
             if not 0 <= k < m:
-                raise IndexError(f"index {key} is out of bounds for axis 0 with size {m}")
+                raise MXNetIndexError(f"index {key} is out of bounds for axis 0 with size {m}")
             begin, end = k, k + 1
         elif isinstance(key, slice):
             if key.step not in (None, 1):
-                raise ValueError("CSRNDArray only supports continuous slicing on axis 0")
+                raise ParamError("CSRNDArray only supports continuous slicing on axis 0")
             begin, end, _ = key.indices(m)
             end = max(end, begin)
         elif isinstance(key, tuple):
-            raise ValueError("Multi-dimension indexing is not supported")
+            raise ParamError("Multi-dimension indexing is not supported")
         else:
-            raise ValueError(f"Undefined behaviour for {key!r}")
+            raise ParamError(f"Undefined behaviour for {key!r}")
         indptr = self._sp_indptr
         assert indptr is not None
         lo, hi = int(indptr[begin]), int(indptr[end])
@@ -308,9 +315,9 @@ def cast_storage(data: NDArray, stype: str) -> NDArray:
     'csr'
     """
     if not isinstance(data, NDArray):
-        raise TypeError(f"cast_storage: data must be an NDArray, got {type(data).__name__}")
+        raise ArgumentError(f"cast_storage: data must be an NDArray, got {type(data).__name__}")
     if stype not in ("default", "csr", "row_sparse"):
-        raise ValueError(f"unknown storage type {stype!r}; use 'default', 'csr' or "
+        raise ParamError(f"unknown storage type {stype!r}; use 'default', 'csr' or "
                          "'row_sparse'")
     if stype == data.stype:
         return data.copy()
@@ -376,7 +383,7 @@ def csr_matrix(arg1: Any, shape: Any = None, ctx: Context | None = None, dtype: 
         indptr = _index_array(arg1[2], "csr_matrix: indptr")
         if dims is None:
             if indptr.size == 0:
-                raise ValueError("csr_matrix: indptr must have at least one entry")
+                raise ParamError("csr_matrix: indptr must have at least one entry")
             dims = (indptr.size - 1, int(indices.max()) + 1 if indices.size else 0)
         _validate("csr", data, indices, indptr, dims)
         return CSRNDArray._make(data, indices, indptr, dims, c)
@@ -395,7 +402,7 @@ def csr_matrix(arg1: Any, shape: Any = None, ctx: Context | None = None, dtype: 
         return zeros("csr", arg1, c, dtype)  # type: ignore[return-value]
     if isinstance(arg1, (NDArray, np.ndarray, list)):
         return _csr_from_dense(_dense_input("csr_matrix", arg1, dims, dtype), c)
-    raise TypeError(f"csr_matrix: unexpected input {type(arg1).__name__}; give "
+    raise ArgumentError(f"csr_matrix: unexpected input {type(arg1).__name__}; give "
                     "(data, indices, indptr), (data, (row, col)), a shape or a dense array")
 
 
@@ -431,7 +438,7 @@ def row_sparse_array(arg1: Any, shape: Any = None, ctx: Context | None = None,
         return zeros("row_sparse", arg1, c, dtype)  # type: ignore[return-value]
     if isinstance(arg1, (NDArray, np.ndarray, list)):
         return _rsp_from_dense(_dense_input("row_sparse_array", arg1, dims, dtype), c)
-    raise TypeError(f"row_sparse_array: unexpected input {type(arg1).__name__}; give "
+    raise ArgumentError(f"row_sparse_array: unexpected input {type(arg1).__name__}; give "
                     "(data, indices), a shape or a dense array")
 
 
@@ -458,7 +465,7 @@ def zeros(stype: str, shape: Any, ctx: Context | None = None, dtype: Any = None,
                                       dims, c)
     if stype == "default":
         return NDArray._wrap(np.zeros(dims, d), c)
-    raise ValueError(f"unknown storage type {stype!r}; use 'default', 'csr' or 'row_sparse'")
+    raise ParamError(f"unknown storage type {stype!r}; use 'default', 'csr' or 'row_sparse'")
 
 
 def empty(stype: str, shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
@@ -476,7 +483,7 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
         return csr_matrix(source_array, ctx=ctx, dtype=dtype)
     if isinstance(source_array, RowSparseNDArray):
         return row_sparse_array(source_array, ctx=ctx, dtype=dtype)
-    raise ValueError(f"sparse.array: expected a CSRNDArray, RowSparseNDArray or "
+    raise ParamError(f"sparse.array: expected a CSRNDArray, RowSparseNDArray or "
                      f"scipy.sparse.csr_matrix, got {type(source_array).__name__}")
 
 
@@ -549,9 +556,9 @@ def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool
     """
     for what, x in (("lhs", lhs), ("rhs", rhs)):
         if not isinstance(x, NDArray):
-            raise TypeError(f"dot: {what} must be an NDArray, got {type(x).__name__}")
+            raise ArgumentError(f"dot: {what} must be an NDArray, got {type(x).__name__}")
     if forward_stype not in (None, "default", "csr", "row_sparse"):
-        raise ValueError(f"dot: unknown forward_stype {forward_stype!r}")
+        raise ParamError(f"dot: unknown forward_stype {forward_stype!r}")
     if isinstance(lhs, CSRNDArray) and not isinstance(rhs, CSRNDArray):
         dense = _dense_operand(rhs)
         if transpose_b:
@@ -575,7 +582,7 @@ def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool
 def to_payload(array: NDArray) -> Any:
     """What `nd.save` writes for an array: a NumPy array, or a `SparseRecord` if sparse."""
     if not isinstance(array, NDArray):
-        raise TypeError(f"save: expected NDArrays, got {type(array).__name__}")
+        raise ArgumentError(f"save: expected NDArrays, got {type(array).__name__}")
     if isinstance(array, BaseSparseNDArray):
         return SparseRecord(array.stype, array.shape, array._sp_data, array._sp_indices,
                             array._sp_indptr)
@@ -609,7 +616,7 @@ def getnnz(data: Any, axis: int | None = None) -> NDArray:
     """
     if not isinstance(data, CSRNDArray):
         stype = getattr(data, "stype", type(data).__name__)
-        raise TypeError(f"getnnz: data must be a CSRNDArray, got {stype}")
+        raise ArgumentError(f"getnnz: data must be a CSRNDArray, got {stype}")
     indptr, indices = data._sp_indptr, data._sp_indices
     assert indptr is not None
     if axis is None:
@@ -619,5 +626,5 @@ def getnnz(data: Any, axis: int | None = None) -> NDArray:
     elif axis in (0, -2):
         counts = np.bincount(indices, minlength=data.shape[1]).astype(np.int64)
     else:
-        raise ValueError(f"getnnz: axis must be None, 0 or 1, got {axis}")
+        raise ParamError(f"getnnz: axis must be None, 0 or 1, got {axis}")
     return NDArray._wrap(counts, data._ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..base import DTypeError, ShapeError
+from ..base import ArgumentError, DTypeError, ShapeError
 from ..core import Array
 from ..core.operators import register_operator
 from .elementwise import binary
@@ -18,7 +18,7 @@ def _arrays(op: str, args: Sequence[Array], num_args: int | None = None
     arrays = variadic_arrays(op, args, num_args)
     for k, a in enumerate(arrays):
         if not isinstance(a, Array):
-            raise TypeError(f"{op}: argument {k} must be an array, got {type(a).__name__}")
+            raise ArgumentError(f"{op}: argument {k} must be an array, got {type(a).__name__}")
     return arrays
 
 

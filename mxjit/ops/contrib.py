@@ -28,9 +28,11 @@ from typing import Any
 import numpy as np
 
 from ..base import (
+    ArgumentError,
     ControlFlowError,
     DTypeError,
     MXNetIndexError,
+    ParamError,
     ShapeError,
 )
 from ..core import Array, bind, default_array_class
@@ -55,7 +57,7 @@ def _flatten(args: Any, what: str) -> tuple[list[Array], Any]:
     if isinstance(args, Array):
         return [args], 0
     if not isinstance(args, (list, tuple)):
-        raise TypeError(f"{what} must be an array or a (nested) list of arrays, got "
+        raise ArgumentError(f"{what} must be an array or a (nested) list of arrays, got "
                         f"{type(args).__name__}")
     flat: list[Array] = []
     fmts = []
@@ -151,7 +153,7 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any,
     >>> outs, states = mx.nd.contrib.foreach(step, x, s0)  # doctest: +SKIP
     """
     if not callable(body):
-        raise TypeError("foreach: body must be a function")
+        raise ArgumentError("foreach: body must be a function")
     flat_data, _ = _flatten(data, "foreach: data")
     _flatten(init_states, "foreach: init_states")
     single = isinstance(data, Array)
@@ -199,18 +201,18 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
     >>> outs, states = mx.nd.contrib.while_loop(cond, func, vs, 10)  # doctest: +SKIP
     """
     if max_iterations is None:
-        raise ValueError("max_iterations should be specified")
+        raise ParamError("max_iterations should be specified")
     try:
         limit = int(max_iterations.asscalar() if isinstance(max_iterations, Array)
                     else max_iterations)
     except (TypeError, ValueError):
-        raise ValueError("Cannot convert max_iteration to python int") from None
+        raise ParamError("Cannot convert max_iteration to python int") from None
     if limit < 0:
-        raise ValueError(f"max_iterations must be >= 0, got {limit}")
+        raise ParamError(f"max_iterations must be >= 0, got {limit}")
     single = isinstance(loop_vars, Array)
     variables = _as_list(loop_vars)
     if not variables:
-        raise ValueError("loop_vars should contain at least one element")
+        raise ParamError("loop_vars should contain at least one element")
     _flatten(variables, "while_loop: loop_vars")
     steps, out_fmt = 0, None
     outputs: list[list[Array]] = []
@@ -228,7 +230,7 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
         step_output, new_vars = _call_body(func, variables)
         flat, out_fmt = _flatten(step_output, "while_loop: step_output")
         if outputs and len(flat) != len(outputs[0]):
-            raise ValueError("Number of elements in step_output should be the same in each "
+            raise ParamError("Number of elements in step_output should be the same in each "
                              "step")
         if active is not None:
             flat = [_select(active, o, _zeros(o.shape, o._dtype, True), "while_loop output")
@@ -243,7 +245,7 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
             rows = _stack(col, "while_loop")
         except ControlFlowError:
             shapes = "\n".join(f"  Step {i}, shape is {x.shape}" for i, x in enumerate(col))
-            raise ValueError(f"Shapes of {k + 1}-th elements in step_outputs are "
+            raise ParamError(f"Shapes of {k + 1}-th elements in step_outputs are "
                              f"inconsistent, which are:\n{shapes}") from None
         if steps < limit:
             pad = _zeros((limit - steps,) + col[0].shape, col[0]._dtype, rows._node is not None)
@@ -259,7 +261,7 @@ def _merge(active: Array, new: Any, old: Any) -> Any:
     flat_new, fmt = _flatten(new, "while_loop: new loop_vars")
     flat_old, _ = _flatten(old, "while_loop: loop_vars")
     if len(flat_new) != len(flat_old):
-        raise ValueError("The length of loop_vars should be consistent during the loop")
+        raise ParamError("The length of loop_vars should be consistent during the loop")
     merged = [_select(active, a, b, "while_loop loop_vars") for a, b in zip(flat_new, flat_old)]
     return _regroup(merged, fmt)[0]
 
@@ -275,7 +277,7 @@ def _call_body(func: Callable[..., Any], variables: list[Any]) -> tuple[Any, lis
         step_output = list(step_output)
     new_vars = _as_list([] if new_vars is None else new_vars)
     if len(new_vars) != len(variables):
-        raise ValueError("The length of loop_vars should be consistent during the loop")
+        raise ParamError("The length of loop_vars should be consistent during the loop")
     return step_output, new_vars
 
 
@@ -317,7 +319,7 @@ def index_copy(old_tensor: Array, index_vector: Array, new_tensor: Array) -> Arr
     for name, a in (("old_tensor", old_tensor), ("index_vector", index_vector),
                     ("new_tensor", new_tensor)):
         if not isinstance(a, Array):
-            raise TypeError(f"index_copy: {name} must be an array, got {type(a).__name__}")
+            raise ArgumentError(f"index_copy: {name} must be an array, got {type(a).__name__}")
     if index_vector.ndim != 1:
         raise ShapeError(f"index_copy: index_vector must be 1-D, got shape "
                          f"{index_vector.shape}")
@@ -366,9 +368,9 @@ def rand_zipfian(true_classes: Array, num_sampled: int, range_max: int,
     >>> s, c_true, c_s = mx.nd.contrib.rand_zipfian(mx.nd.array([3]), 4, 5)  # doctest: +SKIP
     """
     if not isinstance(true_classes, Array):
-        raise TypeError("rand_zipfian: true_classes must be an array")
+        raise ArgumentError("rand_zipfian: true_classes must be an array")
     if int(num_sampled) <= 0 or int(range_max) <= 0:
-        raise ValueError(f"rand_zipfian: num_sampled and range_max must be positive, got "
+        raise ParamError(f"rand_zipfian: num_sampled and range_max must be positive, got "
                          f"{num_sampled} and {range_max}")
     log_range = math.log(range_max + 1)
     rand = uniform(0, log_range, shape=(int(num_sampled),), dtype="float64", ctx=ctx)
@@ -387,7 +389,7 @@ def rand_zipfian(true_classes: Array, num_sampled: int, range_max: int,
 
 def _check_array(fn: str, data: Any) -> Array:
     if not isinstance(data, Array):
-        raise TypeError(f"{fn}: data must be an array, got {type(data).__name__}")
+        raise ArgumentError(f"{fn}: data must be an array, got {type(data).__name__}")
     return data
 
 
@@ -455,7 +457,7 @@ def arange_like(data: Array, start: float = 0.0, step: float = 1.0, repeat: int 
     """
     data = _check_array("arange_like", data)
     if int(repeat) < 1:
-        raise ValueError(f"arange_like: repeat must be >= 1, got {repeat}")
+        raise ParamError(f"arange_like: repeat must be >= 1, got {repeat}")
     if axis is None:
         shape = data.shape
     else:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, DTypeError, ShapeError
+from ..base import ArgumentError, DTypeError, ParamError, ShapeError, UnsupportedError
 from ..core import Array, bind
 from ..core.operators import register_operator
 from . import elementwise
@@ -51,7 +51,7 @@ def _per_channel(fn: str, what: str, value: Any, channels: int) -> np.ndarray:
     if values.size == 1:
         return np.repeat(values, channels)
     if values.size < channels:
-        raise ValueError(f"{fn}: {what} needs 1 or {channels} values (one per channel), got "
+        raise ParamError(f"{fn}: {what} needs 1 or {channels} values (one per channel), got "
                          f"{values.size}")
     return values[:channels]
 
@@ -70,7 +70,7 @@ def normalize(data: Array, mean: Any = 0.0, std: Any = 1.0) -> Array:
     m = _per_channel("normalize", "mean", mean, channels)
     s = _per_channel("normalize", "std", std, channels)
     if np.any(s == 0):
-        raise ValueError(f"normalize: std must be non-zero, got {tuple(s)}")
+        raise ParamError(f"normalize: std must be non-zero, got {tuple(s)}")
     shape = (channels, 1, 1)
     m_arr = broadcast_exact(constant(m.reshape(shape).astype(data._dtype), data), data.shape)
     s_arr = broadcast_exact(constant(s.reshape(shape).astype(data._dtype), data), data.shape)
@@ -90,7 +90,7 @@ def crop(data: Array, x: int, y: int, width: int, height: int) -> Array:
     h, w = data.shape[h_axis], data.shape[h_axis + 1]
     x, y, width, height = int(x), int(y), int(width), int(height)
     if x < 0 or y < 0 or width <= 0 or height <= 0 or x + width > w or y + height > h:
-        raise ValueError(f"crop: the window x={x}, y={y}, width={width}, height={height} does "
+        raise ParamError(f"crop: the window x={x}, y={y}, width={width}, height={height} does "
                          f"not fit in an image of width {w} and height {h}")
     start = [0] * data.ndim
     stop = list(data.shape)
@@ -110,7 +110,7 @@ def _target_size(size: Any, keep_ratio: bool, h: int, w: int) -> tuple[int, int]
             return dims[0], int(w * dims[0] / h)
         return dims[0], dims[0]
     if len(dims) != 2:
-        raise ValueError(f"resize: size must be an int or (width, height), got {size!r}")
+        raise ParamError(f"resize: size must be an int or (width, height), got {size!r}")
     return dims[1], dims[0]
 
 
@@ -145,15 +145,15 @@ def resize(data: Array, size: Any = (), keep_ratio: bool = False, interp: int = 
     """
     data = _image("resize", data)
     if interp not in (0, 1):
-        raise NotImplementedError(f"resize: interp={interp} is not supported; use 0 (nearest) "
+        raise UnsupportedError(f"resize: interp={interp} is not supported; use 0 (nearest) "
                                   "or 1 (bilinear)")
     if size is None or (not isinstance(size, (int, np.integer)) and len(size) == 0):
-        raise ValueError("resize: size must be given as an int or (width, height)")
+        raise ParamError("resize: size must be given as an int or (width, height)")
     h_axis = data.ndim - 3
     h, w = data.shape[h_axis], data.shape[h_axis + 1]
     oh, ow = _target_size(size, keep_ratio, h, w)
     if oh <= 0 or ow <= 0:
-        raise ValueError(f"resize: the target size ({ow}, {oh}) must be positive")
+        raise ParamError(f"resize: the target size ({ow}, {oh}) must be positive")
     compute = data._dtype if data._dtype.kind == "f" else np.dtype(np.float32)
     x = data if data._dtype == compute else cast(data, compute)
     x = _resample(x, h_axis, oh, h, interp)

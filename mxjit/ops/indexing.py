@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetIndexError, ParamError, ShapeError, TracerError
+from ..base import ArgumentError, MXNetIndexError, ParamError, ShapeError, TracerError
 from ..core import Array, bind, scalar_operand, tape
 from ..core.operators import register_operator
 from ..trace import canonical_dtype, evaluate
@@ -52,7 +52,7 @@ def _as_index(indices: Any, like: Array) -> Array:
         return indices
     arr = np.asarray(indices)
     if arr.dtype == object:
-        raise TypeError(f"indices must be numbers, got {indices!r}")
+        raise ArgumentError(f"indices must be numbers, got {indices!r}")
     if arr.dtype.kind == "b":
         raise MXNetIndexError(_NO_BOOL)
     if arr.dtype.kind not in "iu":
@@ -354,7 +354,7 @@ def _expand_key(key: Any, shape: tuple[int, ...]) -> list[Any]:
             ellipsis_at = len(items)
         elif k is None or isinstance(k, slice):
             if isinstance(k, slice) and k.step == 0:
-                raise ValueError("slice step cannot be zero")
+                raise ParamError("slice step cannot be zero")
             items.append(k)
         elif isinstance(k, (bool, np.bool_)):
             raise MXNetIndexError(_NO_BOOL)
@@ -372,11 +372,11 @@ def _expand_key(key: Any, shape: tuple[int, ...]) -> list[Any]:
             if arr.dtype.kind == "b":
                 raise MXNetIndexError(_NO_BOOL)
             if arr.dtype == object or arr.dtype.kind not in "iuf":
-                raise TypeError(f"NDArray does not support indexing with {k!r}")
+                raise ArgumentError(f"NDArray does not support indexing with {k!r}")
             arr = arr.astype(np.int64) if arr.dtype.kind in "iu" else _truncate(arr)
             items.append(int(arr) if arr.ndim == 0 else arr)
         else:
-            raise TypeError(f"NDArray does not support indexing with key {k!r} of type "
+            raise ArgumentError(f"NDArray does not support indexing with key {k!r} of type "
                             f"{type(k).__name__}")
     consumed = sum(1 for k in items if k is not None)
     if consumed > len(shape):
@@ -574,7 +574,7 @@ def _prepare_value(value: Any, arr: Array, target: tuple[int, ...]) -> Array:
     else:
         data = np.asarray(value)
         if data.dtype == object or data.dtype.kind not in "biuf":
-            raise TypeError(f"NDArray does not support assignment with {value!r} of type "
+            raise ArgumentError(f"NDArray does not support assignment with {value!r} of type "
                             f"{type(value).__name__}")
         if data.dtype != arr._dtype:  # the cast primitive's meaning (C conversion)
             data = evaluate("cast", [data], {"dtype": arr._dtype})
@@ -612,7 +612,7 @@ def setitem(arr: Array, key: Any, value: Any) -> None:
     v = _prepare_value(value, arr, target)
     data = arr._buffer()
     if not data.flags.writeable:
-        raise ValueError("x[index] = value: the array is read-only")
+        raise ParamError("x[index] = value: the array is read-only")
     tape.overwriting(data)  # (recorded values in this memory go stale)
     recording = tape.is_recording() and (arr._rec is not None or v._rec is not None)
     if recording:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, DTypeError, RandomParameterError, ShapeError
+from ..base import ArgumentError, DTypeError, ParamError, RandomParameterError, ShapeError
 from ..context import Context, check_context
 from ..core import Array, bind, current_trace, default_array_class, eager_bits, next_key
 from ..core.operators import register_operator
@@ -98,7 +98,7 @@ def _shape_tuple(fn: str, shape: Any) -> tuple[int, ...]:
     try:
         dims = tuple(int(d) for d in shape)
     except (TypeError, ValueError):
-        raise TypeError(f"{fn}: shape must be an int or a tuple of ints, got {shape!r}") from None
+        raise ArgumentError(f"{fn}: shape must be an int or a tuple of ints, got {shape!r}") from None
     if any(d < 0 for d in dims):
         raise ShapeError(f"{fn}: negative dimension in shape {dims}")
     return dims
@@ -143,7 +143,7 @@ def _finish(fn: str, result: Array, ctx: Context | None, out: Array | None) -> A
     if out is None:
         return result
     if not isinstance(out, Array):
-        raise TypeError(f"{fn}: out must be an array, got {type(out).__name__}")
+        raise ArgumentError(f"{fn}: out must be an array, got {type(out).__name__}")
     if out.shape != result.shape:
         raise ShapeError(f"{fn}: out has shape {out.shape} but the samples have shape "
                          f"{result.shape}")
@@ -153,7 +153,7 @@ def _finish(fn: str, result: Array, ctx: Context | None, out: Array | None) -> A
 def _check_kwargs(fn: str, kwargs: dict[str, Any]) -> None:
     unknown = sorted(set(kwargs) - {"name"})
     if unknown:
-        raise TypeError(f"{fn}: unexpected keyword argument(s) {unknown}")
+        raise ArgumentError(f"{fn}: unexpected keyword argument(s) {unknown}")
 
 
 Check = Callable[..., str | None]
@@ -169,7 +169,7 @@ def _draw(fn: str, params: dict[str, Any], shape: Any, dtype: Any, ctx: Any, out
     if isinstance(values[0], Array):
         for name, v in params.items():
             if not isinstance(v, Array):
-                raise TypeError(f"{fn}: distribution parameters must all have the same type, "
+                raise ArgumentError(f"{fn}: distribution parameters must all have the same type, "
                                 f"got an array and {name}={v!r}")
         base = values[0].shape
         for name, v in params.items():
@@ -189,7 +189,7 @@ def _draw(fn: str, params: dict[str, Any], shape: Any, dtype: Any, ctx: Any, out
         out_shape = _shape_tuple(fn, 1 if shape is None else shape)
     else:
         bad = next(v for v in values if not isinstance(v, (Array, *_Scalar)))
-        raise ValueError(f"{fn}: distribution parameters must be either arrays or numbers, "
+        raise ParamError(f"{fn}: distribution parameters must be either arrays or numbers, "
                          f"but got {type(bad).__name__}")
     if ctx is not None:
         ctx = check_context(ctx)
@@ -389,7 +389,7 @@ def randint(low: int, high: int, shape: Any = None, dtype: Any = None,
     """
     for name, v in (("low", low), ("high", high)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
-            raise TypeError(f"randint: {name} must be an int, got {type(v).__name__}")
+            raise ArgumentError(f"randint: {name} must be an int, got {type(v).__name__}")
 
     def sample(shape: tuple[int, ...], d: np.dtype, lo: Array, hi: Array) -> Array:
         (u,) = unit_uniform(shape, np.float64)
@@ -414,7 +414,7 @@ def multinomial(data: Array, shape: Any = None, get_prob: bool = False,
     """
     _check_kwargs("multinomial", kwargs)
     if not isinstance(data, Array):
-        raise TypeError(f"multinomial: data must be an array, got {type(data).__name__}")
+        raise ArgumentError(f"multinomial: data must be an array, got {type(data).__name__}")
     if data.ndim < 1 or data.shape[-1] == 0:
         raise ShapeError(f"multinomial: data needs a non-empty last axis of categories, got "
                          f"shape {data.shape}")
@@ -472,7 +472,7 @@ def shuffle(data: Array, out: Array | None = None, **kwargs: Any) -> Array:
     """
     _check_kwargs("shuffle", kwargs)
     if not isinstance(data, Array):
-        raise TypeError(f"shuffle: data must be an array, got {type(data).__name__}")
+        raise ArgumentError(f"shuffle: data must be an array, got {type(data).__name__}")
     if data.ndim == 0:
         raise ShapeError("shuffle: data must have at least one axis")
     perm = bind("random_permutation", next_key(), n=data.shape[0])
@@ -486,10 +486,10 @@ def shuffle(data: Array, out: Array | None = None, **kwargs: Any) -> Array:
 def _like(fn: str, data: Array, params: dict[str, Any], sampler: Callable[..., Array],
           check: Check) -> Array:
     if not isinstance(data, Array):
-        raise TypeError(f"{fn}: data must be an array, got {type(data).__name__}")
+        raise ArgumentError(f"{fn}: data must be an array, got {type(data).__name__}")
     for name, v in params.items():
         if not isinstance(v, _Scalar) or isinstance(v, bool):
-            raise TypeError(f"{fn}: {name} must be a number, got {type(v).__name__}")
+            raise ArgumentError(f"{fn}: {name} must be a number, got {type(v).__name__}")
     return _draw(fn, params, data.shape, data._dtype, data._ctx, None, sampler, check, {})
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import DTypeError, ShapeError
+from ..base import ArgumentError, DTypeError, ParamError, ShapeError
 from ..core import Array, bind
 from ..core.operators import register_operator
 from .elementwise import cast, clip, floor
@@ -50,7 +50,7 @@ def GridGenerator(data: Array, transform_type: str = "affine", target_shape: Any
     (1, 2, 2, 3)
     """
     if not isinstance(data, Array):
-        raise TypeError(f"GridGenerator: data must be an array, got {type(data).__name__}")
+        raise ArgumentError(f"GridGenerator: data must be an array, got {type(data).__name__}")
     if data._dtype.kind != "f":
         raise DTypeError(f"GridGenerator: data must be floating-point, got {data._dtype}")
     if transform_type == "affine":
@@ -58,7 +58,7 @@ def GridGenerator(data: Array, transform_type: str = "affine", target_shape: Any
     elif transform_type == "warp":
         result = _warp_grid(data)
     else:
-        raise ValueError(f"GridGenerator: transform_type must be 'affine' or 'warp', got "
+        raise ParamError(f"GridGenerator: transform_type must be 'affine' or 'warp', got "
                          f"{transform_type!r}")
     return result
 
@@ -69,10 +69,10 @@ def _affine_grid(data: Array, target_shape: Any) -> Array:
     try:
         h, w = (int(d) for d in target_shape)
     except (TypeError, ValueError):
-        raise ValueError(f"GridGenerator: target_shape must be (height, width), got "
+        raise ParamError(f"GridGenerator: target_shape must be (height, width), got "
                          f"{target_shape!r}") from None
     if h <= 0 or w <= 0:
-        raise ValueError(f"GridGenerator: target_shape must be positive for affine transforms, "
+        raise ParamError(f"GridGenerator: target_shape must be positive for affine transforms, "
                          f"got {(h, w)}")
     xs, ys = np.meshgrid(_axis_points(w), _axis_points(h))
     points = np.stack([xs.reshape(-1), ys.reshape(-1), np.ones(h * w)]).astype(data._dtype)
@@ -110,7 +110,7 @@ def BilinearSampler(data: Array, grid: Array, cudnn_off: Any = None) -> Array:
     """
     for what, a in (("data", data), ("grid", grid)):
         if not isinstance(a, Array):
-            raise TypeError(f"BilinearSampler: {what} must be an array, got "
+            raise ArgumentError(f"BilinearSampler: {what} must be an array, got "
                             f"{type(a).__name__}")
     if data.ndim != 4:
         raise ShapeError(f"BilinearSampler: data must have shape (N, C, H, W), got {data.shape}")
