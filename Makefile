@@ -17,13 +17,13 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mxjit tests benchmarks tutorials
-	$(BIN)/mypy mxjit/trace mxjit/lower
+	$(BIN)/mypy mxjit
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -x -p no:cacheprovider
+	$(BIN)/python -m pytest -q -x -rs -p no:cacheprovider
 
 test-all: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m ''
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider -m ''
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/cpu_core.py

@@ -16,12 +16,12 @@ class, which the main front end registers (`set_default_array_class`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import context as _context
-from ..base import ArgumentError, ParamError, TracerError
+from ..base import ArgumentError, ParamError, TracerError, UnsupportedError
 from ..context import Context, current_context
 from ..trace import Node
 from . import tape
@@ -59,7 +59,7 @@ class Array:
         """An eager array of this class over `data` (on `ctx`'s device when it is a GPU)."""
         if ctx is None:
             if type(data) is _context.active_array_type:  # device memory: on that device
-                ctx = data.context
+                ctx = cast(Any, data).context
         elif ctx.device_type == "gpu" and type(data) is not _context.active_array_type:
             data = _context.to_device(data, ctx)
         a = object.__new__(cls)
@@ -162,6 +162,77 @@ class Array:
         return self.shape[0]
 
     __hash__ = object.__hash__
+
+    # ---- arithmetic: each front end's own rules (`_binary`, MXNet's or NumPy's) ------
+
+    def _binary(self, op: str, lhs: Any, rhs: Any) -> Any:
+        """`op` ('add', 'mul', 'lt', ...) between `lhs` and `rhs`, by this front end's rules
+        of broadcasting and dtypes (`mx.nd.NDArray` defines MXNet's)."""
+        raise UnsupportedError(f"{type(self).__name__} defines no arithmetic")
+
+    def __add__(self, o: Any) -> Any:
+        return self._binary("add", self, o)
+
+    def __radd__(self, o: Any) -> Any:
+        return self._binary("add", o, self)
+
+    def __sub__(self, o: Any) -> Any:
+        return self._binary("sub", self, o)
+
+    def __rsub__(self, o: Any) -> Any:
+        return self._binary("sub", o, self)
+
+    def __mul__(self, o: Any) -> Any:
+        return self._binary("mul", self, o)
+
+    def __rmul__(self, o: Any) -> Any:
+        return self._binary("mul", o, self)
+
+    def __truediv__(self, o: Any) -> Any:
+        return self._binary("div", self, o)
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return self._binary("div", o, self)
+
+    def __mod__(self, o: Any) -> Any:
+        return self._binary("mod", self, o)
+
+    def __rmod__(self, o: Any) -> Any:
+        return self._binary("mod", o, self)
+
+    def __pow__(self, o: Any) -> Any:
+        return self._binary("pow", self, o)
+
+    def __rpow__(self, o: Any) -> Any:
+        return self._binary("pow", o, self)
+
+    def _unary(self, op: str, x: Any) -> Any:
+        """`op` ('neg' or 'abs') of `x` (the front end's operator)."""
+        raise UnsupportedError(f"{type(self).__name__} defines no arithmetic")
+
+    def __neg__(self) -> Any:
+        return self._unary("neg", self)
+
+    def __abs__(self) -> Any:
+        return self._unary("abs", self)
+
+    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+        return self._binary("eq", self, o)
+
+    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
+        return self._binary("ne", self, o)
+
+    def __lt__(self, o: Any) -> Any:
+        return self._binary("lt", self, o)
+
+    def __le__(self, o: Any) -> Any:
+        return self._binary("le", self, o)
+
+    def __gt__(self, o: Any) -> Any:
+        return self._binary("gt", self, o)
+
+    def __ge__(self, o: Any) -> Any:
+        return self._binary("ge", self, o)
 
     # ---- autograd ----------------------------------------------------------------------
 

@@ -47,13 +47,11 @@ def save(fname: str, data: NDArray | list | dict) -> None:
 
     >>> mx.nd.save('/tmp/x.nd', {'w': mx.nd.ones(2)})  # doctest: +SKIP
     """
-    if isinstance(data, NDArray):
-        data = [data]
     if isinstance(data, dict):
-        payload = {k: _to_payload(v) for k, v in data.items()}
+        _serialization.save(fname, {k: _to_payload(v) for k, v in data.items()})
     else:
-        payload = [_to_payload(v) for v in data]
-    _serialization.save(fname, payload)
+        arrays = [data] if isinstance(data, NDArray) else data
+        _serialization.save(fname, [_to_payload(v) for v in arrays])
 
 
 def load(fname: str) -> list | dict:

@@ -79,7 +79,7 @@ class NDArray(Array):
         """The data converted to `dtype` (itself when `copy=False` and already that dtype)."""
         if not copy and canonical_dtype(dtype) == self._dtype:
             return self
-        return cast(self, dtype)
+        return cast(self, dtype)  # type: ignore[return-value]
 
     def __getitem__(self, key: Any) -> NDArray:
         """x[key]: ints, slices, None, Ellipsis and index arrays, with MXNet 1.x semantics
@@ -87,7 +87,7 @@ class NDArray(Array):
 
         >>> mx.nd.arange(6).reshape((2, 3))[1, ::2]  # doctest: +SKIP
         """
-        return indexing.getitem(self, key)
+        return indexing.getitem(self, key)  # type: ignore[return-value]
 
     def __setitem__(self, key: Any, value: Any) -> None:
         """x[key] = value: write into this array's memory (eager only).
@@ -104,43 +104,13 @@ class NDArray(Array):
 
     __str__ = __repr__
 
-    # ---- operators -------------------------------------------------------------------
+    # ---- operators (the arithmetic dunders are Array's, over `_binary`) ----------------
 
-    def __add__(self, o: Any) -> NDArray:
-        return binary("add", self, o)
+    _binary = staticmethod(binary)  # (MXNet's rules: see ops.elementwise.binary)
 
-    def __radd__(self, o: Any) -> NDArray:
-        return binary("add", o, self)
-
-    def __sub__(self, o: Any) -> NDArray:
-        return binary("sub", self, o)
-
-    def __rsub__(self, o: Any) -> NDArray:
-        return binary("sub", o, self)
-
-    def __mul__(self, o: Any) -> NDArray:
-        return binary("mul", self, o)
-
-    def __rmul__(self, o: Any) -> NDArray:
-        return binary("mul", o, self)
-
-    def __truediv__(self, o: Any) -> NDArray:
-        return binary("div", self, o)
-
-    def __rtruediv__(self, o: Any) -> NDArray:
-        return binary("div", o, self)
-
-    def __mod__(self, o: Any) -> NDArray:
-        return binary("mod", self, o)
-
-    def __rmod__(self, o: Any) -> NDArray:
-        return binary("mod", o, self)
-
-    def __pow__(self, o: Any) -> NDArray:
-        return binary("pow", self, o)
-
-    def __rpow__(self, o: Any) -> NDArray:
-        return binary("pow", o, self)
+    @staticmethod
+    def _unary(op: str, x: Any) -> Any:
+        return negative(x) if op == "neg" else abs(x)
 
     def _inplace(self, op: str, other: Any) -> NDArray:
         """x op= y: the result is written into this array's memory (views included)."""
@@ -174,32 +144,6 @@ class NDArray(Array):
 
     def __ipow__(self, o: Any) -> NDArray:
         return self._inplace("pow", o)
-
-    def __neg__(self) -> NDArray:
-        return negative(self)
-
-    def __abs__(self) -> NDArray:
-        return abs(self)
-
-    def __eq__(self, o: Any) -> NDArray:  # type: ignore[override]
-        return binary("eq", self, o)
-
-    def __ne__(self, o: Any) -> NDArray:  # type: ignore[override]
-        return binary("ne", self, o)
-
-    def __lt__(self, o: Any) -> NDArray:
-        return binary("lt", self, o)
-
-    def __le__(self, o: Any) -> NDArray:
-        return binary("le", self, o)
-
-    def __gt__(self, o: Any) -> NDArray:
-        return binary("gt", self, o)
-
-    def __ge__(self, o: Any) -> NDArray:
-        return binary("ge", self, o)
-
-    __hash__ = Array.__hash__  # (defining __eq__ would otherwise unset it)
 
     # ---- methods mirroring mx.nd functions (the rest come from nd/methods.py) ----------
 

@@ -30,7 +30,7 @@ from ..base import (
     SparseFormatError,
 )
 from ..context import Context, check_context, current_context
-from ..core import bind
+from ..core import Array, bind
 from ..ops.elementwise import cast
 from ..ops.linalg import dot as dense_dot
 from ..ops.operands import constant
@@ -51,6 +51,7 @@ class BaseSparseNDArray(NDArray):
     _sp_indices: np.ndarray
     _sp_indptr: np.ndarray | None
     _sp_shape: tuple[int, ...]
+    _dense: np.ndarray | None
 
     @classmethod
     def _make(cls, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray | None,
@@ -112,7 +113,7 @@ class BaseSparseNDArray(NDArray):
 
     __str__ = __repr__
 
-    def tostype(self, stype: str) -> NDArray:
+    def tostype(self, stype: str) -> Array:
         """A copy with storage type `stype` ('default', 'csr' or 'row_sparse')."""
         return cast_storage(self, stype)
 
@@ -308,7 +309,7 @@ def _rsp_from_dense(dense: np.ndarray, ctx: Context | None) -> RowSparseNDArray:
     return RowSparseNDArray._make(dense[rows].copy(), rows, None, dense.shape, ctx)
 
 
-def cast_storage(data: NDArray, stype: str) -> NDArray:
+def cast_storage(data: Array, stype: str) -> Array:
     """`data` converted to storage type `stype` ('default', 'csr' or 'row_sparse').
 
     >>> mx.nd.sparse.cast_storage(mx.nd.eye(3), 'csr').stype  # doctest: +SKIP
@@ -490,17 +491,17 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
 # ---- dot ------------------------------------------------------------------------------------
 
 
-def _literal(value: np.ndarray, like: NDArray) -> NDArray:
+def _literal(value: np.ndarray, like: Array) -> Array:
     return constant(value, like)
 
 
-def _dense_operand(x: NDArray) -> NDArray:
+def _dense_operand(x: Array) -> Array:
     if isinstance(x, BaseSparseNDArray):
         return NDArray._wrap(x.asnumpy(), x._ctx)
     return x
 
 
-def _csr_times_dense(csr: CSRNDArray, dense: NDArray, transpose: bool) -> NDArray:
+def _csr_times_dense(csr: CSRNDArray, dense: Array, transpose: bool) -> Array:
     """csr @ dense (or csr.T @ dense): gather rows of `dense`, scale, scatter-add."""
     dtype = np.result_type(csr._dtype, dense._dtype)
     rhs = dense if dense._dtype == dtype else cast(dense, dtype)
@@ -523,7 +524,7 @@ def _csr_times_dense(csr: CSRNDArray, dense: NDArray, transpose: bool) -> NDArra
                 size=size)
 
 
-def _dense_times_csr(dense: NDArray, csr: CSRNDArray, transpose: bool) -> NDArray:
+def _dense_times_csr(dense: Array, csr: CSRNDArray, transpose: bool) -> Array:
     """dense @ csr (or dense @ csr.T): gather columns of `dense`, scale, scatter-add."""
     dtype = np.result_type(csr._dtype, dense._dtype)
     lhs = dense if dense._dtype == dtype else cast(dense, dtype)
@@ -544,8 +545,8 @@ def _dense_times_csr(dense: NDArray, csr: CSRNDArray, transpose: bool) -> NDArra
                 size=size)
 
 
-def dot(lhs: NDArray, rhs: NDArray, transpose_a: bool = False, transpose_b: bool = False,
-        forward_stype: str | None = None) -> NDArray:
+def dot(lhs: Array, rhs: Array, transpose_a: bool = False, transpose_b: bool = False,
+        forward_stype: str | None = None) -> Array:
     """Matrix product with sparse operands: dot(csr, dense) and dot(csr.T, dense) are dense,
     dot(dense, csr) is csr (dense with `forward_stype='default'`); other combinations read
     sparse operands densely.

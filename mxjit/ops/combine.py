@@ -55,7 +55,7 @@ def khatri_rao(*args: Array
     (6, 2)
     """
     arrays = _arrays("khatri_rao", args)
-    columns = arrays[0].shape[-1] if arrays[0].ndim == 2 else None
+    columns = arrays[0].shape[-1] if arrays[0].ndim == 2 else -1
     if any(a.ndim != 2 or a.shape[1] != columns for a in arrays):
         raise ShapeError(f"khatri_rao: needs matrices with the same number of columns, got "
                          f"shapes {[a.shape for a in arrays]}")

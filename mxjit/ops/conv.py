@@ -89,7 +89,7 @@ def _windows(xp: Array, kernel: Sequence[int], stride: Sequence[int],
 
 
 def _conv_setup(op: str, data: Array, weight: Array, kernel: Sequence[int],
-                num_filter: int | None, num_group: int, layout: str | None,
+                num_filter: int, num_group: int, layout: str | None,
                 **spatial: Sequence[int] | None
                 ) -> tuple[bool, Array, Array, list[tuple[int, ...]]]:
     """The checks Convolution and Deconvolution share: whether the layout is channel-last,
@@ -97,8 +97,6 @@ def _conv_setup(op: str, data: Array, weight: Array, kernel: Sequence[int],
     dilate, pad, adj: 1 for stride and dilate, else 0 by default) as one int per axis."""
     if not kernel:
         raise ParamError(f"{op}: kernel is required, e.g. kernel=(3, 3)")
-    if num_filter is None:
-        raise ParamError(f"{op}: num_filter is required")
     nd = len(kernel)
     if nd not in (1, 2, 3):
         raise ParamError(f"{op}: kernel {tuple(kernel)} must have 1, 2 or 3 entries")
@@ -115,11 +113,14 @@ def _conv_setup(op: str, data: Array, weight: Array, kernel: Sequence[int],
     return channel_last, x, w, params
 
 
-@register_operator("Convolution", inputs=("data", "weight", "bias"), kinds={"kernel": "shape", "stride": "shape", "dilate": "shape", "pad": "shape"})
-def Convolution(data: Array, weight: Array, bias: Array | None = None,
-                kernel: Sequence[int] = (), stride: Sequence[int] = (),
+_SPATIAL = {"kernel": "shape", "stride": "shape", "dilate": "shape", "pad": "shape"}
+
+
+@register_operator("Convolution", inputs=("data", "weight", "bias"), kinds=_SPATIAL)
+def Convolution(data: Array, weight: Array, bias: Array | None = None, *,
+                kernel: Sequence[int], stride: Sequence[int] = (),
                 dilate: Sequence[int] = (), pad: Sequence[int] = (),
-                num_filter: int | None = None, num_group: int = 1, workspace: int = 1024,
+                num_filter: int, num_group: int = 1, workspace: int = 1024,
                 no_bias: bool = False, cudnn_tune: str | None = None, cudnn_off: bool = False,
                 layout: str | None = None) -> Array:
     """1-D, 2-D or 3-D convolution (cross-correlation) of (N, C, *spatial) data with
@@ -168,12 +169,13 @@ def _conv(x: Array, w: Array, kernel: Sequence[int], stride: Sequence[int],
     return reshape(y, shape=(n, f) + tuple(out_size))
 
 
-@register_operator("Deconvolution", inputs=("data", "weight", "bias"), kinds={"kernel": "shape", "stride": "shape", "dilate": "shape", "pad": "shape", "adj": "shape", "target_shape": "shape"})
-def Deconvolution(data: Array, weight: Array, bias: Array | None = None,
-                  kernel: Sequence[int] = (), stride: Sequence[int] = (),
+@register_operator("Deconvolution", inputs=("data", "weight", "bias"),
+                   kinds={**_SPATIAL, "adj": "shape", "target_shape": "shape"})
+def Deconvolution(data: Array, weight: Array, bias: Array | None = None, *,
+                  kernel: Sequence[int], stride: Sequence[int] = (),
                   dilate: Sequence[int] = (), pad: Sequence[int] = (),
                   adj: Sequence[int] = (), target_shape: Sequence[int] = (),
-                  num_filter: int | None = None, num_group: int = 1, workspace: int = 512,
+                  num_filter: int, num_group: int = 1, workspace: int = 512,
                   no_bias: bool = True, cudnn_tune: str | None = None, cudnn_off: bool = False,
                   layout: str | None = None) -> Array:
     """Transposed convolution (the gradient of Convolution w.r.t. its data) of
@@ -245,7 +247,7 @@ def _spread(x: Array, axis: int, step: int) -> Array:
 _POOL_TYPES = ("max", "avg", "sum", "lp")
 
 
-@register_operator("Pooling", kinds={"kernel": "shape", "stride": "shape", "pad": "shape"})
+@register_operator("Pooling", kinds=_SPATIAL)
 def Pooling(data: Array, kernel: Sequence[int] = (), pool_type: str = "max",
             global_pool: bool = False, cudnn_off: bool = False,
             pooling_convention: str = "valid", stride: Sequence[int] = (),

@@ -132,7 +132,8 @@ def take(a: Array, indices: Any, axis: int = 0, mode: str = "clip") -> Array:
 
 
 @register_operator("pick", inputs=("data", "index"), aliases=("choose_element_0index",))
-def pick(data: Array, index: Any, axis: int = -1, keepdims: bool = False, mode: str = "clip") -> Array:
+def pick(data: Array, index: Any, axis: int = -1, keepdims: bool = False, mode: str = "clip"
+         ) -> Array:
     """Pick one element along `axis` for each position of the other axes:
     out[i, j] = data[i, index[i, j], j] (for axis=1). `index` has the shape of the result;
     out-of-range indices are clipped (mode='clip') or wrapped (mode='wrap').
@@ -493,7 +494,8 @@ def _advanced(arr: Array, items: list[Any]) -> Array:
     # Basic slicing of the slice entries keeps every axis.
     ranges = [range(*k.indices(d)) if isinstance(k, slice) else range(d)
               for k, d in zip(keys, shape)]
-    y = slice_ranges(x, [r.start for r in ranges], [r.stop for r in ranges], [r.step for r in ranges])
+    y = slice_ranges(x, [r.start for r in ranges], [r.stop for r in ranges],
+                     [r.step for r in ranges])
     rest = [a for a in range(len(keys)) if a not in adv]
     z = bind("transpose", y, perm=tuple(adv + rest)) if adv + rest != list(range(y.ndim)) else y
     adv_dims = tuple(shape[a] for a in adv)

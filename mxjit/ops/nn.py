@@ -171,7 +171,8 @@ def softmax(data: Array, length: Array | None = None, axis: int = -1,
 
 @register_operator("log_softmax", inputs=("data", "length"), kinds={"dtype": "dtype"})
 def log_softmax(data: Array, length: Array | None = None, axis: int = -1,
-                temperature: float | None = None, dtype: Any = None, use_length: bool = False) -> Array:
+                temperature: float | None = None, dtype: Any = None, use_length: bool = False
+                ) -> Array:
     """log(softmax(x)) computed stably (masked entries are 0 with `use_length`).
 
     >>> mx.nd.log_softmax(mx.nd.array([[1, 2, 3]]))  # doctest: +SKIP
@@ -190,7 +191,8 @@ def log_softmax(data: Array, length: Array | None = None, axis: int = -1,
 
 
 @register_operator("softmin", kinds={"dtype": "dtype"})
-def softmin(data: Array, axis: int = -1, temperature: float | None = None, dtype: Any = None) -> Array:
+def softmin(data: Array, axis: int = -1, temperature: float | None = None, dtype: Any = None
+            ) -> Array:
     """softmax(-x): small entries get large weights.
 
     >>> mx.nd.softmin(mx.nd.array([[1, 2, 3]]))  # doctest: +SKIP

@@ -98,7 +98,8 @@ def _shape_tuple(fn: str, shape: Any) -> tuple[int, ...]:
     try:
         dims = tuple(int(d) for d in shape)
     except (TypeError, ValueError):
-        raise ArgumentError(f"{fn}: shape must be an int or a tuple of ints, got {shape!r}") from None
+        raise ArgumentError(f"{fn}: shape must be an int or a tuple of ints, got "
+                            f"{shape!r}") from None
     if any(d < 0 for d in dims):
         raise ShapeError(f"{fn}: negative dimension in shape {dims}")
     return dims

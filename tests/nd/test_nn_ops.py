@@ -337,9 +337,9 @@ def test_convolution_errors():
     x = nd.ones((1, 4, 5, 5))
     with pytest.raises(ShapeError, match=r"weight .* must have shape \(2, 4, 3, 3\)"):
         nd.Convolution(x, nd.ones((2, 3, 3, 3)), kernel=(3, 3), num_filter=2, no_bias=True)
-    with pytest.raises(ParamError, match="kernel is required"):
+    with pytest.raises(ParamError, match="the argument 'kernel' is required"):
         nd.Convolution(x, nd.ones((2, 4, 3, 3)), num_filter=2, no_bias=True)
-    with pytest.raises(ParamError, match="num_filter is required"):
+    with pytest.raises(ParamError, match="the argument 'num_filter' is required"):
         nd.Convolution(x, nd.ones((2, 4, 3, 3)), kernel=(3, 3), no_bias=True)
     with pytest.raises(ShapeError, match="needs 4-D data"):
         nd.Convolution(nd.ones((4, 5, 5)), nd.ones((2, 4, 3, 3)), kernel=(3, 3), num_filter=2,
