@@ -179,6 +179,10 @@ def to_device(data: Any, ctx: Context) -> Any:
     return backend.to_device(data, ctx.device_id)
 
 
+def __dir__() -> list[str]:  # (what tab completion offers: the public names)
+    return __all__
+
+
 def synchronize() -> None:
     """Wait for the work queued on every device in use (CPU work runs synchronously)."""
     if active_backend is not None:

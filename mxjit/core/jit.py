@@ -111,8 +111,26 @@ class Lowered:
         return [KernelListing(k.kernel.name, *_source(k, self.backend)) for k in program.kernels]
 
     def as_text(self) -> str:
+        """The simplified graph and the plan of kernels and library calls, in full."""
         lines = ["graph:", self.program.graph_text, "plan:"] + self.program.plan_text
         return "\n".join(lines)
+
+    def summary(self) -> str:
+        """One line: how many kernels and library calls, and where the kernels came from.
+
+        >>> print(mx.jit(lambda x: x + 1).lower(mx.nd.ones(3)).summary())  # doctest: +SKIP
+        1 kernel (1 loaded from the disk cache), 0 library calls
+        """
+        steps = self.program.steps
+        kernels = self.program.kernels
+        cached = sum(1 for k in kernels if k.from_disk)
+        calls = len(steps) - len(kernels)
+        return (f"{len(kernels)} kernel{'s' * (len(kernels) != 1)} ({len(kernels) - cached} "
+                f"compiled in this process, {cached} loaded from the disk cache), "
+                f"{calls} library call{'s' * (calls != 1)}")
+
+    def __repr__(self) -> str:
+        return f"<Lowered: {self.summary()}; .as_text() and .kernels give the rest>"
 
 
 @dataclass

@@ -15,7 +15,8 @@ from . import serialization as _serialization
 from .creation import arange, array, empty, eye, full, linspace, ones, zeros
 from .methods import add_methods as _add_methods
 from .namespace import functions as _functions
-from .ndarray import NDArray, finish
+from .ndarray import NDArray
+from .ndarray import finish as _finish
 from .sparse_storage import cast_storage
 from .sparse_storage import from_payload as _from_payload
 from .sparse_storage import to_payload as _to_payload
@@ -31,7 +32,7 @@ def moveaxis(tensor: NDArray, source: int | tuple, destination: int | tuple) -> 
     >>> mx.nd.moveaxis(mx.nd.ones((2, 3, 4)), 0, -1).shape  # doctest: +SKIP
     (3, 4, 2)
     """
-    return finish(_moveaxis(tensor, source, destination), (tensor,), None)  # type: ignore
+    return _finish(_moveaxis(tensor, source, destination), (tensor,), None)  # type: ignore
 
 
 def waitall() -> None:

@@ -1,0 +1,81 @@
+"""Public namespaces hold public names only (tab completion in a REPL is how people
+explore), the generated `mx.nd` functions have MXNet's real signatures and docstrings, and
+a jitted function says what it wraps."""
+from __future__ import annotations
+
+import inspect
+import types
+
+import pytest
+
+import mxjit as mx
+
+NAMESPACES = [mx.nd, mx.autograd, mx.nd.random, mx.nd.contrib, mx.nd.linalg, mx.nd.image,
+              mx.nd.sparse, mx.random, mx.context]
+#: MXNet's public submodules of these namespaces.
+SUBMODULES = {"contrib", "image", "linalg", "ndarray", "random", "sparse"}
+
+
+@pytest.mark.parametrize("module", NAMESPACES, ids=lambda m: m.__name__)
+def test_a_namespace_shows_only_its_public_names(module):
+    public = [n for n in dir(module) if not n.startswith("_")]
+    assert set(public) <= set(module.__all__), set(public) - set(module.__all__)
+    for name in module.__all__:
+        value = getattr(module, name)
+        if isinstance(value, types.ModuleType):
+            assert name in SUBMODULES, name
+        assert value is not getattr(__import__("typing"), name, None), name
+    assert "annotations" not in public and "np" not in public and "Any" not in public
+
+
+def test_generated_functions_have_mxnets_signatures_and_docstrings():
+    sig = inspect.signature(mx.nd.Convolution)
+    assert list(sig.parameters)[:4] == ["data", "weight", "bias", "kernel"]
+    assert list(sig.parameters)[-2:] == ["out", "name"]
+    assert repr(sig.parameters["num_filter"].default) == "<required>"
+    assert sig.parameters["no_bias"].default is False
+    concat = inspect.signature(mx.nd.concat)
+    assert concat.parameters["data"].kind is inspect.Parameter.VAR_POSITIONAL
+    doc = mx.nd.Convolution.__doc__
+    assert "Parameters" in doc and "num_filter : int, required" in doc
+    assert "MXNet operator `Convolution`" in doc and ">>>" in doc
+    assert mx.nd.Convolution.__module__ == "mxjit.nd"
+    assert "alias" not in mx.nd.concat.__doc__ and "Concat" in mx.nd.concat.__doc__
+    assert inspect.signature(mx.nd.linalg.gemm2).parameters["A"].default is not None
+
+
+def test_every_table_operator_is_in_its_namespace():
+    from mxjit.core.operators import OPERATORS
+
+    for op in OPERATORS.values():
+        for ns, name in op.public_names():
+            if ns == "_internal":
+                continue
+            module = mx.nd if ns == "" else getattr(mx.nd, ns)
+            assert callable(getattr(module, name, None)), (op.name, ns, name)
+
+
+def test_a_jitted_function_names_what_it_wraps():
+    def step(x):
+        return x * 2
+
+    f = mx.jit(step)
+    assert "step" in repr(f) and "0 signature(s)" in repr(f)
+    f(mx.nd.ones(2))
+    f(mx.nd.ones(3))
+    assert "2 signature(s)" in repr(f)
+    g = mx.grad(lambda x: (x * x).sum())
+    assert repr(g).startswith("<grad(")
+
+
+def test_out_takes_a_list_for_operators_with_several_results():
+    x = mx.nd.arange(6).reshape((2, 3))
+    a, b = mx.nd.zeros((2, 1)), mx.nd.zeros((2, 2))
+    got = mx.nd.split_v2(x, [1], axis=1, out=[a, b])
+    assert got[0] is a and got[1] is b
+    assert b.asnumpy().tolist() == [[1, 2], [4, 5]]
+    with pytest.raises(mx.base.ArgumentError, match="pass a list of 2"):
+        mx.nd.split_v2(x, [1], axis=1, out=a)
+    same = mx.nd.reshape(x, shape=(3, 2))  # (a view of x eagerly: nd returns a new array)
+    x[0, 0] = 7
+    assert same.asnumpy()[0, 0] == 0
