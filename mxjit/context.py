@@ -27,7 +27,6 @@ class Context:
     """
 
     devtype2id = {"cpu": 1, "gpu": 2, "cpu_pinned": 3, "cpu_shared": 5}
-    devid2type = {v: k for k, v in devtype2id.items()}
     _local = threading.local()
 
     def __init__(self, device_type: str | Context, device_id: int = 0):
@@ -137,11 +136,6 @@ def activate_device_backend(backend: DeviceBackend | None) -> None:
     global active_backend, active_array_type
     active_backend = backend
     active_array_type = None if backend is None else backend.array_type
-
-
-def device_backend(device_type: str) -> DeviceBackend | None:
-    """The backend registered for `device_type`, or None."""
-    return _backends.get(device_type)
 
 
 def num_gpus() -> int:

@@ -8,8 +8,6 @@ from data; each has a known range, and the simplifier uses ranges to drop div/mo
 """
 from __future__ import annotations
 
-from typing import Any
-
 from .kernel import I64, Expr, iconst, loop_var
 
 # ('v', j) | ('div', Lin, c) | ('mod', Lin, c) | ('clamp', Lin, lo, hi) | ('data', Expr)
@@ -157,21 +155,6 @@ def clamp(x: Lin, lo: int, hi: int, dims: dict[int, int]) -> Lin:
 def data(e: Expr) -> Lin:
     """An index read from memory (take/gather); its range is unknown until clamped."""
     return Lin({("data", e): 1})
-
-
-def mentions_split_var(x: Lin, j: int) -> bool:
-    """True when loop var `j` occurs inside a non-affine atom of `x` (blocks loop merging)."""
-    return any(a[0] != "v" and _mentions(a, j) for a, _ in x.terms)
-
-
-def _mentions(a: Any, j: int) -> bool:
-    if isinstance(a, Lin):
-        return any(_mentions(atom, j) for atom, _ in a.terms)
-    if isinstance(a, tuple):
-        if a[:1] == ("v",):
-            return a[1] == j
-        return any(_mentions(p, j) for p in a[1:])
-    return False
 
 
 def to_expr(x: Lin) -> Expr:

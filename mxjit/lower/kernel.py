@@ -19,7 +19,6 @@ import numpy as np
 from ..trace.graph import postorder
 
 I64 = np.dtype(np.int64)
-BOOL = np.dtype(bool)
 
 _interned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
