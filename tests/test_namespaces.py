@@ -79,3 +79,22 @@ def test_out_takes_a_list_for_operators_with_several_results():
     same = mx.nd.reshape(x, shape=(3, 2))  # (a view of x eagerly: nd returns a new array)
     x[0, 0] = 7
     assert same.asnumpy()[0, 0] == 0
+
+
+def test_operators_marked_fresh_never_return_an_operand_or_a_view_of_one():
+    import numpy as np
+
+    from mxjit.core.operators import OPERATORS
+
+    base = mx.nd.array(np.linspace(0.1, 0.9, 12).reshape(3, 4))
+    x = base.T  # (a strided view: the general eager paths)
+    checked = 0
+    for op in OPERATORS.values():
+        if not op.fresh or any(p.required for p in op.params):
+            continue
+        args = [x] * len(op.inputs)
+        out = op.impl(*args)
+        for r in out if isinstance(out, list) else [out]:
+            assert not np.may_share_memory(r._data, base._data), op.name
+        checked += 1
+    assert checked > 60

@@ -68,6 +68,14 @@ class Array:
         return a
 
     @classmethod
+    def _wrap_host(cls, data: np.ndarray) -> Any:
+        """`_wrap` for a NumPy buffer in host memory (the hot path of eager CPU ops)."""
+        a = object.__new__(cls)
+        a._data, a._node, a._ctx = data, None, None
+        a._rec = a._grad = None
+        return a
+
+    @classmethod
     def _traced(cls, node: Node) -> Any:
         """A traced array of this class standing for `node`."""
         a = object.__new__(cls)

@@ -63,16 +63,18 @@ def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
             flat = False
     if flat and _context.active_array_type is not None and on_device(arrays):
         flat = False  # (the flat kernels are CPU code; device operands take the program path)
-    data = None
-    if flat:
-        data = run_flat(tuple(key), op, shape, cast_to, attrs, arrays)
-    elif not attrs and all(type(x) is np.ndarray for x in arrays):
-        data = run_broadcast(op, arrays, shape, cast_to)
-    if data is None:
-        key.append(shape)
-        key.extend((x.shape, x.strides, x.dtype) for x in arrays)
-        data = run_general(tuple(key), op, shape, cast_to, attrs, arrays)
-    result = args[0]._result_class._wrap(data)
+    if flat:  # (host memory: the flat kernels are CPU code)
+        result = args[0]._result_class._wrap_host(
+            run_flat(tuple(key), op, shape, cast_to, attrs, arrays))
+    else:
+        data = None
+        if not attrs and all(type(x) is np.ndarray for x in arrays):
+            data = run_broadcast(op, arrays, shape, cast_to)
+        if data is None:
+            key.append(shape)
+            key.extend((x.shape, x.strides, x.dtype) for x in arrays)
+            data = run_general(tuple(key), op, shape, cast_to, attrs, arrays)
+        result = args[0]._result_class._wrap(data)
     if tape.recording_threads and tape.is_recording():
         tape.record_graph(result, elementwise_graph(op, shape, cast_to, attrs), args,
                           ("elementwise", op, shape, cast_to, key[2]))
@@ -97,7 +99,7 @@ def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
     call, out_dtype = flat
     out = np.empty(x.shape, out_dtype)
     call(x, y, out, 0, n)
-    return lhs._result_class._wrap(out)
+    return lhs._result_class._wrap_host(out)
 
 
 def scalar_operand(value: Any, like: Any) -> Any:

@@ -117,6 +117,9 @@ class Operator:
     impl: Callable[..., Any]
     doc: str
     aliases: tuple[str, ...] = ()
+    #: its results are always new arrays, never an operand nor a view of one (front ends
+    #: that promise new arrays need not check; elementwise ops and reductions are)
+    fresh: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -166,14 +169,14 @@ def _kind_of(name: str, annotation: str, default: Any) -> str:
 
 
 def register_operator(name: str, *, inputs: Sequence[str] | None = None,
-                      aliases: Sequence[str] = (), kinds: dict[str, str] | None = None
-                      ) -> Callable[[F], F]:
+                      aliases: Sequence[str] = (), kinds: dict[str, str] | None = None,
+                      fresh: bool = False) -> Callable[[F], F]:
     """Register the decorated implementation as the operator `name`.
 
     The implementation's signature gives the rest: `inputs` (default: its first
     parameter; a `*args` parameter is a variadic input) are the arrays, every other
     parameter is an operator parameter, its kind read from its annotation (or `kinds`)
-    and its default from the signature (none: required).
+    and its default from the signature (none: required). `fresh`: see `Operator.fresh`.
 
     >>> @register_operator('my_scale')  # doctest: +SKIP
     ... def my_scale(data: Array, factor: float = 2.0) -> Array:
@@ -201,7 +204,7 @@ def register_operator(name: str, *, inputs: Sequence[str] | None = None,
             if key in OPERATORS or key in _BY_ALIAS:
                 raise ParamError(f"operator {key!r} is already registered")
         op = Operator(name, array_names, variadic, tuple(params), impl,
-                      inspect.getdoc(impl) or "", tuple(aliases))
+                      inspect.getdoc(impl) or "", tuple(aliases), fresh)
         OPERATORS[name] = op
         for alias in aliases:
             _BY_ALIAS[alias] = name
@@ -241,7 +244,8 @@ def make_function(op: Operator, public_name: str,
                   module: str) -> Callable[..., Any]:
     """A front end's function for `op`: MXNet's signature (the inputs, the parameters, then
     `out=None, name=None`) as real Python parameters, and a generated docstring.
-    `finish(result, operands, out)` gives what the function returns (it writes `out=`).
+    `finish(result, operands, out)` gives what the function returns (it writes `out=`); for
+    a `fresh` operator called without `out=` the result is returned as it is.
 
     >>> exp = make_function(lookup('exp'), 'exp', finish, 'NDArray', 'm')  # doctest: +SKIP
     """
@@ -269,8 +273,9 @@ def make_function(op: Operator, public_name: str,
         if param.required:
             checks.append(f"    if {param.name} is _REQUIRED:\n"
                           f"        _missing({public_name!r}, {param.name!r})")
+    fast = [f"    if out is None:\n        return _impl({', '.join(call)})"] if op.fresh else []
     source = "\n".join([f"def {public_name}({', '.join(head + ['out=None', 'name=None'])}):",
-                        *checks,
+                        *checks, *fast,
                         f"    return _finish(_impl({', '.join(call)}), {operands}, out)"])
     exec(compile(source, f"<mxjit operator {op.name}>", "exec"), namespace)  # noqa: S102
     function = namespace[public_name]

@@ -13,9 +13,9 @@ import numpy as np
 
 from ..base import ArgumentError, ParamError, ShapeError
 from ..context import Context, check_context
-from ..core import Array, bind, set_default_array_class, tape
+from ..core import Array, bind, same_shape_binary, set_default_array_class, tape
 from ..ops import indexing
-from ..ops.elementwise import abs, binary, cast, negative
+from ..ops.elementwise import COMPARISONS, abs, binary, cast, negative
 from ..ops.operands import write_out
 from ..ops.shape import reshape, transpose
 from ..trace import canonical_dtype
@@ -183,6 +183,36 @@ class NDArray(Array):
 
 
 NDArray._result_class = NDArray
+
+
+def _operator(op: str, reflected: bool) -> Any:
+    """NDArray's `__add__` and kin: `Array`'s over `_binary`, with the common case (two
+    NDArrays of one shape and dtype, a small flat kernel already built) first, one call
+    shorter: this is the hot path of eager code."""
+    comparison = op in COMPARISONS
+
+    def method(self: NDArray, o: Any) -> Any:
+        if type(o) is NDArray:
+            fast = same_shape_binary(op, o, self, comparison) if reflected else \
+                same_shape_binary(op, self, o, comparison)
+            if fast is not None:
+                return fast
+        return binary(op, o, self) if reflected else binary(op, self, o)
+
+    return method
+
+
+for _name, _op, _reflected in (
+        ("__add__", "add", False), ("__radd__", "add", True), ("__sub__", "sub", False),
+        ("__rsub__", "sub", True), ("__mul__", "mul", False), ("__rmul__", "mul", True),
+        ("__truediv__", "div", False), ("__rtruediv__", "div", True),
+        ("__mod__", "mod", False), ("__rmod__", "mod", True), ("__pow__", "pow", False),
+        ("__rpow__", "pow", True), ("__eq__", "eq", False), ("__ne__", "ne", False),
+        ("__lt__", "lt", False), ("__le__", "le", False), ("__gt__", "gt", False),
+        ("__ge__", "ge", False)):
+    _method = _operator(_op, _reflected)
+    _method.__name__ = _method.__qualname__ = _name
+    setattr(NDArray, _name, _method)
 set_default_array_class(NDArray)
 
 

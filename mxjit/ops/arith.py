@@ -34,7 +34,8 @@ def _broadcast_fn(suffix: str, prim: str) -> Any:
     f.__doc__ = (f"Elementwise {suffix} with NumPy broadcasting.\n\n"
                  f"    >>> mx.nd.{name}(mx.nd.ones((2, 1)), mx.nd.ones((3,)))"
                  "  # doctest: +SKIP\n    ")
-    return register_operator(name, inputs=("lhs", "rhs"), aliases=_ALIASES.get(name, ()))(f)
+    return register_operator(name, inputs=("lhs", "rhs"), aliases=_ALIASES.get(name, ()),
+                             fresh=True)(f)
 
 
 def _elemwise_fn(suffix: str, prim: str) -> Any:
@@ -52,7 +53,8 @@ def _elemwise_fn(suffix: str, prim: str) -> Any:
     f.__doc__ = (f"Elementwise {suffix} of two arrays of the same shape.\n\n"
                  f"    >>> mx.nd.{name}(mx.nd.ones((2,)), mx.nd.ones((2,)))"
                  "  # doctest: +SKIP\n    ")
-    return register_operator(name, inputs=("lhs", "rhs"), aliases=_ALIASES.get(name, ()))(f)
+    return register_operator(name, inputs=("lhs", "rhs"), aliases=_ALIASES.get(name, ()),
+                             fresh=True)(f)
 
 
 def _logical_fn(prim: str) -> Any:
@@ -66,7 +68,7 @@ def _logical_fn(prim: str) -> Any:
     f.__doc__ = (f"Elementwise {prim} of non-zero tests, as 1/0 in the operands' dtype.\n\n"
                  f"    >>> mx.nd.{name}(mx.nd.array([0, 1]), mx.nd.array([1, 1]))"
                  "  # doctest: +SKIP\n    ")
-    return register_operator(name, inputs=("lhs", "rhs"))(f)
+    return register_operator(name, inputs=("lhs", "rhs"), fresh=True)(f)
 
 
 for _suffix, _prim in BINARY.items():

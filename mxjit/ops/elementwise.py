@@ -62,7 +62,7 @@ def _unary(name: str, doc: str, primitive: str | None = None) -> Any:
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"{doc}\n\n    >>> mx.nd.{name}(mx.nd.array([0.5]))  # doctest: +SKIP\n    "
-    return register_operator(name)(f)
+    return register_operator(name, fresh=True)(f)
 
 
 exp = _unary("exp", "Exponential, elementwise.")
@@ -103,7 +103,7 @@ gammaln = _unary("gammaln", "log|gamma(x)|, elementwise (+inf at 0 and the negat
                  "integers).")
 
 
-@register_operator("relu")
+@register_operator("relu", fresh=True)
 def relu(data: Array) -> Array:
     """max(x, 0), elementwise; its gradient is 0 at 0, as in MXNet.
 
@@ -113,7 +113,7 @@ def relu(data: Array) -> Array:
     return maximum(0, data)
 
 
-@register_operator("square")
+@register_operator("square", fresh=True)
 def square(data: Array) -> Array:
     """x * x, elementwise.
 
@@ -122,7 +122,7 @@ def square(data: Array) -> Array:
     return binary("mul", data, data)
 
 
-@register_operator("reciprocal")
+@register_operator("reciprocal", fresh=True)
 def reciprocal(data: Array) -> Array:
     """1 / x, elementwise.
 
@@ -138,7 +138,7 @@ def _floats_only(op: str, data: Array) -> Array:
     return data
 
 
-@register_operator("degrees")
+@register_operator("degrees", fresh=True)
 def degrees(data: Array) -> Array:
     """Radians to degrees, x * 180 / pi, elementwise.
 
@@ -147,7 +147,7 @@ def degrees(data: Array) -> Array:
     return binary("mul", _floats_only("degrees", data), 180 / math.pi)
 
 
-@register_operator("radians")
+@register_operator("radians", fresh=True)
 def radians(data: Array) -> Array:
     """Degrees to radians, x * pi / 180, elementwise.
 
@@ -156,7 +156,7 @@ def radians(data: Array) -> Array:
     return binary("mul", _floats_only("radians", data), math.pi / 180)
 
 
-@register_operator("rcbrt")
+@register_operator("rcbrt", fresh=True)
 def rcbrt(data: Array) -> Array:
     """1 / cbrt(x), elementwise.
 
@@ -165,7 +165,7 @@ def rcbrt(data: Array) -> Array:
     return binary("div", 1, cbrt(data))
 
 
-@register_operator("softsign")
+@register_operator("softsign", fresh=True)
 def softsign(data: Array) -> Array:
     """x / (1 + |x|), elementwise.
 
@@ -175,7 +175,7 @@ def softsign(data: Array) -> Array:
     return binary("div", x, binary("add", abs(x), 1))
 
 
-@register_operator("hard_sigmoid")
+@register_operator("hard_sigmoid", fresh=True)
 def hard_sigmoid(data: Array, alpha: float = 0.2, beta: float = 0.5) -> Array:
     """max(0, min(1, alpha * x + beta)), elementwise.
 
@@ -191,7 +191,7 @@ def hard_sigmoid(data: Array, alpha: float = 0.2, beta: float = 0.5) -> Array:
     return cast(y, np.float16) if half else y
 
 
-@register_operator("logical_not")
+@register_operator("logical_not", fresh=True)
 def logical_not(data: Array) -> Array:
     """1 where x is 0, else 0, in x's dtype (a bool array gives bool), as in MXNet 1.x.
 
@@ -216,7 +216,7 @@ def minimum(lhs: Any, rhs: Any) -> Array:
     return binary("minimum", lhs, rhs)
 
 
-@register_operator("clip")
+@register_operator("clip", fresh=True)
 def clip(data: Array, a_min: float, a_max: float) -> Array:
     """Limit values to [a_min, a_max].
 
@@ -241,7 +241,7 @@ def cast(data: Array, dtype: Any) -> Array:
         "cast", [data], data.shape, dtype=canonical_dtype(dtype))
 
 
-@register_operator("where", inputs=("condition", "x", "y"))
+@register_operator("where", inputs=("condition", "x", "y"), fresh=True)
 def where(condition: Array, x: Array, y: Array) -> Array:
     """x where condition is non-zero, else y (MXNet's `where`).
 

@@ -41,7 +41,7 @@ def _reduce(prim: str, data: Array, axis: Any, keepdims: bool, exclude: bool) ->
     return out
 
 
-@register_operator("sum", aliases=("sum_axis",))
+@register_operator("sum", aliases=("sum_axis",), fresh=True)
 def sum(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = False
         ) -> Array:
     """Sum over `axis` (all axes by default; shape (1,) then, as in MXNet).
@@ -51,28 +51,28 @@ def sum(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = F
     return _reduce("reduce_sum", data, axis, keepdims, exclude)
 
 
-@register_operator("max", aliases=("max_axis",))
+@register_operator("max", aliases=("max_axis",), fresh=True)
 def max(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = False
         ) -> Array:
     """Maximum over `axis`."""
     return _reduce("reduce_max", data, axis, keepdims, exclude)
 
 
-@register_operator("min", aliases=("min_axis",))
+@register_operator("min", aliases=("min_axis",), fresh=True)
 def min(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = False
         ) -> Array:
     """Minimum over `axis`."""
     return _reduce("reduce_min", data, axis, keepdims, exclude)
 
 
-@register_operator("prod")
+@register_operator("prod", fresh=True)
 def prod(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = False
          ) -> Array:
     """Product over `axis`."""
     return _reduce("reduce_prod", data, axis, keepdims, exclude)
 
 
-@register_operator("mean")
+@register_operator("mean", fresh=True)
 def mean(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = False
          ) -> Array:
     """Mean over `axis`."""
@@ -93,13 +93,13 @@ def _arg(prim: str, data: Array, axis: Any, keepdims: bool) -> Array:
     return reshape_exact(out, (1,)) if out.ndim == 0 else out  # MXNet has no 0-d results
 
 
-@register_operator("argmax")
+@register_operator("argmax", fresh=True)
 def argmax(data: Array, axis: Any = None, keepdims: bool = False) -> Array:
     """Index of the maximum along `axis`, as float32 (MXNet's convention)."""
     return _arg("argmax", data, axis, keepdims)
 
 
-@register_operator("argmin")
+@register_operator("argmin", fresh=True)
 def argmin(data: Array, axis: Any = None, keepdims: bool = False) -> Array:
     """Index of the minimum along `axis`, as float32 (MXNet's convention)."""
     return _arg("argmin", data, axis, keepdims)
@@ -116,7 +116,7 @@ def _nan_to(data: Array, value: float) -> Array:
     return ew("where", ew("isnan", data), value, data, like=data)
 
 
-@register_operator("nansum")
+@register_operator("nansum", fresh=True)
 def nansum(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = False) -> Array:
     """Sum over `axis`, treating NaN as 0.
 
@@ -125,7 +125,7 @@ def nansum(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool 
     return sum(_nan_to(data, 0), axis=axis, keepdims=keepdims, exclude=exclude)
 
 
-@register_operator("nanprod")
+@register_operator("nanprod", fresh=True)
 def nanprod(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = False) -> Array:
     """Product over `axis`, treating NaN as 1.
 
