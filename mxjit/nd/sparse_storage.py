@@ -491,10 +491,6 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
 # ---- dot ------------------------------------------------------------------------------------
 
 
-def _literal(value: np.ndarray, like: Array) -> Array:
-    return constant(value, like)
-
-
 def _dense_operand(x: Array) -> Array:
     if isinstance(x, BaseSparseNDArray):
         return NDArray._wrap(x.asnumpy(), x._ctx)
@@ -516,11 +512,11 @@ def _csr_times_dense(csr: CSRNDArray, dense: Array, transpose: bool) -> Array:
     tail = rhs.shape[1:]
     if csr._sp_data.size == 0:
         return NDArray._wrap(np.zeros((size,) + tail, dtype)) if rhs._node is None else \
-            broadcast_exact(_literal(np.zeros((), dtype), rhs), (size,) + tail)
-    picked = bind("take", rhs, _literal(gather_at, rhs), axis=0, mode="clip")
-    scale = _literal(csr._sp_data.astype(dtype).reshape((-1,) + (1,) * len(tail)), rhs)
+            broadcast_exact(constant(np.zeros((), dtype), rhs), (size,) + tail)
+    picked = bind("take", rhs, constant(gather_at, rhs), axis=0, mode="clip")
+    scale = constant(csr._sp_data.astype(dtype).reshape((-1,) + (1,) * len(tail)), rhs)
     scaled = picked * broadcast_exact(scale, picked.shape)
-    return bind("scatter_add", scaled, _literal(scatter_at, rhs), axis=0, mode="clip",
+    return bind("scatter_add", scaled, constant(scatter_at, rhs), axis=0, mode="clip",
                 size=size)
 
 
@@ -538,10 +534,10 @@ def _dense_times_csr(dense: Array, csr: CSRNDArray, transpose: bool) -> Array:
                          " do not match")
     if csr._sp_data.size == 0:
         return NDArray._wrap(np.zeros((lhs.shape[0], size), dtype))
-    picked = bind("take", lhs, _literal(gather_at, lhs), axis=1, mode="clip")
-    scale = _literal(csr._sp_data.astype(dtype).reshape(1, -1), lhs)
+    picked = bind("take", lhs, constant(gather_at, lhs), axis=1, mode="clip")
+    scale = constant(csr._sp_data.astype(dtype).reshape(1, -1), lhs)
     scaled = picked * broadcast_exact(scale, picked.shape)
-    return bind("scatter_add", scaled, _literal(scatter_at, lhs), axis=1, mode="clip",
+    return bind("scatter_add", scaled, constant(scatter_at, lhs), axis=1, mode="clip",
                 size=size)
 
 

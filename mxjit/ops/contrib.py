@@ -40,15 +40,9 @@ from ..core.operators import register_operator
 from ..trace import canonical_dtype, const
 from . import elementwise
 from .elementwise import binary, cast, exp, floor, log
-from .operands import iota, not_equal_zero
+from .operands import iota, not_equal_zero, reshape_exact
 from .random import uniform
 from .shape import broadcast_exact
-
-
-def _reshape(x: Array, shape: tuple[int, ...]) -> Array:
-    """The reshape primitive itself (sizes given exactly: 0 is a size, not MXNet's code)."""
-    return bind("reshape", x, shape=tuple(int(d) for d in shape))
-
 
 # ---- nested lists of arrays (MXNet's _flatten / _regroup) --------------------------------
 
@@ -95,7 +89,7 @@ def _row(data: Array, i: int) -> Array:
     n = data.ndim
     start = (i,) + (0,) * (n - 1)
     stop = (i + 1,) + data.shape[1:]
-    return _reshape(bind("slice", data, start=start, stop=stop, step=(1,) * n),
+    return reshape_exact(bind("slice", data, start=start, stop=stop, step=(1,) * n),
                        shape=data.shape[1:])
 
 
@@ -106,7 +100,7 @@ def _stack(items: Sequence[Array], where: str) -> Array:
             raise ControlFlowError(
                 f"{where}: step outputs must keep their shape and dtype; step 0 gave "
                 f"{first.shape} {first._dtype}, step {k} gave {x.shape} {x._dtype}")
-    rows = [_reshape(x, shape=(1,) + x.shape) for x in items]
+    rows = [reshape_exact(x, shape=(1,) + x.shape) for x in items]
     return bind("concat", *rows, axis=0)
 
 
@@ -130,7 +124,7 @@ def _mask(pred: Array, what: str) -> Array:
     """A traced scalar condition as a 0-d bool array."""
     if pred.size != 1:
         raise ControlFlowError(f"{what} must be a scalar (one element), got shape {pred.shape}")
-    return not_equal_zero(_reshape(pred, shape=()))
+    return not_equal_zero(reshape_exact(pred, shape=()))
 
 
 def _select(mask: Array, a: Array, b: Array, where: str) -> Array:
@@ -342,19 +336,19 @@ def index_copy(old_tensor: Array, index_vector: Array, new_tensor: Array) -> Arr
         return old_tensor  # (front ends return it as a new array)
     # keep[i]: no later position holds the same index (the last write wins)
     pair = (m, m)
-    same = bind("eq", broadcast_exact(_reshape(idx, shape=(m, 1)), pair),
-                broadcast_exact(_reshape(idx, shape=(1, m)), pair))
+    same = bind("eq", broadcast_exact(reshape_exact(idx, shape=(m, 1)), pair),
+                broadcast_exact(reshape_exact(idx, shape=(1, m)), pair))
     later = bind("gt", iota(pair, 1, idx), iota(pair, 0, idx))
     shadowed = cast(bind("logical_and", same, later), np.int64)
     keep = cast(bind("eq", bind("reduce_sum", shadowed, axes=(1,)),
                          broadcast_exact(_local(np.zeros((), np.int64), idx._node is not None),
                                           (m,))), old_tensor._dtype)
     row = index_vector.shape + (1,) * (old_tensor.ndim - 1)
-    kept = new_tensor * broadcast_exact(_reshape(keep, shape=row), new_tensor.shape)
+    kept = new_tensor * broadcast_exact(reshape_exact(keep, shape=row), new_tensor.shape)
     scattered = bind("scatter_add", kept, idx, axis=0, mode="clip", size=n)
     hits = bind("scatter_add", keep, idx, axis=0, mode="clip", size=n)
     mask = not_equal_zero(broadcast_exact(
-        _reshape(hits, shape=(n,) + (1,) * (old_tensor.ndim - 1)), old_tensor.shape))
+        reshape_exact(hits, shape=(n,) + (1,) * (old_tensor.ndim - 1)), old_tensor.shape))
     return bind("where", mask, scattered, old_tensor)
 
 
@@ -470,7 +464,7 @@ def arange_like(data: Array, start: float = 0.0, step: float = 1.0, repeat: int 
     flat = iota((n,), 0, data, np.float64)
     if int(repeat) > 1:
         flat = floor(flat / float(repeat))
-    values = _reshape(flat * float(step) + float(start), shape=shape)
+    values = reshape_exact(flat * float(step) + float(start), shape=shape)
     result = values if d == np.float64 else cast(values, d)
     if ctx is not None and result._node is None:
         result._ctx = ctx

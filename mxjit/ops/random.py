@@ -35,16 +35,12 @@ from ..core import Array, bind, current_trace, default_array_class, eager_bits, 
 from ..core.operators import register_operator
 from ..trace import canonical_dtype, const
 from .elementwise import binary, cos, floor, log, minimum, sqrt, where
-from .operands import as_dtype, constant, iota, write_out
+from .operands import as_dtype, constant, iota, reshape_exact, write_out
 from .reduce import sum as reduce_sum
+from .shape import broadcast_exact
 
 _FLOAT_TYPES = (np.dtype("float16"), np.dtype("float32"), np.dtype("float64"))
 _Scalar = (int, float, np.integer, np.floating)
-
-
-def _reshape(x: Array, shape: tuple[int, ...]) -> Array:
-    """The reshape primitive itself (sizes given exactly: 0 is a size, not MXNet's code)."""
-    return bind("reshape", x, shape=tuple(int(d) for d in shape))
 
 
 def _row(bits: Array, k: int) -> Array:
@@ -53,7 +49,7 @@ def _row(bits: Array, k: int) -> Array:
     start = (k,) + (0,) * (n - 1)
     stop = (k + 1,) + bits.shape[1:]
     row = bind("slice", bits, start=start, stop=stop, step=(1,) * n)
-    return _reshape(row, shape=bits.shape[1:])
+    return reshape_exact(row, shape=bits.shape[1:])
 
 
 def unit_uniform(shape: tuple[int, ...], dtype: Any, count: int = 1) -> list[Array]:
@@ -131,7 +127,7 @@ def _as_param(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
     if not isinstance(value, Array):
         return float(value)
     v = as_dtype(value, dtype)
-    return _reshape(v, shape=value.shape + (1,) * (len(shape) - value.ndim))
+    return reshape_exact(v, shape=value.shape + (1,) * (len(shape) - value.ndim))
 
 
 def _param_array(value: Any, dtype: np.dtype) -> Array:
@@ -197,11 +193,8 @@ def _draw(fn: str, params: dict[str, Any], shape: Any, dtype: Any, ctx: Any, out
     cd = _compute_dtype(d) if d.kind == "f" else np.dtype(np.float64)
 
     args = [_as_param(v, out_shape, cd) for v in values]
-    return _finish(fn, as_dtype(_full(sampler(out_shape, d, *args), out_shape), d), ctx, out)
-
-
-def _full(x: Any, shape: tuple[int, ...]) -> Array:
-    return x if x.shape == shape else bind("broadcast_to", x, shape=shape)
+    samples = broadcast_exact(sampler(out_shape, d, *args), out_shape)
+    return _finish(fn, as_dtype(samples, d), ctx, out)
 
 
 # ---- samplers: (shape, output dtype, *params as floats or broadcastable arrays) -> samples
@@ -445,10 +438,10 @@ def _multinomial(data: Array, sample: tuple[int, ...], d: np.dtype
     tri = constant(triangle, probs)
     cdf = bind("dot_general", probs, tri, contract=((probs.ndim - 1,), (0,)), batch=((), ()))
     (u,) = unit_uniform(batch + sample, cd)
-    below = binary("le", _reshape(cdf, shape=batch + (1,) * len(sample) + (k,)),
-                       _reshape(u, shape=batch + sample + (1,)))
-    index = _reshape(minimum(reduce_sum(below, axis=-1), float(k - 1)), shape=batch + sample)
-    samples = _reshape(as_dtype(index, d), shape=batch + sample or (1,))
+    below = binary("le", reshape_exact(cdf, shape=batch + (1,) * len(sample) + (k,)),
+                       reshape_exact(u, shape=batch + sample + (1,)))
+    index = reshape_exact(minimum(reduce_sum(below, axis=-1), float(k - 1)), shape=batch + sample)
+    samples = reshape_exact(as_dtype(index, d), shape=batch + sample or (1,))
     return samples, index
 
 
@@ -456,13 +449,13 @@ def _log_likelihood(data: Array, index: Array, sample: tuple[int, ...]) -> Array
     """log data[..., index] per draw (differentiable with respect to `data`)."""
     k = data.shape[-1]
     batch = data.shape[:-1]
-    categories = _reshape(iota((k,), 0, index, index._dtype),
+    categories = reshape_exact(iota((k,), 0, index, index._dtype),
                           shape=(1,) * (len(batch) + len(sample)) + (k,))
-    hit = binary("eq", _reshape(index, shape=index.shape + (1,)), categories)
-    probs = _reshape(as_dtype(data, index._dtype), shape=batch + (1,) * len(sample) + (k,))
+    hit = binary("eq", reshape_exact(index, shape=index.shape + (1,)), categories)
+    probs = reshape_exact(as_dtype(data, index._dtype), shape=batch + (1,) * len(sample) + (k,))
     chosen = reduce_sum(hit * probs, axis=-1)
     logp = as_dtype(log(chosen), data._dtype)
-    return _reshape(logp, shape=batch + sample or (1,))
+    return reshape_exact(logp, shape=batch + sample or (1,))
 
 
 def shuffle(data: Array, out: Array | None = None, **kwargs: Any) -> Array:

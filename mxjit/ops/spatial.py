@@ -21,15 +21,8 @@ from ..base import ArgumentError, DTypeError, ParamError, ShapeError
 from ..core import Array, bind
 from ..core.operators import register_operator
 from .elementwise import cast, clip, floor
-from .operands import constant
+from .operands import constant, reshape_exact
 from .shape import broadcast_exact, transpose
-
-
-def _reshape(x: Array, shape: tuple[int, ...]) -> Array:
-    """The reshape primitive itself (sizes given exactly: 0 is a size, not MXNet's code)."""
-    return bind("reshape", x, shape=tuple(int(d) for d in shape))
-
-
 
 
 def _axis_points(n: int) -> np.ndarray:
@@ -77,10 +70,10 @@ def _affine_grid(data: Array, target_shape: Any) -> Array:
     xs, ys = np.meshgrid(_axis_points(w), _axis_points(h))
     points = np.stack([xs.reshape(-1), ys.reshape(-1), np.ones(h * w)]).astype(data._dtype)
     n = data.shape[0]
-    theta = _reshape(data, shape=(n, 2, 3))
+    theta = reshape_exact(data, shape=(n, 2, 3))
     grid = bind("dot_general", theta, constant(points, data), contract=((2,), (0,)),
                 batch=((), ()))
-    return _reshape(grid, shape=(n, 2, h, w))
+    return reshape_exact(grid, shape=(n, 2, h, w))
 
 
 def _warp_grid(data: Array) -> Array:
@@ -123,16 +116,16 @@ def BilinearSampler(data: Array, grid: Array, cudnn_off: Any = None) -> Array:
     n, c, h, w = data.shape
     ho, wo = grid.shape[2:]
     plane = (n, ho, wo)
-    gx = _reshape(bind("slice", grid, start=(0, 0, 0, 0), stop=(n, 1, ho, wo),
+    gx = reshape_exact(bind("slice", grid, start=(0, 0, 0, 0), stop=(n, 1, ho, wo),
                           step=(1, 1, 1, 1)), shape=plane)
-    gy = _reshape(bind("slice", grid, start=(0, 1, 0, 0), stop=(n, 2, ho, wo),
+    gy = reshape_exact(bind("slice", grid, start=(0, 1, 0, 0), stop=(n, 2, ho, wo),
                           step=(1, 1, 1, 1)), shape=plane)
     x = (gx + 1.0) * ((w - 1) / 2.0)
     y = (gy + 1.0) * ((h - 1) / 2.0)
     x0, y0 = floor(x), floor(y)
     wx, wy = x - x0, y - y0  # weights of the right / bottom neighbours
     # pixels as rows of (N * H * W, C), so one gather fetches all channels of a neighbour
-    rows = _reshape(transpose(data, (0, 2, 3, 1)), shape=(n * h * w, c))
+    rows = reshape_exact(transpose(data, (0, 2, 3, 1)), shape=(n * h * w, c))
     batch_base = broadcast_exact(constant(
         (np.arange(n, dtype=np.int64) * (h * w)).reshape(n, 1, 1), data), plane)
     total = None
@@ -144,7 +137,7 @@ def BilinearSampler(data: Array, grid: Array, cudnn_off: Any = None) -> Array:
             col = cast(clip(xi, 0, w - 1), np.int64)
             flat = row * w + col + batch_base
             value = bind("take", rows, flat, axis=0, mode="clip")  # (N, Ho, Wo, C)
-            weight = _reshape(wy_k * wx_k * inside, shape=plane + (1,))
+            weight = reshape_exact(wy_k * wx_k * inside, shape=plane + (1,))
             term = value * broadcast_exact(weight, plane + (c,))
             total = term if total is None else total + term
     assert total is not None
