@@ -149,6 +149,18 @@ def _row_max(x: Array, axis: int) -> Array:
     return bind("stop_gradient", m) if m._node is not None else m.detach()
 
 
+def _shifted_exp(x: Array, ax: int, mask: Array | None) -> tuple[Array, Array]:
+    """x minus its row maximum, and exp of that; masked entries are 0 in both."""
+    if mask is not None:
+        x = select(mask, x, -np.inf)
+    shifted = x - _row_max(x, ax)
+    e = ew("exp", shifted)
+    if mask is not None:
+        e = select(mask, e, 0)
+        shifted = select(mask, shifted, 0)
+    return shifted, e
+
+
 @register_operator("softmax", inputs=("data", "length"), kinds={"dtype": "dtype"})
 def softmax(data: Array, length: Array | None = None, axis: int = -1,
             temperature: float | None = None, dtype: Any = None, use_length: bool = False) -> Array:
@@ -158,12 +170,7 @@ def softmax(data: Array, length: Array | None = None, axis: int = -1,
     >>> mx.nd.softmax(mx.nd.array([[1, 2, 3]]))  # doctest: +SKIP
     """
     x, ax, mask = _softmax_input(data, axis, temperature, dtype, length, use_length, "softmax")
-    if mask is not None:
-        x = select(mask, x, -np.inf)
-    shifted = x - _row_max(x, ax)
-    e = ew("exp", shifted)
-    if mask is not None:
-        e = select(mask, e, 0)
+    _, e = _shifted_exp(x, ax, mask)
     # one division per row and a multiply per element, as PyTorch does (a division per
     # element costs a tenth of a compiled softmax; the result moves by at most an ulp)
     return e * (1.0 / reduce.sum(e, axis=ax, keepdims=True))
@@ -179,13 +186,7 @@ def log_softmax(data: Array, length: Array | None = None, axis: int = -1,
     """
     x, ax, mask = _softmax_input(data, axis, temperature, dtype, length, use_length,
                                  "log_softmax")
-    if mask is not None:
-        x = select(mask, x, -np.inf)
-    shifted = x - _row_max(x, ax)
-    e = ew("exp", shifted)
-    if mask is not None:
-        e = select(mask, e, 0)
-        shifted = select(mask, shifted, 0)
+    shifted, e = _shifted_exp(x, ax, mask)
     y = shifted - ew("log", reduce.sum(e, axis=ax, keepdims=True))
     return y if mask is None else select(mask, y, 0)
 
