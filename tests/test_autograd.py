@@ -551,3 +551,21 @@ def test_out_keyword_results_are_recorded():
         y = (buf * 2).sum()
     y.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), 2 * np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+@pytest.mark.parametrize(("after", "factor"), [
+    (lambda d: nd.flip(d, axis=0), 1.0),
+    (lambda d: d.sum(axis=0), 1.0),
+    (lambda d: nd.where(d > 0, d, nd.zeros((1,))), 1.0),
+    (lambda d: nd.dot(d, nd.array([2.0])), 2.0),
+])
+def test_backward_through_a_vector_dot_sees_its_one_element_shape(after, factor) -> None:
+    # (a library call's 0-d result once came back as shape (1,), unlike its graph node)
+    x, c = nd.array([1.0, 2.0, 3.0]), nd.array([4.0, 5.0, 6.0])
+    x.attach_grad()
+    with autograd.record():
+        d = nd.dot(x, c)
+        w = after(d)
+    assert d.shape == (1,)
+    w.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), factor * c.asnumpy())

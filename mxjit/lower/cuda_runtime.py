@@ -376,7 +376,7 @@ class Device:
         programs lowered for a host array's layout run on its copy unchanged."""
         host = np.asarray(host)
         if host.flags.c_contiguous or host.size == 0:
-            host = np.ascontiguousarray(host)
+            host = np.asarray(host, order="C")
             out = self.empty(host.shape, host.dtype)
             self.driver.activate(self.index)
             self.driver.htod(out.ptr, host)
@@ -835,7 +835,7 @@ def _library(dev: Device, step: Any, operands: list[DeviceArray]) -> DeviceArray
             return got  # type: ignore[no-any-return]
     # everything else (scatter_add, sort, custom calls, integer GEMM): on the host
     host = step.fn(*[a.get() for a in operands], **step.attrs)
-    return dev.upload(np.ascontiguousarray(host))
+    return dev.upload(np.asarray(host, order="C"))
 
 
 _op_programs: dict[Any, Any] = {}

@@ -153,7 +153,8 @@ class Program:
                             for b, ops in step.args]
                 result = (step.call(*operands) if step.call is not None
                           else step.fn(*operands, **step.attrs))
-                bufs[step.out] = np.ascontiguousarray(result)
+                # (np.ascontiguousarray would turn a 0-d result into shape (1,))
+                bufs[step.out] = np.asarray(result, order="C")
         return [_apply_views(bufs[k], ops) if ops else bufs[k] for k, ops in self.output_ids]
 
 
