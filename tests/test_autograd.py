@@ -291,9 +291,9 @@ def test_a_warm_eager_step_builds_and_lowers_nothing_and_matches_mx_grad(monkeyp
     counts = {"backward graphs": 0, "lowered": 0}
     programs = []
 
-    def counting_backward(*args):
+    def counting_backward(*args, **kwargs):
         counts["backward graphs"] += 1
-        return backward_graph(*args)
+        return backward_graph(*args, **kwargs)
 
     def counting_lower(*args, **kwargs):
         counts["lowered"] += 1

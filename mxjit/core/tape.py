@@ -296,7 +296,8 @@ def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] |
             _materialize(r)
         out_nodes = [r.node for r in outs]
         seeds = [ones_like(o) if c is None else c.node for o, c in zip(out_nodes, cts)]
-        nodes = backward_graph(out_nodes, seeds, [w.node for w in wrt])  # type: ignore
+        nodes = backward_graph(out_nodes, seeds, [w.node for w in wrt],  # type: ignore
+                               integers=True)
     if entry is None:
         entry = _lower_backward(nodes, order, values)  # type: ignore[arg-type]
         if key is not None:

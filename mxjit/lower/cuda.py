@@ -56,7 +56,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernel import I64, Expr, Kernel, Store, const_python_value, loop_var, walk
+from ..trace import conversion_bits
+from .kernel import Expr, Kernel, Store, const_python_value, loop_var, walk
 
 __all__ = ["CUDA_OPS", "DeviceProps", "Launch", "Schedule", "launch_config", "render_cuda",
            "schedule", "workspace_layout", "cuda_symbol"]
@@ -129,11 +130,13 @@ template <typename T> __device__ __forceinline__ T mxj_umod(T x, T y) {
 /* floor-semantics float remainder (the sign of the divisor), NaN-preserving */
 __device__ __forceinline__ float mxj_fmod(float x, float y) {
   float r = fmodf(x, y);
-  return ((r < 0.0f || r > 0.0f) && ((r < 0.0f) != (y < 0.0f))) ? r + y : r;
+  if (r == 0.0f) return copysignf(0.0f, y);  /* the divisor's sign, as in NumPy */
+  return ((r < 0.0f) != (y < 0.0f)) ? r + y : r;
 }
 __device__ __forceinline__ double mxj_fmod(double x, double y) {
   double r = fmod(x, y);
-  return ((r < 0.0 || r > 0.0) && ((r < 0.0) != (y < 0.0))) ? r + y : r;
+  if (r == 0.0) return copysign(0.0, y);  /* the divisor's sign, as in NumPy */
+  return ((r < 0.0) != (y < 0.0)) ? r + y : r;
 }
 /* llvm.maximum / llvm.minimum: NaN propagates, -0 < +0 */
 __device__ __forceinline__ float mxj_fmax(float a, float b) {
@@ -169,12 +172,20 @@ template <typename T, typename U> __device__ __forceinline__ T mxj_upow(T x, T y
 template <typename T, typename U> __device__ __forceinline__ T mxj_spow(T x, T y) {
   return y < (T)0 ? (T)0 : mxj_upow<T, U>(x, y);
 }
-/* C conversion through int64: NaN and |x| >= 2**63 give 0 */
-__device__ __forceinline__ long long mxj_f2i(float x) {
-  return fabsf(x) < 9223372036854775808.0f ? (long long)x : 0LL;
+/* x86's float -> int conversion: NaN and out of range give the minimum */
+__device__ __forceinline__ int mxj_f2i32(float x) {
+  return x >= -2147483648.0f && x < 2147483648.0f ? (int)x : (-2147483647 - 1);
 }
-__device__ __forceinline__ long long mxj_f2i(double x) {
-  return fabs(x) < 9223372036854775808.0 ? (long long)x : 0LL;
+__device__ __forceinline__ int mxj_f2i32(double x) {
+  return x >= -2147483648.0 && x < 2147483648.0 ? (int)x : (-2147483647 - 1);
+}
+__device__ __forceinline__ long long mxj_f2i64(float x) {
+  return x >= -9223372036854775808.0f && x < 9223372036854775808.0f ? (long long)x
+                                                                     : (-9223372036854775807LL - 1);
+}
+__device__ __forceinline__ long long mxj_f2i64(double x) {
+  return x >= -9223372036854775808.0 && x < 9223372036854775808.0 ? (long long)x
+                                                                   : (-9223372036854775807LL - 1);
 }
 /* e / (1 + e) with e = exp(-|x|): never overflows, keeps the tail for x < 0 */
 __device__ __forceinline__ float mxj_sigmoid(float x) {
@@ -294,7 +305,9 @@ def _abs(e: Expr, a: list[str]) -> str:
 def _sign(e: Expr, a: list[str]) -> str:
     x, t = a[0], ctype(e.dtype)
     if _is_float(e.dtype):
-        return f"({x} < ({t})0 ? ({t})-1 : ({x} > ({t})0 ? ({t})1 : {x}))"
+        # ±0 gives +0 (NumPy's and MXNet's sign), NaN stays NaN
+        rest = f"({x} == ({t})0 ? ({t})0 : {x})"
+        return f"({x} < ({t})0 ? ({t})-1 : ({x} > ({t})0 ? ({t})1 : {rest}))"
     if _signed(e.dtype):
         return f"(({t})(({x} > ({t})0) - ({x} < ({t})0)))"
     return f"(({t})({x} != ({t})0))"
@@ -344,8 +357,10 @@ def _cast(e: Expr, a: list[str]) -> str:
             return x if ctype(src) == to else f"(({to}){x})"
         if dst.kind == "b":
             return f"({x} != ({ctype(src)})0)"
-        wide = f"mxj_f2i({x})"
-        return wide if dst == I64 else f"(({to}){wide})"
+        # x86's conversion (trace.dtypes.conversion_bits), then a wrap to the width
+        bits = conversion_bits(dst)
+        wide = f"mxj_f2i{bits}({x})"
+        return wide if dst.itemsize * 8 == bits and dst.kind == "i" else f"(({to}){wide})"
     if src.kind == "b":
         return x if dst.kind == "b" else f"(({to}){x})"
     if dst.kind == "b":

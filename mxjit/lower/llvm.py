@@ -21,6 +21,7 @@ import numpy as np
 from llvmlite import ir
 
 from ..base import MXNetError
+from ..trace import conversion_bits
 from .kernel import I64, Expr, Kernel, KernelChain, const_python_value, walk
 from .llvm_math import BINARY_MATH, emit_binary_math, emit_unary_math
 
@@ -114,6 +115,9 @@ def _mod(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
         zero = ir.Constant(x.type, 0.0)
         fix = b.and_(b.fcmp_ordered("!=", r, zero),
                      b.xor(b.fcmp_ordered("<", r, zero), b.fcmp_ordered("<", y, zero)))
+        # a zero remainder takes the divisor's sign, as in NumPy
+        signed_zero = call_intrinsic(b, "copysign", zero, y)
+        r = b.select(b.fcmp_ordered("==", r, zero), signed_zero, r)
         return b.select(fix, b.fadd(r, y), r)
     zero = ir.Constant(x.type, 0)
     q = _floordiv(b, e, a)
@@ -146,7 +150,10 @@ def _abs(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
 def _sign(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
     x, ty = a[0], a[0].type
     if e.dtype.kind == "f":
-        pos = b.select(b.fcmp_ordered(">", x, ir.Constant(ty, 0.0)), ir.Constant(ty, 1.0), x)
+        zero = ir.Constant(ty, 0.0)
+        # ±0 gives +0 (NumPy's and MXNet's sign), NaN stays NaN
+        rest = b.select(b.fcmp_ordered("==", x, zero), zero, x)
+        pos = b.select(b.fcmp_ordered(">", x, zero), ir.Constant(ty, 1.0), rest)
         return b.select(b.fcmp_ordered("<", x, ir.Constant(ty, 0.0)), ir.Constant(ty, -1.0), pos)
     zero = ir.Constant(ty, 0)
     gt = b.zext(b.icmp_signed(">", x, zero) if _signed(e.dtype) else
@@ -238,10 +245,15 @@ def _cast(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
             return b.fpext(x, to) if to == f64 else b.fptrunc(x, to)
         if dst.kind == "b":
             return b.fcmp_unordered("!=", x, ir.Constant(x.type, 0.0))
-        # C conversion through int64 (truncate, then wrap); NaN/out of range -> 0, never poison.
-        fits = b.fcmp_ordered("<", call_intrinsic(b, "fabs", x), ir.Constant(x.type, 2.0**63))
-        wide = b.fptosi(b.select(fits, x, ir.Constant(x.type, 0.0)), i64)
-        return wide if to == i64 else b.trunc(wide, to)
+        # x86's conversion (trace.dtypes.conversion_bits); fptosi never sees what it
+        # cannot convert, since that would be poison.
+        bits = conversion_bits(dst)
+        wide, limit = ir.IntType(bits), 2.0 ** (bits - 1)
+        fits = b.and_(b.fcmp_ordered(">=", x, ir.Constant(x.type, -limit)),
+                      b.fcmp_ordered("<", x, ir.Constant(x.type, limit)))
+        converted = b.fptosi(b.select(fits, x, ir.Constant(x.type, 0.0)), wide)
+        v = b.select(fits, converted, ir.Constant(wide, -(1 << (bits - 1))))
+        return v if to.width == bits else b.trunc(v, to)
     if src.kind == "b":
         return b.uitofp(x, to) if dst.kind == "f" else (x if dst.kind == "b" else b.zext(x, to))
     if dst.kind == "b":

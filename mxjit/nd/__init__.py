@@ -72,4 +72,4 @@ __all__ = sorted(["Context", "cpu", "current_context", "gpu", "num_gpus", "histo
                   "zeros", "NDArray", "cast_storage", "waitall", "save", "load", *_made])
 del _functions, _made
 # (the modules behind the namespace are not part of it)
-del creation, methods, namespace, serialization, sparse_storage  # type: ignore[name-defined]  # noqa: F821
+del creation, formatting, methods, namespace, serialization, sparse_storage  # type: ignore[name-defined]  # noqa: F821

@@ -12,11 +12,21 @@ from ..ops.contrib import (  # noqa: F401  (re-exported)
     rand_zipfian,
     while_loop,
 )
+from ..ops.optimizer_updates import (  # noqa: F401  (re-exported)
+    adamw_update,
+    mp_adamw_update,
+    multi_adamw_update,
+    multi_lamb_update,
+    multi_mp_adamw_update,
+    multi_mp_lamb_update,
+)
 from .namespace import functions as _functions
 from .sparse_storage import getnnz  # noqa: F401  (re-exported)
 
 _made = _functions("contrib")
 globals().update(_made)
 __all__ = sorted(["cond", "foreach", "isfinite", "isinf", "isnan", "rand_zipfian",
-                  "while_loop", "getnnz", *_made])
+                  "while_loop", "getnnz", "adamw_update", "mp_adamw_update",
+                  "multi_adamw_update", "multi_mp_adamw_update", "multi_lamb_update",
+                  "multi_mp_lamb_update", *_made])
 del _functions, _made

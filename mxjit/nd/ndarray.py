@@ -16,9 +16,10 @@ from ..context import Context, check_context
 from ..core import Array, bind, same_shape_binary, set_default_array_class, tape
 from ..ops import indexing
 from ..ops.elementwise import COMPARISONS, abs, binary, cast, negative
-from ..ops.operands import write_out
+from ..ops.operands import write_out, write_outs
 from ..ops.shape import reshape, transpose
 from ..trace import canonical_dtype
+from .formatting import format_values
 
 
 class NDArray(Array):
@@ -100,7 +101,7 @@ class NDArray(Array):
         shape = "x".join(map(str, self.shape))
         if self._node is not None:
             return f"<NDArray {shape} traced {self._dtype}>"
-        return f"\n{self._buffer()}\n<NDArray {shape} @{self.context}>"
+        return f"\n{format_values(self.asnumpy())}\n<NDArray {shape} @{self.context}>"
 
     __str__ = __repr__
 
@@ -244,11 +245,5 @@ def finish(result: Any, operands: tuple, out: Any) -> Any:
             and result._data.base is None:
         return result  # (the common case: a fresh array)
     if isinstance(result, (list, tuple)):
-        results = [_unshared(r, operands) for r in result]
-        if out is None:
-            return results
-        if not isinstance(out, (list, tuple)) or len(out) != len(results):
-            raise ArgumentError(f"out=: this operator returns {len(results)} arrays; pass a "
-                                f"list of {len(results)}")
-        return [write_out(r, o) for r, o in zip(results, out)]
+        return write_outs([_unshared(r, operands) for r in result], out)
     return write_out(_unshared(result, operands), out)

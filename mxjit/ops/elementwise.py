@@ -14,7 +14,8 @@ from ..base import DTypeError
 from ..core import Array, bind, bind_elementwise, same_shape_binary
 from ..core.operators import register_operator
 from ..trace import canonical_dtype
-from .operands import broadcast_shape, not_equal_zero, operand
+from ..trace.elementwise import UNARY_FLOAT
+from .operands import broadcast_shape, not_equal_zero, operand, reshape_exact
 
 COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
 
@@ -54,11 +55,35 @@ def binary(op: str, lhs: Any, rhs: Any) -> Array:
     return bind_elementwise(op, [a, b], shape, cast_to)  # type: ignore[no-any-return]
 
 
+#: Rounding ops: an integer operand is whole already, and MXNet returns it unchanged.
+_ROUNDING = frozenset({"floor", "ceil", "round", "rint", "trunc"})
+
+
+def on_integers(data: Array, f: Any) -> Array:
+    """f(data) for float math: an integer operand is computed in float64 and converted
+    back to its dtype, as MXNet's kernels do for integer arrays (`exp` of int32 [1, 2] is
+    [2, 7]; NaN and out-of-range results convert as x86 does, see `cast`).
+
+    >>> on_integers(mx.nd.array([1, 2], dtype='int32'), exp).asnumpy()  # doctest: +SKIP
+    array([2, 7], dtype=int32)
+    """
+    if data._dtype.kind not in "iu":
+        return f(data)  # type: ignore[no-any-return]
+    return cast(f(cast(data, np.float64)), data._dtype)
+
+
 def _unary(name: str, doc: str, primitive: str | None = None) -> Any:
     prim = primitive or name
 
-    def f(data: Array) -> Array:
+    def elementwise(data: Array) -> Array:
         return bind_elementwise(prim, [data], data.shape)  # type: ignore[no-any-return]
+
+    def f(data: Array) -> Array:
+        if prim not in UNARY_FLOAT or data._dtype.kind not in "iu":
+            return elementwise(data)
+        if prim in _ROUNDING:
+            return cast(data, data._dtype)  # (a copy)
+        return on_integers(data, elementwise)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"{doc}\n\n    >>> mx.nd.{name}(mx.nd.array([0.5]))  # doctest: +SKIP\n    "
@@ -85,7 +110,6 @@ fix = _unary("fix", "Round toward zero, elementwise (MXNet's name for trunc).", 
 sign = _unary("sign", "Sign (-1, 0, 1), elementwise.")
 abs = _unary("abs", "Absolute value, elementwise.")
 negative = _unary("negative", "Negation, elementwise.", "neg")
-rint = _unary("rint", "Round to the nearest integer, halves to even, elementwise.")
 log2 = _unary("log2", "Base-2 logarithm, elementwise.")
 log10 = _unary("log10", "Base-10 logarithm, elementwise.")
 cbrt = _unary("cbrt", "Cube root (negative for negative x), elementwise.")
@@ -101,6 +125,20 @@ erfinv = _unary("erfinv", "Inverse of the error function on [-1, 1], elementwise
 gamma = _unary("gamma", "The gamma function, elementwise (NaN at the negative integers).")
 gammaln = _unary("gammaln", "log|gamma(x)|, elementwise (+inf at 0 and the negative "
                  "integers).")
+
+
+@register_operator("rint", fresh=True)
+def rint(data: Array) -> Array:
+    """Round to the nearest integer, elementwise, halves toward -inf as MXNet does
+    ([0.5, 1.5, 2.5, -0.5] gives [0, 1, 2, -1]; NumPy's rint rounds halves to even).
+
+    >>> mx.nd.rint(mx.nd.array([0.5, 1.5, -0.5]))  # doctest: +SKIP
+    """
+    if data._dtype.kind in "iu":
+        return cast(data, data._dtype)  # (a copy: whole already)
+    below, above = floor(data), ceil(data)
+    nearer_below = bind_elementwise("le", [data - below, above - data], data.shape)
+    return bind("where", nearer_below, below, above)  # type: ignore[no-any-return]
 
 
 @register_operator("relu", fresh=True)
@@ -128,11 +166,11 @@ def reciprocal(data: Array) -> Array:
 
     >>> mx.nd.reciprocal(mx.nd.array([4.0]))  # doctest: +SKIP
     """
-    return binary("div", 1, data)
+    return on_integers(data, lambda x: binary("div", 1, x))
 
 
 def _floats_only(op: str, data: Array) -> Array:
-    """`data`, if it is floating point (scaling an integer array by 180/pi is no MXNet op)."""
+    """`data`, if it is floating point (MXNet has no integer kernel for `op`)."""
     if data._dtype.kind != "f":
         raise DTypeError(f"{op}: needs a floating-point operand, got {data._dtype.name}")
     return data
@@ -144,7 +182,7 @@ def degrees(data: Array) -> Array:
 
     >>> mx.nd.degrees(mx.nd.array([3.14159265]))  # doctest: +SKIP
     """
-    return binary("mul", _floats_only("degrees", data), 180 / math.pi)
+    return on_integers(data, lambda x: binary("mul", x, 180 / math.pi))
 
 
 @register_operator("radians", fresh=True)
@@ -153,7 +191,7 @@ def radians(data: Array) -> Array:
 
     >>> mx.nd.radians(mx.nd.array([180.0]))  # doctest: +SKIP
     """
-    return binary("mul", _floats_only("radians", data), math.pi / 180)
+    return on_integers(data, lambda x: binary("mul", x, math.pi / 180))
 
 
 @register_operator("rcbrt", fresh=True)
@@ -162,7 +200,7 @@ def rcbrt(data: Array) -> Array:
 
     >>> mx.nd.rcbrt(mx.nd.array([8.0]))  # doctest: +SKIP
     """
-    return binary("div", 1, cbrt(data))
+    return on_integers(data, lambda x: binary("div", 1, cbrt(x)))
 
 
 @register_operator("softsign", fresh=True)
@@ -171,8 +209,7 @@ def softsign(data: Array) -> Array:
 
     >>> mx.nd.softsign(mx.nd.array([-1.0, 3.0]))  # doctest: +SKIP
     """
-    x = _floats_only("softsign", data)
-    return binary("div", x, binary("add", abs(x), 1))
+    return on_integers(data, lambda x: binary("div", x, binary("add", abs(x), 1)))
 
 
 @register_operator("hard_sigmoid", fresh=True)
@@ -233,7 +270,9 @@ def clip(data: Array, a_min: float, a_max: float) -> Array:
 
 @register_operator("Cast", aliases=("cast",), kinds={"dtype": "dtype"})
 def cast(data: Array, dtype: Any) -> Array:
-    """Convert to `dtype` (float -> int truncates toward zero and wraps, like C).
+    """Convert to `dtype`. Float to integer truncates toward zero as MXNet's C++ casts do on
+    x86: NaN and values out of the int32 range (int64 for int64) give its minimum, and
+    narrower types wrap (NaN to int32 is -2147483648, 300.7 to int8 is 44).
 
     >>> mx.nd.cast(mx.nd.array([1.7]), dtype='int32')  # doctest: +SKIP
     """
@@ -245,10 +284,16 @@ def cast(data: Array, dtype: Any) -> Array:
 def where(condition: Array, x: Array, y: Array) -> Array:
     """x where condition is non-zero, else y (MXNet's `where`).
 
+    As in MXNet, a 1-D condition whose length is x's first axis selects whole rows (of x
+    with any number of axes); other shapes broadcast as in NumPy.
+
     >>> mx.nd.where(mx.nd.array([1, 0]), mx.nd.array([1, 2]), mx.nd.array([3, 4]))  # doctest: +SKIP
+    >>> mx.nd.where(mx.nd.array([1, 0]), mx.nd.ones((2, 3)), mx.nd.zeros((2, 3)))  # doctest: +SKIP
     """
     x, y = promote(operand(x, condition), operand(y, condition))
     c = operand(condition)
+    if c.ndim == 1 and x.ndim > 1 and c.shape[0] == x.shape[0] and c.shape != x.shape:
+        c = reshape_exact(c, c.shape + (1,) * (x.ndim - 1))  # MXNet's row selection
     shape = broadcast_shape("where", c.shape, x.shape, y.shape)
     cond = not_equal_zero(_broadcast(c, shape))
     return bind("where", cond, _broadcast(x, shape), _broadcast(y, shape))  # type: ignore

@@ -255,3 +255,16 @@ def write_out(result: Any, out: Any) -> Any:
     if result._rec is not None:  # (recorded: `out` now holds the op's result for backward)
         out._rec = result._rec
     return out
+
+
+def write_outs(results: list[Any], out: Any) -> Any:
+    """`write_out` for an operator with several results: `out` is a list of as many arrays.
+
+    >>> write_outs([mx.nd.ones(2)], [mx.nd.zeros(2)])  # doctest: +SKIP
+    """
+    if out is None:
+        return results
+    if not isinstance(out, (list, tuple)) or len(out) != len(results):
+        raise ArgumentError(f"out=: this operator returns {len(results)} arrays; pass a list "
+                            f"of {len(results)}")
+    return [write_out(r, o) for r, o in zip(results, out)]

@@ -83,11 +83,13 @@ def mean(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = 
 
 
 def _arg(prim: str, data: Array, axis: Any, keepdims: bool) -> Array:
+    # MXNet gives the index in the data's dtype (wrapping in int8/uint8, rounding in float16)
     if axis is None:
         flat = reshape_exact(data, (data.size,))
-        return cast(reshape_exact(bind(prim, flat, axis=0), (1,)), np.float32)
+        index = cast(bind(prim, flat, axis=0), data._dtype)
+        return reshape_exact(index, (1,) * data.ndim if keepdims and data.ndim else (1,))
     ax = _axes(data.ndim, axis)[0]
-    out = cast(bind(prim, data, axis=ax), np.float32)  # MXNet returns float indices
+    out = cast(bind(prim, data, axis=ax), data._dtype)
     if keepdims:
         return reshape_exact(out, tuple(1 if k == ax else d for k, d in enumerate(data.shape)))
     return reshape_exact(out, (1,)) if out.ndim == 0 else out  # MXNet has no 0-d results
@@ -95,16 +97,24 @@ def _arg(prim: str, data: Array, axis: Any, keepdims: bool) -> Array:
 
 @register_operator("argmax", fresh=True)
 def argmax(data: Array, axis: Any = None, keepdims: bool = False) -> Array:
-    """Index of the maximum along `axis`, as float32 (MXNet's convention)."""
+    """Index of the maximum along `axis` (of the flattened data when None), in the data's
+    dtype as MXNet gives it; the first maximum wins, and a NaN is the maximum.
+
+    >>> mx.nd.argmax(mx.nd.array([[1, 5, 3]]), axis=1)  # doctest: +SKIP
+    [1.]
+    """
     return _arg("argmax", data, axis, keepdims)
 
 
 @register_operator("argmin", fresh=True)
 def argmin(data: Array, axis: Any = None, keepdims: bool = False) -> Array:
-    """Index of the minimum along `axis`, as float32 (MXNet's convention)."""
+    """Index of the minimum along `axis` (of the flattened data when None), in the data's
+    dtype as MXNet gives it; the first minimum wins, and a NaN is the minimum.
+
+    >>> mx.nd.argmin(mx.nd.array([[1, 5, 3]]), axis=1)  # doctest: +SKIP
+    [0.]
+    """
     return _arg("argmin", data, axis, keepdims)
-
-
 
 
 # ---- composites --------------------------------------------------------------------------
@@ -178,7 +188,8 @@ def moments(data: Array, axes: Any = None, keepdims: bool = False) -> list[Array
 @register_operator("argmax_channel")
 def argmax_channel(data: Array
                    ) -> Array:
-    """Index of the maximum along the last axis, as float32 (shape (1,) for a 1-D input).
+    """Index of the maximum along the last axis, in the data's dtype (shape (1,) for a 1-D
+    input).
 
     >>> mx.nd.argmax_channel(mx.nd.array([[0, 1, 2], [5, 4, 3]]))  # doctest: +SKIP
     [2. 0.]

@@ -2,7 +2,7 @@
 simplification. Importing the package defines every primitive of the core; the names
 below are what the layers above use."""
 from . import contraction, elementwise, generators, indexing, movement, reductions  # noqa: F401
-from .dtypes import ALL_DTYPES, DEFAULT_FLOAT, USER_DTYPES, canonical_dtype
+from .dtypes import ALL_DTYPES, DEFAULT_FLOAT, USER_DTYPES, canonical_dtype, conversion_bits
 from .grad import backward
 from .graph import (
     AbstractValue,

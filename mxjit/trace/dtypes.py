@@ -31,6 +31,19 @@ def canonical_dtype(dtype: Any) -> np.dtype:
     return d
 
 
+def conversion_bits(dtype: np.dtype) -> int:
+    """The width of the signed integer a float converts through on its way to integer
+    `dtype`, as MXNet's C++ casts compile on x86 (cvttss2si/cvttsd2si): 64 bits for int64
+    and uint32, 32 for narrower types. NaN and values outside that width's range become its
+    minimum (-2**31 or -2**63), and the result wraps to `dtype`'s width, so float32 NaN cast
+    to int32 is -2147483648 and 300.7 cast to int8 is 44, every run and on every backend.
+
+    >>> conversion_bits(np.dtype("int8")), conversion_bits(np.dtype("int64"))
+    (32, 64)
+    """
+    return 64 if dtype.itemsize == 8 or (dtype.kind == "u" and dtype.itemsize == 4) else 32
+
+
 def is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..base import DTypeError, ShapeError
 from . import special
-from .dtypes import canonical_dtype, is_bool, is_float, is_int
+from .dtypes import canonical_dtype, conversion_bits, is_bool, is_float, is_int
 from .graph import AbstractValue, Node
 from .primitives import VJPRule, apply, define_primitive, full_like, ones_like, zeros_like
 from .simplify import fill, is_scalar, scalar_of
@@ -86,6 +86,22 @@ def _mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _round_half_away(x: np.ndarray) -> np.ndarray:
     t = np.trunc(x)  # x - t is exact; floor(|x| + 0.5) would round 0.49999997 up
     return np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t).astype(x.dtype)
+
+
+def _ieee_extremum(pick: Callable[..., Any], larger: bool
+                   ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """IEEE 754-2019 maximum/minimum (LLVM's llvm.maximum, what every backend renders):
+    NaN propagates and -0 < +0, where NumPy's keep the first of two equal zeros."""
+    def impl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.dtype.kind != "f":
+            return np.asarray(pick(a, b))
+        zeros = (a == 0) & (b == 0)
+        # of two zeros, the larger is the one without the sign bit (unless both have it)
+        a_wins = np.signbit(b) if larger else np.signbit(a)
+        zero = np.where(a_wins, a, b)
+        return np.asarray(np.where(zeros, zero, pick(a, b))).astype(a.dtype)
+
+    return impl
 
 
 def _pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -187,6 +203,22 @@ def _pow_vjp(n: Node, g: Node) -> Sequence[Node | None]:
     safe_log = apply("log", apply("where", positive, x, full_like(x, 1)))
     gy = _bin("mul", g, _bin("mul", n, safe_log))
     return gx, gy
+
+
+def _in_float64_for_integers(rule: VJPRule) -> VJPRule:
+    """`rule`, also for integer nodes (MXNet's autograd, `backward(integers=True)`): there
+    it runs on a float64 copy of the node, and the cotangents are truncated back to the
+    operands' dtypes (pow's needs a log, mod's a floor: float-only primitives)."""
+    def rule_for_any(n: Node, g: Node) -> Sequence[Node | None]:
+        if n.dtype.kind not in "iu":
+            return rule(n, g)
+        f64 = np.dtype(np.float64)
+        shadow = apply(n.op, *(apply("cast", i, dtype=f64) for i in n.inputs), **dict(n.attrs))
+        grads = rule(shadow, apply("cast", g, dtype=f64))
+        return [None if gi is None else apply("cast", gi, dtype=i.dtype)
+                for gi, i in zip(grads, n.inputs)]
+
+    return rule_for_any
 
 
 def _select_vjp(pred: str) -> VJPRule:
@@ -303,12 +335,12 @@ BINARY_ARITH: dict[str, tuple[Callable[..., Any], VJPRule]] = {
     "sub": (np.subtract, lambda n, g: (g, apply("neg", g))),
     "mul": (np.multiply, lambda n, g: (_bin("mul", g, n.inputs[1]), _bin("mul", g, n.inputs[0]))),
     "div": (_int_div, _div_vjp),
-    "pow": (_pow, _pow_vjp),
-    "mod": (_mod, _mod_vjp),
+    "pow": (_pow, _in_float64_for_integers(_pow_vjp)),
+    "mod": (_mod, _in_float64_for_integers(_mod_vjp)),
 }
 BINARY_ANY: dict[str, tuple[Callable[..., Any], VJPRule]] = {
-    "maximum": (np.maximum, _select_vjp("ge")),
-    "minimum": (np.minimum, _select_vjp("le")),
+    "maximum": (_ieee_extremum(np.maximum, larger=True), _select_vjp("ge")),
+    "minimum": (_ieee_extremum(np.minimum, larger=False), _select_vjp("le")),
 }
 #: Comparisons: bool results, zero gradients.
 COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
@@ -406,17 +438,18 @@ def _cast_impl(x: np.ndarray, *, dtype: np.dtype) -> np.ndarray:
         if is_float(x.dtype) and (is_int(d) or is_bool(d)):
             if is_bool(d):
                 return x != 0
-            # C conversion: truncate toward zero, wrap modulo 2^bits (MXNet's CPU behaviour);
-            # NaN and out-of-range values give 0 instead of undefined behaviour.
-            t = np.trunc(np.nan_to_num(x.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0))
-            t = np.where(np.abs(t) < 2.0**63, t, 0.0)
-            return t.astype(np.int64).astype(d)
+            bits = conversion_bits(d)
+            limit = 2.0 ** (bits - 1)
+            wide = x.astype(np.float64)
+            fits = (wide >= -limit) & (wide < limit)
+            through = np.where(fits, np.trunc(np.where(fits, wide, 0.0)), -limit)
+            return through.astype(np.int64 if bits == 64 else np.int32).astype(d)
         return x.astype(d)
 
 
 def _cast_vjp(n: Node, g: Node) -> Sequence[Node | None]:
     src = n.inputs[0].dtype
-    return (apply("cast", g, dtype=src),) if src.kind == "f" else (None,)
+    return (apply("cast", g, dtype=src),) if src.kind in "fiu" else (None,)
 
 
 def _cast_simplify(x: Node, aval: AbstractValue, *, dtype: Any) -> Node | None:

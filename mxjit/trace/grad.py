@@ -14,11 +14,14 @@ from .graph import Node, toposort, var
 from .primitives import PRIMITIVES, apply, zeros_like
 
 
-def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[Node]
-             ) -> list[Node]:
+def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[Node],
+             integers: bool = False) -> list[Node]:
     """Cotangents of `wrt` given cotangents of `outputs`: a graph built from vjp rules.
 
-    Nodes in `wrt` that no output depends on get zeros.
+    Nodes in `wrt` that no output depends on get zeros. Only floating-point nodes carry
+    cotangents, unless `integers`: then integer nodes do too, in their own dtype, as MXNet's
+    autograd differentiates integer arrays with integer arithmetic (x * 2 over int32 gives
+    the gradient 2; exp's gradient exp(x) is truncated to an integer).
 
     >>> from mxjit.trace import var, apply, ones_like
     >>> x = var((2,), np.dtype('float32')); y = apply('exp', x)  # doctest: +SKIP
@@ -30,6 +33,7 @@ def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[
     for n in order:  # only nodes downstream of some wrt node carry cotangents
         if n in wrt_set or any(i in needed for i in n.inputs):
             needed.add(n)
+    kinds = "fiu" if integers else "f"
     ct: dict[Node, Node] = {}
     for o, g in zip(outputs, cotangents):
         if o in needed:
@@ -44,7 +48,7 @@ def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[
                 raise GradientError(f"no gradient rule for {n.op}")
             continue
         for inp, gi in zip(n.inputs, prim.vjp(n, got)):
-            if gi is not None and inp in needed and inp.dtype.kind == "f":
+            if gi is not None and inp in needed and inp.dtype.kind in kinds:
                 ct[inp] = _accumulate(ct.get(inp), gi)
     return [ct.get(w) or zeros_like(w) for w in wrt]
 

@@ -141,14 +141,80 @@ def test_gamma_of_small_integers_is_the_exact_factorial() -> None:
     np.testing.assert_array_equal(nd.gamma(nd.array(n[:12])).asnumpy(), want[:12])
 
 
-@pytest.mark.parametrize("name", ["arcsin", "cbrt", "gamma", "erfinv", "rint", "log10", "degrees",
-                                  "softsign", "hard_sigmoid", "rcbrt"])
-def test_float_only_functions_reject_integers_naming_themselves(name: str) -> None:
+#: The unary float math of mx.nd, which MXNet also applies to integer arrays.
+FLOAT_MATH = ["arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cbrt", "cos",
+              "cosh", "erf", "erfinv", "exp", "expm1", "gamma", "gammaln", "log", "log10",
+              "log1p", "log2", "rsqrt", "sigmoid", "sin", "sinh", "sqrt", "tan", "tanh",
+              "degrees", "radians", "rcbrt", "softsign", "reciprocal"]
+INTS = {"int8": [-3, -1, 0, 1, 2, 5, 100], "uint8": [0, 1, 2, 5, 100, 200],
+        "int32": [-3, -1, 0, 1, 2, 5, 100, 1000], "int64": [-3, -1, 0, 1, 2, 5, 100, 1000]}
+
+
+def x86_to_int(y: np.ndarray, dtype: str) -> np.ndarray:
+    """float64 -> integer as MXNet's C++ casts run on x86: through int32 (int64 for int64),
+    NaN and out of range giving that type's minimum, then wrapping."""
+    bits = 64 if dtype == "int64" else 32
+    fits = (y >= -(2.0 ** (bits - 1))) & (y < 2.0 ** (bits - 1))
+    wide = np.where(fits, np.trunc(np.where(fits, y, 0)), -(2.0 ** (bits - 1)))
+    return wide.astype(f"int{bits}").astype(dtype)
+
+
+@pytest.mark.parametrize("name", FLOAT_MATH)
+@pytest.mark.parametrize("dtype", sorted(INTS))
+def test_float_math_on_integers_computes_in_float64_and_keeps_the_dtype(name: str, dtype: str
+                                                                        ) -> None:
+    x = np.array(INTS[dtype], dtype=dtype)
+    f = getattr(nd, name)
+    with np.errstate(all="ignore"):
+        want = x86_to_int(getattr(nd, name)(nd.array(x, dtype="float64")).asnumpy(), dtype)
+    got = f(nd.array(x, dtype=dtype))
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got.asnumpy(), want)
+    np.testing.assert_array_equal(mx.jit(f)(nd.array(x, dtype=dtype)).asnumpy(), want)
+
+
+def test_integer_math_matches_values_mxnet_printed() -> None:
+    # (printed by MXNet 1.9.1 for these int32 / int8 / uint8 arrays)
+    i32 = nd.array([-3, -1, 0, 1, 2, 5, 100, 1000], dtype="int32")
+    low = -2**31
+    assert nd.exp(nd.array([1, 2], dtype="int32")).asnumpy().tolist() == [2, 7]
+    assert nd.exp(i32).asnumpy().tolist() == [0, 0, 1, 2, 7, 148, low, low]
+    assert nd.log(i32).asnumpy().tolist() == [low, low, low, 0, 0, 1, 4, 6]
+    assert nd.sqrt(i32).asnumpy().tolist() == [low, low, 0, 1, 1, 2, 10, 31]
+    assert nd.tan(nd.array([0, 1, 2, 5, 100, 200], dtype="uint8")).asnumpy().tolist() == [
+        0, 1, 254, 253, 0, 255]
+    assert nd.exp(nd.array([-3, -1, 0, 1, 2, 5, 100], dtype="int8")).asnumpy().tolist() == [
+        0, 0, 1, 2, 7, -108, 0]
+    assert nd.degrees(i32).asnumpy().tolist() == [-171, -57, 0, 57, 114, 286, 5729, 57295]
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "rint", "trunc", "fix"])
+@pytest.mark.parametrize("dtype", sorted(INTS))
+def test_rounding_returns_integers_unchanged_as_a_new_array(name: str, dtype: str) -> None:
+    x = nd.array(INTS[dtype], dtype=dtype)
+    y = getattr(nd, name)(x)
+    assert y.dtype == np.dtype(dtype) and y.asnumpy().tolist() == INTS[dtype]
+    assert not np.shares_memory(y.asnumpy(), x.asnumpy())
+    big = nd.array([2**62 + 1], dtype="int64")  # (exact: MXNet rounds it through a double)
+    assert getattr(nd, name)(big).asnumpy().tolist() == [2**62 + 1]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_rint_rounds_halves_down_as_mxnet_does(dtype: str) -> None:
+    x = nd.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, -0.2, 0.7, math.nan, math.inf],
+                 dtype=dtype)
+    want = [0.0, 1.0, 2.0, -1.0, -2.0, -3.0, 3.0, -0.0, 1.0, math.nan, math.inf]
+    for got in (nd.rint(x), mx.jit(nd.rint)(x)):
+        np.testing.assert_array_equal(got.asnumpy(), np.array(want, dtype=dtype))
+        assert np.signbit(got.asnumpy()[7])
+
+
+def test_hard_sigmoid_rejects_integers_as_mxnet_does() -> None:
     x = nd.array(np.array([1, 2], np.int32), dtype="int32")
-    with pytest.raises(DTypeError, match=name if name not in ("rcbrt",) else "cbrt"):
-        getattr(nd, name)(x)
-    with pytest.raises(DTypeError):
-        mx.jit(getattr(nd, name))(x)
+    with pytest.raises(DTypeError, match="hard_sigmoid"):
+        nd.hard_sigmoid(x)
+    with pytest.raises(DTypeError, match="hard_sigmoid"):
+        mx.jit(nd.hard_sigmoid)(x)
 
 
 NEW = ["arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log10",

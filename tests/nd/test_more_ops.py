@@ -70,10 +70,54 @@ def test_argmax_channel_matches_numpy(shape, seed, dtype):
     x = np.round(rand(*shape, seed=seed) * 10)
 
     def ref(a):
-        out = np.argmax(a, axis=-1).astype(np.float32)
+        out = np.argmax(a, axis=-1).astype(dtype)
         return out.reshape(1) if out.ndim == 0 else out
     check(nd.argmax_channel, ref, x, dtype=dtype)
-    assert nd.argmax_channel(nd.array(x, dtype=dtype)).dtype is np.float32
+    assert nd.argmax_channel(nd.array(x, dtype=dtype)).dtype is np.dtype(dtype).type
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "uint8", "int32",
+                                   "int64"])
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_and_argmin_give_the_index_in_the_datas_dtype(dtype, name):
+    a = np.array([[1, 5, 3], [7, 2, 9]], dtype=dtype)
+    x = nd.array(a, dtype=dtype)
+    f = getattr(nd, name)
+    ref = getattr(np, name)
+    for got, want in [(f(x, axis=1), ref(a, axis=1)), (f(x), [ref(a)]),
+                      (f(x, axis=0, keepdims=True), ref(a, axis=0, keepdims=True)),
+                      (f(x, keepdims=True), np.array(ref(a)).reshape(1, 1)),
+                      (mx.jit(lambda v: f(v, axis=1))(x), ref(a, axis=1))]:
+        assert got.dtype is np.dtype(dtype).type
+        np.testing.assert_array_equal(got.asnumpy(), np.asarray(want).astype(dtype))
+    assert nd.argmax(nd.ones((2, 3, 4)), keepdims=True).shape == (1, 1, 1)
+
+
+def test_argmax_indices_wrap_in_narrow_dtypes_as_in_mxnet():
+    b = np.zeros(300, np.uint8)
+    b[299] = 5
+    assert nd.argmax(nd.array(b, dtype="uint8"), axis=0).asnumpy().tolist() == [299 % 256]
+    assert nd.argmax(nd.array([1.0, np.nan, 3.0]), axis=0).asnumpy().tolist() == [1.0]
+
+
+# ---- where ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (3, 1), (3, 2, 2)])
+def test_where_with_a_1d_condition_selects_whole_rows(shape):
+    cond = np.array([1, 0, 1], np.float32)
+    x = np.arange(1, 1 + np.prod(shape), dtype=np.float32).reshape(shape)
+    want = np.where(cond.reshape((3,) + (1,) * (len(shape) - 1)) != 0, x, -x)
+    for f in (nd.where, mx.jit(nd.where)):
+        got = f(nd.array(cond), nd.array(x), nd.array(-x))
+        assert got.shape == shape
+        np.testing.assert_array_equal(got.asnumpy(), want)
+
+
+def test_where_with_a_condition_of_xs_shape_is_elementwise():
+    cond = nd.array([[1, 0, 0], [0, 1, 1], [1, 1, 0]])
+    x, y = nd.ones((3, 3)), nd.zeros((3, 3))
+    np.testing.assert_array_equal(nd.where(cond, x, y).asnumpy(), cond.asnumpy())
 
 
 def test_argmax_channel_errors():

@@ -181,11 +181,15 @@ def test_copies_and_conversions():
     nd.waitall()
 
 
-def test_cast_follows_c_conversion():
-    x = nd.array([-1.7, 2.9, 300.0, -300.0, np.nan])
-    assert nd.cast(x, dtype="int32").asnumpy().tolist() == [-1, 2, 300, -300, 0]
-    wraps = nd.array([-1.7, 2.9, 300.0, -300.0])
-    assert nd.cast(wraps, dtype="uint8").asnumpy().tolist() == [255, 2, 44, 212]
+def test_cast_follows_mxnets_x86_conversion():
+    # (values printed by MXNet 1.9.1): NaN and out of range give int32's minimum
+    x = nd.array([-1.7, 2.9, 300.0, -300.0, np.nan, np.inf, 3e9])
+    low = -2**31
+    for cast in (lambda a: nd.cast(a, dtype="int32"), mx.jit(lambda a: a.astype("int32"))):
+        assert cast(x).asnumpy().tolist() == [-1, 2, 300, -300, low, low, low]
+    assert x.astype("int64").asnumpy().tolist()[4:] == [-2**63, -2**63, 3000000000]
+    wraps = nd.array([-1.7, 2.9, 300.0, -300.0, np.nan, 1e10])
+    assert nd.cast(wraps, dtype="uint8").asnumpy().tolist() == [255, 2, 44, 212, 0, 0]
 
 
 def test_save_and_load_round_trip(tmp_path):
