@@ -1054,7 +1054,8 @@ def test_nd_where_cast_clip_relu_eager_and_jit(data: Any) -> None:
     with np.errstate(all="ignore"):
         want = (np.where(c != 0, a, b), reference("cast", a, dtype=to),
                 np.minimum(np.maximum(a, dtype.type(lo)), dtype.type(3)),
-                np.where(a > 0, a, dtype.type(0)))  # (relu(-0) is +0, as in MXNet)
+                # (relu keeps NaN and makes -0 +0, as MXNet's does)
+                np.where((a > 0) | np.isnan(a), a, dtype.type(0)))
     for got_tuple, how in ((f(_wrap(c), _wrap(a), _wrap(b)), "eager"), (mx.jit(f)(c, a, b),
                                                                          "jit")):
         for k, (got, w) in enumerate(zip(got_tuple, want)):
