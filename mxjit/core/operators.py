@@ -8,8 +8,9 @@ generate their namespaces from the table (`make_function`): `mx.nd` now, `mx.sym
 `mx.np` later, each function with a real signature and a generated docstring.
 
 Namespaces follow MXNet's naming rule: `_contrib_X` is `contrib.X`, `_linalg_X` is
-`linalg.X`, `_image_X` is `image.X`, `_random_X`/`_sample_X` are `random.X`, other names
-with a leading underscore are internal, the rest are top-level.
+`linalg.X`, `_image_X` is `image.X`, `_random_X_like`/`_sample_X` are `random.X_like`/
+`random.X` (other `_random_X` are internal: MXNet's `mx.nd.random` functions are Python
+functions), other names with a leading underscore are internal, the rest are top-level.
 
     >>> op = OPERATORS['FullyConnected']  # doctest: +SKIP
     >>> op.param('num_hidden').format(10), op.param('no_bias').parse('False')  # doctest: +SKIP
@@ -145,6 +146,8 @@ def split_namespace(name: str) -> tuple[str, str]:
     """
     for prefix, namespace in _PREFIXES:
         if name.startswith(prefix):
+            if prefix == "_random_" and not name.endswith("_like"):
+                break  # (MXNet's rule: mx.nd.random's samplers are Python functions)
             return namespace, name[len(prefix):]
     return ("_internal", name) if name.startswith("_") else ("", name)
 

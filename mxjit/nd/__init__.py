@@ -7,8 +7,10 @@ MXNet's signature and `out=`; the rest (creation, save/load, contexts) is writte
 """
 from .. import context as _context
 from ..context import Context, cpu, current_context, gpu, num_gpus
+from ..ops.contrib_math import onehot_encode
 from ..ops.creation import full_like
 from ..ops.data_dependent import histogram
+from ..ops.mixed_precision import keeping_failures as _keeping_failures
 from ..ops.shape import moveaxis as _moveaxis
 from . import contrib, image, linalg, ndarray, random, sparse
 from . import serialization as _serialization
@@ -22,6 +24,7 @@ from .sparse_storage import from_payload as _from_payload
 from .sparse_storage import to_payload as _to_payload
 
 _made = _functions("")
+_made.update(_keeping_failures(_made))
 globals().update(_made)
 _add_methods(NDArray, _made)
 
@@ -69,7 +72,10 @@ def load(fname: str) -> list | dict:
 __all__ = sorted(["Context", "cpu", "current_context", "gpu", "num_gpus", "histogram",
                   "moveaxis", "contrib", "image", "linalg", "ndarray", "random", "sparse",
                   "arange", "array", "empty", "eye", "full", "full_like", "linspace", "ones",
-                  "zeros", "NDArray", "cast_storage", "waitall", "save", "load", *_made])
+                  "zeros", "NDArray", "cast_storage", "waitall", "save", "load",
+                  "onehot_encode", *_made])
 del _functions, _made
 # (the modules behind the namespace are not part of it)
 del creation, formatting, methods, namespace, serialization, sparse_storage  # type: ignore[name-defined]  # noqa: F821
+del sparse_dot, sparse_elementwise, sparse_layout, sparse_operators  # type: ignore[name-defined]  # noqa: F821
+del sparse_graph, sparse_optimizers, sparse_structure  # type: ignore[name-defined]  # noqa: F821

@@ -21,6 +21,14 @@ from ..ops.optimizer_updates import (  # noqa: F401  (re-exported)
     multi_mp_lamb_update,
 )
 from .namespace import functions as _functions
+from .sparse_graph import (  # noqa: F401  (re-exported)
+    dgl_adjacency,
+    dgl_csr_neighbor_non_uniform_sample,
+    dgl_csr_neighbor_uniform_sample,
+    dgl_graph_compact,
+    dgl_subgraph,
+    edge_id,
+)
 from .sparse_storage import getnnz  # noqa: F401  (re-exported)
 
 _made = _functions("contrib")
@@ -28,5 +36,7 @@ globals().update(_made)
 __all__ = sorted(["cond", "foreach", "isfinite", "isinf", "isnan", "rand_zipfian",
                   "while_loop", "getnnz", "adamw_update", "mp_adamw_update",
                   "multi_adamw_update", "multi_mp_adamw_update", "multi_lamb_update",
-                  "multi_mp_lamb_update", *_made])
+                  "multi_mp_lamb_update", "dgl_adjacency", "dgl_csr_neighbor_non_uniform_sample",
+                  "dgl_csr_neighbor_uniform_sample", "dgl_graph_compact", "dgl_subgraph",
+                  "edge_id", *_made])
 del _functions, _made

@@ -28,7 +28,8 @@ RENAMED = {
          "greater": "broadcast_greater", "greater_equal": "broadcast_greater_equal",
          "lesser": "broadcast_lesser", "lesser_equal": "broadcast_lesser_equal",
          "logical_and": "broadcast_logical_and", "logical_or": "broadcast_logical_or",
-         "logical_xor": "broadcast_logical_xor", "split_v2": "_split_v2"},
+         "logical_xor": "broadcast_logical_xor", "split_v2": "_split_v2",
+         "true_divide": "broadcast_div"},
 }
 
 

@@ -4,11 +4,9 @@
 `indptr` (row offsets); `RowSparseNDArray` stores the non-zero rows of an N-D array as
 `data` (rows, *shape[1:]) and `indices` (their row ids, ascending). Both are NDArrays: an
 operator without a sparse implementation reads them as dense arrays (MXNet's "storage
-fallback"), and `tostype` converts in both directions. `dot(csr, dense)` and
-`dot(dense, csr)` are sparse compositions of gather / scatter primitives, so they
-differentiate with respect to the dense operand (and run inside `mx.jit` with the sparse
-operand a constant). Sparse arrays cannot be traced themselves, and they are read-only
-through dense views.
+fallback"), and `tostype` converts in both directions. The operators that keep a sparse
+storage type are in `sparse_elementwise.py`, `sparse_structure.py` and `sparse_dot.py`.
+Sparse arrays cannot be traced themselves, and they are read-only through dense views.
 
     >>> a = mx.nd.sparse.csr_matrix(([1, 2, 3], [0, 2, 1], [0, 2, 2, 3]), shape=(3, 3))
     >>> a  # doctest: +SKIP
@@ -30,16 +28,13 @@ from ..base import (
     SparseFormatError,
 )
 from ..context import Context, check_context, current_context
-from ..core import Array, bind
-from ..ops.elementwise import cast
-from ..ops.linalg import dot as dense_dot
-from ..ops.operands import constant
-from ..ops.shape import broadcast_exact, transpose
+from ..core import Array
+from ..ops.operands import write_out
 from ..trace import canonical_dtype
 from .ndarray import NDArray
 from .serialization import SparseRecord
 
-_INDEX = np.dtype(np.int64)
+INDEX = np.dtype(np.int64)
 
 
 class BaseSparseNDArray(NDArray):
@@ -124,13 +119,16 @@ class BaseSparseNDArray(NDArray):
                                 self.shape, self._ctx)
 
     def copyto(self, other: Any) -> Any:
-        """A copy onto the context `other`."""
+        """A copy onto the context `other`, or into the array `other` (same shape and dtype,
+        converted to its storage type, as MXNet does)."""
         if isinstance(other, Context):
             result = self.copy()
             result._ctx = check_context(other)
             return result
-        raise ArgumentError("copyto: a sparse array can be copied to a Context only; use "
-                        "tostype('default') for a dense copy")
+        if not isinstance(other, NDArray):
+            raise ArgumentError(f"copyto: the target must be an NDArray or a Context, got "
+                                f"{type(other).__name__}")
+        return store_into(self, other)
 
     def astype(self, dtype: Any, copy: bool = True) -> Any:
         """The same sparsity pattern with the values converted to `dtype`."""
@@ -171,7 +169,7 @@ class CSRNDArray(BaseSparseNDArray):
 
     def _densify(self) -> np.ndarray:
         out = np.zeros(self.shape, self._dtype)
-        rows = _row_ids(self._sp_indptr, self.shape[0])
+        rows = row_ids(self._sp_indptr, self.shape[0])
         np.add.at(out, (rows, self._sp_indices), self._sp_data)
         return out
 
@@ -227,11 +225,11 @@ class RowSparseNDArray(BaseSparseNDArray):
 # ---- validation and conversion -----------------------------------------------------------
 
 
-def _row_ids(indptr: np.ndarray | None, rows: int) -> np.ndarray:
+def row_ids(indptr: np.ndarray | None, rows: int) -> np.ndarray:
     """The row of every stored CSR value."""
     if indptr is None or indptr.size == 0:
-        return np.zeros(0, _INDEX)
-    return np.repeat(np.arange(rows, dtype=_INDEX), np.diff(indptr))
+        return np.zeros(0, INDEX)
+    return np.repeat(np.arange(rows, dtype=INDEX), np.diff(indptr))
 
 
 def _validate(stype: str, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray | None,
@@ -269,12 +267,12 @@ def _validate(stype: str, data: np.ndarray, indices: np.ndarray, indptr: np.ndar
 def _index_array(values: Any, what: str) -> np.ndarray:
     arr = np.asarray(values.asnumpy() if isinstance(values, NDArray) else values)
     if arr.size == 0:
-        return np.zeros(0, _INDEX)
+        return np.zeros(0, INDEX)
     if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
-        arr = arr.astype(_INDEX)
+        arr = arr.astype(INDEX)
     if arr.dtype.kind not in "iu":
         raise DTypeError(f"{what} must hold integers, got dtype {arr.dtype}")
-    return arr.astype(_INDEX).reshape(-1)
+    return arr.astype(INDEX).reshape(-1)
 
 
 def _values(values: Any, dtype: Any) -> np.ndarray:
@@ -295,17 +293,17 @@ def _csr_from_dense(dense: np.ndarray, ctx: Context | None) -> CSRNDArray:
     if dense.ndim != 2:
         raise ShapeError(f"csr: needs a 2-D array, got shape {dense.shape}")
     rows, cols = np.nonzero(dense)
-    indptr = np.zeros(dense.shape[0] + 1, _INDEX)
+    indptr = np.zeros(dense.shape[0] + 1, INDEX)
     np.cumsum(np.bincount(rows, minlength=dense.shape[0]), out=indptr[1:])
-    return CSRNDArray._make(dense[rows, cols].copy(), cols.astype(_INDEX), indptr, dense.shape,
+    return CSRNDArray._make(dense[rows, cols].copy(), cols.astype(INDEX), indptr, dense.shape,
                             ctx)
 
 
 def _rsp_from_dense(dense: np.ndarray, ctx: Context | None) -> RowSparseNDArray:
     if dense.ndim == 0:
         raise ShapeError("row_sparse: needs an array with at least one axis")
-    flat = dense.reshape(dense.shape[0], -1)
-    rows = np.nonzero(np.any(flat != 0, axis=1))[0].astype(_INDEX)
+    flat = dense.reshape(dense.shape[0], int(np.prod(dense.shape[1:])))  # (also for 0 rows)
+    rows = np.nonzero(np.any(flat != 0, axis=1))[0].astype(INDEX)
     return RowSparseNDArray._make(dense[rows].copy(), rows, None, dense.shape, ctx)
 
 
@@ -329,6 +327,28 @@ def cast_storage(data: Array, stype: str) -> Array:
     if stype == "csr":
         return _csr_from_dense(dense, data._ctx)
     return _rsp_from_dense(dense, data._ctx)
+
+
+def store_into(result: NDArray, out: NDArray) -> NDArray:
+    """Write `result` into `out` (same shape and dtype), converted to `out`'s storage type:
+    a sparse `out` takes the new components, a dense one the values.
+
+    >>> store_into(mx.nd.ones((2, 2)), mx.nd.sparse.zeros('csr', (2, 2))).stype  # doctest: +SKIP
+    'csr'
+    """
+    if result.shape != out.shape:
+        raise ShapeError(f"out=: the result has shape {result.shape}, out has {out.shape}")
+    if result._dtype != out._dtype:
+        raise DTypeError(f"out=: the result has dtype {result._dtype.name}, out has "
+                         f"{out._dtype.name}")
+    if not isinstance(out, BaseSparseNDArray):
+        dense = result.asnumpy() if isinstance(result, BaseSparseNDArray) else result
+        return write_out(NDArray._wrap(dense) if isinstance(dense, np.ndarray) else dense,
+                         out)  # type: ignore[no-any-return]
+    stored = cast_storage(result, out.stype)  # (a copy, also when the types are the same)
+    out._sp_data, out._sp_indices = stored._sp_data, stored._sp_indices  # type: ignore
+    out._sp_indptr, out._dense = stored._sp_indptr, None  # type: ignore[attr-defined]
+    return out
 
 
 # ---- construction ---------------------------------------------------------------------------
@@ -457,12 +477,12 @@ def zeros(stype: str, shape: Any, ctx: Context | None = None, dtype: Any = None,
     if stype == "csr":
         if len(dims) != 2:
             raise ShapeError(f"zeros: a csr array must be 2-D, got shape {dims}")
-        return CSRNDArray._make(np.zeros(0, d), np.zeros(0, _INDEX),
-                                np.zeros(dims[0] + 1, _INDEX), dims, c)
+        return CSRNDArray._make(np.zeros(0, d), np.zeros(0, INDEX),
+                                np.zeros(dims[0] + 1, INDEX), dims, c)
     if stype == "row_sparse":
         if not dims:
             raise ShapeError("zeros: a row_sparse array needs at least one axis")
-        return RowSparseNDArray._make(np.zeros((0,) + dims[1:], d), np.zeros(0, _INDEX), None,
+        return RowSparseNDArray._make(np.zeros((0,) + dims[1:], d), np.zeros(0, INDEX), None,
                                       dims, c)
     if stype == "default":
         return NDArray._wrap(np.zeros(dims, d), c)
@@ -488,91 +508,6 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
                      f"scipy.sparse.csr_matrix, got {type(source_array).__name__}")
 
 
-# ---- dot ------------------------------------------------------------------------------------
-
-
-def _dense_operand(x: Array) -> Array:
-    if isinstance(x, BaseSparseNDArray):
-        return NDArray._wrap(x.asnumpy(), x._ctx)
-    return x
-
-
-def _csr_times_dense(csr: CSRNDArray, dense: Array, transpose: bool) -> Array:
-    """csr @ dense (or csr.T @ dense): gather rows of `dense`, scale, scatter-add."""
-    dtype = np.result_type(csr._dtype, dense._dtype)
-    rhs = dense if dense._dtype == dtype else cast(dense, dtype)
-    m, k = csr.shape
-    rows = _row_ids(csr._sp_indptr, m)
-    gather_at, scatter_at, size = (rows, csr._sp_indices, k) if transpose else (
-        csr._sp_indices, rows, m)
-    inner = k if not transpose else m
-    if rhs.shape[0] != inner:
-        raise ShapeError(f"dot: shapes {csr.shape}{'.T' if transpose else ''} and "
-                         f"{dense.shape} do not match")
-    tail = rhs.shape[1:]
-    if csr._sp_data.size == 0:
-        return NDArray._wrap(np.zeros((size,) + tail, dtype)) if rhs._node is None else \
-            broadcast_exact(constant(np.zeros((), dtype), rhs), (size,) + tail)
-    picked = bind("take", rhs, constant(gather_at, rhs), axis=0, mode="clip")
-    scale = constant(csr._sp_data.astype(dtype).reshape((-1,) + (1,) * len(tail)), rhs)
-    scaled = picked * broadcast_exact(scale, picked.shape)
-    return bind("scatter_add", scaled, constant(scatter_at, rhs), axis=0, mode="clip",
-                size=size)
-
-
-def _dense_times_csr(dense: Array, csr: CSRNDArray, transpose: bool) -> Array:
-    """dense @ csr (or dense @ csr.T): gather columns of `dense`, scale, scatter-add."""
-    dtype = np.result_type(csr._dtype, dense._dtype)
-    lhs = dense if dense._dtype == dtype else cast(dense, dtype)
-    m, k = csr.shape
-    rows = _row_ids(csr._sp_indptr, m)
-    gather_at, scatter_at, size = (csr._sp_indices, rows, m) if transpose else (
-        rows, csr._sp_indices, k)
-    inner = k if transpose else m
-    if lhs.ndim != 2 or lhs.shape[1] != inner:
-        raise ShapeError(f"dot: shapes {dense.shape} and {csr.shape}{'.T' if transpose else ''}"
-                         " do not match")
-    if csr._sp_data.size == 0:
-        return NDArray._wrap(np.zeros((lhs.shape[0], size), dtype))
-    picked = bind("take", lhs, constant(gather_at, lhs), axis=1, mode="clip")
-    scale = constant(csr._sp_data.astype(dtype).reshape(1, -1), lhs)
-    scaled = picked * broadcast_exact(scale, picked.shape)
-    return bind("scatter_add", scaled, constant(scatter_at, lhs), axis=1, mode="clip",
-                size=size)
-
-
-def dot(lhs: Array, rhs: Array, transpose_a: bool = False, transpose_b: bool = False,
-        forward_stype: str | None = None) -> Array:
-    """Matrix product with sparse operands: dot(csr, dense) and dot(csr.T, dense) are dense,
-    dot(dense, csr) is csr (dense with `forward_stype='default'`); other combinations read
-    sparse operands densely.
-
-    >>> a = mx.nd.sparse.csr_matrix(([1, 2], [0, 2], [0, 1, 2]), shape=(2, 3))
-    >>> mx.nd.sparse.dot(a, mx.nd.ones((3, 4))).shape  # doctest: +SKIP
-    (2, 4)
-    """
-    for what, x in (("lhs", lhs), ("rhs", rhs)):
-        if not isinstance(x, NDArray):
-            raise ArgumentError(f"dot: {what} must be an NDArray, got {type(x).__name__}")
-    if forward_stype not in (None, "default", "csr", "row_sparse"):
-        raise ParamError(f"dot: unknown forward_stype {forward_stype!r}")
-    if isinstance(lhs, CSRNDArray) and not isinstance(rhs, CSRNDArray):
-        dense = _dense_operand(rhs)
-        if transpose_b:
-            dense = transpose(dense)
-        result = _csr_times_dense(lhs, dense, transpose_a)
-    elif isinstance(rhs, CSRNDArray) and not isinstance(lhs, BaseSparseNDArray):
-        dense = transpose(lhs) if transpose_a else lhs
-        result = _dense_times_csr(dense, rhs, transpose_b)
-        if forward_stype is None:
-            forward_stype = "csr"
-    else:
-        result = dense_dot(_dense_operand(lhs), _dense_operand(rhs), transpose_a, transpose_b)
-    if forward_stype in ("csr", "row_sparse") and result._node is None:
-        return cast_storage(result, forward_stype)
-    return result
-
-
 # ---- save / load ------------------------------------------------------------------------------
 
 
@@ -591,13 +526,13 @@ def from_payload(entry: Any) -> NDArray:
     read."""
     if not isinstance(entry, SparseRecord):
         return NDArray._wrap(entry)
-    indices = entry.indices.astype(_INDEX)
+    indices = entry.indices.astype(INDEX)
     data = np.array(entry.data, copy=True)
     if entry.stype == "csr":
         assert entry.indptr is not None
-        indptr = entry.indptr.astype(_INDEX)
+        indptr = entry.indptr.astype(INDEX)
         if indptr.size == 0:  # an all-zero matrix saved without allocated storage
-            indptr = np.zeros(entry.shape[0] + 1, _INDEX)
+            indptr = np.zeros(entry.shape[0] + 1, INDEX)
         return CSRNDArray._make(data, indices, indptr, entry.shape)
     return RowSparseNDArray._make(data, indices, None, entry.shape)
 

@@ -1,18 +1,20 @@
 """`mx.nd.linalg`: MXNet's batched linear algebra over the last two axes.
 
-Products (gemm, gemm2, syrk, trmm) and diagonal helpers are composites over `dot_general`
-and movement primitives; factorisations and solves (potrf, trsm, inverse, det, slogdet) are
-LAPACK library primitives (kernels/linalg.py) with vjp rules, so everything differentiates.
-Not provided: gelqf, syevd, potri's in-place variants, extracttrian/maketrian.
+Products (gemm, gemm2, syrk, trmm) and the diagonal and triangle helpers are composites over
+`dot_general`, movement and gather primitives; factorisations and solves (potrf, trsm,
+inverse, det, slogdet, gelqf, syevd) are LAPACK library primitives (kernels/linalg.py) with
+vjp rules, so everything differentiates. Not provided: potri's in-place variants.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from ..base import DTypeError, ShapeError
 from ..core import Array, bind, scalar_operand
 from ..core.operators import register_operator
 from .elementwise import cast, promote
-from .operands import axis_index, ew, iota, reshape_exact, select
-from .shape import broadcast_exact, reshape, transpose
+from .operands import axis_index, constant, ew, int_param, iota, reshape_exact, select
+from .shape import broadcast_exact, reshape, slice_ranges, transpose
 
 
 def _swap(x: Array, a: int, b: int) -> Array:
@@ -27,13 +29,17 @@ def _t(x: Array) -> Array:
     return _swap(x, x.ndim - 1, x.ndim - 2)
 
 
+def _floating(op: str, a: Array) -> None:
+    if a._dtype.kind != "f":
+        raise DTypeError(f"linalg.{op}: needs floating-point matrices, got {a._dtype}")
+
+
 def _matrices(op: str, *arrays: Array) -> None:
     for a in arrays:
         if a.ndim < 2:
             raise ShapeError(f"linalg.{op}: needs matrices (at least 2 dimensions), got shape "
                              f"{a.shape}")
-        if a._dtype.kind != "f":
-            raise DTypeError(f"linalg.{op}: needs floating-point matrices, got {a._dtype}")
+        _floating(op, a)
     if any(a.ndim != arrays[0].ndim or a.shape[:-2] != arrays[0].shape[:-2] for a in arrays):
         raise ShapeError(f"linalg.{op}: the batch axes differ: {[a.shape for a in arrays]}")
 
@@ -254,6 +260,113 @@ def sumlogdiag(A: Array) -> Array:
     return _per_matrix(bind("reduce_sum", ew("log", diag), axes=(diag.ndim - 1,)))
 
 
+
+
+def _trian_positions(n: int, offset: int, lower: bool) -> np.ndarray:
+    """The flat positions in an n x n matrix of its triangle, in MXNet's order: a lower
+    triangle (offset < 0, or 0 and `lower`) row by row, an upper one column by column."""
+    rows, cols = np.indices((n, n))
+    if offset < 0 or (offset == 0 and lower):
+        keep = rows - cols >= -offset
+        return (rows * n + cols)[keep]
+    keep = cols - rows >= offset
+    return (rows * n + cols).T[keep.T]
+
+
+def _trian_offset(op: str, n: int, offset: int) -> int:
+    if abs(offset) >= max(n, 1):
+        raise ShapeError(f"linalg.{op}: offset must have |offset| < {n} for {n}x{n} matrices, "
+                         f"got {offset}")
+    return offset
+
+
+@register_operator("_linalg_extracttrian", inputs=("A",), aliases=("linalg_extracttrian",))
+def extracttrian(A: Array, offset: int = 0, lower: bool = True) -> Array:
+    """The triangle of each square matrix as a vector: the lower one (row by row) for
+    offset < 0 or offset 0 and `lower`, else the upper one (column by column), bounded by
+    the `offset` diagonal.
+
+    >>> mx.nd.linalg.extracttrian(mx.nd.array([[1, 2], [3, 4]]))  # doctest: +SKIP
+    [1. 3. 4.]
+    """
+    _square("extracttrian", A)
+    n = A.shape[-1]
+    k = _trian_offset("extracttrian", n, int_param("linalg.extracttrian", "offset", offset))
+    positions = _trian_positions(n, k, lower)
+    flat = reshape_exact(A, A.shape[:-2] + (n * n,))
+    return bind("take", flat, constant(positions, A), axis=A.ndim - 2, mode="clip")
+
+
+@register_operator("_linalg_maketrian", inputs=("A",), aliases=("linalg_maketrian",))
+def maketrian(A: Array, offset: int = 0, lower: bool = True) -> Array:
+    """Square matrices with the last axis of A as their triangle (the inverse of
+    `extracttrian`), zeros elsewhere; `offset` adds as many zero diagonals.
+
+    >>> mx.nd.linalg.maketrian(mx.nd.array([1, 2, 3]))  # doctest: +SKIP
+    [[1. 0.]
+     [2. 3.]]
+    """
+    if A.ndim < 1:
+        raise ShapeError("linalg.maketrian: needs at least one axis (the triangle's entries)")
+    _floating("maketrian", A)
+    count = A.shape[-1]
+    m = int((np.sqrt(8 * count + 1) - 1) // 2)
+    if m * (m + 1) // 2 != count or m == 0:
+        raise ShapeError(f"linalg.maketrian: the last axis must hold m(m+1)/2 entries of an m x "
+                         f"m triangle (1, 3, 6, 10, ...), got {count} (shape {A.shape})")
+    k = int_param("linalg.maketrian", "offset", offset)
+    n = m + abs(k)
+    positions = _trian_positions(n, k, lower)
+    source = np.full(n * n, count, np.int64)  # position `count` is the zero appended below
+    source[positions] = np.arange(count)
+    padded = bind("pad", A, scalar_operand(0, A), low=(0,) * A.ndim,
+                  high=(0,) * (A.ndim - 1) + (1,))
+    flat = bind("take", padded, constant(source, A), axis=A.ndim - 1, mode="clip")
+    return reshape_exact(flat, A.shape[:-1] + (n, n))
+
+
+def _lapack(op: str, a: Array) -> None:
+    """LAPACK's factorisations run in float32 and float64 only."""
+    if a._dtype not in (np.float32, np.float64):
+        raise DTypeError(f"linalg.{op}: supports float32 and float64 matrices, got {a._dtype}")
+
+
+@register_operator("_linalg_gelqf", inputs=("A",), aliases=("linalg_gelqf",))
+def gelqf(A: Array) -> list[Array]:
+    """The LQ factorisation [Q, L] of each (m, n) matrix with m <= n and full rank:
+    A = L @ Q, L lower triangular (m, m), Q (m, n) with orthonormal rows (LAPACK's signs).
+
+    >>> Q, L = mx.nd.linalg.gelqf(mx.nd.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))  # doctest: +SKIP
+    """
+    _matrices("gelqf", A)
+    _lapack("gelqf", A)
+    if A.shape[-2] > A.shape[-1]:
+        raise ShapeError(f"linalg.gelqf: needs (..., m, n) matrices with m <= n, got shape "
+                         f"{A.shape}")
+    m, n = A.shape[-2:]
+    packed = bind("gelqf", A)  # [Q | L]
+    lead, ones = (0,) * (A.ndim - 1), (1,) * A.ndim
+    q = slice_ranges(packed, lead + (0,), A.shape[:-1] + (n,), ones)
+    lo = slice_ranges(packed, lead + (n,), A.shape[:-1] + (n + m,), ones)
+    return [q, lo]
+
+
+@register_operator("_linalg_syevd", inputs=("A",))
+def syevd(A: Array) -> list[Array]:
+    """The eigendecomposition [U, L] of each symmetric matrix (its lower triangle is read):
+    U @ A = diag(L) @ U, the rows of U orthonormal eigenvectors (each with its largest entry
+    positive), L the eigenvalues in ascending order. Gradients need distinct eigenvalues.
+
+    >>> U, L = mx.nd.linalg.syevd(mx.nd.array([[1.0, 2.0], [2.0, 4.0]]))  # doctest: +SKIP
+    """
+    _square("syevd", A)
+    _lapack("syevd", A)
+    n = A.shape[-1]
+    packed = bind("syevd", A)  # U's rows, then L as one more row
+    lead, ones = (0,) * (A.ndim - 2), (1,) * A.ndim
+    u = slice_ranges(packed, lead + (0, 0), A.shape, ones)
+    values = slice_ranges(packed, lead + (n, 0), A.shape[:-2] + (n + 1, n), ones)
+    return [u, reshape_exact(values, A.shape[:-1])]
 
 
 @register_operator("dot", inputs=("lhs", "rhs"))
