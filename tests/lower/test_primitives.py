@@ -222,7 +222,8 @@ def assert_matches(got: np.ndarray, ref: np.ndarray, dtype: np.dtype, ulps: floa
                              f"expected {np.asarray(ref)[k]!r} ({int((err > ulps).sum())} bad)")
     zeros = (np.asarray(ref) == 0) & (got == 0)
     wrong_sign = zeros & (np.signbit(got) != np.signbit(np.asarray(ref, dtype=np.float64)))
-    assert not wrong_sign.any(), f"{what}: a zero of the wrong sign at {np.argwhere(wrong_sign)[:3]}"
+    where = np.argwhere(wrong_sign)[:3]
+    assert not wrong_sign.any(), f"{what}: a zero of the wrong sign at {where}"
 
 
 def assert_close(got: np.ndarray, ref: np.ndarray, dtype: np.dtype, scale: Any,
