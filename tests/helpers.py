@@ -83,3 +83,12 @@ def nd_arrays(draw: st.DrawFn, shapes: list, dtypes: list, min_ndim: int = 0
         return mx.nd.array(base, dtype=dtype)[::2], base[::2]
     base = rng.integers(0, 100, shape).astype(dtype)
     return mx.nd.array(base, dtype=dtype), base
+
+
+def assert_eager_and_jit(f: Fun, want: np.ndarray, *arrays: np.ndarray, dtype: str = "float64",
+                         rtol: float = 1e-12, atol: float = 1e-12) -> None:
+    """f over NDArrays of `arrays` (in `dtype`) equals `want`, eagerly and under mx.jit."""
+    args = [mx.nd.array(a, dtype=dtype) for a in arrays]
+    for got in (f(*args), mx.jit(f)(*args)):
+        assert got.shape == want.shape and got.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=rtol, atol=atol)

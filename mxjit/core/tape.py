@@ -126,12 +126,13 @@ class Rec:
     are built (once, `node`) only when a backward pass meets a structure it has not seen.
     """
 
-    __slots__ = ("key", "build", "inputs", "value", "node", "array", "__weakref__")
+    __slots__ = ("key", "build", "inputs", "value", "node", "array", "actions", "__weakref__")
 
     def __init__(self, key: Any, build: Callable[..., Node] | None, inputs: tuple,
                  value: Any, node: Node | None = None, array: Any = None):
         self.key, self.build, self.inputs, self.value = key, build, inputs, value
         self.node, self.array = node, array
+        self.actions: list[Callable[[], None]] = []
 
 
 #: Records whose value is kept (so that an in-place write can invalidate them).
@@ -175,6 +176,18 @@ def _record(key: Any, build: Callable[..., Node] | None, inputs: tuple, data: An
     if kept is not None:
         _valued.add(rec)
     return rec
+
+
+def on_backward(result: Any, action: Callable[[], None]) -> None:
+    """Call `action()` each time a backward pass goes through `result` (after the gradients
+    are computed): how operators with auxiliary state, such as BatchNorm's moving
+    statistics, update it during the backward pass as MXNet does. Nothing happens when
+    `result` was not recorded, since no backward pass can reach it.
+
+    >>> tape.on_backward(y, lambda: count.append(1))  # doctest: +SKIP
+    """
+    if result._rec is not None:
+        result._rec.actions.append(action)
 
 
 def overwriting(data: Any) -> None:
@@ -305,7 +318,11 @@ def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] |
                 del _programs[next(iter(_programs))]
             _programs[key] = entry
     program, positions = entry
-    return wrt, program.run([values[k] for k in positions]), nodes, order
+    grads = program.run([values[k] for k in positions])
+    for r in order:
+        for action in r.actions:
+            action()
+    return wrt, grads, nodes, order
 
 
 def _structure(order: list[Rec]) -> tuple[tuple | None, list[Any], dict[int, int]]:

@@ -23,7 +23,7 @@ from . import llvm as backend
 from .kernel import Kernel
 
 #: Bump whenever generated code changes for the same kernel description.
-CACHE_VERSION = "8"
+CACHE_VERSION = "9"
 
 
 @dataclass

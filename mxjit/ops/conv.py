@@ -28,7 +28,13 @@ _CHANNEL_LAST = {"NWC": 1, "NHWC": 2, "NDHWC": 3}
 _CHANNEL_FIRST = {"NCW": 1, "NCHW": 2, "NCDHW": 3}
 
 
-def _spatial_param(op: str, name: str, value: Any, nd: int, default: int) -> tuple[int, ...]:
+def spatial_param(op: str, name: str, value: Any, nd: int, default: int) -> tuple[int, ...]:
+    """A window parameter (kernel, stride, dilate, pad) as one int per spatial axis: `()` or
+    None gives `default` on every axis, an int is repeated.
+
+    >>> spatial_param("Pooling", "stride", (), 2, 1)
+    (1, 1)
+    """
     if value is None or value == ():
         return (default,) * nd
     t = (int(value),) * nd if isinstance(value, (int, np.integer)) else tuple(int(v) for v in value)
@@ -103,8 +109,8 @@ def _conv_setup(op: str, data: Array, weight: Array, kernel: Sequence[int],
     channel_last = _layout(op, layout, data, nd)
     x = _to_channel_first(data) if channel_last else data
     w = _to_channel_first(weight) if channel_last and weight.ndim == nd + 2 else weight
-    params = [_spatial_param(op, "kernel", kernel, nd, 1)]
-    params += [_spatial_param(op, name, value, nd, 1 if name in ("stride", "dilate") else 0)
+    params = [spatial_param(op, "kernel", kernel, nd, 1)]
+    params += [spatial_param(op, name, value, nd, 1 if name in ("stride", "dilate") else 0)
                for name, value in spatial.items()]
     c, g = x.shape[1], num_group
     if g < 1 or c % g or num_filter % g:
@@ -151,14 +157,27 @@ def Convolution(data: Array, weight: Array, bias: Array | None = None, *,
 def _conv(x: Array, w: Array, kernel: Sequence[int], stride: Sequence[int],
           dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int], g: int
           ) -> Array:
+    return contract_columns(window_columns(x, kernel, stride, dilate, pad, out_size), w, g)
+
+
+def window_columns(x: Array, kernel: Sequence[int], stride: Sequence[int],
+                   dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int]
+                   ) -> Array:
+    """im2col: the zero-padded (N, C, *spatial) data's windows as (N, C, taps, *out_size),
+    taps in row-major order of the kernel offsets."""
     n, c = x.shape[:2]
-    f = w.shape[0]
-    nd = len(kernel)
-    taps = int(np.prod(kernel, dtype=np.int64))
     xp = _pad_spatial(x, pad, pad, 0)
     pieces = [reshape(s, shape=(n, c, 1) + tuple(out_size))
               for s in _windows(xp, kernel, stride, dilate, out_size)]
-    cols = pieces[0] if taps == 1 else bind("concat", *pieces, axis=2)  # (N, C, K, *out)
+    return pieces[0] if len(pieces) == 1 else bind("concat", *pieces, axis=2)
+
+
+def contract_columns(cols: Array, w: Array, g: int) -> Array:
+    """(N, C, taps, *out) columns times (F, C / g, *kernel) weights in g groups: (N, F, *out)."""
+    n, c, taps = cols.shape[:3]
+    out_size = cols.shape[3:]
+    f = w.shape[0]
+    nd = len(out_size)
     # Channels split into (group, channel) and taps stay separate contracted axes, so the
     # im2col kernel's index maps stay affine (no div/mod per element).
     cols = reshape(cols, shape=(n, g, c // g, taps) + tuple(out_size))
@@ -193,7 +212,7 @@ def Deconvolution(data: Array, weight: Array, bias: Array | None = None, *,
                  (c, num_filter // g) + tuple(kernel))
     extent = [dl * (k - 1) + 1 for dl, k in zip(dilate, kernel)]
     if target_shape:
-        target = _spatial_param("Deconvolution", "target_shape", target_shape, nd, 0)
+        target = spatial_param("Deconvolution", "target_shape", target_shape, nd, 0)
         pad_l, adj_l = [], []
         for d, s, e, t in zip(x.shape[2:], stride, extent, target):
             total = s * (d - 1) + e - t
@@ -215,7 +234,7 @@ def Deconvolution(data: Array, weight: Array, bias: Array | None = None, *,
     xs = x
     for k, s in enumerate(stride):
         if s > 1:
-            xs = _spread(xs, 2 + k, s)
+            xs = spread(xs, 2 + k, s)
     low = [e - 1 - p for e, p in zip(extent, pad)]
     high = [e - 1 - p + a for e, p, a in zip(extent, pad, adj)]
     xs = _pad_spatial(xs, low, high, 0)
@@ -233,14 +252,14 @@ def Deconvolution(data: Array, weight: Array, bias: Array | None = None, *,
     return _to_channel_last(y) if channel_last else y
 
 
-def _spread(x: Array, axis: int, step: int) -> Array:
-    """Insert step - 1 zeros between neighbours along `axis`."""
+def spread(x: Array, axis: int, step: int) -> Array:
+    """Insert step - 1 zeros between neighbours along `axis` (none after the last one)."""
     shape = x.shape
     expanded = reshape(x, shape=shape[:axis + 1] + (1,) + shape[axis + 1:])
     high = tuple(step - 1 if k == axis + 1 else 0 for k in range(len(shape) + 1))
     padded = bind("pad", expanded, scalar_operand(0, x), low=(0,) * (len(shape) + 1), high=high)
     merged = reshape(padded, shape=shape[:axis] + (shape[axis] * step,) + shape[axis + 1:])
-    stop = tuple((d - 1) * step + 1 if k == axis else d for k, d in enumerate(merged.shape))
+    stop = tuple((d - 1) * step + 1 if k == axis else d for k, d in enumerate(shape))
     return bind("slice", merged, start=(0,) * len(shape), stop=stop, step=(1,) * len(shape))
 
 
@@ -281,9 +300,9 @@ def Pooling(data: Array, kernel: Sequence[int] = (), pool_type: str = "max",
     if global_pool:
         y = _global_pool(x, pool_type, p_value)
         return _to_channel_last(y) if channel_last else y
-    kernel = _spatial_param("Pooling", "kernel", kernel, nd, 1)
-    stride = _spatial_param("Pooling", "stride", stride, nd, 1)
-    pad = _spatial_param("Pooling", "pad", pad, nd, 0)
+    kernel = spatial_param("Pooling", "kernel", kernel, nd, 1)
+    stride = spatial_param("Pooling", "stride", stride, nd, 1)
+    pad = spatial_param("Pooling", "pad", pad, nd, 0)
     if min(stride) < 1 or min(kernel) < 1:
         raise ParamError(f"Pooling: kernel {kernel} and stride {stride} must be positive")
     if any(k > d + 2 * p for k, d, p in zip(kernel, spatial, pad)):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ParamError, ShapeError
+from ..base import DTypeError, ParamError, ShapeError
 from ..core import Array
 from ..core.operators import register_operator
 from .conv import Deconvolution
@@ -134,14 +134,20 @@ def UpSampling(*data: Array, scale: int | None = None, num_filter: int = 0,
     """Up-sample (N, C, H, W) maps by the integer `scale`.
 
     'nearest' repeats each pixel; several inputs are each scaled to the first one's output
-    size and joined along the channels ('concat') or added ('sum'). 'bilinear' takes
-    (data, weight) and runs the grouped Deconvolution MXNet uses, with `num_filter` = C.
+    size (scale * H, scale * W), by the integer factor that takes them there, and joined
+    along the channels ('concat') or added ('sum'). 'bilinear' takes (data, weight) with a
+    (C, 1, k, k) weight, k = 2 * scale - scale % 2 (MXNet's `mx.init.Bilinear` fills it),
+    and runs the grouped Deconvolution MXNet uses, with `num_filter` = C. (MXNet requires
+    `sample_type`; here it defaults to 'nearest'.)
 
     >>> mx.nd.UpSampling(mx.nd.ones((1, 1, 2, 2)), scale=2, sample_type='nearest').shape
     ... # doctest: +SKIP
     (1, 1, 4, 4)
     """
     data = variadic_arrays("UpSampling", data, num_args, ParamError, "input array")
+    if any(x._dtype != data[0]._dtype for x in data):
+        raise DTypeError(f"UpSampling: the inputs must share a dtype, got "
+                         f"{[x._dtype.name for x in data]}")
     s = _positive_int("UpSampling", "scale", scale)
     if multi_input_mode not in ("concat", "sum"):
         raise ParamError(f"UpSampling: multi_input_mode must be 'concat' or 'sum', got "

@@ -264,9 +264,10 @@ def BatchNorm(data: Array, gamma: Array, beta: Array, moving_mean: Array,
     """Batch normalisation over every axis but `axis` (the channels).
 
     In training mode (`mx.autograd.is_training()`, e.g. inside `mx.autograd.record()`) and
-    without `use_global_stats` it normalises with the batch's mean and biased variance and
-    updates `moving_mean`/`moving_var` in place (m = m * momentum + batch * (1 - momentum)),
-    as MXNet does, during the forward pass; otherwise it uses the moving statistics. With
+    without `use_global_stats` it normalises with the batch's mean and biased variance, and
+    each backward pass through the result updates `moving_mean`/`moving_var` in place
+    (m = m * momentum + batch * (1 - momentum)), as MXNet does: a forward pass alone leaves
+    them as they were. Otherwise it uses the moving statistics. With
     `fix_gamma` the scale is 1 and gamma's gradient is 0. `output_mean_var` also returns the
     mean and the inverse standard deviation used (MXNet's CPU outputs).
 
@@ -296,8 +297,6 @@ def BatchNorm(data: Array, gamma: Array, beta: Array, moving_mean: Array,
         mean_k, var_k = mean_and_variance(as_dtype(data, gamma._dtype), reduce_axes)
         mean = reshape(mean_k, shape=(c,))
         var = reshape(var_k, shape=(c,))
-        _update_moving(moving_mean, mean, momentum)
-        _update_moving(moving_var, var, momentum)
     else:
         mean, var = moving_mean, moving_var
     invstd = ew("rsqrt", var + eps)
@@ -311,18 +310,36 @@ def BatchNorm(data: Array, gamma: Array, beta: Array, moving_mean: Array,
     nd_ = data.ndim
     y = (as_dtype(data, gamma._dtype) - along(mean, ax, nd_)) * along(scale, ax, nd_)
     y = as_dtype(y + along(beta, ax, nd_), data._dtype)
+    if training:
+        update_moving(y, [(moving_mean, mean), (moving_var, var)], momentum)
     if output_mean_var:
         return [y, mean, invstd]
     return y
 
 
-def _update_moving(stat: Array, batch: Array, momentum: float) -> None:
-    if stat._node is not None:  # traced: rebind, as in-place operators do in a trace
-        stat._node = (stat * momentum + as_dtype(batch, stat._dtype) * (1 - momentum))._node
+def update_moving(result: Array, updates: Sequence[tuple[Array, Array]], momentum: float
+                  ) -> None:
+    """Move each statistic toward its batch value, stat = stat * momentum + batch *
+    (1 - momentum): in a trace at once, by rebinding the traced statistic (as in-place
+    operators do there); eagerly in place, each time a backward pass goes through `result`
+    (MXNet updates auxiliary states in the backward pass).
+
+    >>> update_moving(y, [(moving_mean, mean)], 0.9)  # doctest: +SKIP
+    """
+    for stat, batch in updates:
+        if stat._node is not None:
+            stat._node = (stat * momentum + as_dtype(batch, stat._dtype) * (1 - momentum))._node
+    if any_traced(result):  # (a concrete statistic cannot be written from inside a trace)
         return
-    with tape.pause(train_mode=True):
-        new = stat.detach() * momentum + as_dtype(batch.detach(), stat._dtype) * (1 - momentum)
-    stat._buffer()[...] = new._buffer()
+    eager = [(stat, batch.detach()) for stat, batch in updates]
+
+    def update() -> None:
+        with tape.pause(train_mode=True):
+            for stat, batch in eager:
+                new = stat.detach() * momentum + as_dtype(batch, stat._dtype) * (1 - momentum)
+                stat._buffer()[...] = new._buffer()
+
+    tape.on_backward(result, update)
 
 
 @register_operator("LayerNorm", inputs=("data", "gamma", "beta"))
@@ -421,7 +438,7 @@ def BlockGrad(data: Array) -> Array:
 
 
 
-def _loss_output(value: Array, data: Array, grad: Callable[[], Array], head: bool = False
+def loss_output(value: Array, data: Array, grad: Callable[[], Array], head: bool = False
                  ) -> Array:
     """`value`, whose backward pass hands `grad()` to `data` (computed only when needed)."""
     if not any_traced(value, data) and not tape.is_recording():
@@ -464,7 +481,7 @@ def SoftmaxOutput(data: Array, label: Array, grad_scale: float = 1.0,
         else:
             sm = reshape(softmax(reshape(data, shape=(data.shape[0], -1))),
                              shape=data.shape)
-        return _loss_output(sm, data, lambda: (sm - as_dtype(label, sm._dtype))
+        return loss_output(sm, data, lambda: (sm - as_dtype(label, sm._dtype))
                                    * grad_scale, out_grad)
     n = data.shape[0]
     if multi_output:
@@ -517,7 +534,7 @@ def SoftmaxOutput(data: Array, label: Array, grad_scale: float = 1.0,
             g = g * (grad_scale / per_sample / count)
         return reshape(g, shape=data.shape)
 
-    return _loss_output(sm, data, grad, out_grad)
+    return loss_output(sm, data, grad, out_grad)
 
 
 
@@ -534,7 +551,7 @@ def _regression(op: str, forward: Callable[[Array], Array],
         lab = _regression_label(op, data, label)
         y = forward(data)
         num_output = label.size // label.shape[0] if label.ndim and label.shape[0] else 1
-        return _loss_output(y, data, lambda: backward(y, lab) * (grad_scale / num_output))
+        return loss_output(y, data, lambda: backward(y, lab) * (grad_scale / num_output))
 
     layer.__name__ = layer.__qualname__ = op
     layer.__doc__ = (f"{doc}\n\n    The backward pass gives grad_scale / num_output times the "
@@ -576,7 +593,7 @@ def MakeLoss(data: Array, grad_scale: float = 1.0, valid_thresh: float = 0.0,
             return ones / maximum(valid, 1)
         return ones
 
-    return _loss_output(data, data, grad)
+    return loss_output(data, data, grad)
 
 
 @register_operator("make_loss")

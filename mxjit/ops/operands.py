@@ -268,3 +268,22 @@ def write_outs(results: list[Any], out: Any) -> Any:
         raise ArgumentError(f"out=: this operator returns {len(results)} arrays; pass a list "
                             f"of {len(results)}")
     return [write_out(r, o) for r, o in zip(results, out)]
+
+
+def materialize(x: Any) -> Any:
+    """`x` itself, as a value the fuser keeps in memory (and whose cotangent it keeps too).
+
+    Fusion inlines elementwise and movement work into every kernel that reads it, so in a
+    loop unrolled over its steps (RNN, CTC) each step's kernel would recompute every earlier
+    step, and shifted reads multiply that: compile time explodes with the step count.
+    Contractions and their operands are always materialised, so `x` goes through a product
+    with a one over a new unit axis (exact, one multiply per element, as is its vjp). Plain
+    eager calls, where nothing fuses, return `x` as it is.
+
+    >>> h = materialize(h)  # doctest: +SKIP
+    """
+    if x._node is None and not tape.is_recording():
+        return x
+    column = bind("reshape", x, shape=x.shape + (1,))
+    return bind("dot_general", column, constant(np.ones(1, x._dtype), x),
+                contract=((x.ndim,), (0,)), batch=((), ()))

@@ -39,6 +39,24 @@ def _reduce_impl(f: Any) -> Callable[..., np.ndarray]:
     return impl
 
 
+def _ieee_extremum_impl(f: Any, larger: bool) -> Callable[..., np.ndarray]:
+    """np.max/np.min with IEEE 754-2019's order of zeros (-0 < +0), as the kernels reduce
+    with llvm.maximum/minimum; NumPy keeps whichever zero its traversal meets first."""
+    plain = _reduce_impl(f)
+
+    def impl(x: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
+        out = plain(x, axes=axes)
+        if x.dtype.kind != "f" or not out.size:
+            return out
+        # the zero that wins: +0 for max when any +0 is there, -0 for min when any -0 is
+        winner = (x == 0) & (np.signbit(x) != larger)
+        present = np.any(winner, axis=tuple(axes))
+        zero = x.dtype.type(0.0 if larger else -0.0)
+        return np.asarray(np.where((out == 0) & present, zero, out)).astype(x.dtype)
+
+    return impl
+
+
 def keep_reduced(g: Node, x: Node, axes: Sequence[int]) -> Node:
     """A reduction's result (or cotangent) broadcast back over the reduced axes of `x`."""
     shape = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
@@ -83,9 +101,11 @@ define_primitive("reduce_sum", "reduce", _reduce_rule("reduce_sum"), _reduce_imp
                  vjp=_sum_vjp, simplify=_empty_reduction(0))
 define_primitive("reduce_prod", "reduce", _reduce_rule("reduce_prod"), _reduce_impl(np.prod),
                  vjp=_prod_vjp, simplify=_empty_reduction(1))
-define_primitive("reduce_max", "reduce", _reduce_rule("reduce_max"), _reduce_impl(np.max),
+define_primitive("reduce_max", "reduce", _reduce_rule("reduce_max"),
+                 _ieee_extremum_impl(np.max, larger=True),
                  vjp=_extremum_vjp)
-define_primitive("reduce_min", "reduce", _reduce_rule("reduce_min"), _reduce_impl(np.min),
+define_primitive("reduce_min", "reduce", _reduce_rule("reduce_min"),
+                 _ieee_extremum_impl(np.min, larger=False),
                  vjp=_extremum_vjp)
 
 

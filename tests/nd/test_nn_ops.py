@@ -546,18 +546,38 @@ def test_batchnorm_predict_mode_uses_the_moving_statistics():
                 [x, gamma, beta], order=1)
 
 
-def test_batchnorm_training_normalises_with_batch_statistics_and_updates_in_place():
+def test_batchnorm_training_normalises_with_batch_statistics_and_updates_in_backward():
     x, gamma, beta = rand(5, 3, 4, seed=46), rand(3, seed=47), rand(3, seed=48)
     mm, mv = nd.array(rand(3, seed=49)), nd.array(rand(3, seed=50, lo=0.5, hi=2))
     mm0, mv0 = mm.asnumpy(), mv.asnumpy()
+    gv = nd.array(gamma)
+    gv.attach_grad()
+    with mx.autograd.train_mode():  # training without recording: batch statistics, no update
+        nd.BatchNorm(nd.array(x), gv, nd.array(beta), mm, mv, fix_gamma=False)
     with mx.autograd.record():
-        y, mean, invstd = nd.BatchNorm(nd.array(x), nd.array(gamma), nd.array(beta), mm, mv,
+        y, mean, invstd = nd.BatchNorm(nd.array(x), gv, nd.array(beta), mm, mv,
                                        eps=1e-5, momentum=0.8, fix_gamma=False,
                                        output_mean_var=True)
     bm, bv = x.mean((0, 2)), x.var((0, 2))
     close(y.asnumpy(), batchnorm_np(x, gamma, beta, bm, bv, 1e-5), atol=1e-5)
     close(mean.asnumpy(), bm)
     close(invstd.asnumpy(), 1 / np.sqrt(bv + 1e-5), atol=1e-5)
+    # MXNet updates the moving statistics in the backward pass, once per pass
+    assert np.array_equal(mm.asnumpy(), mm0) and np.array_equal(mv.asnumpy(), mv0)
+    y.backward(retain_graph=True)
+    close(mm.asnumpy(), 0.8 * mm0 + 0.2 * bm)
+    close(mv.asnumpy(), 0.8 * mv0 + 0.2 * bv)
+    y.backward()
+    close(mm.asnumpy(), 0.64 * mm0 + 0.36 * bm)
+    close(mv.asnumpy(), 0.64 * mv0 + 0.36 * bv)
+    mm, mv = nd.array(mm0), nd.array(mv0)
+    with mx.autograd.record(train_mode=False):  # recording in predict mode: no update
+        y = nd.BatchNorm(nd.array(x), gv, nd.array(beta), mm, mv, fix_gamma=False)
+    y.backward()
+    assert np.array_equal(mm.asnumpy(), mm0) and np.array_equal(mv.asnumpy(), mv0)
+    with mx.autograd.record():
+        y = nd.BatchNorm(nd.array(x), gv, nd.array(beta), mm, mv, momentum=0.8)
+    y.backward()
     close(mm.asnumpy(), 0.8 * mm0 + 0.2 * bm)
     close(mv.asnumpy(), 0.8 * mv0 + 0.2 * bv)
     with mx.autograd.train_mode():  # use_global_stats: moving statistics, no update

@@ -1,0 +1,314 @@
+"""MXNet's fused RNN operator: stacked, optionally bidirectional vanilla RNN (relu, tanh),
+LSTM (with an optional projection, LSTMP) and GRU over (time, batch, feature) data.
+
+The time loop is unrolled over the known sequence length: each step is a matrix product
+with the hidden-to-hidden weights and a few elementwise gates (the input-to-hidden products
+of all steps are one matrix product per layer and direction), so the operator runs eagerly,
+fuses under `mx.jit` and gets its gradient from the primitives. Each step's states are kept
+in memory (`materialize`), so the program, and its compile time, grow linearly with the steps.
+
+The parameters are one flat vector in MXNet's layout: first every weight, layer by layer and
+within a layer direction by direction (left to right, then right to left), each as the
+input-to-hidden matrix (gates*H, input), the hidden-to-hidden matrix (gates*H, H or P) and,
+with a projection, the projection matrix (P, H); then every bias in the same order, i2h then
+h2h, each (gates*H,). Gates are stacked in MXNet's (cuDNN's) order: i, f, g, o for the LSTM
+and r, z, n for the GRU, whose reset gate scales the hidden-to-hidden product after its bias:
+n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..base import DTypeError, ParamError, ShapeError
+from ..core import Array
+from ..core.operators import register_operator
+from . import elementwise
+from .elementwise import relu
+from .nn import Dropout, FullyConnected
+from .operands import check_shape, ew, full, int_param, materialize, reshape_exact, select
+from .shape import broadcast_exact, concat, expand_dims, slice_axis, slice_ranges, stack
+
+_GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The sizes of one RNN call."""
+
+    mode: str
+    layers: int
+    directions: int
+    inputs: int  # features of the data
+    hidden: int  # H, the state size
+    projection: int | None  # P (LSTM only)
+
+    @property
+    def gates(self) -> int:
+        return _GATES[self.mode]
+
+    @property
+    def outputs(self) -> int:
+        """Features of each direction's output and hidden state: P with a projection, else H."""
+        return self.projection or self.hidden
+
+    def layer_inputs(self, layer: int) -> int:
+        return self.inputs if layer == 0 else self.directions * self.outputs
+
+    def weight_shapes(self, layer: int) -> list[tuple[int, int]]:
+        rows = self.gates * self.hidden
+        shapes = [(rows, self.layer_inputs(layer)), (rows, self.outputs)]
+        if self.projection:
+            shapes.append((self.projection, self.hidden))
+        return shapes
+
+    def size(self) -> int:
+        """The length of the flat parameter vector."""
+        cells = [(layer, d) for layer in range(self.layers) for d in range(self.directions)]
+        weights = sum(r * c for layer, _ in cells for r, c in self.weight_shapes(layer))
+        return weights + len(cells) * 2 * self.gates * self.hidden
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """The parameters of one layer in one direction."""
+
+    i2h: Array
+    h2h: Array
+    proj: Array | None
+    i2h_bias: Array
+    h2h_bias: Array
+
+
+@dataclass(frozen=True)
+class _Clip:
+    low: float
+    high: float
+    nan: bool  # NaN states become `low` rather than propagating
+
+
+@register_operator("RNN", inputs=("data", "parameters", "state", "state_cell",
+                                  "sequence_length"))
+def RNN(data: Array, parameters: Array, state: Array, state_cell: Array | None = None,
+        sequence_length: Array | None = None, *, state_size: int, num_layers: int,
+        bidirectional: bool = False, mode: str, p: float = 0.0, state_outputs: bool = False,
+        projection_size: int | None = None, lstm_state_clip_min: float | None = None,
+        lstm_state_clip_max: float | None = None, lstm_state_clip_nan: bool = False,
+        use_sequence_length: bool = False) -> Any:
+    """Recurrent layers over `data` (time, batch, features) with all weights and biases in
+    the flat vector `parameters` (MXNet's layout, see the module docstring).
+
+    `state` (layers * directions, batch, H or P) is the initial hidden state and, for the
+    LSTM, `state_cell` (layers * directions, batch, H) the initial cell state. Returns the
+    last layer's output (time, batch, directions * (H or P)) and, with `state_outputs`, the
+    final hidden (and cell) states. `p` is the dropout rate on the outputs of every layer but
+    the last, in training mode. `projection_size` gives an LSTMP; `lstm_state_clip_min/max`
+    clip the LSTM's cell state at each step (with `lstm_state_clip_nan`, NaN becomes the
+    minimum). With `use_sequence_length`, sequence b has `sequence_length[b]` steps: outputs
+    after them are 0, the final states are those of its last step and the reverse
+    direction starts from it (cuDNN's semantics).
+
+    >>> out = mx.nd.RNN(x, params, h0, c0, state_size=8, num_layers=1,
+    ...                 mode='lstm')  # doctest: +SKIP
+    """
+    layout, clip = _check(data, parameters, state, state_cell, sequence_length, state_size,
+                          num_layers, bidirectional, mode, p, projection_size,
+                          lstm_state_clip_min, lstm_state_clip_max, lstm_state_clip_nan,
+                          use_sequence_length)
+    cells = _unpack(parameters, layout)
+    steps = data.shape[0]
+    valid = None
+    if use_sequence_length:
+        assert sequence_length is not None
+        valid = [ew("gt", sequence_length, t) for t in range(steps)]
+    x = data
+    finals_h: list[Array] = []
+    finals_c: list[Array] = []
+    for layer in range(layout.layers):
+        if layer and p > 0:
+            x = Dropout(x, p=p)
+        outputs = []
+        for d in range(layout.directions):
+            k = layer * layout.directions + d
+            h0 = _row(state, k)
+            c0 = _row(state_cell, k) if state_cell is not None else None
+            ys, h, c = _direction(x, h0, c0, cells[k], layout, clip, d == 1, valid)
+            outputs.append(ys)
+            finals_h.append(h)
+            if c is not None:
+                finals_c.append(c)
+        x = outputs[0] if len(outputs) == 1 else concat(*outputs, dim=2)
+    if not state_outputs:
+        return x
+    result = [x, stack(*finals_h, axis=0)]
+    if mode == "lstm":
+        result.append(stack(*finals_c, axis=0))
+    return result
+
+
+def _check(data: Array, parameters: Array, state: Array, state_cell: Array | None,
+           sequence_length: Array | None, state_size: int, num_layers: int,
+           bidirectional: bool, mode: str, p: float, projection_size: int | None,
+           clip_min: float | None, clip_max: float | None, clip_nan: bool,
+           use_sequence_length: bool) -> tuple[_Layout, _Clip | None]:
+    if mode not in _GATES:
+        raise ParamError(f"RNN: mode must be one of {sorted(_GATES)}, got {mode!r}")
+    hidden = int_param("RNN", "state_size", state_size)
+    layers = int_param("RNN", "num_layers", num_layers)
+    if hidden < 1 or layers < 1:
+        raise ParamError(f"RNN: state_size and num_layers must be positive, got {hidden} and "
+                         f"{layers}")
+    if not 0 <= p < 1:
+        raise ParamError(f"RNN: the dropout rate p must be in [0, 1), got {p}")
+    projection = None
+    if projection_size is not None:
+        projection = int_param("RNN", "projection_size", projection_size)
+        if mode != "lstm" or projection < 1:
+            raise ParamError(f"RNN: projection_size must be a positive int and needs "
+                             f"mode='lstm', got {projection_size!r} with mode={mode!r}")
+    if data.ndim != 3:
+        raise ShapeError(f"RNN: data must be (time, batch, features), got shape {data.shape}")
+    if data._dtype.kind != "f":
+        raise DTypeError(f"RNN: data must be floating point, got {data._dtype.name}")
+    steps, batch, features = data.shape
+    layout = _Layout(mode, layers, 2 if bidirectional else 1, features, hidden, projection)
+    check_shape("RNN", f"parameters (the flat vector of {mode} weights and biases)",
+                parameters, (layout.size(),))
+    states = layers * layout.directions
+    check_shape("RNN", "state (layers * directions, batch, state size)", state,
+                (states, batch, layout.outputs))
+    if mode == "lstm":
+        if state_cell is None:
+            raise ParamError("RNN: mode='lstm' needs the initial cell state `state_cell`")
+        check_shape("RNN", "state_cell (layers * directions, batch, state_size)", state_cell,
+                    (states, batch, hidden))
+    elif state_cell is not None:
+        raise ParamError(f"RNN: state_cell is for mode='lstm' only, got mode={mode!r}")
+    for what, arr in (("parameters", parameters), ("state", state), ("state_cell", state_cell)):
+        if arr is not None and arr._dtype != data._dtype:
+            raise DTypeError(f"RNN: {what} must have the data's dtype {data._dtype.name}, got "
+                             f"{arr._dtype.name}")
+    if use_sequence_length:
+        if sequence_length is None:
+            raise ParamError("RNN: use_sequence_length=True needs the `sequence_length` array")
+        check_shape("RNN", "sequence_length (one length per sequence)", sequence_length,
+                    (batch,))
+    elif sequence_length is not None:
+        raise ParamError("RNN: `sequence_length` given but use_sequence_length=False")
+    return layout, _clip(mode, clip_min, clip_max, clip_nan)
+
+
+def _clip(mode: str, low: float | None, high: float | None, nan: bool) -> _Clip | None:
+    if low is None and high is None:
+        return None
+    if low is None or high is None or low > high:
+        raise ParamError(f"RNN: lstm_state_clip_min and lstm_state_clip_max go together, with "
+                         f"min <= max; got {low} and {high}")
+    return _Clip(float(low), float(high), bool(nan)) if mode == "lstm" else None
+
+
+def _unpack(parameters: Array, layout: _Layout) -> list[_Cell]:
+    """Each (layer, direction)'s matrices and biases, cut from the flat vector."""
+    offset = 0
+
+    def take(shape: tuple[int, ...]) -> Array:
+        nonlocal offset
+        size = int(np.prod(shape))
+        piece = slice_ranges(parameters, (offset,), (offset + size,), (1,))
+        offset += size
+        return reshape_exact(piece, shape)
+
+    weights = []
+    for layer in range(layout.layers):
+        for _ in range(layout.directions):
+            weights.append([take(shape) for shape in layout.weight_shapes(layer)])
+    bias = (layout.gates * layout.hidden,)
+    cells = []
+    for w in weights:
+        i2h_bias, h2h_bias = take(bias), take(bias)
+        cells.append(_Cell(w[0], w[1], w[2] if layout.projection else None, i2h_bias, h2h_bias))
+    return cells
+
+
+def _row(x: Array, k: int) -> Array:
+    """x[k] along the first axis."""
+    return reshape_exact(slice_axis(x, 0, k, k + 1), x.shape[1:])
+
+
+def _linear(x: Array, weight: Array, bias: Array | None) -> Array:
+    """x @ weight.T + bias over the last axis of x."""
+    return FullyConnected(x, weight, bias, num_hidden=weight.shape[0], no_bias=bias is None,
+                          flatten=False)
+
+
+def _gate(z: Array, k: int, hidden: int) -> Array:
+    """The k-th block of `hidden` columns of z."""
+    return slice_ranges(z, (0, k * hidden), (z.shape[0], (k + 1) * hidden), (1, 1))
+
+
+_Step = Callable[[Array, Array, Array | None, _Cell, int, _Clip | None],
+                 tuple[Array, Array | None]]
+
+
+def _lstm(x: Array, h: Array, c: Array | None, cell: _Cell, hidden: int, clip: _Clip | None
+          ) -> tuple[Array, Array | None]:
+    assert c is not None
+    z = x + _linear(h, cell.h2h, cell.h2h_bias)
+    i, f, g, o = (_gate(z, k, hidden) for k in range(4))
+    c = ew("sigmoid", f) * c + ew("sigmoid", i) * ew("tanh", g)
+    if clip is not None:
+        clipped = elementwise.clip(c, clip.low, clip.high)
+        c = select(ew("isnan", c), full(clip.low, c), clipped) if clip.nan else clipped
+    h = ew("sigmoid", o) * ew("tanh", c)
+    return (h if cell.proj is None else _linear(h, cell.proj, None)), c
+
+
+def _gru(x: Array, h: Array, c: Array | None, cell: _Cell, hidden: int, clip: _Clip | None
+         ) -> tuple[Array, Array | None]:
+    hh = _linear(h, cell.h2h, cell.h2h_bias)
+    r = ew("sigmoid", _gate(x, 0, hidden) + _gate(hh, 0, hidden))
+    z = ew("sigmoid", _gate(x, 1, hidden) + _gate(hh, 1, hidden))
+    n = ew("tanh", _gate(x, 2, hidden) + r * _gate(hh, 2, hidden))
+    return n + z * (h - n), None  # (1 - z) * n + z * h
+
+
+def _vanilla(activation: Callable[[Array], Array]) -> _Step:
+    def step(x: Array, h: Array, c: Array | None, cell: _Cell, hidden: int,
+             clip: _Clip | None) -> tuple[Array, Array | None]:
+        return activation(x + _linear(h, cell.h2h, cell.h2h_bias)), None
+    return step
+
+
+_STEPS: dict[str, _Step] = {"lstm": _lstm, "gru": _gru,
+                            "rnn_relu": _vanilla(relu),
+                            "rnn_tanh": _vanilla(lambda a: ew("tanh", a))}
+
+
+def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout,
+               clip: _Clip | None, reverse: bool, valid: list[Array] | None
+               ) -> tuple[Array, Array, Array | None]:
+    """One layer in one direction: its outputs (time, batch, features) and final states.
+    Past a sequence's length (`valid[t]` false) the states stay and the output is 0."""
+    steps, batch = x.shape[:2]
+    if steps == 0:
+        return full(0, h, (0, batch, h.shape[1])), h, c
+    projected = _linear(x, cell.i2h, cell.i2h_bias)  # every step's input product at once
+    step = _STEPS[layout.mode]
+    outputs: list[Array] = [h] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        h_new, c_new = step(_row(projected, t), h, c, cell, layout.hidden, clip)
+        if valid is not None:
+            keep = expand_dims(valid[t], 1)
+            outputs[t] = select(broadcast_exact(keep, h.shape), h_new, 0)
+            h_new = select(broadcast_exact(keep, h.shape), h_new, h)
+            if c is not None and c_new is not None:
+                c_new = select(broadcast_exact(keep, c.shape), c_new, c)
+        # (one step per kernel: else each step's kernels would inline all earlier steps)
+        h = materialize(h_new)
+        c = None if c_new is None else materialize(c_new)
+        if valid is None:
+            outputs[t] = h
+    return stack(*outputs, axis=0), h, c
