@@ -18,6 +18,7 @@ __all__ = [
     "MXNetIndexError", "UnsupportedError", "TracerError", "GradientError", "AutogradError",
     "ControlFlowError", "RandomParameterError", "DeviceError", "CompileForbiddenError",
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
+    "MissingFileError",
 ]
 
 
@@ -100,6 +101,11 @@ class SparseFormatError(ShapeError):
 
 class NDArrayFormatError(MXNetError, ValueError):
     """A file or buffer that is not a valid MXNet NDArray container."""
+
+
+class MissingFileError(MXNetError, FileNotFoundError):
+    """A file to load that does not exist (MXNet raises MXNetError; Python code expects
+    FileNotFoundError: this is both)."""
 
 
 class NDArraySaveError(MXNetError, TypeError, ValueError):

@@ -309,7 +309,7 @@ def test_a_warm_eager_step_builds_and_lowers_nothing_and_matches_mx_grad(monkeyp
         if step == 2:
             monkeypatch.setenv("MXJIT_FAIL_ON_COMPILE", "1")
             counts.update({k: 0 for k in counts})
-        x = nd.array(rng.normal(size=(4, 6)))  # new data (new leaves) every step
+        x = nd.array(rng.normal(size=(4, 6)), dtype="float64")  # new leaves every step
         onehot = nd.one_hot(nd.array(rng.integers(0, 3, size=4)), 3).astype("float64")
         with autograd.record():
             loss = _mlp_loss(params, x, onehot)

@@ -82,3 +82,25 @@ def test_user_errors_can_be_caught_as_runtime_errors():
         mx.nd.FullyConnected(mx.nd.ones((2, 3)), mx.nd.ones((4, 3)), no_bias=True)
     with pytest.raises(base.ArgumentError, match="len"):
         len(mx.nd.array(1.0).reshape(()))
+
+
+@pytest.mark.parametrize("call, builtin, match", [
+    # where MXNet 1.9.1 raises a plain TypeError or ValueError, so does mxjit (an MXNetError
+    # that subclasses it); where it raises MXNetError, a more precise built-in is a base too
+    (lambda: mx.nd.ones(2) + "a", TypeError, "expected an array or a number, got str"),
+    (lambda: mx.nd.array(["a", "b"]), TypeError, "must hold numbers, not strings"),
+    (lambda: mx.nd.ones(2) * [1j, 2], TypeError, "got list of complex numbers"),
+    (lambda: mx.nd.ones(2).copyto(5), TypeError, "expected an NDArray or a Context"),
+    (lambda: mx.nd.ones(2).astype("foo"), TypeError, "unknown dtype 'foo'"),
+    (lambda: mx.nd.ones(2).asscalar(), ValueError, "2 elements"),
+    (lambda: mx.nd.ones(6).reshape((4,)), ValueError, "target size 4"),
+    (lambda: bool(mx.nd.ones(2)), ValueError, "ambiguous"),
+    (lambda: mx.nd.ones((2, 2)).__setitem__(0, mx.nd.ones(3)), ValueError, "broadcast"),
+    (lambda: mx.nd.ones(2)[5], IndexError, "out of bounds"),
+    (lambda: mx.nd.save("/tmp/never-written.nd", [1, 2]), TypeError, "expected NDArrays"),
+    (lambda: mx.nd.load("/nonexistent/x.nd"), FileNotFoundError, "no such file"),
+])
+def test_errors_are_the_builtin_python_code_catches_and_mxnet_errors(call, builtin, match):
+    with pytest.raises(builtin, match=match) as info:
+        call()
+    assert isinstance(info.value, mx.MXNetError)

@@ -53,6 +53,9 @@ class Array:
     _freed: bool
     #: The class of arrays computed from arrays of this class (set by each front end).
     _result_class: type[Array]
+    #: Whether operands of two dtypes meet in their common dtype (NumPy's promotion, as
+    #: mx.np will) or are an error (MXNet's mx.nd and Symbol).
+    _promotes_dtypes: bool = False
 
     @classmethod
     def _wrap(cls, data: Any, ctx: Context | None = None) -> Any:

@@ -6,6 +6,7 @@ MXNet's signature and `out=`; the rest (creation, save/load, contexts) is writte
     >>> mx.nd.exp(mx.nd.zeros((2,)))  # doctest: +SKIP
 """
 from .. import context as _context
+from ..base import ArgumentError as _ArgumentError
 from ..context import Context, cpu, current_context, gpu, num_gpus
 from ..ops.contrib_math import onehot_encode
 from ..ops.creation import full_like
@@ -15,18 +16,26 @@ from ..ops.shape import moveaxis as _moveaxis
 from . import contrib, image, linalg, ndarray, random, sparse
 from . import serialization as _serialization
 from .creation import arange, array, empty, eye, full, linspace, ones, zeros
+from .interop import from_dlpack, from_numpy, to_dlpack_for_read, to_dlpack_for_write
 from .methods import add_methods as _add_methods
 from .namespace import functions as _functions
 from .ndarray import NDArray
 from .ndarray import finish as _finish
 from .sparse_storage import cast_storage
 from .sparse_storage import from_payload as _from_payload
+from .sparse_storage import sparse_aware as _sparse_aware
 from .sparse_storage import to_payload as _to_payload
 
 _made = _functions("")
 _made.update(_keeping_failures(_made))
-globals().update(_made)
 _add_methods(NDArray, _made)
+# An operator MXNet computes on sparse storage gives, from mx.nd too, the storage type that
+# mx.nd.sparse's gives (`mx.nd.abs(csr)` is CSR); creation and the Python-level arithmetic
+# functions differ between the two namespaces and stay apart.
+_made.update(_sparse_aware(_made, {n: getattr(sparse, n) for n in sparse.__all__},
+                           apart=("array", "empty", "zeros", "add", "subtract", "multiply",
+                                  "divide")))
+globals().update(_made)
 
 
 def moveaxis(tensor: NDArray, source: int | tuple, destination: int | tuple) -> NDArray:
@@ -63,19 +72,48 @@ def load(fname: str) -> list | dict:
 
     >>> mx.nd.load('/tmp/x.nd')['w']  # doctest: +SKIP
     """
-    got = _serialization.load(fname)
+    return _arrays_of(_serialization.load(fname))
+
+
+def load_frombuffer(buf: bytes | bytearray | memoryview) -> list | dict:
+    """`load` from the bytes of a saved file (e.g. read from a network or a zip archive).
+
+    >>> mx.nd.load_frombuffer(open('/tmp/x.nd', 'rb').read())  # doctest: +SKIP
+    """
+    if not isinstance(buf, (bytes, bytearray, memoryview)):
+        raise _ArgumentError(f"load_frombuffer: expected bytes, got {type(buf).__name__}")
+    return _arrays_of(_serialization.loads(buf))
+
+
+def _arrays_of(got: list | dict) -> list | dict:
     if isinstance(got, dict):
         return {k: _from_payload(v) for k, v in got.items()}
     return [_from_payload(v) for v in got]
 
 
+def concatenate(arrays: list, axis: int = 0, always_copy: bool = True) -> NDArray:
+    """Join arrays of one dtype along `axis` (deprecated in MXNet: use `concat`). With
+    `always_copy=False` a list of one array returns that array itself.
+
+    >>> mx.nd.concatenate([mx.nd.ones((1, 2)), mx.nd.zeros((2, 2))]).shape  # doctest: +SKIP
+    (3, 2)
+    """
+    if not isinstance(arrays, (list, tuple)) or not arrays:
+        raise _ArgumentError("concatenate: expected a non-empty list of NDArrays")
+    if not always_copy and len(arrays) == 1:
+        return arrays[0]  # type: ignore[no-any-return]
+    return concat(*arrays, dim=axis)  # type: ignore[name-defined,no-any-return]  # noqa: F821
+
+
 __all__ = sorted(["Context", "cpu", "current_context", "gpu", "num_gpus", "histogram",
                   "moveaxis", "contrib", "image", "linalg", "ndarray", "random", "sparse",
                   "arange", "array", "empty", "eye", "full", "full_like", "linspace", "ones",
-                  "zeros", "NDArray", "cast_storage", "waitall", "save", "load",
+                  "zeros", "NDArray", "cast_storage", "waitall", "save", "load", "load_frombuffer",
+                  "concatenate", "from_dlpack", "from_numpy", "to_dlpack_for_read",
+                  "to_dlpack_for_write",
                   "onehot_encode", *_made])
 del _functions, _made
 # (the modules behind the namespace are not part of it)
-del creation, formatting, methods, namespace, serialization, sparse_storage  # type: ignore[name-defined]  # noqa: F821
+del creation, formatting, interop, methods, namespace, serialization, sparse_storage  # type: ignore[name-defined]  # noqa: F821
 del sparse_dot, sparse_elementwise, sparse_layout, sparse_operators  # type: ignore[name-defined]  # noqa: F821
 del sparse_graph, sparse_optimizers, sparse_structure  # type: ignore[name-defined]  # noqa: F821

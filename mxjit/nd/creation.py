@@ -7,7 +7,7 @@ import numpy as np
 
 from ..base import ArgumentError, ParamError
 from ..context import Context, check_context, current_context
-from ..ops.operands import int_param
+from ..ops.operands import NON_NUMBERS, int_param
 from ..trace import canonical_dtype
 from .ndarray import NDArray
 from .sparse_storage import zeros as sparse_zeros
@@ -29,8 +29,9 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
     else:
         src = np.asarray(source_array)
         d = canonical_dtype(dtype)
-    if src.dtype == object:
-        raise ArgumentError("array: the source holds Python objects, not numbers")
+    if src.dtype.kind not in "biuf":
+        raise ArgumentError("array: the source must hold numbers, not "
+                            f"{NON_NUMBERS.get(src.dtype.kind, src.dtype.name)}")
     return NDArray._wrap(np.array(src, dtype=d, copy=True), _ctx(ctx))
 
 

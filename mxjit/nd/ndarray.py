@@ -64,6 +64,9 @@ class NDArray(Array):
             return NDArray._wrap(np.array(self._buffer(), copy=True), check_context(other))
         if other is self:
             return other
+        if not isinstance(other, NDArray):
+            raise ArgumentError(f"copyto: expected an NDArray or a Context, got "
+                                f"{type(other).__name__}")
         if other.shape != self.shape:
             raise ShapeError(f"copyto: shape {self.shape} does not match the target "
                              f"{other.shape}")

@@ -45,7 +45,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-from ..base import NDArrayFormatError, NDArraySaveError
+from ..base import MissingFileError, NDArrayFormatError, NDArraySaveError
 
 __all__ = [
     "NDArrayFormatError",
@@ -388,8 +388,11 @@ def load(fname: str | os.PathLike[str]) -> Loaded:
     >>> load("model-0000.params")["arg:fc1_weight"].shape  # doctest: +SKIP
     (128, 784)
     """
-    with open(fname, "rb") as f:
-        buf = f.read()
+    try:
+        with open(fname, "rb") as f:
+            buf = f.read()
+    except FileNotFoundError as err:
+        raise MissingFileError(f"load: no such file: {os.fspath(fname)!r}") from err
     try:
         return loads(buf)
     except NDArrayFormatError as err:

@@ -15,6 +15,7 @@ Sparse arrays cannot be traced themselves, and they are read-only through dense 
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -560,3 +561,33 @@ def getnnz(data: Any, axis: int | None = None) -> NDArray:
     else:
         raise ParamError(f"getnnz: axis must be None, 0 or 1, got {axis}")
     return NDArray._wrap(counts, data._ctx)
+
+
+def sparse_aware(dense: dict[str, Any], sparse: dict[str, Any], apart: tuple[str, ...]
+                 ) -> dict[str, Any]:
+    """The functions of `dense` that have a namesake in `sparse` (outside `apart`), made to
+    call it when an argument is a sparse array: one operator, MXNet's storage rules from
+    either namespace.
+
+    >>> sparse_aware({'abs': nd_abs}, {'abs': sparse_abs}, ())['abs'](csr).stype  # doctest: +SKIP
+    'csr'
+    """
+    made = {}
+    for name, f in dense.items():
+        if name in sparse and name not in apart:
+            made[name] = _dispatching(f, sparse[name])
+    return made
+
+
+def _dispatching(dense: Any, sparse: Any) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for a in args:
+            if isinstance(a, BaseSparseNDArray):
+                return sparse(*args, **kwargs)
+        for a in kwargs.values():
+            if isinstance(a, BaseSparseNDArray):
+                return sparse(*args, **kwargs)
+        return dense(*args, **kwargs)
+
+    functools.update_wrapper(call, dense)
+    return call

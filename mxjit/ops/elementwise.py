@@ -20,12 +20,27 @@ from .operands import broadcast_shape, not_equal_zero, operand, reshape_exact
 COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
 
 
-def promote(a: Array, b: Array) -> tuple[Array, Array]:
-    """Two operands in one dtype (NumPy's promotion)."""
+def promote(a: Array, b: Array, op: str) -> tuple[Array, Array]:
+    """Two operands of one dtype for `op`. Front ends whose arrays promote (mx.np) cast
+    both to NumPy's common dtype; MXNet's mx.nd does not, and two dtypes are a DTypeError
+    there that names both and the cast to write.
+
+    >>> promote(mx.nd.ones(2), mx.nd.ones(2, dtype='int32'), 'add')  # doctest: +SKIP
+    DTypeError: add: operands of two dtypes, float32 and int32 ...
+    """
     if a._dtype == b._dtype:
         return a, b
     common = np.result_type(a._dtype, b._dtype)
-    return cast(a, common), cast(b, common)
+    if a._promotes_dtypes and b._promotes_dtypes:
+        return cast(a, common), cast(b, common)
+    # the suggested cast: an integer operand to the float's dtype, else to the wider one
+    kinds = {a._dtype.kind, b._dtype.kind}
+    if "f" in kinds and kinds != {"f"}:
+        common = a._dtype if a._dtype.kind == "f" else b._dtype
+    which = "lhs" if a._dtype != common else "rhs"
+    raise DTypeError(
+        f"{op}: operands of two dtypes, {a._dtype.name} and {b._dtype.name}; MXNet's "
+        f"operators do not promote: cast one first, e.g. {which}.astype('{common.name}')")
 
 
 def binary(op: str, lhs: Any, rhs: Any) -> Array:
@@ -44,11 +59,11 @@ def binary(op: str, lhs: Any, rhs: Any) -> Array:
         if lhs.shape == rhs.shape and lhs._dtype == rhs._dtype:
             a, b, shape = lhs, rhs, lhs.shape  # the common case, without the general checks
         else:
-            a, b = promote(lhs, rhs)
+            a, b = promote(lhs, rhs, op)
             shape = broadcast_shape(op, a.shape, b.shape)
     else:
         like = lhs if isinstance(lhs, Array) else rhs
-        a, b = promote(operand(lhs, like), operand(rhs, like))
+        a, b = promote(operand(lhs, like), operand(rhs, like), op)
         shape = broadcast_shape(op, a.shape, b.shape)
     if op in COMPARISONS:
         cast_to = a._dtype
@@ -290,7 +305,7 @@ def where(condition: Array, x: Array, y: Array) -> Array:
     >>> mx.nd.where(mx.nd.array([1, 0]), mx.nd.array([1, 2]), mx.nd.array([3, 4]))  # doctest: +SKIP
     >>> mx.nd.where(mx.nd.array([1, 0]), mx.nd.ones((2, 3)), mx.nd.zeros((2, 3)))  # doctest: +SKIP
     """
-    x, y = promote(operand(x, condition), operand(y, condition))
+    x, y = promote(operand(x, condition), operand(y, condition), "where")
     c = operand(condition)
     if c.ndim == 1 and x.ndim > 1 and c.shape[0] == x.shape[0] and c.shape != x.shape:
         c = reshape_exact(c, c.shape + (1,) * (x.ndim - 1))  # MXNet's row selection

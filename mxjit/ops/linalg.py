@@ -376,7 +376,7 @@ def dot(lhs: Array, rhs: Array, transpose_a: bool = False, transpose_b: bool = F
     >>> mx.nd.dot(mx.nd.ones((2, 3)), mx.nd.ones((3, 4))).shape  # doctest: +SKIP
     (2, 4)
     """
-    a, b = promote(lhs, rhs)
+    a, b = promote(lhs, rhs, "dot")
     if transpose_a:
         a = transpose(a, tuple(range(1, a.ndim)) + (0,)) if a.ndim > 1 else a
     if transpose_b:
@@ -393,7 +393,7 @@ def batch_dot(lhs: Array, rhs: Array, transpose_a: bool = False, transpose_b: bo
     >>> mx.nd.batch_dot(mx.nd.ones((2, 1, 3)), mx.nd.ones((2, 3, 4))).shape  # doctest: +SKIP
     (2, 1, 4)
     """
-    a, b = promote(lhs, rhs)
+    a, b = promote(lhs, rhs, "batch_dot")
     ca = 1 if transpose_a else 2
     cb = 2 if transpose_b else 1
     return bind("dot_general", a, b, contract=((ca,), (cb,)), batch=((0,), (0,)))

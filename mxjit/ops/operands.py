@@ -154,18 +154,27 @@ def constant(array: np.ndarray, like: Any) -> Any:
     return like._result_class._wrap(array, like._ctx)
 
 
+#: What NumPy arrays of each non-numeric dtype kind hold, for error messages.
+NON_NUMBERS = {"U": "strings", "S": "bytes", "O": "Python objects", "c": "complex numbers",
+               "M": "datetimes", "m": "timedeltas", "V": "records"}
+
+
 def operand(x: Any, like: Any = None) -> Any:
     """An array operand: arrays as they are, Python scalars in `like`'s dtype, anything
-    else (lists, NumPy arrays) as a float32 array of `like`'s class."""
+    else (lists, NumPy arrays) as an array of `like`'s class and dtype (float32 without
+    `like`)."""
     if isinstance(x, Array):
         return x
     if isinstance(x, (int, float, bool, np.number, np.bool_)) and like is not None:
         return scalar_operand(x, like)
     data = np.asarray(x)
-    if data.dtype == object:
-        raise ArgumentError(f"expected an array or a number, got {type(x).__name__}")
-    cls = like._result_class if like is not None else default_array_class()
-    return cls._wrap(np.array(data, dtype=np.float32))
+    if data.dtype.kind not in "biuf":
+        held = NON_NUMBERS.get(data.dtype.kind, data.dtype.name)
+        of = f" of {held}" if isinstance(x, (list, tuple, np.ndarray)) else ""
+        raise ArgumentError(f"expected an array or a number, got {type(x).__name__}{of}")
+    if like is None:
+        return default_array_class()._wrap(np.array(data, dtype=np.float32))
+    return like._result_class._wrap(np.array(data, dtype=like._dtype))
 
 
 def full(value: Any, like: Any, shape: tuple[int, ...] | None = None) -> Any:

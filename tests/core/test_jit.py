@@ -149,7 +149,8 @@ def test_log_compiles_says_what_changed(monkeypatch, capsys):
 
 
 def test_like_creators_under_jit_are_broadcast_scalars_not_baked_arrays():
-    f = mx.jit(lambda x: x + mx.nd.ones_like(x) + mx.nd.full_like(x, 3, dtype="float64"))
+    f = mx.jit(lambda x: (x + mx.nd.ones_like(x)).astype("float64")
+               + mx.nd.full_like(x, 3, dtype="float64"))
     x = mx.nd.ones((300, 400))
     text = f.lower(x).as_text()
     assert "float32[300,400] = const" not in text and "float64[300,400] = const" not in text

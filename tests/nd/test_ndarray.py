@@ -1,4 +1,5 @@
 """NDArray basics: attributes, printing, contexts, creation, operators, in-place updates."""
+import re
 import warnings
 
 import numpy as np
@@ -108,6 +109,41 @@ def test_scalars_take_the_array_dtype_and_must_fit_in_it():
     # clip bounds beyond the dtype's range clamp into it
     assert nd.clip(u, -5, 300).asnumpy().tolist() == [1, 2, 250]
     assert nd.clip(u, 3, 200).asnumpy().tolist() == [3, 3, 200]
+
+
+I32, F16, F32, F64 = (nd.ones((2, 2), dtype=d) for d in ("int32", "float16", "float32",
+                                                          "float64"))
+
+
+@pytest.mark.parametrize("call, dtypes, cast", [
+    (lambda: I32 + F32, "int32 and float32", "lhs.astype('float32')"),
+    (lambda: F16 * F32, "float16 and float32", "lhs.astype('float32')"),
+    (lambda: nd.dot(F32, F64), "float32 and float64", "lhs.astype('float64')"),
+    (lambda: nd.batch_dot(F64.reshape((1, 2, 2)), F32.reshape((1, 2, 2))),
+     "float64 and float32", "rhs.astype('float64')"),
+    (lambda: nd.broadcast_add(I32.reshape((4, 1)), F32.reshape((4,))), "int32 and float32",
+     "lhs.astype('float32')"),
+    (lambda: nd.maximum(F64, I32), "float64 and int32", "rhs.astype('float64')"),
+    (lambda: I32 == F32, "int32 and float32", "lhs.astype('float32')"),
+    (lambda: I32 ** F32, "int32 and float32", "lhs.astype('float32')"),
+    (lambda: nd.where(F32, I32, F32), "int32 and float32", "lhs.astype('float32')"),
+    (lambda: nd.elemwise_sub(nd.ones(2, dtype="int64"), nd.ones(2, dtype="uint8")),
+     "int64 and uint8", "rhs.astype('int64')"),
+])
+def test_mixed_dtype_operands_are_an_error_naming_both_and_the_cast(call, dtypes, cast):
+    # MXNet 1.9.1 raises "Incompatible attr ... expected int32, got float32" here; promoting
+    # silently to float64 would double memory and time without the user asking
+    with pytest.raises(DTypeError, match=re.escape(dtypes) + ".*" + re.escape(cast)):
+        call()
+    with pytest.raises(DTypeError, match="do not promote"):
+        mx.jit(lambda a, b: a + b)(I32, F32)
+
+
+def test_scalars_and_lists_take_the_array_dtype():
+    assert (I32 + 1.5).dtype == np.int32  # (MXNet: the scalar is cast to the array's dtype)
+    assert (F64 * 2).dtype == np.float64
+    assert (F64 + [1, 2]).dtype == np.float64
+    assert (I32.astype("float32") + F32).dtype == np.float32
 
 
 def test_overflowing_matmul_gives_inf_without_warnings():

@@ -5,6 +5,8 @@ of each result); the values are checked against NumPy references computed here.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -374,7 +376,7 @@ def test_traced_or_recorded_dense_operands_give_dense_results() -> None:
 
 
 def test_gradients_through_sparse_operators_with_a_dense_operand() -> None:
-    c = mx.nd.array(A.astype(np.float64)).tostype("csr")
+    c = mx.nd.array(A, dtype="float64").tostype("csr")
     x = np.linspace(0.5, 2.0, 9).reshape(3, 3)
     check_grads(lambda y: S.elemwise_mul(c, y * y), [x])
     check_grads(lambda y: S.broadcast_div(c, y[:, :1] + 2) * y, [x])
@@ -442,3 +444,14 @@ def test_sparse_arithmetic_matches_dense_on_random_patterns(rows: int, cols: int
     with_dense = S.elemwise_mul(x, mx.nd.array(b))
     assert with_dense.stype == stype
     np.testing.assert_array_equal(with_dense.asnumpy(), a * b)
+
+
+def test_mx_nd_operators_keep_sparse_storage_as_mx_nd_sparse_does() -> None:
+    c = mx.nd.array(A).tostype("csr")
+    assert mx.nd.abs(c).stype == "csr" and mx.nd.sqrt(mx.nd.abs(c)).stype == "csr"
+    assert mx.nd.exp(c).stype == "default"  # (exp(0) is 1: dense, as in MXNet)
+    assert mx.nd.dot(c, mx.nd.ones((3, 2)), transpose_a=True).stype == "row_sparse"
+    assert mx.nd.elemwise_add(c, c).stype == "csr"
+    np.testing.assert_array_equal(mx.nd.abs(c).asnumpy(), np.abs(A))
+    assert mx.nd.abs(mx.nd.array(A)).stype == "default"
+    assert mx.nd.abs.__name__ == "abs" and "data" in str(inspect.signature(mx.nd.abs))
