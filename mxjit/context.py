@@ -12,12 +12,51 @@ hot paths skip device checks by testing `active_array_type` against None.
 """
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from .base import DeviceError, ParamError
 
 __all__ = ["Context", "cpu", "gpu", "current_context", "num_gpus"]
+
+
+# ---- fork() -------------------------------------------------------------------------------
+#
+# A forked child has only the thread that called fork(): a lock another thread held is held
+# forever there, and a thread pool's workers are gone. Process-wide state registers here
+# to be reset in the child, so multiprocessing's fork start method and DataLoader workers
+# run mxjit as the parent did.
+
+_process_locks: list[Any] = []
+
+
+def process_lock() -> threading.Lock:
+    """A `threading.Lock` that a forked child finds released, whoever held it at fork().
+
+    >>> with process_lock(): pass
+    """
+    lock = threading.Lock()
+    _process_locks.append(lock)
+    return lock
+
+
+def after_fork_in_child(reset: Callable[[], None]) -> None:
+    """Call `reset()` in every child process forked from now on (before any of its code).
+
+    >>> after_fork_in_child(lambda: None)
+    """
+    if hasattr(os, "register_at_fork"):  # (POSIX; Windows has no fork)
+        os.register_at_fork(after_in_child=reset)
+
+
+def _release_process_locks() -> None:
+    for lock in _process_locks:
+        lock._at_fork_reinit()  # (what CPython does for its own locks after fork)
+
+
+after_fork_in_child(_release_process_locks)
 
 
 class Context:

@@ -7,18 +7,18 @@ draw's key becomes an input of the program that gets a new value on every call.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
+from ..context import process_lock
 from ..lower import PARALLEL_MIN_WORK, KernelStep, Layout, launch, lower_graph
 from ..trace import apply, var
 from ..trace.generators import philox_numpy
 from .array import default_array_class
 from .trace_state import current_trace, random_key_input
 
-_lock = threading.Lock()
+_lock = process_lock()
 _state: dict[str, Any] = {"key": np.array([0, 0], np.uint32), "counter": 0}
 
 

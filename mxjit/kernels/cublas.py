@@ -22,12 +22,12 @@ import ctypes.util
 import glob
 import os
 import sys
-import threading
 from typing import Any
 
 import numpy as np
 
 from ..base import CublasError
+from ..context import process_lock
 from ..trace.contraction import batched_matmul
 
 __all__ = ["CublasError", "candidates", "dot_general", "library"]
@@ -62,7 +62,7 @@ def candidates() -> list[str]:
 
 
 _lib: Any = None
-_lock = threading.Lock()
+_lock = process_lock()
 
 
 def library() -> Any:

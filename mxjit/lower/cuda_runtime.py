@@ -39,7 +39,7 @@ import numpy as np
 
 from .. import context as _context
 from ..base import ArgumentError, CompileForbiddenError, DeviceError, UnsupportedError
-from ..context import Context
+from ..context import Context, after_fork_in_child, process_lock
 from ..trace import PRIMITIVES, apply
 from ..trace.graph import var
 from . import program as program_module
@@ -132,7 +132,7 @@ class PycudaDriver(Driver):
         self._contexts: dict[int, Any] = {}
         self._pools: dict[int, Any] = {}
         self._tls = threading.local()
-        self._lock = threading.Lock()
+        self._lock = process_lock()
         atexit.register(self._shutdown)
 
     def device_count(self) -> int:
@@ -259,7 +259,7 @@ class PycudaDriver(Driver):
 
 _driver: Driver | None = None
 _driver_error: str | None = None
-_driver_lock = threading.Lock()
+_driver_lock = process_lock()
 
 
 def use_driver(driver: Driver | None) -> None:
@@ -271,6 +271,22 @@ def use_driver(driver: Driver | None) -> None:
         _devices.clear()
         _copies.clear()
         _unregister()
+
+
+def _forget_gpus_in_child() -> None:
+    """CUDA does not survive fork(): a child of a process that initialised it cannot use
+    the GPU (its calls fail or hang), so it is told why instead."""
+    global _driver, _driver_error
+    if isinstance(_driver, PycudaDriver):
+        _driver, _driver_error = None, (
+            "CUDA was initialised in the parent before this process was forked, and CUDA "
+            "does not survive fork(): start GPU workers with multiprocessing's 'spawn' "
+            "method (multiprocessing.get_context('spawn'))")
+        _devices.clear()
+        _copies.clear()
+
+
+after_fork_in_child(_forget_gpus_in_child)
 
 
 def _get_driver() -> Driver | None:
@@ -351,7 +367,7 @@ class Device:
         self.context = Context("gpu", index)
         self.kernels: dict[str, CompiledCuda] = {}
         self.compiles = 0
-        self._lock = threading.Lock()
+        self._lock = process_lock()
         self.blas: Any = None
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import context as _context
+from ..context import after_fork_in_child
 from ..trace import PRIMITIVES
 from ..trace.graph import Node, const_value, format_graph, toposort
 from .cache import KERNELS, CompiledKernel
@@ -49,6 +50,15 @@ def _thread_pool() -> ThreadPoolExecutor:
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="mxjit")
     return _pool
+
+
+def _forget_thread_pool() -> None:
+    """In a forked child the pool's worker threads do not exist: start a new pool there."""
+    global _pool
+    _pool = None
+
+
+after_fork_in_child(_forget_thread_pool)
 
 
 def register_library(name: str, fn: Callable[..., np.ndarray],
