@@ -3,7 +3,7 @@
     >>> import mxjit as mx
     >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
 """
-from . import autograd, base, context, nd, random
+from . import autograd, base, context, nd, random, test_utils
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .core import grad, jit, value_and_grad, vjp
@@ -13,4 +13,4 @@ __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "random", "ndarray", "jit", "grad", "value_and_grad",
            "vjp", "cpu", "gpu", "Context", "current_context", "context", "MXNetError",
-           "__version__"]
+           "test_utils", "__version__"]

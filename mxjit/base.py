@@ -18,7 +18,7 @@ __all__ = [
     "MXNetIndexError", "UnsupportedError", "TracerError", "GradientError", "AutogradError",
     "ControlFlowError", "RandomParameterError", "DeviceError", "CompileForbiddenError",
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
-    "MissingFileError",
+    "MissingFileError", "FilePermissionError",
 ]
 
 
@@ -106,6 +106,10 @@ class NDArrayFormatError(MXNetError, ValueError):
 class MissingFileError(MXNetError, FileNotFoundError):
     """A file to load that does not exist (MXNet raises MXNetError; Python code expects
     FileNotFoundError: this is both)."""
+
+
+class FilePermissionError(MXNetError, PermissionError):
+    """A file `save` may not replace: read-only for this user (MXNet refuses it too)."""
 
 
 class NDArraySaveError(MXNetError, TypeError, ValueError):

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from .base import DeviceError, ParamError
+from .base import ArgumentError, DeviceError, ParamError
 
 __all__ = ["Context", "cpu", "gpu", "current_context", "num_gpus"]
 
@@ -193,6 +193,9 @@ def check_context(ctx: Context) -> Context:
     >>> check_context(cpu())
     cpu(0)
     """
+    if not isinstance(ctx, Context):
+        raise ArgumentError(f"ctx must be a Context such as mx.cpu() or mx.gpu(0), got "
+                            f"{type(ctx).__name__} {ctx!r}")
     if ctx.device_type == "gpu":
         backend = _backends.get("gpu")
         reason = ("no GPU backend is loaded" if backend is None

@@ -7,6 +7,7 @@ import builtins
 import inspect
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import mxjit as mx
@@ -104,3 +105,42 @@ def test_errors_are_the_builtin_python_code_catches_and_mxnet_errors(call, built
     with pytest.raises(builtin, match=match) as info:
         call()
     assert isinstance(info.value, mx.MXNetError)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    # (issue #11: each used to raise AttributeError, ZeroDivisionError or NumPy's message)
+    (lambda: mx.nd.exp([1.0, 2.0]), base.ArgumentError,
+     r"exp: data must be an array \(NDArray\), got list; convert it first"),
+    (lambda: mx.nd.sum([1.0, 2.0]), base.ArgumentError, "sum: data must be an array"),
+    (lambda: mx.nd.dot([1.0], mx.nd.ones(1)), base.ArgumentError, "dot: lhs must be an array"),
+    (lambda: mx.nd.broadcast_add(mx.nd.ones(2), [1, 2]), base.ArgumentError,
+     "broadcast_add: rhs must be an array"),
+    (lambda: mx.nd.concat(mx.nd.ones(2), [1.0]), base.ArgumentError,
+     "concat: data must be an array"),
+    (lambda: mx.nd.take(mx.nd.ones(3), "a"), base.ArgumentError,
+     "take: indices must be an array"),
+    (lambda: mx.nd.arange(0, 5, 0), base.ParamError, "step must be a finite non-zero"),
+    (lambda: mx.nd.arange(0, 5, repeat=0), base.ParamError, "repeat must be at least 1"),
+    (lambda: mx.nd.arange("a"), base.ArgumentError, "stop must be a number"),
+    (lambda: mx.nd.linspace(0, 1, -1), base.ParamError, "num must be non-negative"),
+    (lambda: mx.nd.eye(-1), base.ParamError, "N and M must be non-negative"),
+    (lambda: mx.nd.full((2,), "a"), base.ArgumentError, "val must be a number"),
+    (lambda: mx.nd.ones(2, ctx="cpu"), base.ArgumentError, "ctx must be a Context"),
+    (lambda: mx.nd.array([1], ctx="gpu"), base.ArgumentError, "ctx must be a Context"),
+    (lambda: mx.nd.exp(mx.nd.ones(2), out=np.zeros(2)), base.ArgumentError,
+     "out= must be an array"),
+    (lambda: mx.nd.softmax(mx.nd.ones(2), axis="x"), base.ArgumentError,
+     "softmax: axis must be an int"),
+    (lambda: mx.grad(lambda x: (x * x).sum())(3.0), base.GradientError,
+     "argument 0 is a float, which holds no array"),
+])
+def test_unclear_errors_name_the_operator_the_argument_and_what_is_allowed(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_arange_without_stop_counts_from_zero_by_step():
+    assert mx.nd.arange(5, step=2).asnumpy().tolist() == [0, 2, 4]
+    assert mx.nd.arange(2, 5).asnumpy().tolist() == [2, 3, 4]
+    assert mx.nd.add(2, mx.nd.ones(2)).asnumpy().tolist() == [3, 3]  # (Python-level: numbers)
+    assert mx.nd.maximum(mx.nd.ones(2), 3).asnumpy().tolist() == [3, 3]

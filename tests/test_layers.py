@@ -32,7 +32,8 @@ ALLOWED: dict[str, set[str]] = {
     "autograd": {"core"},
     "random": {"core", "nd"},
     "demo": {"nd", "core", "__init__"},
-    "__init__": {"autograd", "base", "context", "nd", "random", "core"},
+    "test_utils": {"base", "context", "nd", "autograd"},
+    "__init__": {"autograd", "base", "context", "nd", "random", "core", "test_utils"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy).
 LAZY_OK = ("pycuda", "scipy")

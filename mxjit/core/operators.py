@@ -26,7 +26,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..base import ParamError
+from ..base import ArgumentError, ParamError
+from .array import Array
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -244,16 +245,18 @@ def namespace(ns: str) -> dict[str, Operator]:
 
 def make_function(op: Operator, public_name: str,
                   finish: Callable[[Any, tuple, Any], Any], array_type: str,
-                  module: str) -> Callable[..., Any]:
+                  module: str, numbers: bool = False) -> Callable[..., Any]:
     """A front end's function for `op`: MXNet's signature (the inputs, the parameters, then
     `out=None, name=None`) as real Python parameters, and a generated docstring.
     `finish(result, operands, out)` gives what the function returns (it writes `out=`); for
-    a `fresh` operator called without `out=` the result is returned as it is.
+    a `fresh` operator called without `out=` the result is returned as it is. Inputs must
+    be arrays (or Python numbers, with `numbers`, as MXNet's Python-level `maximum(x, 2)`).
 
     >>> exp = make_function(lookup('exp'), 'exp', finish, 'NDArray', 'm')  # doctest: +SKIP
     """
     namespace: dict[str, Any] = {"_impl": op.impl, "_finish": finish, "_REQUIRED": REQUIRED,
-                                 "_missing": _missing}
+                                 "_missing": _missing, "_not_array": _not_array,
+                                 "_Array": (Array, int, float, np.number) if numbers else Array}
     head, call, checks = [], [], []
     for pname, p in inspect.signature(op.impl).parameters.items():
         if pname not in op.inputs:
@@ -261,6 +264,12 @@ def make_function(op: Operator, public_name: str,
         if p.kind is p.VAR_POSITIONAL:
             head.append(f"*{pname}")
             call.append(f"*{pname}")
+            # (MXNet's variadic operators also take one list of arrays: concat([a, b]))
+            checks.append(f"    for _a in ({pname}[0] if len({pname}) == 1 and "
+                          f"isinstance({pname}[0], (list, tuple)) else {pname}):\n"
+                          f"        if not isinstance(_a, _Array):\n"
+                          f"            _not_array({public_name!r}, {pname!r}, _a, "
+                          f"{array_type!r})")
             continue
         namespace[f"_d_{pname}"] = REQUIRED if p.default is p.empty else p.default
         head.append(f"{pname}=_d_{pname}")  # (MXNet's inputs are keywords with defaults)
@@ -268,6 +277,9 @@ def make_function(op: Operator, public_name: str,
         if p.default is p.empty:
             checks.append(f"    if {pname} is _REQUIRED:\n"
                           f"        _missing({public_name!r}, {pname!r})")
+        checks.append(f"    if not isinstance({pname}, _Array) and {pname} is not None:\n"
+                      f"        _not_array({public_name!r}, {pname!r}, {pname}, "
+                      f"{array_type!r})")
     operands = f"({', '.join(call)},)" if call else "()"
     for param in op.params:
         namespace[f"_d_{param.name}"] = param.default
@@ -304,6 +316,13 @@ def _annotation(param: Param) -> str:
 
 def _missing(function: str, param: str) -> None:
     raise ParamError(f"{function}: the argument {param!r} is required")
+
+
+def _not_array(function: str, param: str, value: Any, array_type: str) -> None:
+    hint = (f"; convert it first, e.g. mx.nd.array({param})"
+            if isinstance(value, (list, tuple, np.ndarray)) else "")
+    raise ArgumentError(f"{function}: {param} must be an array ({array_type}), got "
+                        f"{type(value).__name__}{hint}")
 
 
 def _docstring(op: Operator, array_type: str) -> str:

@@ -44,6 +44,11 @@ def _mark(tree: Any, where: str) -> tuple[Any, list[Node]]:
     """Fresh identity nodes for the arrays of `tree`: what the gradient is taken against."""
     leaves, treedef = tree_flatten(tree, _is_array)
     marks = []
+    if not leaves:
+        raise GradientError(
+            f"grad: {where} is a {type(tree).__name__}, which holds no array: gradients are "
+            "taken with respect to arrays (pass e.g. mx.nd.array([3.0]), or leave it out of "
+            "argnums)")
     for k, a in enumerate(leaves):
         if a._dtype.kind != "f":
             raise GradientError(f"grad: {where}{'' if len(leaves) == 1 else f' (array {k})'} has "

@@ -68,11 +68,13 @@ def save(fname: str, data: NDArray | list | dict) -> None:
 
 
 def load(fname: str) -> list | dict:
-    """Load what `save` (or real MXNet) wrote: a list or a dict of NDArrays.
+    """Load what `save` (or real MXNet) wrote: a list or a dict of NDArrays. A file that is
+    not a valid NDArray file (or holds an MXNet "none" array) raises NDArrayFormatError
+    naming the file and the array.
 
     >>> mx.nd.load('/tmp/x.nd')['w']  # doctest: +SKIP
     """
-    return _arrays_of(_serialization.load(fname))
+    return _arrays_of(_serialization.load(fname, allow_none=False))
 
 
 def load_frombuffer(buf: bytes | bytearray | memoryview) -> list | dict:
@@ -82,7 +84,7 @@ def load_frombuffer(buf: bytes | bytearray | memoryview) -> list | dict:
     """
     if not isinstance(buf, (bytes, bytearray, memoryview)):
         raise _ArgumentError(f"load_frombuffer: expected bytes, got {type(buf).__name__}")
-    return _arrays_of(_serialization.loads(buf))
+    return _arrays_of(_serialization.loads(buf, allow_none=False))
 
 
 def _arrays_of(got: list | dict) -> list | dict:

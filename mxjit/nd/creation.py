@@ -1,6 +1,7 @@
 """Creating NDArrays: from data, filled, ranges."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,12 @@ def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, **kwargs: An
 
 
 def full(shape: Any, val: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
-    """An array filled with `val`."""
+    """An array filled with `val`.
+
+    >>> mx.nd.full((2,), 7)  # doctest: +SKIP
+    """
+    if not isinstance(val, (int, float, np.number, np.bool_)):
+        raise ArgumentError(f"full: val must be a number, got {type(val).__name__}")
     return _filled(shape, val, ctx, dtype)
 
 
@@ -72,9 +78,25 @@ def empty(shape: Any, ctx: Context | None = None, dtype: Any = None, stype: str 
 
 def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,
            ctx: Context | None = None, dtype: Any = None) -> NDArray:
-    """Evenly spaced values in [start, stop), each repeated `repeat` times."""
-    values = np.arange(start, stop, step, dtype=np.float64) if stop is not None else np.arange(
-        start, dtype=np.float64)
+    """Evenly spaced values in [start, stop) (in [0, start) without `stop`), each repeated
+    `repeat` times.
+
+    >>> mx.nd.arange(0, 6, 2, repeat=2)  # doctest: +SKIP
+    [0. 0. 2. 2. 4. 4.]
+    """
+    if stop is None:
+        start, stop = 0, start
+    for what, v in (("start", start), ("stop", stop), ("step", step)):
+        if not isinstance(v, (int, float, np.number)) or isinstance(v, bool):
+            raise ArgumentError(f"arange: {what} must be a number, got {type(v).__name__}")
+    if step == 0 or not math.isfinite(step):
+        raise ParamError(f"arange: step must be a finite non-zero number, got {step}")
+    if not (math.isfinite(start) and math.isfinite(stop)):
+        raise ParamError(f"arange: start and stop must be finite, got {start} and {stop}")
+    repeat = int_param("arange", "repeat", repeat)
+    if repeat < 1:
+        raise ParamError(f"arange: repeat must be at least 1, got {repeat}")
+    values = np.arange(start, stop, step, dtype=np.float64)
     return NDArray._wrap(np.repeat(values, repeat).astype(canonical_dtype(dtype)), _ctx(ctx))
 
 
@@ -84,11 +106,20 @@ def linspace(start: float, stop: float, num: int, endpoint: bool = True,
 
     >>> mx.nd.linspace(0, 1, 5)  # doctest: +SKIP
     """
-    values = np.linspace(start, stop, int(num), endpoint=endpoint)
+    num = int_param("linspace", "num", num)
+    if num < 0:
+        raise ParamError(f"linspace: num must be non-negative, got {num}")
+    values = np.linspace(start, stop, num, endpoint=endpoint)
     return NDArray._wrap(values.astype(canonical_dtype(dtype)), _ctx(ctx))
 
 
 def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any = None
         ) -> NDArray:
-    """A 2-D array with ones on the k-th diagonal (M=0 means square)."""
-    return NDArray._wrap(np.eye(N, M or None, k, dtype=canonical_dtype(dtype)), _ctx(ctx))
+    """A 2-D array with ones on the k-th diagonal (M=0 means square).
+
+    >>> mx.nd.eye(2, 3, k=1)  # doctest: +SKIP
+    """
+    n, m, k = (int_param("eye", what, v) for what, v in (("N", N), ("M", M), ("k", k)))
+    if n < 0 or m < 0:
+        raise ParamError(f"eye: N and M must be non-negative, got N={n}, M={m}")
+    return NDArray._wrap(np.eye(n, m or None, k, dtype=canonical_dtype(dtype)), _ctx(ctx))

@@ -32,6 +32,9 @@ RENAMED = {
          "true_divide": "broadcast_div"},
 }
 
+#: The RENAMED functions that take arrays only (the others take Python numbers too).
+NO_NUMBERS = frozenset({"split_v2"})
+
 
 def functions(ns: str) -> dict[str, Callable[..., Any]]:
     """The `mx.nd` functions of namespace `ns` ('' for `mx.nd` itself, 'contrib', ...)."""
@@ -39,5 +42,6 @@ def functions(ns: str) -> dict[str, Callable[..., Any]]:
     made = {name: make_function(op, name, finish, "NDArray", module)
             for name, op in namespace(ns).items()}
     for name, target in RENAMED.get(ns, {}).items():
-        made[name] = make_function(lookup(target), name, finish, "NDArray", module)
+        made[name] = make_function(lookup(target), name, finish, "NDArray", module,
+                                   numbers=name not in NO_NUMBERS)
     return made

@@ -28,6 +28,11 @@ Legacy records are read too: V1 (magic 0xF993FAC8, no storage type) and pre-V1 (
 the first uint32 is ndim, followed by ndim x uint32 dims). Everything is written as V2,
 except that a collection holding a 0-d array is written as V3 (legacy semantics has no
 scalars: ndim 0 there means "none"), as MXNet does under ``npx.set_np()``.
+
+Reading trusts nothing: every declared size is checked against what remains before anything
+is allocated, sparse index arrays are checked as MXNet's ``check_format`` checks them (ids in
+range, ``indptr`` from 0 up to nnz; ids that are merely unsorted are sorted, since MXNet saves
+them as given), only regular files are opened, and errors name the file and the array.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-from ..base import MissingFileError, NDArrayFormatError, NDArraySaveError
+from ..base import FilePermissionError, MissingFileError, NDArrayFormatError, NDArraySaveError
 
 __all__ = [
     "NDArrayFormatError",
@@ -339,6 +344,84 @@ def _sparse_layout_problem(
     return None
 
 
+def _sparse_index_problem(
+    stype: str, shape: tuple[int, ...], indices: np.ndarray, indptr: np.ndarray | None
+) -> str | None:
+    """Why the index arrays do not describe a ``stype`` array of ``shape`` (the lengths are
+    already consistent), or None when they do: MXNet's ``check_format``, except that ids may be
+    unsorted (MXNet saves them as given; :func:`_sparse_order` sorts them)."""
+    if stype == "csr":
+        assert indptr is not None
+        problem = _indptr_problem(indptr, indices.shape[0])
+        if problem:
+            return problem
+        limit, what = shape[1], "column"
+    else:
+        limit, what = shape[0], "row"
+    outside = (indices < 0) | (indices >= limit)
+    if outside.any():
+        at = int(np.argmax(outside))
+        return f"{what} index {indices[at]} at position {at} is outside [0, {limit})"
+    order = _sparse_order(indices, indptr)
+    if order is None:
+        return None
+    rows = _row_ids(indptr, indices.shape[0])[order]
+    ids = indices[order]
+    repeated = (rows[1:] == rows[:-1]) & (ids[1:] == ids[:-1])
+    if not repeated.any():
+        return None
+    at = int(np.argmax(repeated))
+    if stype == "csr":
+        return f"csr row {rows[at]} stores column {ids[at]} twice"
+    return f"row {ids[at]} is stored twice"
+
+
+def _indptr_problem(indptr: np.ndarray, nnz: int) -> str | None:
+    if indptr.size == 0:
+        return None  # an all-zero matrix saved before its storage was allocated (nnz is 0)
+    if indptr[0] != 0:
+        return f"indptr must start at 0, got {indptr[0]}"
+    falls = np.diff(indptr) < 0
+    if falls.any():
+        row = int(np.argmax(falls))
+        return (
+            f"indptr must not decrease, but row {row} runs from {indptr[row]} to {indptr[row + 1]}"
+        )
+    if indptr[-1] != nnz:
+        return f"indptr must end at nnz={nnz}, got {indptr[-1]}"
+    return None
+
+
+def _row_ids(indptr: np.ndarray | None, nnz: int) -> np.ndarray:
+    """The CSR row of each stored value (all 0 for row_sparse, whose ids are the rows)."""
+    if indptr is None or indptr.size == 0:
+        return np.zeros(nnz, np.int64)
+    return np.repeat(np.arange(indptr.size - 1, dtype=np.int64), np.diff(indptr))
+
+
+def _sparse_order(indices: np.ndarray, indptr: np.ndarray | None) -> np.ndarray | None:
+    """The permutation that sorts the ids (within each row for csr; ``indptr`` is valid), or
+    None when they already ascend strictly."""
+    ascending = np.diff(indices) > 0
+    if indptr is not None and indptr.size:
+        starts = indptr[1:-1]
+        ascending[starts[(starts > 0) & (starts < indices.size)] - 1] = True  # a new row
+    if ascending.all():
+        return None
+    return np.lexsort((indices, _row_ids(indptr, indices.size)))
+
+
+def _checked_sparse(rec: SparseRecord, where: str) -> SparseRecord:
+    """``rec`` with its ids sorted, or an error naming ``where`` if its structure is broken."""
+    problem = _sparse_index_problem(rec.stype, rec.shape, rec.indices, rec.indptr)
+    if problem:
+        raise NDArrayFormatError(f"{where}: invalid {rec.stype} array: {problem}")
+    order = _sparse_order(rec.indices, rec.indptr)
+    if order is None:
+        return rec
+    return SparseRecord(rec.stype, rec.shape, rec.data[order], rec.indices[order], rec.indptr)
+
+
 def _read_names(r: _Reader, n_arrays: int) -> list[str]:
     pos = r.pos
     n_names = r.count("name count", _MIN_NAME_BYTES)
@@ -356,13 +439,14 @@ def _read_names(r: _Reader, n_arrays: int) -> list[str]:
     return names
 
 
-def loads(buf: bytes | bytearray | memoryview) -> Loaded:
+def loads(buf: bytes | bytearray | memoryview, *, allow_none: bool = True) -> Loaded:
     """Parse the bytes of an ``mx.nd.save`` file.
 
     Returns a list when the file stores no names, otherwise a dict name -> array (MXNet's
     rule; a repeated name keeps its last array, as in MXNet). Dense arrays come back as
-    writable native-endian NumPy arrays, sparse ones as :class:`SparseRecord`, and MXNet's
-    "none" arrays (an unknown shape, nothing stored) as None.
+    writable native-endian NumPy arrays, sparse ones as :class:`SparseRecord` (ids sorted),
+    and MXNet's "none" arrays (an unknown shape, nothing stored) as None, or as an error with
+    ``allow_none=False`` (MXNet's ``nd.load`` cannot load them either).
 
     >>> loads(dumps({"w": np.zeros(2, np.float32)}))
     {'w': array([0., 0.], dtype=float32)}
@@ -373,30 +457,83 @@ def loads(buf: bytes | bytearray | memoryview) -> Loaded:
         raise r.fail(f"expected list magic 0x{LIST_MAGIC:X}, got 0x{magic:X}", 0)
     r.u64("reserved (uint64)")
     n_arrays = r.count("array count", _MIN_RECORD_BYTES)
-    arrays = [_read_record(r) for _ in range(n_arrays)]
+    arrays = []
+    for i in range(n_arrays):
+        try:
+            arrays.append(_read_record(r))
+        except NDArrayFormatError as err:  # (names come last: only the index is known here)
+            raise NDArrayFormatError(f"array {i}: {err}") from None
     names = _read_names(r, n_arrays)
     if r.remaining():
         raise r.fail(f"expected end of data, got {r.remaining()} trailing bytes")
+    arrays = [_checked_entry(e, _array_label(i, names), allow_none) for i, e in enumerate(arrays)]
     if not names:
         return arrays
     return dict(zip(names, arrays))
 
 
-def load(fname: str | os.PathLike[str]) -> Loaded:
+def _array_label(i: int, names: list[str]) -> str:
+    return f"array {i} ({names[i]!r})" if names else f"array {i}"
+
+
+def _checked_entry(entry: Entry, where: str, allow_none: bool) -> Entry:
+    if isinstance(entry, SparseRecord):
+        return _checked_sparse(entry, where)
+    if entry is None and not allow_none:
+        raise NDArrayFormatError(
+            f"{where}: an MXNet 'none' array (a default-constructed NDArray: no shape, no "
+            "data) has no value to load; MXNet's nd.load refuses it too"
+        )
+    return entry
+
+
+def load(fname: str | os.PathLike[str], *, allow_none: bool = True) -> Loaded:
     """Read an ``mx.nd.save`` / ``.params`` file; see :func:`loads` for the result.
+
+    Only regular files are read (a FIFO, a device or a directory is refused before reading),
+    and a file that does not start like one is refused after its first 8 bytes.
 
     >>> load("model-0000.params")["arg:fc1_weight"].shape  # doctest: +SKIP
     (128, 784)
     """
+    path = os.fspath(fname)
     try:
-        with open(fname, "rb") as f:
-            buf = f.read()
-    except FileNotFoundError as err:
-        raise MissingFileError(f"load: no such file: {os.fspath(fname)!r}") from err
-    try:
-        return loads(buf)
+        return loads(_read_regular_file(path), allow_none=allow_none)
     except NDArrayFormatError as err:
-        raise NDArrayFormatError(f"{os.fspath(fname)}: {err}") from None
+        raise NDArrayFormatError(f"{path}: {err}") from None
+
+
+_FILE_KINDS = {
+    stat.S_IFDIR: "directory",
+    stat.S_IFIFO: "FIFO",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFSOCK: "socket",
+}
+
+
+def _read_regular_file(path: str) -> bytes:
+    # O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as err:
+        raise MissingFileError(f"load: no such file: {path!r}") from err
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _FILE_KINDS.get(stat.S_IFMT(mode), "special file")
+            raise NDArrayFormatError(
+                f"not a regular file but a {kind}; NDArray files are regular files "
+                "(nothing was read)"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            head = f.read(8)
+            if head != struct.pack("<Q", LIST_MAGIC):
+                return head  # not an NDArray file: loads says why without the rest
+            return head + f.read()
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,8 +610,8 @@ def _check_sparse(rec: SparseRecord, where: str) -> None:
     indptr_shape = None if rec.indptr is None else rec.indptr.shape
     problem = _sparse_layout_problem(
         rec.stype, rec.shape, rec.data.shape, rec.indices.shape, indptr_shape
-    )
-    if problem:
+    ) or _sparse_index_problem(rec.stype, rec.shape, rec.indices, rec.indptr)
+    if problem:  # (what load would refuse)
         raise NDArraySaveError(f"{where}: {problem}")
 
 
@@ -564,25 +701,44 @@ def dumps(data: object, *, np_shape: bool | None = None) -> bytes:
 
 
 def save(fname: str | os.PathLike[str], data: object, *, np_shape: bool | None = None) -> None:
-    """Write ``data`` (see :func:`dumps`) to ``fname`` atomically.
+    """Write ``data`` (see :func:`dumps`) to ``fname`` atomically, as MXNet writes: through a
+    symlink to its target, keeping the target's mode, never over a file the user cannot write.
 
-    The bytes are built first, written to a temporary file next to ``fname`` and moved over
-    it with ``os.replace``: on any error ``fname`` is untouched and no partial file remains.
+    The bytes are built first, written to a temporary file next to the target and moved over
+    it with ``os.replace``: on any error the target is untouched and no partial file remains.
+    A target that is not a regular file (a FIFO, ``/dev/null``) is written into, not replaced.
 
     >>> save("params.nd", {"w": np.ones(3, np.float32)})  # doctest: +SKIP
     """
     payload = dumps(data, np_shape=np_shape)
-    _write_atomic(os.fspath(fname), payload)
+    path = os.fspath(fname)
+    target = os.path.realpath(path)
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not os.access(target, os.W_OK):
+        via = f" (a symlink to {target!r})" if os.path.islink(path) else ""
+        raise FilePermissionError(
+            f"save: {path!r}{via} is read-only for this user; MXNet refuses to overwrite it too "
+            "(make it writable or save elsewhere)"
+        )
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        with open(target, "wb") as f:  # (a directory raises IsADirectoryError here)
+            f.write(payload)
+        return
+    _write_atomic(target, payload, old)
 
 
-def _write_atomic(path: str, payload: bytes) -> None:
+def _write_atomic(path: str, payload: bytes, old: os.stat_result | None) -> None:
     fd, tmp = _open_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        _copy_mode(path, tmp)
+        if old is not None:
+            _keep_owner_and_mode(tmp, old)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -602,10 +758,10 @@ def _open_temp(path: str) -> tuple[int, str]:
             continue
 
 
-def _copy_mode(path: str, tmp: str) -> None:
-    """Keep an existing file's permission bits when replacing it."""
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return
-    os.chmod(tmp, mode)
+def _keep_owner_and_mode(tmp: str, old: os.stat_result) -> None:
+    """Give the replacement the replaced file's owner (where allowed: root, or a group of
+    one's own) and permission bits, as MXNet's write in place keeps them."""
+    if hasattr(os, "chown"):
+        with contextlib.suppress(OSError):
+            os.chown(tmp, old.st_uid, old.st_gid)
+    os.chmod(tmp, stat.S_IMODE(old.st_mode))
