@@ -24,6 +24,7 @@ from ..core import Array, bind, scalar_operand, tape
 from ..core.operators import register_operator
 from ..trace import canonical_dtype, evaluate
 from ..trace.graph import const_value
+from ..trace.indexing import index_error
 from .elementwise import cast
 from .operands import axis_index, constant, int_param, ints, iota, reshape_exact
 from .shape import broadcast_exact, expand_dims, slice_ranges, stack
@@ -40,9 +41,10 @@ _NO_BOOL = ("boolean masks are not supported by MXNet 1.x's NDArray; use mx.nd.w
 
 
 def concrete(x: Array) -> np.ndarray | None:
-    """The values of an eager array or of a constant inside a trace; None when traced."""
+    """The values of an eager array (on the host: a device array's are copied down) or of a
+    constant inside a trace; None when traced."""
     if x._data is not None:
-        return x._data
+        return x._data if type(x._data) is np.ndarray else np.asarray(x._data)
     return const_value(x._node) if x._node is not None else None
 
 
@@ -60,11 +62,22 @@ def _as_index(indices: Any, like: Array) -> Array:
     return constant(arr.astype(np.int64), like)
 
 
+def _as_raw_index(indices: Any, like: Array) -> Array:
+    """`indices` as `_as_index` gives them, except that float data stays float (float32, as
+    `mx.nd.array` makes it): the operators that check or read the float values themselves
+    (take's 'raise', gather_nd, scatter_nd) see what they would see in an NDArray."""
+    if not isinstance(indices, Array):
+        arr = np.asarray(indices)
+        if arr.dtype.kind == "f":
+            return constant(arr.astype(np.float32), like)  # type: ignore[no-any-return]
+    return _as_index(indices, like)
+
+
 def _truncate(arr: np.ndarray) -> np.ndarray:
-    """Float indices as MXNet reads them: truncated toward zero (NaN and inf invalid -> -1)."""
-    with np.errstate(all="ignore"):
-        good = np.isfinite(arr) & (np.abs(arr) < 2.0**62)
-        return np.where(good, np.trunc(np.where(good, arr, 0)), -(2**62)).astype(np.int64)
+    """Float indices as MXNet reads them: truncated toward zero, by the cast primitive's own
+    meaning (NaN, inf and values beyond int64 become its minimum), so that concrete and traced
+    indices agree."""
+    return evaluate("cast", [arr], {"dtype": np.dtype(np.int64)})
 
 
 def _int64(idx: Array) -> Array:
@@ -84,12 +97,24 @@ def _values(idx: Array) -> np.ndarray | None:
 
 
 def _check_range(values: np.ndarray, dim: int, allow_negative: bool, what: str) -> None:
+    error = index_error(what, values, -dim if allow_negative else 0, dim - 1)
+    if error is not None:
+        raise error
+
+
+def _checked(idx: Array, dim: int, allow_negative: bool, what: str) -> Array:
+    """`idx` with its values checked against an axis of size `dim`: now when they are known
+    (eagerly, or constants in a trace), else by a `check_index` step of the program, which
+    raises `MXNetIndexError` when it runs. Integer indices are checked; float ones as their
+    own values (gather_nd's rule: -3.4 is in range, 2.5 is not for a size of 3)."""
+    if idx._dtype.kind == "b":
+        raise MXNetIndexError(_NO_BOOL)
     low = -dim if allow_negative else 0
-    bad = (values < low) | (values >= dim)
-    if bad.any():
-        first = values[bad].reshape(-1)[0]
-        raise MXNetIndexError(f"{what}: index {first} is out of bounds for an axis of size {dim} "
-                              f"(valid: {low} <= index < {dim})")
+    values = concrete(idx)
+    if values is not None:
+        _check_range(values, dim, allow_negative, what)
+        return idx
+    return bind("check_index", idx, low=low, high=dim - 1, what=what)  # type: ignore[no-any-return]
 
 
 def _wrap_negative(idx: Array, dim: int) -> Array:
@@ -106,9 +131,10 @@ def _wrap_negative(idx: Array, dim: int) -> Array:
 def take(a: Array, indices: Any, axis: int = 0, mode: str = "clip") -> Array:
     """Gather slices of `a` along `axis` at `indices` (float indices are truncated).
 
-    Out-of-range indices: mode 'clip' clamps them, 'wrap' wraps them around, 'raise' raises
-    `MXNetIndexError` (valid: 0 <= index < size, checked before anything runs; a traced index
-    cannot be checked, so 'raise' is refused inside `mx.jit` / `mx.grad` for traced indices).
+    Out-of-range indices: mode 'clip' clamps them, 'wrap' wraps them around (Python's modulo),
+    'raise' raises `MXNetIndexError` (valid: 0 <= index <= size - 1, the float values themselves
+    compared, so -0.5 is out of range; eagerly before anything runs, inside `mx.jit` /
+    `mx.grad` when the compiled program runs).
 
     >>> mx.nd.take(mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([1, 0]))  # doctest: +SKIP
     [[3. 4.]
@@ -117,14 +143,9 @@ def take(a: Array, indices: Any, axis: int = 0, mode: str = "clip") -> Array:
     if mode not in _MODES:
         raise ParamError(f"take: mode must be one of {_MODES}, got {mode!r}")
     ax = axis_index(axis, a.ndim, "take")
-    idx = _as_index(indices, a)
-    if mode == "raise":
-        values = _values(idx)
-        if values is None:
-            raise TracerError("take(mode='raise') checks the index values, which are not known "
-                              "while tracing (inside mx.jit, mx.grad or a hybridized block); use "
-                              "mode='clip' or 'wrap', or call take outside the trace")
-        _check_range(values, a.shape[ax], False, "take")
+    idx = _as_raw_index(indices, a)
+    if mode == "raise":  # (MXNet checks the values themselves: -0.5 is out of range)
+        idx = _checked(idx, a.shape[ax], False, "take")
         mode = "clip"
     if a.shape[ax] == 0 and idx.size:
         raise MXNetIndexError(f"take: cannot take from the empty axis {ax} of {a.shape}")
@@ -211,30 +232,55 @@ def batch_take(a: Array, indices: Any
     return reshape_exact(picked, idx.shape)
 
 
+def _nd_position_numpy(v: np.ndarray, dim: int) -> np.ndarray:
+    """Positions in [0, dim) of gather_nd's checked indices (-dim <= v <= dim - 1) as MXNet
+    reads them: int(v + dim) % dim, the sum in v's type (float16 summed in float32 and rounded
+    to float16, as mshadow's half_t does), so -3.4 is element 3 of 7 (3.6 truncated)."""
+    if v.dtype.kind != "f":
+        return np.mod(v.astype(np.int64), dim)
+    work = np.dtype(np.float64 if v.dtype == np.float64 else np.float32)
+    total = v.astype(work) + np.asarray(dim, work)
+    if v.dtype == np.float16:
+        total = total.astype(np.float16)
+    return np.mod(_truncate(total), dim)
+
+
+def _nd_position(v: Array, dim: int) -> Array:
+    """`_nd_position_numpy` over a traced index, with primitives."""
+    if v._dtype.kind != "f":
+        return _wrap_negative(_int64(v), dim)
+    work = np.dtype(np.float64 if v._dtype == np.float64 else np.float32)
+    wide = v if v._dtype == work else cast(v, work)
+    total = bind("add", wide, broadcast_exact(scalar_operand(dim, wide), wide.shape))
+    if v._dtype == np.float16:
+        total = cast(total, v._dtype)
+    return _wrap_negative(_int64(total), dim)
+
+
 def _flat_positions(indices: Array, lead: tuple[int, ...], like: Array, op: str
                     ) -> tuple[Array, tuple[int, ...]]:
-    """Row-major positions in `lead` addressed by the columns of `indices` (M, Y...)."""
+    """Row-major positions in `lead` addressed by the columns of `indices` (M, Y...), each
+    checked (-dim <= index <= dim - 1, MXNetIndexError otherwise) and read as gather_nd does."""
     if indices.ndim == 0 or indices.shape[0] == 0:
         raise ShapeError(f"{op}: indices must have shape (M, ...) with M >= 1, got "
                          f"{indices.shape}")
+    if indices._dtype.kind == "b":
+        raise MXNetIndexError(_NO_BOOL)
     y = indices.shape[1:]
-    values = _values(indices)
+    values = concrete(indices)
     if values is not None:
+        flat = np.zeros(y, np.int64)
         for j, d in enumerate(lead):
             _check_range(values[j], d, True, op)
-        wrapped = np.where(values < 0, values + np.asarray(lead).reshape(
-            (-1,) + (1,) * len(y)), values) if values.size else values
-        strides = np.asarray([math.prod(lead[j + 1:]) for j in range(len(lead))], dtype=np.int64)
-        flat = np.tensordot(strides, wrapped, axes=1) if values.size else np.zeros(y, np.int64)
-        return _as_index(np.asarray(flat, dtype=np.int64).reshape(y), like), y
-    if math.prod(y) and any(d == 0 for d in lead):
-        raise ShapeError(f"{op}: cannot index the empty dims {lead}")
-    idx = _int64(indices)
+            flat = flat * d + _nd_position_numpy(values[j], d)
+        return _as_index(flat, like), y
+    if math.prod(y) and any(d == 0 for d in lead):  # (every index is out of range there)
+        raise MXNetIndexError(f"{op}: cannot index the empty dims {lead}")
     total: Array | None = None
     for j, d in enumerate(lead):
-        row = reshape_exact(slice_ranges(idx, (j,) + (0,) * len(y), (j + 1,) + y,
-                                   (1,) * (len(y) + 1)), y)
-        row = _wrap_negative(row, d)
+        row = reshape_exact(slice_ranges(indices, (j,) + (0,) * len(y), (j + 1,) + y,
+                                         (1,) * (len(y) + 1)), y)
+        row = _nd_position(_checked(row, d, True, op), d)
         if total is None:
             total = row
         else:
@@ -248,14 +294,16 @@ def _flat_positions(indices: Array, lead: tuple[int, ...], like: Array, op: str
 def gather_nd(data: Array, indices: Any) -> Array:
     """Gather by N-d indices: out[y] = data[indices[0, y], ..., indices[M-1, y], ...].
 
-    Indices may be negative (from -dim); out-of-range eager indices raise `MXNetIndexError`,
-    traced ones wrap around.
+    Indices may be negative (from -dim). One outside -dim <= index <= dim - 1 raises
+    `MXNetIndexError`: eagerly before anything runs, inside `mx.jit` / `mx.grad` when the
+    compiled program runs. Float indices are read as MXNet reads them: int(index + dim) % dim,
+    so -3.4 addresses element 3 of 7 and 2.5 is out of range for a size of 3.
 
     >>> data, idx = mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([[1, 0], [0, 1]])
     >>> mx.nd.gather_nd(data, idx)  # doctest: +SKIP
     [3. 2.]
     """
-    idx = _as_index(indices, data)
+    idx = _as_raw_index(indices, data)
     m = idx.shape[0] if idx.ndim else 0
     if m > data.ndim:
         raise ShapeError(f"gather_nd: indices {idx.shape} address {m} dims of data "
@@ -272,8 +320,9 @@ def gather_nd(data: Array, indices: Any) -> Array:
 def scatter_nd(data: Array, indices: Any, shape: Any) -> Array:
     """The inverse of `gather_nd`: zeros of `shape` with out[indices[:, y]] = data[y].
 
-    Values at repeated indices are summed (MXNet leaves them undefined). Differentiable in
-    `data`.
+    Values at repeated indices are summed (MXNet leaves them undefined). Indices follow
+    gather_nd's rule: negative ones count from the end and one out of range raises
+    `MXNetIndexError` (MXNet 1.9.1 writes outside the array there). Differentiable in `data`.
 
     >>> idx = mx.nd.array([[1, 0], [0, 1]])
     >>> mx.nd.scatter_nd(mx.nd.array([2, 3]), idx, shape=(2, 2))  # doctest: +SKIP
@@ -281,7 +330,7 @@ def scatter_nd(data: Array, indices: Any, shape: Any) -> Array:
      [2. 0.]]
     """
     target = ints(shape, "scatter_nd: shape")
-    idx = _as_index(indices, data)
+    idx = _as_raw_index(indices, data)
     m = idx.shape[0] if idx.ndim else 0
     if m > len(target):
         raise ShapeError(f"scatter_nd: indices {idx.shape} address {m} dims of shape {target}")
@@ -507,8 +556,9 @@ def _advanced(arr: Array, items: list[Any]) -> Array:
         flat = _as_index(flat_np, arr)
     else:
         flat_nd: Array | None = None
-        for idx, d in zip(index_arrays, adv_dims):
-            col = broadcast_exact(_wrap_negative(_int64(idx), d), bshape)
+        for idx, d in zip(index_arrays, adv_dims):  # (MXNet truncates, then checks)
+            checked = _checked(_int64(idx), d, True, "index")
+            col = broadcast_exact(_wrap_negative(checked, d), bshape)
             if flat_nd is None:
                 flat_nd = col
             else:
@@ -654,7 +704,9 @@ def _record_write(arr: Array, np_key: tuple[Any, ...], target: tuple[int, ...], 
 @register_operator("one_hot", inputs=("indices",))
 def one_hot(indices: Array, depth: int, on_value: float = 1.0, off_value: float = 0.0,
             dtype: Any = "float32") -> Array:
-    """One-hot encoding along a new last axis of size `depth`.
+    """One-hot encoding along a new last axis of size `depth`. Float indices are truncated
+    toward zero; one outside [0, depth) (negative ones included) gives a row of `off_value`,
+    as in MXNet, eagerly and under `mx.jit`.
 
     >>> mx.nd.one_hot(mx.nd.array([0, 2]), 3)  # doctest: +SKIP
     """

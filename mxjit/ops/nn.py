@@ -235,7 +235,9 @@ def FullyConnected(data: Array, weight: Array, bias: Array | None = None, *,
 @register_operator("Embedding", inputs=("data", "weight"))
 def Embedding(data: Array, weight: Array, *, input_dim: int, output_dim: int,
               dtype: Any = "float32", sparse_grad: bool = False) -> Array:
-    """Rows of `weight` (input_dim, output_dim) at the indices in `data` (clipped to range).
+    """Rows of `weight` (input_dim, output_dim) at the indices in `data`: float indices are
+    truncated toward zero and every index is clipped to [0, input_dim - 1], as in MXNet
+    (eagerly and under `mx.jit`; never an error).
 
     >>> mx.nd.Embedding(mx.nd.array([0, 2]), mx.nd.ones((3, 4)), 3, 4).shape  # doctest: +SKIP
     (2, 4)

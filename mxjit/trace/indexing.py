@@ -1,12 +1,13 @@
-"""Gathering and scattering along an axis: `take` (fused into kernels as an index map) and
-its adjoint `scatter_add` (a library call)."""
+"""Gathering and scattering along an axis: `take` (fused into kernels as an index map), its
+adjoint `scatter_add` (a library call), and `check_index`, which raises when an index read at
+run time is out of range (how a traced gather keeps MXNet's IndexError)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
 
-from ..base import DTypeError, ParamError, ShapeError
+from ..base import DTypeError, MXNetIndexError, ParamError, ShapeError
 from .dtypes import is_int
 from .graph import AbstractValue, Node
 from .primitives import apply, define_primitive
@@ -74,3 +75,43 @@ def _scatter_vjp(n: Node, g: Node) -> Sequence[Node | None]:
 
 
 define_primitive("scatter_add", "opaque", _scatter_rule, scatter_add_numpy, vjp=_scatter_vjp)
+
+
+def index_error(what: str, values: np.ndarray, low: int, high: int) -> MXNetIndexError | None:
+    """The error for the first of `values` outside [low, high] (NaN is outside), or None;
+    `high` is the axis size less one (`low` is 0, or minus the size where negative indices
+    count from the end).
+
+    >>> index_error("take", np.array([0, 5]), 0, 2)
+    MXNetIndexError('take: index 5 is out of bounds for an axis of size 3 (valid: 0 <= index <= 2)')
+    """
+    with np.errstate(invalid="ignore"):
+        bad = ~((values >= low) & (values <= high))
+    if not bad.any():
+        return None
+    first = values[bad].reshape(-1)[0]
+    text = str(int(first)) if first.dtype.kind != "f" or float(first).is_integer() else str(first)
+    return MXNetIndexError(f"{what}: index {text} is out of bounds for an axis of size {high + 1} "
+                           f"(valid: {low} <= index <= {high})")
+
+
+def _check_rule(i: AbstractValue, *, low: int, high: int, what: str) -> AbstractValue:
+    if i.dtype.kind not in "iuf":
+        raise DTypeError(f"check_index: indices must be numbers, got {i.dtype}")
+    return AbstractValue(i.shape, i.dtype)
+
+
+def check_index_numpy(i: np.ndarray, *, low: int, high: int, what: str) -> np.ndarray:
+    """`i` itself when every value is in [low, high]; else raise `MXNetIndexError` (the check
+    a traced gather runs before its kernel, as a library step).
+
+    >>> check_index_numpy(np.array([2, -3]), low=-3, high=2, what="index")
+    array([ 2, -3])
+    """
+    error = index_error(what, i, low, high)
+    if error is not None:
+        raise error
+    return i
+
+
+define_primitive("check_index", "opaque", _check_rule, check_index_numpy, differentiable=False)

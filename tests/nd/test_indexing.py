@@ -309,11 +309,14 @@ def test_take_raise_checks_before_running():
     for bad in ([2], [-1], [0, float("nan")]):
         with pytest.raises(MXNetIndexError, match="out of bounds"):
             nd.take(x, nd.array(bad), mode="raise")
-    with pytest.raises(TracerError, match="mode='raise'"):
-        mx.jit(lambda a, i: nd.take(a, i, mode="raise"))(x, nd.array([0]))
-    same(mx.jit(lambda a: nd.take(a, [1], mode="raise"))(x), np.array([[3, 4]], np.float32))
-    with pytest.raises(MXNetIndexError, match="out of bounds"):  # constant indices: checked
-        mx.jit(lambda a: nd.take(a, [2], mode="raise"))(x)
+    traced = mx.jit(lambda a, i: nd.take(a, i, mode="raise"))
+    same(traced(x, nd.array([1])), np.array([[3, 4]], np.float32))
+    with pytest.raises(MXNetIndexError, match="out of bounds"):  # checked when it runs
+        traced(x, nd.array([2]))
+    one, two = nd.array([1]), nd.array([2])  # captured: constants of the trace
+    same(mx.jit(lambda a: nd.take(a, one, mode="raise"))(x), np.array([[3, 4]], np.float32))
+    with pytest.raises(MXNetIndexError, match="out of bounds"):  # checked while tracing
+        mx.jit(lambda a: nd.take(a, two, mode="raise"))(x)
     with pytest.raises(ValueError, match="mode"):
         nd.take(x, nd.array([0]), mode="nearest")
     with pytest.raises(ShapeError, match="axis"):
