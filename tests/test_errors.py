@@ -133,6 +133,12 @@ def test_errors_are_the_builtin_python_code_catches_and_mxnet_errors(call, built
      "softmax: axis must be an int"),
     (lambda: mx.grad(lambda x: (x * x).sum())(3.0), base.GradientError,
      "argument 0 is a float, which holds no array"),
+    (lambda: mx.nd.one_hot(mx.nd.array([0, 1]), depth=-1), base.ParamError,
+     "one_hot: depth must be non-negative, got -1"),
+    (lambda: mx.nd.ones(3)[mx.nd.array([float("nan")])], base.MXNetIndexError,
+     "index: nan cannot index an axis"),
+    (lambda: mx.nd.ones(3)[[1.0, float("-inf")]], base.MXNetIndexError,
+     "index: -inf cannot index an axis"),
 ])
 def test_unclear_errors_name_the_operator_the_argument_and_what_is_allowed(call, error, match):
     with pytest.raises(error, match=match):

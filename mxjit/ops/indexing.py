@@ -423,7 +423,7 @@ def _expand_key(key: Any, shape: tuple[int, ...]) -> list[Any]:
                 raise MXNetIndexError(_NO_BOOL)
             if arr.dtype == object or arr.dtype.kind not in "iuf":
                 raise ArgumentError(f"NDArray does not support indexing with {k!r}")
-            arr = arr.astype(np.int64) if arr.dtype.kind in "iu" else _truncate(arr)
+            arr = arr.astype(np.int64) if arr.dtype.kind in "iu" else _truncate(_finite(arr))
             items.append(int(arr) if arr.ndim == 0 else arr)
         else:
             raise ArgumentError(f"NDArray does not support indexing with key {k!r} of type "
@@ -453,6 +453,15 @@ def _basic_contiguous(ranges: list[range], shape: tuple[int, ...]) -> bool:
         elif count < n:
             subset = True
     return True
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Float index values, or the MXNetIndexError for the first NaN or infinity."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise MXNetIndexError(f"index: {values[bad].reshape(-1)[0]} cannot index an axis "
+                              "(indices must be finite numbers)")
+    return values
 
 
 def _int_in_range(i: int, dim: int, axis: int) -> int:
@@ -524,16 +533,19 @@ def _advanced(arr: Array, items: list[Any]) -> Array:
     x = reshape_exact(arr, tuple(shape)) if tuple(shape) != arr.shape else arr
     adv = [a for a, k in enumerate(keys) if not isinstance(k, slice)]
     index_arrays: list[Array] = []
-    concrete: list[np.ndarray | None] = []
+    known: list[np.ndarray | None] = []
     for a in adv:
         k, dim = keys[a], shape[a]
         if isinstance(k, int):
             k = np.asarray(_int_in_range(k, dim, a), dtype=np.int64)
+        raw = concrete(k) if isinstance(k, Array) and k._dtype.kind == "f" else None
+        if raw is not None:
+            _finite(raw)
         values = k if isinstance(k, np.ndarray) else _values(k)
         if values is not None:
             _check_range(values, dim, True, "index")
             values = np.where(values < 0, values + dim, values)
-        concrete.append(values)
+        known.append(values)
         index_arrays.append(k if isinstance(k, Array) else _as_index(k, arr))
     try:
         bshape = tuple(np.broadcast_shapes(*(i.shape for i in index_arrays)))
@@ -549,9 +561,9 @@ def _advanced(arr: Array, items: list[Any]) -> Array:
     z = bind("transpose", y, perm=tuple(adv + rest)) if adv + rest != list(range(y.ndim)) else y
     adv_dims = tuple(shape[a] for a in adv)
     rest_dims = tuple(y.shape[a] for a in rest)
-    if all(v is not None for v in concrete):
+    if all(v is not None for v in known):
         flat_np = np.zeros(bshape, dtype=np.int64)
-        for j, v in enumerate(concrete):
+        for j, v in enumerate(known):
             flat_np = flat_np + np.asarray(v) * math.prod(adv_dims[j + 1:])
         flat = _as_index(flat_np, arr)
     else:
@@ -711,6 +723,8 @@ def one_hot(indices: Array, depth: int, on_value: float = 1.0, off_value: float 
     >>> mx.nd.one_hot(mx.nd.array([0, 2]), 3)  # doctest: +SKIP
     """
     depth = int_param("one_hot", "depth", depth)
+    if depth < 0:
+        raise ParamError(f"one_hot: depth must be non-negative, got {depth}")
     idx = cast(indices, np.int64)
     shape = idx.shape + (depth,)
     hot = bind("eq", broadcast_exact(expand_dims(idx, -1), shape), iota(shape, len(shape) - 1, idx))
