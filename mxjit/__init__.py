@@ -6,11 +6,23 @@
 from . import autograd, base, context, nd, random, test_utils
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
-from .core import grad, jit, value_and_grad, vjp
+from .core import (
+    grad,
+    jit,
+    register_pytree_node,
+    tree_flatten,
+    tree_leaves,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+    value_and_grad,
+    vjp,
+)
 
 ndarray = nd
 __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "random", "ndarray", "jit", "grad", "value_and_grad",
            "vjp", "cpu", "gpu", "Context", "current_context", "context", "MXNetError",
-           "test_utils", "__version__"]
+           "test_utils", "tree_flatten", "tree_unflatten", "tree_leaves", "tree_map",
+           "tree_structure", "register_pytree_node", "__version__"]

@@ -7,7 +7,14 @@ from .array import Array, concrete_error, default_array_class, is_array, set_def
 from .dispatch import bind, bind_elementwise, same_shape_binary, scalar_operand
 from .eager import run_eager
 from .jit import JitFunction, Lowered, jit
-from .pytree import tree_flatten, tree_unflatten
+from .pytree import (
+    register_pytree_node,
+    tree_flatten,
+    tree_leaves,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+)
 from .random import eager_bits, next_key, next_key_value, seed
 from .trace_state import current_trace
 from .transforms import grad, value_and_grad, vjp
@@ -17,5 +24,6 @@ kernels.register(lower.register_library, lower.register_device_library)
 __all__ = ["tape", "Array", "concrete_error", "default_array_class", "is_array",
            "set_default_array_class", "bind", "bind_elementwise", "same_shape_binary",
            "scalar_operand", "run_eager", "JitFunction", "Lowered", "jit", "tree_flatten",
-           "tree_unflatten", "eager_bits", "next_key", "next_key_value", "seed",
+           "tree_unflatten", "tree_leaves", "tree_map", "tree_structure",
+           "register_pytree_node", "eager_bits", "next_key", "next_key_value", "seed",
            "current_trace", "grad", "value_and_grad", "vjp"]

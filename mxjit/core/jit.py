@@ -40,7 +40,7 @@ from ..trace import Node, const, substitute, var
 from ..trace.grad import residuals
 from . import tape
 from .array import Array, default_array_class
-from .pytree import static_key, static_parts, tree_flatten, tree_unflatten
+from .pytree import flatten_arrays, static_key, tree_unflatten
 from .random import next_key_value
 from .trace_state import TraceState, trace_stack
 
@@ -209,7 +209,7 @@ class JitFunction:
                 kw_dynamic[name] = v
         # Dropout and BatchNorm trace differently in training mode: part of the signature.
         statics.append(("mode", "train" if tape.is_training() else "predict"))
-        leaves, treedef = tree_flatten((dynamic, kw_dynamic), is_leaf)
+        leaves, treedef = flatten_arrays((dynamic, kw_dynamic), is_leaf)
         classes = tuple(type(x) for x in leaves)
         return leaves, (treedef, tuple(statics), classes)
 
@@ -310,14 +310,8 @@ class JitFunction:
                         for x, n in zip(leaves, in_nodes)])
 
         def swap(x: Any) -> Any:
-            if is_leaf(x):
-                return next(tracers)
-            if isinstance(x, (list, tuple)):
-                items = [swap(i) for i in x]
-                return items if isinstance(x, list) else tuple(items)
-            if isinstance(x, dict):
-                return {k: swap(x[k]) for k in sorted(x)}
-            return x
+            arrays, treedef = flatten_arrays(x, is_leaf)
+            return tree_unflatten(treedef, [next(tracers) for _ in arrays])
 
         traced_args = [a if k in self.static_argnums else swap(a) for k, a in enumerate(args)]
         traced_kwargs = {n: v if n in self.static_argnames else swap(v) for n, v in kwargs.items()}
@@ -328,10 +322,13 @@ class JitFunction:
             out = self.fun(*traced_args, **traced_kwargs)
         finally:
             stack.pop()
-        out_leaves, out_tree = tree_flatten(out, lambda x: isinstance(x, Array))
-        if static_parts(out_tree):
-            raise ArgumentError(f"jit: {self.__name__} must return arrays or nested lists, "
-                                "tuples and dicts of arrays")
+        # (other hashable values in the result, such as a dataclass's name field, come
+        # back as they were when traced)
+        try:
+            out_leaves, out_tree = flatten_arrays(out, lambda x: isinstance(x, Array))
+        except ArgumentError as e:
+            raise ArgumentError(f"jit: {self.__name__} must return arrays, pytrees of arrays "
+                                f"and hashable constants: {e}") from None
         nodes = [o._node if o._node is not None else const(o._buffer()) for o in out_leaves]
         classes = [o._result_class for o in out_leaves]
         return nodes, out_tree, classes, in_nodes + state.random_keys

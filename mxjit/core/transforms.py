@@ -15,7 +15,7 @@ from ..base import GradientError, ParamError, ShapeError
 from ..trace import Node, apply, backward, const, ones_like
 from .array import Array, default_array_class
 from .jit import JitFunction, is_leaf, jit
-from .pytree import tree_flatten, tree_unflatten
+from .pytree import flatten_arrays, tree_unflatten
 
 _mark_ids = itertools.count()
 
@@ -25,13 +25,13 @@ def _is_array(x: Any) -> bool:
 
 
 def _any_traced(tree: Any) -> bool:
-    leaves, _ = tree_flatten(tree, is_leaf)
+    leaves, _ = flatten_arrays(tree, is_leaf)
     return any(isinstance(a, Array) and a._node is not None for a in leaves)
 
 
 def _as_arrays(tree: Any) -> Any:
     """`tree` with its NumPy arrays as arrays of the default class."""
-    leaves, treedef = tree_flatten(tree, is_leaf)
+    leaves, treedef = flatten_arrays(tree, is_leaf)
     wrap = default_array_class()._wrap
     return tree_unflatten(treedef, [x if isinstance(x, Array) else wrap(x) for x in leaves])
 
@@ -42,7 +42,7 @@ def _node_of(a: Any) -> Node:
 
 def _mark(tree: Any, where: str) -> tuple[Any, list[Node]]:
     """Fresh identity nodes for the arrays of `tree`: what the gradient is taken against."""
-    leaves, treedef = tree_flatten(tree, _is_array)
+    leaves, treedef = flatten_arrays(tree, _is_array)
     marks = []
     if not leaves:
         raise GradientError(
@@ -86,7 +86,7 @@ def _traced_value_and_grad(fun: Callable, argnums: int | Sequence[int], has_aux:
     grads = iter(backward([out_node], [ones_like(out_node)], flat))
     per_arg = []
     for k in nums:
-        leaves, treedef = tree_flatten(args[k], _is_array)
+        leaves, treedef = flatten_arrays(args[k], _is_array)
         per_arg.append(tree_unflatten(treedef, [a._result_class._traced(next(grads))
                                                 for a in leaves]))
     g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
@@ -152,8 +152,8 @@ def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
             marked.append(m)
             marks.append(ms)
         out = fun(*marked)
-        out_leaves, _ = tree_flatten(out, _is_array)
-        ct_leaves, _ = tree_flatten(cotangent, _is_array)
+        out_leaves, _ = flatten_arrays(out, _is_array)
+        ct_leaves, _ = flatten_arrays(cotangent, _is_array)
         if len(ct_leaves) != len(out_leaves) or any(
                 c.shape != o.shape for c, o in zip(ct_leaves, out_leaves)):
             raise ShapeError(f"vjp: cotangent shapes {[c.shape for c in ct_leaves]} do not "
@@ -163,7 +163,7 @@ def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
         grads = iter(backward([_node_of(o) for o in out_leaves], cts, flat))
         result = []
         for p in primals:
-            leaves, treedef = tree_flatten(p, _is_array)
+            leaves, treedef = flatten_arrays(p, _is_array)
             result.append(tree_unflatten(treedef, [a._result_class._traced(next(grads))
                                                    for a in leaves]))
         return tuple(result)

@@ -112,9 +112,11 @@ def test_closure_arrays_become_constants():
     assert got.asnumpy().tolist() == [2.0, 4.0, 6.0]
 
 
-def test_non_array_results_are_rejected():
-    with pytest.raises(TypeError, match="must return arrays"):
-        mx.jit(lambda x: (x, 3))(nd.array([1.0]))
+def test_constant_results_come_back_and_unhashable_ones_are_rejected():
+    y, three = mx.jit(lambda x: (x * 2, 3))(nd.array([1.0]))
+    assert three == 3 and y.asnumpy().tolist() == [2.0]
+    with pytest.raises(TypeError, match="must return arrays, pytrees of arrays and hashable"):
+        mx.jit(lambda x: (x, np.ones(2)))(nd.array([1.0]))
 
 
 def test_unhashable_non_array_argument_is_rejected():
