@@ -10,6 +10,8 @@ if "MXJIT_CACHE_DIR" not in os.environ:
     _CACHE = tempfile.mkdtemp(prefix="mxjit-test-cache-")
     os.environ["MXJIT_CACHE_DIR"] = _CACHE
     atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+# (the end-of-session PTX check reads every kernel compiled: keep them all in memory)
+os.environ.setdefault("MXJIT_KERNEL_CACHE_SIZE", "1000000")
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "random": {"core", "nd"},
     "demo": {"nd", "core", "__init__"},
     "test_utils": {"base", "context", "nd", "autograd"},
+    "cache": {"lower"},
     "__init__": {"autograd", "base", "context", "nd", "random", "core", "test_utils"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy).

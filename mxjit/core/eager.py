@@ -9,13 +9,22 @@ likewise (`eager_reduce.py`). Movement ops that NumPy can express as views run a
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import context as _context
-from ..lower import PARALLEL_MIN_WORK, KernelStep, Layout, Program, launch, lower_graph
+from ..lower import (
+    KERNELS,
+    PARALLEL_MIN_WORK,
+    KernelStep,
+    Layout,
+    Program,
+    launch,
+    lower_graph,
+)
 from ..trace import PRIMITIVES, AbstractValue, Node, apply, var
 from .eager_reduce import EAGER_REDUCTIONS, run_reduction
 
@@ -23,10 +32,12 @@ from .eager_reduce import EAGER_REDUCTIONS, run_reduction
 class EagerOp:
     """A compiled one-node graph, with a fast path when it is a single kernel."""
 
-    __slots__ = ("program", "alias", "call", "shape", "dtype", "extent", "work", "outer_split")
+    __slots__ = ("program", "alias", "call", "shape", "dtype", "extent", "work", "outer_split",
+                 "used")
 
     def __init__(self, program: Program, alias: int | None):
         self.program, self.alias = program, alias
+        self.used = 0  # when it last ran, for the LRU of `EAGER_OPS`
         steps = program.steps
         simple = (len(steps) == 1 and isinstance(steps[0], KernelStep)
                   and not program.constants and len(program.allocations) == 1
@@ -53,8 +64,23 @@ class EagerOp:
         return out
 
 
-#: Eager programs by (op, attrs, operand shapes, strides, dtypes).
+#: Eager programs by (op, attrs, operand shapes, strides, dtypes): as many as the kernel
+#: cache keeps (`MXJIT_KERNEL_CACHE_SIZE`), those used least recently dropped first.
 EAGER_OPS: dict[Any, EagerOp] = {}
+_uses = itertools.count()
+
+
+def _remember(key: Any, eager: EagerOp) -> EagerOp:
+    """Add `eager` to `EAGER_OPS`, dropping the programs used least recently beyond the
+    bound (each is freed once nothing else holds it)."""
+    eager.used = next(_uses)
+    EAGER_OPS[key] = eager
+    while len(EAGER_OPS) > max(KERNELS.capacity, 1):
+        oldest = min(list(EAGER_OPS.items()), key=lambda item: item[1].used)[0]
+        del EAGER_OPS[oldest]
+    return eager
+
+
 #: Ops whose eager result is a NumPy view of the operand (as MXNet's reshape is); not
 #: broadcast_to, whose NumPy view repeats memory and cannot be written.
 EAGER_VIEWS = frozenset(n for n, p in PRIMITIVES.items() if p.view) - {"broadcast_to"}
@@ -84,7 +110,9 @@ def run_eager(op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.nd
            *[(a.shape, a.strides, a.dtype) for a in arrays])
     eager = EAGER_OPS.get(key)
     if eager is None:
-        eager = EAGER_OPS[key] = _build(op, arrays, attrs)
+        eager = _remember(key, _build(op, arrays, attrs))
+    else:
+        eager.used = next(_uses)
     return eager(arrays)
 
 
@@ -115,7 +143,9 @@ def run_general(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype |
         inputs = [var(x.shape, x.dtype) for x in arrays]
         out = elementwise_graph(op, shape, cast_to, attrs)(*inputs)
         program = lower_graph([out], inputs, [Layout.of(x) for x in arrays])
-        eager = EAGER_OPS[key] = EagerOp(program, None)
+        eager = _remember(key, EagerOp(program, None))
+    else:
+        eager.used = next(_uses)
     return eager(arrays)
 
 

@@ -4,7 +4,9 @@ A jitted function is traced on its first call for each signature: the shapes, dt
 memory layouts of its array arguments, its static arguments, the structure of its
 arguments and the training mode. Later calls with the same signature run the cached
 program without tracing. Arguments may be arrays of any front end (`Array` subclasses)
-or NumPy arrays; results take the class of the arrays the function returned.
+or NumPy arrays; results take the class of the arrays the function returned. A function
+keeps the `MXJIT_JIT_CACHE_SIZE` signatures called last (256), so sweeping shapes does not
+grow memory without end; a signature dropped is traced again if it comes back.
 
 Called while `autograd.record()` is on with an argument that depends on a variable, a
 jitted function is recorded on the tape as one call: its results' records build the
@@ -18,9 +20,11 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -159,6 +163,9 @@ class _Entry:
     outputs: list[Node]  # the traced graph: its outputs over its inputs
     inputs: list[Node]
     serial: int  # (tells apart the entries' graphs in tape keys)
+    signature: Any = None
+    used: int = 0  # when it was last called (a stamp of `_uses`), for the LRU
+    fast_keys: list[tuple] = field(default_factory=list)  # its keys in `JitFunction._fast`
     recording: _RecordingForm | None = None
 
 
@@ -171,6 +178,21 @@ class _RecordingForm:
 
 
 _serials = itertools.count()
+_uses = itertools.count()
+DEFAULT_JIT_CACHE_SIZE = 256
+
+
+def jit_cache_size() -> int:
+    """How many signatures a jitted function keeps compiled: `MXJIT_JIT_CACHE_SIZE` (at
+    least 1), else `DEFAULT_JIT_CACHE_SIZE`."""
+    text = os.environ.get("MXJIT_JIT_CACHE_SIZE", "").strip()
+    if not text:
+        return DEFAULT_JIT_CACHE_SIZE
+    if not text.isdigit():
+        warnings.warn(f"MXJIT_JIT_CACHE_SIZE={text!r} is not a whole number; using "
+                      f"{DEFAULT_JIT_CACHE_SIZE}", RuntimeWarning, stacklevel=3)
+        return DEFAULT_JIT_CACHE_SIZE
+    return max(1, int(text))
 
 
 class JitFunction:
@@ -181,7 +203,10 @@ class JitFunction:
         self.fun = fun
         self.static_argnums = frozenset(static_argnums)
         self.static_argnames = frozenset(static_argnames)
+        #: Compiled signatures, at most `max_signatures`: those called least recently go
+        #: (their programs live on while a tape record or a `Lowered` holds them).
         self._cache: dict[Any, _Entry] = {}
+        self.max_signatures = jit_cache_size()
         #: The same entries by a cheaper key, for calls whose arguments are (nested lists
         #: and tuples of) C-contiguous arrays and nothing else: see `_flat_arrays`.
         self._fast: dict[tuple, _Entry] = {}
@@ -226,7 +251,8 @@ class JitFunction:
             fast = [tape.is_training()]
             if not _flat_arrays(args, fast, buffers):
                 fast, buffers = None, []
-        entry = self._fast.get(tuple(fast)) if fast is not None else None
+        fast_key = tuple(fast) if fast is not None else None
+        entry = self._fast.get(fast_key) if fast_key is not None else None
         leaves: list[Any] = []
         if entry is None:
             leaves, structure = self._split(args, kwargs)
@@ -236,8 +262,10 @@ class JitFunction:
             entry = self._cache.get(signature)
             if entry is None:
                 entry = self._compile(signature, buffers, args, kwargs)
-            if fast is not None:
-                self._fast[tuple(fast)] = entry
+            if fast_key is not None:
+                self._fast[fast_key] = entry
+                entry.fast_keys.append(fast_key)
+        entry.used = next(_uses)
         keys = [next_key_value() for _ in range(entry.n_keys)]
         if recording and any(isinstance(x, Array) and x._rec is not None for x in leaves):
             return self._recorded_call(entry, leaves, buffers, keys)
@@ -256,12 +284,21 @@ class JitFunction:
         layouts = [Layout.of(b) for b in buffers] + [Layout((1,))] * n_keys
         program = lower_graph(out_nodes, in_nodes, layouts)
         entry = _Entry(program, out_tree, out_classes, n_keys, out_nodes, in_nodes,
-                       next(_serials))
+                       next(_serials), signature, next(_uses))
         self._cache[signature] = entry
+        self._forget_least_used()
         if log_compiles():
             log(f"jit: {self.__name__} ready in {(time.perf_counter() - t0) * 1e3:.1f} ms, "
                 f"{len(program.kernels)} kernels")
         return entry
+
+    def _forget_least_used(self) -> None:
+        while len(self._cache) > self.max_signatures:
+            entry = min(list(self._cache.values()), key=lambda e: e.used)
+            del self._cache[entry.signature]
+            for key in entry.fast_keys:
+                if self._fast.get(key) is entry:
+                    del self._fast[key]
 
     def _why(self, signature: Any) -> str:
         last = self._last_signature

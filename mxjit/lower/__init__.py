@@ -6,7 +6,7 @@ Importing it registers the GPU backend with `mxjit.context` (pycuda itself is im
 only when a GPU is first asked for).
 """
 from . import cuda_runtime  # noqa: F401  (registers the GPU backend with mxjit.context)
-from .cache import KERNELS, CompiledKernel, log, log_compiles
+from .cache import KERNELS, CompiledKernel, clear_disk_cache, disk_usage, log, log_compiles
 from .cuda import cuda_symbol, render_cuda
 from .cuda_runtime import register_device_library
 from .emit import Layout
@@ -24,7 +24,8 @@ from .program import (
 )
 from .reduce_split import JOIN, ROWS
 
-__all__ = ["KERNELS", "CompiledKernel", "log", "log_compiles", "cuda_symbol", "render_cuda",
+__all__ = ["KERNELS", "CompiledKernel", "clear_disk_cache", "disk_usage", "log", "log_compiles",
+           "cuda_symbol", "render_cuda",
            "Layout", "elementwise_kernel", "reduction_kernel", "REDUCE_OPS", "render_llvm",
            "PARALLEL_MIN_WORK", "THREADS", "KernelStep", "Program", "launch", "lower_graph",
            "JOIN", "ROWS", "register_library", "register_device_library"]

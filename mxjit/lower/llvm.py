@@ -2,15 +2,15 @@
 
 `render_llvm` turns a `Kernel` into IR text: a loop nest over `dims` whose body evaluates
 the kernel's scalar expressions through `SCALAR_OPS`, one rendering per op.
-Transcendentals come from `llvm_math` as inline, vectorisable polynomials. `compile_kernel`
-optimises at O3 for the host CPU, emits an object file and loads it into one shared
-MCJIT engine; the object bytes are what the disk cache stores.
+Transcendentals come from `llvm_math` as inline, vectorisable polynomials. `emit_object`
+optimises at O3 for the host CPU and emits an object file (what the disk cache stores);
+`load_object` loads one into an MCJIT engine of its own, freed with the last function
+object that calls into it.
 """
 from __future__ import annotations
 
 import ctypes
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +19,10 @@ import llvmlite
 import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
+from llvmlite.binding import ffi
 
 from ..base import MXNetError
+from ..context import process_lock
 from ..trace import conversion_bits
 from .kernel import I64, Expr, Kernel, KernelChain, const_python_value, walk
 from .llvm_math import BINARY_MATH, emit_binary_math, emit_unary_math
@@ -663,7 +665,7 @@ def _render_memory_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: list
 
 # ---- compiling ---------------------------------------------------------------------------
 
-_lock = threading.Lock()
+_lock = process_lock()  # (a forked child finds it released)
 _state: dict[str, Any] = {}
 
 
@@ -694,27 +696,49 @@ def target_id() -> str:
 
 
 def _new_engine() -> Any:
-    # One engine per object file: MCJIT mis-relocates constant pools of objects added to an
-    # engine that already finalised another (constants then read as zero).
+    # One engine per object file: MCJIT mis-relocates the constant pools of an engine's
+    # objects after its first (constants read as zero or garbage), whether they are added
+    # before or after finalize_object (23 of 24 kernels wrong when loaded together).
     # The engine is created around an empty module, which it would otherwise compile to
     # machine code at every finalize_object (~1 ms, most of a cached load): take it back.
+    # It owns (and deletes) the target machine it is given, so each gets one of its own: a
+    # generic one (50x cheaper to create than the host's), as it only relocates objects.
     empty = llvm.parse_assembly("")
-    engine = llvm.create_mcjit_compiler(empty, target_machine())
+    tm = llvm.Target.from_default_triple().create_target_machine(reloc="pic",
+                                                                 codemodel="jitdefault")
+    engine = llvm.create_mcjit_compiler(empty, tm)
     engine.remove_module(empty)
-    _state.setdefault("engines", []).append(engine)
     return engine
 
 
 def optimize(ir_text: str) -> Any:
-    """Parse, verify and optimise IR at O3 with loop and SLP vectorisation."""
-    mod = llvm.parse_assembly(ir_text)
+    """Parse, verify and optimise IR at O3 with loop and SLP vectorisation.
+
+    Each module gets an LLVM context of its own, freed with it (the global one keeps every
+    constant and name it ever saw)."""
+    mod = llvm.parse_assembly(ir_text, context=llvm.create_context())
     mod.verify()
     pto = llvm.create_pipeline_tuning_options(speed_level=3)
     pto.loop_vectorization = True
     pto.slp_vectorization = True
     pb = llvm.create_pass_builder(target_machine(), pto)
-    pb.getModulePassManager().run(mod, pb)
+    mpm = pb.getModulePassManager()
+    try:
+        mpm.run(mod, pb)
+    finally:
+        _close_pass_manager(mpm)
     return mod
+
+
+def _close_pass_manager(mpm: Any) -> None:
+    """Free a module pass manager. llvmlite 0.50's never frees itself (its `_dispose`
+    resolves to `ObjectRef`'s, which does nothing), which leaked its O3 pipeline, about
+    70 KiB, at every compile."""
+    if type(mpm)._dispose is ffi.ObjectRef._dispose:
+        ffi.lib.LLVMPY_DisposeNewModulePassManger(mpm)
+        mpm.detach()
+    else:
+        mpm.close()
 
 
 def emit_object(ir_text: str) -> bytes:
@@ -724,7 +748,10 @@ def emit_object(ir_text: str) -> bytes:
 def load_object(obj: bytes, symbol: str, n_buffers: int
                 ) -> tuple[Callable[..., None], Callable[..., None]]:
     """Load object code into a new engine; return the kernel taking data pointers and its
-    trampoline taking NumPy arrays, as ctypes functions (both release the GIL)."""
+    trampoline taking NumPy arrays, as ctypes functions (both release the GIL).
+
+    Both functions hold the engine (`._engine`), which frees the code when the last of
+    them is collected: whoever can still call the code keeps it."""
     with _lock:
         engine = _new_engine()
         engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
@@ -737,4 +764,6 @@ def load_object(obj: bytes, symbol: str, n_buffers: int
                            ctypes.c_int64)
     objects = ctypes.CFUNCTYPE(None, *([ctypes.py_object] * n_buffers), ctypes.c_int64,
                                ctypes.c_int64)
-    return raw(addr), objects(addr_py)
+    fn, call = raw(addr), objects(addr_py)
+    fn._engine = call._engine = engine  # type: ignore[attr-defined]
+    return fn, call
