@@ -3,7 +3,15 @@ cache, the autograd tape, random keys, `jit` and the functional transforms. It i
 layers below (trace, lower, kernels) and no front end."""
 from .. import kernels, lower
 from . import tape
-from .array import Array, concrete_error, default_array_class, is_array, set_default_array_class
+from .array import (
+    Array,
+    concrete_error,
+    default_array_class,
+    is_array,
+    set_default_array_class,
+    weak_class,
+    weakened,
+)
 from .dispatch import bind, bind_elementwise, same_shape_binary, scalar_operand
 from .eager import run_eager
 from .jit import JitFunction, Lowered, jit
@@ -21,8 +29,8 @@ from .transforms import grad, value_and_grad, vjp
 
 kernels.register(lower.register_library, lower.register_device_library)
 
-__all__ = ["tape", "Array", "concrete_error", "default_array_class", "is_array",
-           "set_default_array_class", "bind", "bind_elementwise", "same_shape_binary",
+__all__ = ["tape", "Array", "weak_class", "weakened", "concrete_error", "default_array_class",
+           "is_array", "set_default_array_class", "bind", "bind_elementwise", "same_shape_binary",
            "scalar_operand", "run_eager", "JitFunction", "Lowered", "jit", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure",
            "register_pytree_node", "eager_bits", "next_key", "next_key_value", "seed",

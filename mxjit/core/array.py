@@ -56,6 +56,9 @@ class Array:
     #: Whether operands of two dtypes meet in their common dtype (NumPy's promotion, as
     #: mx.np will) or are an error (MXNet's mx.nd and Symbol).
     _promotes_dtypes: bool = False
+    #: A traced Python scalar (a jitted function's float or int argument, or a literal):
+    #: like the Python number it stands for, it takes the dtype of the arrays it meets.
+    _weak: bool = False
 
     @classmethod
     def _wrap(cls, data: Any, ctx: Context | None = None) -> Any:
@@ -277,6 +280,34 @@ class Array:
 
 Array._result_class = Array
 _default: list[type[Array]] = [Array]
+_weak_classes: dict[type, type] = {}
+
+
+def weak_class(cls: type[Array]) -> type[Array]:
+    """The class of `cls`'s weakly typed scalars: a subclass (so isinstance holds) whose
+    `_weak` is set and whose results are plain `cls` arrays.
+
+    >>> weak_class(Array)._weak, weak_class(Array)._result_class is Array
+    (True, True)
+    """
+    if cls._weak:
+        return cls
+    weak = _weak_classes.get(cls)
+    if weak is None:
+        weak = _weak_classes[cls] = type(cls.__name__, (cls,), {
+            "__slots__": (), "_weak": True, "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__, "_result_class": cls})
+    return weak
+
+
+def weakened(x: Array) -> Array:
+    """A traced array as a weakly typed scalar of its class (see `weak_class`).
+
+    >>> weakened(traced_float64_scalar)._weak  # doctest: +SKIP
+    True
+    """
+    assert x._node is not None, "only traced values stand for Python numbers"
+    return weak_class(x._result_class)._traced(x._node)  # type: ignore[no-any-return]
 
 
 def set_default_array_class(cls: type[Array]) -> None:

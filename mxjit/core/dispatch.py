@@ -16,7 +16,7 @@ from ..base import DTypeError
 from ..lower import PARALLEL_MIN_WORK
 from ..trace import apply, const
 from . import tape
-from .array import default_array_class
+from .array import default_array_class, weak_class
 from .eager import FLAT_KERNELS, elementwise_graph, on_device, run_eager, run_flat, run_general
 from .eager_broadcast import run_broadcast
 
@@ -52,7 +52,10 @@ def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
     for a in args:
         x = a._data
         if x is None:
-            return args[0]._result_class._traced(elementwise_graph(op, shape, cast_to, attrs)(
+            cls = args[0]._result_class
+            if all(b._weak for b in args):  # (Python scalars in, a Python scalar out)
+                cls = weak_class(cls)
+            return cls._traced(elementwise_graph(op, shape, cast_to, attrs)(
                 *(b._node if b._node is not None else const(b._data) for b in args)))
         arrays.append(x)
         if x.ndim == 0:
@@ -119,5 +122,5 @@ def scalar_operand(value: Any, like: Any) -> Any:
                              f"is combined with; cast the array to a wider dtype first")
     array = np.asarray(value, dtype=dtype)
     if like._node is not None:
-        return like._result_class._traced(const(array))
+        return weak_class(like._result_class)._traced(const(array))
     return like._result_class._wrap(array)

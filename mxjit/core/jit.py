@@ -43,15 +43,34 @@ from ..lower import (
 from ..trace import Node, const, substitute, var
 from ..trace.grad import residuals
 from . import tape
-from .array import Array, default_array_class
+from .array import Array, default_array_class, weak_class
 from .pytree import flatten_arrays, static_key, tree_unflatten
 from .random import next_key_value
 from .trace_state import TraceState, trace_stack
 
 
 def is_leaf(x: Any) -> bool:
-    """Whether `x` is an array argument of a transform (an mxjit or a NumPy array)."""
-    return isinstance(x, (Array, np.ndarray))
+    """Whether `x` is a traced argument of a transform: an mxjit or a NumPy array, or a
+    Python int or float (traced as a weakly typed 0-d value, so a new value never
+    recompiles; bools and everything else are static)."""
+    return isinstance(x, (Array, np.ndarray)) or type(x) in _SCALARS
+
+
+#: Python scalars traced as 0-d values, and the dtype each is traced in.
+_SCALARS = {float: np.dtype(np.float64), int: np.dtype(np.int64)}
+
+
+def scalar_buffer(x: Any) -> np.ndarray:
+    """The 0-d buffer a Python int or float argument is passed as.
+
+    >>> scalar_buffer(0.5).dtype
+    dtype('float64')
+    """
+    try:
+        return np.asarray(x, dtype=_SCALARS[type(x)])
+    except OverflowError:
+        raise ArgumentError(f"jit: the int argument {x} does not fit in int64; pass it as a "
+                            "static argument (static_argnums)") from None
 
 
 def _layout_key(a: np.ndarray) -> tuple[int, ...] | None:
@@ -62,6 +81,8 @@ def _layout_key(a: np.ndarray) -> tuple[int, ...] | None:
 
 
 def _as_buffer(x: Any) -> np.ndarray:
+    if type(x) in _SCALARS:
+        return scalar_buffer(x)
     a = x._buffer() if isinstance(x, Array) else x
     flags = a.flags
     if flags.c_contiguous and flags.aligned:
@@ -90,6 +111,8 @@ def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any]) -> bool:
             d = x._data
             if d is None or type(d) is not np.ndarray:
                 return False
+        elif t is float or t is int:
+            d = scalar_buffer(x)
         else:
             return False
         flags = d.flags
@@ -277,7 +300,7 @@ class JitFunction:
                  ) -> _Entry:
         t0 = time.perf_counter()
         if log_compiles():
-            log(f"jit: tracing {self.__name__} ({self._why(signature)})")
+            log(f"jit: tracing {self.__name__} ({self._why(signature, args, kwargs)})")
         self._last_signature = signature
         out_nodes, out_tree, out_classes, in_nodes = self.trace(args, kwargs)
         n_keys = len(in_nodes) - len(buffers)
@@ -300,18 +323,50 @@ class JitFunction:
                 if self._fast.get(key) is entry:
                     del self._fast[key]
 
-    def _why(self, signature: Any) -> str:
+    def _why(self, signature: Any, args: tuple, kwargs: dict) -> str:
+        """Which argument made this call trace again, and what of it changed."""
         last = self._last_signature
         if last is None:
             return "first call"
-        (structure, avals), (old_structure, old_avals) = signature, last
-        if structure != old_structure:
-            return "argument structure or static arguments changed"
-        for k, (new, old) in enumerate(zip(avals, old_avals)):
+        ((tree, statics, classes), avals), ((old_tree, old_statics, old_classes),
+                                             old_avals) = signature, last
+        names = self._leaf_names(args, kwargs)
+        for new, old in zip(statics, old_statics):
+            if new != old:
+                if new[0] == "mode":
+                    return f"training mode: {old[1]} -> {new[1]}"
+                name = new[1] if new[0] == "kw" else self._param_name(new[1])
+                return f"static argument {name}: {old[-1][1]!r} -> {new[-1][1]!r}"
+        if tree != old_tree or len(classes) != len(old_classes):
+            return "the structure of the arguments changed (containers, or which values " \
+                   "are arrays)"
+        for name, new, old in zip(names, classes, old_classes):
+            if new != old:
+                return f"argument {name}: type {old.__name__} -> {new.__name__}"
+        for name, new, old in zip(names, avals, old_avals):
             for what, a, b in zip(("shape", "dtype", "strides"), new, old):
                 if a != b:
-                    return f"array argument {k}: {what} {b} -> {a}"
+                    return f"argument {name}: {what} {b} -> {a}"
         return "new signature"
+
+    def _param_name(self, k: int) -> str:
+        try:
+            params = list(inspect.signature(self.fun).parameters)
+        except (TypeError, ValueError):
+            params = []
+        return params[k] if k < len(params) else f"args[{k}]"
+
+    def _leaf_names(self, args: tuple, kwargs: dict) -> list[str]:
+        """A name for each traced leaf of a call, in signature order (`x`, `params (leaf
+        2)`, `args[3]`)."""
+        parts = [(self._param_name(k), a) for k, a in enumerate(args)
+                 if k not in self.static_argnums]
+        parts += [(repr(n), kwargs[n]) for n in sorted(kwargs) if n not in self.static_argnames]
+        names = []
+        for name, value in parts:
+            count = len(flatten_arrays(value, is_leaf)[0])
+            names += [name] if is_leaf(value) else [f"{name} (leaf {i})" for i in range(count)]
+        return names
 
     def _recorded_call(self, entry: _Entry, leaves: list[Any], buffers: list[np.ndarray],
                        keys: list[np.ndarray]) -> Any:
@@ -326,7 +381,7 @@ class JitFunction:
         n = len(entry.outputs)
         results = [c._wrap(o) for c, o in zip(entry.out_classes, outs[:n])]
         wrap = default_array_class()._wrap
-        operands = [x if isinstance(x, Array) else wrap(x) for x in leaves]
+        operands = [x if isinstance(x, Array) else wrap(b) for x, b in zip(leaves, buffers)]
         operands += [wrap(k) for k in keys]
         targets = entry.outputs + form.residuals
 
@@ -343,7 +398,8 @@ class JitFunction:
         leaves, _ = self._split(args, kwargs)
         in_nodes = [var(b.shape, b.dtype) for b in (_as_buffer(x) for x in leaves)]
         default = default_array_class()
-        tracers = iter([(x._result_class if isinstance(x, Array) else default)._traced(n)
+        tracers = iter([(x._result_class if isinstance(x, Array) else
+                         weak_class(default) if type(x) in _SCALARS else default)._traced(n)
                         for x, n in zip(leaves, in_nodes)])
 
         def swap(x: Any) -> Any:

@@ -30,10 +30,12 @@ def _any_traced(tree: Any) -> bool:
 
 
 def _as_arrays(tree: Any) -> Any:
-    """`tree` with its NumPy arrays as arrays of the default class."""
+    """`tree` with its NumPy arrays as arrays of the default class (Python numbers stay
+    numbers: inside a trace they are literals)."""
     leaves, treedef = flatten_arrays(tree, is_leaf)
     wrap = default_array_class()._wrap
-    return tree_unflatten(treedef, [x if isinstance(x, Array) else wrap(x) for x in leaves])
+    return tree_unflatten(treedef, [x if isinstance(x, Array) or type(x) in (int, float)
+                                    else wrap(x) for x in leaves])
 
 
 def _node_of(a: Any) -> Node:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..base import DTypeError
-from ..core import Array, bind, bind_elementwise, same_shape_binary
+from ..core import Array, bind, bind_elementwise, same_shape_binary, weakened
 from ..core.operators import register_operator
 from ..trace import canonical_dtype
 from ..trace.elementwise import UNARY_FLOAT
@@ -30,6 +30,11 @@ def promote(a: Array, b: Array, op: str) -> tuple[Array, Array]:
     """
     if a._dtype == b._dtype:
         return a, b
+    if a._weak != b._weak:  # a traced Python scalar takes the array's dtype, as the number would
+        return (cast(a, b._dtype), b) if a._weak else (a, cast(b, a._dtype))
+    if a._weak:  # two Python numbers: Python's rule (int with float is float)
+        common = np.result_type(a._dtype, b._dtype)
+        return weakened(cast(a, common)), weakened(cast(b, common))
     common = np.result_type(a._dtype, b._dtype)
     if a._promotes_dtypes and b._promotes_dtypes:
         return cast(a, common), cast(b, common)
@@ -52,6 +57,8 @@ def binary(op: str, lhs: Any, rhs: Any) -> Array:
     array([2., 2.], dtype=float32)
     """
     cast_to = None
+    if lhs._weak if isinstance(lhs, Array) else rhs._weak:
+        lhs, rhs = _as_python_numbers(op, lhs, rhs)
     if type(lhs) is type(rhs) and isinstance(lhs, Array):
         fast = same_shape_binary(op, lhs, rhs, op in COMPARISONS)
         if fast is not None:
@@ -62,12 +69,29 @@ def binary(op: str, lhs: Any, rhs: Any) -> Array:
             a, b = promote(lhs, rhs, op)
             shape = broadcast_shape(op, a.shape, b.shape)
     else:
+        lhs, rhs = _as_python_numbers(op, lhs, rhs)
         like = lhs if isinstance(lhs, Array) else rhs
         a, b = promote(operand(lhs, like), operand(rhs, like), op)
         shape = broadcast_shape(op, a.shape, b.shape)
     if op in COMPARISONS:
         cast_to = a._dtype
     return bind_elementwise(op, [a, b], shape, cast_to)  # type: ignore[no-any-return]
+
+
+def _as_python_numbers(op: str, lhs: Any, rhs: Any) -> tuple[Any, Any]:
+    """Traced Python ints (weak arrays) that meet a float, or are divided, become floats,
+    as the Python numbers they stand for would (3 / 2 is 1.5)."""
+    def is_float(x: Any) -> bool:
+        return isinstance(x, float) or (isinstance(x, Array) and x._weak
+                                        and x._dtype.kind == "f")
+
+    def as_float(x: Any) -> Any:
+        if isinstance(x, Array) and x._weak and x._dtype.kind != "f" and (
+                op == "div" or is_float(lhs) or is_float(rhs)):
+            return weakened(cast(x, np.float64))
+        return x
+
+    return as_float(lhs), as_float(rhs)
 
 
 #: Rounding ops: an integer operand is whole already, and MXNet returns it unchanged.

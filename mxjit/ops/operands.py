@@ -58,9 +58,20 @@ def int_param(op: str, name: str, value: Any) -> int:
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, _INT_TYPES):
         raise ArgumentError(f"{op}: {name} must be an int, got {type(value).__name__}"
-                            + (" (use .asscalar() for an array's value)"
-                               if isinstance(value, Array) else ""))
+                            + _traced_scalar_hint((value,)) or
+                            (" (use .asscalar() for an array's value)"
+                             if isinstance(value, Array) else ""))
     return int(value)
+
+
+def _traced_scalar_hint(values: Any) -> str:
+    """What to do when a jitted function's Python int or float argument (traced, so its
+    value is unknown) is used where a concrete int is needed."""
+    if any(isinstance(v, Array) and v._weak and v._node is not None for v in values):
+        return ("; it is a Python number passed to a jitted function, which is traced (a new "
+                "value does not recompile): mark the argument static (static_argnums or "
+                "static_argnames) to use it as a shape, an axis or a count")
+    return ""
 
 
 def ints(value: Any, what: str) -> tuple[int, ...]:
@@ -80,7 +91,8 @@ def ints(value: Any, what: str) -> tuple[int, ...]:
                             ) from None
     for v in items:
         if isinstance(v, bool) or not isinstance(v, _INT_TYPES):
-            raise ArgumentError(f"{what} must hold ints, got {value!r}")
+            raise ArgumentError(f"{what} must hold ints, got {value!r}"
+                                + _traced_scalar_hint(items))
     return tuple(int(v) for v in items)
 
 

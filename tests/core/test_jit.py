@@ -142,12 +142,26 @@ def test_lower_cuda_renders_cuda_c_without_a_gpu():
 
 def test_log_compiles_says_what_changed(monkeypatch, capsys):
     monkeypatch.setenv("MXJIT_LOG_COMPILES", "1")
-    f = mx.jit(lambda x: x * 5 - 2)
-    f(nd.ones((3,)))
-    f(nd.ones((4,)))
+    def step(x, lr, *, opts=None):
+        return x * lr - 2
+
+    f = mx.jit(step)
+    f(nd.ones((3,)), 0.5)
+    f(nd.ones((4,)), 0.5)
+    f(nd.ones((4,)), 0.25)  # (a new float value: no retrace)
+    f(nd.ones((4,)), 2)
+    f(nd.ones((4,), dtype="float64"), 2)
+    f(nd.ones((4,), dtype="float64"), 2, opts=nd.ones(1))
+    g = mx.jit(lambda x, n: x * n, static_argnums=1)
+    g(nd.ones(2), 2)
+    g(nd.ones(2), 3)
     err = capsys.readouterr().err
-    assert "first call" in err
-    assert "array argument 0: shape (3,) -> (4,)" in err
+    assert err.count("jit: tracing step") == 5 and "first call" in err
+    assert "argument x: shape (3,) -> (4,)" in err
+    assert "argument lr: type float -> int" in err
+    assert "argument x: dtype float32 -> float64" in err
+    assert "the structure of the arguments changed" in err
+    assert "static argument n: 2 -> 3" in err
 
 
 def test_like_creators_under_jit_are_broadcast_scalars_not_baked_arrays():
