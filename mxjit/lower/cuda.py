@@ -667,9 +667,10 @@ def _params(kernel: Kernel, extra: str = "") -> str:
     return ", ".join(ps) + extra
 
 
-def _used_vars(kernel: Kernel) -> set[int]:
-    """The loop variables any expression of `kernel` reads."""
-    roots = [e for s in kernel.stores for e in (s.offset, s.value)]
+def _used_vars(kernel: Kernel, stores: bool = True) -> set[int]:
+    """The loop variables the expressions of `kernel` read (without `stores`: its reduced
+    value's alone, what a partial reduction, whose results the final kernel stores, reads)."""
+    roots = [e for s in kernel.stores for e in (s.offset, s.value)] if stores else []
     if kernel.reduction is not None:
         roots.append(kernel.reduction.value)
     return {e.attr for e in walk(roots) if e.op == "var"}
@@ -929,7 +930,7 @@ def _render_tree_reduction(kernel: Kernel, symbol: str, out: list[str], mode: st
         else:
             out.append("    const long long o = b;")
     out.append("    (void)o;")
-    names = _recover(out, "    ", "o", outer, m, _used_vars(kernel))
+    names = _recover(out, "    ", "o", outer, m, _used_vars(kernel, stores=mode != "part"))
     out.append(f"    {acc_t} acc = {ident};")
     if arg:
         out.append(f"    long long ai = {NO_INDEX};")

@@ -196,6 +196,19 @@ def test_lower_backend_cuda_lists_cuda_c():
 
 
 @needs_nvcc
+def test_a_partial_reduction_declares_only_the_indices_its_value_reads(tmp_path):
+    # the reduced value does not depend on the output row (a broadcast input): the partial
+    # kernels, whose results the final kernel stores, must not declare the row index
+    i64 = np.dtype(np.int64)
+    x = Expr.make("load", i64, (loop_var(1),), 0)
+    kernel = Kernel("r", (4, 4096), (False, True), 0, (i64, i64), 1,
+                    (Store(1, loop_var(0), Expr.make("acc", i64)),), Reduction("prod", x, True))
+    assert "const long long v0" not in render_cuda(kernel, "k").split("_part(")[1].split(
+        "extern")[0]
+    compile_ptx([kernel], tmp_path)
+
+
+@needs_nvcc
 def test_catalog_kernels_compile_to_ptx(cases, tmp_path):
     kernels = _unique([k for c in cases for k in c.kernels()])
     assert len(kernels) > 400
