@@ -3,13 +3,22 @@
     >>> import mxjit as mx
     >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
 """
-from . import autograd, base, context, nd, random, test_utils
+from . import autograd, base, context, lax, nd, random, test_utils
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .core import (
+    checkpoint,
+    custom_jvp,
+    custom_vjp,
     grad,
+    hessian,
+    jacfwd,
+    jacrev,
     jit,
+    jvp,
+    linearize,
     register_pytree_node,
+    remat,
     tree_flatten,
     tree_leaves,
     tree_map,
@@ -17,12 +26,15 @@ from .core import (
     tree_unflatten,
     value_and_grad,
     vjp,
+    vmap,
 )
 
 ndarray = nd
 __version__ = "0.1.0"
 
-__all__ = ["autograd", "base", "nd", "random", "ndarray", "jit", "grad", "value_and_grad",
-           "vjp", "cpu", "gpu", "Context", "current_context", "context", "MXNetError",
+__all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", "value_and_grad",
+           "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian", "vmap", "custom_vjp",
+           "custom_jvp", "checkpoint", "remat", "cpu", "gpu", "Context", "current_context",
+           "context", "MXNetError",
            "test_utils", "tree_flatten", "tree_unflatten", "tree_leaves", "tree_map",
            "tree_structure", "register_pytree_node", "__version__"]

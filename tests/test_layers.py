@@ -30,11 +30,12 @@ ALLOWED: dict[str, set[str]] = {
     "ops": {"base", "context", "trace", "core"},
     "nd": {"base", "context", "trace", "core", "ops"},
     "autograd": {"core"},
+    "lax": {"core"},
     "random": {"core", "nd"},
     "demo": {"nd", "core", "__init__"},
     "test_utils": {"base", "context", "nd", "autograd"},
     "cache": {"lower"},
-    "__init__": {"autograd", "base", "context", "nd", "random", "core", "test_utils"},
+    "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy).
 LAZY_OK = ("pycuda", "scipy")

@@ -14,11 +14,12 @@ import numpy as np
 from .. import context as _context
 from ..base import DTypeError
 from ..lower import PARALLEL_MIN_WORK
-from ..trace import apply, const
+from ..trace import Node, apply, const
 from . import tape
 from .array import default_array_class, weak_class
 from .eager import FLAT_KERNELS, elementwise_graph, on_device, run_eager, run_flat, run_general
 from .eager_broadcast import run_broadcast
+from .trace_state import current_trace
 
 
 def bind(op: str, *args: Any, **attrs: Any) -> Any:
@@ -29,12 +30,18 @@ def bind(op: str, *args: Any, **attrs: Any) -> Any:
     cls = args[0]._result_class if args else default_array_class()
     for a in args:
         if a._node is not None:
-            nodes = [a._node if a._node is not None else const(a._data) for a in args]
+            nodes = [a._node if a._node is not None else lift(a) for a in args]
             return cls._traced(apply(op, *nodes, **attrs))
     result = cls._wrap(run_eager(op, [a._data for a in args], attrs))
     if tape.recording_threads and tape.is_recording():
         tape.record_op(result, op, args, attrs)
     return result
+
+
+def lift(a: Any) -> Node:
+    """The node of an eager array read by traced code (see `TraceState.lift`)."""
+    state = current_trace()
+    return const(a._data) if state is None else state.lift(a)
 
 
 def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
@@ -56,7 +63,7 @@ def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
             if all(b._weak for b in args):  # (Python scalars in, a Python scalar out)
                 cls = weak_class(cls)
             return cls._traced(elementwise_graph(op, shape, cast_to, attrs)(
-                *(b._node if b._node is not None else const(b._data) for b in args)))
+                *(b._node if b._node is not None else lift(b) for b in args)))
         arrays.append(x)
         if x.ndim == 0:
             key.append(x.dtype)

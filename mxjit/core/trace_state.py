@@ -3,17 +3,24 @@ arguments (the random keys it draws), shared by `jit` and the random streams."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
-from ..trace import Node, var
+from ..trace import Node, const, var
 
 
 class TraceState:
-    """The random keys a trace draws: each becomes an input of its program."""
+    """The random keys a trace draws (each becomes an input of its program), and how an
+    eager array that traced code reads enters the graph (`lift`)."""
 
     def __init__(self) -> None:
         self.random_keys: list[Node] = []
+
+    def lift(self, array: Any) -> Node:
+        """The node of an eager array read by traced code: a constant of its value (a loop
+        body's trace makes it an operand instead: `core/loops.py`)."""
+        return const(array._data)
 
 
 _tracing = threading.local()

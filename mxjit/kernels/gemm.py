@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.contraction import dot_general_numpy
+from ..trace.contraction import batched_matmul, dot_general_numpy
 
 
 def dot_general(a: np.ndarray, b: np.ndarray, **attrs: Any) -> np.ndarray:
@@ -29,7 +29,19 @@ def plan_dot_general(a: Any, b: Any, *, contract: tuple, batch: tuple
     if a.ndim == b.ndim == 2 and not ba and len(ca) == 1 and a.dtype == b.dtype and \
             a.dtype in (np.float32, np.float64):
         return _MATMULS[ca[0] == 0, cb[0] == 1]
-    return lambda x, y: dot_general(x, y, contract=contract, batch=batch)
+    if a.dtype == np.float16:
+        return lambda x, y: dot_general(x, y, contract=contract, batch=batch)
+    # any other form: one batched matmul, its axis bookkeeping done here, once
+    m = batched_matmul(tuple(a.shape), tuple(b.shape), contract, batch)
+    a3, b3, shape, dtype = (m.nb, m.na, m.nk), (m.nb, m.nk, m.nn), tuple(m.shape), a.dtype
+
+    @_quiet
+    def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        out = np.matmul(np.transpose(x, m.perm_a).reshape(a3),
+                        np.transpose(y, m.perm_b).reshape(b3))
+        return out.reshape(shape).astype(dtype, copy=False)
+
+    return matmul
 
 
 #: Overflow to inf is IEEE's answer, as in our kernels: no warning. (As a decorator,

@@ -5,7 +5,9 @@ The names below are what the layers above use; the modules are this package's ow
 Importing it registers the GPU backend with `mxjit.context` (pycuda itself is imported
 only when a GPU is first asked for).
 """
-from . import cuda_runtime  # noqa: F401  (registers the GPU backend with mxjit.context)
+# (cuda_runtime registers the GPU backend with mxjit.context; loops, the loops' steps with
+# the planner)
+from . import cuda_runtime, loops  # noqa: F401
 from .cache import KERNELS, CompiledKernel, clear_disk_cache, disk_usage, log, log_compiles
 from .cuda import cuda_symbol, render_cuda
 from .cuda_runtime import register_device_library

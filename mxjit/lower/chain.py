@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .fuse import MAX_KERNEL_BUFFERS, MAX_KERNEL_NODES
 from .kernel import (
     Expr,
     Kernel,
@@ -60,23 +61,31 @@ class Chain:
 def row_form(e: Expr, dims: tuple[int, ...]) -> tuple[int, float, float] | None:
     """(c, lo, hi) with `e == c * var0 + g` and `lo <= g <= hi`, or None when loop 0 appears
     other than linearly. `g`'s bounds are infinite where unknown (data-dependent indices)."""
+    forms: dict[int, tuple[int, float, float] | None] = {}
+    for x in walk([e]):  # (arguments first)
+        forms[id(x)] = _row_form_of(x, [forms[id(a)] for a in x.args], dims)
+    return forms[id(e)]
+
+
+def _row_form_of(e: Expr, parts: list[tuple[int, float, float] | None],
+                 dims: tuple[int, ...]) -> tuple[int, float, float] | None:
+    """The row form of `e` given those of its arguments (`parts`)."""
     if e.op == "var":
         return (1, 0, 0) if e.attr == 0 else (0, 0, dims[e.attr] - 1)
     if e.op == "const":
         v = const_python_value(e)
         return 0, v, v
     if e.op == "add":
-        a, b = (row_form(x, dims) for x in e.args)
+        a, b = parts
         if a is None or b is None:
             return None
         return a[0] + b[0], a[1] + b[1], a[2] + b[2]
     if e.op == "mul" and e.args[1].op == "const":
-        a = row_form(e.args[0], dims)
+        a = parts[0]
         k = const_python_value(e.args[1])
         if a is None:
             return None
         return a[0] * k, min(a[1] * k, a[2] * k), max(a[1] * k, a[2] * k)
-    parts = [row_form(x, dims) for x in e.args]
     if any(p is None or p[0] != 0 for p in parts):
         return None  # loop 0 under a div, mod, clamp or data-dependent index
     if e.op in ("floordiv", "mod") and e.args[1].op == "const":
@@ -100,11 +109,21 @@ def _row_block(e: Expr, dims: tuple[int, ...]) -> int | None:
     return c if 0 <= lo and hi < c else None
 
 
-def _loads(k: Kernel) -> list[Expr]:
+def _roots(k: Kernel) -> list[Expr]:
     roots = [s.value for s in k.stores] + [s.offset for s in k.stores]
     if k.reduction is not None:
         roots.append(k.reduction.value)
-    return [e for e in walk(roots) if e.op == "load"]
+    return roots
+
+
+def _loads(k: Kernel) -> list[Expr]:
+    return [e for e in walk(_roots(k)) if e.op == "load"]
+
+
+def _size(k: Kernel) -> int:
+    """The scalar operations of a kernel: a chain's members run in one loop body, which
+    the fuser's bound on kernel size (MAX_KERNEL_NODES) bounds too."""
+    return sum(1 for e in walk(_roots(k)) if e.op not in ("const", "var", "load"))
 
 
 def _splits_rows(k: Kernel) -> bool:
@@ -138,23 +157,34 @@ def find_chains(plan: list[Planned | None], keep: set[int]) -> list[Chain]:
     chains: list[Chain] = []
     run: list[int] = []
     blocks: dict[int, int | None] = {}
+    size = 0  # the scalar operations of the run
+    buffers: set[int] = set()  # and its buffers
 
     def close() -> None:
+        nonlocal size
         if len(run) > 1:
-            outside = {b for b, r in readers.items() if r - set(run)}
-            chains.append(_build([plan[j] for j in run], run, keep | outside,  # type: ignore
-                                 blocks))
+            members, within = [plan[j] for j in run], set(run)
+            outside = {b for p in members for b in p.args  # type: ignore[union-attr]
+                       if readers.get(b, within) - within}
+            chains.append(_build(members, run, keep | outside, blocks))  # type: ignore
         run.clear()
         blocks.clear()
+        buffers.clear()
+        size = 0
 
     for j, p in enumerate(plan):
         if p is None or not _splits_rows(p.kernel):
             close()
             continue
-        if not _joins([plan[r] for r in run], p, blocks):  # type: ignore[misc]
+        k_size = _size(p.kernel)
+        if (not _joins([plan[r] for r in run], p, blocks)  # type: ignore[misc]
+                or size + k_size > MAX_KERNEL_NODES
+                or len(buffers.union(p.args)) > MAX_KERNEL_BUFFERS):
             close()
         run.append(j)
         blocks[p.args[-1]] = _row_block(p.kernel.stores[0].offset, p.kernel.dims)
+        size += k_size
+        buffers.update(p.args)
     close()
     return chains
 
@@ -242,14 +272,23 @@ def _localise(k: Kernel, slots: set[int]) -> Kernel:
 
 
 def _rewrite(e: Expr, fn: Callable[[Expr], Expr | None], memo: dict[int, Expr]) -> Expr:
-    """`e` with every subexpression `x` for which `fn(x)` is not None replaced by it."""
-    got = memo.get(id(e))
-    if got is not None:
-        return got
-    out = fn(e)
-    if out is None:
-        args = tuple(_rewrite(a, fn, memo) for a in e.args)
-        out = e if all(a is b for a, b in zip(args, e.args)) else Expr.make(
-            e.op, e.dtype, args, e.attr)
-    memo[id(e)] = out
-    return out
+    """`e` with every subexpression `x` for which `fn(x)` is not None replaced by it (whose
+    arguments are then not visited). Iterative, arguments before users: `memo` holds what
+    each expression became."""
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        x, args_done = stack.pop()
+        if id(x) in memo:
+            continue
+        if not args_done:
+            out = fn(x)
+            if out is not None:
+                memo[id(x)] = out
+                continue
+            stack.append((x, True))
+            stack.extend((a, False) for a in reversed(x.args) if id(a) not in memo)
+            continue
+        args = tuple(memo[id(a)] for a in x.args)
+        memo[id(x)] = x if all(a is b for a, b in zip(args, x.args)) else Expr.make(
+            x.op, x.dtype, args, x.attr)
+    return memo[id(e)]

@@ -3,11 +3,13 @@
 Each node is evaluated at a symbolic index (a tuple of affine forms over the loop
 variables). Materialised nodes (inputs, constants, other kernels' results) become loads
 through their strides; movement ops only rewrite the index, so they never copy. The rules
-sit in one table, `EMIT_RULES`, keyed by primitive.
+sit in one table, `EMIT_RULES`, keyed by primitive. A rule asks for its operands by
+yielding them, and `Emitter.emit` evaluates them on an explicit stack: chains far deeper
+than Python's recursion limit emit without recursion.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,28 +49,57 @@ class Layout:
         return Layout(tuple(s // a.itemsize for s in a.strides))
 
 
+#: An operand a rule needs: a node and the index to evaluate it at.
+Request = tuple[Node, tuple[Lin, ...]]
+#: A rule in progress: it yields the operands it needs (each `yield` receives the
+#: operand's expression) and returns the node's expression.
+Steps = Generator[Request, Expr, Expr]
+#: What a rule gives: an expression at once (no operands), or its steps.
+Emitted = Expr | Steps
+
+
 class Emitter:
     """Evaluates graph nodes at symbolic indices, memoised, collecting input buffers."""
 
-    def __init__(self, buffers: dict[Node, Layout], dims: dict[int, int]):
-        self.buffers = buffers
+    def __init__(self, buffers: dict[Node, Layout], dims: dict[int, int], root: Node):
+        self.buffers = buffers  # (the root, which the kernel computes, is never read)
+        self.root = root
         self.dims = dims
         self.slots: dict[Node, int] = {}
-        self.memo: dict[tuple[Node, tuple[Lin, ...]], Expr] = {}
+        self.memo: dict[Request, Expr] = {}
 
     def emit(self, node: Node, idx: tuple[Lin, ...]) -> Expr:
-        key = (node, idx)
-        got = self.memo.get(key)
-        if got is None:
-            got = self._emit(node, idx)
-            self.memo[key] = got
-        return got
+        """The expression of `node` at `idx`. Iterative: each rule in progress waits on an
+        explicit stack for the operand it yielded, so a chain of any length evaluates
+        without recursion."""
+        frames: list[tuple[Request, Steps]] = []
+        pending: Request | None = (node, idx)  # an operand to evaluate next, if any
+        value: Expr | None = None  # what the rule on top of the stack receives next
+        while True:
+            if pending is not None:
+                value = self.memo.get(pending)
+                if value is None:
+                    started = self._start(*pending)
+                    if isinstance(started, Expr):
+                        value = self.memo[pending] = started
+                    else:
+                        frames.append((pending, started))
+            if not frames:
+                assert value is not None
+                return value
+            request, rule = frames[-1]
+            try:
+                pending = rule.send(value)  # type: ignore[arg-type]  # (None starts it)
+            except StopIteration as done:
+                frames.pop()
+                value = self.memo[request] = done.value
+                pending = None
 
-    def _emit(self, node: Node, idx: tuple[Lin, ...]) -> Expr:
+    def _start(self, node: Node, idx: tuple[Lin, ...]) -> Emitted:
         value = const_value(node)
         if value is not None and value.size == 1:
             return fconst(value.reshape(()).item(), node.dtype)
-        layout = self.buffers.get(node)
+        layout = self.buffers.get(node) if node is not self.root else None
         if layout is not None:
             return self.load(node, layout, idx)
         rule = EMIT_RULES.get(node.op)
@@ -76,8 +107,7 @@ class Emitter:
             kind = PRIMITIVES[node.op].kind
             if kind != "elementwise":
                 raise NotImplementedError(f"cannot fuse {node.op} ({kind}) into a kernel")
-            args = tuple(self.emit(i, idx) for i in node.inputs)
-            return Expr.make(node.op, node.dtype, args)
+            rule = _elementwise
         return rule(self, node, idx)
 
     def load(self, node: Node, layout: Layout, idx: tuple[Lin, ...]) -> Expr:
@@ -92,14 +122,24 @@ class Emitter:
         return ix.value_range(i, self.dims)
 
 
-def _broadcast(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+# Each rule evaluates one node at an index; `(yield x, inner)` is operand x at `inner`.
+
+
+def _elementwise(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
+    args = []
+    for x in node.inputs:
+        args.append((yield x, idx))
+    return Expr.make(node.op, node.dtype, tuple(args))
+
+
+def _broadcast(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     x = node.inputs[0]
     lead = len(node.shape) - len(x.shape)
     inner = tuple(ix.num(0) if d == 1 else idx[lead + k] for k, d in enumerate(x.shape))
-    return em.emit(x, inner)
+    return (yield x, inner)
 
 
-def _reshape(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _reshape(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     x = node.inputs[0]
     linear = ix.num(0)
     for i, s in zip(idx, Layout.contiguous(node.shape).strides):
@@ -108,29 +148,29 @@ def _reshape(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
         ix.mod(ix.floordiv(linear, s, em.dims), d, em.dims)
         for s, d in zip(Layout.contiguous(x.shape).strides, x.shape)
     )
-    return em.emit(x, inner)
+    return (yield x, inner)
 
 
-def _transpose(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _transpose(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     perm = node.attr("perm")
     inner: list[Lin] = [ix.num(0)] * len(perm)
     for k, p in enumerate(perm):
         inner[p] = idx[k]
-    return em.emit(node.inputs[0], tuple(inner))
+    return (yield node.inputs[0], tuple(inner))
 
 
-def _slice(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _slice(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     starts, steps = node.attr("start"), node.attr("step")
     inner = tuple(ix.add(ix.num(b), ix.scale(i, s)) for i, b, s in zip(idx, starts, steps))
-    return em.emit(node.inputs[0], inner)
+    return (yield node.inputs[0], inner)
 
 
-def _flip(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _flip(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     axes, shape = node.attr("axes"), node.shape
     inner = tuple(
         ix.add(ix.num(shape[k] - 1), ix.scale(i, -1)) if k in axes else i for k, i in enumerate(idx)
     )
-    return em.emit(node.inputs[0], inner)
+    return (yield node.inputs[0], inner)
 
 
 def _in_range(em: Emitter, i: Lin, size: int) -> tuple[Lin, Expr | None]:
@@ -145,7 +185,7 @@ def _in_range(em: Emitter, i: Lin, size: int) -> tuple[Lin, Expr | None]:
     return ix.clamp(i, 0, max(size - 1, 0), em.dims), ok
 
 
-def _pad(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _pad(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     x, v = node.inputs
     inner, conds = [], []
     for i, lo, d in zip(idx, node.attr("low"), x.shape):
@@ -153,16 +193,16 @@ def _pad(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
         inner.append(j)
         if ok is not None:
             conds.append(ok)
-    value = em.emit(x, tuple(inner))
+    value = (yield x, tuple(inner))
     if not conds:
         return value
     cond = conds[0]
     for c in conds[1:]:
         cond = Expr.make("logical_and", np.dtype(bool), (cond, c))
-    return Expr.make("where", node.dtype, (cond, value, em.emit(v, ())))
+    return Expr.make("where", node.dtype, (cond, value, (yield v, ())))
 
 
-def _concat(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _concat(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     axis = node.attr("axis")
     lo, hi = em.range(idx[axis])
     pieces, start = [], 0
@@ -171,7 +211,7 @@ def _concat(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
         if x.shape[axis] and hi >= start and lo < end:
             local, _ = _in_range(em, ix.add(idx[axis], ix.num(-start)), x.shape[axis])
             inner = idx[:axis] + (local,) + idx[axis + 1:]
-            pieces.append((end, em.emit(x, inner)))
+            pieces.append((end, (yield x, inner)))
         start = end
     value = pieces[-1][1]
     at = ix.to_expr(idx[axis])
@@ -181,36 +221,37 @@ def _concat(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
     return value
 
 
-def _take(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _take(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     x, indices = node.inputs
     axis, mode, size = node.attr("axis"), node.attr("mode"), node.inputs[0].shape[node.attr("axis")]
     k = len(indices.shape)
-    got = ix.data(em.emit(indices, idx[axis:axis + k]))
+    got = ix.data((yield indices, idx[axis:axis + k]))
     if mode == "wrap":
         j = Lin({("mod", got, size): 1})
     else:
         j = ix.clamp(got, 0, size - 1, em.dims)
-    return em.emit(x, idx[:axis] + (j,) + idx[axis + k:])
+    return (yield x, idx[:axis] + (j,) + idx[axis + k:])
 
 
 def _iota(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
     return Expr.make("cast", node.dtype, (ix.to_expr(idx[node.attr("axis")]),))
 
 
-def _random_bits(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
+def _random_bits(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     key = node.inputs[0]
     linear = ix.num(0)
     for i, s in zip(idx, Layout.contiguous(node.shape).strides):
         linear = ix.add(linear, ix.scale(i, s))
-    k0, k1 = em.emit(key, (ix.num(0),)), em.emit(key, (ix.num(1),))
+    k0 = yield key, (ix.num(0),)
+    k1 = yield key, (ix.num(1),)
     return Expr.make("philox", np.dtype(np.uint32), (ix.to_expr(linear), k0, k1))
 
 
-def _identity(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Expr:
-    return em.emit(node.inputs[0], idx)
+def _identity(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
+    return (yield node.inputs[0], idx)
 
 
-EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Expr]] = {
+EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Emitted]] = {
     "mark": _identity, "stop_gradient": _identity, "loss_output": _identity,
     "broadcast_to": _broadcast, "reshape": _reshape, "transpose": _transpose, "slice": _slice,
     "flip": _flip, "pad": _pad, "concat": _concat, "take": _take, "iota": _iota,
@@ -274,7 +315,7 @@ def _emit_all(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
               domain: tuple[int, ...], reduce_op: str | None
               ) -> tuple[Emitter, Expr, Expr]:
     dims = {j: lp.extent for j, lp in enumerate(loops)}
-    em = Emitter({n: lay for n, lay in buffers.items() if n is not root}, dims)
+    em = Emitter(buffers, dims, root)
     idx = _domain_index(loops, len(domain), dims)
     value = em.emit(root.inputs[0] if reduce_op else root, idx)
     out_idx = idx
@@ -291,10 +332,12 @@ def _affine(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
             domain: tuple[int, ...], j: int) -> bool:
     """True when, with loop `j` merged, no div/mod/clamp of it is left anywhere."""
     _, value, offset = _emit_all(root, buffers, loops, domain, REDUCE_OPS.get(root.op))
+    uses_j: set[int] = set()  # ids of the expressions that read loop variable j
     for e in walk([value, offset]):
-        if e.op in ("floordiv", "mod", "maximum", "minimum") and e.dtype == I64:
-            if any(v.op == "var" and v.attr == j for v in walk([e])):
+        if (e.op == "var" and e.attr == j) or any(id(a) in uses_j for a in e.args):
+            if e.op in ("floordiv", "mod", "maximum", "minimum") and e.dtype == I64:
                 return False
+            uses_j.add(id(e))
     return True
 
 

@@ -9,8 +9,21 @@ contractions are never recomputed.
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Container
+
 from ..trace import PRIMITIVES
 from ..trace.graph import Node
+
+#: At most this many buffers per kernel: its entry takes one pointer per buffer (a ctypes
+#: call takes at most 1024 arguments, a CUDA kernel 4 KiB of parameters).
+MAX_KERNEL_BUFFERS = 256
+#: At most this many nodes evaluated per kernel. LLVM's loop vectoriser takes time
+#: quadratic in the size of a loop body (one kernel of a 4,000-step `x * a + b` chain took
+#: 12 s to optimise): longer chains are cut into kernels of this size, each cut costing
+#: one store and one load per element, little next to hundreds of operations. Compile time
+#: then grows linearly with the graph.
+MAX_KERNEL_NODES = 256
 
 
 def kind(node: Node) -> str:
@@ -57,6 +70,59 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
         base = view_base(o, out)
         if base is None or base is o or base.op in ("var", "const"):
             out.add(o)
+    out |= size_cuts(order, out)
+    return out | expensive_chains(order, out)
+
+
+def size_cuts(order: list[Node], materialized: set[Node]) -> set[Node]:
+    """More nodes to materialise so that no kernel evaluates more than MAX_KERNEL_NODES
+    nodes or reads more than MAX_KERNEL_BUFFERS buffers: where a node's kernel would, its
+    computed operands become buffers.
+
+    One pass, inputs first, over what a kernel evaluating each node would evaluate and read
+    (sets of at most the limits, kept until the node's last user: linear in the graph).
+    """
+    cuts: set[Node] = set()
+    users = Counter(i for n in order for i in set(n.inputs))
+    nodes: dict[Node, set[Node]] = {}  # the fused nodes evaluating n evaluates
+    reads: dict[Node, set[Node]] = {}  # the buffers it reads
+    for n in order:
+        if is_buffer(n) or kind(n) in ("contraction", "opaque"):
+            nodes[n], reads[n] = set(), {n}
+        elif n.op == "const":  # a scalar: a literal
+            nodes[n], reads[n] = set(), set()
+        else:
+            operands = list(dict.fromkeys(n.inputs))
+            k_nodes, k_reads = _union(operands, nodes, users), _union(operands, reads, users)
+            k_nodes.add(n)
+            if len(k_nodes) > MAX_KERNEL_NODES or len(k_reads) > MAX_KERNEL_BUFFERS:
+                for i in operands:
+                    if nodes[i] and reads[i] and i not in materialized:
+                        cuts.add(i)
+                        nodes[i], reads[i] = set(), {i}
+                k_nodes = {n}
+                k_reads = set().union(*(reads[i] for i in operands))
+            if n in materialized:
+                nodes[n], reads[n] = set(), {n}
+            else:
+                nodes[n], reads[n] = k_nodes, k_reads
+        for i in set(n.inputs):
+            users[i] -= 1
+            if not users[i]:
+                del nodes[i], reads[i]
+    return cuts
+
+
+def _union(operands: list[Node], sets: dict[Node, set[Node]], users: Counter) -> set[Node]:
+    """The union of the operands' sets; the largest one is reused (not copied) when its
+    node has no other user left, so a chain costs no copying."""
+    if not operands:
+        return set()
+    largest = max(operands, key=lambda i: len(sets[i]))
+    out = sets[largest] if users[largest] == 1 else set(sets[largest])
+    for i in operands:
+        if i is not largest:
+            out |= sets[i]
     return out
 
 
@@ -82,13 +148,32 @@ def shared_expensive_nodes(order: list[Node], materialized: set[Node]) -> set[No
     return {n for n, count in readers.items() if count > 1}
 
 
-def kernel_name(root: Node) -> str:
-    """A readable name from the ops a kernel computes (for listings and logs)."""
+def expensive_chains(order: list[Node], materialized: set[Node]) -> set[Node]:
+    """Expensive nodes that two or more kernels would evaluate and whose evaluation would
+    evaluate another expensive node: each kernel would recompute a chain of them (an
+    unrolled recurrence read by its backward pass), so they are materialised. (One
+    expensive node, such as softmax's exp, is cheaper to recompute than to store.)"""
+    shared = shared_expensive_nodes(order, materialized)
+    chains: set[Node] = set()
+    below: dict[Node, bool] = {}  # whether evaluating n evaluates an expensive node
+    for n in order:
+        if n in materialized or is_buffer(n) or n.op == "const":
+            below[n] = False
+            continue
+        below[n] = any(below[i] or (i in shared and i not in chains) for i in n.inputs)
+        if n in shared and below[n]:
+            chains.add(n)
+    return chains
+
+
+def kernel_name(root: Node, materialized: Container[Node] = ()) -> str:
+    """A readable name from the ops a kernel computes (for listings and logs); the walk
+    ends at `materialized` nodes, which the kernel reads."""
     ops: list[str] = []
     stack, seen = [root], set()
     while stack and len(ops) < 4:
         n = stack.pop()
-        if id(n) in seen or n.op in ("var", "const"):
+        if id(n) in seen or n.op in ("var", "const") or (n is not root and n in materialized):
             continue
         seen.add(id(n))
         if n.op not in ops and PRIMITIVES[n.op].kind != "movement":

@@ -8,44 +8,83 @@ from data; each has a known range, and the simplifier uses ranges to drop div/mo
 """
 from __future__ import annotations
 
+import hashlib
+
+from ..trace.graph import postorder
 from .kernel import I64, Expr, iconst, loop_var
 
 # ('v', j) | ('div', Lin, c) | ('mod', Lin, c) | ('clamp', Lin, lo, hi) | ('data', Expr)
 Atom = tuple
+#: Longest text a form is known by (`Lin.key`); a longer one is known by a digest of it.
+KEY_TEXT = 400
 
 
 class Lin:
     """sum(coef * atom) + const, with terms in a canonical order."""
 
-    __slots__ = ("terms", "const", "_hash")
+    __slots__ = ("terms", "const", "key", "_hash", "_range")
 
     def __init__(self, terms: dict[Atom, int], const: int = 0):
         items = [(a, c) for a, c in terms.items() if c != 0]
         self.terms: tuple[tuple[Atom, int], ...] = tuple(sorted(items, key=_atom_order))
         self.const = int(const)
         self._hash = hash((self.terms, self.const))
+        # Its printed form, built from the keys of the forms nested in its atoms: a form
+        # that nests others twice (the div and mod of a reshape) would otherwise print, and
+        # sort, in time exponential in the depth of nesting.
+        text = " + ".join([f"{c}*{_atom_text(a)}" for a, c in self.terms] + [str(self.const)])
+        self.key = text if len(text) <= KEY_TEXT else (
+            "#" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+        self._range: tuple[dict[int, int], tuple[float, float]] | None = None  # (dims, range)
 
     def __hash__(self) -> int:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Lin) and (self.terms, self.const) == (other.terms, other.const)
+        """Structural equality, iteratively (forms nest as deep as a kernel's movements),
+        each pair of nested forms compared once (a form nests its operand twice)."""
+        if not isinstance(other, Lin):
+            return False
+        pairs = [(self, other)]
+        compared: set[tuple[int, int]] = set()
+        while pairs:
+            a, b = pairs.pop()
+            if a is b or (id(a), id(b)) in compared:
+                continue
+            compared.add((id(a), id(b)))
+            if a._hash != b._hash or a.const != b.const or len(a.terms) != len(b.terms):
+                return False
+            for (x, c), (y, d) in zip(a.terms, b.terms):
+                if c != d or len(x) != len(y):
+                    return False
+                for u, v in zip(x, y):
+                    if isinstance(u, Lin) and isinstance(v, Lin):
+                        pairs.append((u, v))
+                    elif u is not v and (isinstance(u, Lin) or isinstance(v, Lin) or u != v):
+                        return False
+        return True
 
     def __repr__(self) -> str:
-        parts = [f"{c}*{_atom_repr(a)}" for a, c in self.terms] + [str(self.const)]
-        return " + ".join(parts)
+        return self.key
 
     def as_dict(self) -> dict[Atom, int]:
         return dict(self.terms)
 
 
-def _atom_repr(a: Atom) -> str:
-    return f"v{a[1]}" if a[0] == "v" else f"{a[0]}({', '.join(map(repr, a[1:]))})"
+def _atom_text(a: Atom) -> str:
+    if a[0] == "v":
+        return f"v{a[1]}"
+    return f"{a[0]}({', '.join(x.key if isinstance(x, Lin) else repr(x) for x in a[1:])})"
 
 
 def _atom_order(item: tuple[Atom, int]) -> tuple:
     a = item[0]
-    return (0, a[1]) if a[0] == "v" else (1, repr(a))
+    return (0, a[1]) if a[0] == "v" else (1, _atom_text(a))
+
+
+def _nested(x: Lin) -> list[Lin]:
+    """The forms inside the atoms of `x` (of div, mod and clamp)."""
+    return [a[1] for a, _ in x.terms if a[0] in ("div", "mod", "clamp")]
 
 
 def var(j: int) -> Lin:
@@ -57,27 +96,35 @@ def num(c: int) -> Lin:
 
 
 def add(a: Lin, b: Lin) -> Lin:
-    terms = a.as_dict()
-    for atom, c in b.terms:
-        terms[atom] = terms.get(atom, 0) + c
-    return _recombine(Lin(terms, a.const + b.const))
+    """a + b, with k*c*div(X, c) + k*mod(X, c) folded back into k*X (merged loops, reshape
+    round trips) for as long as such a pair is left."""
+    while True:
+        terms = a.as_dict()
+        for atom, c in b.terms:
+            terms[atom] = terms.get(atom, 0) + c
+        x = Lin(terms, a.const + b.const)
+        pair = _mod_div_pair(x)
+        if pair is None:
+            return x
+        mod_atom, div_atom, k = pair
+        rest = x.as_dict()
+        del rest[mod_atom], rest[div_atom]
+        a, b = Lin(rest, x.const), scale(mod_atom[1], k)
 
 
 def scale(a: Lin, k: int) -> Lin:
     return Lin({atom: c * k for atom, c in a.terms}, a.const * k)
 
 
-def _recombine(x: Lin) -> Lin:
-    """Fold k*c*div(X, c) + k*mod(X, c) back into k*X (merged loops, reshape round trips)."""
+def _mod_div_pair(x: Lin) -> tuple[Atom, Atom, int] | None:
+    """(mod(X, c), div(X, c), k) when `x` holds k*mod(X, c) and k*c*div(X, c)."""
     terms = x.as_dict()
-    for atom, k in list(terms.items()):
-        if atom[0] != "mod" or atom not in terms:
-            continue
-        partner = _div_atom(atom[1], atom[2])
-        if terms.get(partner) == k * atom[2]:
-            del terms[atom], terms[partner]
-            return add(Lin(terms, x.const), scale(atom[1], k))
-    return x
+    for atom, k in x.terms:
+        if atom[0] == "mod":
+            partner = _div_atom(atom[1], atom[2])
+            if terms.get(partner) == k * atom[2]:
+                return atom, partner, k
+    return None
 
 
 def _single_div(x: Lin) -> Atom | None:
@@ -96,13 +143,24 @@ def _div_atom(x: Lin, c: int) -> Atom:
 
 
 def value_range(x: Lin, dims: dict[int, int]) -> tuple[float, float]:
-    """Bounds (inclusive) of `x` given the loop extents `dims`; infinite when unknown."""
-    lo = hi = float(x.const)
-    for atom, c in x.terms:
-        a_lo, a_hi = _atom_range(atom, dims)
-        lo += min(c * a_lo, c * a_hi)
-        hi += max(c * a_lo, c * a_hi)
-    return lo, hi
+    """Bounds (inclusive) of `x` given the loop extents `dims`; infinite when unknown.
+
+    Each form remembers its bounds for the last `dims` object it was asked with (an
+    emitter's, which never changes), so forms nested in forms are bounded once."""
+    for form in postorder([x], lambda f: () if _known_range(f, dims) else _nested(f)):
+        if _known_range(form, dims):
+            continue
+        lo = hi = float(form.const)
+        for atom, c in form.terms:
+            a_lo, a_hi = _atom_range(atom, dims)
+            lo += min(c * a_lo, c * a_hi)
+            hi += max(c * a_lo, c * a_hi)
+        form._range = (dims, (lo, hi))
+    return x._range[1]  # type: ignore[index]
+
+
+def _known_range(form: Lin, dims: dict[int, int]) -> bool:
+    return form._range is not None and form._range[0] is dims
 
 
 def _atom_range(a: Atom, dims: dict[int, int]) -> tuple[float, float]:
@@ -110,7 +168,7 @@ def _atom_range(a: Atom, dims: dict[int, int]) -> tuple[float, float]:
     if kind == "v":
         return 0.0, float(dims[a[1]] - 1)
     if kind == "div":
-        lo, hi = value_range(a[1], dims)
+        lo, hi = a[1]._range[1]  # (bounded first, by value_range)
         return lo // a[2], hi // a[2]
     if kind == "mod":
         return 0.0, float(a[2] - 1)
@@ -159,25 +217,31 @@ def data(e: Expr) -> Lin:
 
 def to_expr(x: Lin) -> Expr:
     """The i64 scalar expression computing `x`."""
-    total: Expr | None = None
-    for atom, c in x.terms:
-        term = _atom_expr(atom)
-        if c != 1:
-            term = Expr.make("mul", I64, (term, iconst(c)))
-        total = term if total is None else Expr.make("add", I64, (total, term))
-    if total is None:
-        return iconst(x.const)
-    return total if x.const == 0 else Expr.make("add", I64, (total, iconst(x.const)))
+    exprs: dict[int, Expr] = {}  # of x and the forms nested in it
+    for form in postorder([x], _nested):
+        total: Expr | None = None
+        for atom, c in form.terms:
+            term = _atom_expr(atom, exprs)
+            if c != 1:
+                term = Expr.make("mul", I64, (term, iconst(c)))
+            total = term if total is None else Expr.make("add", I64, (total, term))
+        if total is None:
+            total = iconst(form.const)
+        elif form.const != 0:
+            total = Expr.make("add", I64, (total, iconst(form.const)))
+        exprs[id(form)] = total
+    return exprs[id(x)]
 
 
-def _atom_expr(a: Atom) -> Expr:
+def _atom_expr(a: Atom, exprs: dict[int, Expr]) -> Expr:
     kind = a[0]
     if kind == "v":
         return loop_var(a[1])
     if kind in ("div", "mod"):
-        return Expr.make("floordiv" if kind == "div" else "mod", I64, (to_expr(a[1]), iconst(a[2])))
+        return Expr.make("floordiv" if kind == "div" else "mod", I64,
+                         (exprs[id(a[1])], iconst(a[2])))
     if kind == "clamp":
-        inner = Expr.make("maximum", I64, (to_expr(a[1]), iconst(a[2])))
+        inner = Expr.make("maximum", I64, (exprs[id(a[1])], iconst(a[2])))
         return Expr.make("minimum", I64, (inner, iconst(a[3])))
     e = a[1]
     return e if e.dtype == I64 else Expr.make("cast", I64, (e,))

@@ -68,6 +68,17 @@ def const_python_value(e: Expr) -> Any:
     return e.attr[1] if isinstance(e.attr, tuple) else e.attr
 
 
+_dtype_texts: dict[np.dtype, str] = {}
+
+
+def _dtype_text(dtype: np.dtype) -> str:
+    """str(dtype), remembered (NumPy takes microseconds to spell a dtype)."""
+    text = _dtype_texts.get(dtype)
+    if text is None:
+        text = _dtype_texts[dtype] = str(dtype)
+    return text
+
+
 @dataclass(frozen=True)
 class Store:
     """Write `value` to output buffer `slot` at element offset `offset`."""
@@ -120,14 +131,16 @@ class Kernel:
                  f"buffers {[str(b) for b in self.buffers]} inputs {self.n_inputs}"]
         numbering: dict[int, int] = {}
 
-        def visit(e: Expr) -> int:
-            got = numbering.get(id(e))
-            if got is not None:
-                return got
-            args = [visit(a) for a in e.args]
-            numbering[id(e)] = len(numbering)
-            lines.append(f"%{numbering[id(e)]} = {e.op} {e.dtype} {args} {e.attr!r}")
-            return numbering[id(e)]
+        def visit(root: Expr) -> int:
+            """Number `root` and the expressions under it not numbered yet, arguments
+            first, each listed once."""
+            for e in postorder([root], lambda e: () if id(e) in numbering else e.args):
+                if id(e) not in numbering:
+                    args = [numbering[id(a)] for a in e.args]
+                    numbering[id(e)] = len(numbering)
+                    lines.append(f"%{numbering[id(e)]} = {e.op} {_dtype_text(e.dtype)} "
+                                 f"{args} {e.attr!r}")
+            return numbering[id(root)]
 
         for s in self.stores:
             lines.append(f"store {s.slot} at %{visit(s.offset)} = %{visit(s.value)}")

@@ -16,9 +16,13 @@ from typing import Any
 import numpy as np
 
 from .. import context as _context
+from ..base import UnsupportedError
 from ..context import after_fork_in_child
 from ..trace import PRIMITIVES
+from ..trace.custom import without_custom_rules
 from ..trace.graph import Node, const_value, format_graph, toposort
+from ..trace.primitives import result_group
+from ..trace.simplify import scalar_of
 from .cache import KERNELS, CompiledKernel
 from .chain import Chain, Planned, find_chains
 from .emit import Layout, build_kernel
@@ -123,6 +127,30 @@ class LibraryStep:
     call: Callable[..., np.ndarray] | None = None  # fn specialised to the operands (CPU)
 
 
+class CallStep:
+    """A step that computes several buffers at once by running programs of its own: the
+    loops (`loops.py`), planned by the planner registered for their primitive."""
+
+    name = "loop"
+    attrs: dict[str, Any] = {}
+    args: list[tuple[int, list[Node]]]  # buffer id and the view ops to apply to it
+    outs: list[int]
+
+    def run(self, bufs: list[Any]) -> None:
+        """Read `bufs[a]` for its args, set `bufs[o]` for its outs (each kind defines it)."""
+        raise AssertionError(f"{type(self).__name__} does not define run")
+
+    def fn(self, *arrays: Any) -> Any:  # (what a GPU runs of a library step)
+        raise UnsupportedError("loops (scan, while_loop, cond, foreach) run on the CPU only "
+                               "for now: call them on CPU arrays")
+
+
+#: Planners of the primitives whose results one `CallStep` computes together (the loops):
+#: (its result nodes in the graph, its operands' buffers and view ops, the results' buffer
+#: ids) -> (the step, lines for the plan listing). Registered by `loops.py`.
+CALL_PLANNERS: dict[str, Callable[..., tuple[CallStep, list[str]]]] = {}
+
+
 @dataclass
 class Program:
     """Everything needed to run a graph: buffers, steps and where the outputs are."""
@@ -132,7 +160,7 @@ class Program:
     n_buffers: int
     constants: dict[int, np.ndarray]
     allocations: list[tuple[int, tuple[int, ...], np.dtype]]
-    steps: list[KernelStep | LibraryStep]
+    steps: list[KernelStep | LibraryStep | CallStep]
     output_ids: list[tuple[int, list[Node]]]  # buffer id and the view ops to apply
     graph_text: str = ""
     plan_text: list[str] = field(default_factory=list)
@@ -147,6 +175,9 @@ class Program:
     def run(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         device = _context.active_backend
         if device is not None and any(type(a) is device.array_type for a in arrays):
+            for step in self.steps:
+                if isinstance(step, CallStep):
+                    step.fn()  # (refuses: loops run on the CPU only for now)
             return device.run(self.portable or self, arrays)  # GPU operands: CUDA kernels
         bufs: list[Any] = [None] * self.n_buffers
         bufs[: len(arrays)] = arrays
@@ -158,6 +189,8 @@ class Program:
             if isinstance(step, KernelStep):
                 launch(step.compiled.call, [bufs[a] for a in step.args], step.extent, step.work,
                        step.outer_split)
+            elif isinstance(step, CallStep):
+                step.run(bufs)
             else:
                 operands = [_apply_views(bufs[b], ops) if ops else bufs[b]
                             for b, ops in step.args]
@@ -182,13 +215,14 @@ def lower_graph(outputs: list[Node], inputs: list[Node], layouts: list[Layout],
     CPU-compiled kernel; the CUDA runtime and renderers pass their own, which need only
     the `.kernel` and `.symbol` of what they return).
     """
+    outputs = without_custom_rules(outputs)  # (custom derivative rules matter to grad only)
     # Only the default plan splits reductions to one value: it is the CPU's (a GPU that
     # later runs it on device arrays gets two correct kernels); backends that compile their
     # own kernels (`compile`) reduce over blocks and warps in one.
     if compile is None:
         outputs = split_reductions(outputs, THREADS, 2 * PARALLEL_MIN_WORK)
     order = toposort(outputs)
-    materialized = materialized_nodes(order, outputs)
+    materialized = materialized_nodes(order, outputs) - _loop_fills(order, outputs)
     plan = _plan(order, materialized, inputs, layouts, outputs)
     if compile is not None:
         return _program(plan, inputs, outputs, compile)
@@ -223,7 +257,7 @@ class _Plan:
     ids: dict[Node, int]
     constants: dict[int, np.ndarray]
     allocations: list[tuple[int, tuple[int, ...], np.dtype]]
-    steps: list[Planned | LibraryStep]
+    steps: list[Planned | LibraryStep | CallStep]
     text: list[str]
     output_ids: list[tuple[int, list[Node]]]
     graph_text: str
@@ -233,7 +267,7 @@ class _Plan:
         operands."""
         kept = {b for b, _ in self.output_ids}
         for s in self.steps:
-            if isinstance(s, LibraryStep):
+            if isinstance(s, (LibraryStep, CallStep)):
                 kept.update(b for b, _ in s.args)
         return kept
 
@@ -244,8 +278,9 @@ def _plan(order: list[Node], materialized: set[Node], inputs: list[Node],
     buffers: dict[Node, Layout] = dict(zip(inputs, layouts))
     constants: dict[int, np.ndarray] = {}
     allocations: list[tuple[int, tuple[int, ...], np.dtype]] = []
-    steps: list[Planned | LibraryStep] = []
+    steps: list[Planned | LibraryStep | CallStep] = []
     plan: list[str] = []
+    calls = _call_groups(order, materialized)
     for n in order:
         if n in ids:
             continue
@@ -257,6 +292,16 @@ def _plan(order: list[Node], materialized: set[Node], inputs: list[Node],
             buffers[n] = Layout.contiguous(n.shape)
             continue
         if n not in materialized:
+            continue
+        if n in calls:  # every result of one loop, computed by one step
+            for m in calls[n]:
+                ids[m] = len(ids)
+                buffers[m] = Layout.contiguous(m.shape)
+            views = [(FILL, [i]) if _is_fill(i) and i not in materialized
+                     else _view_arg(i, materialized, ids) for i in n.inputs]
+            loop, text = CALL_PLANNERS[n.op](calls[n], views, [ids[m] for m in calls[n]])
+            steps.append(loop)
+            plan.extend(text)
             continue
         ids[n] = len(ids)
         if PRIMITIVES[n.op].kind not in ("contraction", "opaque") or n.aval.size == 0:
@@ -272,7 +317,7 @@ def _plan(order: list[Node], materialized: set[Node], inputs: list[Node],
             plan.append(f"  library {n.op}({', '.join(f'buf{a}' for a, _ in views)}) -> "
                         f"buf{ids[n]}")
         else:
-            kernel, kernel_inputs = build_kernel(n, buffers, kernel_name(n))
+            kernel, kernel_inputs = build_kernel(n, buffers, kernel_name(n, buffers))
             args = [ids[i] for i in kernel_inputs] + [ids[n]]
             steps.append(Planned(kernel, args))
             plan.append(f"  kernel {kernel.name} dims={kernel.dims} "
@@ -281,6 +326,40 @@ def _plan(order: list[Node], materialized: set[Node], inputs: list[Node],
     return _Plan(ids, constants, allocations, steps, plan,
                  [_view_arg(o, materialized, ids) for o in outputs],
                  format_graph(outputs, inputs))
+
+
+#: The buffer id of a `CallStep` operand that is a scalar broadcast (a loop's zero carry):
+#: the step makes it from its view op, so no kernel is compiled to fill it.
+FILL = -1
+
+
+def _is_fill(node: Node) -> bool:
+    return node.op == "broadcast_to" and scalar_of(node) is not None
+
+
+def _loop_fills(order: list[Node], outputs: list[Node]) -> set[Node]:
+    """Scalar broadcasts that only loops read (their zero carries): not materialised."""
+    if not CALL_PLANNERS:
+        return set()
+    fills = {n for n in order if _is_fill(n)} - set(outputs)
+    for n in order:
+        if n.op not in CALL_PLANNERS:
+            fills.difference_update(n.inputs)
+    return fills
+
+
+def _call_groups(order: list[Node], materialized: set[Node]) -> dict[Node, list[Node]]:
+    """The results of each application of a primitive with a call planner, under the one
+    listed first."""
+    if not CALL_PLANNERS:
+        return {}
+    first: dict[tuple, Node] = {}
+    groups: dict[Node, list[Node]] = {}
+    for n in order:
+        if n.op in CALL_PLANNERS and n in materialized:
+            head = first.setdefault(result_group(n), n)
+            groups.setdefault(head, []).append(n)
+    return groups
 
 
 def _work(kernel: Kernel) -> int:
@@ -294,7 +373,7 @@ def _program(plan: _Plan, inputs: list[Node], outputs: list[Node],
     first = {c.members[0]: c for c in chains or ()}
     chained = {j for c in chains or () for j in c.members}
     scratch = {b for c in chains or () for b in c.scratch_ids}
-    steps: list[KernelStep | LibraryStep] = []
+    steps: list[KernelStep | LibraryStep | CallStep] = []
     text = list(plan.text)
     for j, p in enumerate(plan.steps):
         if j in first:

@@ -1,19 +1,22 @@
 """`mx.nd.contrib`: control flow (foreach, while_loop, cond), index_copy, rand_zipfian,
 isinf/isnan/isfinite, getnnz, arange_like and boolean_mask (from data_dependent.py).
 
-Control flow runs as Python control flow on concrete arrays, as in MXNet 1.x. Inside a trace
-(`mx.jit`, `mx.grad`, a hybridized block), where conditions have no values:
+Control flow is built on `mx.lax` (`core/loops.py`): bodies are traced once and run as
+loops in compiled code, never unrolled.
 
-* `cond` computes both branches and selects with `where` (both must give the same structure,
-  shapes and dtypes);
-* `foreach` unrolls over the (known) first axis of `data`;
-* `while_loop` unrolls to `max_iterations` steps with a running "still looping" mask: a
-  step after the condition first fails keeps the loop variables unchanged and gives zero
-  output rows, which is what MXNet 1.9.1 gives eagerly. One difference: when the condition
+* `foreach` is a `scan` over the first axis of `data`, eagerly too (compiled once per body
+  and shapes, recorded on the autograd tape as one call);
+* `cond` runs Python's `if` when the predicate has a value (eagerly, as MXNet 1.x does) and
+  is a `cond` of both branches inside a trace (both must give the same structure, shapes and
+  dtypes; only the branch the predicate picks runs);
+* `while_loop` runs as Python's `while` eagerly; inside a trace it is a `scan` of
+  `max_iterations` steps with a running "still looping" mask: a step after the condition
+  first fails keeps the loop variables unchanged and gives zero output rows, which is what
+  MXNet 1.9.1 gives eagerly, and it is differentiable. One difference: when the condition
   fails at once, the eager loop returns `[]` for the outputs (MXNet's behaviour) but the
   traced loop returns `max_iterations` zero rows (their shapes come from tracing `func`).
-  Gradients flow through the selected branch only; a branch that divides by zero on the
-  unselected steps can still give NaN gradients, as with `where` in any traced framework.
+  Gradients flow through the steps that ran only; a body that divides by zero on the masked
+  steps can still give NaN gradients, as with `where` in any traced framework.
 
     >>> outs, states = mx.nd.contrib.while_loop(
     ...     lambda i, s: i <= 5, lambda i, s: ([i + s], [i + 1, s + i]),
@@ -35,7 +38,8 @@ from ..base import (
     ParamError,
     ShapeError,
 )
-from ..core import Array, bind, default_array_class
+from ..core import Array, bind, current_trace, default_array_class
+from ..core.loops import scan_as, switch_as
 from ..core.operators import register_operator
 from ..trace import canonical_dtype, const
 from . import elementwise
@@ -82,15 +86,6 @@ def _local(value: np.ndarray, traced: bool) -> Array:
 
 def _zeros(shape: tuple[int, ...], dtype: np.dtype, traced: bool) -> Array:
     return broadcast_exact(_local(np.zeros((), dtype), traced), shape)
-
-
-def _row(data: Array, i: int) -> Array:
-    """data[i] along the first axis."""
-    n = data.ndim
-    start = (i,) + (0,) * (n - 1)
-    stop = (i + 1,) + data.shape[1:]
-    return reshape_exact(bind("slice", data, start=start, stop=stop, step=(1,) * n),
-                       shape=data.shape[1:])
 
 
 def _stack(items: Sequence[Array], where: str) -> Array:
@@ -140,7 +135,8 @@ def _select(mask: Array, a: Array, b: Array, where: str) -> Array:
 def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any, Any]:
     """Run `body(data[i], states) -> (out, states)` over the first axis of `data`.
 
-    Returns the outputs stacked along a new first axis and the final states.
+    Returns the outputs stacked along a new first axis and the final states. `body` is
+    traced once and runs as one compiled loop (`mx.lax.scan`), eagerly too.
 
     >>> step = lambda x, s: (x + s[0], [s[0] * 2])
     >>> x, s0 = mx.nd.ones((3, 2)), [mx.nd.ones((2,))]
@@ -149,7 +145,7 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any,
     if not callable(body):
         raise ArgumentError("foreach: body must be a function")
     flat_data, _ = _flatten(data, "foreach: data")
-    _flatten(init_states, "foreach: init_states")
+    flat_states, state_fmt = _flatten(init_states, "foreach: init_states")
     single = isinstance(data, Array)
     if any(d.ndim == 0 for d in flat_data):
         raise ShapeError("foreach: data arrays need a first axis to iterate over")
@@ -159,23 +155,24 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any,
                          f"{[d.shape[0] for d in flat_data]}")
     if n == 0:
         raise ShapeError("foreach: data has no rows to iterate over")
-    states = init_states
-    outputs: list[list[Array]] = []
-    out_fmt: Any = None
-    for i in range(n):
-        elems = _row(data, i) if single else [_row(d, i) for d in data]
-        result = body(elems, states)
+    formats: dict[str, Any] = {}
+
+    def step(carry: list[Array], rows: list[Array]) -> tuple[list[Array], list[Array]]:
+        states = _regroup(list(carry), state_fmt)[0]
+        result = body(rows[0] if single else list(rows), states)
         if not isinstance(result, (list, tuple)) or len(result) != 2:
             raise ControlFlowError("foreach: body must return a pair (outputs, new_states)")
-        outs, states = result
-        flat, out_fmt = _flatten(outs, "foreach: body outputs")
-        if outputs and len(flat) != len(outputs[0]):
-            raise ControlFlowError("foreach: body must return the same number of outputs on "
-                                   "every step")
-        outputs.append(flat)
-    stacked = [_stack(col, "foreach") for col in zip(*outputs)]
-    regrouped, _ = _regroup(stacked, out_fmt)
-    return regrouped, states
+        outs, new_states = result
+        flat_out, formats["out"] = _flatten(outs, "foreach: body outputs")
+        flat_new, formats["states"] = _flatten(new_states, "foreach: body states")
+        if len(flat_new) != len(carry):
+            raise ControlFlowError(f"foreach: step outputs and states must keep their shape, "
+                                   f"dtype and number from step to step: init_states holds "
+                                   f"{len(carry)} arrays, body returned {len(flat_new)}")
+        return list(flat_new), flat_out
+
+    final, ys = scan_as("foreach", step, flat_states, flat_data)
+    return _regroup(ys, formats["out"])[0], _regroup(final, formats["states"])[0]
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -208,30 +205,19 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
     if not variables:
         raise ParamError("loop_vars should contain at least one element")
     _flatten(variables, "while_loop: loop_vars")
+    if current_trace() is not None or any(_is_traced(v) for v in _flatten(variables, "")[0]):
+        return _traced_while(cond, func, variables, limit, single)
     steps, out_fmt = 0, None
     outputs: list[list[Array]] = []
-    active: Array | None = None  # the running mask once a condition is traced
     while steps < limit:
-        c = cond(*variables)
-        if active is None and not _is_traced(c):
-            if not _truth(c, "Return value of cond"):
-                break
-        else:
-            if not isinstance(c, Array):
-                c = _local(np.asarray([float(_truth(c, "Return value of cond"))]), True)
-            now = _mask(c, "Return value of cond")
-            active = now if active is None else bind("logical_and", active, now)
-        step_output, new_vars = _call_body(func, variables)
+        if not _truth(cond(*variables), "Return value of cond"):
+            break
+        step_output, variables = _call_body(func, variables)
         flat, out_fmt = _flatten(step_output, "while_loop: step_output")
         if outputs and len(flat) != len(outputs[0]):
             raise ParamError("Number of elements in step_output should be the same in each "
                              "step")
-        if active is not None:
-            flat = [_select(active, o, _zeros(o.shape, o._dtype, True), "while_loop output")
-                    for o in flat]
-            new_vars = [_merge(active, new, old) for new, old in zip(new_vars, variables)]
         outputs.append(flat)
-        variables = new_vars
         steps += 1
     stacked: Any = []
     for k, col in enumerate(zip(*outputs)):
@@ -242,7 +228,7 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
             raise ParamError(f"Shapes of {k + 1}-th elements in step_outputs are "
                              f"inconsistent, which are:\n{shapes}") from None
         if steps < limit:
-            pad = _zeros((limit - steps,) + col[0].shape, col[0]._dtype, rows._node is not None)
+            pad = _zeros((limit - steps,) + col[0].shape, col[0]._dtype, False)
             rows = bind("concat", rows, pad, axis=0)
         stacked.append(rows)
     if out_fmt is not None:
@@ -250,14 +236,35 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
     return stacked, variables[0] if single else variables
 
 
-def _merge(active: Array, new: Any, old: Any) -> Any:
-    """Loop variables after a traced step: new where still looping, else unchanged."""
-    flat_new, fmt = _flatten(new, "while_loop: new loop_vars")
-    flat_old, _ = _flatten(old, "while_loop: loop_vars")
-    if len(flat_new) != len(flat_old):
-        raise ParamError("The length of loop_vars should be consistent during the loop")
-    merged = [_select(active, a, b, "while_loop loop_vars") for a, b in zip(flat_new, flat_old)]
-    return _regroup(merged, fmt)[0]
+def _traced_while(cond: Callable[..., Any], func: Callable[..., Any], variables: list[Any],
+                  limit: int, single: bool) -> tuple[Any, Any]:
+    """`while_loop` inside a trace: a scan of `limit` steps carrying a "still looping"
+    flag; steps after it turns false keep the variables and give zero rows."""
+    flat, fmt = _flatten(variables, "while_loop: loop_vars")
+    formats: dict[str, Any] = {}
+
+    def step(carry: list[Array], _: Any) -> tuple[list[Array], list[Array]]:
+        active, old = carry[0], carry[1:]
+        now = _regroup(list(old), fmt)[0]
+        c = cond(*now)
+        if not isinstance(c, Array):
+            c = _local(np.asarray([float(_truth(c, "Return value of cond"))]), True)
+        active = bind("logical_and", active, _mask(c, "Return value of cond"))
+        step_output, new_vars = _call_body(func, now)
+        flat_out, formats["out"] = _flatten(step_output, "while_loop: step_output")
+        flat_new, _ = _flatten(new_vars, "while_loop: new loop_vars")
+        if len(flat_new) != len(old):
+            raise ParamError("The length of loop_vars should be consistent during the loop")
+        outs = [_select(active, o, _zeros(o.shape, o._dtype, True), "while_loop output")
+                for o in flat_out]
+        kept = [_select(active, a, b, "while_loop loop_vars") for a, b in zip(flat_new, old)]
+        return [active] + kept, outs
+
+    start = default_array_class()._wrap(np.asarray(True))
+    final, ys = scan_as("while_loop", step, [start] + flat, None, length=limit)
+    stacked = _regroup(ys, formats["out"])[0]
+    result = _regroup(final[1:], fmt)[0]
+    return stacked, result[0] if single else result
 
 
 def _call_body(func: Callable[..., Any], variables: list[Any]) -> tuple[Any, list[Any]]:
@@ -286,15 +293,8 @@ def cond(pred: Any, then_func: Callable[[], Any], else_func: Callable[[], Any]) 
     """
     if not _is_traced(pred):
         return then_func() if _truth(pred, "pred") else else_func()
-    mask = _mask(pred, "pred")
-    then_out, else_out = then_func(), else_func()
-    flat_t, fmt_t = _flatten(then_out, "cond: then_func outputs")
-    flat_e, fmt_e = _flatten(else_out, "cond: else_func outputs")
-    if fmt_t != fmt_e:
-        raise ControlFlowError("cond: then_func and else_func must return the same structure "
-                               "of arrays")
-    chosen = [_select(mask, t, e, "cond") for t, e in zip(flat_t, flat_e)]
-    return _regroup(chosen, fmt_t)[0]
+    return switch_as("cond", _mask(pred, "pred"), [lambda: else_func(), lambda: then_func()],
+                     (), ("then_func", "else_func")[::-1])
 
 
 # ---- index_copy, rand_zipfian ---------------------------------------------------------------

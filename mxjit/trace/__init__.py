@@ -1,7 +1,18 @@
 """The IR: graphs of primitive applications, their shape and dtype rules, gradients and
 simplification. Importing the package defines every primitive of the core; the names
 below are what the layers above use."""
-from . import contraction, elementwise, generators, indexing, movement, reductions  # noqa: F401
+from . import (  # noqa: F401
+    batching,
+    contraction,
+    control,
+    custom,
+    elementwise,
+    forward,
+    generators,
+    indexing,
+    movement,
+    reductions,
+)
 from .dtypes import ALL_DTYPES, DEFAULT_FLOAT, USER_DTYPES, canonical_dtype, conversion_bits
 from .grad import backward
 from .graph import (

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..base import GradientError
 from .graph import Node, toposort, var
-from .primitives import PRIMITIVES, apply, zeros_like
+from .primitives import PRIMITIVES, apply, result_group, zeros_like
 
 
 def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[Node],
@@ -38,16 +38,26 @@ def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[
     for o, g in zip(outputs, cotangents):
         if o in needed:
             ct[o] = _accumulate(ct.get(o), g)
+    groups = _result_groups(order)
     for n in reversed(order):
-        got = ct.get(n)
-        if got is None or n.op in ("var", "const"):
-            continue
-        prim = PRIMITIVES[n.op]
-        if prim.vjp is None:
-            if prim.differentiable:
-                raise GradientError(f"no gradient rule for {n.op}")
-            continue
-        for inp, gi in zip(n.inputs, prim.vjp(n, got)):
+        if n in groups:  # every user of every result is behind us: one rule call for all
+            got_all = {r.attr("index"): ct[r] for r in groups[n] if r in ct}
+            if not got_all:
+                continue
+            grads = PRIMITIVES[n.op].results_vjp(n, got_all)  # type: ignore[misc]
+        else:
+            got = ct.get(n)
+            if got is None or n.op in ("var", "const"):
+                continue
+            prim = PRIMITIVES[n.op]
+            if prim.results_vjp is not None:  # (its group's first result takes it)
+                continue
+            if prim.vjp is None:
+                if prim.differentiable:
+                    raise GradientError(f"no gradient rule for {n.op}")
+                continue
+            grads = prim.vjp(n, got)
+        for inp, gi in zip(n.inputs, grads):
             if gi is not None and inp in needed and inp.dtype.kind in kinds:
                 ct[inp] = _accumulate(ct.get(inp), gi)
     return [ct.get(w) or zeros_like(w) for w in wrt]
@@ -55,6 +65,18 @@ def backward(outputs: Sequence[Node], cotangents: Sequence[Node], wrt: Sequence[
 
 def _accumulate(acc: Node | None, g: Node) -> Node:
     return g if acc is None else apply("add", acc, g)
+
+
+def _result_groups(order: list[Node]) -> dict[Node, list[Node]]:
+    """The results of each application of a several-result primitive (the loops) in the
+    graph, under the one listed first: the walk reaches it last, after every user of them."""
+    first: dict[tuple, Node] = {}
+    groups: dict[Node, list[Node]] = {}
+    for n in order:
+        if n.op not in ("var", "const") and PRIMITIVES[n.op].results_vjp is not None:
+            head = first.setdefault(result_group(n), n)
+            groups.setdefault(head, []).append(n)
+    return groups
 
 
 def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
@@ -74,10 +96,15 @@ def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
         return []
     grads = backward(floats, [var(o.shape, o.dtype) for o in floats], wrt)
     forward = set(toposort(list(outputs)))
+    # (a loop's vjp rule reads more results of the forward loop: the same application)
+    applications = {result_group(r) for rs in _result_groups(list(forward)).values()
+                    for r in rs}
     at_hand = set(outputs) | set(inputs)
     kept: list[Node] = []
     seen: set[Node] = set()
-    stack = [n for n in toposort(grads, stop=forward) if n in forward]
+    stack = [n for n in toposort(grads, stop=forward) if n in forward or (
+        applications and n.op not in ("var", "const")
+        and PRIMITIVES[n.op].results_vjp is not None and result_group(n) in applications)]
     while stack:
         n = stack.pop()
         if n in seen or n in at_hand or n.op in ("var", "const"):

@@ -27,6 +27,9 @@ from .simplify import fold_constants
 VJPRule = Callable[[Node, Node], Sequence["Node | None"]]
 #: A simplification rule: (*inputs, aval, **attrs) -> an equal, simpler node or None.
 SimplifyRule = Callable[..., "Node | None"]
+#: The gradient rule of a primitive with several results: (any result's node, the cotangent
+#: of each result by its `index`, missing where zero) -> cotangents of the inputs.
+ResultsVJPRule = Callable[[Node, "dict[int, Node]"], Sequence["Node | None"]]
 
 KINDS = ("elementwise", "reduce", "movement", "index", "contraction", "opaque", "random",
          "leaf")
@@ -58,6 +61,10 @@ class Primitive:
     identity: bool = False
     #: costs many times a load: computed once and kept rather than recomputed (fusion)
     expensive: bool = False
+    #: several results (the loops): one node per result, told apart by its `index`
+    #: attribute, all computed by one application; the backward walk calls this rule once
+    #: with every result's cotangent (`vjp` is the same rule for one result alone)
+    results_vjp: ResultsVJPRule | None = None
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -99,6 +106,18 @@ def apply(name: str, *inputs: Node, **attrs: Any) -> Node:
         if simpler is not None:
             return simpler
     return Node.make(name, tuple(inputs), attrs, aval)
+
+
+def result_group(node: Node) -> tuple:
+    """What the results of one application of a several-result primitive share (its op,
+    inputs and attributes but `index`): nodes with equal groups are computed together.
+
+    >>> from mxjit.trace import var
+    >>> x = var((3,), np.dtype('float32'))
+    >>> result_group(apply('exp', x))[0]
+    'exp'
+    """
+    return (node.op, node.inputs, tuple(kv for kv in node.attrs if kv[0] != "index"))
 
 
 def evaluate(node_op: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> np.ndarray:
