@@ -5,7 +5,9 @@ or a contraction or library op (and their operands). Every other node is evaluat
 the kernels that consume it, so a chain of elementwise and movement ops becomes one kernel
 and movement never copies. Elementwise work may be recomputed (in two kernels, or per element of a
 broadcast, as XLA does): memory traffic costs more than arithmetic here. Reductions and
-contractions are never recomputed.
+contractions are never recomputed, nor is a chain of expensive nodes. Kernels are bounded
+in size (nodes evaluated, buffers read), so deep graphs become many kernels and compile
+in time linear in their size.
 """
 from __future__ import annotations
 
@@ -100,7 +102,8 @@ def size_cuts(order: list[Node], materialized: set[Node]) -> set[Node]:
                     if nodes[i] and reads[i] and i not in materialized:
                         cuts.add(i)
                         nodes[i], reads[i] = set(), {i}
-                k_nodes = {n}
+                k_nodes = set().union(*(nodes[i] for i in operands))
+                k_nodes.add(n)
                 k_reads = set().union(*(reads[i] for i in operands))
             if n in materialized:
                 nodes[n], reads[n] = set(), {n}
