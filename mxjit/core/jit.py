@@ -92,11 +92,11 @@ def _as_buffer(x: Any) -> np.ndarray:
     return a
 
 
-def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any]) -> bool:
+def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any], depth: int = 0) -> bool:
     """Append the structure, classes, shapes and dtypes of a tree of lists and tuples of
     eager C-contiguous arrays to `key` and their buffers to `buffers`; False when the tree
-    holds anything else (the general signature handles it). This is the hot path of a
-    jitted call, hence the plain loop."""
+    holds anything else or nests deeper than a few levels (the general, iterative signature
+    handles it). This is the hot path of a jitted call, hence the plain loop."""
     for x in tree:
         t = type(x)
         if t is np.ndarray:
@@ -104,7 +104,7 @@ def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any]) -> bool:
         elif t is list or t is tuple:
             key.append(t)
             key.append(len(x))
-            if not _flat_arrays(x, key, buffers):
+            if depth >= 8 or not _flat_arrays(x, key, buffers, depth + 1):
                 return False
             continue
         elif isinstance(x, Array):

@@ -107,7 +107,13 @@ def _ieee_extremum(pick: Callable[..., Any], larger: bool
 def _pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if is_int(a.dtype):
         return np.where(b < 0, 0, np.power(a, np.maximum(b, 0))).astype(a.dtype)
-    return np.power(a, b)
+    # C99's pow, as the kernels: (+-0) ** y for y > 0 not an odd integer is +0 (NumPy takes
+    # x ** 0.5 as sqrt(x), which keeps -0's sign)
+    out = np.power(a, b)
+    with np.errstate(invalid="ignore"):
+        odd = (np.floor(b) == b) & (np.floor(b / 2) != b / 2)
+    return np.asarray(np.where((a == 0) & (b > 0) & ~odd, np.zeros_like(out), out)
+                      ).astype(out.dtype)
 
 
 def _quiet(f: Callable[..., Any], result: str | None = None) -> Callable[..., np.ndarray]:

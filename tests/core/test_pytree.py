@@ -107,3 +107,23 @@ def test_deep_nesting_needs_no_recursion():
         sys.setrecursionlimit(limit)
     assert leaves == list(range(3000))
     assert back[1] == 3000 and doubled[1] == 2 * 2999
+
+
+def test_jit_takes_arguments_nested_thousands_deep():
+    x = mx.nd.ones(2)
+    tree: object = x
+    for _ in range(3000):
+        tree = [tree]
+
+    def first(t):
+        while isinstance(t, list):
+            t = t[0]
+        return t * 2
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)
+    try:
+        got = mx.jit(first)(tree)
+    finally:
+        sys.setrecursionlimit(limit)
+    np.testing.assert_allclose(got.asnumpy(), [2.0, 2.0])
