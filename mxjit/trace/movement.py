@@ -7,6 +7,7 @@ broadcasts, so un-broadcasting a cotangent happens in one place: its gradient ru
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -228,5 +229,20 @@ def _concat_vjp(n: Node, g: Node) -> Sequence[Node | None]:
     return out
 
 
+#: The most operands one concat node joins: a wider one becomes a concat of concats, as a
+#: kernel takes its buffers as native call arguments (ctypes allows at most 1,024).
+MAX_CONCAT_OPERANDS = 128
+
+
+def _split_wide_concat(*args: Any, axis: int) -> Node | None:
+    xs = args[:-1]  # (the last is the result's abstract value)
+    if len(xs) <= MAX_CONCAT_OPERANDS:
+        return None
+    parts = [xs[k:k + MAX_CONCAT_OPERANDS] for k in range(0, len(xs), MAX_CONCAT_OPERANDS)]
+    return apply("concat", *(apply("concat", *p, axis=axis) if len(p) > 1 else p[0]
+                             for p in parts), axis=axis)
+
+
 define_primitive("concat", "movement", _concat_rule,
-                 lambda *xs, axis: np.concatenate(xs, axis), vjp=_concat_vjp)
+                 lambda *xs, axis: np.concatenate(xs, axis), vjp=_concat_vjp,
+                 simplify=_split_wide_concat)

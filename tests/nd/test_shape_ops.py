@@ -485,3 +485,18 @@ def test_out_argument_and_empty_arrays():
     assert nd.pad(e, mode="constant", pad_width=(1, 1, 0, 0)).shape == (2, 3)
     assert nd.concat(e, nd.ones((2, 3)), dim=0).shape == (2, 3)
     assert nd.split(e, 3, axis=1)[0].shape == (0, 1)
+
+
+def test_concat_of_more_arrays_than_a_kernel_takes_arguments():
+    # (a kernel's buffers are native call arguments, at most 1,024: a wide concat nests)
+    xs = [mx.nd.full((2,), i) for i in range(1100)]
+    want = np.concatenate([x.asnumpy() for x in xs])
+    np.testing.assert_array_equal(mx.nd.concat(*xs, dim=0).asnumpy(), want)
+    np.testing.assert_array_equal(mx.jit(lambda *a: mx.nd.concat(*a, dim=0))(*xs).asnumpy(),
+                                  want)
+    w = mx.nd.ones(2)
+    w.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.concat(*[w * i for i in range(300)], dim=0).sum()
+    y.backward()
+    np.testing.assert_array_equal(w.grad.asnumpy(), [44850.0, 44850.0])
