@@ -151,29 +151,30 @@ def _split_rows(batched: Node, pieces: Sequence[Node], last: bool) -> list[Node]
     return blocks
 
 
+def _identity_seeds(nodes: list[Node]) -> tuple[int, list[Node], dict[Node, Batched]]:
+    """Placeholders shaped as `nodes` and, batched over their total size n, the rows of the
+    n x n identity they take: (n, placeholders, batching environment)."""
+    n = sum(x.aval.size for x in nodes)
+    seeds = [var(x.shape, x.dtype) for x in nodes]
+    env: dict[Node, Batched] = {}
+    offset = 0
+    for seed, x in zip(seeds, nodes):
+        env[seed] = (_basis(n, offset, x.shape, x.dtype), 0)
+        offset += x.aval.size
+    return n, seeds, env
+
+
 def _jacfwd_blocks(outs: list[Node], ins: list[Node]) -> list[list[Node]]:
     """blocks[i][j]: d outs[i] / d ins[j], of shape outs[i].shape + ins[j].shape: the
     tangents of the identity's columns, batched."""
-    n = sum(x.aval.size for x in ins)
-    tangents = [var(x.shape, x.dtype) for x in ins]
-    env: dict[Node, Batched] = {}
-    offset = 0
-    for t, x in zip(tangents, ins):
-        env[t] = (_basis(n, offset, x.shape, x.dtype), 0)
-        offset += x.aval.size
+    n, tangents, env = _identity_seeds(ins)
     batched = batch_graph(jvp_nodes(outs, ins, tangents), env, n)
     return [_split_rows(front(b, d, n), ins, last=True) for b, d in batched]
 
 
 def _jacrev_blocks(outs: list[Node], ins: list[Node]) -> list[list[Node]]:
     """blocks[i][j] as `_jacfwd_blocks`: the cotangents of the identity's rows, batched."""
-    m = sum(o.aval.size for o in outs)
-    cotangents = [var(o.shape, o.dtype) for o in outs]
-    env: dict[Node, Batched] = {}
-    offset = 0
-    for c, o in zip(cotangents, outs):
-        env[c] = (_basis(m, offset, o.shape, o.dtype), 0)
-        offset += o.aval.size
+    m, cotangents, env = _identity_seeds(outs)
     batched = batch_graph(backward(outs, cotangents, ins), env, m)
     per_input = [_split_rows(front(b, d, m), outs, last=False) for b, d in batched]
     return [[per_input[j][i] for j in range(len(ins))] for i in range(len(outs))]
