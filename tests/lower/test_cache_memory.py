@@ -19,17 +19,7 @@ from .test_cache_security import expect, kernel_of, run
 nd = mx.nd
 
 
-@pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    where = tmp_path / "kernels"
-    monkeypatch.setenv("MXJIT_CACHE_DIR", str(where))
-    monkeypatch.delenv("MXJIT_DISK_CACHE_MB", raising=False)
-    kcache.forget_disk_state()
-    yield where
-    kcache.forget_disk_state()
-
-
-def test_the_in_memory_cache_keeps_the_most_recently_used_kernels(private_dir):
+def test_the_in_memory_cache_keeps_the_most_recently_used_kernels(private_cache_dir):
     kernels = kcache.KernelCache(capacity=3)
     made = [kernel_of(float(s)) for s in range(6)]
     for k in made:
@@ -54,7 +44,7 @@ def test_the_kernel_cache_size_comes_from_the_environment(monkeypatch):
         assert kcache.KernelCache().capacity == kcache.DEFAULT_KERNEL_CACHE_SIZE
 
 
-def test_an_engine_is_freed_with_the_last_holder_of_its_code_and_not_before(private_dir):
+def test_an_engine_is_freed_with_the_last_holder_of_its_code_and_not_before(private_cache_dir):
     kernels = kcache.KernelCache(capacity=0)  # (the cache itself holds nothing)
     compiled = kernels.get(kernel_of(2.0))
     engine = weakref.ref(compiled.call._engine)
@@ -70,7 +60,7 @@ def test_an_engine_is_freed_with_the_last_holder_of_its_code_and_not_before(priv
     assert engine() is None
 
 
-def test_a_kernel_still_held_is_shared_not_loaded_twice(private_dir):
+def test_a_kernel_still_held_is_shared_not_loaded_twice(private_cache_dir):
     kernels = kcache.KernelCache(capacity=1)
     held = kernels.get(kernel_of(1.0))
     kernels.get(kernel_of(2.0))  # evicts the first from the index
@@ -78,7 +68,7 @@ def test_a_kernel_still_held_is_shared_not_loaded_twice(private_dir):
     assert kernels.compiles == 2 and kernels.disk_loads == 0
 
 
-def test_programs_keep_running_after_their_kernels_are_evicted(private_dir, monkeypatch):
+def test_programs_keep_running_after_their_kernels_are_evicted(private_cache_dir, monkeypatch):
     monkeypatch.setattr(kcache.KERNELS, "capacity", 2)
     f = mx.jit(lambda x: nd.exp(x) * 0.5 + x)
     x = nd.array(np.linspace(-1, 1, 33).astype(np.float32))
@@ -115,10 +105,10 @@ def _rss_kib() -> int:
     raise AssertionError("no VmRSS")
 
 
-def test_the_disk_cache_is_bounded_and_evicts_the_least_recently_used(private_dir, monkeypatch):
+def test_the_disk_cache_is_bounded_and_evicts_the_least_recently_used(private_cache_dir, monkeypatch):
     kernels = kcache.KernelCache(capacity=0)
     kernels.get(kernel_of(0.5))
-    entry = os.path.getsize(next(private_dir.glob("*.o")))
+    entry = os.path.getsize(next(private_cache_dir.glob("*.o")))
     monkeypatch.setenv("MXJIT_DISK_CACHE_MB", str(6.5 * entry / 2**20))  # six entries
     kcache.forget_disk_state()
     first = kernel_of(100.0)
@@ -126,18 +116,18 @@ def test_the_disk_cache_is_bounded_and_evicts_the_least_recently_used(private_di
     for s in range(12):
         kernels.get(kernel_of(float(s) + 0.125))
         kcache.KernelCache(capacity=0).get(first)  # (used all along: kept)
-    entries = list(private_dir.glob("*.o"))
+    entries = list(private_cache_dir.glob("*.o"))
     assert sum(p.stat().st_size for p in entries) <= 6.5 * entry
     assert len(entries) >= 3
     assert kcache.KernelCache().get(first).from_disk
     assert not kcache.KernelCache().get(kernel_of(0.125)).from_disk  # long gone
 
 
-def test_a_disk_bound_of_zero_turns_the_disk_cache_off(private_dir, monkeypatch):
+def test_a_disk_bound_of_zero_turns_the_disk_cache_off(private_cache_dir, monkeypatch):
     monkeypatch.setenv("MXJIT_DISK_CACHE_MB", "0")
     kernels = kcache.KernelCache()
     np.testing.assert_array_equal(run(kernels.get(kernel_of(3.0))), expect(3.0))
-    assert not private_dir.exists() or not list(private_dir.glob("*.o"))
+    assert not private_cache_dir.exists() or not list(private_cache_dir.glob("*.o"))
 
 
 def test_the_cache_command_reports_and_clears(tmp_path):

@@ -50,14 +50,9 @@ def expect(scale: float, n: int = 16) -> np.ndarray:
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
+def cache(private_cache_dir):
     """A private, empty cache directory (not yet created) and a fresh kernel cache over it."""
-    where = tmp_path / "kernels"
-    monkeypatch.setenv("MXJIT_CACHE_DIR", str(where))
-    monkeypatch.delenv("MXJIT_DISK_CACHE_MB", raising=False)
-    kcache.forget_disk_state()
-    yield where, kcache.KernelCache()
-    kcache.forget_disk_state()
+    return private_cache_dir, kcache.KernelCache()
 
 
 def entry_path(where, kernel):
