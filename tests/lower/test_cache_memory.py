@@ -105,7 +105,8 @@ def _rss_kib() -> int:
     raise AssertionError("no VmRSS")
 
 
-def test_the_disk_cache_is_bounded_and_evicts_the_least_recently_used(private_cache_dir, monkeypatch):
+def test_the_disk_cache_is_bounded_and_evicts_the_least_recently_used(private_cache_dir,
+                                                                      monkeypatch):
     kernels = kcache.KernelCache(capacity=0)
     kernels.get(kernel_of(0.5))
     entry = os.path.getsize(next(private_cache_dir.glob("*.o")))
