@@ -240,6 +240,15 @@ def movement_cases() -> list[Case]:
     pad_value = var((), np.dtype(np.float32))
     cases.append(Case("pad", [apply("pad", x, pad_value, low=(1, 0, 2), high=(0, 3, 1))],
                       [x, pad_value], [a, np.array(-1.5, np.float32)]))
+    taps = rng.standard_normal((2, 2, 3, 5, 6)).astype(np.float32)
+    t = var(taps.shape, taps.dtype)
+    window = {"stride": (2, 1), "dilate": (1, 2), "pad": (1, 1)}
+    cases.append(Case("window-slices", [apply("window_slices", t, pad_value, out=(3, 3),
+                                              **window)], [t, pad_value],
+                      [taps, np.array(-2.5, np.float32)]))
+    cases.append(Case("window-spread", [apply("window_spread", apply(
+        "slice", t, start=(0, 0, 0, 0, 0), stop=(2, 2, 3, 3, 3), step=(1, 1, 1, 1, 1)),
+        size=(5, 6), **window)], [t], [taps]))
     b = rng.standard_normal((4, 3, 6)).astype(np.float32)
     y = var(b.shape, b.dtype)
     cases.append(Case("concat", [apply("concat", x, y, x, axis=1)], [x, y], [a, b]))
@@ -316,6 +325,14 @@ def program_cases() -> list[Case]:
          [rng.integers(-100, 100, (50, 9)).astype(np.int8)], "exact"),
         ("uniform", lambda a: a + nd.random.uniform(shape=(4, 250)), [f32(4, 250)], "close"),
         ("normal", lambda a: a * nd.random.normal(shape=(1000,)), [f32(1000)], "close"),
+        ("conv-pool-grad", mx.grad(lambda x, w: (nd.Pooling(nd.relu(nd.Convolution(
+            x, w, kernel=(3, 3), pad=(1, 1), num_filter=4, no_bias=True)), kernel=(3, 3),
+            stride=(2, 2), pool_type="max") ** 2).sum(), argnums=(0, 1)),
+         [f32(2, 3, 7, 7), f32(4, 3, 3, 3)], "close"),
+        ("depthwise-avg-pool", lambda x, w: nd.Pooling(nd.Convolution(
+            x, w, kernel=(3, 3), stride=(2, 2), pad=(1, 1), num_filter=6, num_group=3,
+            no_bias=True), kernel=(2, 2), stride=(1, 1), pool_type="avg"),
+         [f32(2, 3, 9, 9), f32(6, 1, 3, 3)], "close"),
     ]
     cases = []
     for name, fn, arrays, check in progs:

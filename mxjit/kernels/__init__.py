@@ -1,5 +1,6 @@
 """Hand-written library kernels that fusion does not produce: GEMM through BLAS (cuBLAS on
-the GPU), sorting, dense linear algebra and the rejection samplers.
+the GPU), convolution as im2col and GEMM, sorting, dense linear algebra and the rejection
+samplers.
 
 Importing the package defines their primitives (each module declares its primitives'
 records with `define_primitive`, as `mxjit.trace` does). `register` hands the faster
@@ -8,7 +9,8 @@ implementations to the backends (`mxjit.core` does, when it is imported).
 from collections.abc import Callable
 from typing import Any
 
-from . import cublas, gemm, linalg, random_sampling, sort  # noqa: F401  (define primitives)
+# (importing them defines their primitives)
+from . import convolution, cublas, gemm, linalg, random_sampling, sort  # noqa: F401
 
 
 def register(cpu: Callable[..., Any], device: Callable[..., Any]) -> None:
@@ -18,4 +20,6 @@ def register(cpu: Callable[..., Any], device: Callable[..., Any]) -> None:
     >>> register(lower.register_library, lower.register_device_library)  # doctest: +SKIP
     """
     cpu("dot_general", gemm.dot_general, gemm.plan_dot_general)
+    for name, reference in convolution.NUMPY.items():
+        cpu(name, reference, convolution.plan(name))
     device("dot_general", cublas.dot_general)

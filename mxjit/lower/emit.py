@@ -221,6 +221,58 @@ def _concat(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     return value
 
 
+def _window_slices(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
+    x, fill = node.inputs
+    stride, dilate, pad = node.attr("stride"), node.attr("dilate"), node.attr("pad")
+    nd = len(stride)
+    lead = node.ndim - 2 * nd
+    inner, conds = list(idx[:lead + nd]), []
+    for a in range(nd):
+        tap, at = idx[lead + a], idx[lead + nd + a]
+        read = ix.add(ix.add(ix.scale(at, stride[a]), ix.scale(tap, dilate[a])), ix.num(-pad[a]))
+        j, ok = _in_range(em, read, x.shape[lead + nd + a])
+        inner.append(j)
+        if ok is not None:
+            conds.append(ok)
+    value = (yield x, tuple(inner))
+    if not conds:
+        return value
+    return Expr.make("where", node.dtype, (_all(conds), value, (yield fill, ())))
+
+
+def _window_spread(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
+    g = node.inputs[0]
+    stride, dilate, pad = node.attr("stride"), node.attr("dilate"), node.attr("pad")
+    nd = len(stride)
+    lead = node.ndim - 2 * nd
+    inner, conds = list(idx[:lead + nd]), []
+    for a in range(nd):
+        tap, at, s = idx[lead + a], idx[lead + nd + a], stride[a]
+        j = ix.add(ix.add(at, ix.scale(tap, -dilate[a])), ix.num(pad[a]))
+        if s > 1:  # whole multiples of the stride only; div/mod want j >= 0: shift it
+            shift = max(0, -int(em.range(j)[0]) + s - 1) // s
+            j = ix.add(j, ix.num(shift * s))
+            rest = ix.mod(j, s, em.dims)
+            if em.range(rest) != (0, 0):
+                conds.append(Expr.make("eq", np.dtype(bool), (ix.to_expr(rest), iconst(0))))
+            j = ix.add(ix.floordiv(j, s, em.dims), ix.num(-shift))
+        o, ok = _in_range(em, j, g.shape[lead + nd + a])
+        inner.append(o)
+        if ok is not None:
+            conds.append(ok)
+    value = (yield g, tuple(inner))
+    if not conds:
+        return value
+    return Expr.make("where", node.dtype, (_all(conds), value, fconst(0, node.dtype)))
+
+
+def _all(conds: list[Expr]) -> Expr:
+    cond = conds[0]
+    for c in conds[1:]:
+        cond = Expr.make("logical_and", np.dtype(bool), (cond, c))
+    return cond
+
+
 def _take(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
     x, indices = node.inputs
     axis, mode, size = node.attr("axis"), node.attr("mode"), node.inputs[0].shape[node.attr("axis")]
@@ -255,7 +307,8 @@ EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Emitted]] = {
     "mark": _identity, "stop_gradient": _identity, "loss_output": _identity,
     "broadcast_to": _broadcast, "reshape": _reshape, "transpose": _transpose, "slice": _slice,
     "flip": _flip, "pad": _pad, "concat": _concat, "take": _take, "iota": _iota,
-    "random_bits": _random_bits,
+    "random_bits": _random_bits, "window_slices": _window_slices,
+    "window_spread": _window_spread,
 }
 
 

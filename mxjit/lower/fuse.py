@@ -66,6 +66,7 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
             out.add(n)
         if k in ("contraction", "opaque"):
             out.update(i for i in n.inputs if view_base(i, out) is None)
+    out.update(padded_windows(order))
     for o in outputs:
         # An output that only views a computed buffer is returned as a NumPy view of it;
         # views of inputs are copied, since callers may write to results.
@@ -74,6 +75,22 @@ def materialized_nodes(order: list[Node], outputs: list[Node]) -> set[Node]:
             out.add(o)
     out |= size_cuts(order, out)
     return out | expensive_chains(order, out)
+
+
+def padded_windows(order: list[Node]) -> set[Node]:
+    """Padded data that windows read (a `pad` under a `window_slices`, through reshapes and
+    broadcasts): kept in memory, since evaluating the pad inside the window loops tests
+    bounds at every read and turns the loops' contiguous loads into gathers; the copy costs
+    one pass over the data."""
+    found = set()
+    for n in order:
+        if n.op == "window_slices":
+            x = n.inputs[0]
+            while x.op in ("reshape", "broadcast_to"):
+                x = x.inputs[0]
+            if x.op == "pad":
+                found.add(x)
+    return found
 
 
 def size_cuts(order: list[Node], materialized: set[Node]) -> set[Node]:

@@ -1,23 +1,25 @@
 """Windowed operators over NC(D)HW data: Convolution, Deconvolution and Pooling.
 
-Windows are movement primitives: the data is padded once and each kernel offset is a
-strided slice of it. Convolution stacks the slices (im2col, which the fuser turns into one
-index-map kernel) and contracts them with the weights in one batched GEMM (`dot_general`,
-groups as the batch axis); pooling combines the slices elementwise (one fused kernel).
-Gradients come from the vjp rules of slice, pad, concat and dot_general.
+Windows are index maps (`window_slices`, see trace/windows.py): nothing copies them.
+A convolution whose outputs each sum few products (depthwise, one input channel) is one
+fused kernel of the windows times the weights; any other is the `conv` library primitive
+(im2col and BLAS a chunk of the batch at a time, kernels/convolution.py), and
+Deconvolution is its data gradient, `conv_data_grad`. Pooling reduces over the windows in
+one kernel; max pooling's gradient goes to each window's first maximum, as in MXNet.
 """
 from __future__ import annotations
 
-import itertools
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..base import ParamError, ShapeError
-from ..core import Array, bind, scalar_operand
+from ..core import Array, bind, jit, scalar_operand
 from ..core.operators import register_operator
+from ..trace.windows import first_max
 from . import reduce
 from .elementwise import binary
 from .operands import check_shape, constant, ew
@@ -65,33 +67,6 @@ def _to_channel_first(x: Array) -> Array:
 
 def _to_channel_last(x: Array) -> Array:
     return transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
-
-
-def _pad_spatial(x: Array, low: Sequence[int], high: Sequence[int], value: Any) -> Array:
-    """Pad (or, for negative amounts, crop) the spatial axes of N, C, ... data."""
-    if any(lo < 0 or hi < 0 for lo, hi in zip(low, high)):
-        start = (0, 0) + tuple(max(-lo, 0) for lo in low)
-        stop = x.shape[:2] + tuple(d - max(-hi, 0) for d, hi in zip(x.shape[2:], high))
-        x = bind("slice", x, start=start, stop=stop, step=(1,) * x.ndim)
-        low = [max(lo, 0) for lo in low]
-        high = [max(hi, 0) for hi in high]
-    if not any(low) and not any(high):
-        return x
-    fill = scalar_operand(value, x)
-    return bind("pad", x, fill, low=(0, 0) + tuple(low), high=(0, 0) + tuple(high))
-
-
-def _windows(xp: Array, kernel: Sequence[int], stride: Sequence[int],
-             dilate: Sequence[int], out_size: Sequence[int]) -> list[Array]:
-    """One strided slice of the padded data per kernel offset, each (N, C, *out_size)."""
-    n, c = xp.shape[:2]
-    slices = []
-    for offs in itertools.product(*(range(k) for k in kernel)):
-        start = tuple(o * d for o, d in zip(offs, dilate))
-        stop = tuple(b + (m - 1) * s + 1 for b, m, s in zip(start, out_size, stride))
-        slices.append(bind("slice", xp, start=(0, 0) + start, stop=(n, c) + stop,
-                           step=(1, 1) + tuple(stride)))
-    return slices
 
 
 def _conv_setup(op: str, data: Array, weight: Array, kernel: Sequence[int],
@@ -157,19 +132,52 @@ def Convolution(data: Array, weight: Array, bias: Array | None = None, *,
 def _conv(x: Array, w: Array, kernel: Sequence[int], stride: Sequence[int],
           dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int], g: int
           ) -> Array:
-    return contract_columns(window_columns(x, kernel, stride, dilate, pad, out_size), w, g)
+    """The convolution by the strategy `conv_strategy` picks for these shapes."""
+    if conv_strategy(x.shape[1], w.shape[0], g, kernel) == "direct":
+        return direct_conv(x, w, stride, dilate, pad, out_size, g)
+    return bind("conv", x, w, out=tuple(out_size), stride=tuple(stride), dilate=tuple(dilate),
+                pad=tuple(pad), groups=g)
+
+
+#: Channels per group times taps below which a convolution is computed directly (one
+#: generated kernel of multiply-adds over the windows) instead of im2col and GEMM: a GEMM
+#: whose inner dimension is this short runs far below BLAS's speed. Measured on the
+#: 2-core host (benchmarks/conv.py).
+DIRECT_MAX_DEPTH = 16
+
+
+def conv_strategy(channels: int, filters: int, groups: int, kernel: Sequence[int]) -> str:
+    """'direct' or 'gemm': how a convolution of these extents is computed. Direct when
+    each output sums few products (channels per group times taps at most
+    `DIRECT_MAX_DEPTH`: depthwise convolutions, 1-channel inputs with small kernels),
+    im2col and GEMM otherwise.
+
+    >>> conv_strategy(128, 128, 128, (3, 3)), conv_strategy(64, 64, 1, (3, 3))
+    ('direct', 'gemm')
+    """
+    return "direct" if channels // groups * math.prod(kernel) <= DIRECT_MAX_DEPTH else "gemm"
 
 
 def window_columns(x: Array, kernel: Sequence[int], stride: Sequence[int],
-                   dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int]
-                   ) -> Array:
-    """im2col: the zero-padded (N, C, *spatial) data's windows as (N, C, taps, *out_size),
-    taps in row-major order of the kernel offsets."""
+                   dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int],
+                   fill: Any = 0) -> Array:
+    """im2col as an index map: the (N, C, *spatial) data's windows as
+    (N, C, *kernel, *out_size), `fill` where a window reads past the data."""
     n, c = x.shape[:2]
-    xp = _pad_spatial(x, pad, pad, 0)
-    pieces = [reshape(s, shape=(n, c, 1) + tuple(out_size))
-              for s in _windows(xp, kernel, stride, dilate, out_size)]
-    return pieces[0] if len(pieces) == 1 else bind("concat", *pieces, axis=2)
+    nd = len(kernel)
+    value = scalar_operand(fill, x)
+    # Windows read a padded copy (the fuser keeps a pad under windows in memory): bounds
+    # tests inside the window loops would make every read a gather.
+    high = [max(0, (m - 1) * s + (k - 1) * d - p - size + 1)
+            for m, s, k, d, p, size in zip(out_size, stride, kernel, dilate, pad, x.shape[2:])]
+    if any(pad) or any(high):
+        x = bind("pad", x, value, low=(0, 0) + tuple(max(p, 0) for p in pad),
+                 high=(0, 0) + tuple(high))
+        pad = tuple(min(p, 0) for p in pad)
+    spread = broadcast_exact(reshape(x, shape=(n, c) + (1,) * nd + tuple(x.shape[2:])),
+                             (n, c) + tuple(kernel) + tuple(x.shape[2:]))
+    return bind("window_slices", spread, value, stride=tuple(stride),
+                dilate=tuple(dilate), pad=tuple(pad), out=tuple(out_size))
 
 
 def contract_columns(cols: Array, w: Array, g: int) -> Array:
@@ -178,13 +186,26 @@ def contract_columns(cols: Array, w: Array, g: int) -> Array:
     out_size = cols.shape[3:]
     f = w.shape[0]
     nd = len(out_size)
-    # Channels split into (group, channel) and taps stay separate contracted axes, so the
-    # im2col kernel's index maps stay affine (no div/mod per element).
     cols = reshape(cols, shape=(n, g, c // g, taps) + tuple(out_size))
     wg = reshape(w, shape=(g, f // g, c // g, taps))
     y = bind("dot_general", wg, cols, contract=((2, 3), (2, 3)), batch=((0,), (1,)))
     # y: (G, F/G, N, *out) -> (N, F, *out)
     y = transpose(y, (2, 0, 1) + tuple(range(3, 3 + nd)))
+    return reshape(y, shape=(n, f) + tuple(out_size))
+
+
+def direct_conv(x: Array, w: Array, stride: Sequence[int], dilate: Sequence[int],
+                pad: Sequence[int], out_size: Sequence[int], g: int) -> Array:
+    """Each output as the sum of its window times the weights: one fused reduction over
+    the (channel-in-group, tap) axes, vectorised along the output rows."""
+    n, c = x.shape[:2]
+    f, kernel, nd = w.shape[0], tuple(w.shape[2:]), len(out_size)
+    taps = math.prod(kernel)
+    cols = window_columns(x, kernel, stride, dilate, pad, out_size)
+    cols = reshape(cols, shape=(n, g, 1, c // g, taps) + tuple(out_size))
+    wg = reshape(w, shape=(1, g, f // g, c // g, taps) + (1,) * nd)
+    shape = (n, g, f // g, c // g, taps) + tuple(out_size)
+    y = reduce.sum(broadcast_exact(cols, shape) * broadcast_exact(wg, shape), axis=(3, 4))
     return reshape(y, shape=(n, f) + tuple(out_size))
 
 
@@ -229,21 +250,10 @@ def Deconvolution(data: Array, weight: Array, bias: Array | None = None, *,
                      for d, s, p, e, a in zip(x.shape[2:], stride, pad, extent, adj))
     if min(out_size) < 1:
         raise ShapeError(f"Deconvolution: pad {pad} leaves no output for data {x.shape[2:]}")
-    # Spread the data by the stride, pad by extent - 1 - pad, and correlate with the
-    # spatially flipped kernel whose input and output channels are swapped (per group).
-    xs = x
-    for k, s in enumerate(stride):
-        if s > 1:
-            xs = spread(xs, 2 + k, s)
-    low = [e - 1 - p for e, p in zip(extent, pad)]
-    high = [e - 1 - p + a for e, p, a in zip(extent, pad, adj)]
-    xs = _pad_spatial(xs, low, high, 0)
-    fg = num_filter // g
-    wt = reshape(w, shape=(g, c // g, fg) + tuple(kernel))
-    wt = transpose(wt, (0, 2, 1) + tuple(range(3, 3 + nd)))
-    wt = reshape(wt, shape=(num_filter, c // g) + tuple(kernel))
-    wt = bind("flip", wt, axes=tuple(range(2, 2 + nd)))
-    y = _conv(xs, wt, kernel, (1,) * nd, dilate, (0,) * nd, out_size, g)
+    # the gradient of a convolution w.r.t. its data: (C, F/G, *K) weights read as a
+    # convolution's (filters, channels per group, *kernel), data as its output gradient
+    y = bind("conv_data_grad", x, w, size=tuple(out_size), stride=tuple(stride),
+             dilate=tuple(dilate), pad=tuple(pad), groups=g)
     if not no_bias:
         if bias is None:
             raise ParamError("Deconvolution: bias is required when no_bias=False")
@@ -317,23 +327,12 @@ def Pooling(data: Array, kernel: Sequence[int] = (), pool_type: str = "max",
         round_up = pooling_convention == "full"
         out_size = tuple((math.ceil if round_up else math.floor)((d + 2 * p - k) / s) + 1
                          for d, p, k, s in zip(spatial, pad, kernel, stride))
-    high = [max(p, (m - 1) * s + k - d - p)
-            for m, s, k, d, p in zip(out_size, stride, kernel, spatial, pad)]
     if pool_type == "max":
         lowest = -np.inf if x._dtype.kind == "f" else np.iinfo(x._dtype).min
-        xp = _pad_spatial(x, pad, high, lowest)
-        windows = _windows(xp, kernel, stride, (1,) * nd, out_size)
-        y = windows[0]
-        for w in windows[1:]:
-            y = bind("maximum", y, w)  # ties keep the earlier element, as MXNet's backward
+        y = _pool_program("max", kernel, stride, pad, out_size, lowest)(x)
     else:
-        xp = _pad_spatial(x, pad, high, 0)
-        if pool_type == "lp" and p_value != 1:
-            xp = xp * xp if p_value == 2 else xp * xp * xp
-        windows = _windows(xp, kernel, stride, (1,) * nd, out_size)
-        y = windows[0]
-        for w in windows[1:]:
-            y = y + w
+        power = p_value if pool_type == "lp" else None
+        y = _pool_program("sum", kernel, stride, pad, out_size, 0, power)(x)
         if pool_type == "avg":
             include = True if count_include_pad is None else count_include_pad
             counts = _window_counts(spatial, kernel, stride, pad, out_size, include)
@@ -343,6 +342,29 @@ def Pooling(data: Array, kernel: Sequence[int] = (), pool_type: str = "max",
         elif pool_type == "lp" and p_value == 3:
             y = binary("pow", y, 1 / 3)
     return _to_channel_last(y) if channel_last else y
+
+
+@functools.lru_cache(maxsize=256)
+def _pool_program(kind: str, kernel: tuple[int, ...], stride: tuple[int, ...],
+                  pad: tuple[int, ...], out_size: tuple[int, ...], fill: Any,
+                  p_value: int | None = None) -> Callable[[Array], Array]:
+    """The windowed max or sum (of the data, its square or cube for Lp pooling) as one
+    jitted function: eagerly one program over the windows, never a stack of them in memory;
+    recorded on the tape as one call."""
+    nd = len(kernel)
+
+    def pool(x: Array) -> Array:
+        if p_value in (2, 3):
+            x = x * x if p_value == 2 else x * x * x
+        cols = window_columns(x, kernel, stride, (1,) * nd, pad, out_size, fill)
+        flat = reshape(cols, shape=x.shape[:2] + (math.prod(kernel),) + out_size)
+        if kind == "sum":
+            return bind("reduce_sum", flat, axes=(2,))
+        # the max, whose gradient goes to the first maximal element of each window
+        return bind("custom_derivative", bind("reduce_max", flat, axes=(2,)), flat,
+                    rule=first_max(2), index=0)
+
+    return jit(pool)
 
 
 def _window_counts(spatial: Sequence[int], kernel: Sequence[int], stride: Sequence[int],

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     indexing,
     movement,
     reductions,
+    windows,
 )
 from .dtypes import ALL_DTYPES, DEFAULT_FLOAT, USER_DTYPES, canonical_dtype, conversion_bits
 from .grad import backward

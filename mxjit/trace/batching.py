@@ -10,7 +10,7 @@ dimension (or treats the batch as a free axis when only one operand has it); the
 primitives over matrices take leading batch axes as they are.
 
 Primitives with no batched form (the detection and ROI library calls, the samplers keyed
-per draw, `autograd.Function`'s calls) use `_loop`: one application per example, stacked.
+per draw, `autograd.Function`'s calls) use `per_example`: one application per example, stacked.
 It is slow, in proportion to the batch size, and documented as such (`LOOPED`).
 
     >>> from mxjit.trace import var, apply
@@ -172,6 +172,14 @@ def _pad(node: Node, args: list[Node], dims: list[int | None], size: int) -> Bat
     return apply("where", apply("ne", inside, full_like(inside, 0)), padded, values), 0
 
 
+def _windows(node: Node, args: list[Node], dims: list[int | None], size: int) -> Batched:
+    """window_slices and window_spread take any leading axes: the batch is one more (a
+    fill value per example falls back to the loop)."""
+    if len(dims) > 1 and dims[1] is not None:
+        return per_example(node, args, dims, size)
+    return apply(node.op, front(args[0], dims[0], size), *args[1:], **dict(node.attrs)), 0
+
+
 def _concat(node: Node, args: list[Node], dims: list[int | None], size: int) -> Batched:
     xs = [front(x, d, size) for x, d in zip(args, dims)]
     return apply("concat", *xs, axis=node.attr("axis") + 1), 0
@@ -273,13 +281,13 @@ def _merged_rows(node: Node, args: list[Node], dims: list[int | None], size: int
     bipartite_matching): the batch merged into that axis, and split out of the result."""
     x = front(args[0], dims[0], size)
     if size == 0:
-        return _loop(node, args, dims, size)
+        return per_example(node, args, dims, size)
     merged = apply("reshape", x, shape=(size * x.shape[1],) + x.shape[2:])
     out = apply(node.op, merged, **dict(node.attrs))
     return apply("reshape", out, shape=(size, out.shape[0] // size) + out.shape[1:]), 0
 
 
-def _loop(node: Node, args: list[Node], dims: list[int | None], size: int) -> Batched:
+def per_example(node: Node, args: list[Node], dims: list[int | None], size: int) -> Batched:
     """The fallback: the primitive once per example, results stacked (slow: `size`
     library calls)."""
     attrs = dict(node.attrs)
@@ -346,6 +354,7 @@ BATCHING_RULES: dict[str, BatchRule] = {
     "reduce_min": _reduce, "argmax": _along_axis, "argmin": _along_axis,
     "reshape": _reshape, "broadcast_to": _broadcast_to, "transpose": _transpose,
     "slice": _slice, "flip": _flip, "pad": _pad, "concat": _concat,
+    "window_slices": _windows, "window_spread": _windows,
     "take": _take, "scatter_add": _scatter_add, "check_index": _same_axes,
     "dot_general": _dot_general, "iota": _no_operands,
     "cholesky": _leading_batch, "triangular_solve": _leading_batch, "inverse": _leading_batch,
@@ -355,18 +364,18 @@ BATCHING_RULES: dict[str, BatchRule] = {
     "custom_derivative": _custom_derivative,
     # no batched form: one application per example (slow); random_bits only when each
     # example has a key of its own (one key for all is not batched at all)
-    "random_bits": _loop, "random_gamma": _loop, "random_poisson": _loop,
-    "random_permutation": _loop, "custom_call": _loop, "custom_vjp": _loop,
-    "multibox_target": _loop, "multibox_detection": _loop, "rpn_proposals": _loop,
-    "roi_pool_argmax": _loop, "rroi_align": _loop,
+    "random_bits": per_example, "random_gamma": per_example, "random_poisson": per_example,
+    "random_permutation": per_example, "custom_call": per_example, "custom_vjp": per_example,
+    "multibox_target": per_example, "multibox_detection": per_example, "rpn_proposals": per_example,
+    "roi_pool_argmax": per_example, "rroi_align": per_example,
 }
 
 #: The primitives batched by the slow per-example fallback.
-LOOPED = frozenset(name for name, rule in BATCHING_RULES.items() if rule is _loop)
+LOOPED = frozenset(name for name, rule in BATCHING_RULES.items() if rule is per_example)
 
 
 def register_batching_rule(name: str, rule: BatchRule) -> None:
-    """The batching rule of a primitive defined outside this table (`_loop` is the
+    """The batching rule of a primitive defined outside this table (`per_example` is the
     fallback that always works).
 
     >>> register_batching_rule('my_op', lambda n, args, dims, size: (n, None))  # doctest: +SKIP

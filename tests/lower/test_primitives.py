@@ -1326,6 +1326,93 @@ def test_eager_cast_to_the_same_dtype_is_a_copy() -> None:
     assert y.asnumpy().tolist() == [0, 1, 2] and y._buffer() is not x._buffer()
 
 
+# ---- windows and convolution -----------------------------------------------------------------
+
+def windows_by_loops(x: np.ndarray, fill: Any, stride: tuple, dilate: tuple, pad: tuple,
+                     out: tuple) -> np.ndarray:
+    """window_slices element by element: out[..., k, o] = x[..., k, o*s + k*d - p]."""
+    nd_ = len(stride)
+    taps, size = x.shape[-2 * nd_:-nd_], x.shape[-nd_:]
+    res = np.full(x.shape[:-nd_] + tuple(out), fill, x.dtype)
+    for k in np.ndindex(*taps):
+        for o in np.ndindex(*out):
+            at = tuple(a * s + b * d - p for a, s, b, d, p in zip(o, stride, k, dilate, pad))
+            if all(0 <= i < n for i, n in zip(at, size)):
+                res[(...,) + k + o] = x[(...,) + k + at]
+    return res
+
+
+@st.composite
+def window_cases(draw: st.DrawFn) -> tuple:
+    nd_ = draw(st.integers(1, 2))
+    ints = st.integers
+    taps = tuple(draw(ints(1, 3)) for _ in range(nd_))
+    size = tuple(draw(ints(1, 6)) for _ in range(nd_))
+    attrs = {"stride": tuple(draw(ints(1, 3)) for _ in range(nd_)),
+             "dilate": tuple(draw(ints(1, 2)) for _ in range(nd_)),
+             "pad": tuple(draw(ints(-1, 2)) for _ in range(nd_))}
+    out = tuple(draw(ints(1, 5)) for _ in range(nd_))
+    return (draw(ints(1, 2)),) + taps, size, out, attrs, draw(st.sampled_from(DTYPES))
+
+
+def _values(dtype: np.dtype, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Small numbers of `dtype` with a few of its edge values among them."""
+    if dtype == BOOL:
+        return rng.integers(0, 2, shape).astype(bool)
+    low = 0 if dtype.kind in "ub" else -8
+    x = rng.integers(low, 8, shape).astype(dtype)
+    if dtype.kind == "f" and x.size:
+        x = (x / 2).astype(dtype)
+        x.flat[rng.integers(0, x.size, min(3, x.size))] = special_values(dtype)[-3:]
+    return x
+
+
+@few(12)
+@given(window_cases())
+def test_window_slices_and_spread_match_loops_and_transpose_each_other(case) -> None:
+    lead, size, out, attrs, dtype = case
+    rng = np.random.default_rng(len(lead) + sum(size))
+    x = _values(dtype, lead + size, rng)
+    fill = special_values(dtype)[-1]
+    want = windows_by_loops(x, fill, out=out, **attrs)
+    got = run_prim("window_slices", x, np.asarray(fill, dtype), out=out, **attrs)
+    np.testing.assert_array_equal(got, want)
+    g = _values(dtype, lead + out, rng)
+    spread = run_prim("window_spread", g, size=size, **attrs)
+    np.testing.assert_array_equal(spread, evaluate("window_spread", [g], {"size": size,
+                                                                        **attrs}))
+    if dtype.kind == "f":  # the adjoint: <slices(x), g> = <x, spread(g)>
+        zeros = windows_by_loops(x.astype(np.float64), 0, out=out, **attrs)
+        lhs, rhs = (zeros * g).sum(), (x.astype(np.float64) * spread).sum()
+        np.testing.assert_allclose(lhs, rhs, rtol=1e-2 if dtype == np.float16 else 1e-6)
+
+
+@few(8)
+@given(st.integers(1, 3), st.sampled_from([1, 2]), st.integers(1, 3), st.integers(0, 2),
+       st.sampled_from([np.float32, np.float64, np.float16, np.int32]))
+def test_conv_primitives_planned_for_the_cpu_match_their_numpy_meaning(
+        nd_, groups, stride, pad, dtype) -> None:
+    import mxjit.kernels.convolution as cv
+
+    rng = np.random.default_rng(nd_ * 10 + stride)
+    size, kernel = (5,) * nd_, (3,) * nd_
+    attrs = {"stride": (stride,) * nd_, "dilate": (1,) * nd_, "pad": (pad,) * nd_,
+             "groups": groups}
+    out = tuple((s + 2 * pad - k) // stride + 1 for s, k in zip(size, kernel))
+    x, w, g = (rng.integers(-4, 5, shape).astype(dtype) for shape in (
+        (3, 2 * groups) + size, (2 * groups, 2) + kernel, (3, 2 * groups) + out))
+    tol = {np.float16: 2e-2, np.float32: 1e-4}.get(dtype, 1e-12)
+    for op, a, b, extent in (("conv", x, w, {"out": out}),
+                             ("conv_data_grad", g, w, {"size": size}),
+                             ("conv_weight_grad", x, g, {"kernel": kernel})):
+        want = evaluate(op, [a, b], {**attrs, **extent})
+        got = run_prim(op, a, b, **attrs, **extent)
+        assert got.dtype == dtype, op
+        np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
+                                   rtol=tol, atol=tol, err_msg=op)
+        assert isinstance(cv.ConvPlan(op, a, b, {**attrs, **extent}), cv.ConvPlan)
+
+
 # ---- coverage ------------------------------------------------------------------------------
 
 #: opaque primitives (library calls: linalg, sorting, samplers, autograd's custom calls) run
@@ -1336,7 +1423,8 @@ NOT_KERNELS |= {"loss_output"}
 COVERED = set(ELEMENTWISE) | {
     "cast", "where", "iota", "mark", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
     "argmax", "argmin", "reshape", "broadcast_to", "transpose", "slice", "pad", "concat",
-    "flip", "take", "scatter_add", "dot_general", "random_bits"}
+    "flip", "take", "scatter_add", "dot_general", "random_bits", "window_slices",
+    "window_spread", "conv", "conv_data_grad", "conv_weight_grad"}
 
 
 def test_every_primitive_is_covered_here() -> None:

@@ -129,6 +129,18 @@ SAMPLES: dict[str, tuple[list, dict]] = {
     "bipartite_matching": ([_u(0, 1, (2, 3, 4))], {"is_ascend": False, "threshold": 0.2,
                                                     "topk": -1}),
     "custom_derivative": ([_u(-1, 1), _u(-1, 1, (4,))], {"rule": None, "index": 0}),
+    "window_slices": ([_u(-1, 1, (2, 3, 5)), _u(-1, 1, ())],
+                      {"stride": (2,), "dilate": (1,), "pad": (1,), "out": (3,)}),
+    "window_spread": ([_u(-1, 1, (2, 3, 3))],
+                      {"stride": (2,), "dilate": (1,), "pad": (1,), "size": (5,)}),
+    "conv": ([_u(-1, 1, (2, 2, 5)), _u(-1, 1, (4, 1, 3))],
+             {"stride": (2,), "dilate": (1,), "pad": (1,), "groups": 2, "out": (3,)}),
+    "conv_data_grad": ([_u(-1, 1, (2, 4, 3)), _u(-1, 1, (4, 1, 3))],
+                       {"stride": (2,), "dilate": (1,), "pad": (1,), "groups": 2,
+                        "size": (5,)}),
+    "conv_weight_grad": ([_u(-1, 1, (2, 2, 5)), _u(-1, 1, (2, 4, 3))],
+                         {"stride": (2,), "dilate": (1,), "pad": (1,), "groups": 2,
+                          "kernel": (3,)}),
 }
 #: Primitives whose rules are checked elsewhere, and why.
 ELSEWHERE = {

@@ -1,0 +1,210 @@
+"""Convolution by each strategy (direct, im2col + GEMM in chunks of the batch, a 1x1
+convolution reading the image itself), forward and both gradients, against float64 loops;
+the rule that picks the strategy; pooling's gradient to the first maximum."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import mxjit as mx
+from mxjit.kernels import convolution as cv
+from mxjit.ops import conv as conv_ops
+from tests.helpers import check_grads
+from tests.nd.test_nn_ops import conv_np
+
+nd = mx.nd
+
+
+def conv_grads_np(x, w, gy, stride, pad, dilate, groups):
+    """Data and weight gradients of the convolution of x and w at output gradient gy, by
+    loops over output positions and taps (float64)."""
+    n, c = x.shape[:2]
+    f, k = w.shape[0], w.shape[2:]
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad])
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    cg, fg = c // groups, f // groups
+    for o in itertools.product(*(range(m) for m in gy.shape[2:])):
+        for t in itertools.product(*(range(m) for m in k)):
+            at = (slice(None), slice(None)) + tuple(
+                o[i] * stride[i] + t[i] * dilate[i] for i in range(len(k)))
+            for g in range(groups):
+                rows, cols = slice(g * fg, (g + 1) * fg), slice(g * cg, (g + 1) * cg)
+                go = gy[(slice(None), rows) + o]  # (n, fg)
+                dxp[at][:, cols] += go @ w[(rows, slice(None)) + t]
+                dw[(rows, slice(None)) + t] += go.T @ xp[at][:, cols]
+    inner = (slice(None), slice(None)) + tuple(slice(p, p + d) for p, d in zip(pad, x.shape[2:]))
+    return dxp[inner], dw
+
+
+@st.composite
+def cases(draw):
+    nd_ = draw(st.integers(1, 3))
+    groups = draw(st.sampled_from([1, 2, 3]))
+    c = groups * draw(st.integers(1, 3))
+    f = groups * draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd_))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd_))
+    dilate = tuple(draw(st.integers(1, 2)) for _ in range(nd_))
+    pad = tuple(draw(st.integers(0, 2)) for _ in range(nd_))
+    least = [max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilate, pad)]
+    spatial = tuple(draw(st.integers(m, m + (3 if nd_ < 3 else 1))) for m in least)
+    n = draw(st.integers(1, 4))
+    return (n, c) + spatial, (f, c // groups) + kernel, stride, dilate, pad, groups
+
+
+def _run(xshape, wshape, stride, dilate, pad, groups, seed=0):
+    rng = np.random.default_rng(seed)
+    x, w = rng.uniform(-1, 1, xshape), rng.uniform(-1, 1, wshape)
+    want = conv_np(x, w, None, stride, pad, dilate, groups)
+    gy = rng.uniform(-1, 1, want.shape)
+    want_dx, want_dw = conv_grads_np(x, w, gy, stride, pad, dilate, groups)
+
+    def conv(v, wt):
+        return nd.Convolution(v, wt, kernel=wshape[2:], stride=stride, dilate=dilate, pad=pad,
+                              num_filter=wshape[0], num_group=groups, no_bias=True)
+
+    step = mx.jit(mx.value_and_grad(lambda v, wt, g: (conv(v, wt) * g).sum(), argnums=(0, 1)))
+    args = [nd.array(a, dtype="float32") for a in (x, w, gy)]
+    got = mx.jit(conv)(*args[:2]).asnumpy()
+    _, (dx, dw) = step(*args)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dx.asnumpy(), want_dx, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dw.asnumpy(), want_dw, rtol=1e-4, atol=1e-4)
+    # eagerly, through the tape
+    xv, wv = args[0].copy(), args[1].copy()
+    xv.attach_grad()
+    wv.attach_grad()
+    with mx.autograd.record():
+        y = conv(xv, wv)
+    y.backward(args[2])
+    np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(xv.grad.asnumpy(), want_dx, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(wv.grad.asnumpy(), want_dw, rtol=1e-4, atol=1e-4)
+
+
+@pytest.fixture(params=["direct", "gemm, whole batch", "gemm, one image a chunk"])
+def strategy(request, monkeypatch):
+    """Forces each strategy in turn: the direct kernel for every shape, or im2col + GEMM
+    with chunks of the whole batch or of one image."""
+    if request.param == "direct":
+        monkeypatch.setattr(conv_ops, "DIRECT_MAX_DEPTH", 10**9)
+    else:
+        monkeypatch.setattr(conv_ops, "DIRECT_MAX_DEPTH", 0)
+        if request.param.endswith("one image a chunk"):
+            monkeypatch.setattr(cv, "CHUNK_BYTES", 1)
+    return request.param
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # (a setting only)
+@given(cases())
+def test_each_strategy_matches_loops_forward_and_both_gradients(strategy, case):
+    _run(*case)
+
+
+@pytest.mark.parametrize("case", [
+    ((3, 4, 5, 6), (6, 4, 1, 1), (1, 1), (1, 1), (0, 0), 1),  # an image is its own columns
+    ((3, 4, 5, 6), (6, 2, 1, 1), (1, 1), (1, 1), (0, 0), 2),
+    ((2, 6, 7), (6, 1, 3), (2,), (2,), (2,), 6),  # depthwise
+    ((2, 4, 6, 6), (8, 1, 3, 3), (1, 1), (1, 1), (1, 1), 4),  # depth multiplier 2
+    ((2, 2, 3, 4, 5), (2, 2, 2, 2, 2), (1, 2, 1), (1, 1, 2), (1, 0, 1), 1),
+])
+def test_named_shapes_by_every_strategy(strategy, monkeypatch, case):
+    _run(*case)
+
+
+def test_the_strategy_rule_picks_direct_for_shallow_sums_and_gemm_otherwise():
+    assert conv_ops.conv_strategy(128, 128, 128, (3, 3)) == "direct"  # depthwise 3x3
+    assert conv_ops.conv_strategy(64, 128, 64, (3, 3)) == "direct"  # depth multiplier 2
+    assert conv_ops.conv_strategy(1, 16, 1, (3, 3)) == "direct"  # one input channel
+    assert conv_ops.conv_strategy(1, 20, 1, (5, 5)) == "gemm"  # 25 products: BLAS wins
+    assert conv_ops.conv_strategy(64, 64, 1, (3, 3)) == "gemm"
+    assert conv_ops.conv_strategy(64, 128, 1, (1, 1)) == "gemm"
+    assert conv_ops.conv_strategy(16, 16, 1, (1,)) == "direct"
+
+
+def test_the_plan_the_rule_picks_is_what_runs():
+    x = nd.ones((2, 8, 6, 6))
+    deep = mx.jit(lambda v, w: nd.Convolution(v, w, kernel=(3, 3), num_filter=4, no_bias=True))
+    assert "library conv(" in deep.lower(x, nd.ones((4, 8, 3, 3))).as_text()
+    shallow = mx.jit(lambda v, w: nd.Convolution(v, w, kernel=(3, 3), num_filter=8,
+                                                 num_group=8, no_bias=True))
+    text = shallow.lower(x, nd.ones((8, 1, 3, 3))).as_text()
+    assert "library" not in text and text.count("kernel ") == 1, text
+
+
+def test_chunks_keep_the_columns_within_the_budget():
+    geo = cv.Geometry(32, 256, 256, 1, (14, 14), (3, 3), (14, 14), (1, 1), (1, 1), (1, 1))
+    images = cv.chunk_images(geo, 4)
+    assert images * 256 * 9 * 196 * 4 <= cv.CHUNK_BYTES < (images + 1) * 256 * 9 * 196 * 4
+    big = cv.Geometry(32, 64, 64, 1, (56, 56), (3, 3), (56, 56), (1, 1), (1, 1), (1, 1))
+    assert cv.chunk_images(big, 4) == 1  # more than the budget: still one image
+    assert cv.reads_image_as_columns(cv.Geometry(2, 4, 4, 1, (5, 5), (1, 1), (5, 5), (1, 1),
+                                                 (1, 1), (0, 0)))
+    assert not cv.reads_image_as_columns(cv.Geometry(2, 4, 4, 1, (5, 5), (1, 1), (3, 3),
+                                                     (2, 2), (1, 1), (0, 0)))
+
+
+def test_the_library_primitives_differentiate_to_second_order():
+    rng = np.random.default_rng(5)
+    x, w = rng.uniform(-1, 1, (2, 4, 5, 4)), rng.uniform(-1, 1, (4, 2, 2, 3))
+
+    def f(v, wt):
+        y = nd.Convolution(v, wt, kernel=(2, 3), stride=(2, 1), pad=(1, 1), num_filter=4,
+                           num_group=2, no_bias=True)
+        return y * y
+
+    check_grads(f, [x, w], order=2, rtol=1e-4, atol=1e-6)
+    check_grads(lambda v, wt: nd.Deconvolution(v, wt, kernel=(3, 2), stride=(2, 2),
+                                               pad=(1, 0), adj=(1, 1), num_filter=3) ** 2,
+                [rng.uniform(-1, 1, (1, 2, 3, 3)), rng.uniform(-1, 1, (2, 3, 3, 2))],
+                order=2, rtol=1e-4, atol=1e-6)
+
+
+def test_float16_and_float64_convolutions():
+    rng = np.random.default_rng(6)
+    x, w = rng.uniform(-1, 1, (2, 3, 6, 6)), rng.uniform(-1, 1, (4, 3, 3, 3))
+    want = conv_np(x, w, None, (1, 1), (1, 1), (1, 1), 1)
+    for dtype, tol in (("float16", 2e-2), ("float64", 1e-12)):
+        got = nd.Convolution(nd.array(x, dtype=dtype), nd.array(w, dtype=dtype), kernel=(3, 3),
+                             pad=(1, 1), num_filter=4, no_bias=True)
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=tol, atol=tol)
+
+
+def test_max_pooling_gives_each_window_s_gradient_to_its_first_maximum():
+    # relu before a pool: windows of tied zeros; MXNet (and PyTorch) give the gradient to
+    # the first one in the window only
+    x = nd.array(np.array([[[[0, 0, 1, 1], [0, 0, 1, 1], [2, 0, 0, 0], [0, 2, 0, 0]]]],
+                          dtype=np.float32))
+    want = np.array([[[[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]]], np.float32)
+    def f(v):
+        return nd.Pooling(v, kernel=(2, 2), stride=(2, 2), pool_type="max").sum()
+
+    _, g = mx.jit(mx.value_and_grad(f))(x)
+    np.testing.assert_array_equal(g.asnumpy(), want)
+    v = x.copy()
+    v.attach_grad()
+    with mx.autograd.record():
+        y = nd.Pooling(v, kernel=(2, 2), stride=(2, 2), pool_type="max")
+    y.backward()
+    np.testing.assert_array_equal(v.grad.asnumpy(), want)
+
+
+def test_overlapping_max_pool_gradient_sums_over_the_windows_that_picked_an_element():
+    rng = np.random.default_rng(7)
+    x = rng.permutation(7 * 7).reshape(1, 1, 7, 7).astype(np.float64)
+    g = rng.uniform(-1, 1, (1, 1, 3, 3))
+    want = np.zeros_like(x)
+    for i, j in itertools.product(range(3), range(3)):
+        win = x[0, 0, 2 * i:2 * i + 3, 2 * j:2 * j + 3]
+        a, b = np.unravel_index(np.argmax(win), win.shape)
+        want[0, 0, 2 * i + a, 2 * j + b] += g[0, 0, i, j]
+    _, got = mx.jit(mx.value_and_grad(lambda v, w: (nd.Pooling(
+        v, kernel=(3, 3), stride=(2, 2), pool_type="max") * w).sum()))(
+        nd.array(x, dtype="float64"), nd.array(g, dtype="float64"))
+    np.testing.assert_allclose(got.asnumpy(), want)
