@@ -120,11 +120,12 @@ def test_named_shapes_by_every_strategy(strategy, monkeypatch, case):
 def test_the_strategy_rule_picks_direct_for_shallow_sums_and_gemm_otherwise():
     assert conv_ops.conv_strategy(128, 128, 128, (3, 3)) == "direct"  # depthwise 3x3
     assert conv_ops.conv_strategy(64, 128, 64, (3, 3)) == "direct"  # depth multiplier 2
-    assert conv_ops.conv_strategy(1, 16, 1, (3, 3)) == "direct"  # one input channel
-    assert conv_ops.conv_strategy(1, 20, 1, (5, 5)) == "gemm"  # 25 products: BLAS wins
+    assert conv_ops.conv_strategy(16, 16, 2, (2,)) == "direct"  # 16 products, 2 groups
+    assert conv_ops.conv_strategy(1, 16, 1, (3, 3)) == "gemm"  # one group: one GEMM
+    assert conv_ops.conv_strategy(1, 20, 1, (5, 5)) == "gemm"
     assert conv_ops.conv_strategy(64, 64, 1, (3, 3)) == "gemm"
     assert conv_ops.conv_strategy(64, 128, 1, (1, 1)) == "gemm"
-    assert conv_ops.conv_strategy(16, 16, 1, (1,)) == "direct"
+    assert conv_ops.conv_strategy(128, 128, 8, (3, 3)) == "gemm"  # 144 products per output
 
 
 def test_the_plan_the_rule_picks_is_what_runs():
