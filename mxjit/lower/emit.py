@@ -193,13 +193,21 @@ def _pad(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
         inner.append(j)
         if ok is not None:
             conds.append(ok)
+    return (yield from _read_within(node, x, inner, conds, v))
+
+
+def _read_within(node: Node, x: Node, inner: list[Lin], conds: list[Expr],
+                 fill: Node | None) -> Steps:
+    """`x` at `inner` where every test of `conds` holds, else `fill` (a scalar node; None:
+    zero): the read of pad and the window rules."""
     value = (yield x, tuple(inner))
     if not conds:
         return value
     cond = conds[0]
     for c in conds[1:]:
         cond = Expr.make("logical_and", np.dtype(bool), (cond, c))
-    return Expr.make("where", node.dtype, (cond, value, (yield v, ())))
+    other = fconst(0, node.dtype) if fill is None else (yield fill, ())
+    return Expr.make("where", node.dtype, (cond, value, other))
 
 
 def _concat(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
@@ -234,10 +242,7 @@ def _window_slices(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
         inner.append(j)
         if ok is not None:
             conds.append(ok)
-    value = (yield x, tuple(inner))
-    if not conds:
-        return value
-    return Expr.make("where", node.dtype, (_all(conds), value, (yield fill, ())))
+    return (yield from _read_within(node, x, inner, conds, fill))
 
 
 def _window_spread(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
@@ -260,17 +265,7 @@ def _window_spread(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
         inner.append(o)
         if ok is not None:
             conds.append(ok)
-    value = (yield g, tuple(inner))
-    if not conds:
-        return value
-    return Expr.make("where", node.dtype, (_all(conds), value, fconst(0, node.dtype)))
-
-
-def _all(conds: list[Expr]) -> Expr:
-    cond = conds[0]
-    for c in conds[1:]:
-        cond = Expr.make("logical_and", np.dtype(bool), (cond, c))
-    return cond
+    return (yield from _read_within(node, g, inner, conds, None))
 
 
 def _take(em: Emitter, node: Node, idx: tuple[Lin, ...]) -> Steps:
