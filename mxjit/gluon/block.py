@@ -1,0 +1,480 @@
+"""Gluon's `Block` and `HybridBlock`.
+
+A `Block` owns parameters and child blocks, registered by attribute assignment, and names
+them MXNet's way: a top-level block takes `<class name><count>_` as its prefix from the
+process-wide counters of `mx.name`, a block created inside a parent's `name_scope()` takes
+the parent's prefix plus its own per-parent count (`hybridsequential0_dense1_`), and its
+parameters are `prefix + name` (`..._weight`).
+
+A `HybridBlock` computes with `hybrid_forward(F, x, *args, **params)`, `F` being `mx.nd`.
+`hybridize()` makes each later call run one compiled program for the whole block (see
+`hybrid.py`). Parameters whose shapes have unknown dimensions are initialised at the
+block's first call: a layer's `infer_shape(x, *args)` sets its own from its inputs.
+
+    >>> class Net(mx.gluon.HybridBlock):  # doctest: +SKIP
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         with self.name_scope():
+    ...             self.fc = mx.gluon.nn.Dense(10)
+    ...     def hybrid_forward(self, F, x):
+    ...         return F.relu(self.fc(x))
+"""
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from .. import initializer
+from .. import name as _name
+from .. import ndarray as nd
+from ..base import UnsupportedError
+from ..context import Context
+from ..core.trace_state import trace_stack
+from .parameter import DeferredInitializationError, Parameter, ParameterDict, _known
+
+
+class _BlockScope:
+    """The naming scope a block's `name_scope()` opens for the blocks created inside it."""
+
+    _current = threading.local()
+
+    def __init__(self, block: Block):
+        self._block = block
+        self._counter: dict[str, int] = {}
+        self._old_scope: _BlockScope | None = None
+        self._name_scope: _name.Prefix | None = None
+
+    @staticmethod
+    def create(prefix: str | None, params: ParameterDict | None, hint: str
+               ) -> tuple[str, ParameterDict]:
+        """The prefix and parameter dict of a new block (see the module docstring)."""
+        current = getattr(_BlockScope._current, "value", None)
+        if current is None:
+            if prefix is None:
+                prefix = _name.NameManager.current().get(None, hint) + "_"
+            params = ParameterDict(prefix) if params is None else ParameterDict(
+                params.prefix, params)
+            return prefix, params
+        if prefix is None:
+            count = current._counter.get(hint, 0)
+            prefix = f"{hint}{count}_"
+            current._counter[hint] = count + 1
+        if params is None:
+            parent = current._block.params
+            params = ParameterDict(parent.prefix + prefix, parent._shared)
+        else:
+            params = ParameterDict(params.prefix, params)
+        return current._block.prefix + prefix, params
+
+    def __enter__(self) -> _BlockScope:
+        if self._block._empty_prefix:
+            return self
+        self._old_scope = getattr(_BlockScope._current, "value", None)
+        _BlockScope._current.value = self
+        self._name_scope = _name.Prefix(self._block.prefix)
+        self._name_scope.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._block._empty_prefix:
+            return
+        assert self._name_scope is not None
+        self._name_scope.__exit__(*exc)
+        self._name_scope = None
+        _BlockScope._current.value = self._old_scope
+
+
+class HookHandle:
+    """What `register_forward_hook` returns: `detach()` (or leaving a `with`) removes it.
+
+    >>> h = net.register_forward_hook(lambda blk, x, y: print(y.shape))  # doctest: +SKIP
+    >>> h.detach()  # doctest: +SKIP
+    """
+
+    def __init__(self, hooks: OrderedDict, hook: Callable) -> None:
+        self._hooks = hooks
+        self._id = id(hook)
+        hooks[self._id] = hook
+
+    def detach(self) -> None:
+        self._hooks.pop(self._id, None)
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.detach()
+
+
+def _indent(text: str, spaces: int) -> str:
+    lines = text.split("\n")
+    return "\n".join(lines[:1] + [" " * spaces + line for line in lines[1:]])
+
+
+class Block:
+    """The base of every layer and model: parameters, children, naming, saving.
+
+    >>> class Model(mx.gluon.Block):  # doctest: +SKIP
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         with self.name_scope():
+    ...             self.dense = mx.gluon.nn.Dense(4)
+    ...     def forward(self, x):
+    ...         return self.dense(x)
+    """
+
+    def __init__(self, prefix: str | None = None, params: ParameterDict | None = None):
+        self._empty_prefix = prefix == ""
+        self._prefix, self._params = _BlockScope.create(prefix, params, self._alias())
+        self._name = self._prefix[:-1] if self._prefix.endswith("_") else self._prefix
+        self._scope = _BlockScope(self)
+        self._children: OrderedDict[str, Block] = OrderedDict()
+        self._reg_params: dict[str, Parameter] = {}
+        self._forward_hooks: OrderedDict = OrderedDict()
+        self._forward_pre_hooks: OrderedDict = OrderedDict()
+
+    def __repr__(self) -> str:
+        body = "\n".join(f"  ({key}): {_indent(repr(block), 2)}" for key, block in
+                         self.__dict__.items() if isinstance(block, Block))
+        return f"{type(self).__name__}(\n{body}\n)"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, name):
+            existing = getattr(self, name)
+            if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
+                raise TypeError(f"Changing attribute type for {name} from {type(existing)} to "
+                                f"{type(value)} is not allowed.")
+        if isinstance(value, Block):
+            self.register_child(value, name)
+        elif isinstance(value, Parameter):
+            if name in self._reg_params:
+                raise AssertionError(f"Overriding Parameter attribute {name} is not allowed; "
+                                     f"to share parameters between blocks, pass 'params' when "
+                                     f"constructing the block")
+            self._reg_params[name] = value
+        super().__setattr__(name, value)
+
+    def _alias(self) -> str:
+        return type(self).__name__.lower()
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of this block's name and of its parameters' names."""
+        return self._prefix
+
+    @property
+    def name(self) -> str:
+        """The prefix without its trailing underscore."""
+        return self._name
+
+    def name_scope(self) -> _BlockScope:
+        """A `with` scope in which new blocks become this block's children by name.
+
+        >>> with self.name_scope(): self.fc = mx.gluon.nn.Dense(2)  # doctest: +SKIP
+        """
+        return self._scope
+
+    @property
+    def params(self) -> ParameterDict:
+        """This block's own parameters (not its children's: see `collect_params`)."""
+        return self._params
+
+    def collect_params(self, select: str | None = None) -> ParameterDict:
+        """This block's and every descendant's parameters, optionally only those whose
+        names match the regular expression `select` (`re.match`, so from the start).
+
+        >>> net.collect_params('.*weight|.*bias')  # doctest: +SKIP
+        """
+        out = ParameterDict(self._params.prefix)
+        pattern = re.compile(select) if select else None
+        for k, v in self._params.items():
+            if pattern is None or pattern.match(k):
+                out._params[k] = v
+        for child in self._children.values():
+            out.update(child.collect_params(select))
+        return out
+
+    def _collect_params_with_prefix(self, prefix: str = "") -> dict[str, Parameter]:
+        """Parameters by structural name (`0.weight`, `features.1.bias`): the names
+        `save_parameters` writes."""
+        if prefix:
+            prefix += "."
+        out = {prefix + k: v for k, v in self._reg_params.items()}
+        for name, child in self._children.items():
+            out.update(child._collect_params_with_prefix(prefix + name))
+        return out
+
+    def save_parameters(self, filename: str, deduplicate: bool = False) -> None:
+        """Save the parameters by structural name in MXNet's `.params` format
+        (`deduplicate` saves a shared parameter once).
+
+        >>> net.save_parameters('net.params')  # doctest: +SKIP
+        """
+        params = self._collect_params_with_prefix()
+        if deduplicate:
+            last = {v: k for k, v in params.items()}
+            params = {k: v for v, k in last.items()}
+        nd.save(filename, {k: v._reduce() for k, v in params.items()})
+
+    def load_parameters(self, filename: str, ctx: Context | list[Context] | None = None,
+                        allow_missing: bool = False, ignore_extra: bool = False,
+                        cast_dtype: bool = False, dtype_source: str = "current") -> None:
+        """Load parameters saved by `save_parameters` (or, for files of full names such as
+        `ParameterDict.save` and `export` write, by this block's prefix).
+
+        >>> net.load_parameters('net.params', ctx=mx.cpu())  # doctest: +SKIP
+        """
+        loaded = nd.load(filename)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{filename!r} holds a list of arrays, not named parameters")
+        params = self._collect_params_with_prefix()
+        if not loaded and not params:
+            return
+        if not any("." in k for k in loaded):
+            self.collect_params().load(filename, ctx, allow_missing, ignore_extra,
+                                       self.prefix, cast_dtype, dtype_source)
+            return
+        if not allow_missing:
+            names_of: dict[Parameter, list[str]] = {}
+            for k, v in params.items():
+                names_of.setdefault(v, []).append(k)
+            for k, v in params.items():
+                if not any(n in loaded for n in names_of[v]):
+                    from .parameter import _brief
+                    raise AssertionError(
+                        f"Parameter {k!r} is missing in file {filename!r}, which holds "
+                        f"{_brief(list(loaded))}; set allow_missing=True to ignore missing "
+                        f"parameters")
+        for k, value in loaded.items():
+            if k not in params:
+                if ignore_extra:
+                    continue
+                from .parameter import _brief
+                raise ValueError(f"Parameter {k!r} from file {filename!r} is not in this "
+                                 f"block, which has {_brief(list(params))}; set "
+                                 f"ignore_extra=True to ignore it")
+            params[k]._load_init(value, ctx, cast_dtype, dtype_source)
+
+    def save_params(self, filename: str) -> None:
+        """Deprecated name of `save_parameters` (MXNet keeps it with a warning)."""
+        warnings.warn("save_params is deprecated; use save_parameters", DeprecationWarning,
+                      stacklevel=2)
+        self.collect_params().save(filename, strip_prefix=self.prefix)
+
+    def load_params(self, filename: str, ctx: Context | list[Context] | None = None,
+                    allow_missing: bool = False, ignore_extra: bool = False) -> None:
+        """Deprecated name of `load_parameters`."""
+        warnings.warn("load_params is deprecated; use load_parameters", DeprecationWarning,
+                      stacklevel=2)
+        self.load_parameters(filename, ctx, allow_missing, ignore_extra)
+
+    def register_child(self, block: Block, name: str | None = None) -> None:
+        """Make `block` a child (named by its position when `name` is None).
+
+        >>> net.register_child(mx.gluon.nn.Dense(2))  # doctest: +SKIP
+        """
+        if name is None:
+            name = str(len(self._children))
+        self._children[name] = block
+
+    def register_forward_pre_hook(self, hook: Callable) -> HookHandle:
+        """Call `hook(block, inputs)` before each forward call.
+
+        >>> net.register_forward_pre_hook(lambda blk, x: print(len(x)))  # doctest: +SKIP
+        """
+        return HookHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable) -> HookHandle:
+        """Call `hook(block, inputs, outputs)` after each forward call.
+
+        >>> net.register_forward_hook(lambda blk, x, y: print(y.shape))  # doctest: +SKIP
+        """
+        return HookHandle(self._forward_hooks, hook)
+
+    def apply(self, fn: Callable[[Block], Any]) -> Block:
+        """Call `fn` on every descendant, then on this block; returns this block.
+
+        >>> net.apply(lambda b: print(b.name))  # doctest: +SKIP
+        """
+        for child in self._children.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def initialize(self, init: Any = None, ctx: Context | list[Context] | None = None,
+                   verbose: bool = False, force_reinit: bool = False) -> None:
+        """Initialise every parameter of this block and its descendants (Uniform by
+        default; shapes still unknown wait for the first call).
+
+        >>> net.initialize(mx.init.Xavier(), ctx=mx.cpu())  # doctest: +SKIP
+        """
+        self.collect_params().initialize(init if init is not None else initializer.Uniform(),
+                                         ctx, verbose, force_reinit)
+
+    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Hybridize the hybrid descendants (a plain Block itself stays eager).
+
+        >>> net.hybridize()  # doctest: +SKIP
+        """
+        for child in self._children.values():
+            child.hybridize(active, **kwargs)
+
+    def cast(self, dtype: Any) -> None:
+        """Cast every parameter to `dtype`.
+
+        >>> net.cast('float16')  # doctest: +SKIP
+        """
+        for child in self._children.values():
+            child.cast(dtype)
+        for param in self._params.values():
+            param.cast(dtype)
+
+    def zero_grad(self) -> None:
+        """Zero the gradients of every parameter (needed with grad_req 'add')."""
+        self.collect_params().zero_grad()
+
+    def reset_ctx(self, ctx: Context | list[Context]) -> None:
+        """Move every parameter to `ctx`."""
+        self.collect_params().reset_ctx(ctx)
+
+    def __call__(self, *args: Any) -> Any:
+        for hook in list(self._forward_pre_hooks.values()):
+            hook(self, args)
+        out = self._call(*args)
+        for hook in list(self._forward_hooks.values()):
+            hook(self, args, out)
+        return out
+
+    def _call(self, *args: Any) -> Any:
+        return self.forward(*args)
+
+    def forward(self, *args: Any) -> Any:
+        """The computation over NDArrays: override it (positional arguments only)."""
+        raise NotImplementedError
+
+    def register_op_hook(self, callback: Callable, monitor_all: bool = False) -> None:
+        """MXNet's per-operator monitor: compiled programs have no per-operator outputs."""
+        raise UnsupportedError("register_op_hook: mxjit compiles whole blocks into fused "
+                               "kernels, so there are no per-operator outputs to monitor")
+
+    def summary(self, *inputs: Any) -> None:
+        """Print each layer's output shape and parameter count for a call on `inputs`.
+
+        >>> net.summary(mx.nd.ones((2, 3)))  # doctest: +SKIP
+        """
+        from .summary import print_summary
+        print_summary(self, inputs)
+
+
+class HybridBlock(Block):
+    """A block that computes with `hybrid_forward(F, x, *args, **params)` and can be
+    compiled whole by `hybridize()`.
+
+    >>> class Scale(mx.gluon.HybridBlock):  # doctest: +SKIP
+    ...     def hybrid_forward(self, F, x):
+    ...         return x * 2
+    """
+
+    def __init__(self, prefix: str | None = None, params: ParameterDict | None = None):
+        super().__init__(prefix, params)
+        self._active = False
+        self._flags: dict[str, Any] = {}
+        self._program: Any = None
+
+    def register_child(self, block: Block, name: str | None = None) -> None:
+        if not isinstance(block, HybridBlock):
+            raise ValueError(f"Children of HybridBlock must also be HybridBlock, but {block} "
+                             f"has type {type(block)}. If you are using Sequential, please "
+                             f"try HybridSequential instead.")
+        super().register_child(block, name)
+        self._program = None
+
+    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Compile each later call of this block into one program (per signature of its
+        inputs and the training mode). `static_alloc`/`static_shape` are accepted: a
+        compiled program already keeps its plan per shape.
+
+        >>> net.hybridize(); y = net(x)  # doctest: +SKIP
+        """
+        self._active = active
+        self._flags = dict(kwargs)
+        self._program = None
+        if active and (self._forward_hooks or self._forward_pre_hooks):
+            warnings.warn(f"{self.name!r} is being hybridized while it has forward hooks; if "
+                          f"it is the child of a hybridized block, they run only when that "
+                          f"block traces", stacklevel=2)
+        super().hybridize(active, **kwargs)
+
+    def cast(self, dtype: Any) -> None:
+        self._program = None
+        super().cast(dtype)
+
+    def _call(self, *args: Any) -> Any:
+        if self._active and not trace_stack():
+            from .hybrid import HybridProgram
+            if self._program is None:
+                self._program = HybridProgram(self)
+            return self._program(*args)
+        self._ensure_params(*args)
+        return self.forward(*args)
+
+    def _ensure_params(self, *args: Any) -> None:
+        """Finish the deferred initialisation of this block's own parameters, setting
+        unknown dimensions from the inputs first (`infer_shape`)."""
+        own = list(self._reg_params.values()) + [p for p in self._params.values()
+                                                 if p not in self._reg_params.values()]
+        pending = [p for p in own if p._data is None and p._deferred_init]
+        if not pending:
+            return
+        if any(not _known(p.shape) for p in pending):
+            self.infer_shape(*args)
+        for p in pending:
+            p._finish_deferred_init()
+
+    def infer_shape(self, *args: Any) -> None:
+        """Set the unknown dimensions of parameter shapes from the inputs. Layers with
+        deferred shapes (Dense, Conv2D, BatchNorm, ...) override it to set their own; the
+        default runs the block once as a trace, so each child sets its own as it is
+        called.
+
+        >>> net.infer_shape(mx.nd.ones((2, 3))); net[0].weight.shape  # doctest: +SKIP
+        """
+        unknown = [p.name for p in self._reg_params.values() if not _known(p.shape)]
+        if unknown:
+            raise DeferredInitializationError(
+                f"{type(self).__name__} {self.name!r} cannot infer the shapes of its parameters "
+                f"{unknown} from its inputs: give their full shapes, or define "
+                f"infer_shape(self, x, *args) to set them (e.g. self.weight.shape = ...)")
+        from .hybrid import trace_once
+        trace_once(self, args)
+
+    def infer_type(self, *args: Any) -> None:
+        """Parameters take their dtypes as declared (cast with `cast`): nothing to infer."""
+
+    def forward(self, x: Any, *args: Any) -> Any:
+        """Call `hybrid_forward(mx.nd, x, *args, **params)` with this block's parameters.
+
+        >>> net.forward(mx.nd.ones((2, 3)))  # doctest: +SKIP
+        """
+        ctx = x.context if isinstance(x, nd.NDArray) and x._data is not None else None
+        params = {k: v.data(ctx) for k, v in self._reg_params.items()}
+        return self.hybrid_forward(nd, x, *args, **params)
+
+    def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """The computation: override it. `F` is `mx.nd`; parameters come as keywords."""
+        raise NotImplementedError
+
+    def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
+        """Write `path-symbol.json` and `path-%04d.params`: comes with `mx.sym`."""
+        raise UnsupportedError("HybridBlock.export needs mx.sym (the Symbol issue), which "
+                               "mxjit does not have yet; use save_parameters meanwhile")
+
+    def optimize_for(self, x: Any, *args: Any, backend: str | None = None, **kwargs: Any
+                     ) -> None:
+        """MXNet's subgraph backends: mxjit always fuses; this hybridizes and runs once."""
+        self.hybridize(True)
+        self(x, *args)

@@ -1,0 +1,114 @@
+"""What `hybridize()` turns a block's call into: `jit` over the whole block.
+
+The jitted function takes every parameter of the block and its descendants as inputs
+(bound to the traced values while the block's `forward` runs, see `parameter.bound`),
+so an optimizer step changes no program. It returns the block's outputs, then the new
+values of the parameters that the forward pass rebinds (BatchNorm's running statistics in
+training mode); those are written back when a backward pass goes through the outputs,
+which is when MXNet updates auxiliary states. Called while `autograd.record()` is on, the
+jitted call is recorded as one operation, so the backward pass of the whole network is
+one compiled program too.
+
+    >>> net.hybridize(); y = net(x)  # one compiled program per input signature  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from .. import autograd
+from ..core import jit, tape
+from ..core.array import Array
+from ..core.jit import JitFunction
+from ..core.pytree import tree_leaves
+from .parameter import Parameter, bound
+
+if TYPE_CHECKING:
+    from .block import HybridBlock
+
+
+def _unique_params(block: HybridBlock) -> list[Parameter]:
+    seen: dict[int, Parameter] = {}
+    for p in block.collect_params().values():
+        seen.setdefault(id(p), p)
+    return list(seen.values())
+
+
+def trace_once(block: HybridBlock, args: tuple) -> None:
+    """Trace a call of `block` without running it, in predict mode: each descendant's
+    first call sets its deferred parameter shapes and initialises them on the way.
+
+    >>> trace_once(net, (mx.nd.ones((2, 3)),))  # doctest: +SKIP
+    """
+    def run(*xs: Any) -> Any:
+        block._ensure_params(*xs)
+        return block.forward(*xs)
+
+    with autograd.pause(train_mode=False):
+        JitFunction(run).trace(args, {})
+
+
+class HybridProgram:
+    """The compiled form of one hybridized block (rebuilt when the block changes)."""
+
+    def __init__(self, block: HybridBlock):
+        self.block = block
+        self.params: list[Parameter] | None = None
+
+        def run(values: list[Any], *args: Any) -> Any:
+            return self._run(values, *args)
+
+        # (named after the block and its inputs, so MXJIT_LOG_COMPILES says which input of
+        # which block made it trace again)
+        try:
+            names = [n for n in inspect.signature(block.forward).parameters if n != "args"]
+        except (TypeError, ValueError):
+            names = ["x"]
+        run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+             for n in ["params"] + names])
+        self.fn = jit(run)
+        self.fn.__name__ = f"{block.name} ({type(block).__name__})"
+
+    def _run(self, values: list[Any], *args: Any) -> Any:
+        assert self.params is not None
+        nodes = [v._node for v in values]
+        with bound(dict(zip(self.params, values))):
+            out = self.block.forward(*args)
+        changed = tuple(k for k, (v, n) in enumerate(zip(values, nodes)) if v._node is not n)
+        return out, changed, [values[k] for k in changed]
+
+    def _ready(self, args: tuple) -> list[Parameter]:
+        if self.params is None:
+            params = _unique_params(self.block)
+            if any(p._data is None and p._deferred_init for p in params):
+                trace_once(self.block, args)
+            for p in params:
+                if p._data is None:
+                    p.data()  # (raises the error that says why it has no data)
+            self.params = params
+        return self.params
+
+    def __call__(self, *args: Any) -> Any:
+        params = self._ready(args)
+        first = next((a for a in tree_leaves(args) if isinstance(a, Array)), None)
+        ctx = first.context if first is not None and first._data is not None else None
+        values = [p.data(ctx) for p in params]
+        out, changed, new = self.fn(values, *args)
+        if changed and tape.is_recording():
+            self._write_back_on_backward(out, [params[k] for k in changed], new, ctx)
+        return out
+
+    @staticmethod
+    def _write_back_on_backward(out: Any, params: list[Parameter], new: list[Any],
+                                ctx: Any) -> None:
+        head = next((o for o in tree_leaves(out) if isinstance(o, Array) and
+                     o._rec is not None), None)
+        if head is None:
+            return
+
+        def write() -> None:
+            for p, value in zip(params, new):
+                p.data(ctx)._buffer()[...] = value._buffer()
+
+        tape.on_backward(head, write)
