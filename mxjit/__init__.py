@@ -3,7 +3,9 @@
     >>> import mxjit as mx
     >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
 """
-from . import autograd, base, context, lax, nd, random, test_utils
+from . import autograd, base, context, lax, metric, nd, random, test_utils
+from . import initializer, name  # (before gluon, which uses both)
+from . import gluon
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .core import (
@@ -30,11 +32,13 @@ from .core import (
 )
 
 ndarray = nd
+init = initializer
 __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", "value_and_grad",
            "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian", "vmap", "custom_vjp",
            "custom_jvp", "checkpoint", "remat", "cpu", "gpu", "Context", "current_context",
            "context", "MXNetError",
-           "test_utils", "tree_flatten", "tree_unflatten", "tree_leaves", "tree_map",
-           "tree_structure", "register_pytree_node", "__version__"]
+           "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
+           "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
+           "__version__"]

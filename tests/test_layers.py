@@ -36,7 +36,14 @@ ALLOWED: dict[str, set[str]] = {
     "demo": {"nd", "core", "__init__"},
     "test_utils": {"base", "context", "nd", "autograd"},
     "cache": {"lower"},
-    "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils"},
+    "name": set(),
+    "initializer": {"base", "nd", "random"},
+    "metric": {"base", "nd"},
+    "lr_scheduler": {"base"},
+    "optimizer": {"base", "context", "core", "nd", "lr_scheduler"},
+    "gluon": {"base", "context", "core", "nd", "autograd", "initializer", "name", "optimizer"},
+    "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils",
+                 "name", "initializer", "metric", "lr_scheduler", "optimizer", "gluon"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy).
 LAZY_OK = ("pycuda", "scipy")

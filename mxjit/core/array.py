@@ -41,7 +41,7 @@ class Array:
     """An array on a device, eager or traced; see the module docstring."""
 
     __slots__ = ("_data", "_node", "_ctx", "_rec", "_grad", "_grad_req", "_freed",
-                 "__weakref__")
+                 "_fresh_grad", "__weakref__")
     __array_priority__ = 1000.0
 
     _data: Any  # np.ndarray, or a device backend's array type
@@ -51,6 +51,9 @@ class Array:
     _grad: Any
     _grad_req: str
     _freed: bool
+    #: A variable's: whether a backward pass wrote its gradient since an optimizer step
+    #: last used it (Gluon's Trainer checks it, as MXNet does, to report stale gradients).
+    _fresh_grad: bool
     #: The class of arrays computed from arrays of this class (set by each front end).
     _result_class: type[Array]
     #: Whether operands of two dtypes meet in their common dtype (NumPy's promotion, as

@@ -225,7 +225,7 @@ def mark_variables(variables: Any, gradients: Any, grad_reqs: str | Sequence[str
         if req not in ("write", "add", "null"):
             raise ParamError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
         v._rec = Rec("variable", None, (), None, var(v.shape, v._dtype), v)
-        v._grad, v._grad_req = g, req
+        v._grad, v._grad_req, v._fresh_grad = g, req, False
 
 
 def _check_heads(heads: Sequence[Any]) -> None:
@@ -399,6 +399,7 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
             target += g
         else:
             target[...] = g
+        v._fresh_grad = True
     if not retain_graph:
         _free(heads, order)
 

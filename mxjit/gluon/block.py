@@ -28,13 +28,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from .. import initializer
+from .. import initializer, nd
 from .. import name as _name
-from .. import ndarray as nd
 from ..base import UnsupportedError
 from ..context import Context
 from ..core.trace_state import trace_stack
-from .parameter import DeferredInitializationError, Parameter, ParameterDict, _known
+from .hybrid import HybridProgram, trace_once
+from .parameter import DeferredInitializationError, Parameter, ParameterDict, _brief, _known
+from .summary import print_summary
 
 
 class _BlockScope:
@@ -244,7 +245,6 @@ class Block:
                 names_of.setdefault(v, []).append(k)
             for k, v in params.items():
                 if not any(n in loaded for n in names_of[v]):
-                    from .parameter import _brief
                     raise AssertionError(
                         f"Parameter {k!r} is missing in file {filename!r}, which holds "
                         f"{_brief(list(loaded))}; set allow_missing=True to ignore missing "
@@ -253,7 +253,6 @@ class Block:
             if k not in params:
                 if ignore_extra:
                     continue
-                from .parameter import _brief
                 raise ValueError(f"Parameter {k!r} from file {filename!r} is not in this "
                                  f"block, which has {_brief(list(params))}; set "
                                  f"ignore_extra=True to ignore it")
@@ -366,7 +365,6 @@ class Block:
 
         >>> net.summary(mx.nd.ones((2, 3)))  # doctest: +SKIP
         """
-        from .summary import print_summary
         print_summary(self, inputs)
 
 
@@ -415,7 +413,6 @@ class HybridBlock(Block):
 
     def _call(self, *args: Any) -> Any:
         if self._active and not trace_stack():
-            from .hybrid import HybridProgram
             if self._program is None:
                 self._program = HybridProgram(self)
             return self._program(*args)
@@ -449,7 +446,6 @@ class HybridBlock(Block):
                 f"{type(self).__name__} {self.name!r} cannot infer the shapes of its parameters "
                 f"{unknown} from its inputs: give their full shapes, or define "
                 f"infer_shape(self, x, *args) to set them (e.g. self.weight.shape = ...)")
-        from .hybrid import trace_once
         trace_once(self, args)
 
     def infer_type(self, *args: Any) -> None:

@@ -14,7 +14,7 @@ one compiled program too.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import autograd
 from ..core import jit, tape
@@ -23,18 +23,15 @@ from ..core.jit import JitFunction
 from ..core.pytree import tree_leaves
 from .parameter import Parameter, bound
 
-if TYPE_CHECKING:
-    from .block import HybridBlock
 
-
-def _unique_params(block: HybridBlock) -> list[Parameter]:
+def _unique_params(block: Any) -> list[Parameter]:
     seen: dict[int, Parameter] = {}
     for p in block.collect_params().values():
         seen.setdefault(id(p), p)
     return list(seen.values())
 
 
-def trace_once(block: HybridBlock, args: tuple) -> None:
+def trace_once(block: Any, args: tuple) -> None:
     """Trace a call of `block` without running it, in predict mode: each descendant's
     first call sets its deferred parameter shapes and initialises them on the way.
 
@@ -51,7 +48,7 @@ def trace_once(block: HybridBlock, args: tuple) -> None:
 class HybridProgram:
     """The compiled form of one hybridized block (rebuilt when the block changes)."""
 
-    def __init__(self, block: HybridBlock):
+    def __init__(self, block: Any):
         self.block = block
         self.params: list[Parameter] | None = None
 

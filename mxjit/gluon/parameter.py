@@ -23,9 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd, initializer
-from .. import ndarray as nd
-from ..base import MXNetError
+from .. import autograd, initializer, nd
+from ..base import MXNetError, UnsupportedError
 from ..context import Context, cpu, current_context
 from ..core.trace_state import trace_stack
 
@@ -136,7 +135,7 @@ class Parameter:
     @grad_req.setter
     def grad_req(self, req: str) -> None:
         if req not in ("write", "add", "null"):
-            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
+            raise AssertionError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
         if not self._differentiable:
             req = "null"
         if self._grad_req == req:
@@ -255,12 +254,12 @@ class Parameter:
             if not cast_dtype:
                 raise AssertionError(
                     f"Failed loading Parameter {self.name!r}: its dtype "
-                    f"{np.dtype(self._dtype).name} and the saved dtype {data.dtype.name} "
+                    f"{np.dtype(self._dtype).name} and the saved dtype {np.dtype(data.dtype).name} "
                     f"differ; set cast_dtype=True to cast")
             if dtype_source == "current":
                 data = data.astype(self._dtype)
             else:
-                self._dtype = data.dtype.type
+                self._dtype = data.dtype
         ctxs = None if ctx is None else ([ctx] if isinstance(ctx, Context) else list(ctx))
         if self._data is None:
             if self._deferred_init:
@@ -406,7 +405,6 @@ class Parameter:
 
     def var(self) -> Any:
         """The symbol of this parameter: comes with `mx.sym` (the Symbol issue)."""
-        from ..base import UnsupportedError
         raise UnsupportedError("Parameter.var() needs mx.sym, which mxjit does not have yet")
 
     def _reduce(self) -> Any:

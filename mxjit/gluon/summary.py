@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .block import Block, HybridBlock
-
 
 def _shape_text(value: Any) -> str:
     def shapes(v: Any) -> Any:
@@ -20,15 +18,14 @@ def _shape_text(value: Any) -> str:
     return text
 
 
-def print_summary(block: Block, inputs: tuple) -> None:
+def print_summary(block: Any, inputs: tuple) -> None:
     """Run `block(*inputs)` with a hook on every non-container descendant and print
     MXNet's table: layer, output shape, parameters (shared ones counted once)."""
-    from .nn.basic_layers import HybridSequential, Sequential
     rows: list[tuple[str, str, int, int, int]] = [("Input", _shape_text(inputs), 0, 0, 0)]
     seen: set[int] = set()
     handles = []
 
-    def hook(layer: Block, _: Any, out: Any) -> None:
+    def hook(layer: Any, _: Any, out: Any) -> None:
         total = trainable = shared = 0
         for p in layer.params.values():
             size = p.data().size
@@ -40,10 +37,10 @@ def print_summary(block: Block, inputs: tuple) -> None:
         rows.append((f"{type(layer).__name__}-{len(rows)}", _shape_text(out), total,
                      trainable, shared))
 
-    def attach(layer: Block) -> None:
-        if isinstance(layer, HybridBlock) and layer._active:
+    def attach(layer: Any) -> None:
+        if getattr(layer, "_active", False):
             raise AssertionError(f'"{layer.name}" must not be hybridized to print summary.')
-        if not isinstance(layer, (Sequential, HybridSequential)):
+        if not getattr(layer, "_is_container", False):  # (Sequential, HybridSequential)
             handles.append(layer.register_forward_hook(hook))
 
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import ndarray as nd
+from ... import nd
 from ..block import Block, HybridBlock, _indent
 from .activations import Activation
 
@@ -31,6 +31,7 @@ class _Stack:
     """What the two sequential containers share: adding, indexing, slicing."""
 
     _children: Any
+    _is_container = True  # (summary() lists what they hold, not them)
 
     def add(self, *blocks: Block) -> None:
         """Append blocks, in order.
@@ -178,8 +179,7 @@ class _Norm(HybridBlock):
 
     def __repr__(self) -> str:
         channels = self.gamma.shape[0] if self.gamma.shape else 0
-        return (f"{type(self).__name__}({_kwargs_repr(self._kwargs)}, "
-                f"in_channels={channels if channels else None})")
+        return f"{type(self).__name__}({_kwargs_repr(self._kwargs)}, in_channels={channels})"
 
 
 class _BatchNorm(_Norm):
@@ -299,10 +299,6 @@ class LayerNorm(_Norm):
 
     def hybrid_forward(self, F: Any, data: Any, gamma: Any, beta: Any) -> Any:
         return F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
-
-    def __repr__(self) -> str:
-        channels = self.gamma.shape[0] if self.gamma.shape else 0
-        return f"{type(self).__name__}({_kwargs_repr(self._kwargs)}, in_channels={channels})"
 
 
 class GroupNorm(_Norm):
