@@ -3,9 +3,9 @@
     >>> net = mx.gluon.nn.Dense(10); net.initialize()  # doctest: +SKIP
     >>> net.hybridize(); y = net(mx.nd.ones((2, 5)))  # doctest: +SKIP
 """
-from . import nn
+from . import contrib, loss, nn
 from .block import Block, HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
 
-__all__ = ["nn", "Block", "HybridBlock", "Constant", "DeferredInitializationError",
-           "Parameter", "ParameterDict"]
+__all__ = ["contrib", "loss", "nn", "Block", "HybridBlock", "Constant",
+           "DeferredInitializationError", "Parameter", "ParameterDict"]

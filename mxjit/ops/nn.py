@@ -176,19 +176,20 @@ def softmax(data: Array, length: Array | None = None, axis: int = -1,
     return e * (1.0 / reduce.sum(e, axis=ax, keepdims=True))
 
 
-@register_operator("log_softmax", inputs=("data", "length"), kinds={"dtype": "dtype"})
-def log_softmax(data: Array, length: Array | None = None, axis: int = -1,
-                temperature: float | None = None, dtype: Any = None, use_length: bool = False
-                ) -> Array:
-    """log(softmax(x)) computed stably (masked entries are 0 with `use_length`).
+@register_operator("log_softmax", kinds={"dtype": "dtype"})
+def log_softmax(data: Array, axis: int = -1, temperature: float | None = None,
+                dtype: Any = None, use_length: bool = False) -> Array:
+    """log(softmax(x)) computed stably. As in MXNet 1.9.1 it has no `length` input (the
+    second positional argument is `axis`), so `use_length` cannot be set.
 
     >>> mx.nd.log_softmax(mx.nd.array([[1, 2, 3]]))  # doctest: +SKIP
     """
-    x, ax, mask = _softmax_input(data, axis, temperature, dtype, length, use_length,
-                                 "log_softmax")
-    shifted, e = _shifted_exp(x, ax, mask)
-    y = shifted - ew("log", reduce.sum(e, axis=ax, keepdims=True))
-    return y if mask is None else select(mask, y, 0)
+    if use_length:
+        raise ParamError("log_softmax has no length input (as in MXNet 1.9.1); mask with "
+                         "softmax(data, length, use_length=True) instead")
+    x, ax, _ = _softmax_input(data, axis, temperature, dtype, None, False, "log_softmax")
+    shifted, e = _shifted_exp(x, ax, None)
+    return shifted - ew("log", reduce.sum(e, axis=ax, keepdims=True))
 
 
 @register_operator("softmin", kinds={"dtype": "dtype"})

@@ -19,8 +19,33 @@ from .basic_layers import (
     LayerNorm,
     Sequential,
 )
+from .conv_layers import (
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    ReflectionPad2D,
+)
 
 __all__ = ["Block", "HybridBlock", "Activation", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
            "Swish", "BatchNorm", "BatchNormReLU", "Dense", "Dropout", "Embedding", "Flatten",
            "GroupNorm", "HybridLambda", "HybridSequential", "InstanceNorm", "Lambda",
-           "LayerNorm", "Sequential"]
+           "LayerNorm", "Sequential", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose",
+           "Conv2DTranspose", "Conv3DTranspose", "MaxPool1D", "MaxPool2D", "MaxPool3D",
+           "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+           "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+           "ReflectionPad2D"]
