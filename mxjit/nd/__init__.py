@@ -5,7 +5,8 @@ MXNet's signature and `out=`; the rest (creation, save/load, contexts) is writte
 
     >>> mx.nd.exp(mx.nd.zeros((2,)))  # doctest: +SKIP
 """
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from .. import context as _context
 from ..base import ArgumentError as _ArgumentError
@@ -122,6 +123,6 @@ del creation, formatting, interop, methods, namespace, serialization, sparse_sto
 del sparse_dot, sparse_elementwise, sparse_layout, sparse_operators  # type: ignore[name-defined]  # noqa: F821
 del sparse_graph, sparse_optimizers, sparse_structure  # type: ignore[name-defined]  # noqa: F821
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     # (the operators are generated at import: type checkers see them as this)
-    def __getattr__(name: str) -> Any: ...
+    def __getattr__(name: str) -> _Any: ...
