@@ -3,9 +3,21 @@
     >>> import mxjit as mx
     >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
 """
-from . import autograd, base, context, lax, metric, nd, random, test_utils
-from . import initializer, name  # (before gluon, which uses both)
-from . import gluon
+from . import (
+    autograd,
+    base,
+    context,
+    gluon,
+    initializer,
+    lax,
+    lr_scheduler,
+    metric,
+    name,
+    nd,
+    optimizer,
+    random,
+    test_utils,
+)
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .core import (
@@ -41,4 +53,4 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "context", "MXNetError",
            "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
-           "__version__"]
+           "optimizer", "lr_scheduler", "__version__"]

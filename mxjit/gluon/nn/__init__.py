@@ -48,4 +48,4 @@ __all__ = ["Block", "HybridBlock", "Activation", "LeakyReLU", "PReLU", "ELU", "S
            "Conv2DTranspose", "Conv3DTranspose", "MaxPool1D", "MaxPool2D", "MaxPool3D",
            "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
            "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
-           "ReflectionPad2D"]
+           "ReflectionPad2D", "activations", "basic_layers", "conv_layers"]

@@ -1,0 +1,274 @@
+"""The built-in optimizers' update: one compiled program over every parameter of a call.
+
+Each built-in optimizer states its step once, as a pure function of one parameter
+(`_step`: the weight, its gradient, its states, and its scalars as traced 0-d arrays,
+returning the new weight and states). `update` runs that step over all the parameters it
+is given inside one `mx.jit` function, so the fuser puts the elementwise work of every
+parameter into a few kernels (row chains over same-shaped parameters on the CPU) instead
+of one kernel per parameter per arithmetic op. What changes from call to call (learning
+rates, weight decays, step counts, `rescale_grad`, betas) enters as two float64 arrays,
+one row per parameter and one shared, so a schedule or a new batch size never traces
+again; only structural choices (momentum on or off, clipping, centring) are part of the
+compiled program's key.
+
+    >>> opt = mx.optimizer.Adam(learning_rate=0.01)  # doctest: +SKIP
+    >>> opt.update([0, 1], [w0, w1], [g0, g1], [s0, s1])  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .. import nd
+from ..base import UnsupportedError
+from ..core import Array, jit, tape
+from ..nd import NDArray
+from .optimizer import Optimizer, require
+
+#: The parameters one call of a built-in optimizer takes at most, unless
+#: MXNET_OPTIMIZER_AGGREGATION_SIZE says otherwise: all of a Trainer's, as one program.
+ALL_PARAMETERS = 1 << 30
+
+Step = SimpleNamespace  # (the argument of `_step`; see FusedOptimizer._step)
+#: One parameter to update: weight, gradient, float32 master copy or None, state arrays.
+Job = tuple[NDArray, NDArray, "NDArray | None", tuple[NDArray, ...]]
+
+
+def aggregation_size() -> int:
+    """How many parameters the `Updater` passes a built-in optimizer in one call."""
+    text = os.environ.get("MXNET_OPTIMIZER_AGGREGATION_SIZE", "").strip()
+    return int(text) if text else ALL_PARAMETERS
+
+
+def dense_gradient(weight: NDArray, grad: NDArray) -> NDArray:
+    """The gradient in dense storage. A row_sparse gradient is read densely (MXNet's
+    standard update; its lazy updates, which skip the rows a sparse gradient lacks, are
+    not implemented); a sparse weight cannot take a dense result."""
+    if weight.stype != "default":
+        raise UnsupportedError(f"optimizer update of a {weight.stype} weight: the built-in "
+                               "optimizers update dense weights only")
+    if grad.stype == "default":
+        return grad
+    return nd.cast_storage(grad, "default")  # type: ignore[return-value]
+
+
+def state_arrays(state: Any) -> tuple[NDArray, ...]:
+    """The arrays of a state (an array, None, or a tuple of arrays and Nones), in order."""
+    if state is None:
+        return ()
+    if isinstance(state, NDArray):
+        return (state,)
+    return tuple(s for s in state if s is not None)
+
+
+class FusedOptimizer(Optimizer):
+    """The base of the built-in optimizers; see the module docstring. A subclass defines
+    `create_state` and `_step`, and says which scalars its step reads: `_coefficients`
+    (one dict per parameter: lr, wd, bias corrections; it also counts the updates) and
+    `_hyper` (shared by all: betas, momentum, rescale_grad)."""
+
+    #: MXNet clips in two ways: its update operators clip when `clip_gradient` is given
+    #: and >= 0; its optimizers written in Python clip whenever it is not None.
+    _clips_when_given = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.aggregate_num = aggregation_size()
+        self._programs: dict[Any, Callable[..., Any]] = {}
+
+    # ---- what a subclass says --------------------------------------------------------
+
+    def _coefficients(self, indices: Sequence[Any]) -> list[dict[str, float]]:
+        """The per-parameter scalars of `_step`, counting one update of each index."""
+        rows = []
+        for index in indices:
+            self._update_count(index)
+            rows.append({"lr": self._get_lr(index), "wd": self._get_wd(index)})
+        return rows
+
+    def _hyper(self) -> dict[str, float]:
+        """The scalars `_step` reads that all parameters share."""
+        return {"rescale_grad": self.rescale_grad}
+
+    def _structure(self) -> tuple:
+        """What changes the traced step besides shapes and dtypes (part of the key)."""
+        return (self._clip_bound(),)
+
+    def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
+        """One parameter's update: (new weight, new states). `s.w` is the weight it runs
+        on (the float32 master copy in multi-precision), `s.g` the gradient in its dtype,
+        `s.states` the state arrays (`state_arrays` order), `s.stored` the weight as
+        stored, `s.clip` this optimizer's gradient clipping, and each scalar of
+        `_coefficients` and `_hyper` an attribute (a 0-d array of `s.w`'s dtype)."""
+        raise NotImplementedError
+
+    def _split_state(self, state: Any, mixed: bool) -> tuple[NDArray | None, Any]:
+        """(float32 master copy or None, the state proper)."""
+        return (state[0], state[1]) if mixed else (None, state)
+
+    # ---- shared pieces of the steps --------------------------------------------------
+
+    def _clip_bound(self) -> float | None:
+        bound = self.clip_gradient
+        if self._clips_when_given:
+            return bound
+        return bound if bound and bound >= 0 else None
+
+    def _clip(self, x: Array) -> Array:
+        bound = self._clip_bound()
+        return x if bound is None else nd.clip(x, -bound, bound)
+
+    # ---- the update ------------------------------------------------------------------
+
+    def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
+        """Update one weight (an index) or several (lists), as one compiled program.
+
+        >>> opt.update(0, weight, grad, state)  # doctest: +SKIP
+        """
+        self._update_fused(index, weight, grad, state, False)
+
+    def update_multi_precision(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
+        """`update`, through the float32 master copies of float16 weights when
+        `multi_precision` is on.
+
+        >>> opt.update_multi_precision([0, 1], [w0, w1], [g0, g1], [s0, s1])  # doctest: +SKIP
+        """
+        if type(self).update is FusedOptimizer.update:
+            self._update_fused(index, weight, grad, state, self.multi_precision)
+            return
+        # A subclass with its own `update`: MXNet's protocol, one parameter per call.
+        if not isinstance(index, (list, tuple)):
+            index, weight, grad, state = [index], [weight], [grad], [state]
+        for i, w, g, s in zip(index, weight, grad, state):
+            if not (self.multi_precision and w.dtype == np.float16):
+                self.update(i, w, g, s)
+                continue
+            master, inner = self._split_state(s, True)
+            self.update(i, master, g.astype(np.float32), inner)
+            nd.cast(master, dtype=w.dtype, out=w)
+
+    def _update_fused(self, index: Any, weight: Any, grad: Any, state: Any,
+                      multi_precision: bool) -> None:
+        if not isinstance(index, (list, tuple)):
+            index, weight, grad, state = [index], [weight], [grad], [state]
+        for w, g in zip(weight, grad):
+            require(isinstance(w, NDArray) and isinstance(g, NDArray),
+                    f"{type(self).__name__}.update: weight and grad must be NDArrays, got "
+                    f"{type(w).__name__} and {type(g).__name__}")
+        self._run(*self._prepare(list(index), list(weight), list(grad), list(state),
+                                 multi_precision))
+
+    def _prepare(self, indices: list[Any], weights: list[NDArray], grads: list[NDArray],
+                 states: list[Any], multi_precision: bool) -> tuple[list[Job], list[dict]]:
+        """The parameters to update (weight, dense gradient, master copy or None, state
+        arrays) and their `_coefficients`."""
+        rows = self._coefficients(indices)
+        jobs = []
+        for w, g, st in zip(weights, grads, states):
+            master, inner = self._split_state(st, multi_precision and w.dtype == np.float16)
+            jobs.append((w, dense_gradient(w, g), master, state_arrays(inner)))
+        return jobs, rows
+
+    def _run(self, jobs: list[Job], rows: list[dict[str, float]]) -> None:
+        """Run the step over `jobs` (weight, grad, master or None, state arrays) with the
+        scalars `rows` as one program and store the results in the arrays given."""
+        if not jobs:
+            return
+        hyper = self._hyper()
+        names = tuple(rows[0])
+        layout = tuple((master is not None, len(states)) for _, _, master, states in jobs)
+        key = (layout, names, tuple(hyper), self._structure())
+        program = self._programs.get(key)
+        if program is None:
+            program = self._programs[key] = self._program(layout, names, tuple(hyper))
+        table = np.array([[row[n] for n in names] for row in rows], dtype=np.float64)
+        table = table.reshape(len(rows), len(names))
+        shared = np.array(list(hyper.values()), dtype=np.float64)
+        args = ([w for w, _, _, _ in jobs], [g for _, g, _, _ in jobs],
+                [m for _, _, m, _ in jobs if m is not None],
+                [list(states) for _, _, _, states in jobs])
+        with tape.pause():
+            results = program(*args, table, shared)
+        pairs: list[tuple[NDArray, Array]] = []
+        for (w, _, master, states), new in zip(jobs, results):
+            pairs += zip((w,) + ((master,) if master is not None else ()) + states, new)
+        # A result the step returns unchanged is the argument's own buffer (DCASGD's
+        # previous weight is the weight): copied before any target is written.
+        given = {id(a._data) for w, g, m, states in jobs for a in (w, g, m, *states)
+                 if a is not None}
+        pairs = [(t, v if id(v._data) not in given or v._data is t._data
+                  else type(v)._wrap(v._data.copy())) for t, v in pairs]
+        bound: set[int] = set()
+        for target, value in pairs:
+            _store(target, value, bound)
+
+    def _program(self, layout: tuple[tuple[bool, int], ...], names: tuple[str, ...],
+                 hyper: tuple[str, ...]) -> Callable[..., Any]:
+        """The jitted update of parameters laid out as `layout` (mixed precision or not,
+        number of state arrays, per parameter)."""
+
+        def update(weights: list[NDArray], grads: list[NDArray], masters: list[NDArray],
+                   states: list[list[NDArray]], table: NDArray, shared: NDArray
+                   ) -> list[list[Array]]:
+            masters_left = iter(masters)
+            results = []
+            for i, (mixed, _) in enumerate(layout):
+                stored = weights[i]
+                w = next(masters_left) if mixed else stored
+                scalars = {n: _element(table, (i, k), w.dtype) for k, n in enumerate(names)}
+                scalars.update({n: _element(shared, (k,), w.dtype) for k, n in enumerate(hyper)})
+                g = nd.cast(grads[i], w.dtype) if mixed else grads[i]
+                new_w, new_states = self._step(Step(w=w, g=g, states=tuple(states[i]),
+                                                    stored=stored, clip=self._clip, **scalars))
+                head = [nd.cast(new_w, stored.dtype), new_w] if mixed else [new_w]
+                results.append(head + list(new_states))
+            return results
+
+        update.__name__ = update.__qualname__ = f"{type(self).__name__}.update"
+        return jit(update)  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        del state["_programs"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._programs = {}
+
+
+def _element(values: NDArray, at: tuple[int, ...], dtype: Any) -> NDArray:
+    """values[at] as a 0-d array of `dtype`."""
+    return values[at].reshape(()).astype(dtype)
+
+
+def sum_of_squares(x: Array) -> Array:
+    """The sum of x's squares in float32 (MXNet's multi_sum_sq), as a 0-d array."""
+    x32 = nd.cast(x, np.float32)
+    return nd.sum(x32 * x32).reshape(())  # type: ignore[no-any-return]
+
+
+def _store(target: NDArray, value: Array, bound: set[int]) -> None:
+    """Make `target` hold `value`'s data, as MXNet's in-place updates do.
+
+    The cheap way is to give `target` the result's buffer, which is safe when nothing
+    else can see the old one: a NumPy buffer that owns its memory (not a view of another
+    array) and that no view, no autograd record and no other array refers to (its
+    reference count is that of the array's own slot and of the call's argument). Then
+    nobody can tell the difference and a copy is saved. Otherwise (views, device memory,
+    a result buffer already given to another array) the result is copied into the
+    target's memory."""
+    new, old = value._data, target._data
+    if (type(new) is np.ndarray and type(old) is np.ndarray and new.base is None
+            and old.base is None and id(new) not in bound
+            and sys.getrefcount(target._data) <= 3):  # (the slot, `old`, the argument)
+        bound.add(id(new))
+        target._data = new
+        return
+    tape.overwriting(old)
+    old[...] = new
