@@ -1,0 +1,272 @@
+"""Gluon training steps side by side (issue #14): medians in ms, lower is better.
+
+Rows:
+1. One training step (forward, backward, optimizer update) of the MLP 784-256-128-10 at
+   batch 128 and of LeNet (Conv 20 5x5, max-pool 2, Conv 50 5x5, max-pool 2, Dense 500 relu,
+   Dense 10) on 1x28x28 at batch 64, softmax cross-entropy, SGD with momentum 0.9.
+   Columns: mxjit hybridized, mxjit eager (no hybridize), PyTorch eager at 1 and 2
+   intra-op threads, MXNet 1.9.1 hybridized and eager (its own interpreter, Python 3.8:
+   ~/mxnet-ref/bin/python or $MXNET_PYTHON; "-" where it is not installed).
+2. `Trainer.step` with Adam over 100 parameters of 256x256 (gradients already there)
+   against `torch.optim.Adam(foreach=True)`.
+3. The first call of the hybridized LeNet (trace, lower, compile) in a fresh process with
+   an empty kernel cache, and again in another fresh process with that cache warm.
+
+mxjit and PyTorch rows are timed in interleaved rounds (every variant once per round), so a
+change of load on this shared machine hits them alike; MXNet times itself in a subprocess
+between rounds. Run: PYTHONPATH=. python benchmarks/gluon.py [--quick]
+(`~/peers/bin/python` has PyTorch; without it the PyTorch columns show "-".)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+MXNET_PYTHON = os.environ.get("MXNET_PYTHON", os.path.expanduser("~/mxnet-ref/bin/python"))
+
+
+def mxjit_model(kind: str, hybridize: bool) -> Callable[[], None]:
+    import mxjit as mx
+    from mxjit import autograd, gluon
+    from mxjit.gluon import nn
+    mx.random.seed(0)
+    net = nn.HybridSequential()
+    with net.name_scope():
+        if kind == "mlp":
+            net.add(nn.Dense(256, activation="relu"), nn.Dense(128, activation="relu"),
+                    nn.Dense(10))
+        else:
+            net.add(nn.Conv2D(20, 5), nn.MaxPool2D(2), nn.Conv2D(50, 5), nn.MaxPool2D(2),
+                    nn.Dense(500, activation="relu"), nn.Dense(10))
+    net.initialize(mx.init.Xavier())
+    if hybridize:
+        net.hybridize()
+    x, y = data(kind)
+    xs, ys = mx.nd.array(x), mx.nd.array(y)
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    if hybridize:
+        loss_fn.hybridize()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01,
+                                                          "momentum": 0.9})
+
+    def step() -> None:
+        with autograd.record():
+            loss = loss_fn(net(xs), ys)
+        loss.backward()
+        trainer.step(x.shape[0])
+        mx.nd.waitall()
+
+    return step
+
+
+def data(kind: str) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.RandomState(0)
+    if kind == "mlp":
+        return rng.rand(128, 784).astype(np.float32), rng.randint(0, 10, 128).astype(np.float32)
+    return rng.rand(64, 1, 28, 28).astype(np.float32), rng.randint(0, 10, 64).astype(np.float32)
+
+
+def torch_model(kind: str, threads: int) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    from torch import nn as tnn
+    torch.manual_seed(0)
+    if kind == "mlp":
+        net = tnn.Sequential(tnn.Linear(784, 256), tnn.ReLU(), tnn.Linear(256, 128), tnn.ReLU(),
+                             tnn.Linear(128, 10))
+    else:
+        net = tnn.Sequential(tnn.Conv2d(1, 20, 5), tnn.MaxPool2d(2), tnn.Conv2d(20, 50, 5),
+                             tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(800, 500), tnn.ReLU(),
+                             tnn.Linear(500, 10))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    x, y = data(kind)
+    xs, ys = torch.from_numpy(x), torch.from_numpy(y).long()
+    loss_fn = tnn.CrossEntropyLoss()
+
+    def step() -> None:
+        torch.set_num_threads(threads)
+        opt.zero_grad()
+        loss_fn(net(xs), ys).backward()
+        opt.step()
+
+    return step
+
+
+def adam_mxjit() -> Callable[[], None]:
+    import mxjit as mx
+    from mxjit import gluon
+    params = [gluon.Parameter(f"p{k}_weight", shape=(256, 256)) for k in range(100)]
+    for p in params:
+        p.initialize(mx.init.Normal())
+        p.grad()[:] = mx.nd.ones((256, 256)) * 0.01
+    trainer = gluon.Trainer(params, "adam", {"learning_rate": 1e-3})
+
+    def step() -> None:
+        for p in params:  # (as a backward pass leaves them: fresh gradients)
+            p.data()._fresh_grad = True
+        trainer.step(1)
+        mx.nd.waitall()
+
+    return step
+
+
+def adam_torch() -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    params = [torch.nn.Parameter(torch.randn(256, 256)) for _ in range(100)]
+    for p in params:
+        p.grad = torch.full((256, 256), 0.01)
+    opt = torch.optim.Adam(params, lr=1e-3, foreach=True)
+    return opt.step
+
+
+MXNET_SCRIPT = r"""
+import json, statistics, sys, time
+import numpy as np
+import mxnet as mx
+from mxnet import autograd, gluon
+from mxnet.gluon import nn
+kind, hybridize, rounds = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+mx.random.seed(0)
+net = nn.HybridSequential()
+with net.name_scope():
+    if kind == "mlp":
+        net.add(nn.Dense(256, activation="relu"), nn.Dense(128, activation="relu"), nn.Dense(10))
+    else:
+        net.add(nn.Conv2D(20, 5), nn.MaxPool2D(2), nn.Conv2D(50, 5), nn.MaxPool2D(2),
+                nn.Dense(500, activation="relu"), nn.Dense(10))
+net.initialize(mx.init.Xavier())
+if hybridize:
+    net.hybridize(static_alloc=True, static_shape=True)
+rng = np.random.RandomState(0)
+if kind == "mlp":
+    x, y = rng.rand(128, 784), rng.randint(0, 10, 128)
+else:
+    x, y = rng.rand(64, 1, 28, 28), rng.randint(0, 10, 64)
+xs, ys = mx.nd.array(x), mx.nd.array(y)
+loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+if hybridize:
+    loss_fn.hybridize(static_alloc=True, static_shape=True)
+trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01, "momentum": 0.9})
+def step():
+    with autograd.record():
+        loss = loss_fn(net(xs), ys)
+    loss.backward()
+    trainer.step(x.shape[0])
+    mx.nd.waitall()
+for _ in range(3):
+    step()
+times = []
+for _ in range(rounds):
+    t0 = time.perf_counter(); step(); times.append((time.perf_counter() - t0) * 1e3)
+print(json.dumps(statistics.median(times)))
+"""
+
+FIRST_CALL_SCRIPT = r"""
+import time
+t0 = time.perf_counter()
+import numpy as np
+import mxjit as mx
+from mxjit.gluon import nn
+t1 = time.perf_counter()
+net = nn.HybridSequential()
+net.add(nn.Conv2D(20, 5), nn.MaxPool2D(2), nn.Conv2D(50, 5), nn.MaxPool2D(2),
+        nn.Dense(500, activation="relu"), nn.Dense(10))
+net.initialize(mx.init.Xavier())
+net.hybridize()
+x = mx.nd.array(np.random.rand(64, 1, 28, 28))
+with mx.autograd.record():
+    y = net(x)
+y.backward()
+mx.nd.waitall()
+print((time.perf_counter() - t1) * 1e3)
+"""
+
+
+def mxnet_step(kind: str, hybridize: bool, rounds: int) -> float | None:
+    if not os.path.exists(MXNET_PYTHON):
+        return None
+    out = subprocess.run([MXNET_PYTHON, "-c", MXNET_SCRIPT, kind, "1" if hybridize else "0",
+                          str(rounds)], capture_output=True, text=True, cwd=tempfile.gettempdir())
+    if out.returncode != 0:
+        print(f"MXNet {kind}: ERROR {out.stderr.strip().splitlines()[-1:]}")
+        return None
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def interleaved(variants: dict[str, Callable[[], None] | None], rounds: int) -> dict[str, Any]:
+    live = {k: v for k, v in variants.items() if v is not None}
+    for fn in live.values():
+        fn()
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in live}
+    for _ in range(rounds):
+        for k, fn in live.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return {k: statistics.median(times[k]) if k in times else None for k in variants}
+
+
+def first_call_ms() -> tuple[float, float]:
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as cache:
+        env["MXJIT_CACHE_DIR"] = cache
+        runs = []
+        for _ in range(2):
+            out = subprocess.run([sys.executable, "-c", FIRST_CALL_SCRIPT], env=env,
+                                 capture_output=True, text=True, check=True)
+            runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return runs[0], runs[1]
+
+
+def fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21")
+    args = parser.parse_args()
+    rounds = 5 if args.quick else 21
+    print(f"load average at start: {os.getloadavg()}")
+    cols = ["mxjit hybridized", "mxjit eager", "torch 1t", "torch 2t", "MXNet hybridized",
+            "MXNet eager"]
+    print("\n### Training step, ms (median)\n")
+    print("| model | " + " | ".join(cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for kind, name in (("mlp", "MLP 784-256-128-10, batch 128"), ("lenet", "LeNet, batch 64")):
+        got = interleaved({"mxjit hybridized": mxjit_model(kind, True),
+                           "mxjit eager": mxjit_model(kind, False),
+                           "torch 1t": torch_model(kind, 1),
+                           "torch 2t": torch_model(kind, 2)}, rounds)
+        got["MXNet hybridized"] = mxnet_step(kind, True, rounds)
+        got["MXNet eager"] = mxnet_step(kind, False, rounds)
+        print(f"| {name} | " + " | ".join(fmt(got.get(c)) for c in cols) + " |")
+    got = interleaved({"mxjit": adam_mxjit(), "torch foreach": adam_torch()}, rounds)
+    print("\n### Trainer.step, Adam over 100 parameters of 256x256, ms (median)\n")
+    print("| mxjit | torch.optim.Adam(foreach=True) |\n|---|---|")
+    print(f"| {fmt(got['mxjit'])} | {fmt(got['torch foreach'])} |")
+    cold, warm = first_call_ms()
+    print("\n### First hybridized call of LeNet (forward + backward), new process, ms\n")
+    print("| cold kernel cache | warm kernel cache |\n|---|---|")
+    print(f"| {cold:.0f} | {warm:.0f} |")
+    print(f"\nload average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
