@@ -18,7 +18,8 @@ __all__ = [
     "MXNetIndexError", "UnsupportedError", "TracerError", "GradientError", "AutogradError",
     "ControlFlowError", "RandomParameterError", "DeviceError", "CompileForbiddenError",
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
-    "MissingFileError", "FilePermissionError",
+    "MissingFileError", "FilePermissionError", "DeferredInitializationError", "MXNetKeyError",
+    "NotOverriddenError", "MXNetUserWarning", "MXNetDeprecationWarning",
 ]
 
 
@@ -114,3 +115,28 @@ class FilePermissionError(MXNetError, PermissionError):
 
 class NDArraySaveError(MXNetError, TypeError, ValueError):
     """Something `save` cannot write in MXNet's format."""
+
+
+# ---- Gluon and the Python-level API --------------------------------------------------------
+
+
+class DeferredInitializationError(MXNetError):
+    """A parameter's data was asked for before the first forward pass set its shape."""
+
+
+class MXNetKeyError(MXNetError, KeyError):
+    """A name that is not there (a constant, a registry entry)."""
+
+
+class NotOverriddenError(MXNetError, NotImplementedError):
+    """A method a subclass must define (Block.forward, Dataset.__getitem__, ...) was
+    called on a class that does not define it."""
+
+
+class MXNetUserWarning(MXNetError, UserWarning):
+    """What MXNet raises as a UserWarning exception (a stale gradient in Trainer.step, a
+    downloaded file whose hash does not match, ...)."""
+
+
+class MXNetDeprecationWarning(MXNetError, DeprecationWarning):
+    """A call of an API MXNet removed and answers with a DeprecationWarning exception."""

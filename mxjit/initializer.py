@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import nd, random
-from .base import ArgumentError, ParamError, ShapeError
+from .base import ArgumentError, NotOverriddenError, ParamError, ShapeError
 from .nd import NDArray
 
 __all__ = [
@@ -192,7 +192,7 @@ class Initializer:
         arr[:] = 0.0
 
     def _init_weight(self, name: str, arr: NDArray) -> None:
-        raise NotImplementedError("Must override it")
+        raise NotOverriddenError("Must override it")
 
     def _init_quantized_weight(self, _: str, arr: NDArray) -> None:
         arr[:] = random.randint(-127, 127, shape=arr.shape, dtype="int32")

@@ -12,6 +12,9 @@ lower `base_lr` in place as the steps pass), as MXNet's do.
 import logging as _logging
 import math as _math
 
+from .base import NotOverriddenError as _NotOverriddenError
+from .base import ParamError as _ParamError
+
 __all__ = ["LRScheduler", "FactorScheduler", "MultiFactorScheduler", "PolyScheduler",
            "CosineScheduler"]
 
@@ -41,11 +44,11 @@ class LRScheduler:
         self.warmup_final_lr = base_lr
         self.warmup_begin_lr = warmup_begin_lr
         if self.warmup_begin_lr > self.warmup_final_lr:
-            raise ValueError("Base lr has to be higher than warmup_begin_lr")
+            raise _ParamError("Base lr has to be higher than warmup_begin_lr")
         if self.warmup_steps < 0:
-            raise ValueError("Warmup steps has to be positive or 0")
+            raise _ParamError("Warmup steps has to be positive or 0")
         if warmup_mode not in ("linear", "constant"):
-            raise ValueError("Supports only linear and constant modes of warmup")
+            raise _ParamError("Supports only linear and constant modes of warmup")
         self.warmup_mode = warmup_mode
 
     def get_warmup_lr(self, num_update: int) -> float:
@@ -62,14 +65,14 @@ class LRScheduler:
             return self.warmup_begin_lr + increase  # type: ignore[no-any-return]
         if self.warmup_mode == "constant":
             return self.warmup_begin_lr
-        raise ValueError(f"Invalid warmup mode {self.warmup_mode}")
+        raise _ParamError(f"Invalid warmup mode {self.warmup_mode}")
 
     def __call__(self, num_update: int) -> float:
         """The learning rate after `num_update` updates (the most any weight has had).
 
         >>> sched(0)  # doctest: +SKIP
         """
-        raise NotImplementedError("must override this")
+        raise _NotOverriddenError("must override this")
 
 
 class FactorScheduler(LRScheduler):
@@ -85,9 +88,9 @@ class FactorScheduler(LRScheduler):
                  warmup_mode: str = "linear") -> None:
         super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
         if step < 1:
-            raise ValueError("Schedule step must be greater or equal than 1 round")
+            raise _ParamError("Schedule step must be greater or equal than 1 round")
         if factor > 1.0:
-            raise ValueError("Factor must be no more than 1 to make lr reduce")
+            raise _ParamError("Factor must be no more than 1 to make lr reduce")
         self.step = step
         self.factor = factor
         self.stop_factor_lr = stop_factor_lr
@@ -126,11 +129,11 @@ class MultiFactorScheduler(LRScheduler):
                  f"step must be a non-empty list of ints, got {step!r}")
         for i, boundary in enumerate(step):
             if i != 0 and step[i] <= step[i - 1]:
-                raise ValueError("Schedule step must be an increasing integer list")
+                raise _ParamError("Schedule step must be an increasing integer list")
             if boundary < 1:
-                raise ValueError("Schedule step must be greater or equal than 1 round")
+                raise _ParamError("Schedule step must be greater or equal than 1 round")
         if factor > 1.0:
-            raise ValueError("Factor must be no more than 1 to make lr reduce")
+            raise _ParamError("Factor must be no more than 1 to make lr reduce")
         self.step = step
         self.cur_step_ind = 0
         self.factor = factor
@@ -167,7 +170,7 @@ class PolyScheduler(LRScheduler):
         _require(isinstance(max_update, int),
                  f"max_update must be an int, got {type(max_update).__name__}")
         if max_update < 1:
-            raise ValueError("maximum number of updates must be strictly positive")
+            raise _ParamError("maximum number of updates must be strictly positive")
         self.power = pwr
         self.base_lr_orig = self.base_lr
         self.max_update = max_update
@@ -200,7 +203,7 @@ class CosineScheduler(LRScheduler):
         _require(isinstance(max_update, int),
                  f"max_update must be an int, got {type(max_update).__name__}")
         if max_update < 1:
-            raise ValueError("maximum number of updates must be strictly positive")
+            raise _ParamError("maximum number of updates must be strictly positive")
         self.base_lr_orig = base_lr
         self.max_update = max_update
         self.final_lr = final_lr

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import numpy
 
-from .base import ArgumentError, ParamError, ShapeError
+from .base import ArgumentError, NotOverriddenError, ParamError, ShapeError
 from .nd import NDArray
 
 __all__ = [
@@ -116,7 +116,7 @@ class EvalMetric:
 
         >>> acc.update([mx.nd.array([1])], [mx.nd.array([[0.2, 0.8]])])  # doctest: +SKIP
         """
-        raise NotImplementedError()
+        raise NotOverriddenError()
 
     def reset(self) -> None:
         """Clear both the local and the global tallies.
@@ -503,7 +503,7 @@ class _BinaryMetric(EvalMetric):
                          has_global_stats=True)
 
     def _score(self, counts: _Counts) -> float:
-        raise NotImplementedError()
+        raise NotOverriddenError()
 
     def update(self, labels: Any, preds: Any) -> None:
         """Add a batch of 0/1 labels and (batch, 2) class scores.
@@ -657,7 +657,7 @@ class _PerBatchError(EvalMetric):
                          has_global_stats=True)
 
     def _error(self, diff: numpy.ndarray) -> Any:
-        raise NotImplementedError()
+        raise NotOverriddenError()
 
     def update(self, labels: Any, preds: Any) -> None:
         """Add a batch of targets and predictions (vectors stand for columns).
@@ -1050,7 +1050,7 @@ class CustomMetric(EvalMetric):
         >>> m.get_config()  # doctest: +SKIP
         NotImplementedError: CustomMetric cannot be serialized
         """
-        raise NotImplementedError("CustomMetric cannot be serialized")
+        raise NotOverriddenError("CustomMetric cannot be serialized")
 
 
 def np(numpy_feval: Callable[..., Any], name: str | None = None,

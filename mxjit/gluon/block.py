@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import initializer, nd
 from .. import name as _name
-from ..base import UnsupportedError
+from ..base import ArgumentError, NotOverriddenError, ParamError, UnsupportedError
 from ..context import Context
 from ..core.trace_state import trace_stack
 from .hybrid import HybridProgram, trace_once
@@ -147,7 +147,7 @@ class Block:
         if hasattr(self, name):
             existing = getattr(self, name)
             if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
-                raise TypeError(f"Changing attribute type for {name} from {type(existing)} to "
+                raise ArgumentError(f"Changing attribute type for {name} from {type(existing)} to "
                                 f"{type(value)} is not allowed.")
         if isinstance(value, Block):
             self.register_child(value, name)
@@ -231,7 +231,7 @@ class Block:
         """
         loaded = nd.load(filename)
         if not isinstance(loaded, dict):
-            raise ValueError(f"{filename!r} holds a list of arrays, not named parameters")
+            raise ParamError(f"{filename!r} holds a list of arrays, not named parameters")
         params = self._collect_params_with_prefix()
         if not loaded and not params:
             return
@@ -253,7 +253,7 @@ class Block:
             if k not in params:
                 if ignore_extra:
                     continue
-                raise ValueError(f"Parameter {k!r} from file {filename!r} is not in this "
+                raise ParamError(f"Parameter {k!r} from file {filename!r} is not in this "
                                  f"block, which has {_brief(list(params))}; set "
                                  f"ignore_extra=True to ignore it")
             params[k]._load_init(value, ctx, cast_dtype, dtype_source)
@@ -353,7 +353,7 @@ class Block:
 
     def forward(self, *args: Any) -> Any:
         """The computation over NDArrays: override it (positional arguments only)."""
-        raise NotImplementedError
+        raise NotOverriddenError
 
     def register_op_hook(self, callback: Callable, monitor_all: bool = False) -> None:
         """MXNet's per-operator monitor: compiled programs have no per-operator outputs."""
@@ -385,7 +385,7 @@ class HybridBlock(Block):
 
     def register_child(self, block: Block, name: str | None = None) -> None:
         if not isinstance(block, HybridBlock):
-            raise ValueError(f"Children of HybridBlock must also be HybridBlock, but {block} "
+            raise ParamError(f"Children of HybridBlock must also be HybridBlock, but {block} "
                              f"has type {type(block)}. If you are using Sequential, please "
                              f"try HybridSequential instead.")
         super().register_child(block, name)
@@ -462,7 +462,7 @@ class HybridBlock(Block):
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         """The computation: override it. `F` is `mx.nd`; parameters come as keywords."""
-        raise NotImplementedError
+        raise NotOverriddenError
 
     def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
         """Write `path-symbol.json` and `path-%04d.params`: comes with `mx.sym`."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ShapeError
+from ..base import ParamError, ShapeError
 from .block import HybridBlock
 
 __all__ = [
@@ -314,7 +314,7 @@ class LogisticLoss(Loss):
                  label_format: str = "signed", **kwargs: Any):
         super().__init__(weight, batch_axis, **kwargs)
         if label_format not in ("signed", "binary"):
-            raise ValueError(f"label_format can only be signed or binary, received "
+            raise ParamError(f"label_format can only be signed or binary, received "
                              f"{label_format!r}.")
         self._label_format = label_format
 

@@ -24,14 +24,15 @@ from typing import Any
 import numpy as np
 
 from .. import autograd, initializer, nd
-from ..base import MXNetError, UnsupportedError
+from ..base import (
+    DeferredInitializationError,
+    MXNetError,
+    MXNetKeyError,
+    ParamError,
+    UnsupportedError,
+)
 from ..context import Context, cpu, current_context
 from ..core.trace_state import trace_stack
-
-
-class DeferredInitializationError(MXNetError):
-    """A parameter's data was asked for before the first forward pass set its shape."""
-
 
 #: mxjit's default dtype for parameters (MXNet's `mx_real_t`).
 mx_real_t = np.float32
@@ -115,7 +116,7 @@ class Parameter:
         self.init = init
         for what, value in (("stype", stype), ("grad_stype", grad_stype)):
             if value not in ("default", "row_sparse", "csr"):
-                raise ValueError(f"Parameter {name!r}: {what} must be 'default', "
+                raise ParamError(f"Parameter {name!r}: {what} must be 'default', "
                                  f"'row_sparse' or 'csr', got {value!r}")
         self._stype = stype
         self._grad_stype = grad_stype
@@ -201,7 +202,7 @@ class Parameter:
             if self._allow_deferred_init:
                 return
             self._deferred_init = ()
-            raise ValueError(f"Cannot initialize Parameter {self.name!r}: its shape "
+            raise ParamError(f"Cannot initialize Parameter {self.name!r}: its shape "
                              f"{self._shape} has unknown dimensions")
         self._finish_deferred_init()
 
@@ -211,7 +212,7 @@ class Parameter:
             return
         init, ctxs, default_init, data = self._deferred_init
         if not _known(self._shape):
-            raise ValueError(f"Cannot initialize Parameter {self.name!r} because its shape "
+            raise ParamError(f"Cannot initialize Parameter {self.name!r} because its shape "
                              f"{self._shape} is still unknown: give in_units, in_channels etc. "
                              f"to the layer, or call the block on data first")
         self._deferred_init = ()
@@ -242,7 +243,7 @@ class Parameter:
                    cast_dtype: bool = False, dtype_source: str = "current") -> None:
         """Set the data from a loaded array, checking shape and dtype (`load_parameters`)."""
         if dtype_source not in ("current", "saved"):
-            raise ValueError(f"dtype_source must be 'current' or 'saved', got "
+            raise ParamError(f"dtype_source must be 'current' or 'saved', got "
                              f"{dtype_source!r}")
         if self._shape:
             if len(self._shape) != len(data.shape) or any(
@@ -288,14 +289,14 @@ class Parameter:
             for c, a in zip(self._ctx_list, arrays):
                 if c == ctx:
                     return a
-            raise RuntimeError(f"Parameter {self.name!r} was not initialized on context "
+            raise MXNetError(f"Parameter {self.name!r} was not initialized on context "
                                f"{ctx}; it was only initialized on {self._ctx_list}")
         if self._deferred_init:
             raise DeferredInitializationError(
                 f"Parameter {self.name!r} has not been initialized yet: its initialization "
                 f"was deferred to the first forward pass, which sets its shape. Pass one batch "
                 f"through the network first, or give in_units, in_channels etc. to its layer")
-        raise RuntimeError(
+        raise MXNetError(
             f"Parameter {self.name!r} has not been initialized. Call initialize() on it or "
             f"on its block (collect_params() includes the parameters of child blocks; "
             f"Block.params does not)")
@@ -309,7 +310,7 @@ class Parameter:
         if values is not None and self in values:
             return values[self]
         if self._stype != "default":
-            raise RuntimeError(f"Cannot return the data of Parameter {self.name!r} with "
+            raise MXNetError(f"Cannot return the data of Parameter {self.name!r} with "
                                f"stype {self._stype!r} this way; use row_sparse_data()")
         return self._check_and_get(self._data, ctx)
 
@@ -320,14 +321,14 @@ class Parameter:
     def grad(self, ctx: Context | None = None) -> Any:
         """The gradient array on `ctx` (an error for grad_req 'null')."""
         if self._data is not None and self._grad is None:
-            raise RuntimeError(f"Cannot get the gradient of Parameter {self.name!r}: its "
+            raise MXNetError(f"Cannot get the gradient of Parameter {self.name!r}: its "
                                f"grad_req is 'null'")
         return self._check_and_get(self._grad, ctx)
 
     def list_grad(self) -> list[Any]:
         """The gradient arrays on every context."""
         if self._data is not None and self._grad is None:
-            raise RuntimeError(f"Cannot get the gradient of Parameter {self.name!r}: its "
+            raise MXNetError(f"Cannot get the gradient of Parameter {self.name!r}: its "
                                f"grad_req is 'null'")
         return self._check_and_get(self._grad, list)
 
@@ -336,7 +337,7 @@ class Parameter:
         if self._data is None:
             if self._deferred_init:
                 return list(self._deferred_init[1])
-            raise RuntimeError(f"Parameter {self.name!r} has not been initialized")
+            raise MXNetError(f"Parameter {self.name!r} has not been initialized")
         return list(self._ctx_list)
 
     def set_data(self, data: Any) -> None:
@@ -385,7 +386,7 @@ class Parameter:
             init, _, default_init, data = self._deferred_init
             self._deferred_init = (init, ctxs, default_init, data)
         else:
-            raise ValueError(f"Cannot reset context for Parameter {self.name!r} because it "
+            raise ParamError(f"Cannot reset context for Parameter {self.name!r} because it "
                              f"has not been initialized")
 
     def cast(self, dtype: Any) -> None:
@@ -549,7 +550,7 @@ class ParameterDict:
         param = self._get_impl(full)
         if param is None:
             if value is None:
-                raise KeyError(f"No constant named {full!r}; give a value to create it")
+                raise MXNetKeyError(f"No constant named {full!r}; give a value to create it")
             param = Constant(full, value)
             self._params[full] = param
         elif value is not None:
@@ -566,7 +567,7 @@ class ParameterDict:
         """Add `other`'s parameters (the same name must be the same parameter)."""
         for k, v in other.items():
             if k in self._params and self._params[k] is not v:
-                raise ValueError(f"Cannot update self with other: they hold different "
+                raise ParamError(f"Cannot update self with other: they hold different "
                                  f"Parameters named {k!r}")
             self._params[k] = v
 
@@ -612,7 +613,7 @@ class ParameterDict:
         out = {}
         for param in self.values():
             if not param.name.startswith(strip_prefix):
-                raise ValueError(f"Prefix {strip_prefix!r} is to be stripped before saving, "
+                raise ParamError(f"Prefix {strip_prefix!r} is to be stripped before saving, "
                                  f"but Parameter {param.name!r} does not start with it")
             out[param.name[len(strip_prefix):]] = param._reduce()
         nd.save(filename, out)
@@ -623,7 +624,7 @@ class ParameterDict:
         """Load parameters saved by `save` (names get `restore_prefix` back)."""
         loaded = nd.load(filename)
         if not isinstance(loaded, dict):
-            raise ValueError(f"{filename!r} holds a list of arrays, not named parameters")
+            raise ParamError(f"{filename!r} holds a list of arrays, not named parameters")
         arrays = {restore_prefix + k.split(":", 1)[-1]: v for k, v in loaded.items()}
         self.load_dict(arrays, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source,
                        filename)
@@ -644,7 +645,7 @@ class ParameterDict:
             if name not in self._params:
                 if ignore_extra:
                     continue
-                raise ValueError(f"Parameter {name!r} in {source} is not in this "
+                raise ParamError(f"Parameter {name!r} in {source} is not in this "
                                  f"ParameterDict, which holds {_brief(self.keys())}; set "
                                  f"ignore_extra=True to ignore it")
             self._params[name]._load_init(value, ctx, cast_dtype, dtype_source)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import optimizer as opt
-from ..base import UnsupportedError
+from ..base import MXNetUserWarning, ParamError, UnsupportedError
 from .parameter import Parameter, ParameterDict, outside_traces
 
 _LOCAL_STORES = ("device", "local", "local_update_cpu", "local_allreduce_cpu",
@@ -39,13 +39,13 @@ class Trainer:
         if isinstance(params, (dict, ParameterDict)):
             params = [params[k] for k in sorted(params.keys())]
         if not isinstance(params, (list, tuple)):
-            raise ValueError(f"First argument must be a list or dict of Parameters, got "
+            raise ParamError(f"First argument must be a list or dict of Parameters, got "
                              f"{type(params)}.")
         self._params: list[Parameter] = []
         self._param2idx: dict[str, int] = {}
         for k, p in enumerate(params):
             if not isinstance(p, Parameter):
-                raise ValueError(f"First argument must be a list or dict of Parameters, got "
+                raise ParamError(f"First argument must be a list or dict of Parameters, got "
                                  f"list of {type(p)}.")
             self._param2idx[p.name] = k
             self._params.append(p)
@@ -154,7 +154,7 @@ class Trainer:
             if not ignore_stale_grad:
                 for data in arrays:
                     if not getattr(data, "_fresh_grad", False):
-                        raise UserWarning(
+                        raise MXNetUserWarning(
                             f"Gradient of Parameter `{p.name}` on context {data.context} has "
                             f"not been updated by backward since last `step`. This could "
                             f"mean a bug in your model that made it only use a subset of the "

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import nd
+from ..base import MXNetError, MXNetUserWarning, ParamError
 from ..context import Context
 
 
@@ -29,7 +30,7 @@ def split_data(data: Any, num_slice: int, batch_axis: int = 0, even_split: bool 
     """
     size = data.shape[batch_axis]
     if even_split and size % num_slice != 0:
-        raise ValueError(f"data with shape {data.shape} cannot be evenly split into "
+        raise ParamError(f"data with shape {data.shape} cannot be evenly split into "
                          f"{num_slice} slices along axis {batch_axis}. Use a batch size "
                          f"that's multiple of {num_slice} or set even_split=False to allow "
                          f"uneven partitioning of data.")
@@ -114,11 +115,11 @@ def download(url: str, path: str | None = None, overwrite: bool = False,
                 shutil.copyfileobj(response, tmp)
             if sha1_hash and not check_sha1(tmp.name, sha1_hash):
                 os.remove(tmp.name)
-                raise UserWarning(f"File {fname} is downloaded but the content hash does not "
+                raise MXNetUserWarning(f"File {fname} is downloaded but the content hash does not "
                                   f"match. The repo may be outdated or download may be "
                                   f"incomplete.")
             os.replace(tmp.name, fname)
             return fname
         except (OSError, UserWarning) as e:
             error = e
-    raise RuntimeError(f"download of {url} failed after {retries + 1} tries: {error}")
+    raise MXNetError(f"download of {url} failed after {retries + 1} tries: {error}")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import nd
-from ..base import UnsupportedError
+from ..base import NotOverriddenError, UnsupportedError
 from ..core import Array, jit, tape
 from ..nd import NDArray
 from .optimizer import Optimizer, require
@@ -105,7 +105,7 @@ class FusedOptimizer(Optimizer):
         `s.states` the state arrays (`state_arrays` order), `s.stored` the weight as
         stored, `s.clip` this optimizer's gradient clipping, and each scalar of
         `_coefficients` and `_hyper` an attribute (a 0-d array of `s.w`'s dtype)."""
-        raise NotImplementedError
+        raise NotOverriddenError
 
     def _split_state(self, state: Any, mixed: bool) -> tuple[NDArray | None, Any]:
         """(float32 master copy or None, the state proper)."""

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import nd
+from ..base import MXNetDeprecationWarning, MXNetUserWarning, NotOverriddenError, ParamError
 from ..nd import NDArray
 
 __all__ = ["Optimizer", "Updater", "create", "get_updater", "register", "NDabs"]
@@ -123,7 +124,7 @@ class Optimizer:
         """
         if name.lower() in Optimizer.opt_registry:
             return Optimizer.opt_registry[name.lower()](**kwargs)
-        raise ValueError(f"Cannot find optimizer {name}")
+        raise ParamError(f"Cannot find optimizer {name}")
 
     # ---- learning rate and multipliers -------------------------------------------------
 
@@ -140,7 +141,7 @@ class Optimizer:
         >>> opt.set_learning_rate(0.05)  # doctest: +SKIP
         """
         if self.lr_scheduler is not None:
-            raise UserWarning("LRScheduler of the optimizer has already been defined. Note "
+            raise MXNetUserWarning("LRScheduler of the optimizer has already been defined. Note "
                               "that set_learning_rate can mutate the value of the learning "
                               "rate of the optimizer only when the LRScheduler of the "
                               "optimizer is undefined.")
@@ -151,7 +152,7 @@ class Optimizer:
 
         >>> opt.set_lr_mult({0: 0.1})  # doctest: +SKIP
         """
-        raise DeprecationWarning
+        raise MXNetDeprecationWarning
 
     def set_lr_mult(self, args_lr_mult: dict) -> None:
         """Set learning-rate multipliers by parameter name or index (those of `sym`'s
@@ -255,7 +256,7 @@ class Optimizer:
 
         >>> opt.update(0, weight, grad, state)  # doctest: +SKIP
         """
-        raise NotImplementedError()
+        raise NotOverriddenError()
 
     def update_multi_precision(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         """`update`, run on the float32 master copy (then cast into the weight) for a

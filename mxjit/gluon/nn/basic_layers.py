@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ... import nd
+from ...base import ParamError
 from ..block import Block, HybridBlock, _indent
 from .activations import Activation
 
@@ -370,7 +371,7 @@ def _function(function: Any, where: str) -> tuple[Any, str]:
         return getattr(nd, function), function
     if callable(function):
         return function, getattr(function, "__name__", type(function).__name__)
-    raise ValueError(f"Unrecognized function in lambda: {function} of type {type(function)}")
+    raise ParamError(f"Unrecognized function in lambda: {function} of type {type(function)}")
 
 
 class Lambda(Block):
