@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..base import ArgumentError, ParamError
+from ..base import ArgumentError, DeferredInitializationError, NotOverriddenError, ParamError
 from .array import Array
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -240,6 +240,62 @@ def namespace(ns: str) -> dict[str, Operator]:
     return found
 
 
+# ---- inputs whose shape comes from the others -------------------------------------------------
+
+
+class PendingInput:
+    """An operator input whose shape is not known yet (a Gluon parameter waiting for its
+    deferred initialisation): the operator's input-shape rule (`input_shape_rule`) says
+    what it must be from the other inputs, and `resolve(shape)` gives the array then. This
+    is MXNet's backward shape inference (FullyConnected's weight from its data), for the
+    operators that have a rule.
+
+    >>> class Pending(PendingInput):  # doctest: +SKIP
+    ...     def resolve(self, shape): return mx.nd.zeros(shape)
+    """
+
+    def resolve(self, shape: tuple[int, ...]) -> Any:
+        raise NotOverriddenError("PendingInput.resolve must be defined by a subclass")
+
+    def describe(self) -> str:
+        """What this input stands for, in error messages."""
+        return "an input of unknown shape"
+
+
+#: Operator name -> rule(shapes of the inputs known so far by name, the operator's
+#: parameters as keywords) -> shapes of the other inputs by name.
+INPUT_SHAPE_RULES: dict[str, Callable[..., dict[str, tuple[int, ...]]]] = {}
+
+
+def input_shape_rule(name: str) -> Callable[[F], F]:
+    """Register how operator `name` completes the shapes of inputs that are pending.
+
+    >>> @input_shape_rule('FullyConnected')  # doctest: +SKIP
+    ... def _(shapes, num_hidden, **params):
+    ...     return {'weight': (num_hidden, shapes['data'][1]), 'bias': (num_hidden,)}
+    """
+    def decorate(rule: F) -> F:
+        INPUT_SHAPE_RULES[name] = rule
+        return rule
+
+    return decorate
+
+
+def _resolve(op: Operator, name: str, values: dict[str, Any]) -> Any:
+    """The array for the pending input `name` of a call of `op` with these arguments."""
+    pending = values[name]
+    rule = INPUT_SHAPE_RULES.get(op.name)
+    shapes = {n: tuple(values[n].shape) for n in op.inputs
+              if isinstance(values.get(n), Array)}
+    found = rule(shapes, **{p.name: values[p.name] for p in op.params}) if rule else {}
+    if name not in found:
+        raise DeferredInitializationError(
+            f"{op.name} cannot infer the shape of its input {name!r} ({pending.describe()}) "
+            f"from the others; give its full shape, or define infer_shape(self, x, *args) "
+            f"on the block to set it")
+    return pending.resolve(tuple(found[name]))
+
+
 # ---- front-end functions --------------------------------------------------------------------
 
 
@@ -255,7 +311,8 @@ def make_function(op: Operator, public_name: str,
     >>> exp = make_function(lookup('exp'), 'exp', finish, 'NDArray', 'm')  # doctest: +SKIP
     """
     namespace: dict[str, Any] = {"_impl": op.impl, "_finish": finish, "_REQUIRED": REQUIRED,
-                                 "_missing": _missing, "_not_array": _not_array,
+                                 "_missing": _missing, "_not_array": _not_array, "_op": op,
+                                 "_Pending": PendingInput, "_resolve": _resolve,
                                  "_Array": (Array, int, float, np.number) if numbers else Array}
     head, call, checks = [], [], []
     for pname, p in inspect.signature(op.impl).parameters.items():
@@ -278,7 +335,10 @@ def make_function(op: Operator, public_name: str,
             checks.append(f"    if {pname} is _REQUIRED:\n"
                           f"        _missing({public_name!r}, {pname!r})")
         checks.append(f"    if not isinstance({pname}, _Array) and {pname} is not None:\n"
-                      f"        _not_array({public_name!r}, {pname!r}, {pname}, "
+                      f"        if isinstance({pname}, _Pending):\n"
+                      f"            {pname} = _resolve(_op, {pname!r}, locals())\n"
+                      f"        else:\n"
+                      f"            _not_array({public_name!r}, {pname!r}, {pname}, "
                       f"{array_type!r})")
     operands = f"({', '.join(call)},)" if call else "()"
     for param in op.params:

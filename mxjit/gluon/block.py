@@ -34,7 +34,15 @@ from ..base import ArgumentError, NotOverriddenError, ParamError, UnsupportedErr
 from ..context import Context
 from ..core.trace_state import trace_stack
 from .hybrid import HybridProgram, trace_once
-from .parameter import DeferredInitializationError, Parameter, ParameterDict, _brief, _known
+from .parameter import (
+    DeferredInitializationError,
+    Parameter,
+    ParameterDict,
+    PendingParameter,
+    _brief,
+    _known,
+    is_probing,
+)
 from .summary import print_summary
 
 
@@ -428,25 +436,39 @@ class HybridBlock(Block):
         if not pending:
             return
         if any(not _known(p.shape) for p in pending):
-            self.infer_shape(*args)
+            if is_probing() and type(self).infer_shape is HybridBlock.infer_shape:
+                # (the probe in progress passes them to the operators, whose input-shape
+                # rules set them: see `forward`)
+                pending = [p for p in pending if _known(p.shape)]
+            else:
+                self.infer_shape(*args)
         for p in pending:
             p._finish_deferred_init()
 
     def infer_shape(self, *args: Any) -> None:
         """Set the unknown dimensions of parameter shapes from the inputs. Layers with
-        deferred shapes (Dense, Conv2D, BatchNorm, ...) override it to set their own; the
-        default runs the block once as a trace, so each child sets its own as it is
-        called.
+        deferred shapes (Dense, Conv2D, BatchNorm, ...) override it to set their own. The
+        default traces the block once without running it: each child sets its own as it is
+        called, and a parameter of this block whose shape is unknown goes to the operators
+        it feeds, whose input-shape rules set it (`F.FullyConnected(x, w, ...)` gives `w`
+        the shape (num_hidden, x's width)), as MXNet's shape inference does.
 
         >>> net.infer_shape(mx.nd.ones((2, 3))); net[0].weight.shape  # doctest: +SKIP
         """
+        failure: Exception | None = None
+        try:
+            trace_once(self, args)
+        except Exception as e:  # (an operator without an input-shape rule met a pending one)
+            failure = e
         unknown = [p.name for p in self._reg_params.values() if not _known(p.shape)]
         if unknown:
             raise DeferredInitializationError(
                 f"{type(self).__name__} {self.name!r} cannot infer the shapes of its parameters "
                 f"{unknown} from its inputs: give their full shapes, or define "
-                f"infer_shape(self, x, *args) to set them (e.g. self.weight.shape = ...)")
-        trace_once(self, args)
+                f"infer_shape(self, x, *args) to set them (e.g. self.weight.shape = ...)"
+            ) from failure
+        if failure is not None:
+            raise failure
 
     def infer_type(self, *args: Any) -> None:
         """Parameters take their dtypes as declared (cast with `cast`): nothing to infer."""
@@ -457,7 +479,9 @@ class HybridBlock(Block):
         >>> net.forward(mx.nd.ones((2, 3)))  # doctest: +SKIP
         """
         ctx = x.context if isinstance(x, nd.NDArray) and x._data is not None else None
-        params = {k: v.data(ctx) for k, v in self._reg_params.items()}
+        probe = is_probing()
+        params = {k: PendingParameter(v) if probe and v._data is None and not _known(v.shape)
+                  else v.data(ctx) for k, v in self._reg_params.items()}
         return self.hybrid_forward(nd, x, *args, **params)
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:

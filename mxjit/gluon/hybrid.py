@@ -21,7 +21,7 @@ from ..core import jit, tape
 from ..core.array import Array
 from ..core.jit import JitFunction
 from ..core.pytree import tree_leaves
-from .parameter import Parameter, bound
+from .parameter import Parameter, bound, probing
 
 
 def _unique_params(block: Any) -> list[Parameter]:
@@ -41,7 +41,7 @@ def trace_once(block: Any, args: tuple) -> None:
         block._ensure_params(*xs)
         return block.forward(*xs)
 
-    with autograd.pause(train_mode=False):
+    with autograd.pause(train_mode=False), probing():
         JitFunction(run).trace(args, {})
 
 

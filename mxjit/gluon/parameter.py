@@ -32,12 +32,33 @@ from ..base import (
     UnsupportedError,
 )
 from ..context import Context, cpu, current_context
+from ..core.operators import PendingInput
 from ..core.trace_state import trace_stack
 
 #: mxjit's default dtype for parameters (MXNet's `mx_real_t`).
 mx_real_t = np.float32
 
 _bound = threading.local()
+
+
+@contextlib.contextmanager
+def probing() -> Iterator[None]:
+    """While a block is traced only to learn parameter shapes: a parameter whose shape is
+    still unknown enters its block's `hybrid_forward` as a `PendingParameter`.
+
+    >>> with probing(): net.forward(x)  # doctest: +SKIP
+    """
+    old = getattr(_bound, "probing", False)
+    _bound.probing = True
+    try:
+        yield
+    finally:
+        _bound.probing = old
+
+
+def is_probing() -> bool:
+    """Whether `probing()` is on in this thread."""
+    return bool(getattr(_bound, "probing", False))
 
 
 @contextlib.contextmanager
@@ -416,6 +437,22 @@ class Parameter:
             for a in arrays[1:]:
                 total = total + a.copyto(cpu())
             return total / len(arrays) if len(arrays) > 1 else total
+
+
+class PendingParameter(PendingInput):
+    """A parameter of unknown shape as an operator input: the operator's input-shape rule
+    gives its shape (FullyConnected's weight from the data), then it is initialised."""
+
+    def __init__(self, param: Parameter):
+        self.param = param
+
+    def resolve(self, shape: tuple[int, ...]) -> Any:
+        self.param.shape = shape
+        self.param._finish_deferred_init()
+        return self.param.data()
+
+    def describe(self) -> str:
+        return f"Parameter {self.param.name!r} of shape {self.param.shape}"
 
 
 class Constant(Parameter):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..base import ParamError, ShapeError
 from ..core import Array, bind, scalar_operand
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from .nn import mean_and_variance
 from .operands import along, ew, reshape_exact
 from .shape import broadcast_exact, slice_ranges
@@ -49,6 +49,12 @@ def GroupNorm(data: Array, gamma: Array, beta: Array, num_groups: int = 1,
     if output_mean_var:
         return [y, reshape_exact(mean, (n, g)), reshape_exact(std, (n, g))]
     return y
+
+
+@input_shape_rule("GroupNorm")
+def _group_norm_inputs(shapes: dict[str, tuple[int, ...]], *, num_groups: int = 1, **_: Any
+                       ) -> dict[str, tuple[int, ...]]:
+    return dict.fromkeys(("gamma", "beta"), (num_groups,))
 
 
 def _per_channel(param: Array, groups: int, channels: int) -> Array:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..base import ParamError, ShapeError
 from ..core import Array, bind, jit, scalar_operand
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from ..trace.windows import first_max
 from . import reduce
 from .elementwise import binary
@@ -211,6 +211,17 @@ def direct_conv(x: Array, w: Array, stride: Sequence[int], dilate: Sequence[int]
     return reshape(y, shape=(n, f) + tuple(out_size))
 
 
+@input_shape_rule("Convolution")
+def _convolution_inputs(shapes: dict[str, tuple[int, ...]], *, kernel: Sequence[int],
+                        num_filter: int, num_group: int = 1, layout: str | None = None,
+                        **_: Any) -> dict[str, tuple[int, ...]]:
+    data = shapes["data"]
+    k = tuple(kernel)
+    if layout in _CHANNEL_LAST:
+        return {"weight": (num_filter, *k, data[-1] // num_group), "bias": (num_filter,)}
+    return {"weight": (num_filter, data[1] // num_group, *k), "bias": (num_filter,)}
+
+
 @register_operator("Deconvolution", inputs=("data", "weight", "bias"),
                    kinds={**_SPATIAL, "adj": "shape", "target_shape": "shape"})
 def Deconvolution(data: Array, weight: Array, bias: Array | None = None, *,
@@ -262,6 +273,17 @@ def Deconvolution(data: Array, weight: Array, bias: Array | None = None, *,
         check_shape("Deconvolution", "bias", bias, (num_filter,))
         y = y + reshape(bias, shape=(num_filter,) + (1,) * nd)
     return _to_channel_last(y) if channel_last else y
+
+
+@input_shape_rule("Deconvolution")
+def _deconvolution_inputs(shapes: dict[str, tuple[int, ...]], *, kernel: Sequence[int],
+                          num_filter: int, num_group: int = 1, layout: str | None = None,
+                          **_: Any) -> dict[str, tuple[int, ...]]:
+    data = shapes["data"]
+    k = tuple(kernel)
+    if layout in _CHANNEL_LAST:
+        return {"weight": (data[-1], *k, num_filter // num_group), "bias": (num_filter,)}
+    return {"weight": (data[1], num_filter // num_group, *k), "bias": (num_filter,)}
 
 
 def spread(x: Array, axis: int, step: int) -> Array:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..base import ParamError, ShapeError
 from ..core import Array, bind, next_key, tape
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from ..trace import canonical_dtype
 from . import elementwise, reduce
 from .elementwise import maximum, relu, sign
@@ -117,6 +117,13 @@ def LeakyReLU(data: Array, gamma: Array | None = None, act_type: str = "leaky",
         raise ParamError("LeakyReLU: act_type must be one of ['elu', 'gelu', 'leaky', 'prelu', "
                          f"'rrelu', 'selu'], got {act_type!r}")
     return y
+
+
+@input_shape_rule("LeakyReLU")
+def _leaky_relu_inputs(shapes: dict[str, tuple[int, ...]], **_: Any
+                       ) -> dict[str, tuple[int, ...]]:
+    data = shapes["data"]
+    return {"gamma": (data[1] if len(data) > 1 else 1,)}
 
 
 # ---- softmax family ----------------------------------------------------------------------
@@ -233,6 +240,14 @@ def FullyConnected(data: Array, weight: Array, bias: Array | None = None, *,
     return y
 
 
+@input_shape_rule("FullyConnected")
+def _fully_connected_inputs(shapes: dict[str, tuple[int, ...]], *, num_hidden: int,
+                            flatten: bool = True, **_: Any) -> dict[str, tuple[int, ...]]:
+    data = shapes["data"]
+    width = int(np.prod(data[1:])) if flatten else data[-1]
+    return {"weight": (num_hidden, width), "bias": (num_hidden,)}
+
+
 @register_operator("Embedding", inputs=("data", "weight"))
 def Embedding(data: Array, weight: Array, *, input_dim: int, output_dim: int,
               dtype: Any = "float32", sparse_grad: bool = False) -> Array:
@@ -246,6 +261,12 @@ def Embedding(data: Array, weight: Array, *, input_dim: int, output_dim: int,
     check_shape("Embedding", "weight (input_dim, output_dim)", weight, (input_dim, output_dim))
     idx = data if data._dtype.kind in "iu" else as_dtype(data, np.int64)
     return bind("take", weight, idx, axis=0, mode="clip")
+
+
+@input_shape_rule("Embedding")
+def _embedding_inputs(shapes: dict[str, tuple[int, ...]], *, input_dim: int, output_dim: int,
+                      **_: Any) -> dict[str, tuple[int, ...]]:
+    return {"weight": (input_dim, output_dim)}
 
 
 # ---- normalisation -----------------------------------------------------------------------
@@ -320,6 +341,13 @@ def BatchNorm(data: Array, gamma: Array, beta: Array, moving_mean: Array,
     return y
 
 
+@input_shape_rule("BatchNorm")
+def _batch_norm_inputs(shapes: dict[str, tuple[int, ...]], *, axis: int = 1, **_: Any
+                       ) -> dict[str, tuple[int, ...]]:
+    channels = (shapes["data"][axis],)
+    return dict.fromkeys(("gamma", "beta", "moving_mean", "moving_var"), channels)
+
+
 def update_moving(result: Array, updates: Sequence[tuple[Array, Array]], momentum: float
                   ) -> None:
     """Move each statistic toward its batch value, stat = stat * momentum + batch *
@@ -363,6 +391,12 @@ def LayerNorm(data: Array, gamma: Array, beta: Array, axis: int = -1, eps: float
     return [y, mean, std] if output_mean_var else y
 
 
+@input_shape_rule("LayerNorm")
+def _layer_norm_inputs(shapes: dict[str, tuple[int, ...]], *, axis: int = -1, **_: Any
+                       ) -> dict[str, tuple[int, ...]]:
+    return dict.fromkeys(("gamma", "beta"), (shapes["data"][axis],))
+
+
 @register_operator("InstanceNorm", inputs=("data", "gamma", "beta"))
 def InstanceNorm(data: Array, gamma: Array, beta: Array, eps: float = 1e-3) -> Array:
     """Normalise each (sample, channel) over its spatial axes (2 and up), then scale by
@@ -378,6 +412,12 @@ def InstanceNorm(data: Array, gamma: Array, beta: Array, eps: float = 1e-3) -> A
     mean, var = mean_and_variance(data, tuple(range(2, data.ndim)))
     y = (data - mean) * ew("rsqrt", var + eps)
     return y * along(gamma, 1, data.ndim) + along(beta, 1, data.ndim)
+
+
+@input_shape_rule("InstanceNorm")
+def _instance_norm_inputs(shapes: dict[str, tuple[int, ...]], **_: Any
+                          ) -> dict[str, tuple[int, ...]]:
+    return dict.fromkeys(("gamma", "beta"), (shapes["data"][1],))
 
 
 @register_operator("L2Normalization")

@@ -138,6 +138,67 @@ def test_custom_block_with_unknown_shapes_needs_infer_shape():
     np.testing.assert_array_equal(net(nd.ones((2, 3))).asnumpy(), np.ones((2, 3)))
 
 
+def test_the_guides_custom_layer_infers_its_deferred_weight_through_the_operator():
+    class NormalizationHybridLayer(gluon.HybridBlock):
+        def __init__(self, hidden_units, scales):
+            super().__init__()
+            with self.name_scope():
+                self.weights = self.params.get("weights", shape=(hidden_units, 0),
+                                               allow_deferred_init=True)
+                self.scales = self.params.get("scales", shape=scales.shape,
+                                              init=mx.init.Constant(scales.asnumpy()),
+                                              differentiable=False)
+
+        def hybrid_forward(self, F, x, weights, scales):
+            normalized = F.broadcast_div(F.broadcast_sub(x, F.min(x)),
+                                         F.broadcast_sub(F.max(x), F.min(x)))
+            weighted = F.FullyConnected(normalized, weights, num_hidden=self.weights.shape[0],
+                                        no_bias=True)
+            return F.broadcast_mul(scales, weighted)
+
+    x = nd.random.uniform(low=-10, high=10, shape=(5, 2))
+    outs = []
+    for hybridize in (False, True):
+        mx.random.seed(0)
+        net = nn.HybridSequential()
+        with net.name_scope():
+            net.add(nn.Dense(5), NormalizationHybridLayer(5, nd.array([2])), nn.Dense(1))
+        net.initialize(mx.init.Xavier(magnitude=2.24))
+        if hybridize:
+            net.hybridize()
+        outs.append(net(x).asnumpy())
+        assert net[1].weights.shape == (5, 5) and outs[-1].shape == (5, 1)
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_deferred_convolution_and_batchnorm_weights_come_from_their_operators(layout):
+    class Custom(gluon.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.w = self.params.get("w", shape=(4, 0, 3, 3) if layout == "NCHW" else
+                                     (4, 3, 3, 0), allow_deferred_init=True)
+            self.gamma = self.params.get("gamma", shape=(0,), init="ones",
+                                         allow_deferred_init=True)
+            self.beta = self.params.get("beta", shape=(0,), init="zeros",
+                                        allow_deferred_init=True)
+            self.mean = self.params.get("mean", shape=(0,), init="zeros", grad_req="null",
+                                        allow_deferred_init=True)
+            self.var = self.params.get("var", shape=(0,), init="ones", grad_req="null",
+                                       allow_deferred_init=True)
+
+        def hybrid_forward(self, F, x, w, gamma, beta, mean, var):
+            y = F.Convolution(x, w, kernel=(3, 3), num_filter=4, no_bias=True, layout=layout)
+            return F.BatchNorm(y, gamma, beta, mean, var, axis=1 if layout == "NCHW" else 3)
+
+    net = Custom()
+    net.initialize()
+    x = nd.ones((2, 5, 6, 6) if layout == "NCHW" else (2, 6, 6, 5))
+    assert net(x).shape == ((2, 4, 4, 4) if layout == "NCHW" else (2, 4, 4, 4))
+    assert net.w.shape == ((4, 5, 3, 3) if layout == "NCHW" else (4, 3, 3, 5))
+    assert net.gamma.shape == (4,) and net.var.shape == (4,)
+
+
 def test_hooks_run_and_detach():
     net = nn.Dense(2, in_units=3)
     net.initialize()
