@@ -7,11 +7,12 @@ draw's key becomes an input of the program that gets a new value on every call.
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
-from ..context import process_lock
+from ..context import after_fork_in_child, process_lock
 from ..lower import PARALLEL_MIN_WORK, KernelStep, Layout, launch, lower_graph
 from ..trace import apply, var
 from ..trace.generators import philox_numpy
@@ -31,6 +32,17 @@ def seed(seed_state: int, ctx: Any = "all") -> None:
     with _lock:
         _state["key"] = np.array([value & 0xFFFFFFFF, value >> 32], np.uint32)
         _state["counter"] = 0
+
+
+def _fork_stream() -> None:
+    """In a forked child: a stream of its own, so worker processes (a DataLoader's) do not
+    all draw their parent's next numbers (Python's `random` reseeds at fork the same way)."""
+    pid = os.getpid()
+    _state["key"] = philox_numpy(_state["key"], np.array([2 * pid + (1 << 62), 2 * pid + 1 +
+                                                          (1 << 62)], np.uint64))
+
+
+after_fork_in_child(_fork_stream)
 
 
 def next_key_value() -> np.ndarray:

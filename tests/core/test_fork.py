@@ -107,3 +107,30 @@ def test_a_lock_held_by_another_thread_at_fork_is_free_in_the_child(tmp_path):
         print("child", os.waitstatus_to_exitcode(status))
     """, tmp_path, timeout=60)
     assert "child 0" in out
+
+
+def test_a_forked_child_draws_its_own_random_numbers():
+    """Two children forked from one seeded parent (DataLoader workers) must not repeat each
+    other's or the parent's draws."""
+    code = textwrap.dedent("""
+        import os
+        import numpy as np
+        import mxjit as mx
+        mx.random.seed(3)
+        draws = []
+        for _ in range(2):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.write(w, mx.nd.random.uniform(shape=(4,)).asnumpy().tobytes())
+                os._exit(0)
+            os.waitpid(pid, 0)
+            draws.append(np.frombuffer(os.read(r, 16), np.float32))
+        draws.append(mx.nd.random.uniform(shape=(4,)).asnumpy())
+        assert not np.array_equal(draws[0], draws[1]), draws
+        assert not np.array_equal(draws[0], draws[2]) and not np.array_equal(draws[1], draws[2])
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
