@@ -8,6 +8,7 @@ from . import (
     base,
     context,
     gluon,
+    image,
     initializer,
     lax,
     lr_scheduler,
@@ -16,6 +17,7 @@ from . import (
     nd,
     optimizer,
     random,
+    recordio,
     test_utils,
 )
 from .base import MXNetError
@@ -44,6 +46,7 @@ from .core import (
 )
 
 ndarray = nd
+img = image
 init = initializer
 __version__ = "0.1.0"
 
@@ -53,4 +56,4 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "context", "MXNetError",
            "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
-           "optimizer", "lr_scheduler", "__version__"]
+           "optimizer", "lr_scheduler", "image", "recordio", "img", "__version__"]

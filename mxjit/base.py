@@ -19,7 +19,7 @@ __all__ = [
     "ControlFlowError", "RandomParameterError", "DeviceError", "CompileForbiddenError",
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
     "MissingFileError", "FilePermissionError", "DeferredInitializationError", "MXNetKeyError",
-    "NotOverriddenError", "MXNetUserWarning", "MXNetDeprecationWarning",
+    "NotOverriddenError", "MXNetUserWarning", "MXNetDeprecationWarning", "WorkerTraceback",
 ]
 
 
@@ -140,3 +140,11 @@ class MXNetUserWarning(MXNetError, UserWarning):
 
 class MXNetDeprecationWarning(MXNetError, DeprecationWarning):
     """A call of an API MXNet removed and answers with a DeprecationWarning exception."""
+
+
+class WorkerTraceback(MXNetError):
+    """The traceback text of an exception raised in a DataLoader worker process: the
+    `__cause__` of the exception re-raised in the caller, so Python prints both."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

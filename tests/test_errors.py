@@ -22,6 +22,8 @@ INTERNAL = {
     ("trace/graph.py", "KeyError"): "Node.attr, an internal look-up",
     ("lower/llvm_math.py", "TypeError"): "the math library's checks of its own callers",
     ("lower/llvm_math.py", "ValueError"): "the math library's checks of its own callers",
+    ("gluon/data/dataloader.py", "StopIteration"): "the end of an epoch (the iterator "
+                                                   "protocol, not an error)",
     ("lower/emit.py", "NotImplementedError"): "a primitive without an index-map rule (the "
                                               "primitive-record test catches it first)",
 }

@@ -33,7 +33,8 @@ ALLOWED: dict[str, set[str]] = {
     "autograd": {"core"},
     "lax": {"core"},
     "random": {"core", "nd"},
-    "demo": {"nd", "core", "__init__"},
+    "demo": {"__init__", "gluon"},
+    "demo_kernel": {"nd", "core", "__init__"},
     "test_utils": {"base", "context", "nd", "autograd"},
     "cache": {"lower"},
     "name": set(),
@@ -41,9 +42,13 @@ ALLOWED: dict[str, set[str]] = {
     "metric": {"base", "nd"},
     "lr_scheduler": {"base"},
     "optimizer": {"base", "context", "core", "nd", "lr_scheduler"},
-    "gluon": {"base", "context", "core", "nd", "autograd", "initializer", "name", "optimizer"},
+    "image": {"base", "nd"},
+    "recordio": {"base"},
+    "gluon": {"base", "context", "core", "nd", "autograd", "initializer", "name", "optimizer",
+              "image", "metric", "recordio"},
     "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils",
-                 "name", "initializer", "metric", "lr_scheduler", "optimizer", "gluon"},
+                 "name", "initializer", "metric", "lr_scheduler", "optimizer", "gluon", "image",
+                 "recordio"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy).
 LAZY_OK = ("pycuda", "scipy")

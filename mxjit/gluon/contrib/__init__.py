@@ -1,8 +1,10 @@
-"""`mx.gluon.contrib`: MXNet's contributed Gluon modules; `nn` holds its extra layers
-(MXNet's contrib `rnn`, `cnn`, `data` and `estimator` are not here yet).
+"""`mx.gluon.contrib`: MXNet's contributed Gluon modules: `nn` holds its extra layers,
+`estimator` the Fit API, `data` the IntervalSampler (MXNet's contrib `rnn` and `cnn` are
+not here yet).
 
     >>> net = mx.gluon.contrib.nn.HybridConcurrent(axis=1)  # doctest: +SKIP
+    >>> est = mx.gluon.contrib.estimator.Estimator(net, loss)  # doctest: +SKIP
 """
-from . import nn
+from . import data, nn
 
-__all__ = ["nn"]
+__all__ = ["data", "nn"]
