@@ -5,6 +5,6 @@ not here yet).
     >>> net = mx.gluon.contrib.nn.HybridConcurrent(axis=1)  # doctest: +SKIP
     >>> est = mx.gluon.contrib.estimator.Estimator(net, loss)  # doctest: +SKIP
 """
-from . import data, nn
+from . import data, estimator, nn
 
-__all__ = ["data", "nn"]
+__all__ = ["data", "estimator", "nn"]
