@@ -24,6 +24,8 @@ INTERNAL = {
     ("lower/llvm_math.py", "ValueError"): "the math library's checks of its own callers",
     ("gluon/data/dataloader.py", "StopIteration"): "the end of an epoch (the iterator "
                                                    "protocol, not an error)",
+    ("symbol/symbol.py", "AttributeError"): "Symbol.__getattr__ on a name that is no fluent "
+                                            "method (Python's attribute protocol)",
     ("lower/emit.py", "NotImplementedError"): "a primitive without an index-map rule (the "
                                               "primitive-record test catches it first)",
 }

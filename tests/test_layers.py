@@ -38,6 +38,8 @@ ALLOWED: dict[str, set[str]] = {
     "test_utils": {"base", "context", "nd", "autograd"},
     "cache": {"lower"},
     "name": set(),
+    "attribute": {"base"},
+    "symbol": {"base", "context", "trace", "core", "nd", "autograd", "name", "attribute"},
     "initializer": {"base", "nd", "random"},
     "metric": {"base", "nd"},
     "lr_scheduler": {"base"},

@@ -3,10 +3,10 @@
     >>> net = mx.gluon.nn.Dense(10); net.initialize()  # doctest: +SKIP
     >>> net.hybridize(); y = net(mx.nd.ones((2, 5)))  # doctest: +SKIP
 """
-from . import contrib, data, loss, nn, utils
+from . import contrib, data, loss, nn, rnn, utils
 from .block import Block, HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
 from .trainer import Trainer
 
-__all__ = ["contrib", "data", "loss", "nn", "Block", "HybridBlock", "Constant",
+__all__ = ["contrib", "data", "loss", "nn", "rnn", "Block", "HybridBlock", "Constant",
            "DeferredInitializationError", "Parameter", "ParameterDict", "Trainer", "utils"]

@@ -1,11 +1,13 @@
 """MXNet's fused RNN operator: stacked, optionally bidirectional vanilla RNN (relu, tanh),
 LSTM (with an optional projection, LSTMP) and GRU over (time, batch, feature) data.
 
-The time loop is unrolled over the known sequence length: each step is a matrix product
-with the hidden-to-hidden weights and a few elementwise gates (the input-to-hidden products
-of all steps are one matrix product per layer and direction), so the operator runs eagerly,
-fuses under `mx.jit` and gets its gradient from the primitives. Each step's states are kept
-in memory (`materialize`), so the program, and its compile time, grow linearly with the steps.
+The input-to-hidden products of all steps are one matrix product per layer and direction;
+the time loop then runs one step at a time (a matrix product with the hidden-to-hidden
+weights and a few elementwise gates). Where no GPU can be used, the loop is a `scan`: one
+step is compiled once, whatever the length, and runs as a loop of the compiled program (its
+gradient is a scan too). Loops do not run on GPUs yet, so on a machine with one the loop is
+unrolled over the known length instead (each step's states kept in memory by
+`materialize`): the program, and its compile time, then grow linearly with the steps.
 
 The parameters are one flat vector in MXNet's layout: first every weight, layer by layer and
 within a layer direction by direction (left to right, then right to left), each as the
@@ -24,7 +26,9 @@ from typing import Any
 import numpy as np
 
 from ..base import DTypeError, ParamError, ShapeError
+from ..context import num_gpus
 from ..core import Array
+from ..core.loops import scan
 from ..core.operators import register_operator
 from . import elementwise
 from .elementwise import relu
@@ -297,15 +301,31 @@ def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout
         return full(0, h, (0, batch, h.shape[1])), h, c
     projected = _linear(x, cell.i2h, cell.i2h_bias)  # every step's input product at once
     step = _STEPS[layout.mode]
+
+    def advance(h: Array, c: Array | None, row: Array, keep: Array | None
+                ) -> tuple[Array, Array | None, Array]:
+        """(new h, new c, output) of one step."""
+        h_new, c_new = step(row, h, c, cell, layout.hidden, clip)
+        if keep is None:
+            return h_new, c_new, h_new
+        keep = expand_dims(keep, 1)
+        if c is not None and c_new is not None:
+            c_new = select(broadcast_exact(keep, c.shape), c_new, c)
+        keep = broadcast_exact(keep, h.shape)
+        return select(keep, h_new, h), c_new, select(keep, h_new, 0)
+
+    if num_gpus() == 0:
+        def body(carry: tuple[Array, Array | None], xs: tuple[Array, Array | None]) -> Any:
+            h, c, out = advance(*carry, *xs)
+            return (h, c), out
+
+        rows = (projected, None if valid is None else stack(*valid, axis=0))
+        (h, c), ys = scan(body, (h, c), rows, reverse=reverse)
+        return ys, h, c
     outputs: list[Array] = [h] * steps
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-        h_new, c_new = step(_row(projected, t), h, c, cell, layout.hidden, clip)
-        if valid is not None:
-            keep = expand_dims(valid[t], 1)
-            outputs[t] = select(broadcast_exact(keep, h.shape), h_new, 0)
-            h_new = select(broadcast_exact(keep, h.shape), h_new, h)
-            if c is not None and c_new is not None:
-                c_new = select(broadcast_exact(keep, c.shape), c_new, c)
+        h_new, c_new, outputs[t] = advance(h, c, _row(projected, t),
+                                           None if valid is None else valid[t])
         # (one step per kernel: else each step's kernels would inline all earlier steps)
         h = materialize(h_new)
         c = None if c_new is None else materialize(c_new)
