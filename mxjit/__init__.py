@@ -4,6 +4,7 @@
     >>> f = mx.jit(lambda a, b: mx.nd.relu(a * b + 1))
 """
 from . import (
+    attribute,
     autograd,
     base,
     context,
@@ -18,8 +19,10 @@ from . import (
     optimizer,
     random,
     recordio,
+    symbol,
     test_utils,
 )
+from .attribute import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu
 from .core import (
@@ -46,6 +49,7 @@ from .core import (
 )
 
 ndarray = nd
+sym = symbol
 img = image
 init = initializer
 __version__ = "0.1.0"
@@ -56,4 +60,5 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "context", "MXNetError",
            "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
-           "optimizer", "lr_scheduler", "image", "recordio", "img", "__version__"]
+           "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
+           "AttrScope", "__version__"]

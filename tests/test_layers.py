@@ -50,7 +50,7 @@ ALLOWED: dict[str, set[str]] = {
               "image", "metric", "recordio"},
     "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils",
                  "name", "initializer", "metric", "lr_scheduler", "optimizer", "gluon", "image",
-                 "recordio"},
+                 "recordio", "symbol", "attribute"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy).
 LAZY_OK = ("pycuda", "scipy")

@@ -36,6 +36,7 @@ from . import (  # noqa: F401  (each registers its operators)
     resize,
     rnn,
     roi,
+    scalar_arith,
     sequence,
     shape,
     spatial,

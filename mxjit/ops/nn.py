@@ -580,6 +580,16 @@ def SoftmaxOutput(data: Array, label: Array, grad_scale: float = 1.0,
     return loss_output(sm, data, grad, out_grad)
 
 
+@input_shape_rule("SoftmaxOutput")
+def _softmax_output_inputs(shapes: dict[str, tuple[int, ...]], *, multi_output: bool = False,
+                           preserve_shape: bool = False, **_: Any
+                           ) -> dict[str, tuple[int, ...]]:
+    data = shapes["data"]
+    if multi_output:
+        return {"label": (data[0],) + data[2:]}
+    return {"label": data[:-1] if preserve_shape else (data[0],)}
+
+
 
 def _regression_label(op: str, data: Array, label: Array) -> Array:
     if label.size != data.size or (label.ndim and data.ndim and label.shape[0] != data.shape[0]):
@@ -601,7 +611,14 @@ def _regression(op: str, forward: Callable[[Array], Array],
                      "loss gradient, whatever the head gradient.\n\n"
                      f"    >>> with mx.autograd.record(): y = mx.nd.{op}(x, label)"
                      "  # doctest: +SKIP\n    ")
-    return register_operator(op, inputs=("data", "label"))(layer)
+    register_operator(op, inputs=("data", "label"))(layer)
+    input_shape_rule(op)(_same_label_shape)
+    return layer
+
+
+def _same_label_shape(shapes: dict[str, tuple[int, ...]], **_: Any
+                      ) -> dict[str, tuple[int, ...]]:
+    return {"label": shapes["data"]}
 
 
 LinearRegressionOutput = _regression(

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..base import DTypeError, ParamError, ShapeError
 from ..core import Array, tape
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from . import reduce
 from .nn import loss_output, softmax, update_moving
 from .operands import along, any_traced, as_dtype, check_shape, ew, full, iota, select
@@ -74,6 +74,12 @@ def SVMOutput(data: Array, label: Array, margin: float = 1.0,
         return select(ew("eq", classes, k), at_label, others)
 
     return loss_output(data, data, grad)
+
+
+@input_shape_rule("SVMOutput")
+def _svm_output_inputs(shapes: dict[str, tuple[int, ...]], **_: object
+                       ) -> dict[str, tuple[int, ...]]:
+    return {"label": shapes["data"][:-1]}
 
 
 @register_operator("IdentityAttachKLSparseReg", inputs=("data", "moving_avg"))

@@ -1,0 +1,252 @@
+"""`Executor`: a symbol bound to arrays, run as one compiled program.
+
+The bound graph is one `jit` function of the argument and auxiliary arrays, which calls
+each node's operator on traced values (`evaluate.py`). `forward(is_train=True)` runs it
+under `autograd.record()` with the arguments that have gradient buffers marked as
+variables, so `backward()` is the tape's one compiled backward program, writing (or
+adding, per `grad_req`) into those buffers. Auxiliary states that the forward pass changes
+(BatchNorm's moving statistics) come back as extra outputs and are written into the
+auxiliary arrays when the backward pass runs, as MXNet does.
+
+    >>> exe = net.simple_bind(mx.cpu(), data=(4, 3))  # doctest: +SKIP
+    >>> exe.forward(is_train=True, data=x); exe.backward()  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import autograd, nd
+from ..base import ArgumentError, MXNetError, ParamError, ShapeError
+from ..context import Context
+from ..core import jit, tape
+from .evaluate import evaluate
+
+_REQS = ("write", "add", "null")
+
+
+class Executor:
+    """A bound symbol (see the module docstring); made by `Symbol.bind`/`simple_bind`."""
+
+    def __init__(self, symbol: Any, ctx: Context, arg_arrays: list[Any],
+                 grad_arrays: list[Any], grad_reqs: list[str], aux_arrays: list[Any]):
+        self._symbol = symbol
+        self._ctx = ctx
+        self._arg_nodes, self._aux_nodes = symbol._variables()
+        self.arg_arrays = arg_arrays
+        self.grad_arrays = grad_arrays
+        self.aux_arrays = aux_arrays
+        self._grad_reqs = grad_reqs
+        names = symbol.list_arguments()
+        self.arg_dict = dict(zip(names, arg_arrays))
+        self.grad_dict = {n: g for n, g in zip(names, grad_arrays) if g is not None}
+        self.aux_dict = dict(zip(symbol.list_auxiliary_states(), aux_arrays))
+        self.outputs: list[Any] = []
+        self._monitor: Callable[[str, Any], None] | None = None
+        self._fn = jit(self._run)
+        self._fn.__name__ = f"executor of {symbol!r}"
+        for a, g, r in zip(arg_arrays, grad_arrays, grad_reqs):
+            if r != "null" and g is not None:
+                autograd.mark_variables([a], [g], r)
+
+    def _run(self, args: list[Any], aux: list[Any]) -> Any:
+        feeds = {id(n): v for n, v in zip(self._arg_nodes, args)}
+        feeds.update({id(n): v for n, v in zip(self._aux_nodes, aux)})
+        before = [v._node for v in aux]
+        outs = evaluate(self._symbol._outputs, feeds)
+        changed = tuple(k for k, (v, n) in enumerate(zip(aux, before)) if v._node is not n)
+        return outs, changed, [aux[k] for k in changed]
+
+    @property
+    def output_dict(self) -> dict[str, Any]:
+        """The outputs of the last forward pass by output name."""
+        return dict(zip(self._symbol.list_outputs(), self.outputs))
+
+    def forward(self, is_train: bool = False, **kwargs: Any) -> list[Any]:
+        """Copy the arrays given by name into the bound arguments, then compute the
+        outputs (in training mode with `is_train`, recording for `backward`).
+
+        >>> exe.forward(is_train=False, data=mx.nd.ones((4, 3)))  # doctest: +SKIP
+        """
+        for name, value in kwargs.items():
+            if name not in self.arg_dict:
+                raise ArgumentError(f"forward: {name!r} is not an argument of the bound "
+                                    f"symbol; its arguments are {list(self.arg_dict)}")
+            target = self.arg_dict[name]
+            shape = tuple(getattr(value, "shape", ()))
+            if shape != target.shape:
+                raise ShapeError(f"forward: {name!r} was bound with shape {target.shape}, got "
+                                 f"{shape}; use reshape() for new shapes")
+            target[:] = value
+        recording = is_train and any(r != "null" for r in self._grad_reqs)
+        if recording:
+            with autograd.record(train_mode=True):
+                outs, changed, new = self._fn(self.arg_arrays, self.aux_arrays)
+        else:
+            with autograd.train_mode() if is_train else autograd.predict_mode():
+                outs, changed, new = self._fn(self.arg_arrays, self.aux_arrays)
+        self.outputs = list(outs)
+        if changed:
+            targets = [self.aux_arrays[k] for k in changed]
+            if recording and self.outputs[0]._rec is not None:
+                tape.on_backward(self.outputs[0], lambda: _write(targets, new))
+            else:
+                _write(targets, new)
+        if self._monitor is not None:
+            for name, value in self.output_dict.items():
+                self._monitor(name, value)
+        return self.outputs
+
+    def backward(self, out_grads: Any = None, is_train: bool = True) -> None:
+        """Gradients of the outputs (with head gradients `out_grads`, ones by default; loss
+        outputs such as SoftmaxOutput ignore them) into the gradient arrays.
+
+        >>> exe.backward()  # doctest: +SKIP
+        """
+        if not self.outputs or all(o._rec is None for o in self.outputs):
+            raise MXNetError("backward: run forward(is_train=True) first, with gradient "
+                             "arrays bound (grad_req other than 'null')")
+        grads = out_grads
+        if grads is not None and not isinstance(grads, (list, tuple)):
+            grads = [grads]
+        autograd.backward(self.outputs, grads, retain_graph=False, train_mode=is_train)
+
+    def set_monitor_callback(self, callback: Callable[[str, Any], None],
+                             monitor_all: bool = False) -> None:
+        """Call `callback(name, array)` on each output after every forward pass (the
+        compiled program has no per-operator arrays to show; `monitor_all` is accepted).
+
+        >>> exe.set_monitor_callback(lambda name, arr: print(name, arr.shape))  # doctest: +SKIP
+        """
+        self._monitor = callback
+
+    def copy_params_from(self, arg_params: dict[str, Any], aux_params: dict[str, Any] | None
+                         = None, allow_extra_params: bool = False) -> None:
+        """Copy arrays into the bound arguments and auxiliary states by name.
+
+        >>> exe.copy_params_from(arg_params, aux_params)  # doctest: +SKIP
+        """
+        for group, params, what in ((self.arg_dict, arg_params, "arguments"),
+                                    (self.aux_dict, aux_params or {}, "auxiliary states")):
+            for name, value in params.items():
+                if name in group:
+                    group[name][:] = value.astype(group[name].dtype)
+                elif not allow_extra_params:
+                    raise ParamError(f"Find name {name!r} that is not in the {what}")
+
+    def reshape(self, partial_shaping: bool = False, allow_up_sizing: bool = False,
+                **kwargs: Any) -> Executor:
+        """An executor for new input shapes that shares the arrays whose shapes stay.
+
+        >>> exe2 = exe.reshape(data=(8, 3))  # doctest: +SKIP
+        """
+        shapes = {n: a.shape for n, a in self.arg_dict.items()}
+        shapes.update({k: tuple(v) for k, v in kwargs.items()})
+        arg_shapes, _, aux_shapes = self._symbol.infer_shape(**{k: shapes[k] for k in kwargs})
+        if arg_shapes is None:
+            raise ShapeError(f"reshape: cannot infer every shape from {kwargs}")
+        names = self._symbol.list_arguments()
+        args, grads = [], []
+        for name, shape, a, g in zip(names, arg_shapes, self.arg_arrays, self.grad_arrays):
+            if tuple(shape) == a.shape:
+                args.append(a)
+                grads.append(g)
+                continue
+            if name not in kwargs and not partial_shaping:
+                raise ShapeError(f"reshape: argument {name!r} would change shape from "
+                                 f"{a.shape} to {tuple(shape)}; set partial_shaping=True")
+            args.append(nd.zeros(shape, ctx=self._ctx, dtype=a.dtype))
+            grads.append(None if g is None else nd.zeros(shape, ctx=self._ctx, dtype=a.dtype))
+        aux = [a if tuple(s) == a.shape else nd.zeros(s, ctx=self._ctx, dtype=a.dtype)
+               for s, a in zip(aux_shapes, self.aux_arrays)]
+        return Executor(self._symbol, self._ctx, args, grads, list(self._grad_reqs), aux)
+
+    def debug_str(self) -> str:
+        """The bound graph's listing (`Symbol.debug_str`)."""
+        return str(self._symbol.debug_str())
+
+    # ---- construction ----------------------------------------------------------------
+
+    @staticmethod
+    def bind(symbol: Any, ctx: Context, args: Any, args_grad: Any, grad_req: Any,
+             aux_states: Any) -> Executor:
+        """`Symbol.bind`: arrays by list (in `list_arguments()` order) or by name."""
+        names = symbol.list_arguments()
+        aux_names = symbol.list_auxiliary_states()
+        arg_arrays = _by_name(args, names, "args", required=True)
+        grads = _by_name(args_grad, names, "args_grad", required=False)
+        reqs = _reqs(grad_req, names)
+        reqs = [r if g is not None else "null" for r, g in zip(reqs, grads)]
+        aux = _by_name(aux_states, aux_names, "aux_states", required=True)
+        return Executor(symbol, ctx, arg_arrays, grads, reqs, aux)
+
+    @staticmethod
+    def simple_bind(symbol: Any, ctx: Context, grad_req: Any, type_dict: dict[str, Any],
+                    shapes: dict[str, Any], shared_exec: Executor | None) -> Executor:
+        """`Symbol.simple_bind`: zero-filled arrays of the inferred shapes and dtypes."""
+        arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
+        if arg_shapes is None:
+            partial = symbol.infer_shape_partial(**shapes)[0]
+            unknown = [n for n, s in zip(symbol.list_arguments(), partial) if not s]
+            raise ShapeError(f"simple_bind: the shapes given ({shapes}) do not determine the "
+                             f"shapes of {unknown}")
+        arg_types, _, aux_types = symbol.infer_type(**type_dict)
+        names = symbol.list_arguments()
+        if arg_types is None:
+            arg_types = [type_dict.get(n, "float32") for n in names]
+            aux_types = ["float32"] * len(aux_shapes)
+        reqs = _reqs(grad_req, names)
+        shared = shared_exec.arg_dict if shared_exec is not None else {}
+        shared_grads = shared_exec.grad_dict if shared_exec is not None else {}
+        args, grads = [], []
+        for name, shape, dtype, req in zip(names, arg_shapes, arg_types, reqs):
+            if name in shared and shared[name].shape == tuple(shape):
+                args.append(shared[name])
+                grads.append(shared_grads.get(name) if req != "null" else None)
+                continue
+            args.append(nd.zeros(shape, ctx=ctx, dtype=dtype))
+            grads.append(nd.zeros(shape, ctx=ctx, dtype=dtype) if req != "null" else None)
+        aux = [nd.zeros(s, ctx=ctx, dtype=t) for s, t in zip(aux_shapes, aux_types)]
+        return Executor(symbol, ctx, args, grads, reqs, aux)
+
+
+def _write(targets: Sequence[Any], values: Sequence[Any]) -> None:
+    for t, v in zip(targets, values):
+        t._buffer()[...] = v._buffer()
+
+
+def _by_name(given: Any, names: list[str], what: str, required: bool) -> list[Any]:
+    if given is None:
+        if required and names:
+            raise MXNetError(f"bind: {what} must give {names}")
+        return [None] * len(names)
+    if isinstance(given, dict):
+        missing = [n for n in names if n not in given]
+        if required and missing:
+            raise MXNetError(f"bind: {what} has no array for {missing}")
+        extra = [k for k in given if k not in names]
+        if extra and required:
+            raise ArgumentError(f"bind: {what} names {extra}, which the symbol does not "
+                                f"have; it has {names}")
+        return [given.get(n) for n in names]
+    given = list(given)
+    if len(given) != len(names):
+        raise ArgumentError(f"bind: {what} has {len(given)} arrays for the {len(names)} "
+                            f"names {names}")
+    return given
+
+
+def _reqs(grad_req: Any, names: list[str]) -> list[str]:
+    if isinstance(grad_req, str):
+        reqs = [grad_req] * len(names)
+    elif isinstance(grad_req, dict):
+        reqs = [grad_req.get(n, "null") for n in names]
+    else:
+        reqs = list(grad_req)
+        if len(reqs) != len(names):
+            raise ArgumentError(f"bind: grad_req has {len(reqs)} entries for {len(names)} "
+                                f"arguments")
+    for r in reqs:
+        if r not in _REQS:
+            raise ParamError(f"grad_req must be 'write', 'add' or 'null', got {r!r}")
+    return reqs

@@ -1,0 +1,228 @@
+"""The graph a Symbol is: nodes of MXNet operators with their MXNet attributes.
+
+A node is a variable (`op` None) or one call of an operator of the table, with its
+attributes as MXNet writes them (strings: the operator's parameters that were given, and
+`__shape__`-style attributes of variables and scopes) and its inputs as (node, output
+index) pairs. How many outputs a node has, and their names, follow MXNet's operator
+definitions (`OUTPUT_NAMES`); `HIDDEN_OUTPUTS` counts outputs MXNet keeps but does not
+show (BatchNorm's saved mean and variance), which its JSON's `node_row_ptr` counts.
+
+    >>> node = Node(None, 'data', {}, [])  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..base import ParamError
+from ..core.operators import Operator
+
+
+class Node:
+    """A variable (op None) or an operator call of a symbol graph."""
+
+    __slots__ = ("op", "name", "attrs", "inputs", "total_outputs", "versions")
+
+    def __init__(self, op: Operator | None, name: str, attrs: dict[str, str],
+                 inputs: list[tuple[Node, int]], total_outputs: int | None = None,
+                 versions: list[int] | None = None):
+        self.op = op
+        self.name = name
+        self.attrs = attrs
+        self.inputs = inputs
+        #: outputs including hidden ones, as read from a JSON file (None: from the table)
+        self.total_outputs = total_outputs
+        #: the version of each input as read from a JSON file (None: from the table)
+        self.versions = versions
+
+    def __repr__(self) -> str:
+        return f"<Node {self.op.name if self.op else 'null'} {self.name}>"
+
+    @property
+    def is_variable(self) -> bool:
+        return self.op is None
+
+    def params(self) -> dict[str, Any]:
+        """The operator's parameters, read from their string attributes."""
+        assert self.op is not None
+        names = {p.name for p in self.op.params}
+        out = {}
+        for key, text in self.attrs.items():
+            if key in names:
+                out[key] = self.op.param(key).parse(text)
+        return out
+
+    def output_names(self) -> list[str]:
+        """The names of the visible outputs (`output`, or MXNet's own list)."""
+        if self.op is None:
+            return [self.name]
+        rule = OUTPUT_NAMES.get(self.op.name)
+        return rule(self.params()) if rule else ["output"]
+
+    def num_outputs(self) -> int:
+        return len(self.output_names())
+
+    def all_outputs(self) -> int:
+        """Outputs counting hidden ones (what MXNet's JSON node_row_ptr counts)."""
+        if self.total_outputs is not None:
+            return self.total_outputs
+        if self.op is None:
+            return 1
+        rule = HIDDEN_OUTPUTS.get(self.op.name)
+        return max(rule(self.params()) if rule else 0, self.num_outputs())
+
+    def input_names(self) -> list[str]:
+        """The operator's input names this node has, in order (optional ones only when
+        its parameters call for them, as MXNet lists them)."""
+        assert self.op is not None
+        return input_names(self.op, self.params(), len(self.inputs))
+
+    def aux_positions(self) -> tuple[int, ...]:
+        """Which inputs are auxiliary states (updated by the operator, not differentiated)."""
+        if self.op is None:
+            return ()
+        names = AUX_INPUTS.get(self.op.name, ())
+        return tuple(k for k, n in enumerate(self.input_names()) if n in names)
+
+
+def input_names(op: Operator, params: dict[str, Any], given: int | None = None) -> list[str]:
+    """The inputs a call of `op` with `params` takes (`given`: how many a variadic one got)."""
+    if op.variadic:
+        count = given if given is not None else int(params.get("num_args", 1))
+        return [f"arg{k}" for k in range(count)]
+    rule = PRESENT_INPUTS.get(op.name)
+    if rule is not None:
+        return [n for n in op.inputs if rule(n, params)]
+    required = [n for n in op.inputs if n not in _optional_inputs(op)]
+    if given is not None and given > len(required):
+        return list(op.inputs[:given])
+    return required
+
+
+_OPTIONAL: dict[str, frozenset[str]] = {}
+
+
+def _optional_inputs(op: Operator) -> frozenset[str]:
+    """Inputs the implementation lets default to None (absent unless given)."""
+    found = _OPTIONAL.get(op.name)
+    if found is None:
+        sig = inspect.signature(op.impl).parameters
+        found = _OPTIONAL[op.name] = frozenset(
+            n for n in op.inputs if n in sig and sig[n].default is None)
+    return found
+
+
+def _unless_no_bias(default: bool) -> Callable[[str, dict[str, Any]], bool]:
+    return lambda n, p: n != "bias" or not p.get("no_bias", default)
+
+
+#: Operators whose optional inputs exist or not by their parameters (MXNet's
+#: FListInputNames): input name, parameters -> present.
+PRESENT_INPUTS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
+    "FullyConnected": _unless_no_bias(False),
+    "Convolution": _unless_no_bias(False),
+    "Convolution_v1": _unless_no_bias(False),
+    "Deconvolution": _unless_no_bias(True),
+    "RNN": lambda n, p: (n != "state_cell" or p.get("mode") == "lstm") and (
+        n != "sequence_length" or p.get("use_sequence_length", False)),
+    "LeakyReLU": lambda n, p: n != "gamma" or p.get("act_type") == "prelu",
+    "softmax": lambda n, p: n != "length" or p.get("use_length", False),
+    "masked_softmax": lambda n, p: True,
+    "SequenceMask": lambda n, p: n != "sequence_length" or p.get("use_sequence_length", False),
+    "SequenceLast": lambda n, p: n != "sequence_length" or p.get("use_sequence_length", False),
+    "SequenceReverse": lambda n, p: n != "sequence_length" or p.get("use_sequence_length",
+                                                                     False),
+    "CTCLoss": lambda n, p: (n != "data_lengths" or p.get("use_data_lengths", False)) and (
+        n != "label_lengths" or p.get("use_label_lengths", False)),
+}
+#: Inputs that are auxiliary states: updated by the operator, not arguments.
+AUX_INPUTS: dict[str, tuple[str, ...]] = {
+    "BatchNorm": ("moving_mean", "moving_var"),
+    "BatchNorm_v1": ("moving_mean", "moving_var"),
+    "_contrib_SyncBatchNorm": ("moving_mean", "moving_var"),
+    "_contrib_BatchNormWithReLU": ("moving_mean", "moving_var"),
+    "IdentityAttachKLSparseReg": ("moving_avg",),
+}
+
+
+def _numbered(count: int) -> list[str]:
+    return [f"output{k}" for k in range(count)]
+
+
+def _rnn_outputs(p: dict[str, Any]) -> list[str]:
+    if not p.get("state_outputs", False):
+        return ["output"]
+    return ["output", "state", "state_cell"] if p.get("mode") == "lstm" else ["output", "state"]
+
+
+def _split_v2_count(p: dict[str, Any]) -> int:
+    indices = p.get("indices", ())
+    sections = int(p.get("sections", 0) or 0)
+    return sections if sections > 0 else len(tuple(indices)) + 1
+
+
+#: Operators with other visible outputs than one named "output".
+OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "SliceChannel": lambda p: _numbered(int(p.get("num_outputs", 1))),
+    "_split_v2": lambda p: _numbered(_split_v2_count(p)),
+    "BatchNorm": lambda p: ["output", "mean", "var"] if p.get("output_mean_var") else ["output"],
+    "LayerNorm": lambda p: ["output", "mean", "std"] if p.get("output_mean_var") else ["output"],
+    "GroupNorm": lambda p: ["output", "mean", "std"] if p.get("output_mean_var") else ["output"],
+    "RNN": _rnn_outputs,
+    "topk": lambda p: _numbered(2) if p.get("ret_typ") == "both" else ["output"],
+    "moments": lambda p: ["mean", "var"],
+    "_linalg_gelqf": lambda p: ["Q", "L"],
+    "_linalg_syevd": lambda p: ["U", "L"],
+    "_linalg_slogdet": lambda p: ["sign", "logdet"],
+    "_contrib_quantize": lambda p: ["output", "min_output", "max_output"],
+    "_contrib_quantize_v2": lambda p: ["output", "min_output", "max_output"],
+    "MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
+    "_contrib_MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
+}
+
+#: Outputs MXNet 1.9.1 (its pip build, with MKLDNN) keeps beyond the visible ones.
+HIDDEN_OUTPUTS: dict[str, Callable[[dict[str, Any]], int]] = {
+    "BatchNorm": lambda p: 3,
+    "Dropout": lambda p: 2,
+    "Pooling": lambda p: 2 if p.get("pool_type", "max") == "max" and not p.get(
+        "global_pool", False) else 1,
+    "LRN": lambda p: 2,
+    "LayerNorm": lambda p: 3,
+}
+
+
+def topological(outputs: Iterable[tuple[Node, int]]) -> list[Node]:
+    """Every node the outputs depend on, inputs before users, in MXNet's order (a
+    depth-first walk over inputs in order), without recursion.
+
+    >>> [n.name for n in topological(sym._outputs)]  # doctest: +SKIP
+    """
+    order: list[Node] = []
+    seen: set[int] = set()
+    for head, _ in outputs:
+        if id(head) in seen:
+            continue
+        stack: list[tuple[Node, int]] = [(head, 0)]
+        seen.add(id(head))
+        while stack:
+            node, k = stack.pop()
+            if k < len(node.inputs):
+                stack.append((node, k + 1))
+                child = node.inputs[k][0]
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, 0))
+            else:
+                order.append(node)
+    return order
+
+
+def check_input_count(node: Node) -> None:
+    """A loaded or composed node must have as many inputs as its operator takes."""
+    if node.op is None or node.op.variadic:
+        return
+    names = node.input_names()
+    if len(names) != len(node.inputs):
+        raise ParamError(f"{node.op.name} {node.name!r}: it takes the inputs {names} with "
+                         f"these attributes, but has {len(node.inputs)} inputs")

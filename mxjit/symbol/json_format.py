@@ -1,0 +1,96 @@
+"""MXNet 1.x's symbol JSON: `nodes` (op, name, attrs, inputs as [node, output, version]),
+`arg_nodes`, `node_row_ptr` (each node's first output among all nodes' outputs, hidden
+ones counted), `heads` and `attrs` with `mxnet_version`.
+
+A graph read from a file keeps what MXNet wrote about its nodes (hidden output counts,
+input versions), so writing it again gives the same JSON.
+
+    >>> outputs = from_json(open('cnn-symbol.json').read())  # doctest: +SKIP
+    >>> to_json(outputs) == open('cnn-symbol.json').read()  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..base import MXNetError, ParamError
+from ..core.operators import lookup
+from .graph import Node, check_input_count, topological
+
+#: What MXNet 1.9.1 writes as its version (1.9.1 = 10901).
+MXNET_VERSION = 10901
+
+
+def to_json(outputs: list[tuple[Node, int]]) -> str:
+    """The JSON text of the graph with these outputs (MXNet's layout and indentation)."""
+    order = topological(outputs)
+    index = {id(n): k for k, n in enumerate(order)}
+    nodes, row_ptr = [], [0]
+    for node in order:
+        entry: dict[str, Any] = {"op": node.op.name if node.op else "null", "name": node.name}
+        if node.attrs:
+            entry["attrs"] = dict(sorted(node.attrs.items()))
+        aux = set(node.aux_positions())
+        versions = node.versions or [1 if k in aux else 0 for k in range(len(node.inputs))]
+        entry["inputs"] = [[index[id(src)], k, v] for (src, k), v in
+                           zip(node.inputs, versions)]
+        nodes.append(entry)
+        row_ptr.append(row_ptr[-1] + node.all_outputs())
+    graph = {"nodes": nodes,
+             "arg_nodes": [k for k, n in enumerate(order) if n.op is None],
+             "node_row_ptr": row_ptr,
+             "heads": [[index[id(n)], k, 0] for n, k in outputs],
+             "attrs": {"mxnet_version": ["int", MXNET_VERSION]}}
+    return json.dumps(graph, indent=2, separators=(", ", ": "))
+
+
+def from_json(text: str) -> list[tuple[Node, int]]:
+    """The outputs of the graph in MXNet's JSON `text`; an unknown operator, a dangling
+    input or a malformed file is a clear error.
+
+    >>> outputs = from_json(text)  # doctest: +SKIP
+    """
+    try:
+        graph = json.loads(text)
+        raw_nodes = graph["nodes"]
+        heads = graph["heads"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise MXNetError(f"not an MXNet symbol JSON: {e}") from None
+    row_ptr = graph.get("node_row_ptr")
+    nodes: list[Node] = []
+    for k, raw in enumerate(raw_nodes):
+        try:
+            op_name, name = raw["op"], raw["name"]
+            attrs = raw.get("attrs", raw.get("attr", raw.get("param", {}))) or {}
+            inputs = raw.get("inputs", [])
+        except (KeyError, TypeError, AttributeError) as e:
+            raise MXNetError(f"symbol JSON node {k} is malformed: {e}") from None
+        op = None if op_name == "null" else _operator(op_name, name)
+        links, versions = [], []
+        for entry in inputs:
+            if not (isinstance(entry, list) and 2 <= len(entry) <= 3 and
+                    isinstance(entry[0], int) and 0 <= entry[0] < k):
+                raise MXNetError(f"symbol JSON node {k} ({name!r}) has a bad input {entry}")
+            links.append((nodes[entry[0]], int(entry[1])))
+            versions.append(int(entry[2]) if len(entry) == 3 else 0)
+        total = None
+        if isinstance(row_ptr, list) and len(row_ptr) == len(raw_nodes) + 1:
+            total = int(row_ptr[k + 1]) - int(row_ptr[k])
+        node = Node(op, name, {str(a): str(v) for a, v in attrs.items()}, links, total,
+                    versions)
+        check_input_count(node)
+        nodes.append(node)
+    out = []
+    for head in heads:
+        if not (isinstance(head, list) and len(head) >= 2 and 0 <= head[0] < len(nodes)):
+            raise MXNetError(f"symbol JSON has a bad head {head}")
+        out.append((nodes[head[0]], int(head[1])))
+    return out
+
+
+def _operator(op_name: str, node_name: str) -> Any:
+    try:
+        return lookup(op_name)
+    except ParamError:
+        raise MXNetError(f"symbol JSON node {node_name!r} uses the operator {op_name!r}, "
+                         f"which mxjit does not have") from None

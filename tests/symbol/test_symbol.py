@@ -1,0 +1,249 @@
+"""mx.sym: graphs of MXNet operators with MXNet's names, JSON both ways, shape and dtype
+inference, and bound executors that reproduce what MXNet 1.9.1 computed."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mxjit as mx
+from mxjit import autograd, nd
+from mxjit.base import MXNetError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
+
+
+@pytest.fixture(autouse=True)
+def fresh_names():
+    with mx.name.NameManager():
+        yield
+
+
+def params_of(prefix):
+    saved = nd.load(str(FIXTURES / f"{prefix}-0000.params"))
+    arg = {k[4:]: v for k, v in saved.items() if k.startswith("arg:")}
+    aux = {k[4:]: v for k, v in saved.items() if k.startswith("aux:")}
+    return arg, aux
+
+
+def test_automatic_names_and_arithmetic_nodes_follow_mxnet():
+    x, y = mx.sym.var("x"), mx.sym.var("y")
+    group = mx.sym.Group([x + 1, 2 - x, x * y, x / 3, x ** 2, 2 ** x, -x, x == y, x > 1,
+                          x % 2, abs(x), x.sum(), x + y])
+    nodes = [(n["op"], n["name"], n.get("attrs")) for n in json.loads(group.tojson())["nodes"]
+             if n["op"] != "null"]
+    assert nodes == [
+        ("_plus_scalar", "_plusscalar0", {"scalar": "1"}),
+        ("_rminus_scalar", "_rminusscalar0", {"scalar": "2"}),
+        ("elemwise_mul", "_mul0", None), ("_div_scalar", "_divscalar0", {"scalar": "3"}),
+        ("_power_scalar", "_powerscalar0", {"scalar": "2"}),
+        ("_rpower_scalar", "_rpower_scalar0", {"scalar": "2"}),
+        ("_mul_scalar", "_mulscalar0", {"scalar": "-1.0"}), ("_equal", "_equal0", None),
+        ("_greater_scalar", "_greater_scalar0", {"scalar": "1"}),
+        ("_mod_scalar", "_modscalar0", {"scalar": "2"}), ("abs", "abs0", None),
+        ("sum", "sum0", None), ("elemwise_add", "_plus0", None)]
+    values = group.eval(x=nd.array([1.0, 2.0]), y=nd.array([2.0, 2.0]))
+    want = [[2, 3], [1, 0], [2, 4], [1 / 3, 2 / 3], [1, 4], [2, 4], [-1, -2], [0, 1], [0, 1],
+            [1, 0], [1, 2], [3], [3, 4]]
+    for got, expected in zip(values, want):
+        np.testing.assert_allclose(got.asnumpy(), expected, rtol=1e-6)
+
+
+def test_lists_of_names():
+    x = mx.sym.var("x")
+    fc = mx.sym.FullyConnected(x, num_hidden=3)
+    assert fc.list_arguments() == ["x", "fullyconnected0_weight", "fullyconnected0_bias"]
+    assert fc.list_outputs() == ["fullyconnected0_output"] and fc.name == "fullyconnected0"
+    assert mx.sym.FullyConnected(x, num_hidden=3, no_bias=True).list_arguments() == [
+        "x", "fullyconnected1_weight"]
+    bn = mx.sym.BatchNorm(x, name="bn")
+    assert bn.list_arguments() == ["x", "bn_gamma", "bn_beta"]
+    assert bn.list_auxiliary_states() == ["bn_moving_mean", "bn_moving_var"]
+    assert bn.list_inputs() == ["x", "bn_gamma", "bn_beta", "bn_moving_mean", "bn_moving_var"]
+    assert mx.sym.split(x, num_outputs=2).list_outputs() == ["split0_output0",
+                                                             "split0_output1"]
+    assert fc.get_internals().list_outputs() == ["x", "fullyconnected0_weight",
+                                                 "fullyconnected0_bias",
+                                                 "fullyconnected0_output"]
+    assert repr(fc) == "<Symbol fullyconnected0>"
+    assert fc.get_internals()["fullyconnected0_weight"].name == "fullyconnected0_weight"
+    assert fc.get_children().list_outputs() == ["x", "fullyconnected0_weight",
+                                                "fullyconnected0_bias"]
+    with pytest.raises(IndexError):
+        fc.get_internals()["missing"]
+
+
+def test_attributes_scopes_and_prefixes():
+    w = mx.sym.var("w", shape=(3, 4), lr_mult=2, dtype="float16", init=mx.init.One())
+    assert w.attr("__shape__") == "(3, 4)" and w.attr("__lr_mult__") == "2"
+    assert w.attr("__dtype__") == "2" and w.attr("__init__") == '["one", {}]'
+    with mx.AttrScope(ctx_group="stage1"):
+        fc = mx.sym.FullyConnected(mx.sym.var("x"), num_hidden=2, name="fc")
+    assert fc.attr("ctx_group") == "stage1" and fc.attr("num_hidden") == "2"
+    assert fc.list_attr() == {"ctx_group": "stage1", "num_hidden": "2"}
+    with mx.name.Prefix("net_"):
+        assert mx.sym.Activation(mx.sym.var("x"), act_type="relu").name == "net_activation0"
+
+
+def test_composition_by_call():
+    data = mx.sym.var("data")
+    net = mx.sym.FullyConnected(data, num_hidden=2, name="fc")
+    inner = mx.sym.Activation(mx.sym.var("x"), act_type="tanh", name="act")
+    composed = net(data=inner)
+    assert composed.list_arguments() == ["x", "fc_weight", "fc_bias"]
+    assert net.list_arguments() == ["data", "fc_weight", "fc_bias"]  # (unchanged)
+    with pytest.raises(TypeError, match="no argument"):
+        net(nothing=inner)
+
+
+def test_infer_shape_type_and_partial():
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=3,
+                                                     name="fc"), name="softmax")
+    arg, out, aux = net.infer_shape(data=(4, 5))
+    assert arg == [(4, 5), (3, 5), (3,), (4,)] and out == [(4, 3)] and aux == []
+    assert net.infer_shape() == (None, None, None)
+    assert net.infer_shape_partial() == ([(), (), (), ()], [()], [])
+    types = net.infer_type(data="float64")
+    assert types[0][0] is np.float64 and types[1][0] is np.float64
+    with pytest.raises(MXNetError, match="elemwise_add0"):
+        mx.sym.elemwise_add(mx.sym.var("a"), mx.sym.var("b")).infer_shape(a=(2, 3), b=(3, 2))
+
+
+@pytest.mark.parametrize("prefix,inputs", [("mlp", "mlp_input.npy"), ("cnn", "cnn_input.npy")])
+def test_mxnet_exports_load_round_trip_and_reproduce_their_outputs(prefix, inputs):
+    text = (FIXTURES / f"{prefix}-symbol.json").read_text()
+    sym = mx.sym.load(str(FIXTURES / f"{prefix}-symbol.json"))
+    assert json.loads(sym.tojson()) == json.loads(text)
+    arg, aux = params_of(prefix)
+    arg["data"] = nd.array(np.load(FIXTURES / inputs))
+    exe = sym.bind(mx.cpu(), arg, grad_req="null", aux_states=aux)
+    np.testing.assert_allclose(exe.forward()[0].asnumpy(),
+                               np.load(FIXTURES / f"{prefix}_output.npy"), rtol=1e-5, atol=1e-6)
+
+
+def test_the_zoo_graph_names_shapes_training_gradients_and_inference():
+    sym = mx.sym.load(str(FIXTURES / "zoo-symbol.json"))
+    assert json.loads(sym.tojson()) == json.loads((FIXTURES / "zoo-symbol.json").read_text())
+    shapes = json.loads((FIXTURES / "zoo_shapes.json").read_text())
+    assert sym.list_arguments() == shapes["list_arguments"]
+    assert sym.list_outputs() == shapes["list_outputs"]
+    assert sym.list_auxiliary_states() == shapes["list_auxiliary_states"]
+    arg_shapes, out_shapes, aux_shapes = sym.infer_shape(data=(2, 2, 6, 6), tokens=(2, 3))
+    assert [list(s) for s in arg_shapes] == shapes["arg_shapes"]
+    assert [list(s) for s in out_shapes] == shapes["out_shapes"]
+    assert [list(s) for s in aux_shapes] == shapes["aux_shapes"]
+    io = np.load(FIXTURES / "zoo_io.npz")
+    arg, aux = params_of("zoo")
+    grad_req = {n: "write" if n in arg else "null" for n in sym.list_arguments()}
+    exe = sym.simple_bind(mx.cpu(), grad_req=grad_req, data=(2, 2, 6, 6), tokens=(2, 3))
+    exe.copy_params_from(arg, aux)
+    exe.forward(is_train=True, data=nd.array(io["data"]), tokens=nd.array(io["tokens"]),
+                softmax_label=nd.array(io["softmax_label"]))
+    np.testing.assert_allclose(exe.outputs[0].asnumpy(), io["output_train"], rtol=1e-5,
+                               atol=1e-6)
+    exe.backward()
+    for name in ("fc1_weight", "conv_weight", "emb_weight"):
+        np.testing.assert_allclose(exe.grad_dict[name].asnumpy(), io[f"grad_{name}"],
+                                   rtol=1e-4, atol=1e-5, err_msg=name)
+    # (the inference executor runs after the training step: BatchNorm's moving statistics
+    # have moved once, and the weights are those the file holds)
+    infer = sym.bind(mx.cpu(), {**arg, "data": nd.array(io["data"]),
+                                "tokens": nd.array(io["tokens"]),
+                                "softmax_label": nd.array(io["softmax_label"])},
+                     grad_req="null", aux_states=exe.aux_dict)
+    np.testing.assert_allclose(infer.forward()[0].asnumpy(),
+                               np.load(FIXTURES / "zoo_output_infer.npy"), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_symbol_ndarray_and_hybridized_gluon_agree():
+    rng = np.random.RandomState(0)
+    x = rng.randn(4, 5).astype(np.float32)
+    w = rng.randn(3, 5).astype(np.float32)
+    b = rng.randn(3).astype(np.float32)
+    sym = mx.sym.tanh(mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=3, name="fc"))
+    exe = sym.simple_bind(mx.cpu(), data=(4, 5))
+    exe.copy_params_from({"fc_weight": nd.array(w), "fc_bias": nd.array(b)})
+    out = exe.forward(is_train=True, data=nd.array(x))[0].asnumpy()
+    exe.backward(nd.ones((4, 3)))
+    xs, ws, bs = nd.array(x), nd.array(w), nd.array(b)
+    for a in (ws, bs):
+        a.attach_grad()
+    with autograd.record():
+        y = nd.tanh(nd.FullyConnected(xs, ws, bs, num_hidden=3))
+    y.backward()
+    np.testing.assert_allclose(out, y.asnumpy(), rtol=1e-6)
+    np.testing.assert_allclose(exe.grad_dict["fc_weight"].asnumpy(), ws.grad.asnumpy(),
+                               rtol=1e-5)
+    dense = mx.gluon.nn.Dense(3, in_units=5, activation="tanh")
+    dense.initialize()
+    dense.weight.set_data(nd.array(w))
+    dense.bias.set_data(nd.array(b))
+    dense.hybridize()
+    np.testing.assert_allclose(dense(nd.array(x)).asnumpy(), out, rtol=1e-6)
+
+
+def test_executor_grad_req_add_reshape_and_monitor():
+    sym = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2, name="fc")
+    exe = sym.simple_bind(mx.cpu(), grad_req="add", data=(3, 4))
+    exe.arg_dict["fc_weight"][:] = 1
+    seen = []
+    exe.set_monitor_callback(lambda name, arr: seen.append(name))
+    for _ in range(2):
+        exe.forward(is_train=True, data=nd.ones((3, 4)))
+        exe.backward(nd.ones((3, 2)))
+    np.testing.assert_array_equal(exe.grad_dict["fc_weight"].asnumpy(), np.full((2, 4), 6))
+    assert seen == ["fc_output", "fc_output"]
+    bigger = exe.reshape(data=(5, 4))
+    assert bigger.arg_dict["fc_weight"] is exe.arg_dict["fc_weight"]
+    assert bigger.forward(data=nd.ones((5, 4)))[0].shape == (5, 2)
+    with pytest.raises(ValueError, match="shape"):
+        exe.forward(data=nd.ones((5, 4)))
+
+
+def test_batchnorm_moving_statistics_move_at_backward():
+    sym = mx.sym.BatchNorm(mx.sym.var("data"), name="bn", fix_gamma=False)
+    exe = sym.simple_bind(mx.cpu(), data=(2, 2))
+    exe.aux_dict["bn_moving_var"][:] = 1
+    exe.forward(is_train=True, data=nd.array([[1, 2], [3, 5]]))
+    np.testing.assert_array_equal(exe.aux_dict["bn_moving_mean"].asnumpy(), [0, 0])
+    exe.backward(nd.ones((2, 2)))
+    np.testing.assert_allclose(exe.aux_dict["bn_moving_mean"].asnumpy(), [0.2, 0.35],
+                               rtol=1e-6)
+
+
+def test_errors_a_user_can_hit(tmp_path):
+    net = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2, name="fc")
+    with pytest.raises(MXNetError, match="fc_bias"):
+        net.bind(mx.cpu(), {"data": nd.ones((1, 3)), "fc_weight": nd.ones((2, 3))})
+    with pytest.raises(ValueError, match="do not determine"):
+        net.simple_bind(mx.cpu())
+    with pytest.raises(MXNetError, match="backward"):
+        net.simple_bind(mx.cpu(), data=(1, 3)).backward()
+    with pytest.raises(MXNetError, match="not an MXNet symbol JSON"):
+        mx.sym.load_json("{not json")
+    bad = json.loads(net.tojson())
+    bad["nodes"][-1]["op"] = "NoSuchOperator"
+    with pytest.raises(MXNetError, match="NoSuchOperator"):
+        mx.sym.load_json(json.dumps(bad))
+    bad = json.loads(net.tojson())
+    bad["nodes"][-1]["inputs"].append([99, 0, 0])
+    with pytest.raises(MXNetError, match="bad input"):
+        mx.sym.load_json(json.dumps(bad))
+    with pytest.raises(FileNotFoundError):
+        mx.sym.load(str(tmp_path / "missing.json"))
+    with pytest.raises(TypeError, match="unknown argument"):
+        mx.sym.FullyConnected(mx.sym.var("x"), num_hiden=2)
+    with pytest.raises(TypeError, match="truth value"):
+        bool(mx.sym.var("x"))
+
+
+def test_save_and_load_file(tmp_path):
+    net = mx.sym.Activation(mx.sym.var("x"), act_type="relu", name="act")
+    path = str(tmp_path / "net-symbol.json")
+    net.save(path)
+    again = mx.sym.load(path)
+    assert again.tojson() == net.tojson()
+    assert again.eval(x=nd.array([-1.0, 2.0]))[0].asnumpy().tolist() == [0.0, 2.0]
