@@ -15,6 +15,7 @@ from .emit import Layout
 from .generic import elementwise_kernel, reduction_kernel
 from .kernel import REDUCE_OPS
 from .llvm import render_llvm
+from .memory import tune_malloc
 from .program import (
     PARALLEL_MIN_WORK,
     THREADS,
@@ -25,6 +26,8 @@ from .program import (
     register_library,
 )
 from .reduce_split import JOIN, ROWS
+
+tune_malloc()
 
 __all__ = ["KERNELS", "CompiledKernel", "clear_disk_cache", "disk_usage", "log", "log_compiles",
            "cuda_symbol", "render_cuda",
