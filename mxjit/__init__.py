@@ -11,6 +11,7 @@ from . import (
     gluon,
     image,
     initializer,
+    io,
     lax,
     lr_scheduler,
     metric,
@@ -61,4 +62,4 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
-           "AttrScope", "__version__"]
+           "AttrScope", "io", "__version__"]

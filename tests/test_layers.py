@@ -40,20 +40,28 @@ ALLOWED: dict[str, set[str]] = {
     "name": set(),
     "attribute": {"base"},
     "symbol": {"base", "context", "trace", "core", "nd", "autograd", "name", "attribute"},
+    "visualization": {"base", "symbol"},
     "initializer": {"base", "nd", "random"},
     "metric": {"base", "nd"},
     "lr_scheduler": {"base"},
     "optimizer": {"base", "context", "core", "nd", "lr_scheduler"},
     "image": {"base", "nd"},
     "recordio": {"base"},
+    "io": {"base", "nd", "image", "recordio"},
+    "model": {"base", "context", "nd", "symbol"},
+    "callback": {"model"},
+    "monitor": {"nd"},
+    "module": {"base", "context", "nd", "symbol", "optimizer", "initializer", "metric", "io",
+               "model", "name"},
     "gluon": {"base", "context", "core", "nd", "autograd", "initializer", "name", "optimizer",
-              "image", "metric", "recordio"},
+              "image", "metric", "recordio", "io", "symbol"},
     "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils",
                  "name", "initializer", "metric", "lr_scheduler", "optimizer", "gluon", "image",
-                 "recordio", "symbol", "attribute"},
+                 "recordio", "symbol", "attribute", "visualization", "io", "model", "module",
+                 "callback", "monitor"},
 }
-#: Optional dependencies imported where they are first needed (a GPU, SciPy).
-LAZY_OK = ("pycuda", "scipy")
+#: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz).
+LAZY_OK = ("pycuda", "scipy", "graphviz")
 
 
 def _modules() -> list[Path]:

@@ -11,7 +11,6 @@ naming the files it looked for, the folder, and where MXNet fetches them from. T
 """
 from __future__ import annotations
 
-import gzip
 import os
 import tarfile
 import warnings
@@ -22,6 +21,7 @@ import numpy as np
 
 from .... import image, nd, recordio
 from ....base import MissingFileError, MXNetError, NotOverriddenError, ParamError
+from ....io.idx import read_idx
 from ..dataset import Dataset, RecordFileDataset
 
 __all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "ImageRecordDataset",
@@ -72,25 +72,6 @@ class _LocalDataset(Dataset):
         return len(self._label)
 
 
-def _read_idx(path: str, expected_ndim: int) -> np.ndarray:
-    """An IDX file (gzipped or not) of unsigned bytes: big-endian magic 0x0000 08 <ndim>,
-    then ndim big-endian uint32 sizes, then the values."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    magic = int.from_bytes(raw[:4], "big")
-    ndim = magic & 0xFF
-    if magic >> 8 != 0x08 or ndim != expected_ndim or len(raw) < 4 + 4 * ndim:
-        raise MXNetError(f"{path} is not an IDX file of {expected_ndim}-D unsigned bytes "
-                         f"(magic {magic:#010x}, expected {0x800 | expected_ndim:#010x})")
-    shape = tuple(int.from_bytes(raw[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim))
-    values = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
-    if values.size != int(np.prod(shape)):
-        raise MXNetError(f"{path}: the header gives shape {shape} but the file holds "
-                         f"{values.size} values")
-    return values.reshape(shape)
-
-
 class MNIST(_LocalDataset):
     """MNIST's handwritten digits from the IDX files in `root` (gzipped or not): samples
     ((28, 28, 1) uint8 NDArray, int32 label).
@@ -121,8 +102,8 @@ class MNIST(_LocalDataset):
                            self._source, " (gzipped or not)")
         images_path, labels_path = paths
         assert images_path is not None and labels_path is not None
-        label = _read_idx(labels_path, 1).astype(np.int32)
-        data = _read_idx(images_path, 3)
+        label = read_idx(labels_path, 1).astype(np.int32)
+        data = read_idx(images_path, 3)
         if len(data) != len(label):
             raise MXNetError(f"{type(self).__name__}: {images_path} holds {len(data)} images "
                              f"but {labels_path} {len(label)} labels")

@@ -1,0 +1,21 @@
+"""`mx.io`: MXNet's data iterators. io.py holds the protocol (DataDesc, DataBatch, DataIter)
+and the Python iterators (NDArrayIter, ResizeIter, PrefetchingIter); native.py and
+image_record.py the file iterators MXNet writes in C++ (CSVIter, LibSVMIter, MNISTIter,
+ImageRecordIter); idx.py reads MNIST's IDX files.
+
+    >>> it = mx.io.NDArrayIter(np.ones((10, 3)), np.arange(10), batch_size=4)  # doctest: +SKIP
+    >>> next(it).data[0].shape  # doctest: +SKIP
+    (4, 3)
+"""
+from . import io
+from .image_record import ImageRecordInt8Iter, ImageRecordIter, ImageRecordUInt8Iter
+from .io import DataBatch, DataDesc, DataIter, NDArrayIter, PrefetchingIter, ResizeIter
+from .native import CSVIter, LibSVMIter, MNISTIter, MXDataIter
+
+__all__ = ["io", "DataDesc", "DataBatch", "DataIter", "NDArrayIter", "ResizeIter",
+           "PrefetchingIter", "MXDataIter", "CSVIter", "LibSVMIter", "MNISTIter",
+           "ImageRecordIter", "ImageRecordUInt8Iter", "ImageRecordInt8Iter"]
+
+
+def __dir__() -> list[str]:
+    return __all__
