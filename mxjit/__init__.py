@@ -22,6 +22,7 @@ from . import (
     recordio,
     symbol,
     test_utils,
+    visualization,
 )
 from .attribute import AttrScope
 from .base import MXNetError
@@ -53,6 +54,7 @@ ndarray = nd
 sym = symbol
 img = image
 init = initializer
+viz = visualization
 __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", "value_and_grad",
@@ -62,4 +64,5 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
-           "AttrScope", "io", "__version__"]
+           "AttrScope", "io", "visualization", "viz",
+           "__version__"]

@@ -140,8 +140,14 @@ def test_resize_short_keeps_the_aspect_ratio():
                       [[44, 186, 158], [102, 31, 130], [159, 88, 102]], (3, 3, 3))
     tall = mx.nd.array(IMG.transpose(1, 0, 2), dtype="uint8")
     assert mx.image.resize_short(tall, 2, interp=1).shape == (2, 2, 3)
-    with pytest.warns(UserWarning, match=r"bicubic interpolation \(2\) is not implemented"):
-        assert mx.image.resize_short(img(), 8).shape == (8, 10, 3)
+    # the default, bicubic, exactly as MXNet 1.9.1 (OpenCV's fixed point)
+    assert mx.image.resize_short(img(), 8).asnumpy()[:, :, 0].tolist() == [
+        [0, 16, 67, 155, 235, 216, 105, 79, 152, 195],
+        [0, 32, 88, 146, 173, 154, 94, 103, 175, 218],
+        [17, 57, 124, 130, 71, 51, 76, 143, 214, 255], [44, 87, 160, 135, 23, 6, 90, 159, 179, 191],
+        [62, 104, 175, 157, 56, 44, 127, 143, 87, 54], [89, 131, 201, 186, 91, 82, 165, 150, 48, 0],
+        [109, 151, 222, 207, 112, 102, 184, 175, 83, 28],
+        [122, 164, 235, 219, 125, 114, 196, 189, 102, 50]]
 
 
 def test_center_and_fixed_crop_match_mxnet():
@@ -215,10 +221,10 @@ def test_color_normalize_works_in_place():
 
 
 def test_interpolation_codes():
-    with pytest.warns(UserWarning, match=r"area interpolation \(3\)"):
-        assert mx.image.imresize(img(), 2, 2, interp=9).shape == (2, 2, 3)  # shrink: area
-    with warnings.catch_warnings():  # (10 picks any method: it may warn or not)
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every method is implemented: no fallback warning
+        shrunk = mx.image.imresize(img(), 2, 2, interp=9)  # shrinking: area
+        assert shrunk.asnumpy()[:, :, 0].tolist() == [[85, 146], [145, 104]]  # MXNet, interp=3
         assert mx.image.imresize(img(), 3, 3, interp=10).shape == (3, 3, 3)
     with pytest.raises(ParamError, match="unknown interpolation method 7"):
         mx.image.imresize(img(), 3, 3, interp=7)

@@ -14,16 +14,16 @@ streams (`ops/random.py`), so a jitted function draws new ones on every call.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, DTypeError, ParamError, ShapeError, UnsupportedError
-from ..core import Array, bind
+from ..base import ArgumentError, DTypeError, ParamError, ShapeError
+from ..core import Array, bind, jit
 from ..core.operators import register_operator
-from . import elementwise
 from .elementwise import cast, clip, floor, maximum, minimum
 from .operands import as_dtype, constant, ew, select
 from .random import normal, unit_uniform
@@ -121,69 +121,285 @@ def _target_size(size: Any, keep_ratio: bool, h: int, w: int) -> tuple[int, int]
     return dims[1], dims[0]
 
 
-def _source_index(out_len: int, in_len: int, interp: int) -> tuple[np.ndarray, np.ndarray,
-                                                                   np.ndarray]:
-    """Per output position: the two source positions and the weight of the second
-    (OpenCV's pixel-centre mapping; nearest takes floor(i * in / out))."""
-    scale = in_len / out_len
-    pos = np.arange(out_len, dtype=np.float64)
-    if interp == 0:
-        lo = np.minimum(np.floor(pos * scale), in_len - 1).astype(np.int64)
-        return lo, lo, np.zeros(out_len)
-    src = (pos + 0.5) * scale - 0.5
-    lo = np.floor(src)
-    frac = src - lo
-    frac = np.where(lo < 0, 0.0, frac)
-    lo = np.maximum(lo, 0)
-    frac = np.where(lo >= in_len - 1, 0.0, frac)
-    lo = np.minimum(lo, in_len - 1).astype(np.int64)
-    hi = np.minimum(lo + 1, in_len - 1)
-    return lo, hi, frac
+# ---- resize: OpenCV 3.4's cv::resize, which MXNet 1.9.1 links ------------------------------
+#
+# Separable, as in OpenCV: the width is resampled first, then the height (the order decides
+# the rounding of uint8 images). A pass gathers a (positions, taps) table of source indices
+# and sums the taps with weights; the tables are NumPy constants made here with OpenCV's
+# float32 arithmetic, so a pass is one gather and one reduction whatever the scale. Float
+# images are computed in their dtype. uint8 images follow OpenCV's integer fixed point
+# (weights in units of 1/2048, int32 sums) and, where OpenCV works in float32 (area, most of
+# bicubic's vertical pass), its rounded products and order of additions: their pixels are
+# OpenCV's bit for bit. Each (size, interp) is one jitted program, eagerly too.
+
+_ONE = 2048  # INTER_RESIZE_COEF_SCALE: the fixed-point weight 1.0 of uint8 images
+_TAPS = {1: 2, 2: 4, 3: 2, 4: 8}  # per interp code (area when enlarging is bilinear-like)
+_F32 = np.float32
+
+
+def _inverse_scale(out_len: int, in_len: int) -> float:
+    """Source pixels per output pixel, as OpenCV computes it (1 / (out / in) in double,
+    which can differ from in / out in the last bit and so move a floor)."""
+    return 1.0 / (out_len / in_len)
+
+
+def _cubic_weights(f: np.ndarray) -> np.ndarray:
+    """OpenCV's interpolateCubic (Keys, A = -0.75) at offsets f: (n,) -> (n, 4) float32."""
+    a, one = _F32(-0.75), _F32(1)
+    x0, x2 = f + one, one - f
+    c0 = ((a * x0 - _F32(5) * a) * x0 + _F32(8) * a) * x0 - _F32(4) * a
+    c1 = ((a + _F32(2)) * f - (a + _F32(3))) * f * f + one
+    c2 = ((a + _F32(2)) * x2 - (a + _F32(3))) * x2 * x2 + one
+    return np.stack([c0, c1, c2, one - c0 - c1 - c2], axis=1)
+
+
+def _lanczos_weights(f: np.ndarray) -> np.ndarray:
+    """OpenCV's interpolateLanczos4 at offsets f: (n,) -> (n, 8) float32, normalised to sum
+    to 1 (its x + 3 - i in float, the sines in double)."""
+    s45 = 0.70710678118654752440
+    cs = np.array([[1, 0], [-s45, -s45], [0, 1], [s45, -s45], [-1, 0], [s45, s45], [0, -1],
+                   [-s45, s45]])
+    x3 = f + _F32(3)
+    y0 = -x3.astype(np.float64) * np.pi * 0.25
+    y = -(x3[:, None] - np.arange(8, dtype=_F32)).astype(np.float64) * np.pi * 0.25
+    with np.errstate(divide="ignore", invalid="ignore"):  # (y = 0 only where f = 0, below)
+        c = ((cs[:, 0] * np.sin(y0)[:, None] + cs[:, 1] * np.cos(y0)[:, None])
+             / (y * y)).astype(_F32)
+        total = np.zeros(len(f), _F32)
+        for k in range(8):  # summed in order, in float, as OpenCV does
+            total = total + c[:, k]
+        c = c * (_F32(1) / total)[:, None]
+    # Where x + 3 - i is 0 in float (f = 1 - 2**-24 rounds to 1, say) OpenCV's weights are
+    # NaN; the window's limit there is that one tap.
+    on_tap = x3[:, None] - np.arange(8, dtype=_F32) == 0
+    c = np.where(on_tap.any(axis=1)[:, None], on_tap.astype(_F32), c)
+    return np.where((f < np.finfo(_F32).eps)[:, None], np.eye(8, dtype=_F32)[3], c)
+
+
+def _interp_taps(out_len: int, in_len: int, interp: int, across: bool
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Source indices and float32 weights, both (out_len, taps), of OpenCV's generic
+    resize: bilinear (1), bicubic (2), Lanczos (4), or area (3) when enlarging, which
+    places its two taps by pixel coverage. `across`: the horizontal pass, where OpenCV
+    moves a bilinear tap that falls outside the image onto the border with weight 1; the
+    vertical pass repeats the border row under the tap's own weights."""
+    scale, taps = _inverse_scale(out_len, in_len), _TAPS[interp]
+    pos = np.arange(out_len)
+    if interp == 3:
+        start = np.floor(pos * scale).astype(np.int64)
+        f = ((pos + 1) - (start + 1) * (out_len / in_len)).astype(_F32)
+        f = np.where(f <= 0, _F32(0), f - np.floor(f))
+    else:
+        src = ((pos + 0.5) * scale - 0.5).astype(_F32)
+        start = np.floor(src).astype(np.int64)
+        f = src - start.astype(_F32)
+    if taps == 2 and across:
+        outside = (start < 0) | (start >= in_len - 1)
+        f = np.where(outside, _F32(0), f)
+        start = np.clip(start, 0, in_len - 1)
+    if interp == 2:
+        weights = _cubic_weights(f)
+    elif interp == 4:
+        weights = _lanczos_weights(f)
+    else:
+        weights = np.stack([_F32(1) - f, f], axis=1)
+    idx = np.clip(start[:, None] + np.arange(1 - taps // 2, taps // 2 + 1), 0, in_len - 1)
+    return idx, weights.astype(_F32)
+
+
+def _area_taps(out_len: int, in_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """OpenCV's computeResizeAreaTab when shrinking by a non-integer factor: each output
+    pixel averages the source pixels its cell covers, the partly covered ones at the ends
+    by their covered fraction. Rows are padded with zero weights to the longest."""
+    scale = _inverse_scale(out_len, in_len)
+    fs1 = np.arange(out_len) * scale
+    fs2 = fs1 + scale
+    cell = np.minimum(scale, in_len - fs1)
+    s2 = np.minimum(np.floor(fs2).astype(np.int64), in_len - 1)
+    s1 = np.minimum(np.ceil(fs1).astype(np.int64), s2)
+    taps = int((s2 - s1).max()) + 2  # a partial pixel each side of the whole ones
+    idx = s1[:, None] - 1 + np.arange(taps)
+    weights = np.where((idx >= s1[:, None]) & (idx < s2[:, None]), 1.0 / cell[:, None], 0.0)
+    left = (s1 - fs1 > 1e-3)[:, None] & (idx == s1[:, None] - 1)
+    right = (fs2 - s2 > 1e-3)[:, None] & (idx == s2[:, None])
+    weights = np.where(left, ((s1 - fs1) / cell)[:, None], weights)
+    partial = np.minimum(np.minimum(fs2 - s2, 1.0), cell) / cell
+    weights = np.where(right, partial[:, None], weights)
+    return np.clip(idx, 0, in_len - 1), weights.astype(_F32)
+
+
+def _gather(x: Array, axis: int, idx: np.ndarray) -> Array:
+    """x with `axis` replaced by the (positions, taps) of `idx`."""
+    return bind("take", x, constant(idx.astype(np.int32), x), axis=axis, mode="clip")
+
+
+def _along(table: np.ndarray, axis: int, like: Array) -> Array:
+    """A (positions, taps) table as a constant at axes (axis, axis + 1) of `like`'s shape."""
+    shape = (1,) * axis + table.shape + (1,) * (like.ndim - axis - 2)
+    return broadcast_exact(constant(table.reshape(shape), like), like.shape)
+
+
+def _weighted_sum(x: Array, axis: int, idx: np.ndarray, weights: np.ndarray) -> Array:
+    """sum_k weights[i, k] * x[..., idx[i, k], ...] along `axis`, in x's dtype (a reduction:
+    its order is the kernel's, within rounding of OpenCV's)."""
+    g = _gather(x, axis, idx)
+    return bind("reduce_sum", g * _along(weights.astype(x._dtype), axis, g), axes=(axis + 1,))
+
+
+def _float32_sum(x: Array, axis: int, idx: np.ndarray, weights: np.ndarray) -> Array:
+    """The same sum as OpenCV's float loops do it for uint8 images, whose rounding it
+    decides: each product rounded to float32 (made exactly in float64 first, so that no
+    fused multiply-add skips the rounding), then added in tap order, which a reduction
+    would not keep."""
+    def term(k: int) -> Array:
+        g = bind("take", x, constant(idx[:, k].astype(np.int32), x), axis=axis, mode="clip")
+        w = weights[:, k].astype(np.float64).reshape((-1,) + (1,) * (x.ndim - axis - 1))
+        return cast(cast(g, np.float64) * broadcast_exact(constant(w, x), g.shape), np.float32)
+
+    total = term(0)
+    for k in range(1, idx.shape[1]):
+        total = total + term(k)
+    return total
+
+
+def _fixed(weights: np.ndarray) -> np.ndarray:
+    """float32 weights as OpenCV's int16 fixed-point ones (rounded half to even)."""
+    return np.rint(weights * _F32(_ONE)).astype(np.int32)
+
+
+def _resize_generic(x: Array, w_axis: int, size: tuple[int, int], interp: int) -> Array:
+    """Bilinear, bicubic, Lanczos and enlarging area: OpenCV's resizeGeneric_."""
+    (h, w), (oh, ow) = x.shape[w_axis - 1:w_axis + 1], size
+    ix, wx = _interp_taps(ow, w, interp, across=True)
+    iy, wy = _interp_taps(oh, h, interp, across=False)
+    used = np.unique(iy)
+    if len(used) < h:  # shrinking: resample only the rows the height's taps read, as OpenCV
+        x = bind("take", x, constant(used.astype(np.int32), x), axis=w_axis - 1, mode="clip")
+        iy = np.searchsorted(used, iy)
+    if x._dtype != np.uint8:
+        return _weighted_sum(_weighted_sum(x, w_axis, ix, wx), w_axis - 1, iy, wy)
+    rows = _weighted_sum(cast(x, np.int32), w_axis, ix, _fixed(wx))  # exact: < 2**21
+    h_axis, by = w_axis - 1, _fixed(wy)
+    if _TAPS[interp] == 2:
+        # VResizeLinear's uint8 form: each term (b * (S >> 4)) >> 16, then (sum + 2) >> 2
+        g = ew("div", _gather(rows, h_axis, iy), 16)
+        g = ew("div", g * _along(by, h_axis, g), 65536)
+        total = bind("reduce_sum", g, axes=(h_axis + 1,))
+        return cast(ew("div", total + 2, 4), np.uint8)
+    exact = ew("div", _weighted_sum(rows, h_axis, iy, by) + (1 << 21), 1 << 22)
+    exact = clip(exact, 0.0, 255.0)
+    if interp == 4:
+        return cast(exact, np.uint8)
+    # Bicubic: OpenCV's SSE2 loop does each image row's first multiple of 8 values (of
+    # width * channels) in float32, rounded half to even; the rest in the integer form.
+    vector = _float32_sum(rows, h_axis, iy, by * _F32(1 / _ONE ** 2))
+    vector = clip(ew("rint", vector), 0.0, 255.0)
+    row = ow * x.shape[-1]
+    if row % 8 == 0:
+        return cast(vector, np.uint8)
+    in_loop = (np.arange(row) < row - row % 8).reshape(ow, x.shape[-1])
+    mask = broadcast_exact(constant(in_loop, x), exact.shape)
+    return cast(select(mask, cast(vector, np.int32), exact), np.uint8)
+
+
+def _integer_factor(scale: float) -> int | None:
+    """`scale` as an integer when it is one (OpenCV's test: within DBL_EPSILON)."""
+    factor = round(scale)
+    return factor if abs(scale - factor) < np.finfo(np.float64).eps else None
+
+
+def _resize_area(x: Array, w_axis: int, size: tuple[int, int], fx: int | None,
+                 fy: int | None) -> Array:
+    """Area interpolation when shrinking both sides (or keeping one): OpenCV's
+    resizeAreaFast_ for integer factors `fx`, `fy` (a box sum), else resizeArea_ (float32
+    coverage tables)."""
+    (h, w), (oh, ow) = x.shape[w_axis - 1:w_axis + 1], size
+    if fx is not None and fy is not None:
+        lead, channels = x.shape[:w_axis - 1], x.shape[w_axis + 1:]
+        blocks = bind("reshape", cast(x, np.int32) if x._dtype == np.uint8 else x,
+                      shape=lead + (oh, fy, ow, fx) + channels)
+        total = bind("reduce_sum", blocks, axes=(w_axis, w_axis + 2))
+        scale = float(_F32(1 / (fx * fy)))  # (a float, as OpenCV's 1.f / area)
+        if x._dtype != np.uint8:
+            return total * scale
+        if (fx, fy) == (2, 2) and x.shape[-1] in (1, 3, 4):  # its SSE2 form: (sum + 2) >> 2
+            return cast(ew("div", total + 2, 4), np.uint8)
+        return cast(clip(ew("rint", cast(total, np.float32) * scale), 0.0, 255.0), np.uint8)
+    ix, wx = _area_taps(ow, w)
+    iy, wy = _area_taps(oh, h)
+    if x._dtype != np.uint8:
+        return _weighted_sum(_weighted_sum(x, w_axis, ix, wx), w_axis - 1, iy, wy)
+    y = _float32_sum(_float32_sum(x, w_axis, ix, wx), w_axis - 1, iy, wy)
+    return cast(clip(ew("rint", y), 0.0, 255.0), np.uint8)
+
+
+def _resize_nearest(x: Array, w_axis: int, size: tuple[int, int]) -> Array:
+    """OpenCV's resizeNN: output pixel i takes source pixel floor(i * scale)."""
+    for axis, out_len in ((w_axis - 1, size[0]), (w_axis, size[1])):
+        in_len = x.shape[axis]
+        idx = np.floor(np.arange(out_len) * _inverse_scale(out_len, in_len))
+        x = bind("take", x, constant(np.minimum(idx, in_len - 1).astype(np.int32), x),
+                 axis=axis, mode="clip")
+    return x
 
 
 @register_operator("_image_resize", kinds={"size": "shape"})
 def resize(data: Array, size: Any = (), keep_ratio: bool = False, interp: int = 1) -> Array:
     """Resize (H, W, C) or (N, H, W, C) images to `size` = (width, height), or to a square
-    (or, with `keep_ratio`, a short side) of `size` pixels. `interp`: 0 nearest, 1 bilinear
-    (OpenCV's pixel-centre convention; integer images are rounded and saturated).
+    (or, with `keep_ratio`, a short side) of `size` pixels, as OpenCV's cv::resize does.
+    `interp`: 0 nearest, 1 bilinear, 2 bicubic (Keys, A = -0.75), 3 area (a box filter
+    weighted by pixel coverage when shrinking; bilinear-like when enlarging), 4 Lanczos
+    (8 x 8). uint8 images are computed in OpenCV's fixed point and match it pixel for pixel;
+    float images are computed in their dtype and differentiate.
 
-    >>> mx.nd.image.resize(mx.nd.zeros((4, 6, 3)), (3, 2)).shape  # doctest: +SKIP
-    (2, 3, 3)
+    >>> img = mx.nd.array(np.arange(48).reshape(4, 4, 3), dtype='uint8')  # doctest: +SKIP
+    >>> mx.nd.image.resize(img, (6, 5), interp=2).shape  # doctest: +SKIP
+    (5, 6, 3)
     """
     data = _image("resize", data)
-    if interp not in (0, 1):
-        raise UnsupportedError(f"resize: interp={interp} is not supported; use 0 (nearest) "
-                                  "or 1 (bilinear)")
+    if data._dtype.kind not in "fiu":
+        raise DTypeError(f"resize: the image must hold numbers, got {data._dtype}")
+    if interp not in (0, 1, 2, 3, 4):
+        raise ParamError(f"resize: interp must be 0 (nearest), 1 (bilinear), 2 (bicubic), 3 "
+                         f"(area) or 4 (Lanczos), got {interp!r}")
     if size is None or (not isinstance(size, (int, np.integer)) and len(size) == 0):
         raise ParamError("resize: size must be given as an int or (width, height)")
-    h_axis = data.ndim - 3
-    h, w = data.shape[h_axis], data.shape[h_axis + 1]
+    w_axis = data.ndim - 2
+    h, w = data.shape[w_axis - 1], data.shape[w_axis]
     oh, ow = _target_size(size, keep_ratio, h, w)
     if oh <= 0 or ow <= 0:
         raise ParamError(f"resize: the target size ({ow}, {oh}) must be positive")
-    compute = data._dtype if data._dtype.kind == "f" else np.dtype(np.float32)
-    x = data if data._dtype == compute else cast(data, compute)
-    x = _resample(x, h_axis, oh, h, interp)
-    x = _resample(x, h_axis + 1, ow, w, interp)
-    if data._dtype.kind != "f":
-        info = np.iinfo(data._dtype) if data._dtype.kind in "iu" else None
-        x = elementwise.round(x)
-        if info is not None:
-            x = clip(x, float(info.min), float(info.max))
-        x = cast(x, data._dtype)
-    return x
+    if (oh, ow) == (h, w):  # OpenCV copies
+        return bind("cast", data, dtype=data._dtype)
+    return _resize_program((oh, ow), int(interp))(data)
 
 
-def _resample(x: Array, axis: int, out_len: int, in_len: int, interp: int) -> Array:
-    lo, hi, frac = _source_index(out_len, in_len, interp)
-    first = bind("take", x, constant(lo, x), axis=axis, mode="clip")
-    if interp == 0 or not frac.any():
-        return first
-    second = bind("take", x, constant(hi, x), axis=axis, mode="clip")
-    shape = [1] * x.ndim
-    shape[axis] = out_len
-    weight = broadcast_exact(constant(frac.astype(x._dtype).reshape(shape), x), first.shape)
-    return first + (second - first) * weight
+@functools.lru_cache(maxsize=256)
+def _resize_program(size: tuple[int, int], interp: int) -> Callable[[Array], Array]:
+    """Resizing to `size` (height, width) as one jitted function: eagerly one program (not
+    an eager kernel per tap), recorded on the tape as one call."""
+
+    def resize_images(data: Array) -> Array:
+        w_axis = data.ndim - 2
+        h, w = data.shape[w_axis - 1:w_axis + 1]
+        if interp == 0:
+            return _resize_nearest(data, w_axis, size)
+        x = data if data._dtype.kind == "f" or data._dtype == np.uint8 else cast(data,
+                                                                                  np.float32)
+        sx, sy = _inverse_scale(size[1], w), _inverse_scale(size[0], h)
+        fx, fy, method = _integer_factor(sx), _integer_factor(sy), interp
+        if method == 1 and fx == fy == 2:
+            method = 3  # OpenCV halves bilinearly with its 2 x 2 box average
+        if method == 3 and sx >= 1 and sy >= 1:
+            y = _resize_area(x, w_axis, size, fx, fy)
+        else:
+            y = _resize_generic(x, w_axis, size, method)
+        if y._dtype == data._dtype:
+            return y
+        info = np.iinfo(data._dtype)  # other integers: rounded half to even, saturated
+        return cast(clip(ew("rint", y), float(info.min), float(info.max)), data._dtype)
+
+    return jit(resize_images)
 
 
 # ---- flips and colour augmentation of one (H, W, C) image ----------------------------------

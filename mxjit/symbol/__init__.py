@@ -8,7 +8,8 @@ from types import ModuleType as _ModuleType
 
 from ..base import MissingFileError as _MissingFileError
 from ..base import MXNetError as _MXNetError
-from . import executor, random
+from . import contrib, executor, random
+from .creation import arange, eye, full, linspace, ones, zeros
 from .executor import Executor
 from .json_format import from_json as _from_json
 from .namespace import functions as _functions
@@ -26,7 +27,6 @@ def _submodule(ns: str) -> _ModuleType:
     return module
 
 
-contrib = _submodule("contrib")
 linalg = _submodule("linalg")
 image = _submodule("image")
 sparse = _submodule("sparse")
@@ -57,5 +57,6 @@ def load(fname: str) -> Symbol:
 
 
 __all__ = sorted(["Symbol", "Variable", "var", "Group", "load", "load_json", "Executor",
-                  "executor", "contrib", "linalg", "image", "sparse", "random", *_made])
+                  "executor", "contrib", "linalg", "image", "sparse", "random", "zeros", "ones",
+                  "full", "arange", "linspace", "eye", *_made])
 del _made

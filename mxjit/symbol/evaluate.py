@@ -36,10 +36,11 @@ def call_node(node: Node, args: Sequence[Any]) -> list[Any]:
     assert op is not None
     params = node.params()
     try:
-        if op.variadic:
-            out = op.impl(*args, **params)
+        names = [] if op.variadic else node.input_names()
+        if op.variadic or list(op.inputs[:len(names)]) == names:
+            out = op.impl(*args, **params)  # (some implementations take arrays by position only)
         else:
-            out = op.impl(**dict(zip(node.input_names(), args)), **params)
+            out = op.impl(**dict(zip(names, args)), **params)
     except MXNetError as e:
         e.args = (f"{op.name} {node.name!r}: {e}",) + e.args[1:]
         raise
@@ -113,7 +114,7 @@ def infer(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, Any]]
         for n, k in outputs:
             got = results[id(n)]
             value = None if got is None else got[k]
-            outs.append(None if isinstance(value, PendingVariable) else value)
+            outs.append(value.value if isinstance(value, PendingVariable) else value)
         return values, outs
     finally:
         stack.pop()

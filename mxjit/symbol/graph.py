@@ -172,6 +172,7 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "RNN": _rnn_outputs,
     "topk": lambda p: _numbered(2) if p.get("ret_typ") == "both" else ["output"],
     "moments": lambda p: ["mean", "var"],
+    "_sample_multinomial": lambda p: _numbered(2) if p.get("get_prob") else ["output"],
     "_linalg_gelqf": lambda p: ["Q", "L"],
     "_linalg_syevd": lambda p: ["U", "L"],
     "_linalg_slogdet": lambda p: ["sign", "logdet"],

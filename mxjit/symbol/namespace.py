@@ -6,19 +6,25 @@ become variables named `<node name>_<input>` (`fc1_weight`), as in MXNet; option
 exist only when the parameters call for them (`bias` unless `no_bias`). Parameters are
 kept as the strings MXNet's JSON holds.
 
+`mx.sym.sparse` holds the table operators of `mx.nd.sparse` (the same nodes: symbols have
+no storage types). `maximum`, `minimum`, `power` and `pow` are MXNet's Python-level
+functions, which take symbols or numbers.
+
     >>> fc = mx.sym.FullyConnected(mx.sym.var('x'), num_hidden=4, name='fc1')  # doctest: +SKIP
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
 from .. import name as _name
-from ..base import ArgumentError
+from .. import nd
+from ..base import ArgumentError, ParamError
 from ..core.operators import Operator, lookup, namespace
 from ..nd.namespace import NO_NUMBERS, RENAMED
 from .graph import input_names
-from .symbol import FLUENT, Symbol, Variable, make_node
+from .symbol import FLUENT, Symbol, Variable, make_node, repr_scalar
 
 #: MXNet's fluent methods of Symbol (`x.sum()`) and the function each calls.
 FLUENT_NAMES = (
@@ -95,13 +101,66 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
     return function
 
 
+def _two_operands(name: str, array_op: str, scalar_op: str, rscalar_op: str,
+                  numbers_fn: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    """MXNet's Python-level function `name` of two symbols (`array_op`, same shapes), a
+    symbol and a number (`scalar_op`, or `rscalar_op` with the number first) or two
+    numbers (`numbers_fn`)."""
+    def function(left: Any, right: Any) -> Any:
+        left_sym, right_sym = isinstance(left, Symbol), isinstance(right, Symbol)
+        if left_sym and right_sym:
+            return make_node(lookup(array_op), [left, right], {}, None, None, array_op)
+        if left_sym and isinstance(right, numbers.Number):
+            return make_node(lookup(scalar_op), [left], {"scalar": repr_scalar(right)}, None,
+                             None, scalar_op.replace("_scalar", "scalar"))
+        if right_sym and isinstance(left, numbers.Number):
+            return make_node(lookup(rscalar_op), [right], {"scalar": repr_scalar(left)},
+                             None, None, rscalar_op.replace("_scalar", "scalar"))
+        if isinstance(left, numbers.Number) and isinstance(right, numbers.Number):
+            return numbers_fn(left, right)
+        raise ArgumentError(f"{name}: expected Symbols or numbers, got "
+                            f"{type(left).__name__} and {type(right).__name__}")
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (f"Elementwise {name} of two symbols of one shape, or of a symbol and "
+                        f"a number (two numbers give a number).\n\n"
+                        f"    >>> mx.sym.{name}(mx.sym.var('x'), 2)  # doctest: +SKIP\n    ")
+    return function
+
+
+#: MXNet's Python-level functions of mx.sym with numbers allowed (they replace the
+#: broadcasting RENAMED forms, which MXNet's mx.sym does not have under these names).
+_PYTHON_LEVEL = {
+    "maximum": _two_operands("maximum", "_maximum", "_maximum_scalar", "_maximum_scalar",
+                             max),
+    "minimum": _two_operands("minimum", "_minimum", "_minimum_scalar", "_minimum_scalar",
+                             min),
+    "power": _two_operands("power", "_power", "_power_scalar", "_rpower_scalar",
+                           lambda a, b: a ** b),
+    "pow": _two_operands("pow", "_power", "_power_scalar", "_rpower_scalar",
+                         lambda a, b: a ** b),
+}
+
+
+def _in_table(name: str) -> bool:
+    try:
+        lookup(name)
+    except ParamError:
+        return False
+    return True
+
+
 def functions(ns: str) -> dict[str, Callable[..., Any]]:
     """The `mx.sym` functions of namespace `ns` ('' for `mx.sym` itself, 'contrib', ...)."""
     made = {name: make_function(op, name) for name, op in namespace(ns).items()}
     for name, target in RENAMED.get(ns, {}).items():
         if name not in NO_NUMBERS:
             made[name] = make_function(lookup(target), name)
+    if ns == "sparse":
+        made.update({name: make_function(lookup(name), name) for name in nd.sparse.__all__
+                     if _in_table(name)})
     if not ns:
+        made.update(_PYTHON_LEVEL)
         FLUENT.update({n: made[n] for n in FLUENT_NAMES if n in made})
         if "Cast" in made:
             FLUENT["astype"] = lambda x, dtype, **kw: made["Cast"](x, dtype=dtype, **kw)
