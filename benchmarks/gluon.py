@@ -11,6 +11,11 @@ Rows:
    against `torch.optim.Adam(foreach=True)`.
 3. The first call of the hybridized LeNet (trace, lower, compile) in a fresh process with
    an empty kernel cache, and again in another fresh process with that cache warm.
+4. (issue #15) One training step of a 2-layer LSTM language model (vocabulary 10,000,
+   embedding 200, hidden 200, 35 steps, batch 32, SGD with clip_global_norm 0.25),
+   hybridized mxjit against PyTorch eager (nn.LSTM, 1 and 2 threads) and hybridized
+   MXNet 1.9.1; and a DataLoader over scikit-learn's digits with a transform, samples per
+   second with num_workers=0 and 2.
 
 mxjit and PyTorch rows are timed in interleaved rounds (every variant once per round), so a
 change of load on this shared machine hits them alike; MXNet times itself in a subprocess
@@ -197,6 +202,158 @@ print((time.perf_counter() - t1) * 1e3)
 """
 
 
+VOCAB, EMBED, HIDDEN, STEPS, BATCH = 10000, 200, 200, 35, 32
+
+
+def lm_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.RandomState(0)
+    return (rng.randint(0, VOCAB, (STEPS, BATCH)).astype(np.float32),
+            rng.randint(0, VOCAB, (STEPS, BATCH)).astype(np.float32))
+
+
+def lm_mxjit() -> Callable[[], None]:
+    import mxjit as mx
+    from mxjit import autograd, gluon
+    from mxjit.gluon import nn, rnn
+
+    class LM(gluon.HybridBlock):
+        def __init__(self, **kwargs: Any):
+            super().__init__(**kwargs)
+            with self.name_scope():
+                self.embed = nn.Embedding(VOCAB, EMBED)
+                self.lstm = rnn.LSTM(HIDDEN, num_layers=2, input_size=EMBED)
+                self.out = nn.Dense(VOCAB, flatten=False, in_units=HIDDEN)
+
+        def hybrid_forward(self, F: Any, x: Any) -> Any:
+            return self.out(self.lstm(self.embed(x)))
+
+    mx.random.seed(0)
+    net = LM()
+    net.initialize(mx.init.Uniform(0.1))
+    net.hybridize()
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    loss_fn.hybridize()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1.0})
+    x, y = lm_data()
+    xs, ys = mx.nd.array(x), mx.nd.array(y)
+    params = [p for p in net.collect_params().values() if p.grad_req != "null"]
+
+    def step() -> None:
+        with autograd.record():
+            loss = loss_fn(net(xs), ys)
+        loss.backward()
+        gluon.utils.clip_global_norm([p.grad() for p in params], 0.25 * STEPS * BATCH)
+        trainer.step(STEPS * BATCH)
+        mx.nd.waitall()
+
+    return step
+
+
+def lm_torch(threads: int) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    from torch import nn as tnn
+
+    class LM(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = tnn.Embedding(VOCAB, EMBED)
+            self.lstm = tnn.LSTM(EMBED, HIDDEN, num_layers=2)
+            self.out = tnn.Linear(HIDDEN, VOCAB)
+
+        def forward(self, x: Any) -> Any:
+            return self.out(self.lstm(self.embed(x))[0])
+
+    torch.manual_seed(0)
+    net = LM()
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    x, y = lm_data()
+    xs, ys = torch.from_numpy(x).long(), torch.from_numpy(y).long()
+    loss_fn = tnn.CrossEntropyLoss()
+
+    def step() -> None:
+        torch.set_num_threads(threads)
+        opt.zero_grad()
+        loss_fn(net(xs).reshape(-1, VOCAB), ys.reshape(-1)).backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 0.25)
+        opt.step()
+
+    return step
+
+
+MXNET_LM_SCRIPT = r"""
+import json, statistics, sys, time
+import numpy as np
+import mxnet as mx
+from mxnet import autograd, gluon
+from mxnet.gluon import nn, rnn
+rounds = int(sys.argv[1])
+V, E, H, T, B = 10000, 200, 200, 35, 32
+class LM(gluon.HybridBlock):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.embed = nn.Embedding(V, E)
+            self.lstm = rnn.LSTM(H, num_layers=2, input_size=E)
+            self.out = nn.Dense(V, flatten=False, in_units=H)
+    def hybrid_forward(self, F, x):
+        return self.out(self.lstm(self.embed(x)))
+net = LM(); net.initialize(mx.init.Uniform(0.1)); net.hybridize(static_alloc=True)
+loss_fn = gluon.loss.SoftmaxCrossEntropyLoss(); loss_fn.hybridize()
+trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1.0})
+rng = np.random.RandomState(0)
+xs = mx.nd.array(rng.randint(0, V, (T, B))); ys = mx.nd.array(rng.randint(0, V, (T, B)))
+params = [p for p in net.collect_params().values() if p.grad_req != "null"]
+def step():
+    with autograd.record():
+        loss = loss_fn(net(xs), ys)
+    loss.backward()
+    gluon.utils.clip_global_norm([p.grad() for p in params], 0.25 * T * B)
+    trainer.step(T * B)
+    mx.nd.waitall()
+for _ in range(3):
+    step()
+times = []
+for _ in range(rounds):
+    t0 = time.perf_counter(); step(); times.append((time.perf_counter() - t0) * 1e3)
+print(json.dumps(statistics.median(times)))
+"""
+
+
+def mxnet_lm(rounds: int) -> float | None:
+    if not os.path.exists(MXNET_PYTHON):
+        return None
+    out = subprocess.run([MXNET_PYTHON, "-c", MXNET_LM_SCRIPT, str(rounds)], capture_output=True,
+                         text=True, cwd=tempfile.gettempdir())
+    if out.returncode != 0:
+        print(f"MXNet LM: ERROR {out.stderr.strip().splitlines()[-1:]}")
+        return None
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def loader_rate(workers: int) -> float:
+    """Samples per second of one epoch over the digits with a transform."""
+    from sklearn.datasets import load_digits
+
+    import mxjit as mx
+    from mxjit.gluon.data import ArrayDataset, DataLoader
+    digits = load_digits()
+    data = ArrayDataset(digits.images.astype(np.float32)[:, None] / 16.0,
+                        digits.target.astype(np.float32))
+    transformed = data.transform_first(lambda x: (x - 0.5) * 2.0)
+    loader = DataLoader(transformed, batch_size=64, shuffle=True, num_workers=workers)
+    for _ in loader:  # (starts the workers, warms up)
+        pass
+    t0 = time.perf_counter()
+    count = 0
+    for x, _ in loader:
+        count += x.shape[0]
+    mx.nd.waitall()
+    return count / (time.perf_counter() - t0)
+
+
 def mxnet_step(kind: str, hybridize: bool, rounds: int) -> float | None:
     if not os.path.exists(MXNET_PYTHON):
         return None
@@ -265,6 +422,17 @@ def main() -> None:
     print("\n### First hybridized call of LeNet (forward + backward), new process, ms\n")
     print("| cold kernel cache | warm kernel cache |\n|---|---|")
     print(f"| {cold:.0f} | {warm:.0f} |")
+    got = interleaved({"mxjit hybridized": lm_mxjit(), "torch 1t": lm_torch(1),
+                       "torch 2t": lm_torch(2)}, max(3, rounds // 3))
+    got["MXNet hybridized"] = mxnet_lm(max(3, rounds // 3))
+    lm_cols = ["mxjit hybridized", "torch 1t", "torch 2t", "MXNet hybridized"]
+    print("\n### LSTM language model training step (2x200, 35 steps, batch 32), ms (median)\n")
+    print("| " + " | ".join(lm_cols) + " |\n" + "|---" * len(lm_cols) + "|")
+    print("| " + " | ".join(fmt(got.get(c)) for c in lm_cols) + " |")
+    rates = {w: loader_rate(w) for w in (0, 2)}
+    print("\n### DataLoader over the digits with a transform, samples/s\n")
+    print("| num_workers=0 | num_workers=2 |\n|---|---|")
+    print(f"| {rates[0]:,.0f} | {rates[2]:,.0f} |")
     print(f"\nload average at end: {os.getloadavg()}")
 
 
