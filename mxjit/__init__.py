@@ -7,6 +7,7 @@ from . import (
     attribute,
     autograd,
     base,
+    callback,
     context,
     gluon,
     image,
@@ -15,6 +16,9 @@ from . import (
     lax,
     lr_scheduler,
     metric,
+    model,
+    module,
+    monitor,
     name,
     nd,
     optimizer,
@@ -55,6 +59,7 @@ sym = symbol
 img = image
 init = initializer
 viz = visualization
+mod = module
 __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", "value_and_grad",
@@ -65,4 +70,4 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
            "AttrScope", "io", "visualization", "viz",
-           "__version__"]
+           "module", "mod", "model", "callback", "monitor", "__version__"]
