@@ -58,8 +58,8 @@ ndarray = nd
 sym = symbol
 img = image
 init = initializer
-viz = visualization
 mod = module
+viz = visualization
 __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", "value_and_grad",
@@ -69,5 +69,5 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
-           "AttrScope", "io", "visualization", "viz",
-           "module", "mod", "model", "callback", "monitor", "__version__"]
+           "AttrScope", "io", "visualization", "viz", "module", "mod", "model", "callback",
+           "monitor", "__version__"]

@@ -6,7 +6,9 @@
 from . import contrib, data, loss, nn, rnn, utils
 from .block import Block, HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
+from .symbol_block import SymbolBlock
 from .trainer import Trainer
 
 __all__ = ["contrib", "data", "loss", "nn", "rnn", "Block", "HybridBlock", "Constant",
-           "DeferredInitializationError", "Parameter", "ParameterDict", "Trainer", "utils"]
+           "DeferredInitializationError", "Parameter", "ParameterDict", "SymbolBlock", "Trainer",
+           "utils"]

@@ -6,10 +6,13 @@ process-wide counters of `mx.name`, a block created inside a parent's `name_scop
 the parent's prefix plus its own per-parent count (`hybridsequential0_dense1_`), and its
 parameters are `prefix + name` (`..._weight`).
 
-A `HybridBlock` computes with `hybrid_forward(F, x, *args, **params)`, `F` being `mx.nd`.
+A `HybridBlock` computes with `hybrid_forward(F, x, *args, **params)`, `F` being `mx.nd`,
+or `mx.sym` when the block is called on symbols (then the parameters are their `var()`s
+and the nodes are named inside the block's `name_scope()`: `dense0_fwd`).
 `hybridize()` makes each later call run one compiled program for the whole block (see
-`hybrid.py`). Parameters whose shapes have unknown dimensions are initialised at the
-block's first call: a layer's `infer_shape(x, *args)` sets its own from its inputs.
+`hybrid.py`); `export` writes the block as MXNet's symbol JSON and parameter file.
+Parameters whose shapes have unknown dimensions are initialised at the block's first
+call: a layer's `infer_shape(x, *args)` sets its own from its inputs.
 
     >>> class Net(mx.gluon.HybridBlock):  # doctest: +SKIP
     ...     def __init__(self, **kwargs):
@@ -25,14 +28,16 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from .. import initializer, nd
+from .. import initializer, nd, symbol
 from .. import name as _name
-from ..base import ArgumentError, NotOverriddenError, ParamError, UnsupportedError
+from ..base import ArgumentError, MXNetError, NotOverriddenError, ParamError, UnsupportedError
 from ..context import Context
+from ..core.array import Array
 from ..core.trace_state import trace_stack
+from ..symbol import Symbol
 from .hybrid import HybridProgram, trace_once
 from .parameter import (
     DeferredInitializationError,
@@ -122,6 +127,42 @@ class HookHandle:
 def _indent(text: str, spaces: int) -> str:
     lines = text.split("\n")
     return "\n".join(lines[:1] + [" " * spaces + line for line in lines[1:]])
+
+
+def _flat(value: Any) -> list[Any]:
+    """The leaves of a block's inputs or outputs, looking into lists and tuples (MXNet's
+    `_flatten`)."""
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _flat(v)]
+    return [value]
+
+
+def _regroup(value: Any, leaves: Iterator[Any]) -> Any:
+    """`value`'s lists and tuples with its leaves replaced by the next of `leaves`."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_regroup(v, leaves) for v in value)
+    return next(leaves)
+
+
+def _has_symbols(args: tuple[Any, ...]) -> bool:
+    """Whether the inputs are symbols; mixed with arrays is MXNet's error."""
+    leaves = _flat(args)
+    if not any(isinstance(a, Symbol) for a in leaves):
+        return False
+    if any(isinstance(a, Array) for a in leaves):
+        raise ParamError("In HybridBlock, we do not support mixed NDArrays and Symbols types "
+                         "for the input. Please check the type of the args.")
+    return True
+
+
+def _data_variables(args: tuple[Any, ...]) -> Any:
+    """The inputs as MXNet's export names them: each array becomes the variable `data`
+    (one input) or `data0`, `data1`, ... in order; the rest stays."""
+    leaves = _flat(args)
+    count = sum(isinstance(a, Array) for a in leaves)
+    names = iter(["data"] if count == 1 else [f"data{k}" for k in range(count)])
+    return _regroup(args, iter([symbol.var(next(names)) if isinstance(a, Array) else a
+                                for a in leaves]))
 
 
 class Block:
@@ -390,6 +431,7 @@ class HybridBlock(Block):
         self._active = False
         self._flags: dict[str, Any] = {}
         self._program: Any = None
+        self._graph_inputs: Any = None
 
     def register_child(self, block: Block, name: str | None = None) -> None:
         if not isinstance(block, HybridBlock):
@@ -397,7 +439,7 @@ class HybridBlock(Block):
                              f"has type {type(block)}. If you are using Sequential, please "
                              f"try HybridSequential instead.")
         super().register_child(block, name)
-        self._program = None
+        self._clear_cached_op()
 
     def hybridize(self, active: bool = True, **kwargs: Any) -> None:
         """Compile each later call of this block into one program (per signature of its
@@ -408,7 +450,7 @@ class HybridBlock(Block):
         """
         self._active = active
         self._flags = dict(kwargs)
-        self._program = None
+        self._clear_cached_op()
         if active and (self._forward_hooks or self._forward_pre_hooks):
             warnings.warn(f"{self.name!r} is being hybridized while it has forward hooks; if "
                           f"it is the child of a hybridized block, they run only when that "
@@ -416,16 +458,33 @@ class HybridBlock(Block):
         super().hybridize(active, **kwargs)
 
     def cast(self, dtype: Any) -> None:
-        self._program = None
+        self._clear_cached_op()
         super().cast(dtype)
 
+    def _clear_cached_op(self) -> None:
+        """Forget the compiled program and the graph's inputs (MXNet's cached graph), as
+        a change of the block or of its hybridization requires."""
+        self._program = None
+        self._graph_inputs = None
+
     def _call(self, *args: Any) -> Any:
+        if _has_symbols(args):
+            return self.forward(*args)
         if self._active and not trace_stack():
             if self._program is None:
-                self._program = HybridProgram(self)
+                self._start_program(args)
             return self._program(*args)
         self._ensure_params(*args)
         return self.forward(*args)
+
+    def _start_program(self, args: tuple[Any, ...]) -> None:
+        """The first call since `hybridize()`. MXNet builds the block's graph now, before
+        deferred shapes are known, so its exported variables keep 0 for those dimensions:
+        the parameters' `var()`s are made now for `export` to write the same."""
+        self._program = HybridProgram(self)
+        self._graph_inputs = _data_variables(args)
+        for p in self.collect_params().values():
+            p.var()
 
     def _ensure_params(self, *args: Any) -> None:
         """Finish the deferred initialisation of this block's own parameters, setting
@@ -474,10 +533,15 @@ class HybridBlock(Block):
         """Parameters take their dtypes as declared (cast with `cast`): nothing to infer."""
 
     def forward(self, x: Any, *args: Any) -> Any:
-        """Call `hybrid_forward(mx.nd, x, *args, **params)` with this block's parameters.
+        """Call `hybrid_forward(mx.nd, x, *args, **params)` with this block's parameters,
+        or on symbols `hybrid_forward(mx.sym, x, *args, **vars)` inside `name_scope()`.
 
         >>> net.forward(mx.nd.ones((2, 3)))  # doctest: +SKIP
         """
+        if _has_symbols((x, *args)):
+            variables = {k: v.var() for k, v in self._reg_params.items()}
+            with self.name_scope():
+                return self.hybrid_forward(symbol, x, *args, **variables)
         ctx = x.context if isinstance(x, nd.NDArray) and x._data is not None else None
         probe = is_probing()
         params = {k: PendingParameter(v) if probe and v._data is None and not _known(v.shape)
@@ -485,13 +549,47 @@ class HybridBlock(Block):
         return self.hybrid_forward(nd, x, *args, **params)
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
-        """The computation: override it. `F` is `mx.nd`; parameters come as keywords."""
+        """The computation: override it. `F` is `mx.nd` (or `mx.sym` on symbols);
+        parameters come as keywords."""
         raise NotOverriddenError
 
     def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
-        """Write `path-symbol.json` and `path-%04d.params`: comes with `mx.sym`."""
-        raise UnsupportedError("HybridBlock.export needs mx.sym (the Symbol issue), which "
-                               "mxjit does not have yet; use save_parameters meanwhile")
+        """Write the block as MXNet does: its graph (inputs `data`, or `data0`, `data1`,
+        ... for several) to `path-symbol.json` and its parameters, `arg:`/`aux:` before
+        their names, to `path-%04d.params` % epoch; for `SymbolBlock.imports`, MXNet's
+        Module or its C++ API. The block must have been hybridized and called once.
+
+        >>> net.hybridize(); net(x); net.export('model', epoch=3)  # doctest: +SKIP
+        """
+        if self._graph_inputs is None:
+            raise MXNetError("Please first call block.hybridize() and then run forward with "
+                             "this block at least once before calling export.")
+        out = symbol.Group(self._graph_outputs())
+        out.save(f"{path}-symbol.json", remove_amp_cast=remove_amp_cast)
+        data = {v.name for v in _flat(self._graph_inputs) if isinstance(v, Symbol)}
+        params = {p.name: p for p in self.collect_params().values()}
+        aux = set(out.list_auxiliary_states())
+        saved = {}
+        for name in out.list_inputs():
+            if name in data:
+                continue
+            if name not in params:
+                raise MXNetError(f"Unknown input to HybridBlock: {name}")
+            saved[f"{'aux' if name in aux else 'arg'}:{name}"] = params.pop(name)._reduce()
+        if params:
+            warnings.warn(f"Parameter {', '.join(params)} is not used by any computation. "
+                          f"Is this intended?", stacklevel=2)
+        nd.save(f"{path}-{epoch:04d}.params", saved)
+
+    def _graph_outputs(self) -> list[Symbol]:
+        """The outputs of this block called on its graph inputs (what `export` writes)."""
+        outputs = _flat(self._call(*self._graph_inputs))
+        for o in outputs:
+            if not isinstance(o, Symbol):
+                raise ArgumentError(f"{type(self).__name__} {self.name!r}: on symbols, "
+                                    f"hybrid_forward returned a {type(o).__name__}; it must "
+                                    f"return symbols (nested in lists or tuples)")
+        return outputs
 
     def optimize_for(self, x: Any, *args: Any, backend: str | None = None, **kwargs: Any
                      ) -> None:

@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd, initializer, nd
+from .. import autograd, initializer, nd, symbol
 from ..base import (
     DeferredInitializationError,
     MXNetError,
     MXNetKeyError,
     ParamError,
-    UnsupportedError,
 )
 from ..context import Context, cpu, current_context
 from ..core.operators import PendingInput
@@ -122,6 +121,7 @@ class Parameter:
                  grad_stype: str = "default"):
         self._data: list[Any] | None = None
         self._grad: list[Any] | None = None
+        self._var: Any = None
         self._ctx_list: list[Context] = []
         self._deferred_init: tuple = ()
         self._differentiable = differentiable
@@ -426,8 +426,19 @@ class Parameter:
         autograd.mark_variables(self._data, self._grad, self._grad_req)
 
     def var(self) -> Any:
-        """The symbol of this parameter: comes with `mx.sym` (the Symbol issue)."""
-        raise UnsupportedError("Parameter.var() needs mx.sym, which mxjit does not have yet")
+        """The variable symbol of this parameter, with its shape (0 for dimensions not
+        known yet), dtype, multipliers, own initializer and storage type as attributes.
+        Made once, as in MXNet: a block hybridized before its first call keeps the
+        shapes it had then, and exports them so.
+
+        >>> mx.gluon.nn.Dense(4).weight.var().attr('__shape__')  # doctest: +SKIP
+        '(4, 0)'
+        """
+        if self._var is None:
+            self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
+                                   lr_mult=self.lr_mult, wd_mult=self.wd_mult, init=self.init,
+                                   stype=self._stype)
+        return self._var
 
     def _reduce(self) -> Any:
         """The data averaged over the contexts, on the CPU (what save_parameters writes)."""

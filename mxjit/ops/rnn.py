@@ -94,6 +94,18 @@ class _Clip:
     nan: bool  # NaN states become `low` rather than propagating
 
 
+@register_operator("_rnn_param_concat", inputs=("data",))
+def rnn_param_concat(*data: Array, dim: int = 1, num_args: int | None = None) -> Array:
+    """`Concat` under the name Gluon's exported RNN graphs use to join the flattened
+    per-gate parameters into `RNN`'s vector (MXNet registers it apart only so that its
+    shape inference may complete an input's shape from the output's).
+
+    >>> lookup('_rnn_param_concat').impl(mx.nd.ones(3), mx.nd.zeros(2), dim=0)  # doctest: +SKIP
+    [1. 1. 1. 0. 0.]
+    """
+    return concat(*data, dim=dim, num_args=num_args)
+
+
 @register_operator("RNN", inputs=("data", "parameters", "state", "state_cell",
                                   "sequence_length"))
 def RNN(data: Array, parameters: Array, state: Array, state_cell: Array | None = None,

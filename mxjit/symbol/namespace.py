@@ -83,7 +83,7 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                                     f"{type(v).__name__}")
         if op.variadic and "num_args" in param_names and "num_args" not in values:
             values["num_args"] = len(variadic)
-        attrs = {k: op.param(k).format(v) for k, v in values.items() if v is not None}
+        attrs = {k: _attr_text(op, k, v) for k, v in values.items()}
         params = {k: op.param(k).parse(t) for k, t in attrs.items()}
         node_name = _name.NameManager.current().get(name, node_hint)
         inputs = variadic
@@ -148,6 +148,15 @@ def _in_table(name: str) -> bool:
     except ParamError:
         return False
     return True
+
+
+def _attr_text(op: Operator, key: str, value: Any) -> str:
+    """A parameter's string as MXNet's Python front end writes it: a number given for a
+    shape stays a number (`"-1"`), an explicit None is `"None"`."""
+    param = op.param(key)
+    if param.kind == "shape" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return param.format(value)
 
 
 def functions(ns: str) -> dict[str, Callable[..., Any]]:

@@ -35,7 +35,9 @@ _NUMBERS_ONLY = ("randint",)
 def _draw(dist: str, values: dict[str, _Any], shape: _Any, dtype: _Any, name: str | None,
           attr: dict[str, str] | None, kwargs: dict[str, _Any]) -> _Symbol:
     """The node of `dist` for these parameter values (numbers or symbols)."""
-    extra = {"shape": shape} if shape not in (None, ()) else {}
+    # (MXNet writes a number given for `shape` as a tuple: "(2,)")
+    extra = {"shape": (shape,) if isinstance(shape, int) else shape} \
+        if shape not in (None, ()) else {}
     if dtype is not None:
         extra["dtype"] = dtype
     extra.update(kwargs)
@@ -108,7 +110,9 @@ def multinomial(data: _Symbol, shape: _Any = (), get_prob: bool = True, dtype: _
 
     >>> draws, logp = mx.sym.random.multinomial(mx.sym.var('p'), shape=2)  # doctest: +SKIP
     """
-    extra = {"shape": shape} if shape not in (None, ()) else {}
+    # (MXNet writes a number given for `shape` as a tuple: "(2,)")
+    extra = {"shape": (shape,) if isinstance(shape, int) else shape} \
+        if shape not in (None, ()) else {}
     fn = _make_function(_lookup("_sample_multinomial"), "_sample_multinomial")
     return fn(data, get_prob=get_prob, dtype=dtype, **extra, **kwargs)
 

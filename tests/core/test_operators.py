@@ -22,9 +22,6 @@ from mxjit.core.operators import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
-#: Operators of the fixtures that the table does not have: Gluon's RNN layers join their
-#: parameters with `concat` instead (mx.sym will need it to load lstm-symbol.json).
-NOT_YET = {"_rnn_param_concat"}
 
 
 def _symbol_nodes():
@@ -39,8 +36,6 @@ def _symbol_nodes():
 def test_mxnets_symbol_attributes_read_as_the_operators_parameters():
     seen = set()
     for name, node in _symbol_nodes():
-        if node["op"] in NOT_YET:
-            continue
         op = lookup(node["op"])
         seen.add(op.name)
         for key, text in (node.get("attrs") or {}).items():
@@ -48,7 +43,20 @@ def test_mxnets_symbol_attributes_read_as_the_operators_parameters():
             value = param.parse(text)
             assert param.parse(param.format(value)) == value, (name, node["op"], key, text)
     assert {"Convolution", "BatchNorm", "Pooling", "FullyConnected", "Concat", "Reshape",
-            "SwapAxis", "Dropout", "LeakyReLU", "Embedding", "sum", "RNN"} <= seen
+            "SwapAxis", "Dropout", "LeakyReLU", "Embedding", "sum", "RNN",
+            "_rnn_param_concat"} <= seen
+
+
+def test_rnn_param_concat_is_concat_along_dim():
+    # (what MXNet 1.9.1's mx.nd._internal._rnn_param_concat computes: no flattening)
+    op = lookup("_rnn_param_concat")
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    b = np.arange(4, dtype=np.float32).reshape(2, 2)
+    got = op.impl(mx.nd.array(a), mx.nd.array(b), dim=1).asnumpy()
+    np.testing.assert_array_equal(got, np.concatenate([a, b], axis=1))
+    flat = op.impl(mx.nd.array(a.ravel()), mx.nd.array(b.ravel()), dim=0, num_args=2)
+    np.testing.assert_array_equal(flat.asnumpy(), np.concatenate([a.ravel(), b.ravel()]))
+    assert [p.name for p in op.params] == ["dim", "num_args"]
 
 
 @pytest.mark.parametrize("param, value, text", [

@@ -3,6 +3,7 @@
     >>> net = mx.gluon.nn.HybridSequential()  # doctest: +SKIP
 """
 from ..block import Block, HybridBlock
+from ..symbol_block import SymbolBlock
 from .activations import ELU, GELU, SELU, Activation, LeakyReLU, PReLU, Swish
 from .basic_layers import (
     BatchNorm,
@@ -48,4 +49,4 @@ __all__ = ["Block", "HybridBlock", "Activation", "LeakyReLU", "PReLU", "ELU", "S
            "Conv2DTranspose", "Conv3DTranspose", "MaxPool1D", "MaxPool2D", "MaxPool3D",
            "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
            "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
-           "ReflectionPad2D", "activations", "basic_layers", "conv_layers"]
+           "ReflectionPad2D", "SymbolBlock", "activations", "basic_layers", "conv_layers"]

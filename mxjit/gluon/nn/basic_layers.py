@@ -122,8 +122,8 @@ class Dense(HybridBlock):
         self.weight.shape = (self._units, in_units)
 
     def hybrid_forward(self, F: Any, x: Any, weight: Any, bias: Any = None) -> Any:
-        out = F.FullyConnected(x, weight, bias, no_bias=bias is None, num_hidden=self._units,
-                               flatten=self._flatten)
+        out = F.FullyConnected(x, weight, bias=bias, no_bias=bias is None,
+                               num_hidden=self._units, flatten=self._flatten, name="fwd")
         return self.act(out) if self.act is not None else out
 
     def __repr__(self) -> str:
@@ -147,7 +147,7 @@ class Dropout(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
         if self._rate > 0:
-            return F.Dropout(x, p=self._rate, axes=self._axes)
+            return F.Dropout(x, p=self._rate, axes=self._axes, name="fwd", cudnn_off=False)
         return F.identity(x)
 
     def __repr__(self) -> str:
@@ -216,8 +216,8 @@ class _BatchNorm(_Norm):
 
     def hybrid_forward(self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any,
                        running_var: Any) -> Any:
-        y = F.BatchNorm(x, gamma, beta, running_mean, running_var, **self._kwargs)
-        return F.relu(y) if self.fuse_relu else y
+        op = F.contrib.BatchNormWithReLU if self.fuse_relu else F.BatchNorm
+        return op(x, gamma, beta, running_mean, running_var, name="fwd", **self._kwargs)
 
     def __repr__(self) -> str:
         channels = self.gamma.shape[0] if self.gamma.shape else 0
@@ -277,9 +277,10 @@ class InstanceNorm(_Norm):
 
     def hybrid_forward(self, F: Any, x: Any, gamma: Any, beta: Any) -> Any:
         if self._axis == 1:
-            return F.InstanceNorm(x, gamma, beta, eps=self._epsilon)
+            return F.InstanceNorm(x, gamma, beta, name="fwd", eps=self._epsilon)
         x = F.swapaxes(x, 1, self._axis)
-        return F.swapaxes(F.InstanceNorm(x, gamma, beta, eps=self._epsilon), 1, self._axis)
+        return F.swapaxes(F.InstanceNorm(x, gamma, beta, name="fwd", eps=self._epsilon), 1,
+                          self._axis)
 
 
 class LayerNorm(_Norm):
@@ -343,7 +344,7 @@ class Embedding(HybridBlock):
                                       grad_stype="row_sparse" if sparse_grad else "default")
 
     def hybrid_forward(self, F: Any, x: Any, weight: Any) -> Any:
-        return F.Embedding(x, weight, **self._kwargs)
+        return F.Embedding(x, weight, name="fwd", **self._kwargs)
 
     def __repr__(self) -> str:
         k = self._kwargs
@@ -400,8 +401,8 @@ class HybridLambda(HybridBlock):
     def __init__(self, function: Any, prefix: str | None = None):
         super().__init__(prefix=prefix)
         if isinstance(function, str):
-            op, self._func_name = _function(function, "symbol/ndarray")
-            self._func = lambda F, *args: op(*args)
+            _, self._func_name = _function(function, "symbol/ndarray")
+            self._func = lambda F, *args: getattr(F, function)(*args)
         else:
             self._func, self._func_name = _function(function, "symbol/ndarray")
 

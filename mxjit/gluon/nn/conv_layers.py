@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import nd
 from ...base import ParamError, ShapeError
 from ..block import HybridBlock
 from .activations import Activation
@@ -113,7 +114,7 @@ class _Conv(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: Any, weight: Any, bias: Any = None) -> Any:
         op = F.Deconvolution if self._transposed else F.Convolution
-        out = op(x, weight, bias, **self._kwargs)
+        out = op(x, weight, bias=bias, name="fwd", **self._kwargs)
         return self.act(out) if self.act is not None else out
 
     def __repr__(self) -> str:
@@ -278,8 +279,9 @@ class _Pooling(HybridBlock):
         return "pool"
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        _check_rank(type(self).__name__, x, self._kwargs["layout"])
-        return F.Pooling(x, **self._kwargs)
+        if F is nd:  # (a symbol has no shape to check)
+            _check_rank(type(self).__name__, x, self._kwargs["layout"])
+        return F.Pooling(x, name="fwd", **self._kwargs)
 
     def __repr__(self) -> str:
         k = self._kwargs

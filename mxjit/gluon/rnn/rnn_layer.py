@@ -2,6 +2,8 @@
 (`l0_i2h_weight`, ..., `r0_h2h_bias` for the reverse direction, `l0_h2r_weight` for an
 LSTM's projection) and calls the one `mx.nd.RNN` operator over them, joined into the
 operator's flat vector. Under `hybridize()` the whole sequence is one compiled program.
+On symbols (and so in `export`) the layer is MXNet's graph: the parameters flattened and
+joined by `_rnn_param_concat` into one `RNN` node, between two `SwapAxis` for 'NTC'.
 
     >>> layer = mx.gluon.rnn.LSTM(100, num_layers=2, layout='NTC')  # doctest: +SKIP
     >>> layer.initialize(); out = layer(mx.nd.ones((4, 35, 20)))  # doctest: +SKIP
@@ -13,12 +15,18 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import nd
-from ...base import MXNetKeyError, ShapeError
+from ...base import MXNetKeyError, ShapeError, UnsupportedError
+from ...core.operators import lookup
+from ...symbol import Symbol
+from ...symbol.namespace import make_function
 from ..block import HybridBlock
 from ..parameter import Parameter
 
 _GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 _PARAM_NAME = re.compile(r"(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
+#: MXNet's `F._internal._rnn_param_concat` on symbols: the node exported graphs join the
+#: flattened parameters with (on arrays, `concat` computes the same)
+_rnn_param_concat = make_function(lookup("_rnn_param_concat"), "_rnn_param_concat")
 
 
 class _RNNLayer(HybridBlock):
@@ -134,14 +142,20 @@ class _RNNLayer(HybridBlock):
         """The outputs for `inputs` alone when no `states` are given (zeros are used), else
         `(outputs, new_states)`; `sequence_length` is for `use_sequence_length=True`.
         """
-        if inputs.ndim != 3:
+        symbolic = isinstance(inputs, Symbol)
+        if not symbolic and inputs.ndim != 3:
             raise ShapeError(f"{type(self).__name__}: the input must be 3-D ({self._layout}), "
                              f"got shape {inputs.shape}")
         self._skip_states = states is None
         if self._skip_states:
+            if symbolic:
+                # (MXNet's zeros of batch size 0 here wait for its shape inference to fill
+                # in the batch, which running a graph here does not do)
+                raise UnsupportedError(f"{type(self).__name__} on symbols needs its begin "
+                                       f"states as symbols too: call it as layer(x, states)")
             batch = inputs.shape[self._layout.find("N")]
             states = self.begin_state(batch, ctx=inputs.context, dtype=inputs.dtype)
-        if isinstance(states, nd.NDArray):
+        if isinstance(states, (nd.NDArray, Symbol)):
             states = [states]
         args: tuple[Any, ...] = (inputs, list(states))
         if self._use_sequence_length:
@@ -157,19 +171,24 @@ class _RNNLayer(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: Any, states: Any, sequence_length: Any = None,
                        **params: Any) -> Any:
-        infos = self.state_info(x.shape[self._layout.find("N")])
-        if len(states) != len(infos):
-            raise ShapeError(f"{type(self).__name__} takes {len(infos)} state array(s), got "
+        expected = len(self.state_info())
+        if len(states) != expected:
+            raise ShapeError(f"{type(self).__name__} takes {expected} state array(s), got "
                              f"{len(states)}")
-        for state, info in zip(states, infos):
-            if state.shape != info["shape"]:
-                raise ShapeError(f"Invalid recurrent state shape. Expecting {info['shape']}, "
-                                 f"got {state.shape}.")
+        if F is nd:
+            for state, info in zip(states, self.state_info(x.shape[self._layout.find("N")])):
+                if state.shape != info["shape"]:
+                    raise ShapeError(f"Invalid recurrent state shape. Expecting "
+                                     f"{info['shape']}, got {state.shape}.")
         if self._layout == "NTC":
             x = F.swapaxes(x, dim1=0, dim2=1)
-        out = F.RNN(x, self._flat_parameters(F, params), states[0],
-                    states[1] if self._mode == "lstm" else None,
-                    sequence_length if self._use_sequence_length else None,
+        # (inputs by keyword: a symbol function takes no None for an absent one)
+        inputs = {"state": states[0]}
+        if self._mode == "lstm":
+            inputs["state_cell"] = states[1]
+        if self._use_sequence_length:
+            inputs["sequence_length"] = sequence_length
+        out = F.RNN(x, self._flat_parameters(F, params), **inputs,
                     state_size=self._hidden_size, num_layers=self._num_layers,
                     bidirectional=self._dir == 2, mode=self._mode, p=self._dropout,
                     state_outputs=True, projection_size=self._projection_size,
@@ -186,10 +205,11 @@ class _RNNLayer(HybridBlock):
         direction: i2h, h2h, h2r), then every bias (i2h, h2h)."""
         groups = {"weight": ("i2h", "h2h", "h2r") if self._projection_size else ("i2h", "h2h"),
                   "bias": ("i2h", "h2h")}
-        pieces = [F.reshape(params[f"{d}{layer}_{group}_{kind}"], shape=(-1,))
+        pieces = [F.reshape(params[f"{d}{layer}_{group}_{kind}"], shape=-1)
                   for kind in ("weight", "bias") for layer in range(self._num_layers)
                   for d in "lr"[:self._dir] for group in groups[kind]]
-        return F.concat(*pieces, dim=0)
+        concat = F.concat if F is nd else _rnn_param_concat
+        return concat(*pieces, dim=0)
 
 
 class RNN(_RNNLayer):

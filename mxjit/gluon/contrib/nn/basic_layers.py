@@ -118,7 +118,7 @@ class SyncBatchNorm(BatchNorm):
 
     def hybrid_forward(self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any,
                        running_var: Any) -> Any:
-        return F.contrib.SyncBatchNorm(x, gamma, beta, running_mean, running_var,
+        return F.contrib.SyncBatchNorm(x, gamma, beta, running_mean, running_var, name="fwd",
                                        **{**self._kwargs, "ndev": 1})
 
 
@@ -144,7 +144,7 @@ class _PixelShuffle(HybridBlock):
     def hybrid_forward(self, F: Any, x: Any) -> Any:
         n, factors = self._ndim, self._factors
         block = math.prod(factors)
-        if x.ndim != n + 2 or x.shape[1] % block:
+        if F is nd and (x.ndim != n + 2 or x.shape[1] % block):
             raise ShapeError(f"{type(self).__name__}: expects {n + 2}-D input (N, C * "
                              f"{block}, ...) with channels divisible by {block}, got shape "
                              f"{x.shape}")
