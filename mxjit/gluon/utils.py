@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -18,6 +19,7 @@ import numpy as np
 from .. import nd
 from ..base import MXNetError, MXNetUserWarning, ParamError
 from ..context import Context
+from ..core import jit
 
 
 def split_data(data: Any, num_slice: int, batch_axis: int = 0, even_split: bool = True
@@ -64,14 +66,44 @@ def clip_global_norm(arrays: Sequence[Any], max_norm: float, check_isfinite: boo
     if len(arrays) == 0:
         raise AssertionError("clip_global_norm: no arrays given")
     ctx = arrays[0].context
-    total = nd.sqrt(nd.add_n(*[nd.sum(nd.square(a)).as_in_context(ctx) for a in arrays]))
+    total = _global_norm([a.as_in_context(ctx) for a in arrays])
     if check_isfinite and not np.isfinite(total.asscalar()):
         warnings.warn(UserWarning("nan or inf is detected. Clipping results will be "
                                   "undefined."), stacklevel=2)
     scale = nd.minimum(max_norm / (total + 1e-8), 1.0)
-    for a in arrays:
-        a *= scale.as_in_context(a.context)
+    scaled = _scale_all([a.as_in_context(ctx) for a in arrays], scale)
+    for a, new in zip(arrays, scaled):
+        a[:] = new.as_in_context(a.context)
     return total.asscalar() if check_isfinite else total
+
+
+@jit
+def _global_norm(arrays: list[Any]) -> Any:
+    """sqrt of the sum of every array's squares: one compiled program for all of them."""
+    total = nd.sum(nd.square(arrays[0]))
+    for a in arrays[1:]:
+        total = total + nd.sum(nd.square(a))
+    return nd.sqrt(total)
+
+
+@jit
+def _scale_all(arrays: list[Any], scale: Any) -> list[Any]:
+    return [a * scale.astype(a.dtype) for a in arrays]
+
+
+def replace_file(src: str, dst: str) -> None:
+    """Move `src` onto `dst` in one step (an existing `dst` is replaced atomically); on
+    failure `src` is removed and the error says to retry.
+
+    >>> replace_file('model.params.tmp', 'model.params')  # doctest: +SKIP
+    """
+    try:
+        os.replace(src, dst)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.remove(src)
+        raise MXNetError(f"Moving the downloaded file {src} to {dst} failed ({e}); please "
+                         f"retry the download.") from None
 
 
 def check_sha1(filename: str, sha1_hash: str) -> bool:
@@ -118,7 +150,7 @@ def download(url: str, path: str | None = None, overwrite: bool = False,
                 raise MXNetUserWarning(f"File {fname} is downloaded but the content hash does not "
                                   f"match. The repo may be outdated or download may be "
                                   f"incomplete.")
-            os.replace(tmp.name, fname)
+            replace_file(tmp.name, fname)
             return fname
         except (OSError, UserWarning) as e:
             error = e
