@@ -17,9 +17,10 @@ Rows:
    MXNet 1.9.1; and a DataLoader over scikit-learn's digits with a transform, samples per
    second with num_workers=0 and 2.
 
-mxjit and PyTorch rows are timed in interleaved rounds (every variant once per round), so a
-change of load on this shared machine hits them alike; MXNet times itself in a subprocess
-between rounds. Run: PYTHONPATH=. python benchmarks/gluon.py [--quick]
+Each library runs in a process of its own (mxjit, PyTorch, MXNet one after the other): a
+library whose threads spin after its call slows whatever runs next in its process. Within a
+process the variants are timed in interleaved rounds in a shuffled order.
+Run: PYTHONPATH=. python benchmarks/gluon.py [--quick]
 (`~/peers/bin/python` has PyTorch; without it the PyTorch columns show "-".)
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -371,8 +373,13 @@ def interleaved(variants: dict[str, Callable[[], None] | None], rounds: int) -> 
         fn()
         fn()
     times: dict[str, list[float]] = {k: [] for k in live}
+    order = list(live.items())
+    shuffler = random.Random(0)
     for _ in range(rounds):
-        for k, fn in live.items():
+        # (a shuffled order each round: a library whose threads still spin after its call
+        # slows whatever runs next, so no variant should always come next)
+        shuffler.shuffle(order)
+        for k, fn in order:
             t0 = time.perf_counter()
             fn()
             times[k].append((time.perf_counter() - t0) * 1e3)
@@ -395,44 +402,77 @@ def fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}"
 
 
+def measure(library: str, rounds: int) -> dict[str, float | None]:
+    """Every row's median for one library, in this process (see `main`)."""
+    lm_rounds = max(3, rounds // 3)
+    if library == "mxjit":
+        got: dict[str, float | None] = {}
+        for kind in ("mlp", "lenet"):
+            got.update({f"{kind} {k}": v for k, v in interleaved(
+                {"hybridized": mxjit_model(kind, True), "eager": mxjit_model(kind, False)},
+                rounds).items()})
+        got["adam"] = interleaved({"x": adam_mxjit()}, rounds)["x"]
+        got["lm"] = interleaved({"x": lm_mxjit()}, lm_rounds)["x"]
+        got["loader 0"], got["loader 2"] = loader_rate(0), loader_rate(2)
+        return got
+    got = {}
+    for kind in ("mlp", "lenet"):
+        got.update({f"{kind} {k}": v for k, v in interleaved(
+            {"1t": torch_model(kind, 1), "2t": torch_model(kind, 2)}, rounds).items()})
+    got["adam"] = interleaved({"x": adam_torch()}, rounds)["x"]
+    got.update({f"lm {k}": v for k, v in interleaved(
+        {"1t": lm_torch(1), "2t": lm_torch(2)}, lm_rounds).items()})
+    return got
+
+
+def in_child(library: str, rounds: int) -> dict[str, float | None]:
+    out = subprocess.run([sys.executable, __file__, "--library", library, "--rounds",
+                          str(rounds)], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"{library}: ERROR {out.stderr.strip().splitlines()[-3:]}")
+        return {}
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21")
+    parser.add_argument("--library", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rounds = 5 if args.quick else 21
+    rounds = args.rounds or (5 if args.quick else 21)
+    if args.library:
+        print(json.dumps(measure(args.library, rounds)))
+        return
     print(f"load average at start: {os.getloadavg()}")
+    # (each library in a process of its own: a library's threads that spin after its call
+    # would slow the next library's call in the same process)
+    mine, theirs = in_child("mxjit", rounds), in_child("torch", rounds)
     cols = ["mxjit hybridized", "mxjit eager", "torch 1t", "torch 2t", "MXNet hybridized",
             "MXNet eager"]
     print("\n### Training step, ms (median)\n")
     print("| model | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
     for kind, name in (("mlp", "MLP 784-256-128-10, batch 128"), ("lenet", "LeNet, batch 64")):
-        got = interleaved({"mxjit hybridized": mxjit_model(kind, True),
-                           "mxjit eager": mxjit_model(kind, False),
-                           "torch 1t": torch_model(kind, 1),
-                           "torch 2t": torch_model(kind, 2)}, rounds)
-        got["MXNet hybridized"] = mxnet_step(kind, True, rounds)
-        got["MXNet eager"] = mxnet_step(kind, False, rounds)
-        print(f"| {name} | " + " | ".join(fmt(got.get(c)) for c in cols) + " |")
-    got = interleaved({"mxjit": adam_mxjit(), "torch foreach": adam_torch()}, rounds)
+        row = [mine.get(f"{kind} hybridized"), mine.get(f"{kind} eager"),
+               theirs.get(f"{kind} 1t"), theirs.get(f"{kind} 2t"),
+               mxnet_step(kind, True, rounds), mxnet_step(kind, False, rounds)]
+        print(f"| {name} | " + " | ".join(fmt(v) for v in row) + " |")
     print("\n### Trainer.step, Adam over 100 parameters of 256x256, ms (median)\n")
     print("| mxjit | torch.optim.Adam(foreach=True) |\n|---|---|")
-    print(f"| {fmt(got['mxjit'])} | {fmt(got['torch foreach'])} |")
+    print(f"| {fmt(mine.get('adam'))} | {fmt(theirs.get('adam'))} |")
     cold, warm = first_call_ms()
     print("\n### First hybridized call of LeNet (forward + backward), new process, ms\n")
     print("| cold kernel cache | warm kernel cache |\n|---|---|")
     print(f"| {cold:.0f} | {warm:.0f} |")
-    got = interleaved({"mxjit hybridized": lm_mxjit(), "torch 1t": lm_torch(1),
-                       "torch 2t": lm_torch(2)}, max(3, rounds // 3))
-    got["MXNet hybridized"] = mxnet_lm(max(3, rounds // 3))
-    lm_cols = ["mxjit hybridized", "torch 1t", "torch 2t", "MXNet hybridized"]
+    lm = [mine.get("lm"), theirs.get("lm 1t"), theirs.get("lm 2t"),
+          mxnet_lm(max(3, rounds // 3))]
     print("\n### LSTM language model training step (2x200, 35 steps, batch 32), ms (median)\n")
-    print("| " + " | ".join(lm_cols) + " |\n" + "|---" * len(lm_cols) + "|")
-    print("| " + " | ".join(fmt(got.get(c)) for c in lm_cols) + " |")
-    rates = {w: loader_rate(w) for w in (0, 2)}
+    print("| mxjit hybridized | torch 1t | torch 2t | MXNet hybridized |\n|---|---|---|---|")
+    print("| " + " | ".join(fmt(v) for v in lm) + " |")
     print("\n### DataLoader over the digits with a transform, samples/s\n")
     print("| num_workers=0 | num_workers=2 |\n|---|---|")
-    print(f"| {rates[0]:,.0f} | {rates[2]:,.0f} |")
+    print(f"| {mine.get('loader 0') or 0:,.0f} | {mine.get('loader 2') or 0:,.0f} |")
     print(f"\nload average at end: {os.getloadavg()}")
 
 
