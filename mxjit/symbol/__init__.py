@@ -5,6 +5,8 @@
     >>> exe = net.simple_bind(mx.cpu(), data=(4, 20))  # doctest: +SKIP
 """
 from types import ModuleType as _ModuleType
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from ..base import MissingFileError as _MissingFileError
 from ..base import MXNetError as _MXNetError
@@ -60,3 +62,7 @@ __all__ = sorted(["Symbol", "Variable", "var", "Group", "load", "load_json", "Ex
                   "executor", "contrib", "linalg", "image", "sparse", "random", "zeros", "ones",
                   "full", "arange", "linspace", "eye", *_made])
 del _made
+
+if _TYPE_CHECKING:
+    # (the operators are generated at import: type checkers see them as this)
+    def __getattr__(name: str) -> _Any: ...
