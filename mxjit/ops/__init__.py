@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (each registers its operators)
     contrib,
     contrib_layers,
     contrib_math,
+    control_flow,
     conv,
     creation,
     ctc,

@@ -206,7 +206,7 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
         raise ParamError("loop_vars should contain at least one element")
     _flatten(variables, "while_loop: loop_vars")
     if current_trace() is not None or any(_is_traced(v) for v in _flatten(variables, "")[0]):
-        return _traced_while(cond, func, variables, limit, single)
+        return masked_while_loop(cond, func, variables, limit, single)
     steps, out_fmt = 0, None
     outputs: list[list[Array]] = []
     while steps < limit:
@@ -236,10 +236,14 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
     return stacked, variables[0] if single else variables
 
 
-def _traced_while(cond: Callable[..., Any], func: Callable[..., Any], variables: list[Any],
-                  limit: int, single: bool) -> tuple[Any, Any]:
-    """`while_loop` inside a trace: a scan of `limit` steps carrying a "still looping"
-    flag; steps after it turns false keep the variables and give zero rows."""
+def masked_while_loop(cond: Callable[..., Any], func: Callable[..., Any], variables: list[Any],
+                      limit: int, single: bool) -> tuple[Any, Any]:
+    """`while_loop` as a scan of `limit` steps carrying a "still looping" flag (inside a
+    trace, and for MXNet's `_while_loop` node): steps after it turns false keep the
+    variables and give zero rows.
+
+    >>> outs, final = masked_while_loop(cond, func, [i, s], 10, False)  # doctest: +SKIP
+    """
     flat, fmt = _flatten(variables, "while_loop: loop_vars")
     formats: dict[str, Any] = {}
 

@@ -1,4 +1,5 @@
-"""Small math operators: in `mx.nd` broadcast_hypot, identity, onehot_encode,
+"""Small math operators: in `mx.nd` broadcast_hypot (and MXNet's internal `_hypot` and
+`_hypot_scalar`, which `mx.sym.hypot` writes), identity, onehot_encode,
 fill_element_0index and cumsum; in `mx.nd.contrib` allclose, quadratic, gradientmultiplier,
 the straight-through estimators round_ste and sign_ste, index_array, div_sqrt_dim, and
 MXNet's explicit backward operators (backward_quadratic, backward_gradientmultiplier,
@@ -19,7 +20,7 @@ from ..base import DTypeError, MXNetIndexError, ShapeError
 from ..core import Array, bind, jit, scalar_operand, vjp
 from ..core.operators import register_operator
 from .contrib import index_copy
-from .elementwise import abs, binary, cast, maximum, round, sign, sqrt
+from .elementwise import abs, binary, cast, maximum, promote, round, sign, sqrt
 from .indexing import concrete, one_hot
 from .mixed_precision import compute_dtype, every
 from .nn import BlockGrad
@@ -52,9 +53,33 @@ def broadcast_hypot(lhs: Array, rhs: Array) -> Array:
     a, b = abs(as_dtype(lhs, cd)), abs(as_dtype(rhs, cd))
     big = maximum(a, b)
     scale = select(ew("gt", big, 0), big, 1)  # (big itself is the result's size)
-    a, b = a / scale, b / scale
-    legs = big * sqrt(a * a + b * b)
-    return as_dtype(select(ew("eq", big, np.inf), big, legs), dtype)
+    legs = big * sqrt((a / scale) * (a / scale) + (b / scale) * (b / scale))
+    # (an infinite leg wins over a NaN one, as C's hypot and NumPy's)
+    legs = select(ew("eq", a, np.inf), a, select(ew("eq", b, np.inf), b, legs))
+    return as_dtype(legs, dtype)
+
+
+@register_operator("_hypot", inputs=("lhs", "rhs"), aliases=("_Hypot",), fresh=True)
+def hypot(lhs: Array, rhs: Array) -> Array:
+    """sqrt(lhs**2 + rhs**2) of two arrays of one shape and dtype (MXNet's `_hypot`, what
+    `mx.sym.hypot` of two symbols writes; `broadcast_hypot` broadcasts).
+
+    >>> mx.sym.hypot(mx.sym.var('x'), mx.sym.var('y'))  # doctest: +SKIP
+    """
+    if lhs.shape != rhs.shape:
+        raise ShapeError(f"_hypot: operand shapes {lhs.shape} and {rhs.shape} differ; it "
+                         f"needs equal shapes (broadcast_hypot broadcasts)")
+    return broadcast_hypot(*promote(lhs, rhs, "_hypot"))
+
+
+@register_operator("_hypot_scalar", aliases=("_HypotScalar",), fresh=True)
+def hypot_scalar(data: Array, scalar: float = 1.0, is_int: bool = True) -> Array:
+    """sqrt(data**2 + scalar**2), the scalar taking the array's dtype (MXNet's
+    `_hypot_scalar`, what `mx.sym.hypot` of a symbol and a number writes).
+
+    >>> mx.sym.hypot(mx.sym.var('x'), 4)  # doctest: +SKIP
+    """
+    return broadcast_hypot(data, scalar_operand(scalar, data))
 
 
 @register_operator("_copy", aliases=("identity",))

@@ -480,35 +480,42 @@ def split(data: Array, num_outputs: int, axis: int = 1, squeeze_axis: bool = Fal
     return parts[0] if num_outputs == 1 else parts
 
 
-@register_operator("_split_v2")
-def split_v2(ary: Array, indices_or_sections: Any, axis: int = 0, squeeze_axis: bool = False
-             ) -> Any:
-    """NumPy-style split: an int gives equal sections, a sequence gives split points.
+@register_operator("_split_v2", kinds={"indices": "shape"})
+def split_v2_op(data: Array, indices: Any, axis: int = 1, squeeze_axis: bool = False,
+                sections: int = 0) -> Any:
+    """MXNet's `_split_v2`: the parts of `data` along `axis` that start at `indices` (the
+    first 0; an index past the axis gives an empty part, as NumPy), or `sections` > 0
+    near-equal parts (the first `size % sections` one longer, as NumPy's `array_split`). A
+    list, or one array for one part. `mx.nd.split_v2` and `mx.sym.split_v2` take NumPy's
+    `indices_or_sections` and write these.
 
-    >>> [p.shape for p in mx.nd.split_v2(mx.nd.ones((5,)), [2, 3])]  # doctest: +SKIP
+    >>> [p.shape for p in mx.nd.split_v2(mx.nd.ones((5,)), (2, 3))]  # doctest: +SKIP
     [(2,), (1,), (2,)]
     """
-    ax = axis_index(axis, ary.ndim, "split_v2")
-    dim = ary.shape[ax]
-    if isinstance(indices_or_sections, _INT_TYPES) and not isinstance(indices_or_sections, bool):
-        n = int(indices_or_sections)
-        if n < 1 or dim % n:
-            raise ShapeError(f"split_v2: {n} sections do not evenly divide axis {axis} of size "
-                             f"{dim}")
-        points = [k * (dim // n) for k in range(1, n)]
+    ax = axis_index(axis, data.ndim, "split_v2")
+    dim = data.shape[ax]
+    if isinstance(sections, bool) or not isinstance(sections, _INT_TYPES) or sections < 0:
+        raise ParamError(f"split_v2: sections must be an int >= 0, got {sections!r}")
+    if sections:
+        small, longer = divmod(dim, int(sections))
+        sizes = [small + 1] * longer + [small] * (int(sections) - longer)
+        starts = [builtins.sum(sizes[:k]) for k in range(len(sizes))]
     else:
-        points = list(ints(indices_or_sections, "split_v2: indices"))
-    bounds = [0] + [builtins.min(builtins.max(p, 0), dim) for p in points] + [dim]
+        starts = list(ints(indices, "split_v2: indices"))
+        if not starts or starts[0] != 0:
+            raise ParamError(f"split_v2: indices must start at 0 (MXNet's form: 0, then the "
+                             f"split points), or give sections > 0; got {indices!r}")
+    bounds = [builtins.min(builtins.max(p, 0), dim) for p in starts] + [dim]
     parts = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         hi = builtins.max(lo, hi)
-        starts = tuple(lo if a == ax else 0 for a in range(ary.ndim))
-        stops = tuple(hi if a == ax else d for a, d in enumerate(ary.shape))
-        part = slice_ranges(ary, starts, stops, (1,) * ary.ndim)
+        part = slice_ranges(data, tuple(lo if a == ax else 0 for a in range(data.ndim)),
+                            tuple(hi if a == ax else d for a, d in enumerate(data.shape)),
+                            (1,) * data.ndim)
         if squeeze_axis:
             if hi - lo != 1:
                 raise ShapeError("split_v2: squeeze_axis=True needs sections of size 1")
-            part = reshape_exact(part, ary.shape[:ax] + ary.shape[ax + 1:] or (1,))
+            part = reshape_exact(part, data.shape[:ax] + data.shape[ax + 1:] or (1,))
         parts.append(part)
     return parts[0] if len(parts) == 1 else parts
 

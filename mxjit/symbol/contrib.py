@@ -1,6 +1,7 @@
 """`mx.sym.contrib`: the table's contrib operators as symbols, and MXNet's Python-level
-contrib functions: `rand_zipfian` (a composition of symbol operators) and the AdamW
-updates, whose `rescale_grad` may be a number (a `_full` node then, as in MXNet).
+contrib functions: the control flow `foreach`, `while_loop` and `cond` (control_flow.py),
+`rand_zipfian` (a composition of symbol operators) and the AdamW updates, whose
+`rescale_grad` may be a number (a `_full` node then, as in MXNet).
 
     >>> sampled, count_true, count_sampled = mx.sym.contrib.rand_zipfian(
     ...     mx.sym.var('t'), 3, 10)  # doctest: +SKIP
@@ -10,6 +11,7 @@ from typing import Any as _Any
 
 from ..base import ArgumentError as _ArgumentError
 from ..core.operators import lookup as _lookup
+from .control_flow import cond, foreach, while_loop  # noqa: F401  (re-exported)
 from .creation import full as _full
 from .namespace import functions as _functions
 from .namespace import make_function as _make_function
@@ -82,5 +84,6 @@ def mp_adamw_update(weight: _Symbol, grad: _Symbol, mean: _Symbol, var: _Symbol,
 
 _made = _functions("contrib")
 globals().update(_made)
-__all__ = sorted(["rand_zipfian", "adamw_update", "mp_adamw_update", *_made])
+__all__ = sorted(["rand_zipfian", "adamw_update", "mp_adamw_update", "foreach", "while_loop",
+                  "cond", *_made])
 del _made

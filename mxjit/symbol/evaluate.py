@@ -35,6 +35,8 @@ def call_node(node: Node, args: Sequence[Any]) -> list[Any]:
     op = node.op
     assert op is not None
     params = node.params()
+    if node.subgraphs:
+        params["subgraphs"] = [subgraph_function(heads) for heads in node.subgraphs]
     try:
         names = [] if op.variadic else node.input_names()
         if op.variadic or list(op.inputs[:len(names)]) == names:
@@ -58,6 +60,23 @@ def evaluate(outputs: Sequence[tuple[Node, int]], feeds: dict[int, Any]) -> list
         else:
             results[id(node)] = call_node(node, [results[id(n)][k] for n, k in node.inputs])
     return [results[id(n)][k] for n, k in outputs]
+
+
+def subgraph_function(outputs: Sequence[tuple[Node, int]]) -> Any:
+    """The graph with these outputs as a function of its variables' arrays (in
+    `list_inputs()` order) that returns the list of its outputs: a control-flow body.
+
+    >>> body = subgraph_function(node.subgraphs[0])  # doctest: +SKIP
+    """
+    variables = [n for n in topological(outputs) if n.op is None]
+
+    def body(*arrays: Any) -> list[Any]:
+        if len(arrays) != len(variables):
+            raise MXNetError(f"a subgraph of inputs {[v.name for v in variables]} got "
+                             f"{len(arrays)} arrays")
+        return evaluate(outputs, {id(v): a for v, a in zip(variables, arrays)})
+
+    return body
 
 
 class PendingVariable(PendingInput):

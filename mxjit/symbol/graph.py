@@ -2,10 +2,11 @@
 
 A node is a variable (`op` None) or one call of an operator of the table, with its
 attributes as MXNet writes them (strings: the operator's parameters that were given, and
-`__shape__`-style attributes of variables and scopes) and its inputs as (node, output
-index) pairs. How many outputs a node has, and their names, follow MXNet's operator
-definitions (`OUTPUT_NAMES`); `HIDDEN_OUTPUTS` counts outputs MXNet keeps but does not
-show (BatchNorm's saved mean and variance), which its JSON's `node_row_ptr` counts.
+`__shape__`-style attributes of variables and scopes), its inputs as (node, output
+index) pairs and, for control flow, its subgraphs (each a graph's outputs). How many
+outputs a node has, and their names, follow MXNet's operator definitions
+(`OUTPUT_NAMES`); `HIDDEN_OUTPUTS` counts outputs MXNet keeps but does not show
+(BatchNorm's saved mean and variance), which its JSON's `node_row_ptr` counts.
 
     >>> node = Node(None, 'data', {}, [])  # doctest: +SKIP
 """
@@ -15,6 +16,8 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from ..base import ParamError
 from ..core.operators import Operator
 
@@ -22,11 +25,12 @@ from ..core.operators import Operator
 class Node:
     """A variable (op None) or an operator call of a symbol graph."""
 
-    __slots__ = ("op", "name", "attrs", "inputs", "total_outputs", "versions")
+    __slots__ = ("op", "name", "attrs", "inputs", "total_outputs", "versions", "subgraphs")
 
     def __init__(self, op: Operator | None, name: str, attrs: dict[str, str],
                  inputs: list[tuple[Node, int]], total_outputs: int | None = None,
-                 versions: list[int] | None = None):
+                 versions: list[int] | None = None,
+                 subgraphs: list[list[tuple[Node, int]]] | None = None):
         self.op = op
         self.name = name
         self.attrs = attrs
@@ -35,6 +39,9 @@ class Node:
         self.total_outputs = total_outputs
         #: the version of each input as read from a JSON file (None: from the table)
         self.versions = versions
+        #: the outputs of each graph the operator runs (a control-flow operator's bodies:
+        #: separate graphs, whose variables are the body's inputs)
+        self.subgraphs = subgraphs or []
 
     def __repr__(self) -> str:
         return f"<Node {self.op.name if self.op else 'null'} {self.name}>"
@@ -157,15 +164,21 @@ def _rnn_outputs(p: dict[str, Any]) -> list[str]:
 
 
 def _split_v2_count(p: dict[str, Any]) -> int:
-    indices = p.get("indices", ())
     sections = int(p.get("sections", 0) or 0)
-    return sections if sections > 0 else len(tuple(indices)) + 1
+    return sections if sections > 0 else len(tuple(p.get("indices", ())))
+
+
+def _num_outputs(p: dict[str, Any]) -> list[str]:
+    count = int(p["num_outputs"])
+    return _numbered(count) if count > 1 else ["output"]
 
 
 #: Operators with other visible outputs than one named "output".
 OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "SliceChannel": lambda p: _numbered(int(p.get("num_outputs", 1))),
     "_split_v2": lambda p: _numbered(_split_v2_count(p)),
+    "_histogram": lambda p: _numbered(2),
+    "_foreach": _num_outputs, "_while_loop": _num_outputs, "_cond": _num_outputs,
     "BatchNorm": lambda p: ["output", "mean", "var"] if p.get("output_mean_var") else ["output"],
     "LayerNorm": lambda p: ["output", "mean", "std"] if p.get("output_mean_var") else ["output"],
     "GroupNorm": lambda p: ["output", "mean", "std"] if p.get("output_mean_var") else ["output"],
@@ -180,6 +193,11 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "_contrib_quantize_v2": lambda p: ["output", "min_output", "max_output"],
     "MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
     "_contrib_MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
+}
+
+#: Outputs whose dtype is fixed, whatever the inputs' (by output index).
+OUTPUT_DTYPES: dict[str, dict[int, np.dtype]] = {
+    "_histogram": {0: np.dtype(np.int64)},
 }
 
 #: Outputs MXNet 1.9.1 (its pip build, with MKLDNN) keeps beyond the visible ones.

@@ -1,6 +1,7 @@
-"""MXNet 1.x's symbol JSON: `nodes` (op, name, attrs, inputs as [node, output, version]),
-`arg_nodes`, `node_row_ptr` (each node's first output among all nodes' outputs, hidden
-ones counted), `heads` and `attrs` with `mxnet_version`.
+"""MXNet 1.x's symbol JSON: `nodes` (op, name, attrs, inputs as [node, output, version],
+and a control-flow node's `subgraphs`, each a graph object of its own), `arg_nodes`,
+`node_row_ptr` (each node's first output among all nodes' outputs, hidden ones counted),
+`heads` and `attrs` with `mxnet_version`.
 
 A graph read from a file keeps what MXNet wrote about its nodes (hidden output counts,
 input versions), so writing it again gives the same JSON.
@@ -23,6 +24,13 @@ MXNET_VERSION = 10901
 
 def to_json(outputs: list[tuple[Node, int]]) -> str:
     """The JSON text of the graph with these outputs (MXNet's layout and indentation)."""
+    graph = _graph_entry(outputs)
+    graph["attrs"] = {"mxnet_version": ["int", MXNET_VERSION]}
+    return json.dumps(graph, indent=2, separators=(", ", ": "))
+
+
+def _graph_entry(outputs: list[tuple[Node, int]]) -> dict[str, Any]:
+    """A graph as MXNet's JSON object holds it (a control-flow node's subgraphs too)."""
     order = topological(outputs)
     index = {id(n): k for k, n in enumerate(order)}
     nodes, row_ptr = [], [0]
@@ -34,14 +42,14 @@ def to_json(outputs: list[tuple[Node, int]]) -> str:
         versions = node.versions or [1 if k in aux else 0 for k in range(len(node.inputs))]
         entry["inputs"] = [[index[id(src)], k, v] for (src, k), v in
                            zip(node.inputs, versions)]
+        if node.subgraphs:
+            entry["subgraphs"] = [_graph_entry(heads) for heads in node.subgraphs]
         nodes.append(entry)
         row_ptr.append(row_ptr[-1] + node.all_outputs())
-    graph = {"nodes": nodes,
-             "arg_nodes": [k for k, n in enumerate(order) if n.op is None],
-             "node_row_ptr": row_ptr,
-             "heads": [[index[id(n)], k, 0] for n, k in outputs],
-             "attrs": {"mxnet_version": ["int", MXNET_VERSION]}}
-    return json.dumps(graph, indent=2, separators=(", ", ": "))
+    return {"nodes": nodes,
+            "arg_nodes": [k for k, n in enumerate(order) if n.op is None],
+            "node_row_ptr": row_ptr,
+            "heads": [[index[id(n)], k, 0] for n, k in outputs]}
 
 
 def from_json(text: str) -> list[tuple[Node, int]]:
@@ -52,9 +60,17 @@ def from_json(text: str) -> list[tuple[Node, int]]:
     """
     try:
         graph = json.loads(text)
+    except ValueError as e:
+        raise MXNetError(f"not an MXNet symbol JSON: {e}") from None
+    return _read_graph(graph, "symbol JSON")
+
+
+def _read_graph(graph: Any, where: str) -> list[tuple[Node, int]]:
+    """The outputs of one graph object (the file's, or a node's subgraph)."""
+    try:
         raw_nodes = graph["nodes"]
         heads = graph["heads"]
-    except (ValueError, KeyError, TypeError) as e:
+    except (KeyError, TypeError) as e:
         raise MXNetError(f"not an MXNet symbol JSON: {e}") from None
     row_ptr = graph.get("node_row_ptr")
     nodes: list[Node] = []
@@ -63,27 +79,31 @@ def from_json(text: str) -> list[tuple[Node, int]]:
             op_name, name = raw["op"], raw["name"]
             attrs = raw.get("attrs", raw.get("attr", raw.get("param", {}))) or {}
             inputs = raw.get("inputs", [])
+            subgraphs = raw.get("subgraphs", [])
         except (KeyError, TypeError, AttributeError) as e:
-            raise MXNetError(f"symbol JSON node {k} is malformed: {e}") from None
+            raise MXNetError(f"{where} node {k} is malformed: {e}") from None
         op = None if op_name == "null" else _operator(op_name, name)
         links, versions = [], []
         for entry in inputs:
             if not (isinstance(entry, list) and 2 <= len(entry) <= 3 and
                     isinstance(entry[0], int) and 0 <= entry[0] < k):
-                raise MXNetError(f"symbol JSON node {k} ({name!r}) has a bad input {entry}")
+                raise MXNetError(f"{where} node {k} ({name!r}) has a bad input {entry}")
             links.append((nodes[entry[0]], int(entry[1])))
             versions.append(int(entry[2]) if len(entry) == 3 else 0)
         total = None
         if isinstance(row_ptr, list) and len(row_ptr) == len(raw_nodes) + 1:
             total = int(row_ptr[k + 1]) - int(row_ptr[k])
+        if not isinstance(subgraphs, list):
+            raise MXNetError(f"{where} node {k} ({name!r}) has malformed subgraphs")
         node = Node(op, name, {str(a): str(v) for a, v in attrs.items()}, links, total,
-                    versions)
+                    versions, [_read_graph(sub, f"a subgraph of node {name!r}:")
+                               for sub in subgraphs])
         check_input_count(node)
         nodes.append(node)
     out = []
     for head in heads:
         if not (isinstance(head, list) and len(head) >= 2 and 0 <= head[0] < len(nodes)):
-            raise MXNetError(f"symbol JSON has a bad head {head}")
+            raise MXNetError(f"{where} has a bad head {head}")
         out.append((nodes[head[0]], int(head[1])))
     return out
 

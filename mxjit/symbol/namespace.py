@@ -7,8 +7,9 @@ exist only when the parameters call for them (`bias` unless `no_bias`). Paramete
 kept as the strings MXNet's JSON holds.
 
 `mx.sym.sparse` holds the table operators of `mx.nd.sparse` (the same nodes: symbols have
-no storage types). `maximum`, `minimum`, `power` and `pow` are MXNet's Python-level
-functions, which take symbols or numbers.
+no storage types). `maximum`, `minimum`, `power`, `pow` and `hypot` are MXNet's
+Python-level functions, which take symbols or numbers; so are `split_v2`, which writes
+NumPy's `indices_or_sections` as `_split_v2`'s `indices` and `sections`, and `histogram`.
 
     >>> fc = mx.sym.FullyConnected(mx.sym.var('x'), num_hidden=4, name='fc1')  # doctest: +SKIP
 """
@@ -18,11 +19,13 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import name as _name
 from .. import nd
 from ..base import ArgumentError, ParamError
 from ..core.operators import Operator, lookup, namespace
-from ..nd.namespace import NO_NUMBERS, RENAMED
+from ..nd.namespace import RENAMED, split_v2_arguments
 from .graph import input_names
 from .symbol import FLUENT, Symbol, Variable, make_node, repr_scalar
 
@@ -128,9 +131,48 @@ def _two_operands(name: str, array_op: str, scalar_op: str, rscalar_op: str,
     return function
 
 
+def split_v2(ary: Symbol, indices_or_sections: Any, axis: int = 0, squeeze_axis: bool = False,
+             name: str | None = None, attr: dict[str, str] | None = None) -> Symbol:
+    """Split `ary` along `axis` (MXNet's `_split_v2` node): an int N gives N parts (near-equal
+    when N does not divide the axis, as the operator does), a tuple the split points.
+
+    >>> a, b = mx.sym.split_v2(mx.sym.var('x'), (2,), axis=1)  # doctest: +SKIP
+    """
+    if not isinstance(ary, Symbol):
+        raise ArgumentError(f"split_v2: ary must be a Symbol, got {type(ary).__name__}")
+    indices, sections = split_v2_arguments(indices_or_sections)
+    # (as MXNet's Python front end writes them: the indices as a list, the rest with str)
+    attrs = {"axis": str(axis), "indices": str(indices), "sections": str(sections),
+             "squeeze_axis": str(squeeze_axis)}
+    return make_node(lookup("_split_v2"), [ary], attrs, name, attr, "_split_v2")
+
+
+def histogram(a: Symbol, bins: Any = 10, range: Any = None, name: str | None = None,
+              attr: dict[str, str] | None = None) -> Symbol:
+    """(counts, bin edges) of the flattened data (MXNet's `_histogram` node): over `bins`
+    equal bins of `range` = (low, high), which a symbol needs, or over the edges of a
+    symbol `bins`.
+
+    >>> counts, edges = mx.sym.histogram(mx.sym.var('x'), bins=5, range=(0, 5))  # doctest: +SKIP
+    """
+    if not isinstance(a, Symbol):
+        raise ArgumentError(f"histogram: a must be a Symbol, got {type(a).__name__}")
+    op = lookup("_histogram")
+    if isinstance(bins, Symbol):
+        return make_node(op, [a, bins], {}, name, attr, "_histogram")
+    if isinstance(bins, bool) or not isinstance(bins, numbers.Integral):
+        raise ArgumentError(f"histogram: bins must be an int or a Symbol of edges, got "
+                            f"{type(bins).__name__}")
+    if range is None:
+        raise ParamError("histogram: a symbol needs range= with an int bins (its bins cannot "
+                         "come from values it does not have)")
+    return make_node(op, [a], {"bin_cnt": str(bins), "range": str(range)}, name, attr,
+                     "_histogram")
+
+
 #: MXNet's Python-level functions of mx.sym with numbers allowed (they replace the
 #: broadcasting RENAMED forms, which MXNet's mx.sym does not have under these names).
-_PYTHON_LEVEL = {
+_PYTHON_LEVEL: dict[str, Callable[..., Any]] = {
     "maximum": _two_operands("maximum", "_maximum", "_maximum_scalar", "_maximum_scalar",
                              max),
     "minimum": _two_operands("minimum", "_minimum", "_minimum_scalar", "_minimum_scalar",
@@ -139,6 +181,9 @@ _PYTHON_LEVEL = {
                            lambda a, b: a ** b),
     "pow": _two_operands("pow", "_power", "_power_scalar", "_rpower_scalar",
                          lambda a, b: a ** b),
+    "hypot": _two_operands("hypot", "_hypot", "_hypot_scalar", "_hypot_scalar", np.hypot),
+    "split_v2": split_v2,
+    "histogram": histogram,
 }
 
 
@@ -163,8 +208,7 @@ def functions(ns: str) -> dict[str, Callable[..., Any]]:
     """The `mx.sym` functions of namespace `ns` ('' for `mx.sym` itself, 'contrib', ...)."""
     made = {name: make_function(op, name) for name, op in namespace(ns).items()}
     for name, target in RENAMED.get(ns, {}).items():
-        if name not in NO_NUMBERS:
-            made[name] = make_function(lookup(target), name)
+        made[name] = make_function(lookup(target), name)
     if ns == "sparse":
         made.update({name: make_function(lookup(name), name) for name in nd.sparse.__all__
                      if _in_table(name)})

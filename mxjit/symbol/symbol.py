@@ -25,7 +25,7 @@ from ..context import Context, cpu
 from ..core.operators import Operator, lookup
 from .evaluate import CODE_OF, DTYPE_CODES, infer
 from .executor import Executor
-from .graph import Node, check_input_count, topological
+from .graph import OUTPUT_DTYPES, Node, check_input_count, topological
 from .json_format import to_json
 
 #: MXNet's fluent methods (`x.sum(axis=1)`): name -> the `mx.sym` function, which
@@ -370,7 +370,7 @@ class Symbol:
         """(argument dtypes, output dtypes, auxiliary dtypes) as NumPy types from the dtypes
         given. Arguments not given take their `__dtype__`, else float32; an operator's
         output takes its `dtype` parameter where it has one, else its first input's dtype
-        (what MXNet's operators do, shapes aside).
+        (what MXNet's operators do, shapes aside), unless `graph.OUTPUT_DTYPES` fixes it.
 
         >>> net.infer_type(data='float32')  # doctest: +SKIP
         """
@@ -386,7 +386,8 @@ class Symbol:
                 np.dtype(np.float32)
             own = node.params().get("dtype")
             out = np.dtype(own) if own not in (None, "None") else first
-            dtypes[id(node)] = [out] * node.num_outputs()
+            fixed = OUTPUT_DTYPES.get(node.op.name, {})
+            dtypes[id(node)] = [fixed.get(k, out) for k in range(node.num_outputs())]
         arguments, aux = self._variables()
         return ([dtypes[id(n)][0].type for n in arguments],
                 [dtypes[id(n)][k].type for n, k in self._outputs],
@@ -449,7 +450,7 @@ def _copy_outputs(outputs: list[tuple[Node, int]], swap: dict[str, tuple[Node, i
         if node.op is None and node.name in swap:
             continue
         new = Node(node.op, node.name, dict(node.attrs), [], node.total_outputs,
-                   node.versions)
+                   node.versions, node.subgraphs)
         for src, k in node.inputs:
             if src.op is None and src.name in swap:
                 new.inputs.append(swap[src.name])
@@ -475,10 +476,12 @@ def repr_scalar(value: Any) -> str:
 
 
 def make_node(op: Operator, inputs: Sequence[Symbol], attrs: dict[str, str], name: str | None,
-              attr: dict[str, str] | None, hint: str | None) -> Symbol:
+              attr: dict[str, str] | None, hint: str | None,
+              subgraphs: list[list[tuple[Node, int]]] | None = None) -> Symbol:
     """A new node of `op` over `inputs` (single-output symbols), named through the current
     `mx.name` manager from `name` or `hint` (with `hint` None, `name` is final), with the
-    attributes of the current `mx.AttrScope` and `attr` added.
+    attributes of the current `mx.AttrScope` and `attr` added (and the `subgraphs` of a
+    control-flow operator).
 
     >>> make_node(lookup('relu'), [x], {}, None, None, 'relu')  # doctest: +SKIP
     """
@@ -486,7 +489,8 @@ def make_node(op: Operator, inputs: Sequence[Symbol], attrs: dict[str, str], nam
     full_attrs.update(attrs)
     node_name = name if hint is None else _name.NameManager.current().get(name, hint)
     assert node_name is not None
-    node = Node(op, node_name, full_attrs, [_single(s, op.name) for s in inputs])
+    node = Node(op, node_name, full_attrs, [_single(s, op.name) for s in inputs],
+                subgraphs=subgraphs)
     check_input_count(node)
     return Symbol([(node, k) for k in range(node.num_outputs())])
 

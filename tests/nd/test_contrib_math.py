@@ -8,6 +8,7 @@ import pytest
 
 import mxjit as mx
 from mxjit.base import DTypeError, MXNetIndexError, ShapeError
+from mxjit.core.operators import lookup
 from tests.helpers import check_grads
 
 nd = mx.nd
@@ -18,7 +19,7 @@ def _f64(x: np.ndarray) -> mx.nd.NDArray:
     return nd.array(x, dtype="float64")
 
 
-# ---- broadcast_hypot, true_divide, identity -----------------------------------------------------
+# ---- broadcast_hypot, _hypot, _hypot_scalar, true_divide, identity -----------------------------
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -41,6 +42,58 @@ def test_broadcast_hypot_gradients() -> None:
     rng = np.random.default_rng(1)
     check_grads(nd.broadcast_hypot, [rng.uniform(0.5, 2, (2, 3)), rng.uniform(-2, -0.5, (3,))],
                 order=2)
+
+
+EDGES = np.array([3, -5, 0, 1e30, np.inf, np.nan, -np.inf, 1e-30, np.nan, 1e-40])
+OTHER = np.array([4, 12, 0, 1e30, np.nan, 1, 3, 1e-30, -np.inf, 1e-40])
+
+
+def test_broadcast_hypot_edge_values_are_numpys() -> None:
+    for dtype in ("float32", "float64"):
+        a, b = nd.array(EDGES, dtype=dtype), nd.array(OTHER, dtype=dtype)
+        want = np.hypot(EDGES.astype(dtype), OTHER.astype(dtype))  # (an infinite leg wins)
+        np.testing.assert_allclose(nd.broadcast_hypot(a, b).asnumpy(), want, rtol=1e-6)
+        np.testing.assert_allclose(mx.jit(nd.broadcast_hypot)(a, b).asnumpy(), want, rtol=1e-6)
+
+
+HYPOT, HYPOT_SCALAR = lookup("_hypot").impl, lookup("_hypot_scalar").impl
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_internal_hypot_operators_match_numpy(dtype: str) -> None:
+    a, b = nd.array(EDGES, dtype=dtype), nd.array(OTHER, dtype=dtype)
+    want = np.hypot(EDGES.astype(dtype), OTHER.astype(dtype))
+    for got in (HYPOT(a, b), mx.jit(HYPOT)(a, b)):
+        assert got.dtype == np.dtype(dtype) and got.shape == want.shape
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
+    for scalar in (4, 2.5, 0, -3):
+        want = np.hypot(EDGES.astype(dtype), np.asarray(scalar, dtype))
+        for got in (HYPOT_SCALAR(a, scalar=scalar),
+                    mx.jit(lambda x, s=scalar: HYPOT_SCALAR(x, scalar=s))(a)):
+            np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
+
+
+def test_internal_hypot_operators_on_integers_truncate_as_mxnet() -> None:
+    a = nd.array([3, 5, 2, -7], dtype="int32")
+    got = HYPOT(a, nd.array([4, 12, 3, 1], dtype="int32"))
+    assert got.dtype == np.int32 and got.asnumpy().tolist() == [5, 13, 3, 7]
+    # (the scalar takes the array's dtype: 2.5 is 2, as MXNet 1.9.1 gives)
+    assert HYPOT_SCALAR(a, scalar=2.5).asnumpy().tolist() == [3, 5, 2, 7]
+
+
+def test_internal_hypot_gradients() -> None:
+    rng = np.random.default_rng(2)
+    check_grads(HYPOT, [rng.uniform(0.5, 2, (2, 3)), rng.uniform(-2, -0.5, (2, 3))], order=2)
+    check_grads(lambda x: HYPOT_SCALAR(x, scalar=1.5), [rng.uniform(-2, 2, (4,))], order=2)
+
+
+def test_internal_hypot_errors() -> None:
+    with pytest.raises(ShapeError, match=r"_hypot: operand shapes \(3,\) and \(2,\) differ"):
+        HYPOT(nd.ones((3,)), nd.ones((2,)))
+    with pytest.raises(DTypeError, match="_hypot: operands of two dtypes, float32 and int32"):
+        HYPOT(nd.ones((2,)), nd.ones((2,), dtype="int32"))
+    with pytest.raises(DTypeError, match="out of range for the uint8 array"):
+        HYPOT_SCALAR(nd.ones((2,), dtype="uint8"), scalar=300)
 
 
 def test_true_divide_is_divide() -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import mxjit as mx
 from mxjit.base import DTypeError, ParamError, ShapeError, TracerError
+from mxjit.core.operators import lookup
 from tests.helpers import check_grads
 
 nd = mx.nd
@@ -722,10 +723,32 @@ def test_histogram_with_edges_and_without_a_range():
     assert got_edges.asnumpy().tolist() == [0.5, 1.0, 1.5]
 
 
+def test_histogram_runs_traced_and_agrees_with_mxnet_on_edge_values():
+    x = nd.array([0, 1, 2, 2, 3, 4, 5, -1, np.nan, 0.1, 0.2, 0.3, 0.7, 2.5, np.inf, -np.inf])
+    cases = [  # (bins, range, MXNet 1.9.1's counts)
+        (5, (0, 5), [5, 1, 3, 1, 2]), (7, (0.1, 0.7), [1, 1, 1, 0, 0, 0, 1]),
+        (2, (1, 1), [1, 1]), (nd.array([0, 2, np.inf]), None, [6, 7]),
+        (nd.array([-1, 0.5, 3]), None, [5, 6])]
+    for bins, value_range, want in cases:
+        counts, edges = nd.histogram(x, bins=bins, range=value_range)
+        assert counts.asnumpy().tolist() == want and counts.dtype is np.int64
+        if isinstance(bins, nd.NDArray):
+            traced = mx.jit(lambda v, b: nd.histogram(v, bins=b))(x, bins)
+        else:
+            traced = mx.jit(lambda v, n=bins, r=value_range: nd.histogram(v, n, r))(x)
+        assert traced[0].asnumpy().tolist() == want
+        np.testing.assert_array_equal(traced[1].asnumpy(), edges.asnumpy())
+    grid = nd.array(np.linspace(0, 1, 1001).astype(np.float32))  # values on the edges
+    for count, value_range in ((7, (0, 1)), (3, (0.1, 0.7))):
+        got = nd.histogram(grid, bins=count, range=value_range)[0].asnumpy()
+        np.testing.assert_array_equal(got, np.histogram(grid.asnumpy(), count, value_range)[0])
+    assert nd.histogram(nd.zeros((0,)), bins=2, range=(0, 1))[0].asnumpy().tolist() == [0, 0]
+
+
 def test_histogram_errors():
-    with pytest.raises(TracerError, match="histogram: the output's shape depends on the "
-                                          "values of the data"):
-        mx.jit(lambda v: nd.histogram(v, bins=2, range=(0, 1))[0])(nd.ones((3,)))
+    with pytest.raises(TracerError, match=r"histogram: without a range \(give range= to "
+                                          r"trace it\) the bins come from the values"):
+        mx.jit(lambda v: nd.histogram(v, bins=2)[0])(nd.ones((3,)))
     with pytest.raises(ParamError, match="bins must be a positive int or an array"):
         nd.histogram(nd.ones((3,)), bins=[0, 1, 2])
     with pytest.raises(ParamError, match="bins must be a positive int"):
@@ -738,3 +761,5 @@ def test_histogram_errors():
         nd.histogram(nd.ones((3,)), bins=nd.ones((1,)))
     with pytest.raises(ParamError, match="increase monotonically"):
         nd.histogram(nd.ones((3,)), bins=nd.array([0, 2, 1]))
+    with pytest.raises(ParamError, match="give bin_cnt and range together"):
+        lookup("_histogram").impl(nd.ones((3,)), bin_cnt=2)

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import mxjit as mx
-from mxjit.base import DTypeError, ShapeError
+from mxjit.base import ArgumentError, DTypeError, ParamError, ShapeError
+from mxjit.core.operators import lookup
 from mxjit.ops.shape import infer_reshape
 from tests.helpers import check_grads, nd_arrays
 
@@ -276,6 +277,56 @@ def test_slice_like_and_split(xs, data):
     got = got if isinstance(got, list) else [got]
     for g, w in zip(got, np.split(ref, points, axis=ax), strict=True):
         same(g, w)
+
+
+SPLIT_V2 = lookup("_split_v2").impl
+
+
+@VIEWS
+@given(arrays(min_ndim=1), st.data())
+def test_split_v2_operator_takes_mxnets_indices_and_sections(xs, data):
+    x, ref = xs
+    ax = data.draw(st.integers(-ref.ndim, ref.ndim - 1))
+    dim = ref.shape[ax]
+    sections = data.draw(st.integers(1, dim + 2))
+    got = SPLIT_V2(x, indices=(), axis=ax, sections=sections)  # (NumPy's array_split)
+    for g, w in zip(got if sections > 1 else [got], np.array_split(ref, sections, axis=ax),
+                    strict=True):
+        same(g, w)
+    points = sorted(data.draw(st.lists(st.integers(0, dim + 1), max_size=3)))
+    got = SPLIT_V2(x, indices=(0, *points), axis=ax)
+    for g, w in zip(got if points else [got], np.split(ref, points, axis=ax), strict=True):
+        same(g, w)
+
+
+def test_split_v2_python_level_forms():
+    x = np.arange(12.0).reshape(2, 6)
+    parts = nd.split_v2(nd.array(x), 3, axis=1)
+    assert [p.asnumpy().tolist() for p in parts] == [q.tolist() for q in np.split(x, 3, 1)]
+    parts = nd.split_v2(nd.array(x), (1,), axis=0, squeeze_axis=True)
+    assert [p.shape for p in parts] == [(6,), (6,)]
+    jitted = mx.jit(lambda v: nd.split_v2(v, (2, 5), axis=-1))(nd.array(x))
+    assert [p.asnumpy().tolist() for p in jitted] == [q.tolist() for q in np.split(x, [2, 5], 1)]
+    with pytest.raises(ShapeError, match="4 sections do not evenly divide an axis of size 6"):
+        nd.split_v2(nd.array(x), 4, axis=1)  # (mx.nd's check, as MXNet; the operator splits)
+    with pytest.raises(ShapeError, match="number of sections must be positive"):
+        nd.split_v2(nd.array(x), 0)
+    with pytest.raises(ArgumentError, match="ary must be an NDArray"):
+        nd.split_v2(x, 2)
+
+
+def test_split_v2_operator_errors():
+    x = nd.zeros((2, 6))
+    with pytest.raises(ParamError, match="indices must start at 0"):
+        SPLIT_V2(x, indices=(1, 3), axis=1)
+    with pytest.raises(ParamError, match="indices must start at 0"):
+        SPLIT_V2(x, indices=(), axis=1)
+    with pytest.raises(ParamError, match="sections must be an int >= 0"):
+        SPLIT_V2(x, indices=(), sections=-1)
+    with pytest.raises(ShapeError, match="squeeze_axis=True needs sections of size 1"):
+        SPLIT_V2(x, indices=(0, 2), axis=1, squeeze_axis=True)
+    with pytest.raises(ShapeError, match="out of range"):
+        SPLIT_V2(x, indices=(0, 1), axis=2)
 
 
 # ---- operators that compute: tile, repeat, broadcast, pad, concat, stack, diag -------------

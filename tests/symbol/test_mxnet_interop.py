@@ -1,6 +1,7 @@
 """Files written here load and run in real Apache MXNet 1.9.1 with the same outputs: a
 Gluon CNN's and a two-input, two-output block's `export`, gluon.rnn.LSTM's `export`, and
-an `mx.sym` MLP saved with `Symbol.save` and `nd.save`. Each is run there through
+`mx.sym` graphs saved with `Symbol.save` and `nd.save` (an MLP, and control flow:
+foreach, while_loop and cond). Each is run there through
 `mx.sym.load` + `bind` and through `gluon.SymbolBlock.imports`.
 
 Runs only where MXNet can be run: `import mxnet` works, or a Python with MXNet is at
@@ -129,7 +130,27 @@ def export_here(tmp_path: Path, rng: np.random.RandomState) -> dict[str, tuple]:
     inputs = nd.array(rng.randn(4, 6).astype(np.float32))
     exe = mlp.bind(mx.cpu(), {**args, "data": inputs}, grad_req="null", aux_states=aux)
     cases["sym_mlp"] = ({"data": inputs}, exe.forward())
+
+    flow = control_flow_graph()
+    params = {"w": nd.array([0.5, -2.0]), "init": nd.array([1.0, -1.0])}
+    flow.save(str(tmp_path / "sym_control_flow-symbol.json"))
+    nd.save(str(tmp_path / "sym_control_flow-0000.params"),
+            {f"arg:{k}": v for k, v in params.items()})
+    inputs = {"data": nd.array(rng.randn(3, 2).astype(np.float32)), "i": nd.array([0.0])}
+    cases["sym_control_flow"] = (inputs, flow.eval(**params, **inputs))
     return cases
+
+
+def control_flow_graph():
+    """foreach, while_loop and cond, their bodies reading the enclosing graph."""
+    F = mx.sym
+    data, init, w, i = F.var("data"), F.var("init"), F.var("w"), F.var("i")
+    outs, states = F.contrib.foreach(
+        lambda x, st: ([(st[0] * w + x + w * 3) * 2], [st[0] * w + x]), data, [init])
+    steps, final = F.contrib.while_loop(lambda j, s: j < 3, lambda j, s: ([s * w], [j + 1, s + w]),
+                                        [i, states[0]], max_iterations=3)
+    picked = F.contrib.cond(F.sum(i) < 1, lambda: final[1] + F.relu(w), lambda: final[1])
+    return F.Group([outs[0], steps[0], final[1], picked])
 
 
 def test_files_written_here_run_in_mxnet_with_the_same_outputs(tmp_path):

@@ -13,34 +13,29 @@ import pytest
 
 import mxjit as mx
 from mxjit import nd
-from mxjit.base import ArgumentError, ParamError, UnsupportedError
+from mxjit.base import ArgumentError, ParamError, ShapeError, UnsupportedError
 
 NAMESPACES = ["", "contrib", "linalg", "image", "sparse", "random"]
 #: Table functions of mx.nd that mx.sym leaves out, each with the reason.
-NOT_IN_SYM = {
-    "": {"split_v2": "the table's _split_v2 takes NumPy's indices_or_sections where MXNet's "
-                     "operator (and its JSON) has indices and sections"},
-}
+NOT_IN_SYM: dict[str, dict[str, str]] = {}
 #: MXNet 1.9.1's Python-level mx.sym functions (not generated from its operator table).
 PYTHON_LEVEL = {
     "": ["zeros", "ones", "full", "arange", "linspace", "eye", "maximum", "minimum", "power",
-         "pow", "Group", "Variable", "var", "load", "load_json"],
+         "pow", "hypot", "histogram", "split_v2", "Group", "Variable", "var", "load",
+         "load_json"],
     "random": ["uniform", "normal", "gamma", "exponential", "poisson", "negative_binomial",
                "generalized_negative_binomial", "randint", "randn", "multinomial", "shuffle"],
-    "contrib": ["rand_zipfian", "adamw_update", "mp_adamw_update"],
+    "contrib": ["rand_zipfian", "adamw_update", "mp_adamw_update", "foreach", "while_loop",
+                "cond"],
 }
 #: MXNet 1.9.1's mx.sym names that mx.sym leaves out, with the reason.
 NOT_PROVIDED = {
-    "": {"hypot": "needs MXNet's _hypot/_hypot_scalar operators in the table",
-         "histogram": "needs MXNet's _histogram operator in the table",
-         "cast_storage": "symbols have no storage types",
+    "": {"cast_storage": "symbols have no storage types",
          "Custom": "arrives with custom operators (issue #21)"},
-    "contrib": {**{n: "control flow over subgraphs in a symbol" for n in (
-        "cond", "foreach", "while_loop")},
-        **{n: "an operator of CSR graphs (symbols have no storage types)" for n in (
-            "dgl_adjacency", "dgl_csr_neighbor_non_uniform_sample",
-            "dgl_csr_neighbor_uniform_sample", "dgl_graph_compact", "dgl_subgraph", "edge_id",
-            "getnnz")},
+    "contrib": {**{n: "an operator of CSR graphs (symbols have no storage types)" for n in (
+        "dgl_adjacency", "dgl_csr_neighbor_non_uniform_sample",
+        "dgl_csr_neighbor_uniform_sample", "dgl_graph_compact", "dgl_subgraph", "edge_id",
+        "getnnz")},
         "quantized_rnn": "not provided by mx.nd either"},
     "sparse": {n: "an operator of sparse storage only (symbols have no storage types)"
                for n in ("retain", "adagrad_update", "cast_storage")},
@@ -317,3 +312,80 @@ def test_contrib_python_level_functions():
     got = update.eval(w=w, g=g, m=nd.zeros(2), v=nd.zeros(2))[0].asnumpy()
     want = nd.contrib.adamw_update(w, g, nd.zeros(2), nd.zeros(2), 1.0, lr=0.1, eta=1.0)
     np.testing.assert_allclose(got, want.asnumpy(), rtol=1e-6)
+
+
+# ---- hypot, histogram, split_v2: MXNet's Python-level functions over its operators ------
+
+def test_hypot_histogram_and_split_v2_write_what_mxnet_writes():
+    x, b = mx.sym.var("x"), mx.sym.var("b")
+    group = mx.sym.Group([
+        mx.sym.hypot(x, b), mx.sym.hypot(x, 4), mx.sym.hypot(2.5, x),
+        *mx.sym.histogram(x, bins=5, range=(0, 5)), *mx.sym.histogram(x, b),
+        *mx.sym.split_v2(x, 3, axis=1), *mx.sym.split_v2(x, (1, 3), axis=-1),
+        mx.sym.split_v2(x, (1,), axis=0, squeeze_axis=True)[0]])
+    graph = json.loads(group.tojson())
+    nodes = [(n["op"], n["name"], n.get("attrs")) for n in graph["nodes"] if n["op"] != "null"]
+    assert nodes == [  # what MXNet 1.9.1 writes for the same calls
+        ("_hypot", "_hypot0", None), ("_hypot_scalar", "_hypotscalar0", {"scalar": "4"}),
+        ("_hypot_scalar", "_hypotscalar1", {"scalar": "2.5"}),
+        ("_histogram", "_histogram0", {"bin_cnt": "5", "range": "(0, 5)"}),
+        ("_histogram", "_histogram1", None),
+        ("_split_v2", "_split_v20", {"axis": "1", "indices": "[]", "sections": "3",
+                                     "squeeze_axis": "False"}),
+        ("_split_v2", "_split_v21", {"axis": "-1", "indices": "[0, 1, 3]", "sections": "0",
+                                     "squeeze_axis": "False"}),
+        ("_split_v2", "_split_v22", {"axis": "0", "indices": "[0, 1]", "sections": "0",
+                                     "squeeze_axis": "True"})]
+    assert graph["node_row_ptr"] == [0, 1, 2, 3, 4, 5, 7, 9, 12, 15, 17]
+    assert group.list_outputs()[3:6] == ["_histogram0_output0", "_histogram0_output1",
+                                         "_histogram1_output0"]
+    assert mx.sym.load_json(group.tojson()).tojson() == group.tojson()
+    assert mx.sym.hypot(3, 4) == 5.0
+
+
+def test_hypot_histogram_and_split_v2_compute_what_nd_computes():
+    x, b = mx.sym.var("x"), mx.sym.var("b")
+    data = np.array([[3.0, -5.0, 0.0, np.inf, np.nan, 2.5], [1e30, 0.1, 0.7, 4.0, -1.0, 2.0]],
+                    np.float32)
+    other = np.array([[4.0, 12.0, 0.0, np.nan, 1.0, 2.0], [1e30, 3.0, 2.0, 5.0, 1.0, 0.5]],
+                     np.float32)
+    edges = np.array([-1.0, 0.5, 3.0], np.float32)
+    group = mx.sym.Group([
+        mx.sym.hypot(x, b), mx.sym.hypot(x, 4), *mx.sym.histogram(x, bins=5, range=(0, 5)),
+        *mx.sym.histogram(x, mx.sym.var("e")), *mx.sym.split_v2(x, 3, axis=1),
+        *mx.sym.split_v2(x, (1, 3), axis=-1), *x.split_v2(2, axis=0, squeeze_axis=True)])
+    got = group.eval(x=nd.array(data), b=nd.array(other), e=nd.array(edges))
+    xs = nd.array(data)
+    want = [nd.broadcast_hypot(xs, nd.array(other)), nd.broadcast_hypot(xs, nd.full((2, 6), 4)),
+            *nd.histogram(xs, bins=5, range=(0, 5)), *nd.histogram(xs, bins=nd.array(edges)),
+            *nd.split_v2(xs, 3, axis=1), *nd.split_v2(xs, (1, 3), axis=-1),
+            *nd.split_v2(xs, 2, axis=0, squeeze_axis=True)]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-6)
+    np.testing.assert_allclose(got[0].asnumpy(), np.hypot(data, other), rtol=1e-6)
+    assert got[2].asnumpy().tolist() == np.histogram(data, 5, (0, 5))[0].tolist()
+    counts = mx.sym.histogram(x, bins=5, range=(0, 5))
+    assert counts.infer_shape(x=(2, 6))[1] == [(5,), (6,)]
+    assert counts.infer_type(x="float32")[1] == [np.int64, np.float32]  # (as MXNet)
+    assert mx.sym.split_v2(x, 4, axis=1).infer_shape(x=(2, 6))[1] == [(2, 2), (2, 2), (2, 1),
+                                                                       (2, 1)]
+
+
+def test_hypot_histogram_and_split_v2_errors():
+    x = mx.sym.var("x")
+    with pytest.raises(ArgumentError, match="expected Symbols or numbers"):
+        mx.sym.hypot(x, "a")
+    with pytest.raises(ParamError, match="a symbol needs range= with an int bins"):
+        mx.sym.histogram(x, bins=5)
+    with pytest.raises(ArgumentError, match="bins must be an int or a Symbol"):
+        mx.sym.histogram(x, bins=[0, 1])
+    with pytest.raises(ArgumentError, match="a must be a Symbol"):
+        mx.sym.histogram(nd.ones(2), bins=2, range=(0, 1))
+    with pytest.raises(ArgumentError, match="ary must be a Symbol"):
+        mx.sym.split_v2(nd.ones(2), 2)
+    with pytest.raises(ShapeError, match="_hypot '_hypot0': _hypot: operand shapes"):
+        mx.sym.hypot(x, mx.sym.var("y")).eval(x=nd.ones(2), y=nd.ones(3))
+    with pytest.raises(ShapeError, match="bins must be a 1-D array of at least 2 edges"):
+        mx.sym.histogram(x, mx.sym.var("e")).eval(x=nd.ones(2), e=nd.ones((1,)))
