@@ -1,13 +1,36 @@
-"""`mx.image`: decoding image files (through Pillow) and MXNet's resizing, cropping and
-normalising functions for decoded (H, W, C) images.
+"""`mx.image`: decoding image files (through Pillow), MXNet's resizing, cropping, padding,
+rotating and normalising functions for decoded (H, W, C) images (decode.py, preprocess.py,
+rotate.py), and the classic augmenters with `CreateAugmenter` (augment.py).
 
     >>> img = mx.image.resize_short(mx.image.imread('cat.jpg'), 256)  # doctest: +SKIP
     >>> crop, rect = mx.image.center_crop(img, (224, 224))  # doctest: +SKIP
 """
+from .augment import (
+    Augmenter,
+    BrightnessJitterAug,
+    CastAug,
+    CenterCropAug,
+    ColorJitterAug,
+    ColorNormalizeAug,
+    ContrastJitterAug,
+    CreateAugmenter,
+    ForceResizeAug,
+    HorizontalFlipAug,
+    HueJitterAug,
+    LightingAug,
+    RandomCropAug,
+    RandomGrayAug,
+    RandomOrderAug,
+    RandomSizedCropAug,
+    ResizeAug,
+    SaturationJitterAug,
+    SequentialAug,
+)
 from .decode import imdecode, imread
 from .preprocess import (
     center_crop,
     color_normalize,
+    copyMakeBorder,
     fixed_crop,
     imresize,
     random_crop,
@@ -15,7 +38,14 @@ from .preprocess import (
     resize_short,
     scale_down,
 )
+from .rotate import imrotate, random_rotate
 
 __all__ = ["imdecode", "imread", "imresize", "scale_down", "resize_short", "fixed_crop",
-           "random_crop", "center_crop", "random_size_crop", "color_normalize"]
-del decode, preprocess  # type: ignore[name-defined]  # noqa: F821
+           "random_crop", "center_crop", "random_size_crop", "color_normalize",
+           "copyMakeBorder", "imrotate", "random_rotate", "Augmenter", "SequentialAug",
+           "RandomOrderAug", "ResizeAug", "ForceResizeAug", "RandomCropAug",
+           "RandomSizedCropAug", "CenterCropAug", "BrightnessJitterAug", "ContrastJitterAug",
+           "SaturationJitterAug", "HueJitterAug", "ColorJitterAug", "LightingAug",
+           "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug", "CastAug",
+           "CreateAugmenter"]
+del augment, decode, preprocess, rotate  # type: ignore[name-defined]  # noqa: F821

@@ -194,3 +194,38 @@ def color_normalize(src: nd.NDArray, mean: Any, std: Any = None) -> nd.NDArray:
     if std is not None:
         src /= _operand(std, src.dtype)
     return src
+
+
+# OpenCV's border codes: constant, replicate, reflect, wrap, reflect-101, as np.pad modes.
+_BORDERS = {0: "constant", 1: "edge", 2: "symmetric", 3: "wrap", 4: "reflect"}
+
+
+def copyMakeBorder(src: nd.NDArray, top: int, bot: int, left: int, right: int,  # noqa: N802
+                   type: int = 0, value: float = 0.0, values: Any = (),  # noqa: A002
+                   out: nd.NDArray | None = None) -> nd.NDArray:
+    """Pad an (H, W, C) image by `top`, `bot` rows and `left`, `right` columns, as OpenCV's
+    border `type`: 0 constant (`values` per channel, else `value`), 1 replicate (aaa|abc),
+    2 reflect (cba|abc), 3 wrap (xyz|abc...xyz), 4 reflect-101 (dcb|abcd).
+
+    >>> src = mx.nd.zeros((4, 5, 3), dtype='uint8')  # doctest: +SKIP
+    >>> mx.image.copyMakeBorder(src, 1, 2, 3, 4).shape  # doctest: +SKIP
+    (7, 12, 3)
+    """
+    _hw(src, "copyMakeBorder")
+    if type not in _BORDERS:
+        raise ParamError(f"copyMakeBorder: unknown border type {type!r}: use 0 (constant), "
+                         f"1 (replicate), 2 (reflect), 3 (wrap) or 4 (reflect-101)")
+    pixels = src.asnumpy()
+    widths = [(int(top), int(bot)), (int(left), int(right))]
+    if type:
+        padded = np.pad(pixels, widths + [(0, 0)], mode=_BORDERS[type])  # type: ignore[call-overload]
+    else:
+        fill = list(values) if len(values) else [value]
+        fill = (fill * pixels.shape[2])[:pixels.shape[2]] if len(fill) == 1 else fill
+        padded = np.stack([np.pad(pixels[..., c], widths, constant_values=fill[c])
+                           for c in range(pixels.shape[2])], axis=-1)
+    result = nd.array(padded, dtype=src.dtype)
+    if out is None:
+        return result
+    out[:] = result
+    return out
