@@ -25,6 +25,7 @@ import numpy as np
 from . import nd, random
 from .base import ArgumentError, NotOverriddenError, ParamError, ShapeError
 from .nd import NDArray
+from .registry import Registry
 
 __all__ = [
     "InitDesc", "Initializer", "register", "alias", "create", "Load", "Mixed", "Zero", "One",
@@ -228,21 +229,8 @@ def _bilinear_kernel(shape: tuple[int, ...]) -> np.ndarray:
 
 # ---- the registry of initializers by name ----------------------------------------------------
 
-_REGISTRY: dict[str, type[Initializer]] = {}
+_REGISTRY = Registry(Initializer, "initializer")
 _I = TypeVar("_I", bound=type[Initializer])
-
-
-def _register(klass: _I, name: str | None = None) -> _I:
-    if not (isinstance(klass, type) and issubclass(klass, Initializer)):
-        raise ArgumentError(f"Can only register subclass of Initializer, got {klass!r}")
-    key = (name or klass.__name__).lower()
-    old = _REGISTRY.get(key)
-    if old is not None and old is not klass:
-        warnings.warn(f"New initializer {klass.__module__}.{klass.__name__} registered with "
-                      f"name {key} is overriding existing initializer "
-                      f"{old.__module__}.{old.__name__}", UserWarning, stacklevel=3)
-    _REGISTRY[key] = klass
-    return klass
 
 
 def register(klass: _I) -> _I:
@@ -253,7 +241,7 @@ def register(klass: _I) -> _I:
     ... class MyInit(mx.init.Initializer):
     ...     def _init_weight(self, name, arr): arr[:] = 0.1
     """
-    return _register(klass)
+    return _REGISTRY.register(klass)
 
 
 def alias(*aliases: str) -> Callable[[_I], _I]:
@@ -263,11 +251,7 @@ def alias(*aliases: str) -> Callable[[_I], _I]:
     ... @mx.init.alias('myinit')
     ... class MyInit(mx.init.Initializer): ...
     """
-    def decorate(klass: _I) -> _I:
-        for name in aliases:
-            _register(klass, name)
-        return klass
-    return decorate
+    return _REGISTRY.alias(*aliases)
 
 
 def create(*args: Any, **kwargs: Any) -> Initializer:
@@ -297,11 +281,7 @@ def create(*args: Any, **kwargs: Any) -> Initializer:
             raise ArgumentError("create: a JSON initializer takes no further arguments")
         loaded = json.loads(spec)
         return create(loaded[0], **loaded[1]) if spec.startswith("[") else create(**loaded)
-    klass = _REGISTRY.get(spec.lower())
-    if klass is None:
-        raise ParamError(f"{spec} is not registered. Please register with "
-                         f"initializer.register first (registered: {', '.join(sorted(_REGISTRY))})")
-    return klass(*args, **kwargs)
+    return _REGISTRY.find(spec)(*args, **kwargs)
 
 
 # ---- initializers over other initializers ----------------------------------------------------

@@ -14,7 +14,6 @@ and aliases ('acc', 'ce', ...) for `create`.
 from __future__ import annotations
 
 import math
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import numpy
 
 from .base import ArgumentError, NotOverriddenError, ParamError, ShapeError
 from .nd import NDArray
+from .registry import Registry
 
 __all__ = [
     "check_label_shapes", "EvalMetric", "register", "alias", "create", "CompositeEvalMetric",
@@ -191,7 +191,7 @@ def _pairs(name: Any, value: Any) -> list[tuple[str, Any]]:
 
 # ---- the registry of metrics by name ---------------------------------------------------------
 
-_REGISTRY: dict[str, type[EvalMetric]] = {}
+_REGISTRY = Registry(EvalMetric, "metric")
 _M = TypeVar("_M", bound=type[EvalMetric])
 
 
@@ -202,16 +202,7 @@ def register(klass: _M, name: str | None = None) -> _M:
     >>> @mx.metric.register  # doctest: +SKIP
     ... class Hits(mx.metric.EvalMetric): ...
     """
-    if not (isinstance(klass, type) and issubclass(klass, EvalMetric)):
-        raise ArgumentError(f"Can only register subclass of EvalMetric, got {klass!r}")
-    key = (name or klass.__name__).lower()
-    old = _REGISTRY.get(key)
-    if old is not None and old is not klass:
-        warnings.warn(f"New metric {klass.__module__}.{klass.__name__} registered with name "
-                      f"{key} is overriding existing metric {old.__module__}.{old.__name__}",
-                      UserWarning, stacklevel=2)
-    _REGISTRY[key] = klass
-    return klass
+    return _REGISTRY.register(klass, name)
 
 
 def alias(*aliases: str) -> Callable[[_M], _M]:
@@ -221,11 +212,7 @@ def alias(*aliases: str) -> Callable[[_M], _M]:
     ... @mx.metric.alias('hits')
     ... class Hits(mx.metric.EvalMetric): ...
     """
-    def decorate(klass: _M) -> _M:
-        for name in aliases:
-            register(klass, name)
-        return klass
-    return decorate
+    return _REGISTRY.alias(*aliases)
 
 
 def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
@@ -251,11 +238,7 @@ def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
         return create(**metric)
     if not isinstance(metric, str):
         raise ArgumentError(f"metric must be of string type, got {type(metric).__name__}")
-    klass = _REGISTRY.get(metric.lower())
-    if klass is None:
-        raise ParamError(f"{metric} is not registered. Please register with metric.register "
-                         f"first (registered: {', '.join(sorted(_REGISTRY))})")
-    return klass(*args, **kwargs)
+    return _REGISTRY.find(metric)(*args, **kwargs)
 
 
 @register

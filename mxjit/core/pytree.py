@@ -246,3 +246,47 @@ def static_parts(treedef: Any) -> list[Any]:
         else:
             stack.extend(reversed(d[2]))
     return found
+
+
+# ---- MXNet's nested lists (`_flatten` / `_regroup` of its control flow) -------------------
+# A leaf's format is 0 and a list's the list of its items' formats, so the JSON that
+# MXNet's front end writes for control-flow nodes keeps its exact shape.
+
+
+def flatten_nested(args: Any, what: str, leaf: type, expected: str,
+                   check_leaf: Callable[[Any, str], None] | None = None) -> tuple[list[Any], Any]:
+    """A nested list of `leaf`s as a flat list and its format (MXNet's `_flatten`);
+    `expected` names what is allowed in the error for anything else, and `check_leaf(leaf,
+    what)` may reject a leaf.
+
+    >>> flatten_nested([1, [2, 3]], "x", int, "an int or a (nested) list of ints")
+    ([1, 2, 3], [0, [0, 0]])
+    """
+    if isinstance(args, leaf):
+        if check_leaf is not None:
+            check_leaf(args, what)
+        return [args], 0
+    if not isinstance(args, (list, tuple)):
+        raise ArgumentError(f"{what} must be {expected}, got {type(args).__name__}")
+    flat: list[Any] = []
+    fmts = []
+    for item in args:
+        sub, fmt = flatten_nested(item, what, leaf, expected, check_leaf)
+        flat.extend(sub)
+        fmts.append(fmt)
+    return flat, fmts
+
+
+def regroup_nested(args: list[Any], fmt: Any) -> tuple[Any, list[Any]]:
+    """The nested structure `fmt` over `args` (MXNet's `_regroup`), and what is left.
+
+    >>> regroup_nested([1, 2, 3], [0, [0, 0]])
+    ([1, [2, 3]], [])
+    """
+    if isinstance(fmt, int):
+        return (args[0], args[1:]) if fmt == 0 else (args[:fmt], args[fmt:])
+    out = []
+    for f in fmt:
+        res, args = regroup_nested(args, f)
+        out.append(res)
+    return out, args

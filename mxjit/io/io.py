@@ -164,7 +164,31 @@ class DataIter:
         return None
 
 
-class ResizeIter(DataIter):
+class _BatchHoldingIter(DataIter):
+    """An iterator whose `iter_next` makes a whole `DataBatch` (`current_batch`), which
+    the getters take apart."""
+
+    current_batch: DataBatch | None
+
+    def _current(self) -> DataBatch:
+        if self.current_batch is None:
+            raise MXNetError(f"{type(self).__name__}: no current batch: call iter_next() first")
+        return self.current_batch
+
+    def getdata(self) -> Any:
+        return self._current().data
+
+    def getlabel(self) -> Any:
+        return self._current().label
+
+    def getindex(self) -> Any:
+        return self._current().index
+
+    def getpad(self) -> Any:
+        return self._current().pad
+
+
+class ResizeIter(_BatchHoldingIter):
     """`data_iter` cut or stretched to `size` batches a pass: it starts `data_iter` over
     when it runs out, and `reset` resets it only with `reset_internal`.
 
@@ -202,23 +226,6 @@ class ResizeIter(DataIter):
             self.current_batch = self.data_iter.next()
         self.cur += 1
         return True
-
-    def _current(self) -> DataBatch:
-        if self.current_batch is None:
-            raise MXNetError("ResizeIter: no current batch: call iter_next() first")
-        return self.current_batch
-
-    def getdata(self) -> Any:
-        return self._current().data
-
-    def getlabel(self) -> Any:
-        return self._current().label
-
-    def getindex(self) -> Any:
-        return self._current().index
-
-    def getpad(self) -> Any:
-        return self._current().pad
 
 
 class _Prefetch:
@@ -267,7 +274,7 @@ def _prefetch_loop(state: _Prefetch, i: int) -> None:
         state.ready[i].set()
 
 
-class PrefetchingIter(DataIter):
+class PrefetchingIter(_BatchHoldingIter):
     """One or more iterators read a batch ahead in background threads (one per iterator);
     their batches are joined into one (data and labels in order). `rename_data` and
     `rename_label` give, per iterator, a dict from its names to new ones. The threads stop
@@ -362,23 +369,6 @@ class PrefetchingIter(DataIter):
             assert self.current_batch is not None
             return self.current_batch
         raise StopIteration
-
-    def _current(self) -> DataBatch:
-        if self.current_batch is None:
-            raise MXNetError("PrefetchingIter: no current batch: call iter_next() first")
-        return self.current_batch
-
-    def getdata(self) -> Any:
-        return self._current().data
-
-    def getlabel(self) -> Any:
-        return self._current().label
-
-    def getindex(self) -> Any:
-        return self._current().index
-
-    def getpad(self) -> Any:
-        return self._current().pad
 
 
 # ---- NDArrayIter -------------------------------------------------------------------------

@@ -125,6 +125,33 @@ class BaseModule:
         if optimizer:
             require(self.optimizer_initialized, f"{what}: call init_optimizer() first")
 
+    def _keep_optimizer(self, force_init: bool,
+                        warning: str = "optimizer already initialized, ignoring.") -> bool:
+        """The shared start of `init_optimizer`: True (after logging `warning`) when an
+        optimizer is installed and `force_init` is off, so the call does nothing."""
+        self._require_ready("init_optimizer")
+        if self.optimizer_initialized and not force_init:
+            self.logger.warning(warning)
+            return True
+        return False
+
+    def _set_params_by_init(self, arg_params: dict[str, Any], aux_params: dict[str, Any],
+                            allow_missing: bool, force_init: bool, allow_extra: bool) -> bool:
+        """The shared start of an overridden `set_params`, as in MXNet: without
+        `allow_missing` it is `init_params`, and set parameters stay unless `force_init`.
+        True when that settled the call."""
+        if not allow_missing:
+            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
+                             allow_missing=allow_missing, force_init=force_init,
+                             allow_extra=allow_extra)
+            return True
+        if self.params_initialized and not force_init:
+            # (stacklevel 3: the warning names the caller of set_params)
+            warnings.warn("Parameters already initialized and force_init=False. "
+                          "set_params call ignored.", stacklevel=3)
+            return True
+        return False
+
     # ---- high-level loops --------------------------------------------------------------
 
     def forward_backward(self, data_batch: Any) -> None:

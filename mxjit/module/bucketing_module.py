@@ -13,7 +13,6 @@ weights; each bucket's executor is a program compiled once for its shapes.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -151,14 +150,8 @@ class BucketingModule(BaseModule):
 
         >>> mod.set_params(arg_params, aux_params)  # doctest: +SKIP
         """
-        if not allow_missing:
-            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
-                             allow_missing=allow_missing, force_init=force_init,
-                             allow_extra=allow_extra)
-            return
-        if self.params_initialized and not force_init:
-            warnings.warn("Parameters already initialized and force_init=False. "
-                          "set_params call ignored.", stacklevel=2)
+        if self._set_params_by_init(arg_params, aux_params, allow_missing, force_init,
+                                    allow_extra):
             return
         self._module().set_params(arg_params, aux_params, allow_missing=allow_missing,
                                   force_init=force_init, allow_extra=allow_extra)
@@ -261,9 +254,7 @@ class BucketingModule(BaseModule):
 
         >>> mod.init_optimizer(optimizer='adam')  # doctest: +SKIP
         """
-        self._require_ready("init_optimizer")
-        if self.optimizer_initialized and not force_init:
-            self.logger.warning("optimizer already initialized, ignoring.")
+        if self._keep_optimizer(force_init):
             return
         current = self._module()
         current.init_optimizer(kvstore, optimizer, optimizer_params, force_init=force_init)

@@ -279,14 +279,8 @@ class Module(BaseModule):
 
         >>> mod.set_params(arg_params, aux_params)  # doctest: +SKIP
         """
-        if not allow_missing:
-            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
-                             allow_missing=allow_missing, force_init=force_init,
-                             allow_extra=allow_extra)
-            return
-        if self.params_initialized and not force_init:
-            warnings.warn("Parameters already initialized and force_init=False. "
-                          "set_params call ignored.", stacklevel=2)
+        if self._set_params_by_init(arg_params, aux_params, allow_missing, force_init,
+                                    allow_extra):
             return
         require(self.binded, "set_params: call bind() first")
         self._copy_params_to_devices(arg_params, aux_params or {}, allow_extra)
@@ -498,9 +492,7 @@ class Module(BaseModule):
         >>> mod.init_optimizer(optimizer='sgd',  # doctest: +SKIP
         ...                    optimizer_params=(('learning_rate', 0.1), ('momentum', 0.9)))
         """
-        self._require_ready("init_optimizer")
-        if self.optimizer_initialized and not force_init:
-            self.logger.warning("optimizer already initialized, ignoring...")
+        if self._keep_optimizer(force_init, "optimizer already initialized, ignoring..."):
             return
         if self._params_dirty:
             self._sync_params_from_devices()

@@ -174,9 +174,7 @@ class SequentialModule(BaseModule):
 
         >>> seq.init_optimizer(optimizer='sgd')  # doctest: +SKIP
         """
-        self._require_ready("init_optimizer")
-        if self.optimizer_initialized and not force_init:
-            self.logger.warning("optimizer already initialized, ignoring.")
+        if self._keep_optimizer(force_init):
             return
         for module in self._modules:
             module.init_optimizer(kvstore=kvstore, optimizer=optimizer,

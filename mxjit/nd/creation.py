@@ -1,13 +1,13 @@
 """Creating NDArrays: from data, filled, ranges."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ..base import ArgumentError, ParamError
 from ..context import Context, check_context, current_context
+from ..ops.creation import arange_values
 from ..ops.operands import NON_NUMBERS, int_param
 from ..trace import canonical_dtype
 from .ndarray import NDArray
@@ -84,20 +84,7 @@ def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: i
     >>> mx.nd.arange(0, 6, 2, repeat=2)  # doctest: +SKIP
     [0. 0. 2. 2. 4. 4.]
     """
-    if stop is None:
-        start, stop = 0, start
-    for what, v in (("start", start), ("stop", stop), ("step", step)):
-        if not isinstance(v, (int, float, np.number)) or isinstance(v, bool):
-            raise ArgumentError(f"arange: {what} must be a number, got {type(v).__name__}")
-    if step == 0 or not math.isfinite(step):
-        raise ParamError(f"arange: step must be a finite non-zero number, got {step}")
-    if not (math.isfinite(start) and math.isfinite(stop)):
-        raise ParamError(f"arange: start and stop must be finite, got {start} and {stop}")
-    repeat = int_param("arange", "repeat", repeat)
-    if repeat < 1:
-        raise ParamError(f"arange: repeat must be at least 1, got {repeat}")
-    values = np.arange(start, stop, step, dtype=np.float64)
-    return NDArray._wrap(np.repeat(values, repeat).astype(canonical_dtype(dtype)), _ctx(ctx))
+    return NDArray._wrap(arange_values(start, stop, step, repeat, dtype), _ctx(ctx))
 
 
 def linspace(start: float, stop: float, num: int, endpoint: bool = True,

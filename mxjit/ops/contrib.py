@@ -41,6 +41,7 @@ from ..base import (
 from ..core import Array, bind, current_trace, default_array_class
 from ..core.loops import scan_as, switch_as
 from ..core.operators import register_operator
+from ..core.pytree import flatten_nested, regroup_nested
 from ..trace import canonical_dtype, const
 from . import elementwise
 from .elementwise import binary, cast, exp, floor, log
@@ -48,34 +49,9 @@ from .operands import iota, not_equal_zero, reshape_exact
 from .random import uniform
 from .shape import broadcast_exact
 
-# ---- nested lists of arrays (MXNet's _flatten / _regroup) --------------------------------
-
 
 def _flatten(args: Any, what: str) -> tuple[list[Array], Any]:
-    if isinstance(args, Array):
-        return [args], 0
-    if not isinstance(args, (list, tuple)):
-        raise ArgumentError(f"{what} must be an array or a (nested) list of arrays, got "
-                        f"{type(args).__name__}")
-    flat: list[Array] = []
-    fmts = []
-    for item in args:
-        sub, fmt = _flatten(item, what)
-        flat.extend(sub)
-        fmts.append(fmt)
-    return flat, fmts
-
-
-def _regroup(args: list[Any], fmt: Any) -> tuple[Any, list[Any]]:
-    if isinstance(fmt, int):
-        if fmt == 0:
-            return args[0], args[1:]
-        return args[:fmt], args[fmt:]
-    out = []
-    for f in fmt:
-        res, args = _regroup(args, f)
-        out.append(res)
-    return out, args
+    return flatten_nested(args, what, Array, "an array or a (nested) list of arrays")
 
 
 def _local(value: np.ndarray, traced: bool) -> Array:
@@ -158,7 +134,7 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any,
     formats: dict[str, Any] = {}
 
     def step(carry: list[Array], rows: list[Array]) -> tuple[list[Array], list[Array]]:
-        states = _regroup(list(carry), state_fmt)[0]
+        states = regroup_nested(list(carry), state_fmt)[0]
         result = body(rows[0] if single else list(rows), states)
         if not isinstance(result, (list, tuple)) or len(result) != 2:
             raise ControlFlowError("foreach: body must return a pair (outputs, new_states)")
@@ -172,7 +148,7 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any,
         return list(flat_new), flat_out
 
     final, ys = scan_as("foreach", step, flat_states, flat_data)
-    return _regroup(ys, formats["out"])[0], _regroup(final, formats["states"])[0]
+    return regroup_nested(ys, formats["out"])[0], regroup_nested(final, formats["states"])[0]
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -232,7 +208,7 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
             rows = bind("concat", rows, pad, axis=0)
         stacked.append(rows)
     if out_fmt is not None:
-        stacked, _ = _regroup(stacked, out_fmt)
+        stacked, _ = regroup_nested(stacked, out_fmt)
     return stacked, variables[0] if single else variables
 
 
@@ -249,7 +225,7 @@ def masked_while_loop(cond: Callable[..., Any], func: Callable[..., Any], variab
 
     def step(carry: list[Array], _: Any) -> tuple[list[Array], list[Array]]:
         active, old = carry[0], carry[1:]
-        now = _regroup(list(old), fmt)[0]
+        now = regroup_nested(list(old), fmt)[0]
         c = cond(*now)
         if not isinstance(c, Array):
             c = _local(np.asarray([float(_truth(c, "Return value of cond"))]), True)
@@ -266,8 +242,8 @@ def masked_while_loop(cond: Callable[..., Any], func: Callable[..., Any], variab
 
     start = default_array_class()._wrap(np.asarray(True))
     final, ys = scan_as("while_loop", step, [start] + flat, None, length=limit)
-    stacked = _regroup(ys, formats["out"])[0]
-    result = _regroup(final[1:], fmt)[0]
+    stacked = regroup_nested(ys, formats["out"])[0]
+    result = regroup_nested(final[1:], fmt)[0]
     return stacked, result[0] if single else result
 
 

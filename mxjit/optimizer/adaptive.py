@@ -46,6 +46,17 @@ def _count_rows(opt: FusedOptimizer, indices: Sequence[Any]) -> list[dict[str, f
     return rows
 
 
+def _bias_corrections(opt: FusedOptimizer, indices: Sequence[Any], beta1: float,
+                      beta2: float) -> list[dict[str, float]]:
+    """lr, wd and Adam's bias corrections 1 - beta1 ** t and 1 - beta2 ** t of each index
+    (counting this update), for steps that divide the moments by them themselves."""
+    rows = _count_rows(opt, indices)
+    for row in rows:
+        t = row.pop("t")
+        row.update(correction1=1.0 - beta1 ** t, correction2=1.0 - beta2 ** t)
+    return rows
+
+
 @register
 class Adam(FusedOptimizer):
     """Adam: g = clip(rescale_grad * grad + wd * weight); mean and var move towards g and
@@ -54,6 +65,8 @@ class Adam(FusedOptimizer):
 
     >>> opt = mx.optimizer.Adam(learning_rate=0.001, beta1=0.9, beta2=0.999)  # doctest: +SKIP
     """
+
+    _hyper_attrs = ("beta1", "beta2", "epsilon")
 
     def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, lazy_update: bool = True, **kwargs: Any) -> None:
@@ -73,10 +86,6 @@ class Adam(FusedOptimizer):
             row["lr"] *= math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
         return rows
 
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "beta1": self.beta1, "beta2": self.beta2,
-                "epsilon": self.epsilon}
-
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         mean, var = s.states
         g = s.clip(s.g * s.rescale_grad + s.w * s.wd)
@@ -94,6 +103,7 @@ class Adamax(FusedOptimizer):
     """
 
     _clips_when_given = True
+    _hyper_attrs = ("beta1", "beta2")
 
     def __init__(self, learning_rate: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
                  **kwargs: Any) -> None:
@@ -109,9 +119,6 @@ class Adamax(FusedOptimizer):
         for row in rows:
             row["lr"] /= 1.0 - self.beta1 ** row.pop("t")
         return rows
-
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "beta1": self.beta1, "beta2": self.beta2}
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         m, u = s.states
@@ -131,6 +138,7 @@ class Nadam(FusedOptimizer):
     """
 
     _clips_when_given = True
+    _hyper_attrs = ("beta1", "beta2", "epsilon")
 
     def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, schedule_decay: float = 0.004, **kwargs: Any) -> None:
@@ -156,10 +164,6 @@ class Nadam(FusedOptimizer):
                        var_scale=1.0 - pow(self.beta2, t),
                        grad_weight=1.0 - momentum_t, mean_weight=momentum_next)
         return rows
-
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "beta1": self.beta1, "beta2": self.beta2,
-                "epsilon": self.epsilon}
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         m, v = s.states
@@ -207,6 +211,7 @@ class AdaDelta(FusedOptimizer):
     """
 
     _clips_when_given = True
+    _hyper_attrs = ("rho", "epsilon")
 
     def __init__(self, rho: float = 0.90, epsilon: float = 1e-5, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -215,9 +220,6 @@ class AdaDelta(FusedOptimizer):
 
     def create_state(self, index: Any, weight: NDArray) -> Any:
         return _zeros_like(weight, 2, sparse_like=False)
-
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "rho": self.rho, "epsilon": self.epsilon}
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         acc_g, acc_delta = s.states
@@ -239,6 +241,8 @@ class RMSProp(FusedOptimizer):
     >>> opt = mx.optimizer.RMSProp(learning_rate=0.001, centered=True)  # doctest: +SKIP
     """
 
+    _hyper_attrs = ("gamma1", "gamma2", "epsilon")
+
     def __init__(self, learning_rate: float = 0.001, gamma1: float = 0.9, gamma2: float = 0.9,
                  epsilon: float = 1e-8, centered: bool = False, clip_weights: float | None = None,
                  **kwargs: Any) -> None:
@@ -258,10 +262,6 @@ class RMSProp(FusedOptimizer):
 
     def _structure(self) -> tuple:
         return super()._structure() + (self._weight_bound(),)
-
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "gamma1": self.gamma1, "gamma2": self.gamma2,
-                "epsilon": self.epsilon}
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         g = s.clip(s.rescale_grad * s.g + s.wd * s.w)
@@ -289,6 +289,8 @@ class Ftrl(FusedOptimizer):
     >>> opt = mx.optimizer.Ftrl(learning_rate=0.1, lamda1=0.01, beta=1)  # doctest: +SKIP
     """
 
+    _hyper_attrs = ("lamda1", "beta")
+
     def __init__(self, lamda1: float = 0.01, learning_rate: float = 0.1, beta: float = 1,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -298,9 +300,6 @@ class Ftrl(FusedOptimizer):
 
     def create_state(self, index: Any, weight: NDArray) -> Any:
         return _zeros_like(weight, 2)
-
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "lamda1": self.lamda1, "beta": self.beta}
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         z, n = s.states
@@ -322,6 +321,8 @@ class FTML(FusedOptimizer):
     >>> opt = mx.optimizer.FTML(learning_rate=0.01, beta1=0.6)  # doctest: +SKIP
     """
 
+    _hyper_attrs = ("beta1", "beta2", "epsilon")
+
     def __init__(self, beta1: float = 0.6, beta2: float = 0.999, epsilon: float = 1e-8,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -333,15 +334,7 @@ class FTML(FusedOptimizer):
         return _zeros_like(weight, 3, sparse_like=False)
 
     def _coefficients(self, indices: Sequence[Any]) -> list[dict[str, float]]:
-        rows = _count_rows(self, indices)
-        for row in rows:
-            t = row.pop("t")
-            row.update(correction1=1.0 - self.beta1 ** t, correction2=1.0 - self.beta2 ** t)
-        return rows
-
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "beta1": self.beta1, "beta2": self.beta2,
-                "epsilon": self.epsilon}
+        return _bias_corrections(self, indices, self.beta1, self.beta2)
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         d, v, z = s.states
@@ -361,6 +354,8 @@ class LAMB(FusedOptimizer):
     >>> opt = mx.optimizer.LAMB(learning_rate=0.001, wd=0.01)  # doctest: +SKIP
     """
 
+    _hyper_attrs = ("beta1", "beta2", "epsilon")
+
     def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-6, lower_bound: float | None = None,
                  upper_bound: float | None = None, bias_correction: bool = True,
@@ -377,11 +372,7 @@ class LAMB(FusedOptimizer):
         return _zeros_like(weight, 2)
 
     def _coefficients(self, indices: Sequence[Any]) -> list[dict[str, float]]:
-        rows = _count_rows(self, indices)
-        for row in rows:
-            t = row.pop("t")
-            row.update(correction1=1.0 - self.beta1 ** t, correction2=1.0 - self.beta2 ** t)
-        return rows
+        return _bias_corrections(self, indices, self.beta1, self.beta2)
 
     def _bounds(self) -> tuple[float | None, float | None]:
         # (the operators get a bound when it is truthy and apply it when it is >= 0)
@@ -390,10 +381,6 @@ class LAMB(FusedOptimizer):
 
     def _structure(self) -> tuple:
         return super()._structure() + self._bounds() + (bool(self.bias_correction),)
-
-    def _hyper(self) -> dict[str, float]:
-        return {**super()._hyper(), "beta1": self.beta1, "beta2": self.beta2,
-                "epsilon": self.epsilon}
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         mean, var = s.states

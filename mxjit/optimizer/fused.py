@@ -70,11 +70,14 @@ class FusedOptimizer(Optimizer):
     """The base of the built-in optimizers; see the module docstring. A subclass defines
     `create_state` and `_step`, and says which scalars its step reads: `_coefficients`
     (one dict per parameter: lr, wd, bias corrections; it also counts the updates) and
-    `_hyper` (shared by all: betas, momentum, rescale_grad)."""
+    `_hyper` (shared by all: betas, momentum, rescale_grad; plain attributes are named in
+    `_hyper_attrs`)."""
 
     #: MXNet clips in two ways: its update operators clip when `clip_gradient` is given
     #: and >= 0; its optimizers written in Python clip whenever it is not None.
     _clips_when_given = False
+    #: The attributes `_hyper` passes on by name, next to `rescale_grad`.
+    _hyper_attrs: tuple[str, ...] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -93,7 +96,8 @@ class FusedOptimizer(Optimizer):
 
     def _hyper(self) -> dict[str, float]:
         """The scalars `_step` reads that all parameters share."""
-        return {"rescale_grad": self.rescale_grad}
+        return {"rescale_grad": self.rescale_grad,
+                **{name: getattr(self, name) for name in self._hyper_attrs}}
 
     def _structure(self) -> tuple:
         """What changes the traced step besides shapes and dtypes (part of the key)."""

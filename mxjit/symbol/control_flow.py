@@ -22,6 +22,7 @@ from typing import Any
 from ..attribute import AttrScope
 from ..base import ArgumentError, ControlFlowError, ParamError
 from ..core.operators import lookup
+from ..core.pytree import flatten_nested, regroup_nested
 from .graph import Node, topological
 from .symbol import Group, Symbol, Variable, make_node
 
@@ -39,34 +40,15 @@ def _unique_name(name: str) -> str:
     return f"{name}{_SUBGRAPH_NAMES[name] - 1}"
 
 
+def _single_output(sym: Symbol, what: str) -> None:
+    if len(sym) != 1:
+        raise ArgumentError(f"{what}: a group of {len(sym)} outputs; pass the list of its "
+                            f"outputs instead")
+
+
 def _flatten(args: Any, what: str) -> tuple[list[Symbol], Any]:
-    """A nested list of symbols as a flat list and its format (MXNet's `_flatten`)."""
-    if isinstance(args, Symbol):
-        if len(args) != 1:
-            raise ArgumentError(f"{what}: a group of {len(args)} outputs; pass the list of "
-                                f"its outputs instead")
-        return [args], 0
-    if not isinstance(args, (list, tuple)):
-        raise ArgumentError(f"{what} must be a Symbol or a (nested) list of Symbols, got "
-                            f"{type(args).__name__}")
-    flat: list[Symbol] = []
-    fmts = []
-    for item in args:
-        sub, fmt = _flatten(item, what)
-        flat.extend(sub)
-        fmts.append(fmt)
-    return flat, fmts
-
-
-def _regroup(args: list[Any], fmt: Any) -> tuple[Any, list[Any]]:
-    """The nested structure `fmt` over `args` (MXNet's `_regroup`), and what is left."""
-    if isinstance(fmt, int):
-        return (args[0], args[1:]) if fmt == 0 else (args[:fmt], args[fmt:])
-    out = []
-    for f in fmt:
-        res, args = _regroup(args, f)
-        out.append(res)
-    return out, args
+    return flatten_nested(args, what, Symbol, "a Symbol or a (nested) list of Symbols",
+                          _single_output)
 
 
 def _placeholder_name(sym: Symbol) -> str:
@@ -161,8 +143,8 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any, name: str = "
     flat_states, state_fmt = _flatten(init_states, "foreach: init_states")
     name = _unique_name(name)
     with AttrScope(**{_SUBGRAPH: name}):
-        rows = _regroup([_placeholder(d) for d in flat_data], data_fmt)[0]
-        states = _regroup([_placeholder(s) for s in flat_states], state_fmt)[0]
+        rows = regroup_nested([_placeholder(d) for d in flat_data], data_fmt)[0]
+        states = regroup_nested([_placeholder(s) for s in flat_states], state_fmt)[0]
         outs, new_states = _pair(body(rows, states), "foreach: body")
         sym_out, out_fmt = _flatten(outs, "foreach: the body's outputs")
         sym_states, new_fmt = _flatten(new_states, "foreach: the body's states")
@@ -194,8 +176,8 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any, name: str = "
              "num_outputs": str(num_outputs), "remain_locs": str(remain_locs)}
     node = make_node(lookup("_foreach"), ordered, attrs, None, None, "_foreach",
                      [graph._outputs])
-    return (_regroup([node[k] for k in range(num_out_data)], out_fmt)[0],
-            _regroup([node[k] for k in range(num_out_data, num_outputs)], state_fmt)[0])
+    return (regroup_nested([node[k] for k in range(num_out_data)], out_fmt)[0],
+            regroup_nested([node[k] for k in range(num_out_data, num_outputs)], state_fmt)[0])
 
 
 def _body_graph(variables: list[Symbol], fmt: Any, fn: Callable[[Any], tuple[list, list, Any]],
@@ -204,7 +186,7 @@ def _body_graph(variables: list[Symbol], fmt: Any, fn: Callable[[Any], tuple[lis
     many of its outputs are step outputs, and their format."""
     name = _unique_name(subgraph_name)
     with AttrScope(**{_SUBGRAPH: name}):
-        placeholders = _regroup([_placeholder(v) for v in variables], fmt)[0]
+        placeholders = regroup_nested([_placeholder(v) for v in variables], fmt)[0]
         outputs, states, out_fmt = fn(placeholders)
         graph = _close(outputs + states, name)
     return graph, len(outputs), out_fmt
@@ -277,8 +259,8 @@ def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: An
              "num_outputs": str(num_outputs)}
     node = make_node(lookup("_while_loop"), inputs, attrs, None, None, "_while_loop",
                      [cond_graph._outputs, func_graph._outputs])
-    return (_regroup([node[k] for k in range(num_out_data)], out_fmt)[0],
-            _regroup([node[k] for k in range(num_out_data, num_outputs)], var_fmt)[0])
+    return (regroup_nested([node[k] for k in range(num_out_data)], out_fmt)[0],
+            regroup_nested([node[k] for k in range(num_out_data, num_outputs)], var_fmt)[0])
 
 
 def _location(inputs: list[Symbol], sym: Symbol) -> int:
@@ -330,4 +312,4 @@ def cond(pred: Symbol, then_func: Callable[[], Any], else_func: Callable[[], Any
              "then_input_locs": str(locs[1])}
     node = make_node(lookup("_cond"), inputs, attrs, None, None, "_cond",
                      [pred_graph._outputs, then_graph._outputs, else_graph._outputs])
-    return _regroup([node[k] for k in range(then_count)], then_fmt)[0]
+    return regroup_nested([node[k] for k in range(then_count)], then_fmt)[0]

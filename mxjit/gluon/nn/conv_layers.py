@@ -383,7 +383,19 @@ class AvgPool3D(_Pooling):
                          count_include_pad, **kwargs)
 
 
-class GlobalMaxPool1D(_Pooling):
+class _GlobalPooling(_Pooling):
+    """`_pool_type` pooling over all `_ndim` spatial dimensions at once; `layout` defaults
+    to channels first."""
+
+    _pool_type: str
+
+    def __init__(self, layout: str | None = None, **kwargs: Any):
+        n = self._ndim
+        super().__init__((1,) * n, None, 0, True, True, self._pool_type,
+                         _LAYOUTS[n][0] if layout is None else layout, **kwargs)
+
+
+class GlobalMaxPool1D(_GlobalPooling):
     """The maximum over the whole width: (N, C, W) -> (N, C, 1).
 
     >>> mx.gluon.nn.GlobalMaxPool1D()(mx.nd.ones((2, 3, 5))).shape  # doctest: +SKIP
@@ -391,48 +403,40 @@ class GlobalMaxPool1D(_Pooling):
     """
 
     _ndim = 1
-
-    def __init__(self, layout: str = "NCW", **kwargs: Any):
-        super().__init__((1,), None, 0, True, True, "max", layout, **kwargs)
+    _pool_type = "max"
 
 
-class GlobalMaxPool2D(_Pooling):
+class GlobalMaxPool2D(_GlobalPooling):
     """The maximum over each whole feature map: (N, C, H, W) -> (N, C, 1, 1).
 
     >>> mx.gluon.nn.GlobalMaxPool2D()  # doctest: +SKIP
     """
 
     _ndim = 2
-
-    def __init__(self, layout: str = "NCHW", **kwargs: Any):
-        super().__init__((1, 1), None, 0, True, True, "max", layout, **kwargs)
+    _pool_type = "max"
 
 
-class GlobalMaxPool3D(_Pooling):
+class GlobalMaxPool3D(_GlobalPooling):
     """The maximum over each whole volume: (N, C, D, H, W) -> (N, C, 1, 1, 1).
 
     >>> mx.gluon.nn.GlobalMaxPool3D()  # doctest: +SKIP
     """
 
     _ndim = 3
-
-    def __init__(self, layout: str = "NCDHW", **kwargs: Any):
-        super().__init__((1, 1, 1), None, 0, True, True, "max", layout, **kwargs)
+    _pool_type = "max"
 
 
-class GlobalAvgPool1D(_Pooling):
+class GlobalAvgPool1D(_GlobalPooling):
     """The mean over the whole width: (N, C, W) -> (N, C, 1).
 
     >>> mx.gluon.nn.GlobalAvgPool1D()  # doctest: +SKIP
     """
 
     _ndim = 1
-
-    def __init__(self, layout: str = "NCW", **kwargs: Any):
-        super().__init__((1,), None, 0, True, True, "avg", layout, **kwargs)
+    _pool_type = "avg"
 
 
-class GlobalAvgPool2D(_Pooling):
+class GlobalAvgPool2D(_GlobalPooling):
     """The mean over each whole feature map: (N, C, H, W) -> (N, C, 1, 1).
 
     >>> mx.gluon.nn.GlobalAvgPool2D()(mx.nd.ones((2, 8, 7, 7))).shape  # doctest: +SKIP
@@ -440,21 +444,17 @@ class GlobalAvgPool2D(_Pooling):
     """
 
     _ndim = 2
-
-    def __init__(self, layout: str = "NCHW", **kwargs: Any):
-        super().__init__((1, 1), None, 0, True, True, "avg", layout, **kwargs)
+    _pool_type = "avg"
 
 
-class GlobalAvgPool3D(_Pooling):
+class GlobalAvgPool3D(_GlobalPooling):
     """The mean over each whole volume: (N, C, D, H, W) -> (N, C, 1, 1, 1).
 
     >>> mx.gluon.nn.GlobalAvgPool3D()  # doctest: +SKIP
     """
 
     _ndim = 3
-
-    def __init__(self, layout: str = "NCDHW", **kwargs: Any):
-        super().__init__((1, 1, 1), None, 0, True, True, "avg", layout, **kwargs)
+    _pool_type = "avg"
 
 
 class ReflectionPad2D(HybridBlock):
