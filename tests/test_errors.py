@@ -27,6 +27,10 @@ INTERNAL = {
     ("symbol/symbol.py", "AttributeError"): "Symbol.__getattr__ on a name that is no fluent "
                                             "method (Python's attribute protocol)",
     ("io/io.py", "StopIteration"): "the end of a pass (the iterator protocol, not an error)",
+    ("data_iter.py", "StopIteration"): "the end of a pass (the iterator protocol, not an "
+                                       "error)",
+    ("image/image_iter.py", "StopIteration"): "the end of a pass (the iterator protocol, "
+                                               "not an error)",
     ("io/native.py", "StopIteration"): "the end of a pass (the iterator protocol, not an "
                                        "error)",
     ("lower/emit.py", "NotImplementedError"): "a primitive without an index-map rule (the "

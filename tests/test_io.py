@@ -636,13 +636,68 @@ def test_image_record_iter_labels_and_parts(rec_files):
     assert [(b.label[0].asnumpy().tolist(), b.pad) for b in part] == [([3, 4], 0)]
 
 
+def _augmented(rec_files, seed_aug=1, **kwargs):
+    kwargs = {"data_shape": (3, 6, 8), "batch_size": 5, "dtype": "uint8", **kwargs}
+    it = mx.io.ImageRecordIter(path_imgrec=str(rec_files / "t.rec"), seed_aug=seed_aug,
+                               **kwargs)
+    return it.next().data[0].asnumpy()
+
+
+RAW = np.stack([_images()[i][:, :, ::-1].transpose(2, 0, 1) for i in range(5)])
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(brightness=0.4), dict(contrast=0.4), dict(saturation=0.4), dict(pca_noise=0.5),
+    dict(brightness=0.3, contrast=0.3, saturation=0.3, pca_noise=0.1),
+    dict(max_rotate_angle=30), dict(min_random_scale=0.5, max_random_scale=1.5),
+])
+def test_image_record_iter_random_augmentations_repeat_under_seed_aug(rec_files, kwargs):
+    first = _augmented(rec_files, **kwargs)
+    assert first.shape == (5, 3, 6, 8) and first.dtype == np.uint8
+    np.testing.assert_array_equal(first, _augmented(rec_files, **kwargs))
+    assert not np.array_equal(first, RAW)
+    assert not np.array_equal(first, _augmented(rec_files, seed_aug=2, **kwargs))
+
+
+def test_image_record_iter_colour_jitter_invariants(rec_files):
+    # brightness scales every channel by one factor; saturation keeps each pixel's gray
+    bright = _augmented(rec_files, brightness=0.5, dtype="float32").astype(np.float64)
+    ratio = bright[RAW > 20] / RAW[RAW > 20]
+    assert 0.5 - 1e-6 <= ratio.min() and ratio.max() <= 1.5 + 1e-6
+    luma = np.array([0.299, 0.587, 0.114])[:, None, None]
+    sat = _augmented(rec_files, saturation=0.3, dtype="float32")
+    keep = (sat > 0).all(axis=1) & (sat < 255).all(axis=1)
+    np.testing.assert_allclose((sat * luma).sum(1)[keep], (RAW * luma).sum(1)[keep], atol=2)
+
+
+def test_image_record_iter_rotation_and_scale(rec_files):
+    # a half turn of the whole image (no crop) mirrors it both ways; a fixed angle ignores
+    # the random one; the fill value shows in the corners a small turn uncovers
+    turned = _augmented(rec_files, rotate=180)
+    np.testing.assert_allclose(turned.astype(float), RAW[:, :, ::-1, ::-1], atol=1)
+    corner = _augmented(rec_files, rotate=45, fill_value=7, data_shape=(3, 6, 8))
+    assert (corner[:, :, 0, 0] == 7).all()
+    np.testing.assert_array_equal(_augmented(rec_files, rotate=10, max_rotate_angle=40),
+                                  _augmented(rec_files, rotate=10, seed_aug=5))
+    # scaled up twice (every pixel doubled) then centre-cropped
+    big = _augmented(rec_files, min_random_scale=2.0, max_random_scale=2.0, inter_method=0)
+    np.testing.assert_array_equal(big, RAW.repeat(2, 2).repeat(2, 3)[:, :, 3:9, 4:12])
+    # min_img_size = max_img_size: both sides resized to it, whatever the scale
+    square = _augmented(rec_files, min_img_size=12, max_img_size=12, inter_method=0,
+                        data_shape=(3, 12, 12))
+    np.testing.assert_array_equal(square[:, :, ::2], RAW.repeat(2, 2)[:, :, ::2, [
+        int(x * 8 / 12) for x in range(12)]])
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(path_imgrec="t2.rec"), base.ShapeError, "record 0 holds 2 labels but label_width"),
     (dict(label_width=2), base.ShapeError, "label_width must be 1 unless"),
     (dict(data_shape=(4, 6, 8)), base.ShapeError, "image 0 has 3 channels"),
     (dict(data_shape=(3, 6)), base.ParamError, r"data_shape must be \(channels, height"),
     (dict(path_imgrec="nope.rec"), base.MissingFileError, "nope.rec.*: no such file"),
-    (dict(max_rotate_angle=10), base.UnsupportedError, "max_rotate_angle=10 is not supported"),
+    (dict(max_shear_ratio=0.1), base.UnsupportedError, "max_shear_ratio=0.1 is not supported"),
+    (dict(min_random_scale=2.0), base.ParamError, "0 < min_random_scale <= max_random_scale"),
+    (dict(data_shape=(1, 6, 8), brightness=0.2), base.ParamError, "need RGB images"),
     (dict(foo=1), base.ArgumentError, "unknown argument 'foo'"),
     (dict(dtype="float64"), base.ParamError, "dtype must be float32, uint8 or int8"),
 ])

@@ -1,6 +1,7 @@
 """`mx.image`: decoding image files (through Pillow), MXNet's resizing, cropping, padding,
 rotating and normalising functions for decoded (H, W, C) images (decode.py, preprocess.py,
-rotate.py), and the classic augmenters with `CreateAugmenter` (augment.py).
+rotate.py), the classic augmenters with `CreateAugmenter` (augment.py), and `ImageIter`
+(image_iter.py).
 
     >>> img = mx.image.resize_short(mx.image.imread('cat.jpg'), 256)  # doctest: +SKIP
     >>> crop, rect = mx.image.center_crop(img, (224, 224))  # doctest: +SKIP
@@ -27,6 +28,7 @@ from .augment import (
     SequentialAug,
 )
 from .decode import imdecode, imread
+from .image_iter import ImageIter
 from .preprocess import (
     center_crop,
     color_normalize,
@@ -47,5 +49,5 @@ __all__ = ["imdecode", "imread", "imresize", "scale_down", "resize_short", "fixe
            "RandomSizedCropAug", "CenterCropAug", "BrightnessJitterAug", "ContrastJitterAug",
            "SaturationJitterAug", "HueJitterAug", "ColorJitterAug", "LightingAug",
            "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug", "CastAug",
-           "CreateAugmenter"]
-del augment, decode, preprocess, rotate  # type: ignore[name-defined]  # noqa: F821
+           "CreateAugmenter", "ImageIter"]
+del augment, decode, image_iter, preprocess, rotate  # type: ignore[name-defined]  # noqa: F821

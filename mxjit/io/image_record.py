@@ -1,12 +1,16 @@
 """`ImageRecordIter`: batches of the images of a RecordIO file (made with `mx.recordio`
 or im2rec), decoded and augmented as MXNet's C++ iterator does it: resize the shorter edge
-(`resize`), pad, scale up what is smaller than `data_shape`, crop (centre, or random with
-`rand_crop`), then normalise ((pixel - mean) * scale / std per RGB(A) channel) and mirror.
+(`resize`), pad, scale by a random factor (`min_random_scale`..`max_random_scale`, each side
+kept in [`min_img_size`, `max_img_size`]), rotate (`rotate` or a random angle up to
+`max_rotate_angle`, corners filled with `fill_value`), scale up what is smaller than
+`data_shape`, crop (centre, or random with `rand_crop`), jitter the colours (`brightness`,
+`contrast`, `saturation`, `pca_noise`), then normalise ((pixel - mean) * scale / std per
+RGB(A) channel) and mirror.
 
 The records are read into memory, in file order, when the iterator is made (an index
 file, `path_imgidx`, is checked to exist but not needed); decoding goes through `mx.image`.
-MXNet's other augmentations (rotation, aspect ratio, colour jitter, ...) are not supported
-and raise `UnsupportedError` when asked for.
+MXNet's other augmentations (aspect ratio, shear, random crop sizes and areas, HSL jitter,
+`mean_img`) are not supported and raise `UnsupportedError` when asked for.
 
     >>> it = mx.io.ImageRecordIter(path_imgrec='train.rec', data_shape=(3, 224, 224),
     ...                            batch_size=32, resize=256)  # doctest: +SKIP
@@ -21,6 +25,7 @@ import numpy as np
 
 from .. import image, nd, recordio
 from ..base import ArgumentError, ParamError, ShapeError, UnsupportedError
+from ..image import augment
 from .native import (
     BatchLoader,
     Examples,
@@ -38,13 +43,14 @@ __all__ = ["ImageRecordIter", "ImageRecordUInt8Iter", "ImageRecordInt8Iter"]
 
 #: MXNet's augmentation arguments that mxjit does not implement, with their defaults.
 UNSUPPORTED = {
-    "path_imglist": "", "mean_img": "", "random_resized_crop": False, "max_rotate_angle": 0,
-    "rotate": -1, "max_aspect_ratio": 0.0, "min_aspect_ratio": None, "max_shear_ratio": 0.0,
-    "max_crop_size": -1, "min_crop_size": -1, "max_random_scale": 1.0,
-    "min_random_scale": 1.0, "max_random_area": 1.0, "min_random_area": 1.0,
-    "max_img_size": 1e10, "min_img_size": 0.0, "brightness": 0.0, "contrast": 0.0,
-    "saturation": 0.0, "pca_noise": 0.0, "random_h": 0, "random_s": 0, "random_l": 0,
+    "path_imglist": "", "mean_img": "", "random_resized_crop": False,
+    "max_aspect_ratio": 0.0, "min_aspect_ratio": None, "max_shear_ratio": 0.0,
+    "max_crop_size": -1, "min_crop_size": -1, "max_random_area": 1.0, "min_random_area": 1.0,
+    "random_h": 0, "random_s": 0, "random_l": 0,
 }
+#: ImageNet's RGB principal components (AlexNet's lighting noise, as `mx.image`'s).
+_EIGVAL, _EIGVEC = augment._EIGVAL, augment._EIGVEC
+_LUMA = augment._LUMA
 #: Accepted for MXNet's sake and without effect here (threads, devices, chunked reading).
 IGNORED = ("preprocess_threads", "prefetch_buffer", "verbose", "ctx", "device_id",
            "shuffle_chunk_size", "shuffle_chunk_seed", "aug_seq")
@@ -98,7 +104,11 @@ class ImageRecordIter(MXDataIter):
                  mean_g: float = 0.0, mean_b: float = 0.0, mean_a: float = 0.0,
                  std_r: float = 1.0, std_g: float = 1.0, std_b: float = 1.0,
                  std_a: float = 1.0, scale: float = 1.0, max_random_contrast: float = 0.0,
-                 max_random_illumination: float = 0.0, seed_aug: int | None = None,
+                 max_random_illumination: float = 0.0, max_rotate_angle: int = 0,
+                 rotate: int = -1, min_random_scale: float = 1.0,
+                 max_random_scale: float = 1.0, min_img_size: float = 0.0,
+                 max_img_size: float = 1e10, brightness: float = 0.0, contrast: float = 0.0,
+                 saturation: float = 0.0, pca_noise: float = 0.0, seed_aug: int | None = None,
                  dtype: Any = None, data_name: str = "data",
                  label_name: str = "softmax_label", **kwargs: Any):
         who = type(self).__name__
@@ -108,8 +118,10 @@ class ImageRecordIter(MXDataIter):
                     raise UnsupportedError(f"{who}: {name}={value!r} is not supported (of "
                                            f"MXNet's augmentations mxjit implements resize, "
                                            f"pad, rand_crop, mirror, rand_mirror, "
-                                           f"max_random_contrast and "
-                                           f"max_random_illumination)")
+                                           f"max_random_contrast, max_random_illumination, "
+                                           f"rotate, max_rotate_angle, min/max_random_scale, "
+                                           f"min/max_img_size, brightness, contrast, "
+                                           f"saturation and pca_noise)")
             elif name not in IGNORED:
                 raise ArgumentError(f"{who}: unknown argument {name!r}")
         self._shape = shape_param(who, "data_shape", data_shape)
@@ -127,6 +139,18 @@ class ImageRecordIter(MXDataIter):
         self._std = np.array([std_r, std_g, std_b, std_a], np.float32)[:self._shape[0]]
         self._scale = scale
         self._contrast, self._illumination = max_random_contrast, max_random_illumination
+        self._rotate, self._max_rotate = int(rotate), int(max_rotate_angle)
+        self._scale_range = (float(min_random_scale), float(max_random_scale))
+        self._img_size = (float(min_img_size), float(max_img_size))
+        if not 0 < self._scale_range[0] <= self._scale_range[1]:
+            raise ParamError(f"{who}: need 0 < min_random_scale <= max_random_scale, got "
+                             f"{self._scale_range}")
+        self._jitter = (float(brightness), float(contrast), float(saturation))
+        self._pca_noise = float(pca_noise)
+        if self._pca_noise or any(self._jitter):
+            if self._shape[0] != 3:
+                raise ParamError(f"{who}: brightness, contrast, saturation and pca_noise "
+                                 f"need RGB images (3 channels), data_shape is {self._shape}")
         self._dtype = dtype_param(who, dtype)
         if self._dtype.name not in ("float32", "uint8", "int8"):
             raise ParamError(f"{who}: dtype must be float32, uint8 or int8, got "
@@ -189,6 +213,11 @@ class ImageRecordIter(MXDataIter):
         if self._pad:
             img = nd.array(np.pad(img.asnumpy(), [(self._pad,) * 2, (self._pad,) * 2, (0, 0)],
                                   constant_values=self._fill_value), dtype=np.uint8)
+        img = self._random_scale(img)
+        angle = self._rotate if self._rotate > 0 else (
+            self._rng.randint(-self._max_rotate, self._max_rotate + 1) if self._max_rotate else 0)
+        if angle:
+            img = self._rotated(img, angle)
         rows, cols = img.shape[:2]
         if rows < height or cols < width:
             # scaled up until the crop fits, keeping the aspect ratio (MXNet's rule)
@@ -203,6 +232,9 @@ class ImageRecordIter(MXDataIter):
         else:
             y, x = spare_y // 2, spare_x // 2
         pixels = img.asnumpy()[y:y + height, x:x + width].transpose(2, 0, 1)
+        if self._pca_noise or any(self._jitter):
+            pixels = np.clip(np.rint(self._colour_jitter(pixels.astype(np.float64))), 0,
+                             255).astype(np.uint8)
         mirrored = (self._rand_mirror and self._rng.rand() < 0.5) or self._mirror
         if self._dtype == np.uint8:
             out = pixels
@@ -212,6 +244,47 @@ class ImageRecordIter(MXDataIter):
         else:
             out = self._normalize(pixels)
         return out[:, :, ::-1] if mirrored else out
+
+    def _random_scale(self, img: nd.NDArray) -> nd.NDArray:
+        """Resize by a factor from `min_random_scale`..`max_random_scale`, each side then
+        kept in [min_img_size, max_img_size]."""
+        low, high = self._scale_range
+        if (low, high) == (1.0, 1.0) and self._img_size == (0.0, 1e10):
+            return img
+        factor = self._rng.uniform(low, high) if high > low else low
+        rows, cols = (int(min(max(side * factor, self._img_size[0]), self._img_size[1]))
+                      for side in img.shape[:2])
+        if (rows, cols) == tuple(img.shape[:2]):
+            return img
+        return image.imresize(img, max(cols, 1), max(rows, 1), interp=self._interp)
+
+    def _rotated(self, img: nd.NDArray, angle: int) -> nd.NDArray:
+        """`img` (H, W, C uint8) turned `angle` degrees about its centre; the corners it
+        uncovers hold `fill_value` (rotating img - fill_value, whose outside reads 0)."""
+        fill = np.float32(self._fill_value)
+        chw = nd.array(img.asnumpy().transpose(2, 0, 1).astype(np.float32) - fill)
+        turned = image.imrotate(chw, angle).asnumpy() + fill
+        return nd.array(np.clip(np.rint(turned), 0, 255).astype(np.uint8).transpose(1, 2, 0),
+                        dtype=np.uint8)
+
+    def _colour_jitter(self, rgb: np.ndarray) -> np.ndarray:
+        """Brightness, contrast and saturation (as `mx.image`'s jitter augmenters, in a
+        random order) and PCA lighting noise on (3, H, W) float pixels."""
+        steps = [k for k, v in enumerate(self._jitter) if v > 0]
+        for k in self._rng.permutation(steps):
+            limit = self._jitter[k]
+            alpha = 1.0 + self._rng.uniform(-limit, limit)
+            gray = np.tensordot(_LUMA, rgb, axes=1)
+            if k == 0:
+                rgb = rgb * alpha
+            elif k == 1:
+                rgb = rgb * alpha + (1.0 - alpha) * gray.mean()
+            else:
+                rgb = rgb * alpha + (1.0 - alpha) * gray[None]
+        if self._pca_noise:
+            weights = self._rng.normal(0.0, self._pca_noise, size=3)
+            rgb = rgb + (_EIGVEC @ (weights * _EIGVAL))[:, None, None]
+        return rgb
 
     def _normalize(self, pixels: np.ndarray) -> np.ndarray:
         contrast = (self._rng.rand() * self._contrast * 2 - self._contrast + 1) * self._scale
