@@ -153,6 +153,15 @@ AUX_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
+_STATS_INIT = {"moving_mean": '["zero", {}]', "moving_var": '["one", {}]'}
+#: The `__init__` attribute MXNet gives the variables it creates for these inputs (its
+#: FSetInputVariableAttrs): the moving statistics start at zero mean and unit variance.
+INPUT_INIT: dict[str, dict[str, str]] = {
+    "BatchNorm": _STATS_INIT, "BatchNorm_v1": _STATS_INIT,
+    "_contrib_SyncBatchNorm": _STATS_INIT, "_contrib_BatchNormWithReLU": _STATS_INIT,
+}
+
+
 def _numbered(count: int) -> list[str]:
     return [f"output{k}" for k in range(count)]
 

@@ -26,7 +26,7 @@ from .. import nd
 from ..base import ArgumentError, ParamError
 from ..core.operators import Operator, lookup, namespace
 from ..nd.namespace import RENAMED, split_v2_arguments
-from .graph import input_names
+from .graph import INPUT_INIT, input_names
 from .symbol import FLUENT, Symbol, Variable, make_node, repr_scalar
 
 #: MXNet's fluent methods of Symbol (`x.sum()`) and the function each calls.
@@ -95,8 +95,10 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
             extra = [n for n in symbols if n not in names]
             if extra:  # (optional inputs given: the ones before them exist too)
                 names = list(op.inputs[:max(op.inputs.index(n) for n in extra) + 1])
-            inputs = [symbols[n] if n in symbols else Variable(f"{node_name}_{n}", attr=attr)
-                      for n in names]
+            inits = INPUT_INIT.get(op.name, {})
+            inputs = [symbols[n] if n in symbols else Variable(
+                f"{node_name}_{n}", attr=attr, **({"__init__": inits[n]} if n in inits else {}))
+                for n in names]
         return make_node(op, inputs, attrs, node_name, attr, None)
 
     function.__name__ = function.__qualname__ = public_name

@@ -247,3 +247,17 @@ def test_save_and_load_file(tmp_path):
     again = mx.sym.load(path)
     assert again.tojson() == net.tojson()
     assert again.eval(x=nd.array([-1.0, 2.0]))[0].asnumpy().tolist() == [0.0, 2.0]
+
+
+def test_batchnorm_statistics_variables_carry_their_initializers_as_mxnet():
+    bn = mx.sym.BatchNorm(mx.sym.var("x"), name="bn")
+    nodes = {n["name"]: n.get("attrs") for n in json.loads(bn.tojson())["nodes"]}
+    assert nodes["bn_moving_mean"] == {"__init__": '["zero", {}]'}
+    assert nodes["bn_moving_var"] == {"__init__": '["one", {}]'}
+    assert nodes["bn_gamma"] is None
+    mod = mx.mod.Module(bn, data_names=["x"], label_names=None)
+    mod.bind(data_shapes=[("x", (2, 3))])
+    mod.init_params(mx.init.Xavier())
+    _, aux = mod.get_params()
+    np.testing.assert_array_equal(aux["bn_moving_mean"].asnumpy(), [0, 0, 0])
+    np.testing.assert_array_equal(aux["bn_moving_var"].asnumpy(), [1, 1, 1])
