@@ -413,7 +413,9 @@ class Constant(Initializer):
         if not np.isscalar(value):
             value = value.asnumpy().tolist() if isinstance(value, NDArray) else \
                 np.asarray(value).tolist()
-        return json.dumps([type(self).__name__.lower(), {**self._kwargs, "value": value}])
+        # (MXNet keeps the list form in `_kwargs`, which user code compares against)
+        self._kwargs["value"] = value
+        return json.dumps([type(self).__name__.lower(), self._kwargs])
 
 
 @register

@@ -13,6 +13,7 @@ and aliases ('acc', 'ce', ...) for `create`.
 """
 from __future__ import annotations
 
+import json
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -238,6 +239,13 @@ def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
         return create(**metric)
     if not isinstance(metric, str):
         raise ArgumentError(f"metric must be of string type, got {type(metric).__name__}")
+    if metric.startswith(("[", "{")):  # (a JSON form: `json.dumps(m.get_config())`)
+        if args or kwargs:
+            raise ArgumentError("metric: a JSON config takes no further arguments")
+        config = json.loads(metric)
+        if isinstance(config, list):
+            return create(config[0], **config[1])
+        return create(**config)
     return _REGISTRY.find(metric)(*args, **kwargs)
 
 

@@ -159,6 +159,7 @@ _STATS_INIT = {"moving_mean": '["zero", {}]', "moving_var": '["one", {}]'}
 INPUT_INIT: dict[str, dict[str, str]] = {
     "BatchNorm": _STATS_INIT, "BatchNorm_v1": _STATS_INIT,
     "_contrib_SyncBatchNorm": _STATS_INIT, "_contrib_BatchNormWithReLU": _STATS_INIT,
+    "LeakyReLU": {"gamma": '["Constant", {"value": 0.25}]'},
 }
 
 

@@ -367,3 +367,11 @@ def test_check_label_shapes():
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_create_from_the_json_of_get_config_as_mxnet():
+    for name, args, kwargs in (("acc", (), {"axis": 0}), ("f1", (), {}),
+                               ("perplexity", (-1,), {}), ("pcc", (), {})):
+        metric = mx.metric.create(name, *args, **kwargs)
+        again = mx.metric.create(json.dumps(metric.get_config()))
+        assert again.get_config() == metric.get_config()

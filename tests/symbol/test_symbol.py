@@ -261,3 +261,14 @@ def test_batchnorm_statistics_variables_carry_their_initializers_as_mxnet():
     _, aux = mod.get_params()
     np.testing.assert_array_equal(aux["bn_moving_mean"].asnumpy(), [0, 0, 0])
     np.testing.assert_array_equal(aux["bn_moving_var"].asnumpy(), [1, 1, 1])
+
+
+def test_prelu_slope_variable_starts_at_a_quarter_as_mxnet():
+    sym = mx.sym.LeakyReLU(data=mx.sym.var("data"), act_type="prelu")
+    assert sym.get_internals()["leakyrelu0_gamma"].attr("__init__") == \
+        '["Constant", {"value": 0.25}]'
+    mod = mx.mod.Module(sym, label_names=None)
+    mod.bind(data_shapes=[("data", (10, 10))])
+    mod.init_params()
+    np.testing.assert_array_equal(list(mod.get_params()[0].values())[0].asnumpy(),
+                                  np.full(10, 0.25))
