@@ -97,7 +97,8 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                 names = list(op.inputs[:max(op.inputs.index(n) for n in extra) + 1])
             inits = INPUT_INIT.get(op.name, {})
             inputs = [symbols[n] if n in symbols else Variable(
-                f"{node_name}_{n}", attr=attr, **({"__init__": inits[n]} if n in inits else {}))
+                f"{node_name}_{n}", attr={**(attr or {}), **(
+                    {"__init__": inits[n]} if n in inits else {})})
                 for n in names]
         return make_node(op, inputs, attrs, node_name, attr, None)
 
