@@ -49,6 +49,7 @@ __all__ = [
     "assert_almost_equal_ignore_nan", "assert_exception", "retry", "check_numeric_gradient",
     "list_gpus", "same_array", "discard_stderr", "gen_buckets_probs_with_ppf", "mean_check",
     "var_check", "chi_square_check", "verify_generator", "compare_ndarray_tuple",
+    "compare_optimizer",
     "environment", "collapse_sum_like", "is_cd_run", "new_matrix_with_real_eigvals_2d",
     "new_matrix_with_real_eigvals_nd", "new_orthonormal_matrix_2d",
     "new_sym_matrix_with_real_eigvals_2d", "new_sym_matrix_with_real_eigvals_nd",
@@ -797,6 +798,53 @@ def compare_ndarray_tuple(t1: Any, t2: Any, rtol: Any = None, atol: Any = None) 
             compare_ndarray_tuple(s1, s2, rtol, atol)
     else:
         assert_almost_equal(t1, t2, rtol=rtol, atol=atol)
+
+
+def compare_optimizer(opt1: Any, opt2: Any, shape: Any, dtype: Any, w_stype: str = "default",
+                      g_stype: str = "default", rtol: float = 1e-4, atol: float = 1e-5,
+                      compare_states: bool = True, ntensors: int = 1) -> None:
+    """Run one update of `opt1` and of `opt2` on the same random weight and gradient (one
+    shape), or of `opt1` per tensor against one multi-tensor update of `opt2` (a list of
+    `ntensors` shapes), and assert the weights and states agree.
+
+    >>> compare_optimizer(reference_sgd, mx.optimizer.SGD(), (3, 4), 'float32')  # doctest: +SKIP
+    """
+    def draw(s: Any, stype: str) -> Any:
+        if stype == "default":
+            return nd.random.uniform(shape=s, dtype=dtype)
+        if stype in ("row_sparse", "csr"):
+            return rand_ndarray(s, stype, density=1, dtype=dtype)
+        raise ParamError(f"compare_optimizer: storage type {stype!r} is not supported")
+
+    def dense(a: Any) -> Any:
+        return a.tostype("default") if getattr(a, "stype", "default") != "default" else a
+
+    if not isinstance(shape, list):
+        if ntensors != 1:
+            raise ParamError("compare_optimizer: several tensors need a list of shapes")
+        w2, g2 = draw(shape, w_stype), draw(shape, g_stype)
+        w1, g1 = dense(w2).copy(), dense(g2).copy()
+        state1 = opt1.create_state_multi_precision(0, w1)
+        state2 = opt2.create_state_multi_precision(0, w2)
+        if compare_states:
+            compare_ndarray_tuple(state1, state2)
+        opt1.update_multi_precision(0, w1, g1, state1)
+        opt2.update_multi_precision(0, w2, g2, state2)
+        if compare_states:
+            compare_ndarray_tuple(state1, state2, rtol=rtol, atol=atol)
+        assert_almost_equal(w1, w2, rtol=rtol, atol=atol)
+        return
+    w1 = [nd.random.uniform(shape=s, dtype=dtype) for s in shape]
+    g1 = [nd.random.uniform(shape=s, dtype=dtype) for s in shape]
+    w2, g2 = [w.copy() for w in w1], [g.copy() for g in g1]
+    states2 = [opt2.create_state_multi_precision(0, w2[k]) for k in range(ntensors)]
+    opt2.update_multi_precision(list(range(ntensors)), w2, g2, states2)
+    for k in range(ntensors):
+        state1 = opt1.create_state_multi_precision(k, w1[k])
+        opt1.update_multi_precision(k, w1[k], g1[k], state1)
+        if compare_states:
+            compare_ndarray_tuple(state1, states2[k], rtol, atol)
+        compare_ndarray_tuple(w1[k], w2[k], rtol, atol)
 
 
 def same_array(array1: nd.NDArray, array2: nd.NDArray) -> bool:

@@ -31,7 +31,7 @@ assign_each assign_each2 create_2d_tensor create_vector get_identity_mat get_ide
 new_matrix_with_real_eigvals_2d new_matrix_with_real_eigvals_nd new_orthonormal_matrix_2d
 new_sym_matrix_with_real_eigvals_2d new_sym_matrix_with_real_eigvals_nd
 gen_buckets_probs_with_ppf mean_check var_check chi_square_check verify_generator
-check_numeric_gradient""".split()
+check_numeric_gradient compare_optimizer""".split()
 
 
 @pytest.fixture(autouse=True)
@@ -901,3 +901,15 @@ def test_check_numeric_gradient_errors():
         tu.check_numeric_gradient(mx.nd.exp, x, numeric_eps=1e-6)
     tu.check_numeric_gradient(mx.nd.exp, x, numeric_eps=1e-6, dtype=np.float64)
     tu.check_numeric_gradient(mx.nd.exp, x, grad_stype_dict={"data": "default"})
+
+
+def test_compare_optimizer_agrees_for_equal_optimizers_and_catches_a_difference():
+    import mxjit as mx
+    from mxjit.test_utils import compare_optimizer
+    compare_optimizer(mx.optimizer.SGD(learning_rate=0.1, momentum=0.9),
+                      mx.optimizer.SGD(learning_rate=0.1, momentum=0.9), (3, 4), "float32")
+    compare_optimizer(mx.optimizer.Adam(), mx.optimizer.Adam(), [(2, 3), (4,)], "float32",
+                      ntensors=2)
+    with pytest.raises(AssertionError):
+        compare_optimizer(mx.optimizer.SGD(learning_rate=0.1),
+                          mx.optimizer.SGD(learning_rate=0.2), (3, 4), "float32")

@@ -44,6 +44,10 @@ FLUENT_NAMES = (
 )
 
 
+#: Keywords every operator takes as attributes of its node, as MXNet does.
+_ATTRIBUTE_KEYWORDS = frozenset({"lr_mult", "wd_mult", "ctx_group", "force_mirroring"})
+
+
 def make_function(op: Operator, public_name: str, hint: str | None = None) -> Callable[..., Any]:
     """The `mx.sym` function of `op` (see the module docstring).
 
@@ -77,6 +81,10 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                     symbols[key] = v
             elif key in param_names:
                 values[key] = v
+            elif key in _ATTRIBUTE_KEYWORDS or (key.startswith("__") and key.endswith("__")):
+                # (MXNet keeps these as the node's attribute `__lr_mult__` and gives them to
+                # the variables it creates, so the parameters get the multiplier)
+                attr = {**(attr or {}), key if key.startswith("__") else f"__{key}__": str(v)}
             else:
                 raise ArgumentError(f"{public_name}: unknown argument {key!r}; its inputs are "
                                     f"{list(op.inputs)} and its parameters {param_names}")

@@ -272,3 +272,12 @@ def test_prelu_slope_variable_starts_at_a_quarter_as_mxnet():
     mod.init_params()
     np.testing.assert_array_equal(list(mod.get_params()[0].values())[0].asnumpy(),
                                   np.full(10, 0.25))
+
+
+def test_lr_mult_keyword_becomes_an_attribute_of_the_node_and_its_variables():
+    fc = mx.sym.FullyConnected(mx.sym.var("x"), num_hidden=3, lr_mult=2.0, name="fc")
+    nodes = {n["name"]: n.get("attrs") for n in json.loads(fc.tojson())["nodes"]}
+    assert nodes["fc"] == {"__lr_mult__": "2.0", "num_hidden": "3"}
+    assert nodes["fc_weight"] == {"__lr_mult__": "2.0"}
+    with pytest.raises(TypeError, match="unknown argument 'foo'"):
+        mx.sym.FullyConnected(mx.sym.var("x"), num_hidden=3, foo=2.0)
