@@ -30,7 +30,7 @@ from . import (
 )
 from .attribute import AttrScope
 from .base import MXNetError
-from .context import Context, cpu, current_context, gpu
+from .context import Context, cpu, cpu_pinned, current_context, gpu
 from .core import (
     checkpoint,
     custom_jvp,
@@ -64,7 +64,8 @@ __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", "value_and_grad",
            "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian", "vmap", "custom_vjp",
-           "custom_jvp", "checkpoint", "remat", "cpu", "gpu", "Context", "current_context",
+           "custom_jvp", "checkpoint", "remat", "cpu", "cpu_pinned", "gpu", "Context",
+           "current_context",
            "context", "MXNetError",
            "test_utils", "gluon", "initializer", "init", "name", "metric", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from .base import ArgumentError, DeviceError, ParamError
 
-__all__ = ["Context", "cpu", "gpu", "current_context", "num_gpus"]
+__all__ = ["Context", "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus"]
 
 
 # ---- fork() -------------------------------------------------------------------------------
@@ -110,6 +110,16 @@ def cpu(device_id: int = 0) -> Context:
     cpu(0)
     """
     return Context("cpu", device_id)
+
+
+def cpu_pinned(device_id: int = 0) -> Context:
+    """MXNet's page-locked host memory context (for fast copies to a GPU); arrays on it
+    are host arrays as on `cpu()`.
+
+    >>> mx.cpu_pinned()  # doctest: +SKIP
+    cpu_pinned(0)
+    """
+    return Context("cpu_pinned", device_id)
 
 
 def gpu(device_id: int = 0) -> Context:

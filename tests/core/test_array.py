@@ -69,3 +69,11 @@ def test_a_traced_array_refuses_to_give_its_value():
 
     with pytest.raises(TracerError, match=r"float\(\) of a traced array"):
         mx.jit(f)(toy([1.0]))
+
+
+def test_cpu_pinned_arrays_are_host_arrays_on_their_own_context():
+    import mxjit as mx
+    a = mx.nd.ones((2,), ctx=mx.cpu_pinned())
+    assert a.context == mx.cpu_pinned(0) and repr(a.context) == "cpu_pinned(0)"
+    assert (a + 1).asnumpy().tolist() == [2.0, 2.0]
+    assert a.as_in_context(mx.cpu()).context == mx.cpu()
