@@ -10,11 +10,12 @@ against the unreduced loss) and the scalar `weight`.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..base import ParamError, ShapeError
+from ..core import Array
 from .block import HybridBlock
 
 __all__ = [
@@ -71,11 +72,13 @@ class Loss(HybridBlock):
     def _same_size(self, x: Any, like: Any, what: str, to: str = "pred") -> Any:
         """`x` (the argument named `what`) reshaped to the shape of `like` (named `to`):
         targets need only hold as many elements as the prediction."""
+        if not isinstance(x, Array) or not isinstance(like, Array):  # (symbols: no shapes)
+            return x.reshape_like(like)
         if x.size != like.size:
             raise ShapeError(f"{type(self).__name__}: {what} of shape {x.shape} ({x.size} "
                              f"elements) cannot be reshaped to {to}'s shape {like.shape} "
                              f"({like.size} elements)")
-        return x.reshape(like.shape)
+        return cast(Any, x).reshape(like.shape)  # (every front end's arrays reshape)
 
 
 def _bce_from_logits(F: Any, pred: Any, label: Any) -> Any:

@@ -74,7 +74,11 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
             if len(args) > len(positional):
                 raise ArgumentError(f"{public_name}: too many positional arguments")
             for key, a in zip(positional, args):
-                (symbols if key in op.inputs else values)[key] = a
+                if key in op.inputs:
+                    if a is not None:  # (an optional input given as None is left out)
+                        symbols[key] = a
+                else:
+                    values[key] = a
         for key, v in kwargs.items():
             if key in op.inputs and not op.variadic:
                 if v is not None:

@@ -608,3 +608,11 @@ def test_bad_inputs_fail_with_mxnets_exception_type(make, inputs, error, match, 
 def test_a_missing_label_is_a_type_error():
     with pytest.raises(TypeError, match="label"):
         gloss.L2Loss()(nd.ones((2, 3)))
+
+
+def test_losses_build_symbol_graphs_as_in_mxnet():
+    import mxjit as mx
+    pred, label = mx.sym.var("pred"), mx.sym.var("label")
+    loss = mx.gluon.loss.L2Loss()(pred, label)
+    out = loss.eval(pred=mx.nd.array([[1.0, 2.0]]), label=mx.nd.array([1.0, 4.0]))[0]
+    np.testing.assert_allclose(out.asnumpy(), [0.5 * (0 + 4) / 2], rtol=1e-6)
