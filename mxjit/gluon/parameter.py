@@ -197,6 +197,15 @@ class Parameter:
     def stype(self) -> str:
         return self._stype
 
+    def _set_trainer(self, trainer: Any) -> None:
+        """Remember the Trainer updating this parameter (a sparse parameter takes one)."""
+        if self._stype != "default" and self._trainer is not None and trainer is not None \
+                and self._trainer is not trainer:
+            raise MXNetError(f"Failed to set the trainer for Parameter {self.name!r} because "
+                             f"it was already set. More than one trainer for a "
+                             f"{self._stype} Parameter is not supported.")
+        self._trainer = trainer
+
     # ---- initialisation --------------------------------------------------------------
 
     def initialize(self, init: Any = None, ctx: Context | Sequence[Context] | None = None,

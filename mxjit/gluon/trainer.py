@@ -49,7 +49,7 @@ class Trainer:
                                  f"list of {type(p)}.")
             self._param2idx[p.name] = k
             self._params.append(p)
-            p._trainer = self
+            p._set_trainer(self)
         if kvstore not in (None, *_LOCAL_STORES):
             raise UnsupportedError(f"Trainer: kvstore {kvstore!r} is not available yet; use "
                                    f"'device', 'local' or None (distributed stores come with "
@@ -58,6 +58,9 @@ class Trainer:
             raise UnsupportedError("Trainer: gradient compression needs a distributed "
                                    "KVStore, which mxjit does not have yet")
         self._kvstore_type = kvstore
+        #: the store gradients go through (None: this process's contexts are summed here;
+        #: distributed stores come with the KVStore issue)
+        self._kvstore: Any = None
         self._update_on_kvstore = update_on_kvstore
         self._contexts = self._check_contexts()
         self._init_optimizer(optimizer, optimizer_params or {})

@@ -170,3 +170,14 @@ def test_a_hybridized_cnn_trains_one_program_per_step():
         losses.append(float(loss.mean().asscalar()))
     assert losses[-1] < 0.5 * losses[0]
     assert len(net._program.fn._cache) == 1
+
+
+def test_a_sparse_parameter_takes_one_trainer_and_a_local_trainer_has_no_kvstore():
+    x = gluon.Parameter("x", shape=(2,), stype="row_sparse")
+    x.initialize()
+    first = gluon.Trainer([x], "sgd")
+    assert first._kvstore is None and first._update_on_kvstore is None
+    with pytest.raises(mx.MXNetError, match="already set"):
+        gluon.Trainer([x], "sgd")
+    x._set_trainer(None)
+    gluon.Trainer([x], "sgd")
