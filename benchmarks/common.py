@@ -1,6 +1,7 @@
 """Timing helpers shared by the benchmark scripts: medians of alternating runs."""
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -25,6 +26,28 @@ def median_ms(fn: Callable[[], object], repeat: int = 15, warmup: int = 2) -> fl
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times)
+
+
+def interleaved(variants: dict[str, Callable[[], object] | None], rounds: int,
+                warmup: int = 2) -> dict[str, float | None]:
+    """Median ms of each variant, timed in interleaved rounds after `warmup` calls each
+    (None for a variant that is None: a library not installed)."""
+    live = {k: v for k, v in variants.items() if v is not None}
+    for fn in live.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in live}
+    order = list(live.items())
+    shuffler = random.Random(0)
+    for _ in range(rounds):
+        # (a shuffled order each round: a library whose threads still spin after its call
+        # slows whatever runs next, so no variant should always come next)
+        shuffler.shuffle(order)
+        for k, fn in order:
+            t0 = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return {k: statistics.median(times[k]) if k in times else None for k in variants}
 
 
 def table(title: str, columns: list[str], rows: list[tuple[str, dict[str, float | None]]]) -> str:

@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +36,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import interleaved  # noqa: E402
 
 MXNET_PYTHON = os.environ.get("MXNET_PYTHON", os.path.expanduser("~/mxnet-ref/bin/python"))
 
@@ -365,25 +366,6 @@ def mxnet_step(kind: str, hybridize: bool, rounds: int) -> float | None:
         print(f"MXNet {kind}: ERROR {out.stderr.strip().splitlines()[-1:]}")
         return None
     return float(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def interleaved(variants: dict[str, Callable[[], None] | None], rounds: int) -> dict[str, Any]:
-    live = {k: v for k, v in variants.items() if v is not None}
-    for fn in live.values():
-        fn()
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in live}
-    order = list(live.items())
-    shuffler = random.Random(0)
-    for _ in range(rounds):
-        # (a shuffled order each round: a library whose threads still spin after its call
-        # slows whatever runs next, so no variant should always come next)
-        shuffler.shuffle(order)
-        for k, fn in order:
-            t0 = time.perf_counter()
-            fn()
-            times[k].append((time.perf_counter() - t0) * 1e3)
-    return {k: statistics.median(times[k]) if k in times else None for k in variants}
 
 
 def first_call_ms() -> tuple[float, float]:

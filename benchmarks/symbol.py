@@ -27,17 +27,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import interleaved  # noqa: E402
 
 MXNET_PYTHON = os.environ.get("MXNET_PYTHON", os.path.expanduser("~/mxnet-ref/bin/python"))
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mxnet-1.9.1"
@@ -244,22 +245,6 @@ def mxnet_epochs(rounds: int) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def interleaved(variants: dict[str, Callable[[], None]], rounds: int) -> dict[str, float]:
-    for fn in variants.values():  # (the warm-up epoch: bind, initialise, compile)
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in variants}
-    order = list(variants.items())
-    shuffler = random.Random(0)
-    for _ in range(rounds):
-        # (a shuffled order each round, so no variant always runs after the same one)
-        shuffler.shuffle(order)
-        for k, fn in order:
-            t0 = time.perf_counter()
-            fn()
-            times[k].append((time.perf_counter() - t0) * 1e3)
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
 def in_child(rounds: int) -> dict[str, float]:
     """The mxjit epochs, measured in a process of their own."""
     out = subprocess.run([sys.executable, __file__, "--library", "mxjit", "--rounds",
@@ -288,7 +273,7 @@ def main() -> None:
     rounds = args.rounds or (3 if args.quick else 11)
     if args.library:
         print(json.dumps(interleaved({"module": module_epoch(), "gluon": gluon_epoch()},
-                                     rounds)))
+                                     rounds, warmup=1)))
         return
     print(f"load average at start: {os.getloadavg()}")
     mine, theirs = in_child(rounds), mxnet_epochs(rounds)
