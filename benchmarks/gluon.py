@@ -325,15 +325,20 @@ print(json.dumps(statistics.median(times)))
 """
 
 
-def mxnet_lm(rounds: int) -> float | None:
+def run_mxnet(script: str, what: str, *args: str) -> float | None:
+    """The median `script` prints when run by MXNet's interpreter (None without one)."""
     if not os.path.exists(MXNET_PYTHON):
         return None
-    out = subprocess.run([MXNET_PYTHON, "-c", MXNET_LM_SCRIPT, str(rounds)], capture_output=True,
-                         text=True, cwd=tempfile.gettempdir())
+    out = subprocess.run([MXNET_PYTHON, "-c", script, *args], capture_output=True, text=True,
+                         cwd=tempfile.gettempdir())
     if out.returncode != 0:
-        print(f"MXNet LM: ERROR {out.stderr.strip().splitlines()[-1:]}")
+        print(f"MXNet {what}: ERROR {out.stderr.strip().splitlines()[-1:]}")
         return None
     return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def mxnet_lm(rounds: int) -> float | None:
+    return run_mxnet(MXNET_LM_SCRIPT, "LM", str(rounds))
 
 
 def loader_rate(workers: int) -> float:
@@ -358,14 +363,7 @@ def loader_rate(workers: int) -> float:
 
 
 def mxnet_step(kind: str, hybridize: bool, rounds: int) -> float | None:
-    if not os.path.exists(MXNET_PYTHON):
-        return None
-    out = subprocess.run([MXNET_PYTHON, "-c", MXNET_SCRIPT, kind, "1" if hybridize else "0",
-                          str(rounds)], capture_output=True, text=True, cwd=tempfile.gettempdir())
-    if out.returncode != 0:
-        print(f"MXNet {kind}: ERROR {out.stderr.strip().splitlines()[-1:]}")
-        return None
-    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_mxnet(MXNET_SCRIPT, kind, kind, "1" if hybridize else "0", str(rounds))
 
 
 def first_call_ms() -> tuple[float, float]:
