@@ -38,14 +38,18 @@ def _broadcast_fn(suffix: str, prim: str) -> Any:
                              fresh=True)(f)
 
 
+def check_same_shape(op: str, lhs: Any, rhs: Any, broadcasting: str) -> None:
+    """Both operands arrays of one shape (MXNet's elementwise, not broadcasting, ops)."""
+    if not isinstance(lhs, Array) or not isinstance(rhs, Array):
+        raise ArgumentError(f"{op}: both operands must be arrays")
+    if lhs.shape != rhs.shape:
+        raise ShapeError(f"{op}: operand shapes {lhs.shape} and {rhs.shape} differ; "
+                         f"elemwise ops need equal shapes (use {broadcasting} to broadcast)")
+
+
 def _elemwise_fn(suffix: str, prim: str) -> Any:
     def f(lhs: Array, rhs: Array) -> Array:
-        if not isinstance(lhs, Array) or not isinstance(rhs, Array):
-            raise ArgumentError(f"elemwise_{suffix}: both operands must be arrays")
-        if lhs.shape != rhs.shape:
-            raise ShapeError(f"elemwise_{suffix}: operand shapes {lhs.shape} and {rhs.shape} "
-                             f"differ; elemwise ops need equal shapes (use broadcast_{suffix} "
-                             "to broadcast)")
+        check_same_shape(f"elemwise_{suffix}", lhs, rhs, f"broadcast_{suffix}")
         return binary(prim, lhs, rhs)
 
     name = f"elemwise_{suffix}"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import ArgumentError, ShapeError
 from ..core import Array
 from ..core.operators import register_operator
+from .arith import check_same_shape
 from .elementwise import binary, cast
 
 #: Operator -> (primitive, scalar on the left).
@@ -51,11 +51,7 @@ def _scalar_fn(name: str, prim: str, left: bool) -> Any:
 
 def _same_shape_fn(name: str, prim: str) -> Any:
     def f(lhs: Array, rhs: Array) -> Array:
-        if not isinstance(lhs, Array) or not isinstance(rhs, Array):
-            raise ArgumentError(f"{name}: both operands must be arrays")
-        if lhs.shape != rhs.shape:
-            raise ShapeError(f"{name}: operand shapes {lhs.shape} and {rhs.shape} differ; "
-                             f"it needs equal shapes (the broadcast_ operators broadcast)")
+        check_same_shape(name, lhs, rhs, f"broadcast{name}")
         out = binary(prim, lhs, rhs)
         return cast(out, lhs._dtype) if prim in _COMPARISONS else out
 
