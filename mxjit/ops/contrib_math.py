@@ -19,6 +19,7 @@ import numpy as np
 from ..base import DTypeError, MXNetIndexError, ShapeError
 from ..core import Array, bind, jit, scalar_operand, vjp
 from ..core.operators import register_operator
+from .arith import check_same_shape
 from .contrib import index_copy
 from .elementwise import abs, binary, cast, maximum, promote, round, sign, sqrt
 from .indexing import concrete, one_hot
@@ -66,9 +67,7 @@ def hypot(lhs: Array, rhs: Array) -> Array:
 
     >>> mx.sym.hypot(mx.sym.var('x'), mx.sym.var('y'))  # doctest: +SKIP
     """
-    if lhs.shape != rhs.shape:
-        raise ShapeError(f"_hypot: operand shapes {lhs.shape} and {rhs.shape} differ; it "
-                         f"needs equal shapes (broadcast_hypot broadcasts)")
+    check_same_shape("_hypot", lhs, rhs, "broadcast_hypot")
     return broadcast_hypot(*promote(lhs, rhs, "_hypot"))
 
 
