@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -162,7 +162,10 @@ def test_quantize_asym_against_reference(x: np.ndarray, calibrated: bool) -> Non
     low, high = (F32(-2.5), F32(3.0)) if calibrated else (x.min(), x.max())
     kw = {"min_calib_range": -2.5, "max_calib_range": 3.0} if calibrated else {}
     q, scale, shift = values(C.quantize_asym(mx.nd.array(x), **kw))
-    want_scale = F32(255) / F32(high - low)
+    with np.errstate(over="ignore"):
+        want_scale = F32(255) / F32(high - low)
+    # a range of a few subnormals overflows the scale to inf: the levels are then 0 * inf, undefined
+    assume(np.isfinite(want_scale))
     want_shift = F32(255) - F32(high * want_scale)
     np.testing.assert_allclose(scale, [want_scale], rtol=1e-6)
     np.testing.assert_allclose(shift, [want_shift], rtol=1e-6, atol=1e-4)
