@@ -50,20 +50,34 @@ ALLOWED: dict[str, set[str]] = {
     "image": {"base", "nd", "recordio", "data_iter"},
     "recordio": {"base"},
     "io": {"base", "nd", "image", "recordio", "data_iter"},
-    "model": {"base", "context", "nd", "symbol"},
+    "model": {"base", "context", "nd", "symbol", "kvstore"},
     "callback": {"model"},
     "monitor": {"nd"},
     "module": {"base", "context", "nd", "symbol", "optimizer", "initializer", "metric", "io",
-               "model", "name"},
+               "model", "name", "kvstore"},
+    "util": {"base"},
+    "libinfo": set(),
+    "runtime": {"base", "context", "libinfo"},
+    "numpy": {"base", "context", "trace", "core", "ops", "nd", "autograd", "random", "util"},
+    "numpy_extension": {"base", "context", "trace", "core", "ops", "nd", "autograd", "random",
+                        "util", "numpy"},
+    "kvstore": {"base", "context", "core", "nd", "optimizer"},
+    "kvstore_server": {"base", "kvstore"},
+    "operator": {"base", "context", "trace", "core", "ops", "nd", "autograd", "symbol", "util"},
     "gluon": {"base", "context", "core", "nd", "autograd", "initializer", "name", "optimizer",
-              "image", "metric", "recordio", "io", "symbol"},
+              "image", "metric", "recordio", "io", "symbol", "kvstore", "util", "numpy"},
+    "horovod": {"base", "context", "nd", "kvstore", "optimizer", "gluon"},
+    "tools": {"base"},
+    "__main__": {"__init__", "base"},
     "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils",
                  "name", "initializer", "metric", "lr_scheduler", "optimizer", "gluon", "image",
                  "recordio", "symbol", "attribute", "visualization", "io", "model", "module",
-                 "callback", "monitor"},
+                 "callback", "monitor", "util", "libinfo", "runtime", "numpy",
+                 "numpy_extension", "kvstore", "kvstore_server", "operator", "horovod",
+                 "tools"},
 }
-#: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz).
-LAZY_OK = ("pycuda", "scipy", "graphviz")
+#: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz, MPI).
+LAZY_OK = ("pycuda", "scipy", "graphviz", "mpi4py")
 
 
 def _modules() -> list[Path]:
