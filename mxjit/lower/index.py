@@ -9,6 +9,7 @@ from data; each has a known range, and the simplifier uses ranges to drop div/mo
 from __future__ import annotations
 
 import hashlib
+import math
 
 from ..trace.graph import postorder
 from .kernel import I64, Expr, iconst, loop_var
@@ -187,6 +188,10 @@ def floordiv(x: Lin, c: int, dims: dict[int, int]) -> Lin:
     lo, hi = value_range(rest, dims)
     if 0 <= lo and hi < c:
         return base
+    split = _split(x, c, dims)
+    if split is not None:
+        coarse, _, d = split
+        return floordiv(coarse, c // d, dims)
     if lo < 0:  # keep div/mod operands non-negative, so renderers may use unsigned division
         return Lin({_div_atom(x, c): 1})
     return add(base, Lin({_div_atom(rest, c): 1}))
@@ -200,7 +205,25 @@ def mod(x: Lin, c: int, dims: dict[int, int]) -> Lin:
     lo, hi = value_range(rest, dims)
     if 0 <= lo and hi < c:
         return rest
+    split = _split(x, c, dims)
+    if split is not None:
+        coarse, fine, d = split
+        return add(scale(mod(coarse, c // d, dims), d), fine)
     return Lin({("mod", x if lo < 0 else rest, c): 1})
+
+
+def _split(x: Lin, c: int, dims: dict[int, int]) -> tuple[Lin, Lin, int] | None:
+    """(A, r, d) with x = d*A + r, 0 <= r < d and d a proper divisor of c, d as large as
+    such a split allows; then floor(x / c) = floor(A / (c/d)) and x mod c = d*(A mod c/d) + r.
+
+    A window read through a reshape divides `12*y + x + 144*k` by 288: with 12*y + x in
+    [0, 144) that is k // 2, a division of the window loop alone, which unrolls away."""
+    for d in sorted({math.gcd(c, k) for _, k in x.terms} - {1, c}, reverse=True):
+        fine = Lin({a: k for a, k in x.terms if k % d}, x.const % d)
+        lo, hi = value_range(fine, dims)
+        if 0 <= lo and hi < d:
+            return Lin({a: k // d for a, k in x.terms if k % d == 0}, x.const // d), fine, d
+    return None
 
 
 def clamp(x: Lin, lo: int, hi: int, dims: dict[int, int]) -> Lin:
