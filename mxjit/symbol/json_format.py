@@ -23,10 +23,27 @@ MXNET_VERSION = 10901
 
 
 def to_json(outputs: list[tuple[Node, int]]) -> str:
-    """The JSON text of the graph with these outputs (MXNet's layout and indentation)."""
+    """The JSON text of the graph with these outputs, byte for byte as MXNet lays it out."""
     graph = _graph_entry(outputs)
     graph["attrs"] = {"mxnet_version": ["int", MXNET_VERSION]}
-    return json.dumps(graph, indent=2, separators=(", ", ": "))
+    return _layout(graph, 0)
+
+
+def _layout(value: Any, depth: int) -> str:
+    """`value` as dmlc's JSON writer (which MXNet uses) breaks its lines: a map of one
+    entry and a list of up to 10 numbers or entries take one line; nodes, graphs and
+    longer lists a line per item."""
+    if not isinstance(value, (dict, list)):
+        return json.dumps(value)
+    structs = isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    if len(value) <= (1 if isinstance(value, dict) else 10) and not structs:
+        return json.dumps(value, separators=(", ", ": "))
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ", \n".join(items) + f"\n{pad}}}"
+    items = [inner + _layout(v, depth + 1) for v in value]
+    return "[\n" + ", \n".join(items) + f"\n{pad}]"
 
 
 def _graph_entry(outputs: list[tuple[Node, int]]) -> dict[str, Any]:
