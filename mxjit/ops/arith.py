@@ -7,7 +7,7 @@ from typing import Any
 
 from ..base import ArgumentError, ShapeError
 from ..core import Array
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from .elementwise import binary, cast
 from .operands import not_equal_zero
 
@@ -57,8 +57,16 @@ def _elemwise_fn(suffix: str, prim: str) -> Any:
     f.__doc__ = (f"Elementwise {suffix} of two arrays of the same shape.\n\n"
                  f"    >>> mx.nd.{name}(mx.nd.ones((2,)), mx.nd.ones((2,)))"
                  "  # doctest: +SKIP\n    ")
+    input_shape_rule(name)(_same_shapes)
     return register_operator(name, inputs=("lhs", "rhs"), aliases=_ALIASES.get(name, ()),
                              fresh=True)(f)
+
+
+def _same_shapes(shapes: dict[str, tuple[int, ...]], **params: Any
+                 ) -> dict[str, tuple[int, ...]]:
+    """An elemwise operand of unknown shape has the other's (MXNet's shape inference)."""
+    known = shapes.get("lhs", shapes.get("rhs"))
+    return {} if known is None else {"lhs": known, "rhs": known}
 
 
 def _logical_fn(prim: str) -> Any:

@@ -29,7 +29,7 @@ from ..base import DTypeError, ParamError, ShapeError
 from ..context import num_gpus
 from ..core import Array
 from ..core.loops import scan
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from . import elementwise
 from .elementwise import relu
 from .nn import Dropout, FullyConnected
@@ -163,6 +163,21 @@ def RNN(data: Array, parameters: Array, state: Array, state_cell: Array | None =
     if mode == "lstm":
         result.append(stack(*finals_c, axis=0))
     return result
+
+
+@input_shape_rule("RNN")
+def _rnn_input_shapes(shapes: dict[str, tuple[int, ...]], state_size: int, num_layers: int,
+                      bidirectional: bool = False, mode: str = "lstm",
+                      projection_size: int | None = None, **params: Any
+                      ) -> dict[str, tuple[int, ...]]:
+    """The begin states and the parameter vector from the data (time, batch, features): a
+    symbol's `zeros(shape=(layers, 0, H))` state gets its batch here, as in MXNet."""
+    _, batch, features = shapes["data"]
+    layout = _Layout(mode, int(num_layers), 2 if bidirectional else 1, features,
+                     int(state_size), int(projection_size) if projection_size else None)
+    states = layout.layers * layout.directions
+    return {"parameters": (layout.size(),), "state": (states, batch, layout.outputs),
+            "state_cell": (states, batch, layout.hidden)}
 
 
 def _check(data: Array, parameters: Array, state: Array, state_cell: Array | None,

@@ -20,9 +20,10 @@ from .symbol import Symbol, make_node
 def _node(op_name: str, name: str | None, attr: dict[str, str] | None,
           **values: Any) -> Symbol:
     """A node of `op_name` without inputs; every value given is written (None as 'None',
-    as MXNet writes an unset `stop`)."""
+    as MXNet writes an unset `stop`), and hidden attributes (`__layout__`) as they are."""
     op = lookup(op_name)
-    attrs = {k: op.param(k).format(v) for k, v in values.items()}
+    attrs = {k: str(v) if k.startswith("__") and k.endswith("__") else op.param(k).format(v)
+             for k, v in values.items()}
     return make_node(op, [], attrs, name, attr, op_name)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import nd
+from ... import nd, symbol
 from ...base import NotOverriddenError
 from ..block import Block, HybridBlock, _indent
 from ..nn import LeakyReLU
@@ -26,22 +26,35 @@ _MODIFIED = ("After applying modifier cells (e.g. ZoneoutCell) the base cell can
 _NAMED_ACTIVATIONS = ("tanh", "relu", "sigmoid", "softsign")
 
 
-def _split_steps(x: Any, axis: int) -> list[Any]:
-    """The slices of x along `axis`, that axis dropped."""
-    steps = x.shape[axis]
-    parts = nd.split(x, num_outputs=steps, axis=axis, squeeze_axis=True)
-    return list(parts) if steps > 1 else [parts]
+def _namespace(x: Any) -> Any:
+    """`mx.sym` for a symbol (or a list of them), else `mx.nd`: the F of the cells."""
+    first = x[0] if isinstance(x, (list, tuple)) and x else x
+    return symbol if isinstance(first, symbol.Symbol) else nd
+
+
+def _split_steps(x: Any, axis: int, length: int | None = None) -> list[Any]:
+    """The slices of x along `axis`, that axis dropped (`length` of them: a symbol's)."""
+    F = _namespace(x)
+    steps = x.shape[axis] if F is nd else length
+    if steps is None:
+        raise AssertionError("unroll: the length must be given to unroll a symbol")
+    parts = F.split(x, num_outputs=steps, axis=axis, squeeze_axis=True)
+    return list(parts) if steps > 1 or F is symbol else [parts]
 
 
 def _format_sequence(length: int | None, inputs: Any, layout: str, merge: bool | None
                      ) -> tuple[Any, int, int]:
     """(the sequence as one array when `merge`, as a list of steps when not `merge`, as it
-    is when None; the time axis of `layout`; the batch size)."""
+    is when None; the time axis of `layout`; the batch size, 0 for symbols)."""
     if "T" not in layout or "N" not in layout:
         raise AssertionError(f"unroll: layout must name the time (T) and batch (N) axes, "
                              f"e.g. 'NTC' or 'TNC', got {layout!r}")
     axis, batch_axis = layout.find("T"), layout.find("N")
-    if isinstance(inputs, nd.NDArray):
+    if isinstance(inputs, symbol.Symbol):
+        batch = 0
+        if merge is False:
+            inputs = _split_steps(inputs, axis, length)
+    elif isinstance(inputs, nd.NDArray):
         if length is not None and length != inputs.shape[axis]:
             raise AssertionError(f"unroll: length {length} differs from the input's "
                                  f"{inputs.shape[axis]} steps (shape {inputs.shape}, layout "
@@ -53,20 +66,23 @@ def _format_sequence(length: int | None, inputs: Any, layout: str, merge: bool |
         if length is not None and length != len(inputs):
             raise AssertionError(f"unroll: length {length} differs from the {len(inputs)} "
                                  f"steps given")
-        batch = inputs[0].shape[0]
+        F = _namespace(inputs)
+        batch = inputs[0].shape[0] if F is nd else 0
         if merge is True:
-            inputs = nd.stack(*inputs, axis=axis)
+            inputs = F.stack(*inputs, axis=axis)
     return inputs, axis, batch
 
 
-def _mask_sequence_variable_length(data: Any, valid_length: Any, axis: int, merge: bool
-                                   ) -> Any:
+def _mask_sequence_variable_length(data: Any, valid_length: Any, axis: int, merge: bool,
+                                   length: int | None = None) -> Any:
     """The steps past each sequence's valid length set to 0."""
-    if not isinstance(data, nd.NDArray):
-        data = nd.stack(*data, axis=axis)
-    out = nd.SequenceMask(data, sequence_length=valid_length, use_sequence_length=True,
-                          axis=axis)
-    return out if merge else _split_steps(out, axis)
+    F = _namespace(data)
+    if isinstance(data, (list, tuple)):
+        length = len(data)
+        data = F.stack(*data, axis=axis)
+    out = F.SequenceMask(data, sequence_length=valid_length, use_sequence_length=True,
+                         axis=axis)
+    return out if merge else _split_steps(out, axis, length)
 
 
 def _reverse_sequences(steps: list[Any], valid_length: Any) -> list[Any]:
@@ -74,15 +90,18 @@ def _reverse_sequences(steps: list[Any], valid_length: Any) -> list[Any]:
     valid part (the padding stays at the end)."""
     if valid_length is None:
         return list(reversed(steps))
-    reverse = nd.SequenceReverse(nd.stack(*steps, axis=0), sequence_length=valid_length,
-                                 use_sequence_length=True)
-    return _split_steps(reverse, 0)
+    F = _namespace(steps)
+    reverse = F.SequenceReverse(F.stack(*steps, axis=0), sequence_length=valid_length,
+                                use_sequence_length=True)
+    return _split_steps(reverse, 0, len(steps))
 
 
 def _get_begin_state(cell: RecurrentCell, begin_state: Any, inputs: Any, batch: int) -> Any:
     if begin_state is not None:
         return begin_state
-    first = inputs if isinstance(inputs, nd.NDArray) else inputs[0]
+    first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    if isinstance(first, symbol.Symbol):  # (batch 0: shape inference finds it)
+        return cell.begin_state(batch_size=batch, func=symbol.zeros)
     return cell.begin_state(batch_size=batch, func=nd.zeros, ctx=first.context,
                             dtype=first.dtype)
 
@@ -104,8 +123,18 @@ class RecurrentCell(Block):
     def reset(self) -> None:
         """Forget what earlier unrolls left (state counters, a zoneout's last output)."""
         self._init_counter = -1
+        self._counter = -1
         for cell in self._children.values():
             cell.reset()  # type: ignore[attr-defined]
+
+    def forward(self, inputs: Any, states: list[Any]) -> Any:
+        """One time step: (output, new states). Steps are counted, so that the nodes of
+        step t on symbols are named `t<t>_...` as MXNet names them.
+
+        >>> out, states = cell(mx.nd.ones((2, 3)), cell.begin_state(2))  # doctest: +SKIP
+        """
+        self._counter += 1
+        return super().forward(inputs, states)
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
         """The shape and layout of each state (override it)."""
@@ -148,22 +177,24 @@ class RecurrentCell(Block):
             if valid_length is not None:
                 every_state.append(states)
         if valid_length is not None:
-            states = [nd.SequenceLast(nd.stack(*history, axis=0), sequence_length=valid_length,
-                                      use_sequence_length=True, axis=0)
+            F = _namespace(outputs)
+            states = [F.SequenceLast(F.stack(*history, axis=0), sequence_length=valid_length,
+                                     use_sequence_length=True, axis=0)
                       for history in zip(*every_state)]
             outputs = _mask_sequence_variable_length(outputs, valid_length, axis, True)
         outputs, _, _ = _format_sequence(length, outputs, layout, merge_outputs)
         return outputs, states
 
-    def _get_activation(self, F: Any, inputs: Any, activation: Any) -> Any:
-        """`activation` applied to `inputs`: a name, a LeakyReLU block or a callable."""
+    def _get_activation(self, F: Any, inputs: Any, activation: Any, **kwargs: Any) -> Any:
+        """`activation` applied to `inputs`: a name, a LeakyReLU block or a callable
+        (`kwargs`: the node's `name` on symbols)."""
         if isinstance(activation, str):
             if activation in _NAMED_ACTIVATIONS:
-                return getattr(F, activation)(inputs)
-            return F.Activation(inputs, act_type=activation)
+                return getattr(F, activation)(inputs, **kwargs)
+            return F.Activation(inputs, act_type=activation, **kwargs)
         if isinstance(activation, LeakyReLU):
-            return F.LeakyReLU(inputs, act_type="leaky", slope=activation._alpha)
-        return activation(inputs)
+            return F.LeakyReLU(inputs, act_type="leaky", slope=activation._alpha, **kwargs)
+        return activation(inputs, **kwargs)
 
 
 class HybridRecurrentCell(RecurrentCell, HybridBlock):
@@ -218,9 +249,13 @@ class _GatedCell(HybridRecurrentCell):
 
     def _products(self, F: Any, inputs: Any, h: Any, i2h_weight: Any, h2h_weight: Any,
                   i2h_bias: Any, h2h_bias: Any) -> tuple[Any, Any]:
-        rows = self._gates * self._hidden_size
-        return (F.FullyConnected(inputs, i2h_weight, i2h_bias, num_hidden=rows),
-                F.FullyConnected(h, h2h_weight, h2h_bias, num_hidden=rows))
+        rows, t = self._gates * self._hidden_size, self._step()
+        return (F.FullyConnected(inputs, i2h_weight, i2h_bias, num_hidden=rows, name=t + "i2h"),
+                F.FullyConnected(h, h2h_weight, h2h_bias, num_hidden=rows, name=t + "h2h"))
+
+    def _step(self) -> str:
+        """The prefix of this step's node names (`t0_`)."""
+        return f"t{self._counter}_"
 
 
 class RNNCell(_GatedCell):
@@ -251,7 +286,9 @@ class RNNCell(_GatedCell):
                        h2h_weight: Any, i2h_bias: Any, h2h_bias: Any) -> Any:
         i2h, h2h = self._products(F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias,
                                   h2h_bias)
-        output = self._get_activation(F, i2h + h2h, self._activation)
+        t = self._step()
+        output = self._get_activation(F, F.elemwise_add(i2h, h2h, name=t + "plus0"),
+                                      self._activation, name=t + "out")
         return output, [output]
 
 
@@ -284,12 +321,20 @@ class LSTMCell(_GatedCell):
                        h2h_weight: Any, i2h_bias: Any, h2h_bias: Any) -> Any:
         i2h, h2h = self._products(F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias,
                                   h2h_bias)
-        i, f, g, o = F.split(i2h + h2h, num_outputs=4, axis=1)
-        gate = self._recurrent_activation
-        next_c = (self._get_activation(F, f, gate) * states[1] +
-                  self._get_activation(F, i, gate) * self._get_activation(F, g, self._activation))
-        next_h = self._get_activation(F, o, gate) * self._get_activation(F, next_c,
-                                                                         self._activation)
+        t, gate = self._step(), self._recurrent_activation
+        gates = F.SliceChannel(F.elemwise_add(i2h, h2h, name=t + "plus0"), num_outputs=4,
+                               name=t + "slice")
+        i = self._get_activation(F, gates[0], gate, name=t + "i")
+        f = self._get_activation(F, gates[1], gate, name=t + "f")
+        g = self._get_activation(F, gates[2], self._activation, name=t + "c")
+        o = self._get_activation(F, gates[3], gate, name=t + "o")
+        next_c = F.elemwise_add(F.elemwise_mul(f, states[1], name=t + "mul0"),
+                                F.elemwise_mul(i, g, name=t + "mul1"), name=t + "state")
+        # (MXNet applies the cell activation by Activation, whatever its name)
+        squashed = (F.Activation(next_c, act_type=self._activation, name=t + "activation0")
+                    if isinstance(self._activation, str) else
+                    self._get_activation(F, next_c, self._activation, name=t + "activation0"))
+        next_h = F.elemwise_mul(o, squashed, name=t + "out")
         return next_h, [next_h, next_c]
 
 
@@ -316,14 +361,20 @@ class GRUCell(_GatedCell):
 
     def hybrid_forward(self, F: Any, inputs: Any, states: list[Any], i2h_weight: Any,
                        h2h_weight: Any, i2h_bias: Any, h2h_bias: Any) -> Any:
-        h = states[0]
+        h, t = states[0], self._step()
         i2h, h2h = self._products(F, inputs, h, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
-        i2h_r, i2h_z, i2h_n = F.split(i2h, num_outputs=3, axis=1)
-        h2h_r, h2h_z, h2h_n = F.split(h2h, num_outputs=3, axis=1)
-        reset = F.sigmoid(i2h_r + h2h_r)
-        update = F.sigmoid(i2h_z + h2h_z)
-        new = F.tanh(i2h_n + reset * h2h_n)
-        next_h = (1 - update) * new + update * h
+        i2h_r, i2h_z, i2h_n = F.SliceChannel(i2h, num_outputs=3, name=t + "i2h_slice")
+        h2h_r, h2h_z, h2h_n = F.SliceChannel(h2h, num_outputs=3, name=t + "h2h_slice")
+        reset = F.Activation(F.elemwise_add(i2h_r, h2h_r, name=t + "plus0"),
+                             act_type="sigmoid", name=t + "r_act")
+        update = F.Activation(F.elemwise_add(i2h_z, h2h_z, name=t + "plus1"),
+                              act_type="sigmoid", name=t + "z_act")
+        new = F.Activation(F.elemwise_add(i2h_n, F.elemwise_mul(reset, h2h_n, name=t + "mul0"),
+                                          name=t + "plus2"), act_type="tanh", name=t + "h_act")
+        keep = F.elemwise_sub(F.ones_like(update, name=t + "ones_like0"), update,
+                              name=t + "minus0")
+        next_h = F.elemwise_add(F.elemwise_mul(keep, new, name=t + "mul1"),
+                                F.elemwise_mul(update, h, name=t + "mul20"), name=t + "out")
         return next_h, [next_h]
 
 
@@ -373,6 +424,7 @@ class _CellStack(_CellGroup):
             start += n
 
     def forward(self, inputs: Any, states: list[Any]) -> tuple[Any, list[Any]]:
+        self._counter += 1  # type: ignore[attr-defined]
         if any(isinstance(cell, BidirectionalCell) for cell in self._cells()):
             raise AssertionError(f"{type(self).__name__}: a BidirectionalCell cannot be "
                                  f"stepped; call unroll instead")
@@ -449,7 +501,8 @@ class DropoutCell(HybridRecurrentCell):
 
     def hybrid_forward(self, F: Any, inputs: Any, states: list[Any]) -> Any:
         if self._rate > 0:
-            inputs = F.Dropout(inputs, p=self._rate, axes=self._axes)
+            inputs = F.Dropout(inputs, p=self._rate, axes=self._axes,
+                               name=f"t{self._counter}_fwd")
         return inputs, states
 
     def unroll(self, length: int, inputs: Any, begin_state: Any = None, layout: str = "NTC",
@@ -457,7 +510,7 @@ class DropoutCell(HybridRecurrentCell):
                ) -> tuple[Any, list[Any]]:
         self.reset()
         inputs, _, _ = _format_sequence(length, inputs, layout, merge_outputs)
-        if isinstance(inputs, nd.NDArray):  # (one dropout over the whole sequence)
+        if isinstance(inputs, (nd.NDArray, symbol.Symbol)):  # (one dropout for the sequence)
             return self(inputs, begin_state or [])
         return super().unroll(length, inputs, begin_state, layout, merge_outputs)
 
@@ -553,7 +606,7 @@ class ResidualCell(ModifierCell):
 
     def hybrid_forward(self, F: Any, inputs: Any, states: list[Any]) -> Any:
         output, states = self.base_cell(inputs, states)
-        return output + inputs, states
+        return F.elemwise_add(output, inputs, name=f"t{self._counter}_fwd"), states
 
     def unroll(self, length: int, inputs: Any, begin_state: Any = None, layout: str = "NTC",
                merge_outputs: bool | None = None, valid_length: Any = None
@@ -565,13 +618,15 @@ class ResidualCell(ModifierCell):
                                                     merge_outputs, valid_length)
         finally:
             self.base_cell._modified = True
-        merge = isinstance(outputs, nd.NDArray) if merge_outputs is None else merge_outputs
+        merge = (isinstance(outputs, (nd.NDArray, symbol.Symbol)) if merge_outputs is None
+                 else merge_outputs)
         inputs, axis, _ = _format_sequence(length, inputs, layout, merge)
         if valid_length is not None:
-            inputs = _mask_sequence_variable_length(inputs, valid_length, axis, merge)
+            inputs = _mask_sequence_variable_length(inputs, valid_length, axis, merge, length)
+        F = _namespace(outputs)
         if merge:
-            return outputs + inputs, states
-        return [o + x for o, x in zip(outputs, inputs)], states
+            return F.elemwise_add(outputs, inputs), states
+        return [F.elemwise_add(o, x) for o, x in zip(outputs, inputs)], states
 
 
 class BidirectionalCell(_CellGroup, HybridRecurrentCell):
@@ -586,8 +641,7 @@ class BidirectionalCell(_CellGroup, HybridRecurrentCell):
     def __init__(self, l_cell: RecurrentCell, r_cell: RecurrentCell,
                  output_prefix: str = "bi_"):
         super().__init__(prefix="", params=None)
-        # (`output_prefix` is accepted as MXNet's signature has it: MXNet names the output
-        # symbols with it, and arrays here have no names)
+        self._output_prefix = output_prefix  # (of the joined outputs' node names)
         self.register_child(l_cell, "l_cell")
         self.register_child(r_cell, "r_cell")
 
@@ -610,14 +664,17 @@ class BidirectionalCell(_CellGroup, HybridRecurrentCell):
                                         valid_length)
         r_out, r_states = r_cell.unroll(length, _reverse_sequences(steps, valid_length),
                                         states[n:], layout, False, valid_length)
-        merge = isinstance(l_out, nd.NDArray) if merge_outputs is None else merge_outputs
+        merge = (isinstance(l_out, (nd.NDArray, symbol.Symbol)) if merge_outputs is None
+                 else merge_outputs)
         l_out, _, _ = _format_sequence(None, l_out, layout, merge)
         r_out, _, _ = _format_sequence(None, _reverse_sequences(r_out, valid_length), layout,
                                        merge)
+        F, prefix = _namespace(steps), self._output_prefix
         if merge:
-            outputs = nd.concat(l_out, r_out, dim=2)
+            outputs = F.concat(l_out, r_out, dim=2, name=f"{prefix}out")
         else:
-            outputs = [nd.concat(a, b, dim=1) for a, b in zip(l_out, r_out)]
+            outputs = [F.concat(a, b, dim=1, name=f"{prefix}t{k}")
+                       for k, (a, b) in enumerate(zip(l_out, r_out))]
         if valid_length is not None:
-            outputs = _mask_sequence_variable_length(outputs, valid_length, axis, merge)
+            outputs = _mask_sequence_variable_length(outputs, valid_length, axis, merge, length)
         return outputs, l_states + r_states

@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ... import nd
-from ...base import MXNetKeyError, ShapeError, UnsupportedError
+from ... import nd, symbol
+from ...base import MXNetKeyError, ShapeError
 from ...core.operators import lookup
 from ...symbol import Symbol
 from ...symbol.namespace import make_function
@@ -147,12 +147,9 @@ class _RNNLayer(HybridBlock):
             raise ShapeError(f"{type(self).__name__}: the input must be 3-D ({self._layout}), "
                              f"got shape {inputs.shape}")
         self._skip_states = states is None
-        if self._skip_states:
-            if symbolic:
-                # (MXNet's zeros of batch size 0 here wait for its shape inference to fill
-                # in the batch, which running a graph here does not do)
-                raise UnsupportedError(f"{type(self).__name__} on symbols needs its begin "
-                                       f"states as symbols too: call it as layer(x, states)")
+        if self._skip_states and symbolic:  # (batch 0: shape inference finds it from x)
+            states = self.begin_state(0, func=symbol.zeros)
+        elif self._skip_states:
             batch = inputs.shape[self._layout.find("N")]
             states = self.begin_state(batch, ctx=inputs.context, dtype=inputs.dtype)
         if isinstance(states, (nd.NDArray, Symbol)):
