@@ -1,11 +1,11 @@
 """`mx.monitor.Monitor`: statistics of a bound symbol's arrays every few batches.
 
 Installed on executors (`Module.install_monitor`, `fit(monitor=...)`), it records a
-statistic (by default the root mean square, `norm(x) / sqrt(x.size)`) of each output an
-executor computes during a batch that `tic` opened, and, at `toc`, of every argument and
-auxiliary state; names are filtered by the regular expression `pattern`. A bound symbol
-runs as one compiled program, so the outputs seen are the symbol's outputs, not every
-intermediate operator's as in MXNet's engine.
+statistic (by default the root mean square, `norm(x) / sqrt(x.size)`) of every operator's
+outputs (`fc1_output`; with `monitor_all`, their inputs too) during a batch that `tic`
+opened, and, at `toc`, of every argument and auxiliary state; names are filtered by the
+regular expression `pattern`. A bound symbol runs as one compiled program, so the
+executor computes the operators' arrays with a second program, only in watched batches.
 
     >>> mon = mx.monitor.Monitor(interval=10, pattern='.*weight')  # doctest: +SKIP
     >>> mod.fit(train_iter, num_epoch=1, monitor=mon)  # doctest: +SKIP

@@ -21,6 +21,7 @@ from ..base import ArgumentError, MXNetError, ParamError, ShapeError
 from ..context import Context
 from ..core import jit, tape
 from .evaluate import evaluate
+from .graph import Node, topological
 
 _REQS = ("write", "add", "null")
 
@@ -43,7 +44,10 @@ class Executor:
         self.aux_dict = dict(zip(symbol.list_auxiliary_states(), aux_arrays))
         self.outputs: list[Any] = []
         self._monitor: Callable[[str, Any], None] | None = None
+        self._monitor_all = False
+        self._monitor_active: Callable[[], bool] = lambda: True
         self._fn = jit(self._run)
+        self._internals_fn = jit(self._run_internals)
         self._fn.__name__ = f"executor of {symbol!r}"
         for a, g, r in zip(arg_arrays, grad_arrays, grad_reqs):
             if r != "null" and g is not None:
@@ -56,6 +60,37 @@ class Executor:
         outs = evaluate(self._symbol._outputs, feeds)
         changed = tuple(k for k, (v, n) in enumerate(zip(aux, before)) if v._node is not n)
         return outs, changed, [aux[k] for k in changed]
+
+    def _run_internals(self, args: list[Any], aux: list[Any]) -> Any:
+        feeds = {id(n): v for n, v in zip(self._arg_nodes, args)}
+        feeds.update({id(n): v for n, v in zip(self._aux_nodes, aux)})
+        internals = self._symbol.get_internals()._outputs
+        return evaluate(internals, feeds)
+
+    def _report_internals(self, is_train: bool) -> None:
+        """Give the monitor every operator's outputs (`<node>_output`, as MXNet names them)
+        and, with `monitor_all`, each operator's inputs (`<node>_<input>`) and the variables:
+        computed by a second program, from the arrays the forward pass just used."""
+        assert self._monitor is not None
+        with autograd.pause(train_mode=is_train):
+            values = self._internals_fn(self.arg_arrays, self.aux_arrays)
+        internals = self._symbol.get_internals()
+        by_entry = {(id(n), k): v for (n, k), v in zip(internals._outputs, values)}
+        names = dict(zip([(id(n), k) for n, k in internals._outputs],
+                         internals.list_outputs()))
+        reported: set[int] = set()
+        for node in topological(self._symbol._outputs):
+            if node.op is None:
+                continue
+            if self._monitor_all:
+                for (src, k), input_name in zip(node.inputs, _input_labels(node)):
+                    if src.op is None and id(src) not in reported:
+                        reported.add(id(src))
+                        self._monitor(src.name, by_entry[(id(src), k)])
+                    self._monitor(f"{node.name}_{input_name}", by_entry[(id(src), k)])
+            for k in range(node.num_outputs()):
+                if (id(node), k) in by_entry:
+                    self._monitor(names[(id(node), k)], by_entry[(id(node), k)])
 
     @property
     def output_dict(self) -> dict[str, Any]:
@@ -92,9 +127,8 @@ class Executor:
                 tape.on_backward(self.outputs[0], lambda: _write(targets, new))
             else:
                 _write(targets, new)
-        if self._monitor is not None:
-            for name, value in self.output_dict.items():
-                self._monitor(name, value)
+        if self._monitor is not None and self._monitor_active():
+            self._report_internals(is_train)
         return self.outputs
 
     def backward(self, out_grads: Any = None, is_train: bool = True) -> None:
@@ -113,12 +147,18 @@ class Executor:
 
     def set_monitor_callback(self, callback: Callable[[str, Any], None],
                              monitor_all: bool = False) -> None:
-        """Call `callback(name, array)` on each output after every forward pass (the
-        compiled program has no per-operator arrays to show; `monitor_all` is accepted).
+        """Call `callback(name, array)` on every operator's outputs after each forward pass
+        (with `monitor_all`, on their inputs too), as MXNet does. The bound program has no
+        per-operator arrays, so a second program computes them; for a `Monitor`'s callback
+        it runs only in the batches the monitor watches.
 
         >>> exe.set_monitor_callback(lambda name, arr: print(name, arr.shape))  # doctest: +SKIP
         """
         self._monitor = callback
+        self._monitor_all = bool(monitor_all)
+        watcher = getattr(callback, "__self__", None)
+        self._monitor_active = ((lambda: bool(watcher.activated))
+                                if hasattr(watcher, "activated") else (lambda: True))
 
     def copy_params_from(self, arg_params: dict[str, Any], aux_params: dict[str, Any] | None
                          = None, allow_extra_params: bool = False) -> None:
@@ -250,3 +290,12 @@ def _reqs(grad_req: Any, names: list[str]) -> list[str]:
         if r not in _REQS:
             raise ParamError(f"grad_req must be 'write', 'add' or 'null', got {r!r}")
     return reqs
+
+
+def _input_labels(node: Node) -> list[str]:
+    """The names of `node`'s inputs in monitor reports: its operator's input names, or
+    `input0`, `input1`, ... for a variadic operator."""
+    assert node.op is not None
+    if node.op.variadic:
+        return [f"input{k}" for k in range(len(node.inputs))]
+    return node.input_names()

@@ -203,6 +203,33 @@ def test_executor_grad_req_add_reshape_and_monitor():
         exe.forward(data=nd.ones((5, 4)))
 
 
+def test_the_monitor_sees_every_operators_outputs_and_with_monitor_all_its_inputs():
+    fc = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=3, name="fc")
+    parts = mx.sym.split(mx.sym.Activation(fc, act_type="relu", name="relu1"), num_outputs=3,
+                         axis=1, name="sp")
+    with mx.name.NameManager():
+        net = mx.sym.Group([parts[0] + 1, parts[2]])
+    seen: dict[bool, list[str]] = {}
+    for monitor_all in (False, True):
+        exe = net.simple_bind(mx.cpu(), data=(2, 4))
+        exe.arg_dict["data"][:] = 1
+        names = seen.setdefault(monitor_all, [])
+        arrays = {}
+        exe.set_monitor_callback(lambda n, a, names=names, arrays=arrays: (
+            names.append(n), arrays.setdefault(n, a)), monitor_all=monitor_all)
+        outs = exe.forward(is_train=False)
+    # (MXNet 1.9.1 reports these, except that it calls an Activation's and a scalar op's
+    # input `input0`)
+    assert seen[False] == ["fc_output", "relu1_output", "sp_output0", "sp_output1",
+                           "sp_output2", "_plusscalar0_output"]
+    assert seen[True] == ["data", "fc_data", "fc_weight", "fc_weight", "fc_bias", "fc_bias",
+                          "fc_output", "relu1_data", "relu1_output", "sp_data", "sp_output0",
+                          "sp_output1", "sp_output2", "_plusscalar0_data",
+                          "_plusscalar0_output"]
+    np.testing.assert_array_equal(arrays["_plusscalar0_output"].asnumpy(), outs[0].asnumpy())
+    assert arrays["fc_output"].shape == (2, 3)
+
+
 def test_batchnorm_moving_statistics_move_at_backward():
     sym = mx.sym.BatchNorm(mx.sym.var("data"), name="bn", fix_gamma=False)
     exe = sym.simple_bind(mx.cpu(), data=(2, 2))
