@@ -156,7 +156,7 @@ class Executor:
         """
         self._monitor = callback
         self._monitor_all = bool(monitor_all)
-        watcher = getattr(callback, "__self__", None)
+        watcher: Any = getattr(callback, "__self__", None)
         self._monitor_active = ((lambda: bool(watcher.activated))
                                 if hasattr(watcher, "activated") else (lambda: True))
 
