@@ -21,6 +21,7 @@ from . import (
     monitor,
     name,
     nd,
+    operator,
     optimizer,
     random,
     recordio,
@@ -71,4 +72,4 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
            "AttrScope", "io", "visualization", "viz", "module", "mod", "model", "callback",
-           "monitor", "__version__"]
+           "monitor", "operator", "__version__"]

@@ -121,7 +121,6 @@ NOT_PROVIDED = {
             "get_indexing_dispatch_code", "get_oshape_of_gather_nd_op",
             "indexing_key_expand_implicit_axes")},
         "CachedOp": "built from a Symbol: arrives with Symbol (issue #16)",
-        "Custom": "arrives with custom operators (issue #21)",
         "imdecode": "arrives with mx.image's decoders (issue #15)",
         **{m: "arrives with mx.np and mx.npx (issue #18)" for m in (
             "np", "npx", "numpy", "numpy_extension")},

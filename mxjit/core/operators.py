@@ -122,6 +122,12 @@ class Operator:
     #: its results are always new arrays, never an operand nor a view of one (front ends
     #: that promise new arrays need not check; elementwise ops and reductions are)
     fresh: bool = False
+    #: it takes any further keyword parameters (`**kwargs`: MXNet's `Custom`, which hands
+    #: them to its property class as strings); front ends pass them through as given
+    open: bool = False
+    #: its inputs, auxiliary states and outputs by name, from its parameters, where they
+    #: depend on them (MXNet's `Custom`: its property class lists them); else None
+    signature: Callable[[dict[str, Any]], tuple[list[str], list[str], list[str]]] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -174,13 +180,17 @@ def _kind_of(name: str, annotation: str, default: Any) -> str:
 
 def register_operator(name: str, *, inputs: Sequence[str] | None = None,
                       aliases: Sequence[str] = (), kinds: dict[str, str] | None = None,
-                      fresh: bool = False) -> Callable[[F], F]:
+                      fresh: bool = False,
+                      signature: Callable[[dict[str, Any]],
+                                          tuple[list[str], list[str], list[str]]] | None = None
+                      ) -> Callable[[F], F]:
     """Register the decorated implementation as the operator `name`.
 
     The implementation's signature gives the rest: `inputs` (default: its first
     parameter; a `*args` parameter is a variadic input) are the arrays, every other
     parameter is an operator parameter, its kind read from its annotation (or `kinds`)
-    and its default from the signature (none: required). `fresh`: see `Operator.fresh`.
+    and its default from the signature (none: required); a `**kwargs` parameter takes any
+    further keywords (`Operator.open`). `fresh`, `signature`: see `Operator`.
 
     >>> @register_operator('my_scale')  # doctest: +SKIP
     ... def my_scale(data: Array, factor: float = 2.0) -> Array:
@@ -195,10 +205,14 @@ def register_operator(name: str, *, inputs: Sequence[str] | None = None,
             raise ParamError(f"operator {name}: the inputs {array_names} must be the first "
                              f"parameters of its implementation, got {names}")
         params = []
+        is_open = False
         for pname, p in sig.parameters.items():
             if pname in array_names:
                 continue
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            if p.kind is p.VAR_KEYWORD:
+                is_open = True
+                continue
+            if p.kind is p.VAR_POSITIONAL:
                 raise ParamError(f"operator {name}: parameter *{pname} must be an input")
             default = REQUIRED if p.default is p.empty else p.default
             annotation = p.annotation if isinstance(p.annotation, str) else str(p.annotation)
@@ -208,7 +222,7 @@ def register_operator(name: str, *, inputs: Sequence[str] | None = None,
             if key in OPERATORS or key in _BY_ALIAS:
                 raise ParamError(f"operator {key!r} is already registered")
         op = Operator(name, array_names, variadic, tuple(params), impl,
-                      inspect.getdoc(impl) or "", tuple(aliases), fresh)
+                      inspect.getdoc(impl) or "", tuple(aliases), fresh, is_open, signature)
         OPERATORS[name] = op
         for alias in aliases:
             _BY_ALIAS[alias] = name
@@ -348,8 +362,11 @@ def make_function(op: Operator, public_name: str,
         if param.required:
             checks.append(f"    if {param.name} is _REQUIRED:\n"
                           f"        _missing({public_name!r}, {param.name!r})")
+    extra = ["**_extra"] if op.open else []
+    call += extra
+    head += ["out=None", "name=None"] + extra
     fast = [f"    if out is None:\n        return _impl({', '.join(call)})"] if op.fresh else []
-    source = "\n".join([f"def {public_name}({', '.join(head + ['out=None', 'name=None'])}):",
+    source = "\n".join([f"def {public_name}({', '.join(head)}):",
                         *checks, *fast,
                         f"    return _finish(_impl({', '.join(call)}), {operands}, out)"])
     exec(compile(source, f"<mxjit operator {op.name}>", "exec"), namespace)  # noqa: S102

@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from ..base import AutogradError, GradientError, ParamError, UnsupportedError
+from ..base import AutogradError, ParamError, UnsupportedError
 from ..lower import Layout, Program, lower_graph
 from ..trace import (
     AbstractValue,
     Node,
     apply,
-    define_primitive,
     ones_like,
     postorder,
     substitute,
@@ -126,13 +125,16 @@ class Rec:
     are built (once, `node`) only when a backward pass meets a structure it has not seen.
     """
 
-    __slots__ = ("key", "build", "inputs", "value", "node", "array", "actions", "__weakref__")
+    __slots__ = ("key", "build", "inputs", "value", "node", "array", "actions", "host",
+                 "__weakref__")
 
     def __init__(self, key: Any, build: Callable[..., Node] | None, inputs: tuple,
                  value: Any, node: Node | None = None, array: Any = None):
         self.key, self.build, self.inputs, self.value = key, build, inputs, value
         self.node, self.array = node, array
         self.actions: list[Callable[[], None]] = []
+        #: the host function a host call's result was computed by (see `record_host`)
+        self.host: Any = None
 
 
 #: Records whose value is kept (so that an in-place write can invalidate them).
@@ -252,9 +254,10 @@ _rec_inputs = operator.attrgetter("inputs")
 # ---- backward: one compiled program per recorded structure --------------------------------
 
 #: Backward programs by the structure of the recorded graph: (program, the positions in the
-#: graph's record order of the values it reads). Bounded: eager code with data-dependent
-#: control flow records a new structure now and then.
-_programs: dict[Any, tuple[Program, list[int]]] = {}
+#: graph's record order of the values it reads, the host slots it calls through and the
+#: position of the record whose host function each must call). Bounded: eager code with
+#: data-dependent control flow records a new structure now and then.
+_programs: dict[Any, tuple[Program, list[int], list[tuple[int, HostSlot]]]] = {}
 _MAX_PROGRAMS = 256
 
 
@@ -312,12 +315,16 @@ def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] |
         nodes = backward_graph(out_nodes, seeds, [w.node for w in wrt],  # type: ignore
                                integers=True)
     if entry is None:
-        entry = _lower_backward(nodes, order, values)  # type: ignore[arg-type]
+        program, positions = _lower_backward(nodes, order, values)  # type: ignore[arg-type]
+        entry = (program, positions, [(k, r.node.attr("fn")) for k, r in enumerate(order)
+                                      if r.host is not None and r.node is not None])
         if key is not None:
             if len(_programs) >= _MAX_PROGRAMS:
                 del _programs[next(iter(_programs))]
             _programs[key] = entry
-    program, positions = entry
+    program, positions, slots = entry
+    for k, slot in slots:  # (a shared program calls this graph's host functions)
+        slot.target = order[k].host
     grads = program.run([values[k] for k in positions])
     for r in order:
         for action in r.actions:
@@ -436,15 +443,90 @@ def as_list(x: Any) -> list[Any]:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-# ---- custom differentiable functions --------------------------------------------------------
+# ---- host calls: Python functions with their own backward ----------------------------------
 
 
-def _custom_call(*nodes: Node, fn: Function, index: int, avals: tuple) -> Node:
-    return apply("custom_call", *nodes, fn=fn, index=index, avals=avals)
+class HostSlot:
+    """The host function a `host_call` node calls through. A recorded call's node holds a
+    slot rather than the function itself, so a backward program compiled for one recorded
+    graph serves every later graph of the same structure: before it runs, each slot is
+    pointed at the host function of that graph's record (`_gradients`)."""
+
+    def __init__(self, target: Any):
+        self.target = target
+
+    @property
+    def name(self) -> str:
+        return self.target.name  # type: ignore[no-any-return]
+
+    @property
+    def input_names(self) -> Any:
+        return getattr(self.target, "input_names", None)
+
+    @property
+    def output_names(self) -> Any:
+        return getattr(self.target, "output_names", None)
+
+    def forward(self, operands: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return self.target.forward(operands)  # type: ignore[no-any-return]
+
+    def backward(self, operands: Sequence[np.ndarray], results: Sequence[np.ndarray],
+                 cotangents: Sequence[np.ndarray], wanted: Sequence[int]) -> list[Any]:
+        return self.target.backward(operands, results, cotangents,  # type: ignore
+                                    wanted)
+
+
+def _host_nodes(*nodes: Node, slot: HostSlot, avals: tuple) -> list[Node]:
+    return [apply("host_call", *nodes, fn=slot, index=k, avals=avals) for k in range(len(avals))]
+
+
+def record_host(results: Sequence[Any], host: Any, args: Sequence[Any], key: Any) -> None:
+    """Record `results`, computed by the host function `host` (see `trace/host.py`) from
+    `args`, when an operand depends on a variable. `key` (hashable) must determine `host`'s
+    code and its results' shapes and dtypes given its operands': graphs recorded with equal
+    keys share one compiled backward program, which then calls each graph's own `host`.
+
+    >>> record_host([y], MyHost(), [x], ('my_host',))  # doctest: +SKIP
+    """
+    if not any(a._rec is not None for a in args):
+        return
+    avals = tuple(AbstractValue(r.shape, r._dtype) for r in results)
+    build = functools.partial(_host_nodes, slot=HostSlot(host), avals=avals)
+    record_call(results, build, args, ("host", key, avals))
+    for r in results:
+        r._rec.host = host
+
+
+class _FunctionHost:
+    """An `autograd.Function` call as a host function (`trace/host.py`)."""
+
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.name = f"{type(fn).__name__} (an autograd.Function)"
+
+    def forward(self, operands: Sequence[np.ndarray]) -> list[np.ndarray]:
+        cls = self.fn._array_class
+        with pause():
+            outs = as_list(self.fn.forward(*(cls._wrap(a) for a in operands)))
+        return [o._buffer() for o in outs]
+
+    def backward(self, operands: Sequence[np.ndarray], results: Sequence[np.ndarray],
+                 cotangents: Sequence[np.ndarray], wanted: Sequence[int]) -> list[Any]:
+        cls = self.fn._array_class
+        with pause():
+            grads = as_list(self.fn.backward(*(cls._wrap(c) for c in cotangents)))
+        if len(grads) != len(operands):
+            raise AutogradError(f"{type(self.fn).__name__}.backward returned {len(grads)} "
+                                f"gradients for {len(operands)} inputs")
+        return [None if g is None else g._buffer() for g in grads]
 
 
 class Function:
     """A function with a hand-written backward (MXNet's `autograd.Function`).
+
+    Recorded as one host call (`trace/host.py`): `backward` runs once per backward pass with
+    every output's gradient, and a recorded graph of the same structure as an earlier one
+    (the same Function class, shapes and dtypes) reuses its compiled backward program.
 
     >>> class Sigmoid(mx.autograd.Function):  # doctest: +SKIP
     ...     def forward(self, x):
@@ -476,50 +558,10 @@ class Function:
             outputs = self.forward(*inputs)
         outs = as_list(outputs)
         self._array_class = outs[0]._result_class
-        if recording and any(i._rec is not None for i in inputs):
-            avals = tuple(AbstractValue(o.shape, o._dtype) for o in outs)
-            leaves = tuple(_leaf(i) for i in inputs)
-            for k, o in enumerate(outs):
-                o._rec = _record(None, functools.partial(_custom_call, fn=self, index=k,
-                                                         avals=avals), leaves, o._data)
+        if recording:
+            record_host(outs, _FunctionHost(self), inputs,
+                        (type(self), len(inputs)))
         return outputs
-
-    def _forward_values(self, arrays: Sequence[np.ndarray], index: int) -> np.ndarray:
-        with pause():
-            outs = as_list(self.forward(*(self._array_class._wrap(a) for a in arrays)))
-        return outs[index]._buffer()  # type: ignore[no-any-return]
-
-    def _backward_values(self, arrays: Sequence[np.ndarray], ct: np.ndarray, index: int,
-                         avals: tuple, which: int) -> np.ndarray:
-        cts = [self._array_class._wrap(ct if k == index else np.zeros(a.shape, a.dtype))
-               for k, a in enumerate(avals)]
-        with pause():
-            grads = as_list(self.backward(*cts))
-        if len(grads) != len(arrays):
-            raise AutogradError(f"{type(self).__name__}.backward returned {len(grads)} "
-                                f"gradients for {len(arrays)} inputs")
-        return np.asarray(grads[which]._buffer(), dtype=arrays[which].dtype)
-
-
-def _custom_vjp(n: Node, g: Node) -> list[Node]:
-    return [apply("custom_vjp", *n.inputs, g, fn=n.attr("fn"), index=n.attr("index"),
-                  avals=n.attr("avals"), which=k) for k in range(len(n.inputs))]
-
-
-def _no_second_order(n: Node, g: Node) -> list[Node]:
-    raise GradientError(f"the backward of {type(n.attr('fn')).__name__} (an "
-                        "autograd.Function) cannot be differentiated again")
-
-
-define_primitive(
-    "custom_call", "opaque",
-    lambda *ins, fn, index, avals: avals[index],
-    lambda *arrays, fn, index, avals: fn._forward_values(arrays, index), vjp=_custom_vjp)
-define_primitive(
-    "custom_vjp", "opaque",
-    lambda *ins, fn, index, avals, which: ins[which],
-    lambda *arrays, fn, index, avals, which: fn._backward_values(
-        arrays[:-1], arrays[-1], index, avals, which), vjp=_no_second_order)
 
 
 def record_call(results: Sequence[Any], build: Callable[..., list[Node]], args: Sequence[Any],

@@ -6,8 +6,8 @@ Importing it registers the GPU backend with `mxjit.context` (pycuda itself is im
 only when a GPU is first asked for).
 """
 # (cuda_runtime registers the GPU backend with mxjit.context; loops, the loops' steps with
-# the planner)
-from . import cuda_runtime, loops  # noqa: F401
+# the planner; host, the host calls' steps)
+from . import cuda_runtime, host, loops  # noqa: F401
 from .cache import KERNELS, CompiledKernel, clear_disk_cache, disk_usage, log, log_compiles
 from .cuda import cuda_symbol, render_cuda
 from .cuda_runtime import register_device_library

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (each registers its operators)
     conv,
     creation,
     ctc,
+    custom,
     data_dependent,
     deformable,
     detection,

@@ -323,7 +323,7 @@ def _infer_node(node: Node, args: list[Any], sentinels: Iterator[int],
 def _input_names(node: Node) -> list[str]:
     op = node.op
     assert op is not None
-    return node.input_names() if not op.variadic else []
+    return node.input_names() if not op.variadic or op.signature else []
 
 
 def _rule_shapes(node: Node, args: list[Any]) -> dict[str, tuple[int, ...]]:

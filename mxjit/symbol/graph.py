@@ -54,16 +54,20 @@ class Node:
         """The operator's parameters, read from their string attributes."""
         assert self.op is not None
         names = {p.name for p in self.op.params}
-        out = {}
+        out: dict[str, Any] = {}
         for key, text in self.attrs.items():
             if key in names:
                 out[key] = self.op.param(key).parse(text)
+            elif self.op.open and not key.startswith("__"):  # (Custom's: strings)
+                out[key] = text
         return out
 
     def output_names(self) -> list[str]:
         """The names of the visible outputs (`output`, or MXNet's own list)."""
         if self.op is None:
             return [self.name]
+        if self.op.signature is not None:
+            return self.op.signature(self.params())[2]
         rule = OUTPUT_NAMES.get(self.op.name)
         return rule(self.params()) if rule else ["output"]
 
@@ -89,12 +93,18 @@ class Node:
         """Which inputs are auxiliary states (updated by the operator, not differentiated)."""
         if self.op is None:
             return ()
+        if self.op.signature is not None:
+            arguments, aux, _ = self.op.signature(self.params())
+            return tuple(range(len(arguments), len(arguments) + len(aux)))
         names = AUX_INPUTS.get(self.op.name, ())
         return tuple(k for k, n in enumerate(self.input_names()) if n in names)
 
 
 def input_names(op: Operator, params: dict[str, Any], given: int | None = None) -> list[str]:
     """The inputs a call of `op` with `params` takes (`given`: how many a variadic one got)."""
+    if op.signature is not None:
+        arguments, aux, _ = op.signature(params)
+        return arguments + aux
     if op.variadic:
         count = given if given is not None else int(params.get("num_args", 1))
         return [f"arg{k}" for k in range(count)]
@@ -209,6 +219,10 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 OUTPUT_DTYPES: dict[str, dict[int, np.dtype]] = {
     "_histogram": {0: np.dtype(np.int64)},
 }
+
+#: Operators whose output dtypes follow a rule of their own: (parameters, input dtypes) ->
+#: output dtypes (MXNet's `Custom`: its property's `infer_type`). Registered from above.
+OUTPUT_DTYPE_RULES: dict[str, Callable[[dict[str, Any], list[np.dtype]], list[np.dtype]]] = {}
 
 #: Outputs MXNet 1.9.1 (its pip build, with MKLDNN) keeps beyond the visible ones.
 HIDDEN_OUTPUTS: dict[str, Callable[[dict[str, Any]], int]] = {

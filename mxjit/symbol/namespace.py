@@ -89,6 +89,11 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                 # (MXNet keeps these as the node's attribute `__lr_mult__` and gives them to
                 # the variables it creates, so the parameters get the multiplier)
                 attr = {**(attr or {}), key if key.startswith("__") else f"__{key}__": str(v)}
+            elif op.open:  # (Custom: inputs by the names its property lists, or strings)
+                if isinstance(v, Symbol):
+                    symbols[key] = v
+                else:
+                    values[key] = v
             else:
                 raise ArgumentError(f"{public_name}: unknown argument {key!r}; its inputs are "
                                     f"{list(op.inputs)} and its parameters {param_names}")
@@ -98,11 +103,16 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                                     f"{type(v).__name__}")
         if op.variadic and "num_args" in param_names and "num_args" not in values:
             values["num_args"] = len(variadic)
-        attrs = {k: _attr_text(op, k, v) for k, v in values.items()}
-        params = {k: op.param(k).parse(t) for k, t in attrs.items()}
+        attrs = {k: _attr_text(op, k, v) if k in param_names else str(v)
+                 for k, v in values.items()}
+        params = {k: op.param(k).parse(t) if k in param_names else t for k, t in attrs.items()}
         node_name = _name.NameManager.current().get(name, node_hint)
         inputs = variadic
-        if not op.variadic:
+        if op.signature is not None:  # (inputs given in order, then by name, else variables)
+            names = input_names(op, params)[len(variadic):]
+            inputs = variadic + [symbols[n] if n in symbols else Variable(
+                f"{node_name}_{n}", attr=attr) for n in names]
+        elif not op.variadic:
             names = input_names(op, params)
             extra = [n for n in symbols if n not in names]
             if extra:  # (optional inputs given: the ones before them exist too)

@@ -25,7 +25,7 @@ from ..context import Context, cpu
 from ..core.operators import Operator, lookup
 from .evaluate import CODE_OF, DTYPE_CODES, infer
 from .executor import Executor
-from .graph import OUTPUT_DTYPES, Node, check_input_count, topological
+from .graph import OUTPUT_DTYPE_RULES, OUTPUT_DTYPES, Node, check_input_count, topological
 from .json_format import to_json
 
 #: MXNet's fluent methods (`x.sum(axis=1)`): name -> the `mx.sym` function, which
@@ -370,7 +370,8 @@ class Symbol:
         """(argument dtypes, output dtypes, auxiliary dtypes) as NumPy types from the dtypes
         given. Arguments not given take their `__dtype__`, else float32; an operator's
         output takes its `dtype` parameter where it has one, else its first input's dtype
-        (what MXNet's operators do, shapes aside), unless `graph.OUTPUT_DTYPES` fixes it.
+        (what MXNet's operators do, shapes aside), unless `graph.OUTPUT_DTYPES` fixes it or
+        `graph.OUTPUT_DTYPE_RULES` has its rule (Custom's property's `infer_type`).
 
         >>> net.infer_type(data='float32')  # doctest: +SKIP
         """
@@ -388,6 +389,9 @@ class Symbol:
             out = np.dtype(own) if own not in (None, "None") else first
             fixed = OUTPUT_DTYPES.get(node.op.name, {})
             dtypes[id(node)] = [fixed.get(k, out) for k in range(node.num_outputs())]
+            rule = OUTPUT_DTYPE_RULES.get(node.op.name)
+            if rule is not None:
+                dtypes[id(node)] = rule(node.params(), [dtypes[id(n)][k] for n, k in node.inputs])
         arguments, aux = self._variables()
         return ([dtypes[id(n)][0].type for n in arguments],
                 [dtypes[id(n)][k].type for n, k in self._outputs],

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     elementwise,
     forward,
     generators,
+    host,
     indexing,
     movement,
     reductions,

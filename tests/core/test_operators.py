@@ -114,12 +114,27 @@ def test_registration_errors():
     with pytest.raises(ParamError, match="must be the first parameters"):
         register_operator("_test_order", inputs=("y",))(impl)
 
-    def star(x, **kw):
+    def star(x, *rest, y=1):
         return x
 
-    with pytest.raises(ParamError, match=r"parameter \*kw must be an input"):
+    with pytest.raises(ParamError, match=r"parameter \*rest must be an input"):
         register_operator("_test_star")(star)
     assert "_test_order" not in OPERATORS and "_test_star" not in OPERATORS
+
+
+def test_open_operators_take_further_keywords():
+    def impl(x, scale=1.0, **extra):
+        return x * scale, extra
+
+    register_operator("_test_open")(impl)
+    try:
+        op = OPERATORS["_test_open"]
+        assert op.open and [p.name for p in op.params] == ["scale"]
+        function = make_function(op, "f", lambda r, operands, out: r, "NDArray", "m")
+        x = mx.nd.ones(2)
+        assert function(x, scale=2.0, mode="fast")[1] == {"mode": "fast"}
+    finally:
+        del OPERATORS["_test_open"]
 
 
 def test_generated_functions_check_required_arguments_and_finish():

@@ -30,8 +30,7 @@ PYTHON_LEVEL = {
 }
 #: MXNet 1.9.1's mx.sym names that mx.sym leaves out, with the reason.
 NOT_PROVIDED = {
-    "": {"cast_storage": "symbols have no storage types",
-         "Custom": "arrives with custom operators (issue #21)"},
+    "": {"cast_storage": "symbols have no storage types"},
     "contrib": {**{n: "an operator of CSR graphs (symbols have no storage types)" for n in (
         "dgl_adjacency", "dgl_csr_neighbor_non_uniform_sample",
         "dgl_csr_neighbor_uniform_sample", "dgl_graph_compact", "dgl_subgraph", "edge_id",

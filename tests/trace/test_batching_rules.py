@@ -145,8 +145,8 @@ SAMPLES: dict[str, tuple[list, dict]] = {
 #: Primitives whose rules are checked elsewhere, and why.
 ELSEWHERE = {
     "iota": "has no operands, so it is never batched",
-    "custom_call": "autograd.Function's call: tests/core/test_vmap.py (the loop fallback)",
-    "custom_vjp": "autograd.Function's backward: tests/core/test_vmap.py",
+    "host_call": "a host call (CustomOp): tests/test_custom_op.py (the loop fallback)",
+    "host_vjp": "a host call's backward: tests/test_custom_op.py",
     "multibox_target": "the loop fallback, checked on the samplers here; end to end in "
                        "tests/core/test_vmap.py",
     "multibox_detection": "the loop fallback (see multibox_target)",
@@ -173,7 +173,7 @@ def test_every_rule_is_checked_here_or_says_where():
 
 def test_the_loop_fallback_is_only_for_primitives_without_a_batched_form():
     assert LOOPED == {"random_bits", "random_gamma", "random_poisson", "random_permutation",
-                      "custom_call", "custom_vjp", "multibox_target", "multibox_detection",
+                      "host_call", "host_vjp", "multibox_target", "multibox_detection",
                       "rpn_proposals", "roi_pool_argmax", "rroi_align"}
 
 
