@@ -17,6 +17,7 @@ it, row by row. Anything else ends the chain.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -38,6 +39,10 @@ from .kernel import (
 SCRATCH_LIMIT = 64 * 1024
 #: Bytes of one row of an input that a chain prefetches ahead (a fraction of L2).
 PREFETCH_LIMIT = 128 * 1024
+#: Fewest elements a row must have for a kernel to join a chain: a flat elementwise kernel
+#: (one loop) has rows of one element, and running its members per element costs them
+#: their vector loops (a recorded sigmoid over 256x256 took 10x its unrecorded time).
+MIN_ROW = 8
 
 
 @dataclass
@@ -127,7 +132,7 @@ def _size(k: Kernel) -> int:
 
 
 def _splits_rows(k: Kernel) -> bool:
-    return k.split == 0 and k.dims[0] > 1
+    return k.split == 0 and k.dims[0] > 1 and math.prod(k.dims[1:]) >= MIN_ROW
 
 
 def _joins(chain: list[Planned], k: Planned, blocks: dict[int, int | None]) -> bool:

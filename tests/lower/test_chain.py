@@ -1,4 +1,6 @@
 """Row chains: consecutive kernels over the same rows run row by row as one CPU kernel."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -30,6 +32,27 @@ def test_softmax_rows_run_as_one_kernel_with_exp_in_scratch():
     assert "run row by row" in lowered.as_text()
     # the CUDA listing keeps the three kernels of the plan, exp recomputed
     assert len(mx.jit(lambda v: nd.softmax(v)).lower(x, backend="cuda").kernels) == 3
+
+
+def test_flat_elementwise_kernels_are_not_chained_element_by_element():
+    # recording keeps exp(-x) for backward: two flat kernels over 65536 elements, whose
+    # "rows" would be single elements; they run one after the other, each vectorised
+    x = nd.array(np.random.default_rng(2).standard_normal((256, 256)).astype(np.float32))
+    x.attach_grad()
+    f = mx.jit(lambda a: 1 / (1 + nd.exp(-a)))
+    with mx.autograd.record():
+        y = f(x)
+    programs = [p for p in _programs() if any("fused_exp_neg" in t for t in p.plan_text)]
+    assert programs and all(not _chains_of(p) for p in programs)
+    np.testing.assert_allclose(y.asnumpy(), 1 / (1 + np.exp(-x.asnumpy())), rtol=1e-6)
+
+
+def _programs():
+    return [o for o in gc.get_objects() if isinstance(o, program_module.Program)]
+
+
+def _chains_of(program):
+    return [k for k in program.kernels if isinstance(k.kernel, KernelChain)]
 
 
 @pytest.mark.parametrize("shape,axis", [((7, 5), -1), ((1, 9), 1), ((3, 1), 1), ((130, 33), 1),
