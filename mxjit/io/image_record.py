@@ -1,16 +1,15 @@
 """`ImageRecordIter`: batches of the images of a RecordIO file (made with `mx.recordio`
-or im2rec), decoded and augmented as MXNet's C++ iterator does it: resize the shorter edge
-(`resize`), pad, scale by a random factor (`min_random_scale`..`max_random_scale`, each side
-kept in [`min_img_size`, `max_img_size`]), rotate (`rotate` or a random angle up to
-`max_rotate_angle`, corners filled with `fill_value`), scale up what is smaller than
-`data_shape`, crop (centre, or random with `rand_crop`), jitter the colours (`brightness`,
-`contrast`, `saturation`, `pca_noise`), then normalise ((pixel - mean) * scale / std per
-RGB(A) channel) and mirror.
+or im2rec), decoded and augmented as MXNet's C++ iterator does it: MXNet's default
+augmenter (`image_augmenter.py`: resize, one affine warp for rotation, shear, scale and
+aspect ratio, pad, the crops, colour jitter, HLS offsets, PCA noise), then normalised
+((pixel - mean) * contrast * scale / std + illumination * scale / std per RGB(A) channel,
+the mean a per-pixel image with `mean_img`) and mirrored.
 
 The records are read into memory, in file order, when the iterator is made (an index
 file, `path_imgidx`, is checked to exist but not needed); decoding goes through `mx.image`.
-MXNet's other augmentations (aspect ratio, shear, random crop sizes and areas, HSL jitter,
-`mean_img`) are not supported and raise `UnsupportedError` when asked for.
+`path_imglist` (an im2rec .lst file) gives the labels by image index instead of the
+records. A `mean_img` file that does not exist is computed over one pass of the data and
+saved there (`nd.save` with the key 'mean_img'), as MXNet does.
 
     >>> it = mx.io.ImageRecordIter(path_imgrec='train.rec', data_shape=(3, 224, 224),
     ...                            batch_size=32, resize=256)  # doctest: +SKIP
@@ -19,13 +18,14 @@ MXNet's other augmentations (aspect ratio, shear, random crop sizes and areas, H
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
 from .. import image, nd, recordio
-from ..base import ArgumentError, ParamError, ShapeError, UnsupportedError
-from ..image import augment
+from ..base import ArgumentError, MXNetError, ParamError, ShapeError
+from .image_augmenter import AugmentParams, DefaultAugmenter
 from .native import (
     BatchLoader,
     Examples,
@@ -41,16 +41,10 @@ from .native import (
 
 __all__ = ["ImageRecordIter", "ImageRecordUInt8Iter", "ImageRecordInt8Iter"]
 
-#: MXNet's augmentation arguments that mxjit does not implement, with their defaults.
-UNSUPPORTED = {
-    "path_imglist": "", "mean_img": "", "random_resized_crop": False,
-    "max_aspect_ratio": 0.0, "min_aspect_ratio": None, "max_shear_ratio": 0.0,
-    "max_crop_size": -1, "min_crop_size": -1, "max_random_area": 1.0, "min_random_area": 1.0,
-    "random_h": 0, "random_s": 0, "random_l": 0,
-}
-#: ImageNet's RGB principal components (AlexNet's lighting noise, as `mx.image`'s).
-_EIGVAL, _EIGVEC = augment._EIGVAL, augment._EIGVEC
-_LUMA = augment._LUMA
+#: The augmenter's arguments ImageRecordIter takes by keyword (see `AugmentParams`).
+AUGMENT_ARGS = ("random_resized_crop", "max_aspect_ratio", "min_aspect_ratio",
+                "max_shear_ratio", "max_crop_size", "min_crop_size", "max_random_area",
+                "min_random_area", "random_h", "random_s", "random_l")
 #: Accepted for MXNet's sake and without effect here (threads, devices, chunked reading).
 IGNORED = ("preprocess_threads", "prefetch_buffer", "verbose", "ctx", "device_id",
            "shuffle_chunk_size", "shuffle_chunk_seed", "aug_seq")
@@ -112,17 +106,11 @@ class ImageRecordIter(MXDataIter):
                  dtype: Any = None, data_name: str = "data",
                  label_name: str = "softmax_label", **kwargs: Any):
         who = type(self).__name__
+        extra = {}
         for name, value in kwargs.items():
-            if name in UNSUPPORTED:
-                if value != UNSUPPORTED[name]:
-                    raise UnsupportedError(f"{who}: {name}={value!r} is not supported (of "
-                                           f"MXNet's augmentations mxjit implements resize, "
-                                           f"pad, rand_crop, mirror, rand_mirror, "
-                                           f"max_random_contrast, max_random_illumination, "
-                                           f"rotate, max_rotate_angle, min/max_random_scale, "
-                                           f"min/max_img_size, brightness, contrast, "
-                                           f"saturation and pca_noise)")
-            elif name not in IGNORED:
+            if name in AUGMENT_ARGS:
+                extra[name] = value
+            elif name not in IGNORED and name not in ("path_imglist", "mean_img"):
                 raise ArgumentError(f"{who}: unknown argument {name!r}")
         self._shape = shape_param(who, "data_shape", data_shape)
         if len(self._shape) != 3 or self._shape[0] not in (1, 3, 4):
@@ -130,27 +118,24 @@ class ImageRecordIter(MXDataIter):
                              f"or 4 channels, got {self._shape}")
         batch_size = int_param(who, "batch_size", batch_size, 1)
         self._label_width = int_param(who, "label_width", label_width, 1)
-        self._resize = int(resize)
-        self._pad = int_param(who, "pad", pad, 0)
-        self._fill_value = fill_value
-        self._interp = int(inter_method)
-        self._rand_crop, self._mirror, self._rand_mirror = rand_crop, mirror, rand_mirror
+        self._mirror, self._rand_mirror = mirror, rand_mirror
         self._mean = np.array([mean_r, mean_g, mean_b, mean_a], np.float32)[:self._shape[0]]
         self._std = np.array([std_r, std_g, std_b, std_a], np.float32)[:self._shape[0]]
         self._scale = scale
         self._contrast, self._illumination = max_random_contrast, max_random_illumination
-        self._rotate, self._max_rotate = int(rotate), int(max_rotate_angle)
-        self._scale_range = (float(min_random_scale), float(max_random_scale))
-        self._img_size = (float(min_img_size), float(max_img_size))
-        if not 0 < self._scale_range[0] <= self._scale_range[1]:
+        if not 0 < float(min_random_scale) <= float(max_random_scale):
             raise ParamError(f"{who}: need 0 < min_random_scale <= max_random_scale, got "
-                             f"{self._scale_range}")
-        self._jitter = (float(brightness), float(contrast), float(saturation))
-        self._pca_noise = float(pca_noise)
-        if self._pca_noise or any(self._jitter):
-            if self._shape[0] != 3:
-                raise ParamError(f"{who}: brightness, contrast, saturation and pca_noise "
-                                 f"need RGB images (3 channels), data_shape is {self._shape}")
+                             f"{(min_random_scale, max_random_scale)}")
+        params = AugmentParams(
+            self._shape, resize=int(resize), rand_crop=bool(rand_crop),
+            max_rotate_angle=int(max_rotate_angle), rotate=int(rotate),
+            max_random_scale=float(max_random_scale), min_random_scale=float(min_random_scale),
+            max_img_size=float(max_img_size), min_img_size=float(min_img_size),
+            brightness=float(brightness), contrast=float(contrast),
+            saturation=float(saturation), pca_noise=float(pca_noise),
+            fill_value=int(fill_value), inter_method=int(inter_method),
+            pad=int_param(who, "pad", pad, 0), **extra)
+        params.check(who)
         self._dtype = dtype_param(who, dtype)
         if self._dtype.name not in ("float32", "uint8", "int8"):
             raise ParamError(f"{who}: dtype must be float32, uint8 or int8, got "
@@ -160,10 +145,39 @@ class ImageRecordIter(MXDataIter):
         self._records = _read_records(who, path_imgrec, *part_param(who, num_parts,
                                                                     part_index))
         self._rng = np.random.RandomState(0 if seed_aug is None else seed_aug)
+        self._augment = DefaultAugmenter(params, self._rng)
+        self._labels = (_read_label_list(who, kwargs["path_imglist"], self._label_width)
+                        if kwargs.get("path_imglist") else None)
         examples = Examples(len(self._records),
                             np.random.RandomState(seed) if shuffle else None)
         self._loader = BatchLoader(who, examples, batch_size, bool(round_batch))
+        self._mean_img: np.ndarray | None = None
+        if kwargs.get("mean_img") and self._dtype == np.float32:
+            self._mean_img = self._mean_image(who, kwargs["mean_img"])
         super().__init__(data_name, label_name)
+
+    def _mean_image(self, who: str, path: str) -> np.ndarray:
+        """The per-pixel mean image of `path` (an `nd.save` file of one (C, H, W) array),
+        or, when there is no such file, the mean of one pass over the data (the augmented,
+        normalised images), saved there."""
+        if os.path.exists(path):
+            try:
+                loaded = nd.load(path)
+            except MXNetError as e:
+                raise MXNetError(f"{who}: mean_img {path!r} is not an NDArray file: {e}"
+                                 ) from None
+            arrays = list(loaded.values()) if isinstance(loaded, dict) else list(loaded)
+            if len(arrays) != 1 or tuple(arrays[0].shape) != self._shape:
+                raise ShapeError(f"{who}: mean_img {path!r} must hold one array of shape "
+                                 f"{self._shape}, got "
+                                 f"{[tuple(a.shape) for a in arrays]}")
+            return arrays[0].asnumpy().astype(np.float32)  # type: ignore[no-any-return]
+        total = np.zeros(self._shape, np.float64)
+        for number in range(len(self._records)):
+            total += self._example(number)[0]
+        mean = (total / max(len(self._records), 1)).astype(np.float32)
+        nd.save(path, {"mean_img": nd.array(mean)})
+        return mean
 
     def _before_first(self) -> None:
         self._loader.before_first()
@@ -183,9 +197,15 @@ class ImageRecordIter(MXDataIter):
 
     def _example(self, number: int) -> tuple[np.ndarray, np.ndarray]:
         header, payload = recordio.unpack(self._records[number])
-        return self._pixels(self._decode(number, payload)), self._label(header, number)
+        label = self._label(header, number)  # (before augmenting, as MXNet)
+        return self._pixels(self._decode(number, payload)), label
 
     def _label(self, header: recordio.IRHeader, number: int) -> np.ndarray:
+        if self._labels is not None:
+            if int(header.id) not in self._labels:
+                raise MXNetError(f"{type(self).__name__}: image index {int(header.id)} "
+                                 f"(record {number}) is not in path_imglist")
+            return self._labels[int(header.id)]
         labels = np.atleast_1d(np.asarray(header.label, dtype=np.float32))
         if header.flag > 0 and labels.size != self._label_width:
             raise ShapeError(f"{type(self).__name__}: record {number} holds {labels.size} "
@@ -207,34 +227,7 @@ class ImageRecordIter(MXDataIter):
         return nd.array(bgra[..., [2, 1, 0, 3]], dtype=np.uint8)
 
     def _pixels(self, img: nd.NDArray) -> np.ndarray:
-        height, width = self._shape[1:]
-        if self._resize > 0:
-            img = image.resize_short(img, self._resize, interp=self._interp)
-        if self._pad:
-            img = nd.array(np.pad(img.asnumpy(), [(self._pad,) * 2, (self._pad,) * 2, (0, 0)],
-                                  constant_values=self._fill_value), dtype=np.uint8)
-        img = self._random_scale(img)
-        angle = self._rotate if self._rotate > 0 else (
-            self._rng.randint(-self._max_rotate, self._max_rotate + 1) if self._max_rotate else 0)
-        if angle:
-            img = self._rotated(img, angle)
-        rows, cols = img.shape[:2]
-        if rows < height or cols < width:
-            # scaled up until the crop fits, keeping the aspect ratio (MXNet's rule)
-            if height * cols >= width * rows:
-                rows, cols = height, cols * height // rows
-            else:
-                rows, cols = rows * width // cols, width
-            img = image.imresize(img, cols, rows, interp=self._interp)
-        spare_y, spare_x = rows - height, cols - width
-        if self._rand_crop:
-            y, x = self._rng.randint(0, spare_y + 1), self._rng.randint(0, spare_x + 1)
-        else:
-            y, x = spare_y // 2, spare_x // 2
-        pixels = img.asnumpy()[y:y + height, x:x + width].transpose(2, 0, 1)
-        if self._pca_noise or any(self._jitter):
-            pixels = np.clip(np.rint(self._colour_jitter(pixels.astype(np.float64))), 0,
-                             255).astype(np.uint8)
+        pixels = self._augment(img.asnumpy()).transpose(2, 0, 1)
         mirrored = (self._rand_mirror and self._rng.rand() < 0.5) or self._mirror
         if self._dtype == np.uint8:
             out = pixels
@@ -245,53 +238,13 @@ class ImageRecordIter(MXDataIter):
             out = self._normalize(pixels)
         return out[:, :, ::-1] if mirrored else out
 
-    def _random_scale(self, img: nd.NDArray) -> nd.NDArray:
-        """Resize by a factor from `min_random_scale`..`max_random_scale`, each side then
-        kept in [min_img_size, max_img_size]."""
-        low, high = self._scale_range
-        if (low, high) == (1.0, 1.0) and self._img_size == (0.0, 1e10):
-            return img
-        factor = self._rng.uniform(low, high) if high > low else low
-        rows, cols = (int(min(max(side * factor, self._img_size[0]), self._img_size[1]))
-                      for side in img.shape[:2])
-        if (rows, cols) == tuple(img.shape[:2]):
-            return img
-        return image.imresize(img, max(cols, 1), max(rows, 1), interp=self._interp)
-
-    def _rotated(self, img: nd.NDArray, angle: int) -> nd.NDArray:
-        """`img` (H, W, C uint8) turned `angle` degrees about its centre; the corners it
-        uncovers hold `fill_value` (rotating img - fill_value, whose outside reads 0)."""
-        fill = np.float32(self._fill_value)
-        chw = nd.array(img.asnumpy().transpose(2, 0, 1).astype(np.float32) - fill)
-        turned = image.imrotate(chw, angle).asnumpy() + fill
-        return nd.array(np.clip(np.rint(turned), 0, 255).astype(np.uint8).transpose(1, 2, 0),
-                        dtype=np.uint8)
-
-    def _colour_jitter(self, rgb: np.ndarray) -> np.ndarray:
-        """Brightness, contrast and saturation (as `mx.image`'s jitter augmenters, in a
-        random order) and PCA lighting noise on (3, H, W) float pixels."""
-        steps = [k for k, v in enumerate(self._jitter) if v > 0]
-        for k in self._rng.permutation(steps):
-            limit = self._jitter[k]
-            alpha = 1.0 + self._rng.uniform(-limit, limit)
-            gray = np.tensordot(_LUMA, rgb, axes=1)
-            if k == 0:
-                rgb = rgb * alpha
-            elif k == 1:
-                rgb = rgb * alpha + (1.0 - alpha) * gray.mean()
-            else:
-                rgb = rgb * alpha + (1.0 - alpha) * gray[None]
-        if self._pca_noise:
-            weights = self._rng.normal(0.0, self._pca_noise, size=3)
-            rgb = rgb + (_EIGVEC @ (weights * _EIGVAL))[:, None, None]
-        return rgb
-
     def _normalize(self, pixels: np.ndarray) -> np.ndarray:
         contrast = (self._rng.rand() * self._contrast * 2 - self._contrast + 1) * self._scale
         light = (self._rng.rand() * self._illumination * 2 - self._illumination) * self._scale
         mult = np.float32(contrast) / self._std
         bias = np.float32(light) / self._std
-        centred = pixels.astype(np.float32) - self._mean[:, None, None]
+        mean = self._mean_img if self._mean_img is not None else self._mean[:, None, None]
+        centred = pixels.astype(np.float32) - mean
         return centred * mult[:, None, None] + bias[:, None, None]
 
 
@@ -316,3 +269,25 @@ class ImageRecordInt8Iter(ImageRecordIter):
 
     def __init__(self, **kwargs: Any):
         super().__init__(**{**kwargs, "dtype": "int8"})
+
+
+def _read_label_list(who: str, path: str, width: int) -> dict[int, np.ndarray]:
+    """Image index -> its `width` labels, from an im2rec list file (index, labels..., path
+    per line, tab-separated)."""
+    (file,) = input_files(who, "path_imglist", path)
+    labels: dict[int, np.ndarray] = {}
+    with open(file) as f:
+        for line_number, line in enumerate(f, 1):
+            fields = line.rstrip("\n").split("\t")
+            if not line.strip():
+                continue
+            try:
+                values = np.array([float(v) for v in fields[1:1 + width]], np.float32)
+                index = int(float(fields[0]))
+            except ValueError:
+                values, index = np.zeros(0, np.float32), -1
+            if len(fields) < width + 2 or values.size != width:
+                raise MXNetError(f"{who}: line {line_number} of path_imglist {path!r} must be "
+                                 f"'index<TAB>{width} label(s)<TAB>path', got {line.strip()!r}")
+            labels[index] = values
+    return labels
