@@ -108,10 +108,12 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
         params = {k: op.param(k).parse(t) if k in param_names else t for k, t in attrs.items()}
         node_name = _name.NameManager.current().get(name, node_hint)
         inputs = variadic
+        # (a variable made for a missing input gets the node's attributes, as in MXNet)
+        made = {**(attr or {}), **attrs}
         if op.signature is not None:  # (inputs given in order, then by name, else variables)
             names = input_names(op, params)[len(variadic):]
             inputs = variadic + [symbols[n] if n in symbols else Variable(
-                f"{node_name}_{n}", attr=attr) for n in names]
+                f"{node_name}_{n}", attr=made) for n in names]
         elif not op.variadic:
             names = input_names(op, params)
             extra = [n for n in symbols if n not in names]
@@ -119,7 +121,7 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                 names = list(op.inputs[:max(op.inputs.index(n) for n in extra) + 1])
             inits = INPUT_INIT.get(op.name, {})
             inputs = [symbols[n] if n in symbols else Variable(
-                f"{node_name}_{n}", attr={**(attr or {}), **(
+                f"{node_name}_{n}", attr={**made, **(
                     {"__init__": inits[n]} if n in inits else {})})
                 for n in names]
         return make_node(op, inputs, attrs, node_name, attr, None)

@@ -171,18 +171,18 @@ class Symbol:
         """
         if len(self._outputs) != 1:
             return None
-        return self._outputs[0][0].attrs.get(key)
+        return self._outputs[0][0].attrs.get(stored_key(key))
 
     def list_attr(self, recursive: bool = False) -> dict[str, str]:
         """This node's attributes (with `recursive`, every node's, keyed `name$key`)."""
         if recursive:
             return {f"{n.name}${k}": v for n in topological(self._outputs)
-                    for k, v in n.attrs.items()}
-        return dict(self._outputs[0][0].attrs) if len(self._outputs) == 1 else {}
+                    for k, v in shown_attrs(n.attrs).items()}
+        return shown_attrs(self._outputs[0][0].attrs) if len(self._outputs) == 1 else {}
 
     def attr_dict(self) -> dict[str, dict[str, str]]:
         """Every node's attributes by node name (nodes without any are left out)."""
-        return {n.name: dict(n.attrs) for n in topological(self._outputs) if n.attrs}
+        return {n.name: shown_attrs(n.attrs) for n in topological(self._outputs) if n.attrs}
 
     def _set_attr(self, **kwargs: str) -> None:
         """Set attributes of this symbol's node (values are strings)."""
@@ -190,7 +190,7 @@ class Symbol:
             if not isinstance(v, str):
                 raise ArgumentError(f"attribute {k}: the value must be a string")
             for node, _ in self._outputs:
-                node.attrs[k] = v
+                node.attrs[stored_key(k)] = v
 
     # ---- composition -----------------------------------------------------------------
 
@@ -479,6 +479,29 @@ def repr_scalar(value: Any) -> str:
     return repr(float(value))
 
 
+#: Attributes MXNet keeps as `__key__` however they are given (its C API's hidden keys);
+#: `attr` finds them under either name, `list_attr` shows both.
+HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage",
+               "profiler_scope")
+
+
+def stored_key(key: str) -> str:
+    """The name an attribute is kept under (`lr_mult` -> `__lr_mult__`)."""
+    return f"__{key}__" if key in HIDDEN_KEYS else key
+
+
+def hide_keys(attrs: dict[str, str]) -> dict[str, str]:
+    """`attrs` with the hidden keys under their stored names."""
+    return {stored_key(k): v for k, v in attrs.items()}
+
+
+def shown_attrs(attrs: dict[str, str]) -> dict[str, str]:
+    """A node's attributes as MXNet lists them: each hidden one also under its plain name."""
+    out = dict(attrs)
+    out.update({k: attrs[f"__{k}__"] for k in HIDDEN_KEYS if f"__{k}__" in attrs})
+    return out
+
+
 def make_node(op: Operator, inputs: Sequence[Symbol], attrs: dict[str, str], name: str | None,
               attr: dict[str, str] | None, hint: str | None,
               subgraphs: list[list[tuple[Node, int]]] | None = None) -> Symbol:
@@ -489,7 +512,7 @@ def make_node(op: Operator, inputs: Sequence[Symbol], attrs: dict[str, str], nam
 
     >>> make_node(lookup('relu'), [x], {}, None, None, 'relu')  # doctest: +SKIP
     """
-    full_attrs = attribute.AttrScope.current().get(attr)
+    full_attrs = hide_keys(attribute.AttrScope.current().get(attr))
     full_attrs.update(attrs)
     node_name = name if hint is None else _name.NameManager.current().get(name, hint)
     assert node_name is not None
@@ -509,7 +532,7 @@ def Variable(name: str, attr: dict[str, str] | None = None, shape: Sequence[int]
     """
     if not isinstance(name, str):
         raise ArgumentError(f"Variable: name must be a string, got {type(name).__name__}")
-    attrs = attribute.AttrScope.current().get(attr)
+    attrs = hide_keys(attribute.AttrScope.current().get(attr))
     if shape is not None:
         attrs["__shape__"] = str(tuple(int(d) for d in shape))
     if lr_mult is not None:

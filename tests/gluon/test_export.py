@@ -50,9 +50,13 @@ def test_parameter_var_has_mxnets_attributes_and_is_made_once():
     with mx.name.NameManager():
         dense = nn.Dense(10)
         bn = nn.BatchNorm()
-    assert dense.weight.var().list_attr() == nodes["dense0_weight"]["attrs"]
-    assert dense.bias.var().list_attr() == nodes["dense0_bias"]["attrs"]
-    assert bn.running_var.var().list_attr() == nodes["batchnorm0_running_var"]["attrs"]
+    def stored(sym):
+        return json.loads(sym.tojson())["nodes"][0]["attrs"]
+
+    assert stored(dense.weight.var()) == nodes["dense0_weight"]["attrs"]
+    assert stored(dense.bias.var()) == nodes["dense0_bias"]["attrs"]
+    assert stored(bn.running_var.var()) == nodes["batchnorm0_running_var"]["attrs"]
+    assert dense.weight.var().list_attr()["lr_mult"] == "1.0"  # (listed both ways)
     assert dense.weight.var() is dense.weight.var()
     dense.weight.shape = (10, 16)
     assert dense.weight.var().attr("__shape__") == "(10, 0)"  # (as MXNet: made once)
@@ -61,7 +65,8 @@ def test_parameter_var_has_mxnets_attributes_and_is_made_once():
     assert w.var().list_attr() == {"__shape__": "(2, 3)", "__lr_mult__": "0.5",
                                    "__wd_mult__": "1.0", "__dtype__": "2",
                                    "__init__": mx.init.Constant(2.0).dumps(),
-                                   "__storage_type__": "0"}
+                                   "__storage_type__": "0", "lr_mult": "0.5",
+                                   "wd_mult": "1.0"}
 
 
 def test_blocks_on_symbols_name_their_nodes_as_mxnet():
