@@ -174,7 +174,7 @@ class SymbolBlock(HybridBlock):
         arg_shapes, _, aux_shapes = self._output.infer_shape_partial(**shapes)
         names = self._output.list_arguments() + self._output.list_auxiliary_states()
         for name, shape in zip(names, list(arg_shapes) + list(aux_shapes)):
-            if name in self._params and shape:
+            if name in self._params and shape and 0 not in shape:
                 self._params[name].shape = shape
 
     def cast(self, dtype: Any) -> None:

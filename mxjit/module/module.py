@@ -409,7 +409,8 @@ class Module(BaseModule):
         _, out_shapes, _ = self._symbol.infer_shape(**full)
         if out_shapes is None:
             partial = self._symbol.infer_shape_partial(**full)[0]
-            unknown = [n for n, shape in zip(self._arg_names, partial) if not shape]
+            unknown = [n for n, shape in zip(self._arg_names, partial)
+                       if not shape or 0 in shape]
             raise ShapeError(f"bind: the input shapes {full} do not determine the shapes of "
                              f"{unknown}; give them a shape (mx.sym.var(name, shape=...)) or "
                              f"bind them as data")

@@ -5,19 +5,22 @@ shape and dtype inference by tracing the graph on abstract values.
 Inference gives every variable whose shape is known a traced value and the others a
 `PendingVariable`; an operator meeting a pending input completes its shape through its
 input-shape rule (FullyConnected's weight from its data), as MXNet's backward shape
-inference does. Nodes that cannot be computed (an input still unknown) have unknown
-outputs, which `infer_shape_partial` reports as empty shapes.
+inference does. Sizes still unknown (a variable of shape (0, 10), a `zeros((0, 4))`) are
+traced as sentinel sizes, and where a later node's rule says what such an input must be
+(an elemwise operand is the other's shape) the sizes are solved and the graph traced
+again; what stays unknown is 0 in `infer_shape_partial`'s shapes, as in MXNet, and a
+node whose inputs are wholly unknown has an empty shape.
 
     >>> outs = evaluate(sym._outputs, {id(node): array for node, array in feeds})  # doctest: +SKIP
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError, ShapeError
+from ..base import MXNetError, NotOverriddenError, ShapeError
 from ..core import default_array_class
 from ..core.operators import INPUT_SHAPE_RULES, PendingInput
 from ..core.trace_state import TraceState, trace_stack
@@ -61,8 +64,8 @@ def evaluate(outputs: Sequence[tuple[Node, int]], feeds: dict[int, Any]) -> list
             results[id(node)] = [feeds[id(node)]]
         elif _is_open_creation(node):
             if solved is None:
-                solved = _solve_creations(outputs, {i: (tuple(a.shape), a.dtype)
-                                                    for i, a in feeds.items()})
+                solved = _fixpoint(outputs, {i: (tuple(a.shape), a.dtype)
+                                             for i, a in feeds.items()})[2]
             shape = solved.get(id(node), tuple(node.params()["shape"]))
             results[id(node)] = ([call_node(node, [], shape=shape)[0]] if 0 not in shape
                                  else [PendingCreation(node, shape)])
@@ -96,81 +99,119 @@ def subgraph_function(outputs: Sequence[tuple[Node, int]]) -> Any:
     return body
 
 
-class PendingVariable(PendingInput):
-    """A variable whose shape inference has not found yet."""
+class _Open(PendingInput):
+    """An input of (partly) unknown shape: a variable not given a full shape, or a
+    creation operator (`zeros`, `ones`, `full`, the samplers) with a 0 in its `shape`,
+    which, as in MXNet, is for shape inference to find (an RNN's begin state of batch 0).
+    `template` is its shape so far, 0 where unknown; None when even the rank is."""
 
-    def __init__(self, node: Node, dtype: np.dtype):
+    def __init__(self, node: Node, template: tuple[int, ...] | None):
         self.node = node
-        self.dtype = dtype
+        self.template = template
         self.value: Any = None
+        self.provisional: Any = None  # (its value with sentinel sizes, made once a pass)
+
+    def _make(self, shape: tuple[int, ...]) -> Any:
+        raise NotOverriddenError
 
     def resolve(self, shape: tuple[int, ...]) -> Any:
+        t = self.template
+        if t is not None and (len(shape) != len(t)
+                              or any(d and d != s for d, s in zip(t, shape))):
+            raise ShapeError(f"{self.describe()} cannot take the shape {tuple(shape)} its "
+                             f"consumer needs")
         if self.value is None:
-            self.value = default_array_class()._traced(var(tuple(shape), self.dtype))
+            self.value = self._make(tuple(shape))
         return self.value
+
+    def with_sentinels(self, sentinels: _Sentinels) -> Any:
+        """Its value traced with a sentinel size for each unknown dimension (one value per
+        pass, so that every consumer sees the same sentinels)."""
+        assert self.template is not None
+        if self.provisional is None:
+            shape = tuple(sentinels.new(id(self.node), axis) if d == 0 else d
+                          for axis, d in enumerate(self.template))
+            self.provisional = self._make(shape)
+        return self.provisional
+
+
+class PendingVariable(_Open):
+    """A variable whose shape inference has not found yet."""
+
+    def __init__(self, node: Node, dtype: np.dtype, template: tuple[int, ...] | None = None):
+        super().__init__(node, template)
+        self.dtype = dtype
+
+    def _make(self, shape: tuple[int, ...]) -> Any:
+        return default_array_class()._traced(var(shape, self.dtype))
 
     def describe(self) -> str:
         return f"variable {self.node.name!r}"
 
 
-class PendingCreation(PendingInput):
-    """A node that creates an array from its attributes alone (`zeros`, `ones`, `full`,
-    the random samplers) with a 0 in its `shape`: as in MXNet, that dimension is for shape
-    inference to find (an RNN's begin state of batch 0), from the nodes that consume it.
-    `template` is its shape with what is known so far."""
+class PendingCreation(_Open):
+    """A creation node with dimensions left to infer (see `_Open`)."""
 
-    def __init__(self, node: Node, template: tuple[int, ...]):
-        self.node = node
-        self.template = template
-        self.value: Any = None
-
-    def resolve(self, shape: tuple[int, ...]) -> Any:
-        t = self.template
-        if len(shape) != len(t) or any(d and d != s for d, s in zip(t, shape)):
-            raise ShapeError(f"{self.describe()} cannot take the shape {tuple(shape)} its "
-                             f"consumer needs")
-        if self.value is None:
-            self.value = call_node(self.node, [], shape=tuple(shape))[0]
-        return self.value
-
-    def with_sentinels(self, sentinels: Iterator[int]) -> _Provisional:
-        """Its value traced with a sentinel size for each unknown dimension."""
-        shape, dims = list(self.template), {}
-        for axis, d in enumerate(shape):
-            if d == 0:
-                shape[axis] = next(sentinels)
-                dims[shape[axis]] = (id(self.node), axis)
-        return _Provisional(call_node(self.node, [], shape=tuple(shape))[0], dims)
+    def _make(self, shape: tuple[int, ...]) -> Any:
+        return call_node(self.node, [], shape=shape)[0]
 
     def describe(self) -> str:
         op = self.node.op.name if self.node.op else "null"
         return f"{op} {self.node.name!r} of shape {self.template}"
 
 
-class _Provisional:
-    """A value traced with sentinel sizes standing for the unknown dimensions of open
-    creations (`dims`: sentinel -> (creation node id, axis)). Where a later node's
-    input-shape rule says what such an input must be, the sentinels are solved."""
+class Partial:
+    """What inference knows of a shape it could not complete: 0 for each unknown size."""
 
-    def __init__(self, value: Any, dims: dict[int, tuple[int, int]]):
-        self.value = value
-        self.dims = dims
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
 
-    def solve(self, shape: tuple[int, ...]) -> dict[tuple[int, int], int]:
-        """(creation node id, axis) -> size, from the shape this value must have."""
-        mine = tuple(self.value.shape)
-        if len(mine) != len(shape):
+
+class _Sentinels:
+    """Sizes standing for unknown dimensions while a pass traces through them: primes
+    below 10**6 that no real dimension of a graph is likely to have, each remembered as
+    (the open node's id, axis). A size at least `FLOOR` that is not a sentinel is one made
+    from sentinels (a flattened unknown batch): unknown too."""
+
+    FLOOR = 500_000
+
+    def __init__(self) -> None:
+        self.where: dict[int, tuple[int, int]] = {}
+        self._next = 999_983
+
+    def new(self, node_id: int, axis: int) -> int:
+        n = self._next
+        while any(n % p == 0 for p in range(2, int(n ** 0.5) + 1)):
+            n -= 2
+        self._next = n - 2
+        self.where[n] = (node_id, axis)
+        return n
+
+    def unknown(self, size: int) -> bool:
+        return size >= self.FLOOR
+
+    def unify(self, mine: tuple[int, ...], expected: tuple[int, ...]
+              ) -> dict[tuple[int, int], int]:
+        """(open node id, axis) -> size, from two shapes that must be equal."""
+        if len(mine) != len(expected):
             return {}
-        return {self.dims[m]: int(d) for m, d in zip(mine, shape) if m in self.dims and d > 0}
+        found = {}
+        for m, e in zip(mine, expected):
+            if m in self.where and not self.unknown(e) and e > 0:
+                found[self.where[m]] = int(e)
+            elif e in self.where and not self.unknown(m) and m > 0:
+                found[self.where[e]] = int(m)
+        return found
+
+    def partial(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(0 if self.unknown(d) else int(d) for d in shape)
 
 
-def _sentinels() -> Iterator[int]:
-    """Primes from 99991 down: sizes no real dimension is likely to have."""
-    n = 99991
-    while True:
-        if all(n % p for p in range(2, int(n ** 0.5) + 1)):
-            yield n
-        n -= 2
+class _Provisional:
+    """A value traced with sentinel sizes (see `_Sentinels`)."""
+
+    def __init__(self, value: Any):
+        self.value = value
 
 
 def _is_open_creation(node: Node) -> bool:
@@ -183,8 +224,7 @@ def _is_open_creation(node: Node) -> bool:
 
 def _settled(value: Any) -> Any:
     """A pending value that has been resolved is its array."""
-    resolved = isinstance(value, (PendingVariable, PendingCreation)) and value.value is not None
-    return value.value if resolved else value
+    return value.value if isinstance(value, _Open) and value.value is not None else value
 
 
 def _pending_names(args: Sequence[Any]) -> list[str]:
@@ -193,7 +233,7 @@ def _pending_names(args: Sequence[Any]) -> list[str]:
 
 def _complete(node: Node, args: list[Any]) -> bool:
     """Resolve the pending arguments of `node` in place through its operator's input-shape
-    rule; whether none is left pending."""
+    rule, from its known inputs; whether none is left pending."""
     if not any(isinstance(a, PendingInput) for a in args):
         return True
     found = _rule_shapes(node, args)
@@ -205,119 +245,119 @@ def _complete(node: Node, args: list[Any]) -> bool:
 
 def infer(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, Any]]
           ) -> tuple[dict[int, Any], list[Any]]:
-    """Trace the graph on abstract values: (the traced value of each variable node that got
-    one, by id; the traced value of each output or None where unknown). `known` gives
-    (shape or None, dtype) per variable node id."""
+    """Trace the graph on abstract values: (for each variable node by id, its traced value,
+    or a `Partial` shape; for each output, its traced value, a `Partial` shape or None where
+    nothing is known). `known` gives (shape or None, 0 for unknown sizes; dtype) per
+    variable node id."""
     values, outs, _ = _fixpoint(outputs, known)
     return values, outs
 
 
-def _solve_creations(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, Any]]
-                     ) -> dict[int, tuple[int, ...]]:
-    """The shapes shape inference finds for the open creations, by node id."""
-    return _fixpoint(outputs, known)[2]
-
-
 def _fixpoint(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, Any]]
               ) -> tuple[dict[int, Any], list[Any], dict[int, tuple[int, ...]]]:
-    """Passes of inference until no open creation's dimension is found any more (each
-    pass that finds one fills at least one dimension, so this ends)."""
+    """Passes of inference until no unknown size is found any more: each pass that finds
+    some fills at least one, so this ends. Also gives the open nodes' completed shapes."""
+    order = topological(outputs)
+    templates = {id(n): (tuple(known[id(n)][0]) if n.op is None else
+                         tuple(n.params()["shape"]))
+                 for n in order if (n.op is None and known[id(n)][0] is not None
+                                    and 0 in known[id(n)][0]) or _is_open_creation(n)}
     solved: dict[int, tuple[int, ...]] = {}
     while True:
         found: dict[tuple[int, int], int] = {}
-        values, outs = _infer_pass(outputs, known, solved, found)
+        values, outs = _infer_pass(order, outputs, known, solved, found)
         if not found:
             return values, outs, solved
         for (node_id, axis), size in found.items():
-            shape = list(solved.get(node_id) or _creation_shape(outputs, node_id))
+            shape = list(solved.get(node_id, templates[node_id]))
             shape[axis] = size
             solved[node_id] = tuple(shape)
 
 
-def _creation_shape(outputs: Sequence[tuple[Node, int]], node_id: int) -> tuple[int, ...]:
-    node = next(n for n in topological(outputs) if id(n) == node_id)
-    return tuple(node.params()["shape"])
-
-
-def _infer_pass(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, Any]],
-                solved: dict[int, tuple[int, ...]], found: dict[tuple[int, int], int]
-                ) -> tuple[dict[int, Any], list[Any]]:
-    """One tracing of the graph, with the open creations' shapes found so far in `solved`;
-    dimensions it finds for them go to `found` (another pass is then due)."""
+def _infer_pass(order: list[Node], outputs: Sequence[tuple[Node, int]],
+                known: dict[int, tuple[Any, Any]], solved: dict[int, tuple[int, ...]],
+                found: dict[tuple[int, int], int]) -> tuple[dict[int, Any], list[Any]]:
+    """One tracing of the graph with the sizes found so far (`solved`); sizes it finds
+    go to `found` (another pass is then due)."""
     state = TraceState()
     stack = trace_stack()
     stack.append(state)
-    sentinels = _sentinels()
+    sentinels = _Sentinels()
     try:
         results: dict[int, list[Any] | None] = {}
-        pending: dict[int, PendingVariable] = {}
-        for node in topological(outputs):
+        for node in order:
             if node.op is None:
                 shape, dtype = known[id(node)]
-                if shape is not None and all(d > 0 for d in shape) or shape == ():
+                shape = solved.get(id(node), None if shape is None else tuple(shape))
+                if shape is not None and 0 not in shape:
                     results[id(node)] = [default_array_class()._traced(
-                        var(tuple(shape), np.dtype(dtype)))]
+                        var(shape, np.dtype(dtype)))]
                 else:
-                    pending[id(node)] = PendingVariable(node, np.dtype(dtype))
-                    results[id(node)] = [pending[id(node)]]
-                continue
-            if _is_open_creation(node):
+                    results[id(node)] = [PendingVariable(node, np.dtype(dtype), shape)]
+            elif _is_open_creation(node):
                 shape = solved.get(id(node), tuple(node.params()["shape"]))
                 results[id(node)] = ([call_node(node, [], shape=shape)[0]] if 0 not in shape
                                      else [PendingCreation(node, shape)])
-                continue
-            args = []
-            for src, k in node.inputs:
-                got = results[id(src)]
-                args.append(None if got is None else _settled(got[k]))
-            results[id(node)] = _infer_node(node, args, sentinels, found)
-            if found:
-                return {}, []
-        values = {i: p.value for i, p in pending.items() if p.value is not None}
-        values.update({id(n): r[0] for n in topological(outputs) if n.op is None
-                       and (r := results[id(n)]) is not None
-                       and not isinstance(r[0], PendingVariable)})
+            else:
+                args = []
+                for src, k in node.inputs:
+                    got = results[id(src)]
+                    args.append(None if got is None else _settled(got[k]))
+                results[id(node)] = _infer_node(node, args, sentinels, found)
+        values = {}
+        for n in order:
+            if n.op is None and (r := results[id(n)]) is not None:
+                v = _settled(r[0])
+                if not isinstance(v, _Open):
+                    values[id(n)] = v
+                elif v.template is not None:
+                    values[id(n)] = Partial(v.template)
         outs = []
         for n, k in outputs:
             got = results[id(n)]
             value = None if got is None else _settled(got[k])
-            outs.append(None if isinstance(value, (PendingInput, _Provisional)) else value)
+            if isinstance(value, _Provisional):
+                value = Partial(sentinels.partial(tuple(value.value.shape)))
+            elif isinstance(value, _Open):
+                value = None if value.template is None else Partial(value.template)
+            outs.append(value)
         return values, outs
     finally:
         stack.pop()
 
 
-def _infer_node(node: Node, args: list[Any], sentinels: Iterator[int],
+def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
                 found: dict[tuple[int, int], int]) -> list[Any] | None:
     """The node's outputs traced; None when an input stays unknown; provisional values
-    when an open creation's dimension is still unknown (what this node's input-shape rule
-    says about such an input goes to `found`)."""
+    (traced with sentinel sizes) when sizes are still unknown, and what this node's
+    input-shape rule says about them goes to `found`."""
     if any(a is None for a in args):
         return None
-    if any(isinstance(a, _Provisional) for a in args):
-        expected = _rule_shapes(node, args)
-        for name, a in zip(_input_names(node), args):
-            if isinstance(a, _Provisional) and name in expected:
-                found.update(a.solve(tuple(expected[name])))
-        if found:
-            return None
-    elif _complete(node, args):
+    if _complete(node, args) and not any(isinstance(a, _Provisional) for a in args):
         return call_node(node, args)
-    if any(isinstance(a, PendingVariable) for a in args):
+    args = [_Provisional(a.with_sentinels(sentinels))
+            if isinstance(a, _Open) and a.template is not None else a for a in args]
+    expected = _rule_shapes(node, [a.value if isinstance(a, _Provisional) else a for a in args])
+    for k, (name, a) in enumerate(zip(_input_names(node), args)):
+        # (an input of unknown rank, from the rule, where that needs no unknown size)
+        if (isinstance(a, _Open) and name in expected
+                and not any(sentinels.unknown(d) for d in expected[name])):
+            args[k] = a.resolve(tuple(expected[name]))
+    if any(isinstance(a, _Open) for a in args):
         return None
-    dims = {}
-    traced = []
-    for a in args:
-        if isinstance(a, PendingCreation):
-            a = a.with_sentinels(sentinels)
-        if isinstance(a, _Provisional):
-            dims.update(a.dims)
-            a = a.value
-        traced.append(a)
+    new = {}
+    for name, a in zip(_input_names(node), args):
+        if name in expected:  # (a known input may fix a size the rule took from another)
+            shape = a.value.shape if isinstance(a, _Provisional) else a.shape
+            new.update(sentinels.unify(tuple(shape), tuple(expected[name])))
+    if new:
+        found.update(new)
+        return None
     try:
-        return [_Provisional(out, dims) for out in call_node(node, traced)]
+        outs = call_node(node, [a.value if isinstance(a, _Provisional) else a for a in args])
     except MXNetError:  # (the sentinel sizes do not fit this operator: unknown)
         return None
+    return [_Provisional(out) for out in outs]
 
 
 def _input_names(node: Node) -> list[str]:

@@ -227,7 +227,7 @@ class Executor:
         arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
         if arg_shapes is None:
             partial = symbol.infer_shape_partial(**shapes)[0]
-            unknown = [n for n, s in zip(symbol.list_arguments(), partial) if not s]
+            unknown = [n for n, s in zip(symbol.list_arguments(), partial) if not s or 0 in s]
             raise ShapeError(f"simple_bind: the shapes given ({shapes}) do not determine the "
                              f"shapes of {unknown}")
         arg_types, _, aux_types = symbol.infer_type(**type_dict)

@@ -23,7 +23,7 @@ from .. import name as _name
 from ..base import ArgumentError, MXNetIndexError, ParamError
 from ..context import Context, cpu
 from ..core.operators import Operator, lookup
-from .evaluate import CODE_OF, DTYPE_CODES, infer
+from .evaluate import CODE_OF, DTYPE_CODES, Partial, infer
 from .executor import Executor
 from .graph import OUTPUT_DTYPE_RULES, OUTPUT_DTYPES, Node, check_input_count, topological
 from .json_format import to_json
@@ -356,14 +356,19 @@ class Symbol:
         >>> net.infer_shape(data=(2, 3))  # doctest: +SKIP
         """
         a, o, x = self._infer(self._known(args, kwargs, "infer_shape"), {})
-        if any(v is None for v in a + o + x):
+        if any(v is None or isinstance(v, Partial) for v in a + o + x):
             return None, None, None
         return ([v.shape for v in a], [v.shape for v in o], [v.shape for v in x])
 
     def infer_shape_partial(self, *args: Any, **kwargs: Any) -> tuple[Any, Any, Any]:
-        """`infer_shape` that gives () for what it cannot determine."""
+        """`infer_shape` that gives what it can: 0 for each unknown size, () for a shape
+        of which nothing is known.
+
+        >>> mx.sym.dot(x, y).infer_shape_partial(x=(0, 3, 4), y=(4, 5))[1]  # doctest: +SKIP
+        [(0, 3, 5)]
+        """
         a, o, x = self._infer(self._known(args, kwargs, "infer_shape_partial"), {})
-        return tuple([() if v is None else v.shape for v in group]  # type: ignore[return-value]
+        return tuple([() if v is None else tuple(v.shape) for v in group]  # type: ignore
                      for group in (a, o, x))
 
     def infer_type(self, *args: Any, **kwargs: Any) -> tuple[Any, Any, Any]:

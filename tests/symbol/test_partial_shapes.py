@@ -1,0 +1,52 @@
+"""Shape inference with sizes left unknown (0), as MXNet 1.9.1's: sizes one node fixes
+flow to the inputs of others, and what stays unknown is 0 in infer_shape_partial."""
+from __future__ import annotations
+
+import pytest
+
+import mxjit as mx
+from mxjit.base import ShapeError
+
+
+@pytest.fixture(autouse=True)
+def fresh_names():
+    with mx.name.NameManager():
+        yield
+
+
+def shapes_by_name(sym, arg_shapes):
+    return dict(zip(sym.list_arguments(), arg_shapes))
+
+
+def test_elementwise_operands_complete_each_other():
+    a = mx.sym.Variable("a", shape=(0, 10))
+    b = mx.sym.Variable("b", shape=(12, 0))
+    args, outs, _ = (a + b).infer_shape()
+    assert shapes_by_name(a + b, args) == {"a": (12, 10), "b": (12, 10)} and outs == [(12, 10)]
+
+
+def test_a_size_found_after_an_operator_flows_back_to_its_input():
+    a = mx.sym.Variable("a", shape=(0, 10))
+    total = mx.sym.FullyConnected(data=a, num_hidden=21) + mx.sym.Variable("c", shape=(5, 0))
+    shapes = shapes_by_name(total, total.infer_shape()[0])
+    assert shapes["a"] == (5, 10) and shapes["c"] == (5, 21)
+    assert shapes["fullyconnected0_weight"] == (21, 10)
+    parts = mx.sym.SliceChannel(data=mx.sym.Variable("x", shape=(0, 15, 0)), num_outputs=3)
+    joined = parts[1] + mx.sym.Variable("y", shape=(3, 5, 2))
+    assert shapes_by_name(joined, joined.infer_shape()[0])["x"] == (3, 15, 2)
+
+
+def test_what_stays_unknown_is_zero_in_the_partial_shapes():
+    z = mx.sym.dot(mx.sym.Variable("x"), mx.sym.Variable("y"))
+    assert z.infer_shape_partial(x=(0, 3, 4), y=(4, 5)) == ([(0, 3, 4), (4, 5)], [(0, 3, 5)],
+                                                            [])
+    assert z.infer_shape(x=(0, 3, 4), y=(4, 5)) == (None, None, None)
+    # (nothing known of y: its shape and the output's are empty)
+    assert z.infer_shape_partial(x=(2, 3)) == ([(2, 3), ()], [()], [])
+
+
+def test_a_size_that_contradicts_a_given_one_is_an_error():
+    a = mx.sym.Variable("a", shape=(3, 10))
+    total = mx.sym.FullyConnected(data=a, num_hidden=21) + mx.sym.Variable("c", shape=(5, 0))
+    with pytest.raises(ShapeError):
+        total.infer_shape()
