@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import autograd, nd
 from ..base import ArgumentError, MXNetError, ParamError, ShapeError
 from ..context import Context
@@ -137,9 +139,15 @@ class Executor:
 
         >>> exe.backward()  # doctest: +SKIP
         """
-        if not self.outputs or all(o._rec is None for o in self.outputs):
-            raise MXNetError("backward: run forward(is_train=True) first, with gradient "
-                             "arrays bound (grad_req other than 'null')")
+        if not self.outputs or all(r == "null" for r in self._grad_reqs):
+            raise MXNetError("backward: run forward first, with gradient arrays bound "
+                             "(grad_req other than 'null')")
+        if all(o._rec is None for o in self.outputs):
+            # (MXNet differentiates a forward pass made with is_train=False too: run it
+            # again, recorded, still in prediction mode)
+            with autograd.record(train_mode=False):
+                outs, _, _ = self._fn(self.arg_arrays, self.aux_arrays)
+            self.outputs = list(outs)
         grads = out_grads
         if grads is not None and not isinstance(grads, (list, tuple)):
             grads = [grads]
@@ -176,7 +184,9 @@ class Executor:
 
     def reshape(self, partial_shaping: bool = False, allow_up_sizing: bool = False,
                 **kwargs: Any) -> Executor:
-        """An executor for new input shapes that shares the arrays whose shapes stay.
+        """An executor for new input shapes. As MXNet's, it shares the arrays whose shapes
+        stay, and an array that shrinks is a view of the first elements of the old one; one
+        that grows is new, and needs `allow_up_sizing`.
 
         >>> exe2 = exe.reshape(data=(8, 3))  # doctest: +SKIP
         """
@@ -195,11 +205,24 @@ class Executor:
             if name not in kwargs and not partial_shaping:
                 raise ShapeError(f"reshape: argument {name!r} would change shape from "
                                  f"{a.shape} to {tuple(shape)}; set partial_shaping=True")
-            args.append(nd.zeros(shape, ctx=self._ctx, dtype=a.dtype))
-            grads.append(None if g is None else nd.zeros(shape, ctx=self._ctx, dtype=a.dtype))
-        aux = [a if tuple(s) == a.shape else nd.zeros(s, ctx=self._ctx, dtype=a.dtype)
-               for s, a in zip(aux_shapes, self.aux_arrays)]
+            args.append(self._resized(name, a, tuple(shape), allow_up_sizing))
+            grads.append(None if g is None else
+                         self._resized(name, g, tuple(shape), allow_up_sizing))
+        aux = [self._resized(n, a, tuple(s), allow_up_sizing) for n, s, a in
+               zip(self._symbol.list_auxiliary_states(), aux_shapes, self.aux_arrays)]
         return Executor(self._symbol, self._ctx, args, grads, list(self._grad_reqs), aux)
+
+    def _resized(self, name: str, array: Any, shape: tuple[int, ...], up_sizing: bool) -> Any:
+        """`array` for a new `shape`: itself, a view of its first elements, or a new one."""
+        if shape == array.shape:
+            return array
+        size = int(np.prod(shape))
+        if size <= array.size:
+            return array.reshape(-1)[:size].reshape(shape)
+        if not up_sizing:
+            raise ShapeError(f"reshape: {name!r} would grow from {array.shape} to {shape}; "
+                             f"set allow_up_sizing=True")
+        return nd.zeros(shape, ctx=self._ctx, dtype=array.dtype)
 
     def debug_str(self) -> str:
         """The bound graph's listing (`Symbol.debug_str`)."""

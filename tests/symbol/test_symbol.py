@@ -10,7 +10,7 @@ import pytest
 
 import mxjit as mx
 from mxjit import autograd, nd
-from mxjit.base import MXNetError
+from mxjit.base import MXNetError, ShapeError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
 
@@ -202,7 +202,7 @@ def test_executor_grad_req_add_reshape_and_monitor():
         exe.backward(nd.ones((3, 2)))
     np.testing.assert_array_equal(exe.grad_dict["fc_weight"].asnumpy(), np.full((2, 4), 6))
     assert seen == ["fc_output", "fc_output"]
-    bigger = exe.reshape(data=(5, 4))
+    bigger = exe.reshape(allow_up_sizing=True, data=(5, 4))
     assert bigger.arg_dict["fc_weight"] is exe.arg_dict["fc_weight"]
     assert bigger.forward(data=nd.ones((5, 4)))[0].shape == (5, 2)
     with pytest.raises(ValueError, match="shape"):
@@ -314,3 +314,35 @@ def test_lr_mult_keyword_becomes_an_attribute_of_the_node_and_its_variables():
     assert nodes["fc_weight"] == {"__lr_mult__": "2.0", "num_hidden": "3"}  # (as MXNet's)
     with pytest.raises(TypeError, match="unknown argument 'foo'"):
         mx.sym.FullyConnected(mx.sym.var("x"), num_hidden=3, foo=2.0)
+
+
+def test_backward_after_a_prediction_forward_differentiates_it_as_mxnet_does():
+    lhs, rhs = mx.sym.var("lhs"), mx.sym.var("rhs")
+    x, y = nd.array([[1.0, 2.0]]), nd.array([[3.0, 5.0]])
+    gx, gy = nd.zeros((1, 2)), nd.zeros((1, 2))
+    exe = (lhs * rhs).bind(mx.cpu(), args=[x, y], args_grad=[gx, gy])
+    exe.forward()  # (is_train=False)
+    exe.backward([nd.ones((1, 2))])
+    np.testing.assert_array_equal(gx.asnumpy(), y.asnumpy())
+    np.testing.assert_array_equal(gy.asnumpy(), x.asnumpy())
+    with pytest.raises(mx.MXNetError, match="with gradient arrays bound"):
+        frozen = (lhs * rhs).bind(mx.cpu(), args=[x, y])
+        frozen.forward()
+        frozen.backward([nd.ones((1, 2))])
+
+
+def test_reshape_views_shrinking_arrays_and_needs_leave_to_grow_them():
+    fc = mx.sym.FullyConnected(mx.sym.var("x"), num_hidden=4)
+    exe = fc.simple_bind(mx.cpu(), x=(5, 4), grad_req="null")
+    exe.arg_arrays[0][:] = 1
+    exe.arg_arrays[1][:] = 1
+    exe.arg_arrays[2][:] = 0
+    smaller = exe.reshape(x=(3, 4))  # (its x is the first 12 elements of exe's)
+    np.testing.assert_array_equal(smaller.forward()[0].asnumpy(), np.full((3, 4), 4))
+    smaller.arg_arrays[0][:] = 2
+    np.testing.assert_array_equal(exe.arg_arrays[0].asnumpy()[:, 0], [2, 2, 2, 1, 1])
+    with pytest.raises(ShapeError, match="would grow from .* set allow_up_sizing=True"):
+        exe.reshape(x=(6, 4))
+    bigger = exe.reshape(allow_up_sizing=True, x=(6, 4))
+    bigger.arg_arrays[0][:] = 0
+    assert exe.arg_arrays[0].asnumpy()[4, 0] == 1 and bigger.arg_arrays[1] is exe.arg_arrays[1]
