@@ -48,16 +48,14 @@ def _check_symbol(symbol: _Any, what: str) -> None:
 
 def _internal_shapes(symbol: _Symbol, shape: _Mapping[str, _Any], what: str
                      ) -> dict[str, tuple[int, ...]]:
-    """Every internal output's shape by output name (`fc1_output`, `data`): the variables'
-    shapes first, then every output's from all of them."""
-    arg_shapes, _, aux_shapes = symbol.infer_shape(**shape)
-    if arg_shapes is None:
+    """Every internal output's shape by output name (`fc1_output`, `data`), inferred once
+    over the graph's variable nodes (two variables may share a name)."""
+    internals = symbol.get_internals()
+    _, out_shapes, _ = internals.infer_shape(**shape)
+    if out_shapes is None:
         raise _ShapeError(f"{what}: the input shapes {dict(shape)} do not determine every "
                          f"shape of the graph (Input shape is incomplete)")
-    known = dict(zip(symbol.list_arguments(), arg_shapes))
-    known.update(zip(symbol.list_auxiliary_states(), aux_shapes))
-    internals = symbol.get_internals()
-    return dict(zip(internals.list_outputs(), internals.infer_shape(**known)[1]))
+    return dict(zip(internals.list_outputs(), out_shapes))
 
 
 # ---- print_summary -------------------------------------------------------------------------

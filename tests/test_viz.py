@@ -117,6 +117,17 @@ def test_print_summary_columns_several_inputs_and_embedding(capsys):
         "parts(SliceChannel)                               0           cat"], 644)
 
 
+def test_shapes_are_inferred_when_two_nodes_share_a_name(capsys):
+    # (MXNet's own test_plot_network builds this: two FullyConnected named 'fc', whose
+    # variables 'fc_weight' have different shapes)
+    net = mx.sym.FullyConnected(mx.sym.var("data"), name="fc", num_hidden=128)
+    net = mx.sym.Activation(net, name="relu1", act_type="relu")
+    net = mx.sym.FullyConnected(net, name="fc", num_hidden=10)
+    mx.viz.print_summary(net, shape={"data": (100, 200)})
+    table = capsys.readouterr().out
+    assert "25728" in table and "1290" in table  # (200*128 + 128 and 128*10 + 10)
+
+
 def test_print_summary_errors():
     with pytest.raises(ArgumentError, match="symbol must be a Symbol"):
         mx.viz.print_summary(mx.nd.ones(2))
