@@ -14,6 +14,7 @@ from . import (
     initializer,
     io,
     lax,
+    libinfo,
     lr_scheduler,
     metric,
     model,
@@ -25,6 +26,7 @@ from . import (
     optimizer,
     random,
     recordio,
+    runtime,
     symbol,
     test_utils,
     visualization,
@@ -54,6 +56,7 @@ from .core import (
     vjp,
     vmap,
 )
+from .mxnet_alias import install_as_mxnet
 
 ndarray = nd
 sym = symbol
@@ -72,4 +75,4 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
            "AttrScope", "io", "visualization", "viz", "module", "mod", "model", "callback",
-           "monitor", "operator", "__version__"]
+           "monitor", "operator", "__version__", "libinfo", "runtime", "install_as_mxnet"]

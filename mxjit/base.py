@@ -13,6 +13,10 @@ either way.
 """
 from __future__ import annotations
 
+import os as _os
+
+import numpy as _np
+
 __all__ = [
     "MXNetError", "ShapeError", "DTypeError", "ParamError", "ArgumentError",
     "MXNetIndexError", "UnsupportedError", "TracerError", "GradientError", "AutogradError",
@@ -20,11 +24,47 @@ __all__ = [
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
     "MissingFileError", "FilePermissionError", "DeferredInitializationError", "MXNetKeyError",
     "NotOverriddenError", "MXNetUserWarning", "MXNetDeprecationWarning", "WorkerTraceback",
+    "MXNetImportError",
 ]
 
 
 class MXNetError(RuntimeError):
     """Base of every error mxjit raises to its users (MXNet's name and base class)."""
+
+
+# ---- MXNet's base helpers that libraries import (`from mxnet.base import string_types`) ----
+# (values, not errors: kept out of __all__, which lists the error classes)
+
+string_types = (str,)
+numeric_types = (float, int, _np.generic)
+integer_types = (int, _np.int32, _np.int64)
+
+
+def py_str(raw: bytes) -> str:
+    """A UTF-8 byte string from C as a Python str (MXNet's helper).
+
+    >>> py_str(b'cpu')
+    'cpu'
+    """
+    return raw.decode("utf-8")
+
+
+def data_dir_default() -> str:
+    """Where MXNet keeps data sets and model files unless `MXNET_HOME` says otherwise.
+
+    >>> data_dir_default().endswith('.mxnet')
+    True
+    """
+    return _os.path.join(_os.path.expanduser("~"), ".mxnet")
+
+
+def data_dir() -> str:
+    """`$MXNET_HOME`, else `~/.mxnet`: the root of `datasets/` and `models/`.
+
+    >>> data_dir()  # doctest: +SKIP
+    '/home/me/.mxnet'
+    """
+    return _os.getenv("MXNET_HOME", data_dir_default())
 
 
 # ---- operands and parameters ---------------------------------------------------------------
@@ -140,6 +180,10 @@ class MXNetUserWarning(MXNetError, UserWarning):
 
 class MXNetDeprecationWarning(MXNetError, DeprecationWarning):
     """A call of an API MXNet removed and answers with a DeprecationWarning exception."""
+
+
+class MXNetImportError(MXNetError, ImportError):
+    """`import mxnet` cannot be answered by mxjit (a real MXNet is already imported)."""
 
 
 class WorkerTraceback(MXNetError):

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from .base import ArgumentError, DeviceError, ParamError
 
-__all__ = ["Context", "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus"]
+__all__ = ["Context", "cpu", "cpu_pinned", "gpu", "current_context", "num_gpus",
+           "gpu_memory_info"]
 
 
 # ---- fork() -------------------------------------------------------------------------------
@@ -59,13 +61,34 @@ def _release_process_locks() -> None:
 after_fork_in_child(_release_process_locks)
 
 
-class Context:
+_DEFAULT_CTX_DEPRECATED = ("Context.default_ctx has been deprecated. Please use "
+                           "Context.current_context() instead. Please use "
+                           "test_utils.set_default_context to set a default context")
+
+
+class _ContextClass(type):
+    """Class-level properties of `Context` (MXNet's deprecated `Context.default_ctx`)."""
+
+    @property
+    def default_ctx(cls) -> Context:
+        warnings.warn(_DEFAULT_CTX_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return current_context()
+
+    @default_ctx.setter
+    def default_ctx(cls, ctx: Context) -> None:
+        warnings.warn(_DEFAULT_CTX_DEPRECATED, DeprecationWarning, stacklevel=2)
+        Context._local.current = ctx
+
+
+class Context(metaclass=_ContextClass):
     """A device: type ('cpu' or 'gpu') and id; usable as a `with` default scope.
 
     >>> with mx.Context('cpu', 0): x = mx.nd.ones((2,))  # doctest: +SKIP
     """
 
     devtype2id = {"cpu": 1, "gpu": 2, "cpu_pinned": 3, "cpu_shared": 5}
+    devstr2type = devtype2id  # (MXNet's names for both directions)
+    devtype2str = {v: k for k, v in devtype2id.items()}
     _local = threading.local()
 
     def __init__(self, device_type: str | Context, device_id: int = 0):
@@ -101,6 +124,16 @@ class Context:
 
     def __exit__(self, *exc: Any) -> None:
         Context._local.current = self._old.pop()
+
+    def empty_cache(self) -> None:
+        """Give the device memory kept for reuse back to the device (a GPU's pool; host
+        arrays are NumPy memory, freed as they are dropped, so a CPU has none).
+
+        >>> mx.cpu().empty_cache()  # doctest: +SKIP
+        """
+        backend = _backends.get(self.device_type)
+        if backend is not None:
+            backend.empty_cache(self.device_id)
 
 
 def cpu(device_id: int = 0) -> Context:
@@ -160,6 +193,10 @@ class DeviceBackend(Protocol):
 
     def synchronize(self) -> None: ...
 
+    def memory_info(self, device_id: int) -> tuple[int, int]: ...
+
+    def empty_cache(self, device_id: int) -> None: ...
+
 
 _backends: dict[str, DeviceBackend] = {}
 #: The backend whose devices hold arrays now, and its array class; None while every array
@@ -195,6 +232,16 @@ def num_gpus() -> int:
     """
     backend = _backends.get("gpu")
     return 0 if backend is None else backend.device_count()
+
+
+def gpu_memory_info(device_id: int = 0) -> tuple[int, int]:
+    """(free, total) bytes of global memory of `gpu(device_id)`; a `DeviceError` that says
+    why when there is no such GPU (MXNet raises on the CUDA error too).
+
+    >>> free, total = mx.context.gpu_memory_info(0)  # doctest: +SKIP
+    """
+    ctx = check_context(gpu(device_id))
+    return _backends["gpu"].memory_info(ctx.device_id)
 
 
 def check_context(ctx: Context) -> Context:

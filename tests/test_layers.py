@@ -56,7 +56,7 @@ ALLOWED: dict[str, set[str]] = {
     "module": {"base", "context", "nd", "symbol", "optimizer", "initializer", "metric", "io",
                "model", "name", "kvstore"},
     "util": {"base"},
-    "libinfo": set(),
+    "libinfo": {"base"},
     "runtime": {"base", "context", "libinfo"},
     "numpy": {"base", "context", "trace", "core", "ops", "nd", "autograd", "random", "util"},
     "numpy_extension": {"base", "context", "trace", "core", "ops", "nd", "autograd", "random",
@@ -69,12 +69,13 @@ ALLOWED: dict[str, set[str]] = {
     "horovod": {"base", "context", "nd", "kvstore", "optimizer", "gluon"},
     "tools": {"base"},
     "__main__": {"__init__", "base"},
+    "mxnet_alias": {"base", "libinfo"},
     "__init__": {"autograd", "base", "context", "nd", "lax", "random", "core", "test_utils",
                  "name", "initializer", "metric", "lr_scheduler", "optimizer", "gluon", "image",
                  "recordio", "symbol", "attribute", "visualization", "io", "model", "module",
                  "callback", "monitor", "util", "libinfo", "runtime", "numpy",
                  "numpy_extension", "kvstore", "kvstore_server", "operator", "horovod",
-                 "tools"},
+                 "tools", "mxnet_alias"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz, MPI).
 LAZY_OK = ("pycuda", "scipy", "graphviz", "mpi4py")

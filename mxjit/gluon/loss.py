@@ -81,6 +81,33 @@ class Loss(HybridBlock):
         return cast(Any, x).reshape(like.shape)  # (every front end's arrays reshape)
 
 
+# ---- MXNet's private helpers, which losses written outside MXNet import (GluonCV's) --------
+
+
+def _apply_weighting(F: Any, loss: Any, weight: float | None = None,
+                     sample_weight: Any = None) -> Any:
+    """`loss` times `sample_weight` (broadcast) and times the scalar `weight` (MXNet's).
+
+    >>> _apply_weighting(mx.nd, mx.nd.ones((2, 3)), 0.5, mx.nd.ones((2, 1)))  # doctest: +SKIP
+    """
+    if sample_weight is not None:
+        loss = F.broadcast_mul(loss, sample_weight)
+    if weight is not None:
+        if not isinstance(weight, _NUMBER):
+            raise ParamError(f"weight must be a number, got {weight!r}")
+        loss = loss * weight
+    return loss
+
+
+def _reshape_like(F: Any, x: Any, y: Any) -> Any:
+    """`x` reshaped to the shape of `y` (MXNet's).
+
+    >>> _reshape_like(mx.nd, mx.nd.ones(6), mx.nd.ones((2, 3))).shape  # doctest: +SKIP
+    (2, 3)
+    """
+    return x.reshape(y.shape) if isinstance(y, Array) else F.reshape_like(x, y)
+
+
 def _bce_from_logits(F: Any, pred: Any, label: Any) -> Any:
     """-label*log(sigmoid(pred)) - (1-label)*log(1-sigmoid(pred)), written as
     max(x, 0) - x*z + log(1 + exp(-|x|)) so that no exp overflows."""

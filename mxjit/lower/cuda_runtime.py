@@ -119,6 +119,13 @@ class Driver:
     def synchronize(self, index: int) -> None:
         raise NotImplementedError
 
+    def memory_info(self, index: int) -> tuple[int, int]:
+        """(free, total) bytes of the device's global memory."""
+        raise NotImplementedError
+
+    def empty_cache(self, index: int) -> None:
+        """Give the memory held for reuse back to the device (nothing is held by default)."""
+
 
 class PycudaDriver(Driver):
     """CUDA through pycuda: primary contexts, `DeviceMemoryPool`s, `SourceModule`-style
@@ -243,6 +250,18 @@ class PycudaDriver(Driver):
     def synchronize(self, index: int) -> None:
         self.activate(index)
         self.drv.Context.synchronize()
+
+    def memory_info(self, index: int) -> tuple[int, int]:
+        self.activate(index)
+        free, total = self.drv.mem_get_info()
+        return int(free), int(total)
+
+    def empty_cache(self, index: int) -> None:
+        with self._lock:
+            pool = self._pools.get(index)
+            if pool is not None:
+                self.activate(index)
+                pool.free_held()
 
     def _shutdown(self) -> None:  # free pooled memory while its context is still alive
         try:
@@ -503,6 +522,20 @@ def synchronize(index: int | None = None) -> None:
     for i, d in list(_devices.items()):
         if index is None or i == index:
             d.synchronize()
+
+
+def memory_info(index: int) -> tuple[int, int]:
+    """(free, total) bytes of gpu(index)'s memory (`mx.context.gpu_memory_info`)."""
+    driver = _get_driver()
+    assert driver is not None  # (the caller checked the context first)
+    return driver.memory_info(index)
+
+
+def empty_cache(index: int) -> None:
+    """Give gpu(index)'s pooled free memory back to the device (`Context.empty_cache`)."""
+    driver = _get_driver()
+    if driver is not None:
+        driver.empty_cache(index)
 
 
 # ---- device arrays -----------------------------------------------------------------------
@@ -891,6 +924,12 @@ class CudaBackend:
 
     def synchronize(self) -> None:
         synchronize()
+
+    def memory_info(self, device_id: int) -> tuple[int, int]:
+        return memory_info(device_id)
+
+    def empty_cache(self, device_id: int) -> None:
+        empty_cache(device_id)
 
 
 BACKEND = CudaBackend()

@@ -22,6 +22,7 @@ import numpy as np
 from ... import nd
 from ...base import ArgumentError, ParamError
 from ...nd import NDArray
+from .multi_worker_iter import _MultiWorkerIter  # noqa: F401  (GluonCV imports it here)
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from .worker_pool import ProcessWorkers, ThreadWorkers
 
