@@ -14,6 +14,7 @@ either way.
 from __future__ import annotations
 
 import os as _os
+from typing import Any as _Any
 
 import numpy as _np
 
@@ -24,7 +25,7 @@ __all__ = [
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
     "MissingFileError", "FilePermissionError", "DeferredInitializationError", "MXNetKeyError",
     "NotOverriddenError", "MXNetUserWarning", "MXNetDeprecationWarning", "WorkerTraceback",
-    "MXNetImportError",
+    "MXNetImportError", "NotImplementedForSymbol",
 ]
 
 
@@ -32,9 +33,32 @@ class MXNetError(RuntimeError):
     """Base of every error mxjit raises to its users (MXNet's name and base class)."""
 
 
+class NotImplementedForSymbol(MXNetError, TypeError):
+    """What an NDArray-only method (asnumpy, +=, bool) raises on a Symbol, in MXNet's words.
+
+    >>> str(NotImplementedForSymbol('asnumpy', None))
+    'Function asnumpy is not implemented for Symbol and only available in NDArray.'
+    """
+
+    def __init__(self, function: _Any, alias: str | None, *args: _Any):
+        super().__init__()
+        self.function = function if isinstance(function, str) else function.__name__
+        self.alias = alias
+        self.args = tuple(str(type(a)) for a in args)
+
+    def __str__(self) -> str:
+        msg = f"Function {self.function}"
+        if self.alias:
+            msg += f' (namely operator "{self.alias}")'
+        if self.args:
+            msg += f" with arguments ({', '.join(self.args)})"
+        return msg + " is not implemented for Symbol and only available in NDArray."
+
+
 # ---- MXNet's base helpers that libraries import (`from mxnet.base import string_types`) ----
 # (values, not errors: kept out of __all__, which lists the error classes)
 
+mx_real_t = _np.float32  # (MXNet's default real type)
 string_types = (str,)
 numeric_types = (float, int, _np.generic)
 integer_types = (int, _np.int32, _np.int64)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import attribute
 from .. import name as _name
-from ..base import ArgumentError, MXNetIndexError, ParamError
+from ..base import ArgumentError, MXNetIndexError, NotImplementedForSymbol, ParamError
 from ..context import Context, cpu
 from ..core.operators import Operator, lookup
 from .evaluate import CODE_OF, DTYPE_CODES, Partial, infer
@@ -302,7 +302,44 @@ class Symbol:
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
-        raise ArgumentError("a Symbol has no truth value (it is a graph, not data)")
+        raise NotImplementedForSymbol(self.__bool__, "bool")
+
+    # (what only arrays do: MXNet's Symbol refuses it with NotImplementedForSymbol)
+    def __iadd__(self, other: Any) -> Symbol:
+        raise NotImplementedForSymbol(self.__iadd__, "+=", other, 1)
+
+    def __isub__(self, other: Any) -> Symbol:
+        raise NotImplementedForSymbol(self.__isub__, "-=", other)
+
+    def __imul__(self, other: Any) -> Symbol:
+        raise NotImplementedForSymbol(self.__imul__, "*=", other)
+
+    def __itruediv__(self, other: Any) -> Symbol:
+        raise NotImplementedForSymbol(self.__itruediv__, "/=", other)
+
+    def wait_to_read(self) -> None:
+        """Refused: a Symbol holds no data (MXNet's NotImplementedForSymbol)."""
+        raise NotImplementedForSymbol(self.wait_to_read, None)
+
+    def asnumpy(self) -> Any:
+        """Refused: a Symbol holds no data; bind or `eval` it (NotImplementedForSymbol)."""
+        raise NotImplementedForSymbol(self.asnumpy, None)
+
+    def asscalar(self) -> Any:
+        """Refused: a Symbol holds no data (NotImplementedForSymbol)."""
+        raise NotImplementedForSymbol(self.asscalar, None)
+
+    def as_in_context(self, *args: Any) -> Any:
+        """Refused: a Symbol is on no device (NotImplementedForSymbol)."""
+        raise NotImplementedForSymbol(self.as_in_context, None)
+
+    def detach(self) -> Any:
+        """Refused: a Symbol records nothing (NotImplementedForSymbol)."""
+        raise NotImplementedForSymbol(self.detach, None)
+
+    def backward(self, *args: Any) -> Any:
+        """Refused: bind the symbol and call the executor's backward."""
+        raise NotImplementedForSymbol(self.backward, None)
 
     def __getattr__(self, name: str) -> Any:
         # (MXNet's fluent methods: x.sum(axis=1), x.reshape((2, -1)), x.astype('int32'))

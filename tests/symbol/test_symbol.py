@@ -10,7 +10,7 @@ import pytest
 
 import mxjit as mx
 from mxjit import autograd, nd
-from mxjit.base import MXNetError, ShapeError
+from mxjit.base import MXNetError, NotImplementedForSymbol, ShapeError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
 
@@ -269,7 +269,7 @@ def test_errors_a_user_can_hit(tmp_path):
         mx.sym.load(str(tmp_path / "missing.json"))
     with pytest.raises(TypeError, match="unknown argument"):
         mx.sym.FullyConnected(mx.sym.var("x"), num_hiden=2)
-    with pytest.raises(TypeError, match="truth value"):
+    with pytest.raises(TypeError, match="is not implemented for Symbol"):
         bool(mx.sym.var("x"))
 
 
@@ -346,3 +346,17 @@ def test_reshape_views_shrinking_arrays_and_needs_leave_to_grow_them():
     bigger = exe.reshape(allow_up_sizing=True, x=(6, 4))
     bigger.arg_arrays[0][:] = 0
     assert exe.arg_arrays[0].asnumpy()[4, 0] == 1 and bigger.arg_arrays[1] is exe.arg_arrays[1]
+
+
+def test_array_only_methods_are_refused_in_mxnets_words():
+    x = mx.sym.var("x")
+    with pytest.raises(NotImplementedForSymbol, match=r'Function __bool__ \(namely operator '
+                                                      r'"bool"\) is not implemented for Symbol'):
+        bool(x)
+    for method in (x.asnumpy, x.asscalar, x.wait_to_read, x.detach, x.backward,
+                   x.as_in_context):
+        with pytest.raises(NotImplementedForSymbol, match=f"Function {method.__name__} is"):
+            method()
+    with pytest.raises(NotImplementedForSymbol, match=r'"\+="\) with arguments'):
+        x += 1
+    assert issubclass(NotImplementedForSymbol, mx.MXNetError)
