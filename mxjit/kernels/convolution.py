@@ -339,14 +339,15 @@ class ConvPlan:
     def _conv_weight_grad(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         geo = self.geo
         dw = np.zeros((geo.f, geo.c // geo.groups * geo.taps), self.wide)
-        part = np.empty_like(dw)
         fg, q = geo.f // geo.groups, geo.c // geo.groups * geo.taps
         for lo, hi in self._chunks():
             cols, gy = self._columns(x, lo, hi), self._transposed(g, lo, hi, geo.f)
             for k in range(geo.groups):
-                np.matmul(gy[k * fg:(k + 1) * fg], cols[k * q:(k + 1) * q].T,
-                          out=part[k * fg:(k + 1) * fg])
-            dw += part
+                # (dW_g^T = cols_g @ gy_g^T: on ResNet-18's shapes OpenBLAS runs this
+                # long-K product 1.3x to 28x faster than gy_g @ cols_g^T, measured
+                # interleaved; it halved the network's training step)
+                dw[k * fg:(k + 1) * fg] += np.matmul(cols[k * q:(k + 1) * q],
+                                                     gy[k * fg:(k + 1) * fg].T).T
         return dw.reshape((geo.f, geo.c // geo.groups) + geo.kernel)
 
     def _per_group(self, weights: np.ndarray, rhs: np.ndarray, out: np.ndarray,

@@ -90,7 +90,9 @@ class HybridSequential(_Stack, HybridBlock):
     >>> net.hybridize()  # doctest: +SKIP
     """
 
-    def forward(self, x: Any, *args: Any) -> Any:
+    def hybrid_forward(self, F: Any, x: Any, *args: Any) -> Any:
+        # (through HybridBlock.forward, so on symbols the children's nodes are named inside
+        # this block's name scope, as MXNet's are: `resnetv10_stage1__plus0`)
         return self._run(x, *args)
 
 
