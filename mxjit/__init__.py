@@ -13,6 +13,7 @@ from . import (
     image,
     initializer,
     io,
+    kvstore,
     lax,
     libinfo,
     lr_scheduler,
@@ -63,6 +64,7 @@ sym = symbol
 img = image
 init = initializer
 mod = module
+kv = kvstore
 viz = visualization
 __version__ = "0.1.0"
 
@@ -75,4 +77,5 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
            "AttrScope", "io", "visualization", "viz", "module", "mod", "model", "callback",
-           "monitor", "operator", "__version__", "libinfo", "runtime", "install_as_mxnet"]
+           "monitor", "operator", "__version__", "libinfo", "runtime", "install_as_mxnet",
+           "kvstore", "kv"]

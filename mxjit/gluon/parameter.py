@@ -382,17 +382,28 @@ class Parameter:
                 raise AssertionError(f"Parameter {self.name!r} has not been initialized")
             self._deferred_init = self._deferred_init[:3] + (data,)
             return
+        trainer = self._trainer
+        if trainer is not None and trainer._kv_initialized and trainer._update_on_kvstore \
+                and self not in trainer._params_to_init:
+            trainer._reset_kvstore()  # (the store's copy is stale: MXNet makes a new one)
         with outside_traces():
             for arr in self._data:
                 arr[:] = data
 
     def row_sparse_data(self, row_id: Any) -> Any:
-        """The rows `row_id` of a row_sparse parameter (its whole data here)."""
-        return self._check_and_get(self._data, row_id.context)
+        """The rows `row_id` of a row_sparse parameter (its whole data here), pulled from
+        its Trainer's KVStore first, as in MXNet."""
+        data = self._check_and_get(self._data, row_id.context)
+        if self._trainer is not None:
+            self._trainer._row_sparse_pull(self, [data], row_id)
+        return data
 
     def list_row_sparse_data(self, row_id: Any) -> list[Any]:
         """`row_sparse_data` on every context."""
-        return self._check_and_get(self._data, list)
+        arrays = self._check_and_get(self._data, list)
+        if self._trainer is not None:
+            self._trainer._row_sparse_pull(self, arrays, row_id)
+        return arrays
 
     def zero_grad(self) -> None:
         """Set the gradient arrays to zero (needed between steps with grad_req 'add')."""

@@ -1,10 +1,16 @@
 """Gluon's `Trainer`: applies an optimizer to a set of parameters after `backward()`.
 
-`step(batch_size)` sums the gradients of parameters held on several contexts (as
-MXNet's local KVStore does: every copy gets the sum), then updates every parameter of
-each context with one call of the optimizer's updater, which the built-in optimizers run
-as one compiled program. Distributed stores plug in here (`kvstore=`) with the KVStore
-issue; until then 'device'/'local'/None are the stores this Trainer knows.
+`step(batch_size)` sums the gradients through a KVStore (`kvstore=`: a type name or a
+store; chosen at the first step by MXNet 1.9.1's rules, see `kvstore/choose.py`), then
+either the store updates the weights and every context pulls them
+(`update_on_kvstore`), or every context updates its copy with one call of the
+optimizer's updater, which the built-in optimizers run as one compiled program. With one
+context and no 'dist' store there is no store and nothing to sum; with `kvstore=None`
+each context updates from its own gradient, as in MXNet. A distributed store
+(`dist_sync`, `horovod`) sums over the workers too: all parameters in one `pushpull`,
+so the allreduce travels in a few large buckets. As in MXNet, `step(batch_size)` divides
+by the batch size given, so with `dist_sync` pass the global batch size to train like one
+process on the whole batch (`mxjit.horovod.DistributedTrainer` divides by the workers).
 
     >>> trainer = mx.gluon.Trainer(net.collect_params(), 'sgd',  # doctest: +SKIP
     ...                            {'learning_rate': 0.1})
@@ -17,11 +23,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import optimizer as opt
-from ..base import MXNetUserWarning, ParamError, UnsupportedError
+from ..base import MXNetError, MXNetUserWarning, ParamError
+from ..kvstore import Horovod, KVStore, KVStoreBase
+from ..kvstore.choose import create_kvstore, create_sparse_kvstore
 from .parameter import Parameter, ParameterDict, outside_traces
-
-_LOCAL_STORES = ("device", "local", "local_update_cpu", "local_allreduce_cpu",
-                 "local_allreduce_device")
 
 
 class Trainer:
@@ -50,21 +55,112 @@ class Trainer:
             self._param2idx[p.name] = k
             self._params.append(p)
             p._set_trainer(self)
-        if kvstore not in (None, *_LOCAL_STORES):
-            raise UnsupportedError(f"Trainer: kvstore {kvstore!r} is not available yet; use "
-                                   f"'device', 'local' or None (distributed stores come with "
-                                   f"mx.kv)")
-        if compression_params:
-            raise UnsupportedError("Trainer: gradient compression needs a distributed "
-                                   "KVStore, which mxjit does not have yet")
-        self._kvstore_type = kvstore
-        #: the store gradients go through (None: this process's contexts are summed here;
-        #: distributed stores come with the KVStore issue)
-        self._kvstore: Any = None
-        self._update_on_kvstore = update_on_kvstore
+        self._contains_sparse_weight = any(p._stype != "default" for p in self._params)
+        self._contains_sparse_grad = any(p._grad_stype != "default" for p in self._params)
         self._contexts = self._check_contexts()
         self._init_optimizer(optimizer, optimizer_params or {})
         self._scale = self._optimizer.rescale_grad
+        self._compression_params = compression_params
+        self._kvstore_params = {"kvstore": kvstore, "update_on_kvstore": update_on_kvstore}
+        #: the store gradients go through (None: no store; chosen at the first step)
+        self._kvstore: Any = None
+        self._update_on_kvstore: bool | None = None
+        self._distributed: bool | None = None
+        self._kv_initialized = False
+        self._params_to_init: list[Parameter] = []
+        self._reset_kvstore()
+
+    def _reset_kvstore(self) -> None:
+        """Forget the store (new parameter values were set): the next step makes one
+        from them. A distributed store cannot be forgotten."""
+        if self._kvstore is not None and "dist" in self._kvstore.type:
+            raise MXNetError("Cannot reset distributed KVStore.")
+        self._kv_initialized = False
+        self._kvstore = None
+        self._distributed = None
+        self._update_on_kvstore = None
+        self._params_to_init = list(self._params)
+
+    def _init_kvstore(self) -> None:
+        """Choose the store and `update_on_kvstore` by MXNet 1.9.1's rules: sparse weights
+        always update on a store, sparse gradients on a distributed one, dense parameters
+        by `create_kvstore` (never `update_on_kvstore=False` in async mode)."""
+        config = self._kvstore_params
+        asked = config["update_on_kvstore"]
+        kvstore: KVStoreBase | None
+        if self._contains_sparse_weight:
+            kvstore, update_on_kvstore = create_sparse_kvstore(config["kvstore"])
+            self._distributed = "dist" in kvstore.type
+            if asked is False:
+                raise ParamError("Cannot set update_on_kvstore=False when sparse weights are "
+                                 "present.")
+        elif self._contains_sparse_grad:
+            kvstore, _ = create_kvstore(config["kvstore"], len(self._contexts),
+                                        {p.name: p for p in self._params})
+            self._distributed = kvstore is not None and "dist" in kvstore.type
+            update_on_kvstore = bool(self._distributed)
+            if asked is not None:
+                if asked is False and self._distributed:
+                    raise ParamError("Cannot set update_on_kvstore=False on dist kvstore when "
+                                     "sparse gradients are present.")
+                update_on_kvstore = asked
+            if kvstore is not None and not isinstance(kvstore, KVStore):
+                raise ParamError(f"Cannot use {type(kvstore)} for multi-device training with "
+                                 f"sparse gradients")
+        else:
+            kvstore, update_on_kvstore = create_kvstore(config["kvstore"], len(self._contexts),
+                                                        {p.name: p for p in self._params})
+            self._distributed = kvstore is not None and "dist" in kvstore.type
+            if self._distributed and "async" in kvstore.type:  # type: ignore[union-attr]
+                update_on_kvstore = True
+                if asked is False:
+                    raise ParamError("Please set update_on_kvstore=True when training in "
+                                     "async mode.")
+            if asked is not None:
+                update_on_kvstore = asked
+            if update_on_kvstore and kvstore is not None \
+                    and not kvstore.is_capable("optimizer"):
+                if asked:
+                    raise ParamError(f"Please set update_on_kvstore=False when training with "
+                                     f"{type(kvstore)}")
+                update_on_kvstore = False
+        if kvstore is not None:
+            if self._compression_params:
+                kvstore.set_gradient_compression(  # type: ignore[attr-defined]
+                    self._compression_params)
+            if update_on_kvstore:
+                kvstore.set_optimizer(self._optimizer)
+            self._kvstore = kvstore
+            self._update_on_kvstore = bool(update_on_kvstore)
+        else:
+            self._kvstore = None
+            self._update_on_kvstore = None
+        self._kv_initialized = True
+
+    def _init_params(self) -> None:
+        """Put each parameter into the store (rank 0's values, copied to every context)."""
+        waiting = []
+        with outside_traces():
+            for p in self._params_to_init:
+                if p._deferred_init:
+                    waiting.append(p)
+                elif self._kvstore is not None:
+                    arrays = p._check_and_get(p._data, list)
+                    if p._stype != "default":
+                        self._kvstore.init(self._param2idx[p.name], arrays[0])
+                    else:
+                        self._kvstore.broadcast(self._param2idx[p.name], arrays[0], arrays)
+        self._params_to_init = waiting
+
+    def _row_sparse_pull(self, parameter: Parameter, out: list[Any], row_id: Any) -> None:
+        """Bring `parameter`'s weights from the store into `out` (a row_sparse parameter's
+        forward pass asks for them; mxjit holds them dense, so all rows come)."""
+        self._prepare_store()
+        if self._kvstore is not None and self._update_on_kvstore \
+                and parameter not in self._params_to_init:
+            with outside_traces():
+                self._kvstore.pull(self._param2idx[parameter.name], out=out,
+                                   ignore_sparse=False)
 
     def _check_contexts(self) -> list[Any]:
         contexts = None
@@ -108,21 +204,27 @@ class Trainer:
         self._optimizer.set_learning_rate(lr)
 
     def step(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
-        """Sum gradients over contexts, then update every parameter with gradients scaled
-        by 1/batch_size.
+        """Sum gradients over contexts (and workers), then update every parameter with
+        gradients scaled by 1/batch_size.
 
         >>> trainer.step(64)  # doctest: +SKIP
         """
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._check_and_rescale_grad(self._scale / batch_size)
+        self._prepare_store()
         self._allreduce_grads()
         self._update(ignore_stale_grad)
 
     def allreduce_grads(self) -> None:
-        """Sum each parameter's gradients over its contexts (every copy gets the sum): the
-        first half of `step`, for clipping gradients in between.
+        """Sum each parameter's gradients over its contexts and workers (every copy gets
+        the sum): the first half of `step`, for clipping gradients in between.
 
         >>> trainer.allreduce_grads(); trainer.update(64)  # doctest: +SKIP
         """
+        self._prepare_store()
+        if self._kvstore is not None and self._update_on_kvstore:
+            raise AssertionError("allreduce_grads() when parameters are updated on kvstore "
+                                 "is not supported. Try setting `update_on_kvstore` to False "
+                                 "when creating trainer.")
         self._allreduce_grads()
 
     def update(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
@@ -131,25 +233,50 @@ class Trainer:
 
         >>> trainer.update(64)  # doctest: +SKIP
         """
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._prepare_store()
+        if self._kvstore is not None and self._update_on_kvstore:
+            raise AssertionError("update() when parameters are updated on kvstore is not "
+                                 "supported. Try setting `update_on_kvstore` to False when "
+                                 "creating trainer.")
+        self._check_and_rescale_grad(self._scale / batch_size)
         self._update(ignore_stale_grad)
 
+    def _prepare_store(self) -> None:
+        if not self._kv_initialized:
+            self._init_kvstore()
+        if self._params_to_init:
+            self._init_params()
+
+    def _check_and_rescale_grad(self, scale: float) -> None:
+        if self._update_on_kvstore and self._distributed and self._kv_initialized \
+                and self._optimizer.rescale_grad != scale:
+            raise MXNetUserWarning("Possible change in the `batch_size` from previous `step` "
+                                   "detected. Optimizer gradient normalizing factor will not "
+                                   "change w.r.t new batch_size when update_on_kvstore=True "
+                                   "and when distributed kvstore is used.")
+        self._optimizer.rescale_grad = scale
+
     def _allreduce_grads(self) -> None:
-        if len(self._contexts) < 2:
+        if self._kvstore is None:
             return
+        trained = [(i, p) for i, p in enumerate(self._params) if p.grad_req != "null"]
+        if not trained:
+            return
+        keys = [i for i, _ in trained]
+        grads = [p.list_grad() for _, p in trained]
+        outs = [p.list_data() for _, p in trained] if self._update_on_kvstore else None
         with outside_traces():
-            for p in self._params:
-                if p.grad_req == "null":
-                    continue
-                grads = p.list_grad()
-                total = grads[0].copyto(grads[0].context)
-                for g in grads[1:]:
-                    total = total + g.as_in_context(total.context)
-                for g in grads:
-                    g[:] = total.as_in_context(g.context)
+            if isinstance(self._kvstore, (KVStore, Horovod)):
+                # (one call: the store sums every parameter in a few large messages)
+                self._kvstore.pushpull(keys, grads, out=outs)
+                return
+            for n, (i, _) in enumerate(trained):
+                self._kvstore.pushpull(i, grads[n], out=None if outs is None else outs[n],
+                                       priority=-i)
 
     def _update(self, ignore_stale_grad: bool = False) -> None:
         updates: list[list[tuple[int, Any, Any]]] = [[] for _ in self._updaters]
+        on_store = self._kvstore is not None and self._update_on_kvstore
         for k, p in enumerate(self._params):
             if p.grad_req == "null":
                 continue
@@ -165,6 +292,8 @@ class Trainer:
                             f"intentionally only using a subset, call step with "
                             f"ignore_stale_grad=True to suppress this warning and skip "
                             f"updating of Parameters with stale gradient")
+            if on_store:
+                continue  # (the store updated it; MXNet keeps the fresh flags then too)
             for todo, arr, grad in zip(updates, arrays, p.list_grad()):
                 if not ignore_stale_grad or getattr(arr, "_fresh_grad", False):
                     todo.append((k, grad, arr))
@@ -176,22 +305,36 @@ class Trainer:
                     updater(list(indices), list(grads), list(weights))
 
     def save_states(self, fname: str) -> None:
-        """Save the optimizer's states (momenta, ...) to `fname`.
+        """Save the optimizer's states (momenta, ...) to `fname` (the store's, when it
+        runs the optimizer).
 
         >>> trainer.save_states('trainer.states')  # doctest: +SKIP
         """
+        self._prepare_store()
+        if self._update_on_kvstore:
+            if self._params_to_init:
+                raise ParamError("Cannot save trainer states when some parameters are not "
+                                 "yet initialized in kvstore.")
+            self._kvstore.save_optimizer_states(fname, dump_optimizer=True)
+            return
         with open(fname, "wb") as f:
             f.write(self._updaters[0].get_states(dump_optimizer=True))
 
     def load_states(self, fname: str) -> None:
-        """Load states saved by `save_states` into every context's updater.
+        """Load states saved by `save_states` into every context's updater (or the
+        store's).
 
         >>> trainer.load_states('trainer.states')  # doctest: +SKIP
         """
-        with open(fname, "rb") as f:
-            states = f.read()
-        for updater in self._updaters:
-            updater.set_states(states)
-            updater.optimizer = self._updaters[0].optimizer
-        self._optimizer = self._updaters[0].optimizer
+        self._prepare_store()
+        if self._update_on_kvstore:
+            self._kvstore.load_optimizer_states(fname)
+            self._optimizer = self._kvstore._updater.optimizer
+        else:
+            with open(fname, "rb") as f:
+                states = f.read()
+            for updater in self._updaters:
+                updater.set_states(states)
+                updater.optimizer = self._updaters[0].optimizer
+            self._optimizer = self._updaters[0].optimizer
         self._optimizer.param_dict = dict(enumerate(self._params))

@@ -7,7 +7,11 @@ every trainable parameter of a device to the optimizer's updater in one call, wh
 built-in optimizers run as one fused program. With several devices and a local kvstore,
 the gradients are summed (as MXNet's local KVStore does), the first device's weights are
 updated and copied to the others; with `kvstore=None` every device updates from its own
-gradient, as in MXNet.
+gradient, as in MXNet. A distributed store ('dist_sync', 'dist_async', 'horovod' or a
+store object) is chosen by MXNet's `_create_kvstore` rules (`kvstore/choose.py`): it
+starts from rank 0's parameters, sums every gradient over the devices and workers in one
+`pushpull` and, when it runs the optimizer (`update_on_kvstore`), gives every device the
+updated weights; with `dist_sync` the gradients are scaled by 1/(batch size x workers).
 
 The module keeps its own copy of the parameters (`get_params`), refreshed from the
 devices when it is asked for after an update. A batch of new shapes binds executors for
@@ -31,6 +35,8 @@ from ..base import ArgumentError, MissingFileError, ParamError, ShapeError, Unsu
 from ..context import Context, cpu
 from ..initializer import InitDesc, Initializer
 from ..io import DataDesc
+from ..kvstore import Horovod, KVStore, KVStoreBase
+from ..kvstore.choose import create_kvstore
 from ..model import load_checkpoint, params_file
 from .base_module import (
     DEFAULT_INITIALIZER,
@@ -49,9 +55,6 @@ def __dir__() -> list[str]:
 
 #: The default context (MXNet's `cpu()`).
 CPU = cpu()
-#: kvstore types that sum gradients on this machine (the ones mxjit has).
-LOCAL_STORES = ("local", "device", "local_update_cpu", "local_allreduce_cpu",
-                "local_allreduce_device")
 
 
 def split_batch(batch_size: int, work_load_list: Sequence[float]) -> list[slice]:
@@ -75,16 +78,9 @@ def split_batch(batch_size: int, work_load_list: Sequence[float]) -> list[slice]
     return slices
 
 
-def _local_store(kvstore: Any, num_device: int) -> str | None:
-    """The kvstore type that aggregates gradients, None where none is needed."""
-    if kvstore is None:
-        return None
-    if not isinstance(kvstore, str):
-        raise ArgumentError(f"kvstore must be a str or None, got {type(kvstore).__name__}")
-    if kvstore not in LOCAL_STORES:
-        raise UnsupportedError(f"kvstore {kvstore!r} is not available yet; use 'local', "
-                               f"'device' or None (distributed stores come with mx.kv)")
-    return kvstore if num_device > 1 else None
+def _distributed(kv: KVStoreBase | None) -> bool:
+    """Whether `kv` reaches other workers (a store of this process sums on the devices)."""
+    return kv is not None and not (isinstance(kv, KVStore) and "dist" not in kv.type)
 
 
 class Module(BaseModule):
@@ -110,9 +106,7 @@ class Module(BaseModule):
                                 f"{context!r}")
         if group2ctxs is not None:
             raise UnsupportedError("Module: group2ctxs (model parallelism) is not supported")
-        if compression_params:
-            raise UnsupportedError("Module: gradient compression needs a distributed "
-                                   "KVStore, which mxjit does not have yet")
+        self._compression_params = compression_params
         self._context = contexts
         self._work_load_list = list(work_load_list or [1] * len(contexts))
         if len(self._work_load_list) != len(contexts):
@@ -138,7 +132,9 @@ class Module(BaseModule):
         self._aux_params: dict[str, Any] | None = None
         self._params_dirty = False
         self._optimizer: Any = None
-        self._kvstore: str | None = None
+        #: the store gradients go through (None: each device on its own, or one device)
+        self._kvstore: KVStoreBase | None = None
+        self._update_on_kvstore = False
         self._updater: Any = None
         self._preload_opt_states: str | None = None
         self._monitor: Any = None
@@ -497,10 +493,15 @@ class Module(BaseModule):
             return
         if self._params_dirty:
             self._sync_params_from_devices()
-        self._kvstore = _local_store(kvstore, len(self._context))
-        rescale_grad = 1.0 / self._batch_size if self._batch_size else 1.0
+        kv, update_on_kvstore = create_kvstore(kvstore, len(self._context),
+                                               self._arg_params or {})
+        batch_size = self._batch_size
+        if kv is not None and "dist" in kv.type and "_sync" in kv.type:
+            batch_size *= kv.num_workers
+        rescale_grad = 1.0 / batch_size if batch_size else 1.0
         num_device = len(self._context)
-        if self._kvstore is not None or num_device == 1:
+        if (kv is not None and (update_on_kvstore or not _distributed(kv))) \
+                or num_device == 1:
             idx2name = dict(enumerate(self._param_names))
         else:
             idx2name = {i * num_device + k: n for k in range(num_device)
@@ -522,11 +523,31 @@ class Module(BaseModule):
             raise ArgumentError(f"init_optimizer: optimizer must be a name or an Optimizer, "
                                 f"got {type(optimizer).__name__}")
         self._optimizer = optimizer
+        self._kvstore = kv
+        self._update_on_kvstore = update_on_kvstore and _distributed(kv)
         self._updater = opt.get_updater(optimizer)
+        if _distributed(kv):
+            self._init_distributed_store(kv)
         self.optimizer_initialized = True
         if self._preload_opt_states is not None:
             self.load_optimizer_states(self._preload_opt_states)
             self._preload_opt_states = None
+
+    def _init_distributed_store(self, kv: Any) -> None:
+        """Compression and optimizer on the store, then rank 0's parameters everywhere
+        (MXNet's `_initialize_kvstore`)."""
+        assert self._arg_params is not None
+        if self._compression_params:
+            kv.set_gradient_compression(self._compression_params)
+        if self._update_on_kvstore:
+            kv.set_optimizer(self._optimizer)
+            self._updater = kv._updater
+        for name in self._param_names:
+            if self._update_on_kvstore:
+                kv.broadcast(name, self._arg_params[name],
+                             out=[exe.arg_dict[name] for exe in self._execs])
+            else:
+                kv.init(name, self._arg_params[name])
 
     def borrow_optimizer(self, shared_module: Module) -> None:
         """Use `shared_module`'s optimizer and updater (its states included).
@@ -537,6 +558,7 @@ class Module(BaseModule):
                 "borrow_optimizer: the shared module has no optimizer yet")
         self._optimizer = shared_module._optimizer
         self._kvstore = shared_module._kvstore
+        self._update_on_kvstore = shared_module._update_on_kvstore
         self._updater = shared_module._updater
         self.optimizer_initialized = True
 
@@ -692,6 +714,9 @@ class Module(BaseModule):
             return
         names = [self._param_names[i] for i in trainable]
         execs = self._execs
+        if _distributed(self._kvstore):
+            self._update_distributed(trainable, names)
+            return
         if len(execs) == 1:
             exe = execs[0]
             self._updater(trainable, [exe.grad_dict[n] for n in names],
@@ -714,6 +739,28 @@ class Module(BaseModule):
         for exe in execs[1:]:
             for n in names:
                 exe.arg_dict[n][:] = first.arg_dict[n]
+
+    def _update_distributed(self, trainable: list[int], names: list[str]) -> None:
+        """Sum over devices and workers through the store; the store updates the weights
+        (`update_on_kvstore`) or each device updates its own from the sum."""
+        kv = self._kvstore
+        assert kv is not None
+        grads = [[exe.grad_dict[n] for exe in self._execs] for n in names]
+        weights = [[exe.arg_dict[n] for exe in self._execs] for n in names]
+        out = weights if self._update_on_kvstore else None
+        if isinstance(kv, (KVStore, Horovod)):  # (one call: a few large messages)
+            kv.pushpull(names, grads, out=out)
+        else:
+            for k, n in enumerate(names):
+                kv.pushpull(n, grads[k], out=None if out is None else out[k],
+                            priority=-trainable[k])
+        if self._update_on_kvstore:
+            return
+        num = len(self._execs)
+        for k, exe in enumerate(self._execs):
+            indices = trainable if num == 1 else [i * num + k for i in trainable]
+            self._updater(indices, [exe.grad_dict[n] for n in names],
+                          [exe.arg_dict[n] for n in names])
 
     def get_outputs(self, merge_multi_context: bool = True) -> list[Any]:
         """The outputs of the last forward pass: one array per output (joined over the

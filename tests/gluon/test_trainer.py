@@ -144,8 +144,8 @@ def test_trainer_errors():
     untouched = nn.Dense(2, in_units=3)
     with pytest.raises(RuntimeError, match="has not been initialized"):
         gluon.Trainer(untouched.collect_params(), "sgd")
-    with pytest.raises(mx.base.UnsupportedError, match="kvstore"):
-        gluon.Trainer(net.collect_params(), "sgd", kvstore="dist_sync")
+    with pytest.raises(mx.base.ArgumentError, match="kvstore must be KVStore, str or None"):
+        gluon.Trainer(net.collect_params(), "sgd", kvstore=3).step(1)
 
 
 def test_a_hybridized_cnn_trains_one_program_per_step():

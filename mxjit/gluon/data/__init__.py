@@ -8,11 +8,18 @@ the image datasets and transforms.
 from . import dataloader, dataset, sampler, vision
 from .dataloader import DataLoader
 from .dataset import ArrayDataset, Dataset, RecordFileDataset, SimpleDataset
-from .sampler import BatchSampler, FilterSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import (
+    BatchSampler,
+    FilterSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SplitSampler,
+)
 
 __all__ = ["dataloader", "dataset", "sampler", "vision", "DataLoader", "ArrayDataset", "Dataset",
            "RecordFileDataset", "SimpleDataset", "BatchSampler", "FilterSampler",
-           "RandomSampler", "Sampler", "SequentialSampler"]
+           "RandomSampler", "Sampler", "SequentialSampler", "SplitSampler"]
 
 
 def __dir__() -> list[str]:

@@ -15,7 +15,7 @@ import numpy as np
 from ...base import NotOverriddenError, ParamError
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "FilterSampler", "BatchSampler",
-           "IntervalSampler"]
+           "IntervalSampler", "SplitSampler"]
 
 LAST_BATCH_MODES = ("keep", "discard", "rollover")
 
@@ -75,6 +75,35 @@ class RandomSampler(Sampler):
 
     def __len__(self) -> int:
         return self._length
+
+
+class SplitSampler(Sampler):
+    """Part `part_index` of `num_parts` equal, contiguous parts of `range(length)`
+    (`length // num_parts` indices each, the remainder left out so that every worker
+    takes as many batches), shuffled for each pass with `shuffle`: the sampler of MXNet's
+    distributed-training examples, one part per worker (`kv.rank`, `kv.num_workers`).
+
+    >>> list(SplitSampler(10, num_parts=3, part_index=1, shuffle=False))  # doctest: +SKIP
+    [3, 4, 5]
+    """
+
+    def __init__(self, length: int, num_parts: int = 1, part_index: int = 0,
+                 shuffle: bool = True):
+        if num_parts <= 0 or not 0 <= part_index < num_parts:
+            raise ParamError(f"SplitSampler: part_index must be in [0, num_parts), got "
+                             f"part {part_index} of {num_parts}")
+        self._part_len = length // num_parts
+        self._start = self._part_len * part_index
+        self._shuffle = shuffle
+
+    def __iter__(self) -> Iterator[int]:
+        indices = np.arange(self._start, self._start + self._part_len)
+        if self._shuffle:
+            np.random.shuffle(indices)
+        return iter(indices.tolist())
+
+    def __len__(self) -> int:
+        return self._part_len
 
 
 class FilterSampler(Sampler):
