@@ -33,6 +33,8 @@ def bind(op: str, *args: Any, **attrs: Any) -> Any:
             nodes = [a._node if a._node is not None else lift(a) for a in args]
             return cls._traced(apply(op, *nodes, **attrs))
     result = cls._wrap(run_eager(op, [a._data for a in args], attrs))
+    if args and result._ctx is None:  # (cpu(1) in, cpu(1) out, as in MXNet)
+        result._ctx = args[0]._ctx
     if tape.recording_threads and tape.is_recording():
         tape.record_op(result, op, args, attrs)
     return result
@@ -85,6 +87,8 @@ def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
             key.extend((x.shape, x.strides, x.dtype) for x in arrays)
             data = run_general(tuple(key), op, shape, cast_to, attrs, arrays)
         result = args[0]._result_class._wrap(data)
+    if result._ctx is None:  # (cpu(1) in, cpu(1) out, as in MXNet)
+        result._ctx = args[0]._ctx
     if tape.recording_threads and tape.is_recording():
         tape.record_graph(result, elementwise_graph(op, shape, cast_to, attrs), args,
                           ("elementwise", op, shape, cast_to, key[2]))
@@ -109,7 +113,9 @@ def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
     call, out_dtype = flat
     out = np.empty(x.shape, out_dtype)
     call(x, y, out, 0, n)
-    return lhs._result_class._wrap_host(out)
+    result = lhs._result_class._wrap_host(out)
+    result._ctx = lhs._ctx
+    return result
 
 
 def scalar_operand(value: Any, like: Any) -> Any:

@@ -59,6 +59,15 @@ def test_contexts():
     assert mx.current_context() == mx.cpu(0)
 
 
+def test_results_stay_on_their_operands_cpu_context():
+    # (MXNet's Trainer test puts a network on cpu(1): an Embedding there gives cpu(1))
+    x, w = nd.array([0, 1], ctx=mx.cpu(1)), nd.ones((3, 2), ctx=mx.cpu(1))
+    results = [nd.Embedding(x, w, input_dim=3, output_dim=2), nd.take(w, x), w + 1, w + w,
+               w.sum(), nd.dot(w.T, w), nd.one_hot(x, 3)]
+    assert all(r.context == mx.cpu(1) for r in results)
+    assert (nd.ones((2,)) + 1).context == mx.cpu(0)
+
+
 def test_creation():
     np.testing.assert_array_equal(nd.zeros((2, 3)).asnumpy(), np.zeros((2, 3)))
     np.testing.assert_array_equal(nd.ones(4, dtype="int8").asnumpy(), np.ones(4, np.int8))
