@@ -73,6 +73,12 @@ def py_str(raw: bytes) -> str:
     return raw.decode("utf-8")
 
 
+def _as_list(obj: _Any) -> list:
+    """`obj` itself when it is a list, else `[obj]` (MXNet's helper, which libraries and
+    its tests import)."""
+    return obj if isinstance(obj, list) else [obj]
+
+
 def data_dir_default() -> str:
     """Where MXNet keeps data sets and model files unless `MXNET_HOME` says otherwise.
 

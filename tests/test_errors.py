@@ -164,3 +164,8 @@ def test_arange_without_stop_counts_from_zero_by_step():
     assert mx.nd.arange(2, 5).asnumpy().tolist() == [2, 3, 4]
     assert mx.nd.add(2, mx.nd.ones(2)).asnumpy().tolist() == [3, 3]  # (Python-level: numbers)
     assert mx.nd.maximum(mx.nd.ones(2), 3).asnumpy().tolist() == [3, 3]
+
+
+def test_mxnets_base_helpers_libraries_import():
+    assert base._as_list(1) == [1] and base._as_list([1, 2]) == [1, 2]
+    assert base.mx_real_t is np.float32
