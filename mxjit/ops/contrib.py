@@ -108,8 +108,10 @@ def _select(mask: Array, a: Array, b: Array, where: str) -> Array:
 # ---- foreach, while_loop, cond ------------------------------------------------------------
 
 
-def foreach(body: Callable[..., Any], data: Any, init_states: Any) -> tuple[Any, Any]:
-    """Run `body(data[i], states) -> (out, states)` over the first axis of `data`.
+def foreach(body: Callable[..., Any], data: Any, init_states: Any, name: str = "foreach"
+            ) -> tuple[Any, Any]:
+    """Run `body(data[i], states) -> (out, states)` over the first axis of `data` (`name`
+    names the node on symbols and is accepted here, as in MXNet).
 
     Returns the outputs stacked along a new first axis and the final states. `body` is
     traced once and runs as one compiled loop (`mx.lax.scan`), eagerly too.
@@ -156,7 +158,7 @@ def _as_list(x: Any) -> list[Any]:
 
 
 def while_loop(cond: Callable[..., Any], func: Callable[..., Any], loop_vars: Any,
-               max_iterations: Any = None) -> tuple[Any, Any]:
+               max_iterations: Any = None, name: str = "while_loop") -> tuple[Any, Any]:
     """Run `func(*loop_vars) -> (step_output, new_loop_vars)` while `cond(*loop_vars)`.
 
     The step outputs are stacked into arrays with `max_iterations` rows; rows after the
@@ -262,8 +264,10 @@ def _call_body(func: Callable[..., Any], variables: list[Any]) -> tuple[Any, lis
     return step_output, new_vars
 
 
-def cond(pred: Any, then_func: Callable[[], Any], else_func: Callable[[], Any]) -> Any:
-    """`then_func()` if `pred` (a one-element array) is non-zero, else `else_func()`.
+def cond(pred: Any, then_func: Callable[[], Any], else_func: Callable[[], Any],
+         name: str = "cond") -> Any:
+    """`then_func()` if `pred` (a one-element array) is non-zero, else `else_func()` (`name`
+    names the node on symbols and is accepted here, as in MXNet).
 
     >>> a, b = mx.nd.array([1]), mx.nd.array([2])
     >>> then, other = lambda: (a + 5) * (b + 5), lambda: (a - 5) * (b - 5)

@@ -266,3 +266,14 @@ def test_control_flow_errors():
         lookup("_cond").impl(nd.ones(1), num_args=4, num_outputs=1, cond_input_locs=(3,),
                              then_input_locs=(0,), else_input_locs=(0,),
                              subgraphs=[lambda v: [v]] * 3)
+
+
+def test_the_array_versions_take_a_name_as_mxnets_do():
+    a = mx.nd.array([1.0])
+    assert mx.nd.contrib.cond(a > 0.5, lambda: a * 2, lambda: a * 3, name="c").asscalar() == 2
+    outs, _ = mx.nd.contrib.foreach(lambda x, s: (x + s[0], [s[0]]), mx.nd.ones((2, 2)),
+                                    [mx.nd.ones((2,))], name="f")
+    assert outs.shape == (2, 2)
+    _, final = mx.nd.contrib.while_loop(lambda i: i < 3, lambda i: (i, [i + 1]),
+                                        [mx.nd.array([0.0])], max_iterations=5, name="w")
+    assert final[0].asscalar() == 3
