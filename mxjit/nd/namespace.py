@@ -11,6 +11,9 @@ write into `out=` when it is given (`ndarray.finish`).
 """
 from __future__ import annotations
 
+import functools
+import numbers
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +38,23 @@ RENAMED = {
          "logical_and": "broadcast_logical_and", "logical_or": "broadcast_logical_or",
          "logical_xor": "broadcast_logical_xor", "true_divide": "broadcast_div"},
 }
+def _as_one_or_zero(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], int]:
+    return lambda x, y: 1 if test(x, y) else 0
+
+
+#: What those functions give for two Python numbers: MXNet computes a Python number
+#: (`mx.nd.power(0.9, t)` in an optimizer), comparisons as 1 or 0.
+_TRUTH = {"equal": operator.eq, "not_equal": operator.ne, "greater": operator.gt,
+          "greater_equal": operator.ge, "lesser": operator.lt, "lesser_equal": operator.le,
+          "logical_and": lambda x, y: bool(x) and bool(y),
+          "logical_or": lambda x, y: bool(x) or bool(y),
+          "logical_xor": lambda x, y: bool(x) != bool(y)}
+ON_NUMBERS: dict[str, Callable[[Any, Any], Any]] = {
+    "add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+    "divide": operator.truediv, "true_divide": operator.truediv, "modulo": operator.mod,
+    "power": operator.pow, "maximum": lambda x, y: x if x > y else y,
+    "minimum": lambda x, y: x if x < y else y,
+    **{name: _as_one_or_zero(test) for name, test in _TRUTH.items()}}
 
 
 def functions(ns: str) -> dict[str, Callable[..., Any]]:
@@ -43,12 +63,24 @@ def functions(ns: str) -> dict[str, Callable[..., Any]]:
     made = {name: make_function(op, name, finish, "NDArray", module)
             for name, op in namespace(ns).items()}
     for name, target in RENAMED.get(ns, {}).items():
-        made[name] = make_function(lookup(target), name, finish, "NDArray", module,
-                                   numbers=True)
+        made[name] = _on_numbers_too(make_function(lookup(target), name, finish, "NDArray",
+                                                   module, numbers=True), ON_NUMBERS[name])
     if not ns:
         made["split_v2"] = _split_v2(make_function(lookup("_split_v2"), "split_v2", finish,
                                                    "NDArray", module))
     return made
+
+
+def _on_numbers_too(function: Callable[..., Any], scalar: Callable[[Any, Any], Any]
+                    ) -> Callable[..., Any]:
+    """`function`, except that two Python numbers give `scalar` of them, as in MXNet."""
+    @functools.wraps(function)
+    def either(lhs: Any, rhs: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(lhs, numbers.Number) and isinstance(rhs, numbers.Number):
+            return scalar(lhs, rhs)
+        return function(lhs, rhs, *args, **kwargs)
+
+    return either
 
 
 def _split_v2(operator: Callable[..., Any]) -> Callable[..., Any]:

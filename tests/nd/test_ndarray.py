@@ -427,3 +427,14 @@ def test_numpy_ints_and_arrays_still_work_as_axes_shapes_and_counts():
     assert nd.sum(x, axis=[]).shape == (1,)
     assert nd.zeros(np.array([2, 3])).shape == (2, 3)
     assert nd.one_hot(nd.array([0]), np.int32(3)).shape == (1, 3)
+
+
+def test_the_arithmetic_functions_of_two_numbers_give_a_number_as_mxnets():
+    # (MXNet 1.9.1's values; its LAMB test computes mx.nd.power(beta1, t) of two numbers)
+    got = {f: getattr(nd, f)(2.0, 3) for f in ("power", "maximum", "minimum", "add",
+                                              "subtract", "multiply", "divide", "modulo",
+                                              "equal", "greater", "logical_and")}
+    assert got == {"power": 8.0, "maximum": 3, "minimum": 2.0, "add": 5.0, "subtract": -1.0,
+                   "multiply": 6.0, "divide": 2.0 / 3, "modulo": 2.0, "equal": 0,
+                   "greater": 0, "logical_and": 1}
+    assert isinstance(nd.power(nd.array([2.0]), 3), nd.NDArray)
