@@ -413,6 +413,11 @@ def test_estimator_errors():
         est.fit(mx.nd.array(X), epochs=1)
     with pytest.raises(ValueError, match="val_data must be a gluon.data.DataLoader"):
         est.evaluate(3)
+    # (as MXNet's: an mx.io iterator and a list of bare arrays are refused)
+    with pytest.raises(ValueError, match="got NDArrayIter"):
+        est.fit(mx.io.NDArrayIter(X, Y, batch_size=4), epochs=1)
+    with pytest.raises(ValueError, match="got list"):
+        est.fit([mx.nd.array(X)], epochs=1)
     batches = iter(list(loader()))
     with pytest.raises(ValueError, match="no batches in epoch 1"):
         est.fit(batches, batches=10, progress_bar=False)
@@ -442,7 +447,7 @@ def test_estimator_errors():
 
 def test_defaults_and_their_warnings():
     net = gluon.nn.Dense(2)
-    with pytest.warns(UserWarning, match="no trainer given; using SGD"):
+    with pytest.warns(UserWarning, match="No trainer specified, default SGD"):
         est = Estimator(net, gluon.loss.L2Loss(), initializer=mx.init.One())
     assert type(est.trainer.optimizer).__name__ == "SGD"
     assert est.trainer.learning_rate == 0.001
@@ -450,7 +455,7 @@ def test_defaults_and_their_warnings():
     assert [m.name for m in est.train_metrics] == ["training l2loss"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        with pytest.warns(UserWarning, match="already initialized"):
+        with pytest.warns(UserWarning, match="Network already fully initialized, skipping"):
             Estimator(net, gluon.loss.L2Loss(), initializer=mx.init.Zero())
     acc = mx.metric.Accuracy()
     est = make_estimator(train_metrics=acc)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ....base import ParamError
 from ....context import Context, cpu, gpu, num_gpus
+from ....io import DataIter
 from ....metric import Accuracy, EvalMetric
 from ....metric import Loss as LossMetric
 from ....nd import NDArray
@@ -55,10 +56,15 @@ def __dir__() -> list[str]:
 
 
 def _check_data(data: Any, what: str) -> None:
-    # MXNet takes only a DataLoader; any re-iterable source of (data, label) batches works
-    if isinstance(data, (NDArray, np.ndarray)) or not isinstance(data, Iterable):
+    # MXNet takes only a DataLoader; any re-iterable source of (data, label) batches works,
+    # but not an mx.io iterator (DataBatch objects) or a list of bare arrays, which MXNet
+    # refuses too
+    bare = isinstance(data, (list, tuple)) and any(isinstance(b, NDArray) for b in data)
+    if (isinstance(data, (NDArray, np.ndarray, DataIter)) or bare
+            or not isinstance(data, Iterable)):
         raise ParamError(f"Estimator: {what} must be a gluon.data.DataLoader or another "
-                         f"iterable of (data, label) batches, got {type(data).__name__}")
+                         f"iterable of (data, label) batches, got {type(data).__name__} "
+                         f"(Estimator only support input as Gluon DataLoader)")
 
 
 def _check_handler_metric_ref(handler: EventHandler, known: list[EvalMetric]) -> None:
@@ -161,14 +167,15 @@ class Estimator:
         if not self._is_initialized():
             self.net.initialize(init=initializer, ctx=self.context)
         elif initializer:
-            warnings.warn("Estimator: the network is already initialized; the initializer "
-                          "is not used (call net.initialize(init, force_reinit=True) to "
-                          "initialize it again)", stacklevel=3)
+            warnings.warn("Network already fully initialized, skipping initialization. You "
+                          "don't need to pass initializer if you already initialized your "
+                          "net. You can use net.initialize(init=your_initializer, "
+                          "force_reinit=True) to force re-initialize.", stacklevel=3)
 
     def _check_trainer(self, trainer: Any) -> Trainer:
         if trainer is None:
-            warnings.warn("Estimator: no trainer given; using SGD with learning rate 0.001",
-                          stacklevel=3)
+            warnings.warn("No trainer specified, default SGD optimizer with learning rate "
+                          "0.001 is used.", stacklevel=3)
             return Trainer(self.net.collect_params(), "sgd", {"learning_rate": 0.001})
         if not isinstance(trainer, Trainer):
             raise ParamError(f"Estimator: trainer must be a gluon.Trainer, got {trainer!r}")
