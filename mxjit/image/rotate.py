@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import nd
-from ..base import DTypeError, ParamError, ShapeError
+from ..base import ArgumentError, DTypeError, ParamError, ShapeError
 
 
 def _zoom(h: int, w: int, rad: np.ndarray, zoom_out: bool) -> np.ndarray:
@@ -45,7 +45,7 @@ def imrotate(src: nd.NDArray, rotation_degrees: Any, zoom_in: bool = False,
         raise DTypeError(f"imrotate: only float32 images are supported, got {src.dtype}")
     single = src.ndim == 3
     if single and not isinstance(rotation_degrees, Number):
-        raise ParamError("imrotate: one image takes one rotation angle (a number)")
+        raise ArgumentError("imrotate: one image takes one rotation angle (a number)")
     if src.ndim not in (3, 4):
         raise ShapeError(f"imrotate: src must be (C, H, W) or (N, C, H, W), got shape "
                          f"{tuple(src.shape)}")
