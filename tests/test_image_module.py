@@ -25,3 +25,8 @@ def test_random_and_unknown_interpolation():
     assert 0 <= image._get_interp_method(10) <= 4
     with pytest.raises(mx.base.ParamError, match="unknown interpolation method 7"):
         image._get_interp_method(7)
+
+
+def test_mx_image_image_is_an_attribute_as_in_mxnet():
+    # (MXNet's test_image calls mx.img.image.imread)
+    assert mx.img.image.imread is mx.image.imread

@@ -6,6 +6,7 @@ rotate.py), the classic augmenters with `CreateAugmenter` (augment.py), and `Ima
     >>> img = mx.image.resize_short(mx.image.imread('cat.jpg'), 256)  # doctest: +SKIP
     >>> crop, rect = mx.image.center_crop(img, (224, 224))  # doctest: +SKIP
 """
+from . import image  # (MXNet's mx.image.image module)
 from .augment import (
     Augmenter,
     BrightnessJitterAug,
@@ -49,5 +50,5 @@ __all__ = ["imdecode", "imread", "imresize", "scale_down", "resize_short", "fixe
            "RandomSizedCropAug", "CenterCropAug", "BrightnessJitterAug", "ContrastJitterAug",
            "SaturationJitterAug", "HueJitterAug", "ColorJitterAug", "LightingAug",
            "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug", "CastAug",
-           "CreateAugmenter", "ImageIter"]
+           "CreateAugmenter", "ImageIter", "image"]
 del augment, decode, image_iter, preprocess, rotate  # type: ignore[name-defined]  # noqa: F821
