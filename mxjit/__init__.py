@@ -23,6 +23,8 @@ from . import (
     monitor,
     name,
     nd,
+    numpy,
+    numpy_extension,
     operator,
     optimizer,
     random,
@@ -30,6 +32,7 @@ from . import (
     runtime,
     symbol,
     test_utils,
+    util,
     visualization,
 )
 from .attribute import AttrScope
@@ -66,6 +69,8 @@ init = initializer
 mod = module
 kv = kvstore
 viz = visualization
+np = numpy
+npx = numpy_extension
 __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", "value_and_grad",
@@ -77,5 +82,5 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure", "register_pytree_node",
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
            "AttrScope", "io", "visualization", "viz", "module", "mod", "model", "callback",
-           "monitor", "operator", "__version__", "libinfo", "runtime", "install_as_mxnet",
-           "kvstore", "kv"]
+           "monitor", "kvstore", "kv", "__version__", "libinfo", "runtime", "install_as_mxnet",
+           "np", "npx", "numpy", "numpy_extension", "util"]

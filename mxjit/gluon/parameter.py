@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd, initializer, nd, symbol
+from .. import autograd, initializer, nd, symbol, util
 from ..base import (
     DeferredInitializationError,
     MXNetError,
@@ -38,6 +38,14 @@ from ..core.trace_state import trace_stack
 mx_real_t = np.float32
 
 _bound = threading.local()
+
+
+def _in_mode(array: Any) -> Any:
+    """A parameter's array as the current semantics want it: an `mx.np.ndarray` view (same
+    memory and autograd record) under `npx.set_np()`, else the NDArray itself."""
+    if util.is_np_array() and isinstance(array, nd.NDArray):
+        return array.as_np_ndarray()
+    return array
 
 
 @contextlib.contextmanager
@@ -338,11 +346,11 @@ class Parameter:
         """
         values = getattr(_bound, "values", None)
         if values is not None and self in values:
-            return values[self]
+            return _in_mode(values[self])
         if self._stype != "default":
             raise MXNetError(f"Cannot return the data of Parameter {self.name!r} with "
                                f"stype {self._stype!r} this way; use row_sparse_data()")
-        return self._check_and_get(self._data, ctx)
+        return _in_mode(self._check_and_get(self._data, ctx))
 
     def list_data(self) -> list[Any]:
         """The arrays on every context, in the order they were initialised."""
@@ -353,7 +361,7 @@ class Parameter:
         if self._data is not None and self._grad is None:
             raise MXNetError(f"Cannot get the gradient of Parameter {self.name!r}: its "
                                f"grad_req is 'null'")
-        return self._check_and_get(self._grad, ctx)
+        return _in_mode(self._check_and_get(self._grad, ctx))
 
     def list_grad(self) -> list[Any]:
         """The gradient arrays on every context."""

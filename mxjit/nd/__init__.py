@@ -118,6 +118,15 @@ __all__ = sorted(["Context", "cpu", "current_context", "gpu", "num_gpus", "histo
                   "to_dlpack_for_write",
                   "onehot_encode", *_made])
 del _functions, _made
+
+
+def _register_numpy_namespaces(np: _Any, npx: _Any) -> None:
+    """Make `mx.nd.np`/`mx.nd.npx` (MXNet's `F.np`/`F.npx` inside `hybrid_forward`) the
+    `mx.np`/`mx.npx` modules; they live above this layer and register themselves here."""
+    globals().update(np=np, npx=npx, numpy=np, numpy_extension=npx)
+    __all__.extend(n for n in ("np", "npx", "numpy", "numpy_extension") if n not in __all__)
+
+
 # (the modules behind the namespace are not part of it)
 del creation, formatting, interop, methods, namespace, serialization, sparse_storage  # type: ignore[name-defined]  # noqa: F821
 del sparse_dot, sparse_elementwise, sparse_layout, sparse_operators  # type: ignore[name-defined]  # noqa: F821

@@ -185,8 +185,40 @@ class NDArray(Array):
             axes = tuple(axes[0])
         return finish(transpose(self, axes=kwargs.get("axes") or axes or None), (self,), None)
 
+    def as_np_ndarray(self) -> Any:
+        """This array as an `mx.np.ndarray` over the same memory and autograd record (no
+        copy; MXNet's zero-copy conversion).
+
+        >>> type(mx.nd.ones(2).as_np_ndarray()).__name__  # doctest: +SKIP
+        'ndarray'
+        """
+        return view_as(_np_class[0], self)
+
 
 NDArray._result_class = NDArray
+#: mx.np's ndarray, registered by mx.np (a layer above) for `as_np_ndarray`.
+_np_class: list[type] = [NDArray]
+
+
+def register_np_class(cls: type) -> None:
+    """Name the class `NDArray.as_np_ndarray` gives (mx.np registers its ndarray)."""
+    _np_class[0] = cls
+
+
+def view_as(cls: type, x: Array) -> Any:
+    """`x` as an array of class `cls` over the same memory, trace node and autograd record
+    (MXNet's zero-copy `as_np_ndarray`/`as_nd_ndarray`).
+
+    >>> type(view_as(NDArray, mx.np.ones(2))).__name__  # doctest: +SKIP
+    'NDArray'
+    """
+    if type(x) is cls:
+        return x
+    y: Any = object.__new__(cls)
+    for slot in ("_data", "_node", "_ctx", "_rec", "_grad", "_grad_req", "_fresh_grad"):
+        if hasattr(x, slot):
+            setattr(y, slot, getattr(x, slot))
+    return y
 
 
 def _operator(op: str, reflected: bool) -> Any:
