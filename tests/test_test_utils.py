@@ -31,7 +31,7 @@ assign_each assign_each2 create_2d_tensor create_vector get_identity_mat get_ide
 new_matrix_with_real_eigvals_2d new_matrix_with_real_eigvals_nd new_orthonormal_matrix_2d
 new_sym_matrix_with_real_eigvals_2d new_sym_matrix_with_real_eigvals_nd
 gen_buckets_probs_with_ppf mean_check var_check chi_square_check verify_generator
-check_numeric_gradient compare_optimizer""".split()
+check_numeric_gradient compare_optimizer use_np is_op_runnable has_tvm_ops""".split()
 
 
 @pytest.fixture(autouse=True)
@@ -913,3 +913,8 @@ def test_compare_optimizer_agrees_for_equal_optimizers_and_catches_a_difference(
     with pytest.raises(AssertionError):
         compare_optimizer(mx.optimizer.SGD(learning_rate=0.1),
                           mx.optimizer.SGD(learning_rate=0.2), (3, 4), "float32")
+
+
+def test_mxnets_test_helpers_for_tvm_and_numpy_semantics():
+    assert mx.test_utils.is_op_runnable() and not mx.test_utils.has_tvm_ops()
+    assert mx.test_utils.use_np is mx.util.use_np
