@@ -263,9 +263,10 @@ def test_while_loop_of_500_iterations_under_jit():
 # ---- the walks themselves, on graphs far deeper than any recursion limit -------------------
 
 
-def _deep_graph(steps: int, unary: str = "tanh") -> tuple[object, object]:
+def _deep_graph(steps: int, unary: str = "tanh", shape: tuple[int, ...] = (4, 3)
+                ) -> tuple[object, object]:
     """x, and y after `steps` steps of y = unary(y * x + c)."""
-    x = var((4, 3), F32)
+    x = var(shape, F32)
     y = x
     for k in range(steps):
         c = apply("broadcast_to", const(np.float32(k % 7)), shape=x.shape)
@@ -363,13 +364,13 @@ def test_row_chain_of_kernels_with_a_deep_prologue(unbounded_kernels, monkeypatc
     monkeypatch.setattr(program, "KERNELS", _NotCompiled())
     steps = 2_000
     with shallow_stack():
-        x, y = _deep_graph(steps, "abs")
+        x, y = _deep_graph(steps, "abs", (4, 8))  # (rows of 8: chains take no shorter)
         m = apply("reduce_max", y, axes=(1,))
         e = apply("exp", apply("sub", y, apply("broadcast_to", apply(
-            "reshape", m, shape=(4, 1)), shape=(4, 3))))
+            "reshape", m, shape=(4, 1)), shape=(4, 8))))
         s = apply("reduce_sum", e, axes=(1,))
         out = apply("div", e, apply("broadcast_to", apply("reshape", s, shape=(4, 1)),
-                                    shape=(4, 3)))
+                                    shape=(4, 8)))
         prog = lower_graph([out], [x], [Layout.contiguous(x.shape)])
         (step,) = prog.steps
         chained = step.compiled.kernel
