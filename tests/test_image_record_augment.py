@@ -3,6 +3,7 @@
 properties, and `mean_img` and `path_imglist`."""
 from __future__ import annotations
 
+import importlib.util
 import io
 from pathlib import Path
 
@@ -15,21 +16,12 @@ from mxjit import base
 from mxjit.io.image_augmenter import hls_to_rgb, rgb_to_hls
 
 FIXTURE = Path(__file__).parent / "fixtures" / "image_record" / "reference.npz"
-#: The cases of tests/fixtures/image_record/make_reference.py.
-CASES = {
-    "turn180": dict(rotate=180),
-    "turn45_fill7": dict(rotate=45, fill_value=7),
-    "turn90_tall": dict(rotate=90, data_shape=(3, 8, 6)),
-    "scale1.5_turn30": dict(min_random_scale=1.5, max_random_scale=1.5, rotate=30),
-    "scale2": dict(min_random_scale=2.0, max_random_scale=2.0),
-    "img_size12": dict(min_img_size=12, max_img_size=12, data_shape=(3, 12, 12)),
-    "pad2_turn90_fill9": dict(pad=2, rotate=90, fill_value=9, data_shape=(3, 10, 12)),
-    "crop_size4": dict(min_crop_size=4, max_crop_size=4),
-    "resize12_turn20": dict(resize=12, rotate=20),
-    "hls_round_trip": dict(random_h=1, random_s=1, random_l=1),
-    "aspect2": dict(min_aspect_ratio=2.0, max_aspect_ratio=2.0),
-}
-IMAGE = np.random.RandomState(0).randint(0, 256, (6, 8, 3)).astype(np.uint8)
+_spec = importlib.util.spec_from_file_location("image_record_cases", FIXTURE.parent / "cases.py")
+assert _spec is not None and _spec.loader is not None
+_cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_cases)
+CASES = _cases.CASES
+IMAGE = _cases.image()
 
 
 @pytest.fixture(scope="module")

@@ -107,7 +107,7 @@ class AsyncServer:
             self.updater(name, as_ndarray(value, stored.context), stored)
 
 
-class DistAsyncKVStore(KVStore):
+class DistAsyncKVStore(mpi.WorldMember, KVStore):
     """An asynchronous store: a push is applied on rank 0's server without waiting for
     the other workers.
 
@@ -122,23 +122,6 @@ class DistAsyncKVStore(KVStore):
         self._server = AsyncServer(self._requests, self._answers) if self.rank == 0 else None
         self._shapes: dict[Key, tuple[tuple[int, ...], Any]] = {}
         atexit.register(self._shutdown)
-
-    @property
-    def rank(self) -> int:
-        return int(self._comm.Get_rank())
-
-    @property
-    def num_workers(self) -> int:
-        return int(self._comm.Get_size())
-
-    def barrier(self) -> None:
-        """Wait until every worker gets here.
-
-        >>> kv.barrier()  # doctest: +SKIP
-        """
-        self._comm.Barrier()
-
-    _barrier = barrier
 
     def init(self, key: Any, value: Any) -> None:
         items = self._order.group(key, value)

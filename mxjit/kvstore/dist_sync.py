@@ -27,7 +27,7 @@ from .local import KVStore
 __all__ = ["DistSyncKVStore"]
 
 
-class DistSyncKVStore(KVStore):
+class DistSyncKVStore(mpi.WorldMember, KVStore):
     """A synchronous store over the MPI world: all workers hold the same values after
     every push.
 
@@ -38,23 +38,6 @@ class DistSyncKVStore(KVStore):
         super().__init__(name)
         self._comm = mpi.world()
         self._sums: dict[Key, np.ndarray] = {}
-
-    @property
-    def rank(self) -> int:
-        return int(self._comm.Get_rank())
-
-    @property
-    def num_workers(self) -> int:
-        return int(self._comm.Get_size())
-
-    def barrier(self) -> None:
-        """Wait until every worker gets here.
-
-        >>> kv.barrier()  # doctest: +SKIP
-        """
-        self._comm.Barrier()
-
-    _barrier = barrier
 
     def _initial_values(self, items: list[tuple[Key, np.ndarray]]) -> list[np.ndarray]:
         mpi.check_agreement(self._comm, "init", _signature(items))

@@ -238,3 +238,27 @@ def local_comm() -> Any:
 
         _local.append(world().Split_type(MPI.COMM_TYPE_SHARED))
     return _local[0]
+
+
+class WorldMember:
+    """What a store of a worker among MPI workers answers from its communicator `_comm`:
+    its rank, the number of workers, and the barrier."""
+
+    _comm: Any
+
+    @property
+    def rank(self) -> int:
+        return int(self._comm.Get_rank())
+
+    @property
+    def num_workers(self) -> int:
+        return int(self._comm.Get_size())
+
+    def barrier(self) -> None:
+        """Wait until every worker gets here.
+
+        >>> kv.barrier()  # doctest: +SKIP
+        """
+        self._comm.Barrier()
+
+    _barrier = barrier

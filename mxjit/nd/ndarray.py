@@ -238,14 +238,17 @@ def _operator(op: str, reflected: bool) -> Any:
     return method
 
 
-for _name, _op, _reflected in (
-        ("__add__", "add", False), ("__radd__", "add", True), ("__sub__", "sub", False),
-        ("__rsub__", "sub", True), ("__mul__", "mul", False), ("__rmul__", "mul", True),
-        ("__truediv__", "div", False), ("__rtruediv__", "div", True),
-        ("__mod__", "mod", False), ("__rmod__", "mod", True), ("__pow__", "pow", False),
-        ("__rpow__", "pow", True), ("__eq__", "eq", False), ("__ne__", "ne", False),
-        ("__lt__", "lt", False), ("__le__", "le", False), ("__gt__", "gt", False),
-        ("__ge__", "ge", False)):
+#: Python's binary operator methods: (method, primitive, operands reflected). mx.np's
+#: array class defines the same methods with its own promotion rules.
+BINARY_METHODS = (
+    ("__add__", "add", False), ("__radd__", "add", True), ("__sub__", "sub", False),
+    ("__rsub__", "sub", True), ("__mul__", "mul", False), ("__rmul__", "mul", True),
+    ("__truediv__", "div", False), ("__rtruediv__", "div", True),
+    ("__mod__", "mod", False), ("__rmod__", "mod", True), ("__pow__", "pow", False),
+    ("__rpow__", "pow", True), ("__eq__", "eq", False), ("__ne__", "ne", False),
+    ("__lt__", "lt", False), ("__le__", "le", False), ("__gt__", "gt", False),
+    ("__ge__", "ge", False))
+for _name, _op, _reflected in BINARY_METHODS:
     _method = _operator(_op, _reflected)
     _method.__name__ = _method.__qualname__ = _name
     setattr(NDArray, _name, _method)

@@ -20,7 +20,7 @@ from ..context import Context, check_context
 from ..core import Array, bind, same_shape_binary, tape
 from ..nd import NDArray
 from ..nd.formatting import _LEGACY
-from ..nd.ndarray import register_np_class, view_as
+from ..nd.ndarray import BINARY_METHODS, register_np_class, view_as
 from ..ops.elementwise import abs as _abs
 from ..ops.elementwise import cast, negative
 from ..ops.operands import as_dtype, reshape_exact
@@ -337,14 +337,7 @@ def _binary_operator(op: str, reflected: bool) -> Any:
     return method
 
 
-for _name, _op, _reflected in (
-        ("__add__", "add", False), ("__radd__", "add", True), ("__sub__", "sub", False),
-        ("__rsub__", "sub", True), ("__mul__", "mul", False), ("__rmul__", "mul", True),
-        ("__truediv__", "div", False), ("__rtruediv__", "div", True),
-        ("__mod__", "mod", False), ("__rmod__", "mod", True), ("__pow__", "pow", False),
-        ("__rpow__", "pow", True), ("__eq__", "eq", False), ("__ne__", "ne", False),
-        ("__lt__", "lt", False), ("__le__", "le", False), ("__gt__", "gt", False),
-        ("__ge__", "ge", False)):
+for _name, _op, _reflected in BINARY_METHODS:
     _method = _binary_operator(_op, _reflected)
     _method.__name__ = _method.__qualname__ = _name
     setattr(ndarray, _name, _method)
