@@ -1052,8 +1052,11 @@ def test_nd_where_cast_clip_relu_eager_and_jit(data: Any) -> None:
         return (nd.where(c, a, b), nd.cast(a, to), nd.clip(a, lo, 3), nd.relu(a))
 
     lo = 0 if dtype.kind == "u" else -2
+    # (MXNet's rule: a 1-D condition as long as x's first axis selects rows of x)
+    rows = c.ndim == 1 and a.ndim > 1 and c.shape[0] == a.shape[0] and c.shape != a.shape
+    picked = c.reshape(c.shape + (1,) * (a.ndim - 1)) if rows else c
     with np.errstate(all="ignore"):
-        want = (np.where(c != 0, a, b), reference("cast", a, dtype=to),
+        want = (np.where(picked != 0, a, b), reference("cast", a, dtype=to),
                 np.minimum(np.maximum(a, dtype.type(lo)), dtype.type(3)),
                 # (relu keeps NaN and makes -0 +0, as MXNet's does)
                 np.where((a > 0) | np.isnan(a), a, dtype.type(0)))
