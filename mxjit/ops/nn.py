@@ -152,7 +152,9 @@ def _row_max(x: Array, axis: int) -> Array:
     """The max along `axis` that softmax subtracts, held constant for differentiation: the
     result does not depend on the shift, so its gradient is zero and the backward pass
     needs no kernels for it. Eagerly the max is cut from the recorded graph (a leaf)."""
-    m = reduce.max(x, axis=axis, keepdims=True)
+    # (an empty axis has no max; any shift will do for its no elements, so 0, its sum)
+    m = (reduce.max(x, axis=axis, keepdims=True) if x.shape[axis] else
+         reduce.sum(x, axis=axis, keepdims=True))
     return bind("stop_gradient", m) if m._node is not None else m.detach()
 
 

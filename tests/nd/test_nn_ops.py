@@ -162,6 +162,13 @@ def test_softmax_family_gradients():
     check_grads(lambda v: nd.softmin(v) * v, [x], order=1)
 
 
+def test_softmax_over_an_empty_axis_is_empty():
+    # (as mx.np's, and NumPy's meaning: no elements, nothing to normalise)
+    for fn in (nd.softmax, nd.log_softmax):
+        assert fn(nd.zeros((2, 0))).shape == (2, 0)
+        assert mx.jit(fn)(nd.zeros((3, 0))).shape == (3, 0)
+
+
 def test_softmax_dtype_computes_in_the_wider_type():
     x = nd.array(rand(2, 5, seed=7), dtype="float16")
     y = nd.softmax(x, dtype="float32")
