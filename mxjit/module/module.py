@@ -78,6 +78,25 @@ def split_batch(batch_size: int, work_load_list: Sequence[float]) -> list[slice]
     return slices
 
 
+def _check_groups(group2ctxs: Any) -> None:
+    """MXNet's model parallelism places groups of operators (`ctx_group`) on devices. A
+    bound symbol here is one compiled program on one device, so groups placed on the CPU
+    compute what MXNet computes and are accepted; other devices are refused."""
+    groups = group2ctxs if isinstance(group2ctxs, (list, tuple)) else [group2ctxs]
+    for mapping in groups:
+        if mapping is None:
+            continue
+        if not isinstance(mapping, dict):
+            raise ArgumentError(f"Module: group2ctxs must map group names to contexts (one "
+                                f"dict, or one per device), got {mapping!r}")
+        for name, ctx in mapping.items():
+            places = ctx if isinstance(ctx, (list, tuple)) else [ctx]
+            if any(not isinstance(c, Context) or c.device_type != "cpu" for c in places):
+                raise UnsupportedError(f"Module: group2ctxs places group {name!r} on {ctx!r}: "
+                                       f"model parallelism across devices is not supported "
+                                       f"(a bound symbol runs as one program on one device)")
+
+
 def _distributed(kv: KVStoreBase | None) -> bool:
     """Whether `kv` reaches other workers (a store of this process sums on the devices)."""
     return kv is not None and not (isinstance(kv, KVStore) and "dist" not in kv.type)
@@ -104,8 +123,7 @@ class Module(BaseModule):
         if not contexts or not all(isinstance(c, Context) for c in contexts):
             raise ArgumentError(f"Module: context must be a Context or a list of them, got "
                                 f"{context!r}")
-        if group2ctxs is not None:
-            raise UnsupportedError("Module: group2ctxs (model parallelism) is not supported")
+        _check_groups(group2ctxs)
         self._compression_params = compression_params
         self._context = contexts
         self._work_load_list = list(work_load_list or [1] * len(contexts))

@@ -543,10 +543,27 @@ def test_errors_of_arguments():
         mod.predict([X])
     with pytest.raises(ArgumentError, match="context must be a Context"):
         mx.mod.Module(mlp(), context="cpu")
-    with pytest.raises(UnsupportedError, match="group2ctxs"):
-        mx.mod.Module(mlp(), group2ctxs={"dev1": mx.cpu()})
+    with pytest.raises(UnsupportedError, match="model parallelism across devices"):
+        mx.mod.Module(mlp(), group2ctxs={"dev1": mx.gpu(0)})
+    with pytest.raises(ArgumentError, match="group2ctxs must map group names"):
+        mx.mod.Module(mlp(), group2ctxs=["dev1"])
     with pytest.raises(MXNetError, match="does not exist"):
         mx.mod.Module.load("/nonexistent/prefix", 1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mod.bind(data_shapes=[("data", (4, 4))])  # (bound already: a logged warning only)
+
+
+def test_groups_placed_on_the_cpu_are_accepted_and_compute_the_same():
+    with mx.AttrScope(ctx_group="dev1"):
+        net = mlp()
+    mod = mx.mod.Module(net, group2ctxs={"dev1": mx.cpu(1)})
+    mod.bind(data_shapes=[("data", (4, 4))], label_shapes=[("softmax_label", (4,))])
+    mod.init_params(mx.init.Constant(0.1))
+    plain = bound()
+    plain.init_params(mx.init.Constant(0.1), force_init=True)
+    batch = mx.io.DataBatch([nd.array(X[:4])], [nd.array(Y[:4])])
+    mod.forward(batch, is_train=False)
+    plain.forward(batch, is_train=False)
+    np.testing.assert_array_equal(mod.get_outputs()[0].asnumpy(),
+                                  plain.get_outputs()[0].asnumpy())
