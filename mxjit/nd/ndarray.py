@@ -20,6 +20,12 @@ from ..ops.operands import write_out, write_outs
 from ..ops.shape import reshape, transpose
 from ..trace import canonical_dtype
 from .formatting import format_values
+from .serialization import STORAGE_TYPE_CODES
+
+#: MXNet's private names of the storage type codes, which its tests and libraries import
+#: (`from mxnet.ndarray.ndarray import _STORAGE_TYPE_STR_TO_ID`).
+_STORAGE_TYPE_STR_TO_ID = dict(STORAGE_TYPE_CODES)
+_STORAGE_TYPE_ID_TO_STR = {v: k for k, v in STORAGE_TYPE_CODES.items()}
 
 
 class NDArray(Array):

@@ -88,7 +88,10 @@ _FLAG_DTYPES = {flag: np.dtype(name) for name, flag in TYPE_FLAGS.items()}
 _KIND_FLAGS = {(dt.kind, dt.itemsize): flag for flag, dt in _FLAG_DTYPES.items()}
 _AUX_FLAGS = frozenset({TYPE_FLAGS["int32"], TYPE_FLAGS["int64"]})
 
-_STYPE_CODES = {"default": 0, "row_sparse": 1, "csr": 2}
+#: MXNet's storage type codes (its C API's: the file format's and symbols'
+#: `__storage_type__`); -1 is 'undefined'. `mx.nd.ndarray` shows them under MXNet's names.
+STORAGE_TYPE_CODES = {"undefined": -1, "default": 0, "row_sparse": 1, "csr": 2}
+_STYPE_CODES = {k: v for k, v in STORAGE_TYPE_CODES.items() if v >= 0}
 _STYPE_NAMES = {code: name for name, code in _STYPE_CODES.items()}
 _NUM_AUX = {"default": 0, "row_sparse": 1, "csr": 2}
 _MIN_RECORD_BYTES = 4  # a pre-V1 "none" record is a lone uint32 0

@@ -23,6 +23,7 @@ from .. import name as _name
 from ..base import ArgumentError, MXNetIndexError, NotImplementedForSymbol, ParamError
 from ..context import Context, cpu
 from ..core.operators import Operator, lookup
+from ..nd.serialization import STORAGE_TYPE_CODES
 from .evaluate import CODE_OF, DTYPE_CODES, Partial, infer
 from .executor import Executor
 from .graph import OUTPUT_DTYPE_RULES, OUTPUT_DTYPES, Node, check_input_count, topological
@@ -586,7 +587,7 @@ def Variable(name: str, attr: dict[str, str] | None = None, shape: Sequence[int]
     if init is not None:
         attrs["__init__"] = init if isinstance(init, str) else init.dumps()
     if stype is not None:
-        attrs["__storage_type__"] = str({"default": 0, "row_sparse": 1, "csr": 2}[stype])
+        attrs["__storage_type__"] = str(STORAGE_TYPE_CODES[stype])
     for k, v in kwargs.items():
         if not (k.startswith("__") and k.endswith("__")):
             raise ParamError(f"Variable: extra attribute {k!r} must look like __{k}__")

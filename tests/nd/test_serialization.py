@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 from mxjit.base import MXNetError, NDArrayFormatError, NDArraySaveError
 from mxjit.nd import serialization as ser
+from mxjit.nd.ndarray import _STORAGE_TYPE_ID_TO_STR, _STORAGE_TYPE_STR_TO_ID
 from mxjit.nd.serialization import SparseRecord, dumps, load, loads, save
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
@@ -688,3 +689,9 @@ def test_failed_save_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     save(path, [np.zeros(3)])
     assert os.stat(path).st_mode & 0o777 == 0o640
     assert_same_array(load(path)[0], np.zeros(3))
+
+
+def test_mxnets_storage_type_codes_under_its_private_names():
+    assert _STORAGE_TYPE_STR_TO_ID == {"undefined": -1, "default": 0, "row_sparse": 1,
+                                       "csr": 2}
+    assert _STORAGE_TYPE_ID_TO_STR[2] == "csr"
