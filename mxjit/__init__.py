@@ -61,6 +61,16 @@ from .core import (
     vmap,
 )
 from .mxnet_alias import install_as_mxnet
+from .util import (
+    is_np_array,
+    is_np_shape,
+    np_array,
+    np_shape,
+    set_np_shape,
+    use_np,
+    use_np_array,
+    use_np_shape,
+)
 
 ndarray = nd
 sym = symbol
@@ -83,4 +93,5 @@ __all__ = ["autograd", "base", "nd", "lax", "random", "ndarray", "jit", "grad", 
            "optimizer", "lr_scheduler", "image", "recordio", "img", "symbol", "sym", "attribute",
            "AttrScope", "io", "visualization", "viz", "module", "mod", "model", "callback",
            "monitor", "kvstore", "kv", "__version__", "libinfo", "runtime", "install_as_mxnet",
-           "np", "npx", "numpy", "numpy_extension", "util"]
+           "np", "npx", "numpy", "numpy_extension", "util", "is_np_shape", "set_np_shape",
+           "np_shape", "use_np_shape", "is_np_array", "np_array", "use_np_array", "use_np"]

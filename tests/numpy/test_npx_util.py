@@ -127,3 +127,13 @@ def test_env_and_dirs(tmp_path):
     mx.util.makedirs(str(tmp_path / "a" / "b"))
     mx.util.makedirs(str(tmp_path / "a" / "b"))
     assert (tmp_path / "a" / "b").is_dir()
+
+
+def test_the_semantics_switches_are_top_level_names_as_in_mxnet():
+    # (MXNet's own tests write `with mx.np_shape(True):`)
+    for name in ("is_np_shape", "set_np_shape", "np_shape", "use_np_shape", "is_np_array",
+                 "np_array", "use_np_array", "use_np"):
+        assert getattr(mx, name) is getattr(mx.util, name)
+    with mx.np_shape(True):
+        assert mx.is_np_shape()
+    assert not mx.is_np_shape()
