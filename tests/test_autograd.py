@@ -570,3 +570,18 @@ def test_backward_through_a_vector_dot_sees_its_one_element_shape(after, factor)
     assert d.shape == (1,)
     w.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), factor * c.asnumpy())
+
+
+def test_integer_gradients_are_mxnets():
+    # (what MXNet 1.9.1 prints for a = [7, 9], b = [3, 4] int32: mod's are zero)
+    want = {"mod": ([0, 0], [0, 0]), "mul": ([3, 4], [7, 9]), "sub": ([1, 1], [-1, -1]),
+            "div": ([0, 0], [0, 0]), "power": ([147, 2916], [667, 14415]),
+            "maximum": ([1, 1], [0, 0])}
+    for op, (ga, gb) in want.items():
+        a, b = mx.nd.array([7, 9], dtype="int32"), mx.nd.array([3, 4], dtype="int32")
+        a.attach_grad()
+        b.attach_grad()
+        with mx.autograd.record():
+            y = getattr(mx.nd, "broadcast_" + op)(a, b)
+        y.backward()
+        assert a.grad.asnumpy().tolist() == ga and b.grad.asnumpy().tolist() == gb, op

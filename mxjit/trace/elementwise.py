@@ -239,6 +239,8 @@ def _select_vjp(pred: str) -> VJPRule:
 
 def _mod_vjp(n: Node, g: Node) -> Sequence[Node | None]:
     x, y = n.inputs
+    if n.dtype.kind in "iu":  # (MXNet's integer mod has zero gradients, unlike pow)
+        return zeros_like(x), zeros_like(y)
     return g, apply("neg", _bin("mul", g, apply("floor", _bin("div", x, y))))
 
 
@@ -342,7 +344,7 @@ BINARY_ARITH: dict[str, tuple[Callable[..., Any], VJPRule]] = {
     "mul": (np.multiply, lambda n, g: (_bin("mul", g, n.inputs[1]), _bin("mul", g, n.inputs[0]))),
     "div": (_int_div, _div_vjp),
     "pow": (_pow, _in_float64_for_integers(_pow_vjp)),
-    "mod": (_mod, _in_float64_for_integers(_mod_vjp)),
+    "mod": (_mod, _mod_vjp),
 }
 BINARY_ANY: dict[str, tuple[Callable[..., Any], VJPRule]] = {
     "maximum": (_ieee_extremum(np.maximum, larger=True), _select_vjp("ge")),
