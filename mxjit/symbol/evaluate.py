@@ -169,15 +169,18 @@ class Partial:
 
 class _Sentinels:
     """Sizes standing for unknown dimensions while a pass traces through them: primes
-    below 10**6 that no real dimension of a graph is likely to have, each remembered as
+    below `start` that no real dimension of a graph is likely to have, each remembered as
     (the open node's id, axis). A size at least `FLOOR` that is not a sentinel is one made
-    from sentinels (a flattened unknown batch): unknown too."""
+    from sentinels (a flattened unknown batch): unknown too. Inference runs twice, from two
+    starts, and keeps only what both runs agree on: a size made from sentinels (halved by
+    a stride, say) differs between them, however small it came out."""
 
     FLOOR = 500_000
+    STARTS = (999_983, 899_981)
 
-    def __init__(self) -> None:
+    def __init__(self, start: int) -> None:
         self.where: dict[int, tuple[int, int]] = {}
-        self._next = 999_983
+        self._next = start
 
     def new(self, node_id: int, axis: int) -> int:
         n = self._next
@@ -205,6 +208,11 @@ class _Sentinels:
 
     def partial(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(0 if self.unknown(d) else int(d) for d in shape)
+
+
+def _agreed(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The sizes two inference runs (from different sentinels) agree on; 0 elsewhere."""
+    return tuple(int(x) if x == y else 0 for x, y in zip(a, b))
 
 
 class _Provisional:
@@ -262,10 +270,29 @@ def _fixpoint(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, A
                          tuple(n.params()["shape"]))
                  for n in order if (n.op is None and known[id(n)][0] is not None
                                     and 0 in known[id(n)][0]) or _is_open_creation(n)}
+    first, second = _Sentinels.STARTS
+    values, outs, solved = _converge(order, outputs, known, templates, first)
+    if not solved and not any(isinstance(o, Partial) for o in outs):
+        return values, outs, solved
+    _, outs_b, solved_b = _converge(order, outputs, known, templates, second)
+    agreed = {i: _agreed(shape, solved_b.get(i, templates[i])) for i, shape in solved.items()}
+    if agreed != solved:  # (a size solved from another made of sentinels: unknown after all)
+        values, outs = _infer_pass(order, outputs, known, agreed, {}, first)
+        _, outs_b = _infer_pass(order, outputs, known, agreed, {}, second)
+    outs = [Partial(_agreed(tuple(a.shape), tuple(b.shape)))
+            if isinstance(a, Partial) and isinstance(b, Partial) else a
+            for a, b in zip(outs, outs_b)]
+    return values, outs, agreed
+
+
+def _converge(order: list[Node], outputs: Sequence[tuple[Node, int]],
+              known: dict[int, tuple[Any, Any]], templates: dict[int, tuple[int, ...]],
+              start: int) -> tuple[dict[int, Any], list[Any], dict[int, tuple[int, ...]]]:
+    """Passes with sentinels from `start` until no pass finds a size."""
     solved: dict[int, tuple[int, ...]] = {}
     while True:
         found: dict[tuple[int, int], int] = {}
-        values, outs = _infer_pass(order, outputs, known, solved, found)
+        values, outs = _infer_pass(order, outputs, known, solved, found, start)
         if not found:
             return values, outs, solved
         for (node_id, axis), size in found.items():
@@ -276,13 +303,14 @@ def _fixpoint(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, A
 
 def _infer_pass(order: list[Node], outputs: Sequence[tuple[Node, int]],
                 known: dict[int, tuple[Any, Any]], solved: dict[int, tuple[int, ...]],
-                found: dict[tuple[int, int], int]) -> tuple[dict[int, Any], list[Any]]:
+                found: dict[tuple[int, int], int], start: int
+                ) -> tuple[dict[int, Any], list[Any]]:
     """One tracing of the graph with the sizes found so far (`solved`); sizes it finds
     go to `found` (another pass is then due)."""
     state = TraceState()
     stack = trace_stack()
     stack.append(state)
-    sentinels = _Sentinels()
+    sentinels = _Sentinels(start)
     try:
         results: dict[int, list[Any] | None] = {}
         for node in order:
@@ -316,8 +344,8 @@ def _infer_pass(order: list[Node], outputs: Sequence[tuple[Node, int]],
         for n, k in outputs:
             got = results[id(n)]
             value = None if got is None else _settled(got[k])
-            if isinstance(value, _Provisional):
-                value = Partial(sentinels.partial(tuple(value.value.shape)))
+            if isinstance(value, _Provisional):  # (raw: `_fixpoint` keeps what two runs agree on)
+                value = Partial(tuple(value.value.shape))
             elif isinstance(value, _Open):
                 value = None if value.template is None else Partial(value.template)
             outs.append(value)
@@ -331,7 +359,7 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
     """The node's outputs traced; None when an input stays unknown; provisional values
     (traced with sentinel sizes) when sizes are still unknown, and what this node's
     input-shape rule says about them goes to `found`."""
-    if any(a is None for a in args):
+    if any(a is None for a in args) and not _stand_in_unknown(node, args):
         return None
     if _complete(node, args) and not any(isinstance(a, _Provisional) for a in args):
         return call_node(node, args)
@@ -339,10 +367,17 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
             if isinstance(a, _Open) and a.template is not None else a for a in args]
     expected = _rule_shapes(node, [a.value if isinstance(a, _Provisional) else a for a in args])
     for k, (name, a) in enumerate(zip(_input_names(node), args)):
-        # (an input of unknown rank, from the rule, where that needs no unknown size)
-        if (isinstance(a, _Open) and name in expected
-                and not any(sentinels.unknown(d) for d in expected[name])):
-            args[k] = a.resolve(tuple(expected[name]))
+        # (an input of unknown rank takes the rule's shape: resolved when that needs no
+        # unknown size, else provisional with the same unknown sizes, so that a weight
+        # is (64, 0, 7, 7) where the data's channels are unknown, as in MXNet)
+        if isinstance(a, _Open) and name in expected:
+            shape = tuple(expected[name])
+            if not any(sentinels.unknown(d) for d in shape):
+                args[k] = a.resolve(shape)
+            else:
+                a.template = sentinels.partial(shape)
+                a.provisional = a._make(shape)
+                args[k] = _Provisional(a.provisional)
     if any(isinstance(a, _Open) for a in args):
         return None
     new = {}
@@ -360,6 +395,22 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
     return [_Provisional(out) for out in outs]
 
 
+def _stand_in_unknown(node: Node, args: list[Any]) -> bool:
+    """Put in place of each wholly unknown input (None) a value of the shape the node's
+    rule gives it from the known ones, when it gives one: an elemwise sum with one known
+    operand has that operand's shape, as MXNet infers it. Whether none is left unknown."""
+    known = [a for a in args if a is not None and not isinstance(a, (PendingInput,
+                                                                     _Provisional))]
+    if not known:
+        return False
+    expected = _rule_shapes(node, args)
+    for k, name in enumerate(_input_names(node)):
+        if args[k] is None and name in expected:
+            args[k] = default_array_class()._traced(var(tuple(expected[name]),
+                                                         known[0].dtype))
+    return not any(a is None for a in args)
+
+
 def _input_names(node: Node) -> list[str]:
     op = node.op
     assert op is not None
@@ -372,7 +423,7 @@ def _rule_shapes(node: Node, args: list[Any]) -> dict[str, tuple[int, ...]]:
     names = _input_names(node)
     rule = INPUT_SHAPE_RULES.get(node.op.name)
     shapes = {n: tuple(a.shape) for n, a in zip(names, args)
-              if not isinstance(a, (PendingInput, _Provisional))}
+              if a is not None and not isinstance(a, (PendingInput, _Provisional))}
     try:
         return rule(shapes, **node.params()) if rule is not None and names else {}
     except KeyError:  # (the rule needs an input that is unknown too)

@@ -50,3 +50,25 @@ def test_a_size_that_contradicts_a_given_one_is_an_error():
     total = mx.sym.FullyConnected(data=a, num_hidden=21) + mx.sym.Variable("c", shape=(5, 0))
     with pytest.raises(ShapeError):
         total.infer_shape()
+
+
+def test_an_elemwise_sum_with_one_operand_unknown_has_the_others_shape():
+    # (MXNet's test_symbol_infer_shape: the recurrent state's shape comes from the output)
+    x2h = mx.sym.FullyConnected(mx.sym.var("data"), name="x2h", num_hidden=128)
+    h2h = mx.sym.FullyConnected(mx.sym.var("prevstate"), name="h2h", num_hidden=128)
+    out = mx.sym.Activation(mx.sym.elemwise_add(x2h, h2h), act_type="relu")
+    assert out.infer_shape(data=(10, 64)) == (None, None, None)
+    args, outs, _ = out.infer_shape_partial(data=(10, 64))
+    shapes = shapes_by_name(out, args)
+    assert outs == [(10, 128)] and shapes["x2h_weight"] == (128, 64)
+    assert shapes["h2h_weight"] == () and shapes["prevstate"] == ()
+
+
+def test_a_weight_of_a_partly_known_input_is_partly_known():
+    data = mx.sym.Variable("data", shape=(1, 0, 0, 0))
+    conv = mx.sym.Convolution(data=data, weight=mx.sym.Variable("weight"), pad=(3, 3),
+                              num_filter=64, stride=(2, 2), no_bias=True, kernel=(7, 7))
+    args, outs, _ = conv.infer_shape_partial()
+    assert shapes_by_name(conv, args) == {"data": (1, 0, 0, 0), "weight": (64, 0, 7, 7)}
+    # (the spatial sizes are made from unknown ones, halved by the stride: unknown too)
+    assert outs == [(1, 64, 0, 0)]
