@@ -159,7 +159,8 @@ class Symbol:
 
     def get_children(self) -> Symbol | None:
         """The inputs of this symbol's node (None for a variable)."""
-        inputs = [i for node, _ in self._outputs for i in node.inputs]
+        nodes = list({id(node): node for node, _ in self._outputs}.values())  # (once each)
+        inputs = [i for node in nodes for i in node.inputs]
         return Symbol(inputs) if inputs else None
 
     # ---- attributes ------------------------------------------------------------------

@@ -360,3 +360,10 @@ def test_array_only_methods_are_refused_in_mxnets_words():
     with pytest.raises(NotImplementedForSymbol, match=r'"\+="\) with arguments'):
         x += 1
     assert issubclass(NotImplementedForSymbol, mx.MXNetError)
+
+
+def test_the_children_of_a_multi_output_node_are_listed_once():
+    sliced = mx.sym.SliceChannel(mx.sym.var("data"), num_outputs=3, name="slice")
+    assert sliced.get_children().list_outputs() == ["data"]
+    assert mx.sym.Concat(*list(sliced)).get_children().list_outputs() == [
+        "slice_output0", "slice_output1", "slice_output2"]
