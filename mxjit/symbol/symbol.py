@@ -420,26 +420,64 @@ class Symbol:
         >>> net.infer_type(data='float32')  # doctest: +SKIP
         """
         given = {k: np.dtype(v) for k, v in self._known(args, kwargs, "infer_type").items()}
-        dtypes: dict[int, list[np.dtype]] = {}
+        a, o, x = self._partial_types(given)
+        # (what nothing determines is float32, MXNet's default type, where MXNet gives None)
+        return tuple([np.float32 if d is None else d for d in group]  # type: ignore
+                     for group in (a, o, x))
+
+    def infer_type_partial(self, *args: Any, **kwargs: Any) -> tuple[Any, Any, Any]:
+        """`infer_type` that leaves an argument None where nothing says its dtype: neither
+        given, nor `__dtype__`, nor an operator it feeds (whose inputs share their dtype,
+        FullyConnected's weight its data's), as MXNet's.
+
+        >>> net.infer_type_partial()  # doctest: +SKIP
+        """
+        given = {k: np.dtype(v) for k, v in
+                 self._known(args, kwargs, "infer_type_partial").items()}
+        return self._partial_types(given)
+
+    def _partial_types(self, given: dict[str, np.dtype]) -> tuple[Any, Any, Any]:
+        dtypes = self._dtypes(given)
+        arguments, aux = self._variables()
+
+        def shown(dtype: Any) -> Any:
+            return None if dtype is None else dtype.type
+
+        return ([shown(dtypes[id(n)][0]) for n in arguments],
+                [shown(dtypes[id(n)][k]) for n, k in self._outputs],
+                [shown(dtypes[id(n)][0]) for n in aux])
+
+    def _dtypes(self, given: dict[str, np.dtype]) -> dict[int, list[Any]]:
+        """Every node's output dtypes by id, None where unknown; variables not given and
+        without `__dtype__` start unknown and take the dtype of the operator inputs they
+        meet (operators without a `dtype` parameter keep one dtype for their inputs)."""
+        unknown = None
+        dtypes: dict[int, list[Any]] = {}
         for node in topological(self._outputs):
             if node.op is None:
                 code = node.attrs.get("__dtype__")
-                default = np.dtype(DTYPE_CODES[int(code)]) if code else np.dtype(np.float32)
+                default = np.dtype(DTYPE_CODES[int(code)]) if code else unknown
                 dtypes[id(node)] = [given.get(node.name, default)]
                 continue
-            first = dtypes[id(node.inputs[0][0])][node.inputs[0][1]] if node.inputs else \
-                np.dtype(np.float32)
             own = node.params().get("dtype")
+            ins = [dtypes[id(n)][k] for n, k in node.inputs]
+            common = next((d for d in ins if d is not None), None)
+            if own in (None, "None") and common is not None:
+                names = node.input_names() if not node.op.variadic else []
+                for j, (n, k) in enumerate(node.inputs):  # (MXNet's inference runs backwards)
+                    if n.op is None and dtypes[id(n)][k] is None:
+                        wide = (j > 0 and node.op.name in _FLOAT32_PARAMETERS
+                                and common == np.float16 and names[j:j + 1] != ["data"])
+                        dtypes[id(n)][k] = np.dtype(np.float32) if wide else common
+                ins = [dtypes[id(n)][k] for n, k in node.inputs]
+            first = ins[0] if ins else unknown
             out = np.dtype(own) if own not in (None, "None") else first
             fixed = OUTPUT_DTYPES.get(node.op.name, {})
             dtypes[id(node)] = [fixed.get(k, out) for k in range(node.num_outputs())]
             rule = OUTPUT_DTYPE_RULES.get(node.op.name)
-            if rule is not None:
-                dtypes[id(node)] = rule(node.params(), [dtypes[id(n)][k] for n, k in node.inputs])
-        arguments, aux = self._variables()
-        return ([dtypes[id(n)][0].type for n in arguments],
-                [dtypes[id(n)][k].type for n, k in self._outputs],
-                [dtypes[id(n)][0].type for n in aux])
+            if rule is not None and all(d is not None for d in ins):
+                dtypes[id(node)] = rule(node.params(), ins)
+        return dtypes
 
     def tojson(self, remove_amp_cast: bool = True) -> str:
         """The graph as MXNet 1.x's JSON.
@@ -523,6 +561,9 @@ def repr_scalar(value: Any) -> str:
     return repr(float(value))
 
 
+#: Operators whose parameters stay float32 for float16 data (MXNet's BatchNorm keeps its
+#: scale, shift and statistics in float32).
+_FLOAT32_PARAMETERS = frozenset({"BatchNorm", "_contrib_SyncBatchNorm", "CuDNNBatchNorm"})
 #: Attributes MXNet keeps as `__key__` however they are given (its C API's hidden keys);
 #: `attr` finds them under either name, `list_attr` shows both.
 HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage",

@@ -367,3 +367,18 @@ def test_the_children_of_a_multi_output_node_are_listed_once():
     assert sliced.get_children().list_outputs() == ["data"]
     assert mx.sym.Concat(*list(sliced)).get_children().list_outputs() == [
         "slice_output0", "slice_output1", "slice_output2"]
+
+
+def test_dtype_inference_runs_backwards_as_mxnets():
+    # (MXNet 1.9.1's answers: an operator's inputs share the data's dtype, BatchNorm keeps
+    # its parameters in float32, a Cast cuts the chain; infer_type_partial leaves None)
+    fc = mx.sym.FullyConnected(mx.sym.var("x"), num_hidden=3)
+    assert fc.infer_type(x="float16")[0] == [np.float16] * 3
+    bn = mx.sym.BatchNorm(mx.sym.var("x"), name="bn")
+    assert bn.infer_type(x="float16") == ([np.float16, np.float32, np.float32],
+                                          [np.float16], [np.float32, np.float32])
+    mlp = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(
+        mx.sym.Cast(mx.sym.var("data"), dtype="float32"), name="fc1", num_hidden=8),
+        name="softmax")
+    assert mlp.infer_type(data=np.float16)[0] == [np.float16] + [np.float32] * 3
+    assert mlp.infer_type_partial() == ([None] + [np.float32] * 3, [np.float32], [])
