@@ -71,9 +71,13 @@ def clip_global_norm(arrays: Sequence[Any], max_norm: float, check_isfinite: boo
         warnings.warn(UserWarning("nan or inf is detected. Clipping results will be "
                                   "undefined."), stacklevel=2)
     scale = nd.minimum(max_norm / (total + 1e-8), 1.0)
-    scaled = _scale_all([a.as_in_context(ctx) for a in arrays], scale)
-    for a, new in zip(arrays, scaled):
+    dense = [a for a in arrays if a.stype == "default"]
+    scaled = _scale_all([a.as_in_context(ctx) for a in dense], scale) if dense else []
+    for a, new in zip(dense, scaled):
         a[:] = new.as_in_context(a.context)
+    for a in arrays:
+        if a.stype != "default":  # (a sparse array scales its stored values, as in MXNet)
+            a *= scale.as_in_context(a.context).astype(a.dtype)
     return total.asscalar() if check_isfinite else total
 
 

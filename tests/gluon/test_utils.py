@@ -46,6 +46,16 @@ def test_clip_global_norm_scales_in_place_with_one_program():
                       nd.NDArray)
 
 
+def test_clip_global_norm_scales_sparse_arrays_in_their_storage():
+    # (MXNet's test_global_norm_clip: row_sparse gradients keep their storage type)
+    x1 = nd.ones((3, 3)).tostype("row_sparse")
+    x2 = nd.ones((4, 4)).tostype("row_sparse")
+    assert utils.clip_global_norm([x1, x2], 1.0) == pytest.approx(5.0)
+    assert x1.stype == "row_sparse"
+    np.testing.assert_allclose(x1.asnumpy(), np.full((3, 3), 0.2), rtol=1e-6)
+    np.testing.assert_allclose(x2.asnumpy(), np.full((4, 4), 0.2), rtol=1e-6)
+
+
 def test_check_sha1_and_replace_file(tmp_path):
     path = tmp_path / "f.bin"
     path.write_bytes(b"mxjit")
