@@ -297,8 +297,8 @@ class Parameter:
                     f"differ; set cast_dtype=True to cast")
             if dtype_source == "current":
                 data = data.astype(self._dtype)
-            else:
-                self._dtype = data.dtype
+            else:  # (the saved dtype: arrays already made change to it, as in MXNet)
+                self.cast(data.dtype)
         ctxs = None if ctx is None else ([ctx] if isinstance(ctx, Context) else list(ctx))
         if self._data is None:
             if self._deferred_init:

@@ -212,6 +212,9 @@ def test_load_checks_shape_and_dtype(tmp_path):
     e.get("w", shape=(2, 3))
     e.load(path, cast_dtype=True, dtype_source="saved")
     assert e["w"].data().dtype == np.float64
+    # (loading the saved dtype into arrays already made changes them, as in MXNet)
+    d.load(path, cast_dtype=True, dtype_source="saved")
+    assert d["w"].data().dtype == np.float64 and d["w"].dtype == np.float64
 
 
 def test_collect_params_and_initialize_through_a_block():
