@@ -239,6 +239,7 @@ class Block:
 
         >>> net.collect_params('.*weight|.*bias')  # doctest: +SKIP
         """
+        self._warn_of_blocks_in_containers()
         out = ParameterDict(self._params.prefix)
         pattern = re.compile(select) if select else None
         for k, v in self._params.items():
@@ -247,6 +248,28 @@ class Block:
         for child in self._children.values():
             out.update(child.collect_params(select))
         return out
+
+    def _warn_of_blocks_in_containers(self) -> None:
+        """MXNet's warning for Blocks kept in a list, tuple or dict attribute: they are not
+        registered children, so their parameters are not collected."""
+        children = set(map(id, self._children.values()))
+
+        def holds_unregistered(data: Any) -> bool:
+            if isinstance(data, (list, tuple)):
+                return any(holds_unregistered(e) for e in data)
+            if isinstance(data, dict):
+                return any(holds_unregistered(e) for e in data.values())
+            return isinstance(data, Block) and id(data) not in children
+
+        for k, v in self.__dict__.items():
+            if isinstance(v, (list, tuple, dict)) and not (k.startswith("__")
+                                                           or k == "_children"):
+                if holds_unregistered(v):
+                    warnings.warn(f'"{type(self).__name__}.{k}" is an unregistered container '
+                                  f"with Blocks. Note that Blocks inside the list, tuple or "
+                                  f"dict will not be registered automatically. Make sure to "
+                                  f"register them using register_child() or switching to "
+                                  f"nn.Sequential/nn.HybridSequential instead. ", stacklevel=3)
 
     def _collect_params_with_prefix(self, prefix: str = "") -> dict[str, Parameter]:
         """Parameters by structural name (`0.weight`, `features.1.bias`): the names

@@ -3,6 +3,7 @@ one compiled program per signature whose numbers equal the eager ones."""
 from __future__ import annotations
 
 import io
+import warnings
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -384,3 +385,24 @@ def test_summary_prints_mxnet_table():
     net.hybridize()
     with pytest.raises(AssertionError, match="must not be hybridized"):
         net.summary(nd.ones((2, 3)))
+
+
+def test_blocks_kept_in_a_list_attribute_are_warned_of_as_in_mxnet():
+    class InList(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.layers = [gluon.nn.Dense(2), gluon.nn.Dense(3)]
+
+    class InSequential(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.layers = gluon.nn.Sequential()
+                self.layers.add(gluon.nn.Dense(2))
+
+    with pytest.warns(UserWarning, match='"InList.layers" is an unregistered container'):
+        InList().collect_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        InSequential().collect_params()
