@@ -561,6 +561,10 @@ class HybridBlock(Block):
 
         >>> net.forward(mx.nd.ones((2, 3)))  # doctest: +SKIP
         """
+        flat = _flat((x, *args))
+        if not any(isinstance(a, (nd.NDArray, Symbol)) for a in flat):
+            raise ParamError("In HybridBlock, there must be one NDArray or one Symbol in the "
+                             "input. Please check the type of the args.")
         if _has_symbols((x, *args)):
             variables = {k: v.var() for k, v in self._reg_params.items()}
             with self.name_scope():

@@ -406,3 +406,17 @@ def test_blocks_kept_in_a_list_attribute_are_warned_of_as_in_mxnet():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         InSequential().collect_params()
+
+
+def test_a_hybrid_block_needs_one_array_among_its_inputs():
+    class Either(gluon.HybridBlock):
+        def hybrid_forward(self, F, a, b):
+            return b if a is None else a if b is None else a + b
+
+    for hybridize in (False, True):
+        block = Either()
+        if hybridize:
+            block.hybridize()
+        assert block(None, nd.ones((2,))).shape == (2,)
+        with pytest.raises(ValueError, match="there must be one NDArray or one Symbol"):
+            block(None, None)
