@@ -28,7 +28,7 @@ from mxjit.lower.emit import Layout
 from mxjit.lower.kernel import Kernel
 from mxjit.lower.program import Program, lower_graph
 from mxjit.trace import apply, evaluate
-from mxjit.trace.elementwise import COMPARE, LOGICAL, UNARY_FLOAT
+from mxjit.trace.elementwise import BITWISE, COMPARE, LOGICAL, UNARY_FLOAT
 from mxjit.trace.graph import Node, const_value, toposort, var
 
 nd = mx.nd
@@ -132,9 +132,9 @@ def _try(build: Callable[[], Node]) -> Node | None:
 def elementwise_cases() -> list[Case]:
     """Every elementwise primitive over every dtype it accepts, on edge values."""
     cases = []
-    unary = list(UNARY_FLOAT) + ["neg", "abs", "sign", "logical_not", "isnan"]
+    unary = list(UNARY_FLOAT) + ["neg", "abs", "sign", "logical_not", "isnan", "invert"]
     binary = ["add", "sub", "mul", "div", "pow", "mod", "maximum", "minimum",
-              *COMPARE, *LOGICAL]
+              *COMPARE, *LOGICAL, *BITWISE]
     for dtype in DTYPES:
         v = special_values(dtype)
         if dtype.kind == "f":  # a denser sweep for the transcendentals

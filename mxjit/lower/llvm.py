@@ -310,6 +310,8 @@ SCALAR_OPS: dict[str, Render] = {
     "logical_and": _logical("and_"), "logical_or": _logical("or_"),
     "logical_xor": _logical("xor"),
     "logical_not": lambda b, e, a: b.not_(a[0]),
+    "bitwise_and": _logical("and_"), "bitwise_or": _logical("or_"),
+    "bitwise_xor": _logical("xor"), "invert": lambda b, e, a: b.not_(a[0]),
     "isnan": lambda b, e, a: b.fcmp_unordered("uno", a[0], a[0]),
     "where": lambda b, e, a: b.select(a[0], a[1], a[2]),
     "cast": _cast, "philox": _philox,

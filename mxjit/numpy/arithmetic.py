@@ -32,7 +32,9 @@ LOGICAL = frozenset({"logical_and", "logical_or", "logical_xor"})
 _NUMBERS = (int, float, bool, np.number, np.bool_)
 #: Arithmetic of two bools is logic (NumPy's and MXNet's: True + True is True).
 BOOL_OPS = {"add": "logical_or", "mul": "logical_and", "maximum": "logical_or",
-            "minimum": "logical_and", **{c: c for c in COMPARISONS}, **{x: x for x in LOGICAL}}
+            "minimum": "logical_and", **{c: c for c in COMPARISONS}, **{x: x for x in LOGICAL},
+            "bitwise_and": "logical_and", "bitwise_or": "logical_or",
+            "bitwise_xor": "logical_xor"}
 
 
 def host_values(x: Any, function: str) -> np.ndarray:

@@ -475,25 +475,30 @@ def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple[ndarray, 
 
 
 def invert(x: Any, out: Any = None) -> ndarray:
-    """NOT of a bool array (integer bit inversion is not supported).
+    """Bitwise NOT of an integer array (two's complement), NOT of a bool one.
 
-    >>> mx.np.invert(mx.np.array([True, False], dtype=bool))  # doctest: +SKIP
+    >>> mx.np.invert(mx.np.array([0, 5], dtype='int32'))  # doctest: +SKIP
+    array([-1, -6], dtype=int32)
     """
-    return finish(~operands("invert", x)[0], out)  # type: ignore[no-any-return]
+    a = operands("invert", x)[0]
+    if a._dtype.kind not in "iub":
+        raise ArgumentError(f"invert: needs an integer or bool array, got {a._dtype}")
+    return finish(bind("invert", a), out)  # type: ignore[no-any-return]
 
 
 def _bitwise(name: str, op: str) -> Callable[..., Any]:
     def bitwise(x1: Any, x2: Any, out: Any = None) -> ndarray:
         a, b = (x if isinstance(x, (bool, int)) else operands(name, x)[0] for x in (x1, x2))
         for v in (a, b):
-            if isinstance(v, Array) and v._dtype.kind != "b":
-                raise ArgumentError(f"{name}: only bool operands are supported, got "
+            if isinstance(v, Array) and v._dtype.kind not in "iub":
+                raise ArgumentError(f"{name}: needs integer or bool operands, got "
                                     f"{v._dtype}")
         return finish(binary(op, a, b), out)  # type: ignore[no-any-return]
 
     bitwise.__name__ = bitwise.__qualname__ = name
-    bitwise.__doc__ = (f"`{op}` of bool arrays (integer bitwise operations are not "
-                       f"supported).\n\n    >>> mx.np.{name}(m1, m2)  # doctest: +SKIP\n")
+    bitwise.__doc__ = (f"Elementwise bitwise `{name[8:]}` of integer or bool arrays (NumPy's "
+                       f"promotion between their dtypes).\n\n"
+                       f"    >>> mx.np.{name}(m1, m2)  # doctest: +SKIP\n")
     return bitwise
 
 
@@ -525,7 +530,7 @@ def functions() -> dict[str, Callable[..., Any]]:
         ("hanning", (0.5, 0.5, 0.0)), ("hamming", (0.54, 0.46, 0.0)),
         ("blackman", (0.42, 0.5, 0.08)))})
     made.update({n: _bitwise(n, op) for n, op in (
-        ("bitwise_and", "logical_and"), ("bitwise_or", "logical_or"),
-        ("bitwise_xor", "logical_xor"))})
+        ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"),
+        ("bitwise_xor", "bitwise_xor"))})
     made["bitwise_not"] = invert
     return made

@@ -271,9 +271,9 @@ class ndarray(NDArray):  # noqa: N801  (NumPy's and MXNet's name)
         return _floor_divide[0](o, self)
 
     def __invert__(self) -> Any:
-        if self._dtype.kind != "b":
-            raise DTypeError(f"invert: only bool arrays are supported, got {self._dtype}")
-        return bind("logical_not", self)
+        if self._dtype.kind not in "iub":
+            raise DTypeError(f"invert: needs an integer or bool array, got {self._dtype}")
+        return bind("invert", self)
 
     def __and__(self, o: Any) -> Any:
         return _logical("logical_and", self, o)
@@ -315,12 +315,12 @@ def set_operator_functions(matmul: Any, floor_divide: Any) -> None:
 
 
 def _logical(op: str, lhs: Any, rhs: Any) -> Any:
-    """`&`, `|`, `^` of bool arrays (bitwise operators of integers are not supported)."""
+    """`&`, `|`, `^`: bitwise of integer arrays, logical of bool ones."""
+    name = f"bitwise_{op[8:]}"
     for x in (lhs, rhs):
-        if isinstance(x, Array) and x._dtype.kind != "b":
-            raise DTypeError(f"bitwise_{op[8:]}: only bool operands are supported, got "
-                             f"{x._dtype}")
-    return binary(op, lhs, rhs)
+        if isinstance(x, Array) and x._dtype.kind not in "iub":
+            raise DTypeError(f"{name}: needs integer or bool operands, got {x._dtype}")
+    return binary(name, lhs, rhs)
 
 
 def _binary_operator(op: str, reflected: bool) -> Any:

@@ -49,6 +49,8 @@ def _binary_rule(name: str, result: str) -> Callable[..., AbstractValue]:
             return AbstractValue(a.shape, np.dtype(bool))
         if result == "logical" and not is_bool(a.dtype):
             raise DTypeError(f"{name}: needs bool operands, got {a.dtype}")
+        if result == "bitwise" and a.dtype.kind not in "iub":
+            raise DTypeError(f"{name}: needs integer or bool operands, got {a.dtype}")
         if result == "arith" and is_bool(a.dtype):
             raise DTypeError(f"{name}: not defined for bool operands; cast first")
         return a
@@ -355,6 +357,9 @@ COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equa
            "gt": np.greater, "ge": np.greater_equal}
 LOGICAL = {"logical_and": np.logical_and, "logical_or": np.logical_or,
            "logical_xor": np.logical_xor}
+#: Bitwise operations of integers (of bools, the logical ones).
+BITWISE = {"bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
+           "bitwise_xor": np.bitwise_xor}
 _SIMPLIFY = {"add": _add_simplify, "sub": _sub_simplify, "mul": _mul_simplify,
              "div": _div_simplify, "neg": _neg_simplify}
 
@@ -375,6 +380,9 @@ for _n, _f in COMPARE.items():
 for _n, _f in LOGICAL.items():
     define_primitive(_n, "elementwise", _binary_rule(_n, "logical"), _quiet(_f),
                      differentiable=False)
+for _n, _f in BITWISE.items():
+    define_primitive(_n, "elementwise", _binary_rule(_n, "bitwise"), _quiet(_f),
+                     differentiable=False)
 
 # ---- primitives with rules of their own ------------------------------------------------------
 
@@ -387,6 +395,15 @@ def _logical_not_rule(x: AbstractValue) -> AbstractValue:
 
 define_primitive("logical_not", "elementwise", _logical_not_rule, np.logical_not,
                  differentiable=False)
+
+
+def _invert_rule(x: AbstractValue) -> AbstractValue:
+    if x.dtype.kind not in "iub":
+        raise DTypeError(f"invert: needs an integer or bool operand, got {x.dtype}")
+    return x
+
+
+define_primitive("invert", "elementwise", _invert_rule, np.invert, differentiable=False)
 
 
 def _isnan_simplify(x: Node, aval: AbstractValue) -> Node | None:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mxjit import np
+from mxjit import jit, np
 
 from .deviations import expected_binary_dtype
 
@@ -339,3 +339,19 @@ def test_indexing_matches_numpy_including_boolean_masks(data):
     close(got, x[key])
     mask = x > x.mean()
     close(np.array(x)[np.array(x) > float(x.mean())], x[mask])
+
+
+@given(hnp.arrays(st.sampled_from([onp.int8, onp.uint8, onp.int32, onp.int64]),
+                  hnp.array_shapes(max_dims=3, max_side=4)), st.integers(-100, 100))
+@settings(max_examples=30, deadline=None)
+def test_integer_bitwise_operations_match_numpy(x, k):
+    a = np.array(x, dtype=x.dtype)
+    b = onp.asarray(k).astype(x.dtype)
+    for name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+        got = getattr(np, name)(a, np.array(b, dtype=x.dtype)).asnumpy()
+        onp.testing.assert_array_equal(got, getattr(onp, name)(x, b), err_msg=name)
+    onp.testing.assert_array_equal(np.invert(a).asnumpy(), onp.invert(x))
+    onp.testing.assert_array_equal((~a).asnumpy(), onp.invert(x))
+    onp.testing.assert_array_equal((a & a).asnumpy(), x)
+    jitted = jit(lambda u: np.bitwise_xor(u, u) | ~u)
+    onp.testing.assert_array_equal(jitted(a).asnumpy(), onp.invert(x))

@@ -69,13 +69,15 @@ UNARY = [n for n, p in PRIMITIVES.items() if p.kind == "elementwise"
 BINARY = [n for n, p in PRIMITIVES.items() if p.kind == "elementwise"
           and p.shape_rule.__qualname__.startswith("_binary_rule")]
 LOGICAL = {"logical_and", "logical_or", "logical_xor"}
+BITWISE = {"bitwise_and", "bitwise_or", "bitwise_xor"}
 
 #: name -> (makers of each operand of one example, attributes)
 SAMPLES: dict[str, tuple[list, dict]] = {
     **{n: ([_u(*UNARY_RANGES.get(n, (-0.9, 0.9)))], {}) for n in UNARY},
-    **{n: ([_bools(), _bools()] if n in LOGICAL else [_u(0.5, 2), _u(0.5, 2)], {})
-       for n in BINARY},
+    **{n: ([_bools(), _bools()] if n in LOGICAL else [_ints(-9, 9, (2, 3)), _ints(-9, 9, (2, 3))]
+           if n in BITWISE else [_u(0.5, 2), _u(0.5, 2)], {}) for n in BINARY},
     "logical_not": ([_bools()], {}),
+    "invert": ([_ints(-9, 9, (2, 3))], {}),
     "isnan": ([_u(-1, 1)], {}),
     "mark": ([_u(-1, 1)], {"id": ("test", 0)}),
     "stop_gradient": ([_u(-1, 1)], {}),
