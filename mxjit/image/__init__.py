@@ -43,12 +43,5 @@ from .preprocess import (
 )
 from .rotate import imrotate, random_rotate
 
-__all__ = ["imdecode", "imread", "imresize", "scale_down", "resize_short", "fixed_crop",
-           "random_crop", "center_crop", "random_size_crop", "color_normalize",
-           "copyMakeBorder", "imrotate", "random_rotate", "Augmenter", "SequentialAug",
-           "RandomOrderAug", "ResizeAug", "ForceResizeAug", "RandomCropAug",
-           "RandomSizedCropAug", "CenterCropAug", "BrightnessJitterAug", "ContrastJitterAug",
-           "SaturationJitterAug", "HueJitterAug", "ColorJitterAug", "LightingAug",
-           "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug", "CastAug",
-           "CreateAugmenter", "ImageIter", "image"]
+__all__ = [*image.__all__, "image"]  # (mx.image.image holds the same names)
 del augment, decode, image_iter, preprocess, rotate  # type: ignore[name-defined]  # noqa: F821
