@@ -43,13 +43,16 @@ FLUENT_METHODS: tuple[str, ...] = (
 SPECIAL_METHODS = ("flatten", "expand_dims", "squeeze", "as_nd_ndarray", "tostype")
 
 
-def _fluent(name: str, function: Callable[..., Any]) -> Any:
+def fluent(name: str, function: Callable[..., Any], owner: str = "NDArray",
+           namespace: str = "mx.nd") -> Any:
+    """The method `owner.name` that calls `function` (`namespace.name`) with its array
+    first (mx.np's array class makes its own with `owner="ndarray"`)."""
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         return function(self, *args, **kwargs)
 
     method.__name__ = name
-    method.__qualname__ = f"NDArray.{name}"
-    method.__doc__ = (f"`mx.nd.{name}` with this array as its first argument.\n\n"
+    method.__qualname__ = f"{owner}.{name}"
+    method.__doc__ = (f"`{namespace}.{name}` with this array as its first argument.\n\n"
                       f"    >>> x.{name}()  # doctest: +SKIP\n    ")
     return method
 
@@ -108,7 +111,7 @@ def add_methods(cls: type, nd: dict[str, Callable[..., Any]]) -> None:
     itself are kept)."""
     for name in FLUENT_METHODS:
         if name not in cls.__dict__:
-            setattr(cls, name, _fluent(name, nd[name]))
+            setattr(cls, name, fluent(name, nd[name]))
     for name, method in _special_methods(nd).items():
         if name not in cls.__dict__:
             method.__qualname__ = f"{cls.__name__}.{name}"

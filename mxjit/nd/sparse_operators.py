@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.operators import lookup, make_function
-from .methods import FLUENT_METHODS, _fluent
+from .methods import FLUENT_METHODS, fluent
 from .namespace import functions as table_functions
 from .ndarray import finish as dense_finish
 from .sparse_elementwise import (
@@ -152,4 +152,4 @@ def install_methods(cls: type, made: dict[str, Callable[..., Any]]) -> None:
     add_operators(cls)
     for name in FLUENT_METHODS:
         if _RULES.get(name) is not None:
-            setattr(cls, name, _fluent(name, made[name]))
+            setattr(cls, name, fluent(name, made[name]))

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..nd.methods import fluent
+
 #: NumPy's ndarray methods that are its functions with the array first.
 FLUENT_METHODS: tuple[str, ...] = (
     "sum", "prod", "mean", "max", "min", "argmax", "argmin", "std", "var", "all", "any",
@@ -17,21 +19,10 @@ FLUENT_METHODS: tuple[str, ...] = (
 )
 
 
-def _fluent(name: str, function: Callable[..., Any]) -> Any:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return function(self, *args, **kwargs)
-
-    method.__name__ = name
-    method.__qualname__ = f"ndarray.{name}"
-    method.__doc__ = (f"`mx.np.{name}` with this array as its first argument.\n\n"
-                      f"    >>> x.{name}()  # doctest: +SKIP\n    ")
-    return method
-
-
 def add_methods(cls: type, functions: dict[str, Callable[..., Any]]) -> None:
     """Give `cls` the fluent methods over the `mx.np` functions `functions`."""
     for name in FLUENT_METHODS:
-        setattr(cls, name, _fluent(name, functions[name]))
+        setattr(cls, name, fluent(name, functions[name], "ndarray", "mx.np"))
 
     def flatten(self: Any, order: str = "C") -> Any:
         """A copy of the array as one dimension (NumPy's `flatten`).
