@@ -1,8 +1,11 @@
 """Timing helpers shared by the benchmark scripts: medians of alternating runs."""
 from __future__ import annotations
 
+import json
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +17,18 @@ def optional_import(name: str) -> Any:
         return __import__(name)
     except Exception:
         return None
+
+
+def in_child(script: str, library: str, rounds: int) -> dict[str, float | None]:
+    """Run `script --library library --rounds rounds` in a new interpreter (each library
+    in a process of its own: PyTorch's spinning threads slow whatever runs after them) and
+    read the medians it prints as JSON on its last line; {} when it fails."""
+    out = subprocess.run([sys.executable, script, "--library", library, "--rounds",
+                          str(rounds)], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"{library}: ERROR {out.stderr.strip().splitlines()[-3:]}")
+        return {}
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def median_ms(fn: Callable[[], object], repeat: int = 15, warmup: int = 2) -> float:

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import interleaved  # noqa: E402
+from common import in_child, interleaved  # noqa: E402
 
 MXNET_PYTHON = os.environ.get("MXNET_PYTHON", os.path.expanduser("~/mxnet-ref/bin/python"))
 
@@ -405,15 +405,6 @@ def measure(library: str, rounds: int) -> dict[str, float | None]:
     return got
 
 
-def in_child(library: str, rounds: int) -> dict[str, float | None]:
-    out = subprocess.run([sys.executable, __file__, "--library", library, "--rounds",
-                          str(rounds)], capture_output=True, text=True)
-    if out.returncode != 0:
-        print(f"{library}: ERROR {out.stderr.strip().splitlines()[-3:]}")
-        return {}
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21")
@@ -427,7 +418,7 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()}")
     # (each library in a process of its own: a library's threads that spin after its call
     # would slow the next library's call in the same process)
-    mine, theirs = in_child("mxjit", rounds), in_child("torch", rounds)
+    mine, theirs = in_child(__file__, "mxjit", rounds), in_child(__file__, "torch", rounds)
     cols = ["mxjit hybridized", "mxjit eager", "torch 1t", "torch 2t", "MXNet hybridized",
             "MXNet eager"]
     print("\n### Training step, ms (median)\n")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import interleaved  # noqa: E402
+from common import in_child, interleaved  # noqa: E402
 
 MXNET_PYTHON = os.environ.get("MXNET_PYTHON", os.path.expanduser("~/mxnet-ref/bin/python"))
 BATCH, SIDE, CLASSES = 16, 112, 1000
@@ -180,15 +180,6 @@ def measure(library: str, rounds: int) -> dict[str, float | None]:
     return got
 
 
-def in_child(library: str, rounds: int) -> dict[str, float | None]:
-    out = subprocess.run([sys.executable, __file__, "--library", library, "--rounds",
-                          str(rounds)], capture_output=True, text=True)
-    if out.returncode != 0:
-        print(f"{library}: ERROR {out.stderr.strip().splitlines()[-3:]}")
-        return {}
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}"
 
@@ -207,8 +198,8 @@ def main() -> None:
         print(json.dumps(measure(args.library, args.rounds)))
         return
     rounds = 5 if args.quick else 15
-    ours = in_child("mxjit", rounds)
-    torch = in_child("torch", rounds)
+    ours = in_child(__file__, "mxjit", rounds)
+    torch = in_child(__file__, "torch", rounds)
     mxnet = mxnet_medians(rounds)
     print(f"### resnet18_v1, batch {BATCH}, 3x{SIDE}x{SIDE}, ms (median of {rounds})\n")
     print("| step | mxjit hybridized | MXNet hybridized | torch 1t | torch 2t "
