@@ -36,7 +36,7 @@ from ..nd import NDArray
 from . import mpi
 from .compression import TwoBitCompression
 from .keys import Key
-from .local import KVStore, as_ndarray, write
+from .local import KVStore, as_ndarray, check_first_init, write
 
 __all__ = ["DistAsyncKVStore"]
 
@@ -126,10 +126,7 @@ class DistAsyncKVStore(mpi.WorldMember, KVStore):
     def init(self, key: Any, value: Any) -> None:
         items = self._order.group(key, value)
         for k, arrays in items:
-            if k in self._shapes:
-                raise ParamError(f"KVStore.init: duplicate init of key {k!r}. Please double "
-                                 f"check if you called kv.init or kv.broadcast with this key "
-                                 f"multiple times")
+            check_first_init(k, self._shapes)
             self._shapes[k] = (arrays[0].shape, arrays[0].dtype)
         mpi.check_agreement(self._comm, "init",
                             [(k, a[0].shape, str(a[0].dtype)) for k, a in items])

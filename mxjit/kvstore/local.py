@@ -129,10 +129,7 @@ class KVStore(KVStoreBase):
         """
         items = self._order.group(key, value)
         for k, arrays in items:
-            if k in self._store:
-                raise ParamError(f"KVStore.init: duplicate init of key {k!r}. Please double "
-                                 f"check if you called kv.init or kv.broadcast with this key "
-                                 f"multiple times")
+            check_first_init(k, self._store)
             if len(arrays) != 1:
                 raise ParamError(f"KVStore.init: key {k!r} takes one initial value, got "
                                  f"{len(arrays)}")
@@ -331,3 +328,10 @@ class KVStore(KVStoreBase):
     @staticmethod
     def _updater_key(key: Key) -> Any:
         return key.encode() if isinstance(key, str) else key
+
+
+def check_first_init(key: Key, known: Any) -> None:
+    """MXNet's error for a key `init`ed twice (`known`: the keys initialised so far)."""
+    if key in known:
+        raise ParamError(f"KVStore.init: duplicate init of key {key!r}. Please double check "
+                         f"if you called kv.init or kv.broadcast with this key multiple times")
