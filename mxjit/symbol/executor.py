@@ -13,6 +13,7 @@ auxiliary arrays when the backward pass runs, as MXNet does.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,19 +56,25 @@ class Executor:
             if r != "null" and g is not None:
                 autograd.mark_variables([a], [g], r)
 
-    def _run(self, args: list[Any], aux: list[Any]) -> Any:
+    def _feeds(self, args: list[Any], aux: list[Any]) -> dict[int, Any]:
+        """The arrays of the variable nodes, by node id."""
         feeds = {id(n): v for n, v in zip(self._arg_nodes, args)}
         feeds.update({id(n): v for n, v in zip(self._aux_nodes, aux)})
+        return feeds
+
+    def _run(self, args: list[Any], aux: list[Any]) -> Any:
         before = [v._node for v in aux]
-        outs = evaluate(self._symbol._outputs, feeds)
+        outs = evaluate(self._symbol._outputs, self._feeds(args, aux))
         changed = tuple(k for k, (v, n) in enumerate(zip(aux, before)) if v._node is not n)
         return outs, changed, [aux[k] for k in changed]
 
+    @functools.cached_property
+    def _internals(self) -> Any:
+        """Every output of every node (what a monitor sees), made once when first needed."""
+        return self._symbol.get_internals()
+
     def _run_internals(self, args: list[Any], aux: list[Any]) -> Any:
-        feeds = {id(n): v for n, v in zip(self._arg_nodes, args)}
-        feeds.update({id(n): v for n, v in zip(self._aux_nodes, aux)})
-        internals = self._symbol.get_internals()._outputs
-        return evaluate(internals, feeds)
+        return evaluate(self._internals._outputs, self._feeds(args, aux))
 
     def _report_internals(self, is_train: bool) -> None:
         """Give the monitor every operator's outputs (`<node>_output`, as MXNet names them)
@@ -76,7 +83,7 @@ class Executor:
         assert self._monitor is not None
         with autograd.pause(train_mode=is_train):
             values = self._internals_fn(self.arg_arrays, self.aux_arrays)
-        internals = self._symbol.get_internals()
+        internals = self._internals
         by_entry = {(id(n), k): v for (n, k), v in zip(internals._outputs, values)}
         names = dict(zip([(id(n), k) for n, k in internals._outputs],
                          internals.list_outputs()))
