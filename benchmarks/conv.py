@@ -22,19 +22,22 @@ mxjit runs with its defaults: its own kernel thread pool (one thread per core) p
 OpenBLAS for the GEMMs (one thread per core unless OPENBLAS_NUM_THREADS says otherwise).
 No thread variable is pinned here (unlike train_step.py): the header prints what was set.
 
-Fairness: the variants of a row are timed in interleaved rounds (every variant once per
-round, in a shuffled order), so a change of load on a shared machine hits them alike; each
-has run at least twice before (compilation, oneDNN primitive creation). On a shared 2-core
-host the 2-thread variants (mxjit, torch 2t, jax, MXNet) are the noisy ones: a call waits
-for its slowest thread, and one whose core is taken (another process, or a library's
-threads still spinning after its own call) can cost 10x. Read rows with the load average
-printed at the top and the bottom, and rerun rows that look odd (--only).
+Fairness: each library runs in a process of its own (mxjit, torch at 1 thread, torch at 2,
+jax; MXNet's server last), one after the other: PyTorch's OpenMP threads and XLA's pool keep
+spinning after a call and made whatever ran next in the same process up to 3-5x slower (an
+earlier version interleaved the libraries in one process and its torch 2t column, and the
+rows timed after it, were inflated so). Within a process the variants of a row (mxjit jit
+and eager) alternate in shuffled rounds; each has run at least twice before (compilation,
+oneDNN primitive creation). On a shared 2-core host the 2-thread variants are the noisy
+ones: a call waits for its slowest thread. Read rows with the load average printed at the
+top and the bottom, and rerun rows that look odd (--only).
 
-Checks: before timing, every variant's outputs are compared with a reference, PyTorch in
-float64 for the layers and PyTorch float32 from the same parameters and batch for the
-steps: the relative error of each whole output (loss, gradients; forward: the result) must
-stay under 1e-3 (ResNet-18's gradients: 3e-2). A mismatch prints a "CHECK FAILED" line and
-the row is timed anyway; a variant that raises prints "ERROR" and shows "-".
+Checks: before timing, every variant's outputs are compared with a reference that the
+parent process saves first (PyTorch is needed for it), PyTorch in float64 for the layers
+and PyTorch float32 from the same parameters and batch for the steps: the relative error
+of each whole output (loss, gradients; forward: the result) must stay under 1e-3
+(ResNet-18's gradients: 3e-2). A mismatch prints a "CHECK FAILED" line and the row is
+timed anyway; a variant that raises prints "ERROR" and shows "-".
 
 The last table gives GFLOP/s (2 per multiply-add of the convolutions and dense layers;
 forward+backward counts 3 forward passes for layers, PyTorch's FlopCounterMode counts the
@@ -531,7 +534,8 @@ def mxjit_step_cases(step: Step, params: Params, stats: Params, x: np.ndarray,
 
 
 def torch_step_cases(step: Step, params: Params, stats: Params, x: np.ndarray,
-                     onehot: np.ndarray) -> dict[str, Timed]:
+                     onehot: np.ndarray, threads: Sequence[int] = TORCH_THREADS
+                     ) -> dict[str, Timed]:
     loss = step_loss(step.model, TORCH_OPS)
     tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     ts = {k: torch.tensor(v) for k, v in stats.items()}  # updated in place by batch_norm
@@ -541,7 +545,7 @@ def torch_step_cases(step: Step, params: Params, stats: Params, x: np.ndarray,
         value, _ = loss(tp, ts, tx, ty)
         return [value, *torch.autograd.grad(value, list(tp.values()))]
 
-    return {f"torch {n}t": torch_case(run, n) for n in TORCH_THREADS}
+    return {f"torch {n}t": torch_case(run, n) for n in threads}
 
 
 def jax_step_cases(step: Step, params: Params, stats: Params, x: np.ndarray,
@@ -757,83 +761,137 @@ def interleaved_medians_ms(cases: dict[str, Timed], rounds: int) -> dict[str, fl
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def layer_cases(library: str, layer: Layer, args: list[np.ndarray], gy: np.ndarray
+                ) -> dict[str, Pair]:
+    """The (forward, forward+backward) cases of one library for one layer."""
+    if library == "mxjit":
+        return mxjit_layer_cases(layer, args, gy)
+    if library.startswith("torch"):
+        return torch_layer_cases(layer, args, gy, (int(library[5:]),))
+    return jax_layer_cases(layer, args, gy)
+
+
+def step_cases(library: str, step: Step, params: Params, stats: Params, x: np.ndarray,
+               onehot: np.ndarray) -> dict[str, Timed]:
+    if library == "mxjit":
+        return mxjit_step_cases(step, params, stats, x, onehot)
+    if library.startswith("torch"):
+        return torch_step_cases(step, params, stats, x, onehot, (int(library[5:]),))
+    return jax_step_cases(step, params, stats, x, onehot)
+
+
+def step_inputs(step: Step) -> tuple[Params, Params, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    params, stats = step.init(rng)
+    x = rng.standard_normal(step.batch, np.float32)
+    onehot = np.eye(10, dtype=np.float32)[rng.integers(0, 10, size=step.batch[0])]
+    return params, stats, x, onehot
+
+
+LAYER_OUTPUTS = {0: ["y"], 1: ["loss", "dx", "dw"]}
+
+
+def timed_cases(row: str, build: Callable[[], dict[str, Timed]], reference: list[np.ndarray],
+                names: list[str], tol: float, rounds: int) -> dict[str, float]:
+    """Build, check and time one library's cases of a row; {} when building fails."""
+    try:
+        cases = build()
+    except Exception as exc:
+        print(f"ERROR {row}: {type(exc).__name__}: {exc}".splitlines()[0], flush=True)
+        return {}
+    cases = checked(row, cases, reference, names, tol)
+    return interleaved_medians_ms(cases, rounds)
+
+
+def measure(library: str, layers: list[Layer], steps: list[Step], rounds: int, refs: Path
+            ) -> dict[str, dict[str, float]]:
+    """One library's medians, {row: {column: ms}}, each output checked against the
+    reference the parent saved under `refs`."""
+    ms: dict[str, dict[str, float]] = {}
+    for i, layer in enumerate(layers):
+        args, gy = layer.arrays(np.random.default_rng(0))
+        built: dict[str, Pair] = {}
+        for mode, label in enumerate(("fwd", "fwd+bwd")):
+            row = f"{layer.name} {label}"
+
+            def build(mode: int = mode) -> dict[str, Timed]:
+                if not built:
+                    built.update(layer_cases(library, layer, args, gy))
+                return {k: p[mode] for k, p in built.items()}
+
+            reference = list(np.load(refs / f"layer{i}-{mode}.npz").values())
+            ms[row] = timed_cases(row, build, reference, LAYER_OUTPUTS[mode], 1e-3, rounds)
+    for i, step in enumerate(steps):
+        inputs = step_inputs(step)
+        names = ["loss", *(f"d{k}" for k in inputs[0])]
+        reference = list(np.load(refs / f"step{i}.npz").values())
+        ms[step.name] = timed_cases(step.name, lambda: step_cases(library, step, *inputs),
+                                    reference, names, step.tol, rounds)
+    return ms
+
+
+def save_references(layers: list[Layer], steps: list[Step], refs: Path) -> None:
+    """What every library's outputs are checked against: PyTorch in float64 for the layers,
+    PyTorch float32 from the same parameters and batch for the steps (their float32
+    rounding flips ReLUs that float64 would not)."""
+    for i, layer in enumerate(layers):
+        args, gy = layer.arrays(np.random.default_rng(0))
+        wide = [a.astype(np.float64) for a in args]
+        pair = torch_layer_cases(layer, wide, gy.astype(np.float64), (2,))["torch 2t"]
+        for mode, case in enumerate(pair):
+            np.savez(refs / f"layer{i}-{mode}.npz", *case.outputs())
+    for i, step in enumerate(steps):
+        case = torch_step_cases(step, *step_inputs(step), (2,))["torch 2t"]
+        np.savez(refs / f"step{i}.npz", *case.outputs())
+
+
+def child_medians(library: str, opts: argparse.Namespace, refs: Path
+                  ) -> dict[str, dict[str, float]]:
+    """`measure` in a new interpreter: PyTorch's and XLA's threads keep spinning after their
+    calls and would slow whatever runs next in the same process."""
+    command = [sys.executable, __file__, "--library", library, "--refs", str(refs),
+               "--only", opts.only] + ["--quick"] * opts.quick
+    print(f"timing {library}", file=sys.stderr, flush=True)
+    out = subprocess.run(command, capture_output=True, text=True)
+    lines = out.stdout.strip().splitlines()
+    for line in lines[:-1]:  # its CHECK FAILED and ERROR lines
+        print(f"{library}: {line}", flush=True)
+    if out.returncode != 0 or not lines:
+        print(f"ERROR {library}: " + " / ".join(out.stderr.strip().splitlines()[-3:]), flush=True)
+        return {}
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def mxnet_medians(layers: list[Layer], rounds: int, log: Path, folder: Path
+                  ) -> tuple[dict[str, dict[str, float]], str]:
+    """MXNet's layer medians (its server times each call itself), and its column name, or
+    why it did not run."""
+    server, note = start_mxnet(bool(layers), log)
+    if server is None:
+        return {}, f"mxnet: not run ({note})"
+    ms: dict[str, dict[str, float]] = {}
+    try:
+        for i, layer in enumerate(layers):
+            args, gy = layer.arrays(np.random.default_rng(0))
+            pair = next(iter(mxnet_layer_cases(server, layer, args, gy, folder).values()))
+            for mode, label in enumerate(("fwd", "fwd+bwd")):
+                row = f"{layer.name} {label}"
+                reference = list(np.load(folder / f"layer{i}-{mode}.npz").values())
+                cases = checked(row, {mxnet_column(server): pair[mode]}, reference,
+                                LAYER_OUTPUTS[mode], 1e-3)
+                ms[row] = interleaved_medians_ms(cases, rounds)
+    finally:
+        server.close()
+    info = server.info
+    return ms, (f"mxnet {info['version']} (numpy {info['numpy']}, "
+                f"MKLDNN {'on' if info['mkldnn'] else 'off'})")
+
+
 @dataclass
 class Result:
     name: str
     flops: float | None
     ms: dict[str, float]
-
-
-def layer_results(layer: Layer, rounds: int, server: MxnetServer | None, folder: Path
-                  ) -> tuple[Result, Result]:
-    args, gy = layer.arrays(np.random.default_rng(0))
-    pairs: dict[str, Pair] = {}
-    builders: list[tuple[str, Callable[[], dict[str, Pair]]]] = [
-        ("mxjit", lambda: mxjit_layer_cases(layer, args, gy))]
-    if torch is not None:
-        builders.append(("torch", lambda: torch_layer_cases(layer, args, gy)))
-    if jax is not None:
-        builders.append(("jax", lambda: jax_layer_cases(layer, args, gy)))
-    if server is not None:
-        builders.append(("mxnet", lambda: mxnet_layer_cases(server, layer, args, gy, folder)))
-    for lib, build in builders:
-        try:
-            pairs.update(build())
-        except Exception as exc:
-            print(f"ERROR {layer.name} / {lib}: {type(exc).__name__}: {exc}".splitlines()[0],
-                  flush=True)
-    reference = layer_reference(layer, args, gy, pairs)
-    names = {0: ["y"], 1: ["loss"] + ["d" + n for n in ("x", "w")[:len(args)]]}
-    flops = layer.forward_flops()
-    results = []
-    for mode, label in enumerate(("fwd", "fwd+bwd")):
-        cases = {k: p[mode] for k, p in pairs.items()}
-        cases = checked(f"{layer.name} {label}", cases, reference[mode], names[mode], 1e-3)
-        print(f"timing {layer.name} {label}: {', '.join(cases)}", file=sys.stderr, flush=True)
-        ms = interleaved_medians_ms(cases, rounds)
-        results.append(Result(f"{layer.name} {label}",
-                              None if flops is None else flops * (1 + 2 * mode), ms))
-    return results[0], results[1]
-
-
-def layer_reference(layer: Layer, args: list[np.ndarray], gy: np.ndarray,
-                    pairs: dict[str, Pair]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """PyTorch in float64 where installed, else the first case that runs."""
-    if torch is not None:
-        wide = [a.astype(np.float64) for a in args]
-        fwd, fwdbwd = torch_layer_cases(layer, wide, gy.astype(np.float64), (2,))["torch 2t"]
-        return fwd.outputs(), fwdbwd.outputs()
-    fwd, fwdbwd = next(iter(pairs.values()))
-    return fwd.outputs(), fwdbwd.outputs()
-
-
-def step_result(step: Step, rounds: int) -> Result:
-    rng = np.random.default_rng(0)
-    params, stats = step.init(rng)
-    x = rng.standard_normal(step.batch, np.float32)
-    onehot = np.eye(10, dtype=np.float32)[rng.integers(0, 10, size=step.batch[0])]
-    cases: dict[str, Timed] = {}
-    builders: list[tuple[str, Callable[[], dict[str, Timed]]]] = [
-        ("mxjit", lambda: mxjit_step_cases(step, params, stats, x, onehot))]
-    if torch is not None:
-        builders.append(("torch", lambda: torch_step_cases(step, params, stats, x, onehot)))
-    if jax is not None:
-        builders.append(("jax", lambda: jax_step_cases(step, params, stats, x, onehot)))
-    for lib, build in builders:
-        try:
-            cases.update(build())
-        except Exception as exc:
-            print(f"ERROR {step.name} / {lib}: {type(exc).__name__}: {exc}".splitlines()[0],
-                  flush=True)
-    names = ["loss", *(f"d{k}" for k in params)]
-    # the reference is torch float32 from the same parameters and batch (a fresh copy: the
-    # torch cases' running statistics move with every call)
-    ref_case = (torch_step_cases(step, params, stats, x, onehot)["torch 2t"] if torch
-                else next(iter(cases.values())))
-    cases = checked(step.name, cases, ref_case.outputs(), names, step.tol)
-    print(f"timing {step.name}: {', '.join(cases)}", file=sys.stderr, flush=True)
-    return Result(step.name, step_flops(step, params, stats, x, onehot),
-                  interleaved_medians_ms(cases, rounds))
 
 
 # ---- report ---------------------------------------------------------------------------------
@@ -858,27 +916,24 @@ def gflops(flops: float | None, ms: float | None) -> float | None:
     return flops / ms / 1e6 if flops and ms else None
 
 
-def header(server: MxnetServer | None, mxnet_note: str, rounds: int) -> list[str]:
+def header(mxnet: str, rounds: int) -> list[str]:
     git = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe",
                           "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     libs = [f"numpy {np.__version__}", f"mxjit {mx.__version__} ({git or 'no git'})"]
     libs += [f"torch {torch.__version__}"] if torch else []
     libs += [f"jax {jax.__version__}"] if jax else []
-    libs += ([f"mxnet {server.info['version']} (numpy {server.info['numpy']}, "
-              f"MKLDNN {'on' if server.info['mkldnn'] else 'off'})"] if server else
-             [f"mxnet: not run ({mxnet_note})"])
     env = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                       "MKL_NUM_THREADS", "XLA_FLAGS") if k in os.environ}
-    program = sys.modules.get("mxjit.lower.program")  # (being rewritten: ask, do not assume)
-    threads = [f"mxjit kernel pool {getattr(program, 'THREADS', '?')}",
+    from mxjit.lower import program
+    threads = [f"mxjit kernel pool {program.THREADS}",
                "torch " + "/".join(map(str, TORCH_THREADS))
                + (f" (default {DEFAULT_TORCH_THREADS})" if torch else "")]
     return [f"# conv benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, "
             f"load average {os.getloadavg()[0]:.1f}",
-            "versions: " + ", ".join(libs),
+            "versions: " + ", ".join(libs + [mxnet]),
             "threads: " + ", ".join(threads) + f"; environment: {env or 'nothing set'}",
-            f"medians of {rounds} interleaved rounds"]
+            f"medians of {rounds} rounds; each library in a process of its own"]
 
 
 def start_mxnet(wanted: bool, log: Path) -> tuple[MxnetServer | None, str]:
@@ -893,36 +948,57 @@ def start_mxnet(wanted: bool, log: Path) -> tuple[MxnetServer | None, str]:
         return None, f"it failed to start: {exc}"
 
 
+CHILD_LIBRARIES = ["mxjit", *(f"torch{n}" for n in TORCH_THREADS), "jax"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 timed rounds instead of 11")
     parser.add_argument("--only", default="", help="rows whose name contains this")
+    parser.add_argument("--library", choices=CHILD_LIBRARIES, help=argparse.SUPPRESS)
+    parser.add_argument("--refs", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     rounds = 3 if opts.quick else 11
     layers = [la for la in LAYERS if opts.only in la.name]
     steps = [s for s in STEPS if opts.only in s.name]
+    if opts.library:  # a child: one library's medians as JSON on the last line
+        print(json.dumps(measure(opts.library, layers, steps, rounds, Path(opts.refs))))
+        return
+    if torch is None:
+        sys.exit("the references are computed with PyTorch: install torch==2.13.0")
     with tempfile.TemporaryDirectory(prefix="mxjit-conv-bench-") as tmp:
-        server, note = start_mxnet(bool(layers), Path(tmp) / "mxnet.log")
-        print("\n".join(header(server, note, rounds)), flush=True)
-        print()
-        pairs = [layer_results(la, rounds, server, Path(tmp)) for la in layers]
-        if server is not None:
-            server.close()
-    step_results = [step_result(s, rounds) for s in steps]
-    torch_columns = [f"torch {n}t" for n in TORCH_THREADS]
-    peers = [*torch_columns, "jax.jit", mxnet_column(server)]
-    columns = MXJIT_COLUMNS + peers
+        refs = Path(tmp)
+        save_references(layers, steps, refs)
+        start = header("", rounds)[0]
+        libraries = [lib for lib in CHILD_LIBRARIES if lib != "jax" or jax is not None]
+        medians = [child_medians(lib, opts, refs) for lib in libraries]
+        mxnet, mxnet_text = mxnet_medians(layers, rounds, refs / "mxnet.log", refs)
+    medians.append(mxnet)
+    print(start)
+    print("\n".join(header(mxnet_text, rounds)[1:]))
     print()
-    if pairs:
-        print(table("Layers, forward (ms)", columns, [(r.name, r.ms) for r, _ in pairs]))
-        print()
-        print(table("Layers, forward+backward (ms)", columns, [(r.name, r.ms) for _, r in pairs]))
-        print()
-    if step_results:
+    ms = {row: {k: v for m in medians for k, v in m.get(row, {}).items()}
+          for row in [f"{la.name} {label}" for la in layers for label in ("fwd", "fwd+bwd")]
+          + [s.name for s in steps]}
+    peers = [f"torch {n}t" for n in TORCH_THREADS] + ["jax.jit"]
+    peers += sorted({c for m in mxnet.values() for c in m})
+    columns = MXJIT_COLUMNS + peers
+    if layers:
+        for label, title in (("fwd", "Layers, forward (ms)"),
+                             ("fwd+bwd", "Layers, forward+backward (ms)")):
+            print(table(title, columns, [(f"{la.name} {label}", ms[f"{la.name} {label}"])
+                                         for la in layers]))
+            print()
+    if steps:
         print(table("Training steps: loss, gradients, BatchNorm statistics (ms)",
-                    columns[:-1], [(r.name, r.ms) for r in step_results]))
+                    [c for c in columns if not c.startswith("mxnet")],
+                    [(s.name, ms[s.name]) for s in steps]))
         print()
-    results = [r for pair in pairs for r in pair] + step_results
+    results = [Result(f"{la.name} {label}",
+                      None if la.forward_flops() is None else la.forward_flops() * (1 + 2 * mode),
+                      ms[f"{la.name} {label}"])
+               for la in layers for mode, label in enumerate(("fwd", "fwd+bwd"))]
+    results += [Result(s.name, step_flops(s, *step_inputs(s)), ms[s.name]) for s in steps]
     if results:
         print(rates_table(results, peers))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (1, 5, 15 min: "

@@ -9,6 +9,8 @@ than Python's recursion limit emit without recursion.
 """
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -307,6 +309,13 @@ EMIT_RULES: dict[str, Callable[[Emitter, Node, tuple[Lin, ...]], Emitted]] = {
 }
 
 
+#: A reduction over at most this many elements per output accumulates in a register even
+#: when kept loops follow the reduced ones (a window's taps: pooling, depthwise convolution):
+#: its loop is then innermost and unrolled, and the kept loop around it vectorises, where
+#: accumulating in memory would load and store every output once per element.
+REGISTER_REDUCTION_DEPTH = 32
+
+
 @dataclass(frozen=True)
 class Loop:
     """One loop of the nest: the original axes it covers (outer to inner) and their sizes."""
@@ -403,7 +412,8 @@ def _assemble(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
     reduction = None
     if reduce_op:
         first_reduce = reduce_flags.index(True) if True in reduce_flags else len(loops)
-        in_register = all(reduce_flags[first_reduce:])
+        depth = math.prod(lp.extent for lp in loops if lp.reduce)
+        in_register = all(reduce_flags[first_reduce:]) or depth <= REGISTER_REDUCTION_DEPTH
         reduction = Reduction(reduce_op, value, in_register)
         value = Expr.make("acc", root.dtype)
     kernel = Kernel(

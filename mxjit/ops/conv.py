@@ -134,7 +134,8 @@ def _conv(x: Array, w: Array, kernel: Sequence[int], stride: Sequence[int],
           ) -> Array:
     """The convolution by the strategy `conv_strategy` picks for these shapes."""
     if conv_strategy(x.shape[1], w.shape[0], g, kernel) == "direct":
-        return direct_conv(x, w, stride, dilate, pad, out_size, g)
+        return _direct_program(tuple(stride), tuple(dilate), tuple(pad), tuple(out_size), g)(
+            x, w)
     return bind("conv", x, w, out=tuple(out_size), stride=tuple(stride), dilate=tuple(dilate),
                 pad=tuple(pad), groups=g)
 
@@ -194,6 +195,14 @@ def contract_columns(cols: Array, w: Array, g: int) -> Array:
     # y: (G, F/G, N, *out) -> (N, F, *out)
     y = transpose(y, (2, 0, 1) + tuple(range(3, 3 + nd)))
     return reshape(y, shape=(n, f) + tuple(out_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _direct_program(stride: tuple[int, ...], dilate: tuple[int, ...], pad: tuple[int, ...],
+                    out_size: tuple[int, ...], g: int) -> Callable[[Array, Array], Array]:
+    """`direct_conv` as one jitted function: eagerly one program (as pooling), not a
+    materialised product of windows and weights."""
+    return jit(lambda x, w: direct_conv(x, w, stride, dilate, pad, out_size, g))
 
 
 def direct_conv(x: Array, w: Array, stride: Sequence[int], dilate: Sequence[int],

@@ -2,6 +2,7 @@
 import numpy as np
 
 import mxjit as mx
+from mxjit.lower import emit
 
 nd = mx.nd
 
@@ -95,3 +96,23 @@ def test_long_constant_loops_are_not_unrolled_and_short_ones_are():
     np.testing.assert_array_equal(f(short_rows).asnumpy(), short_rows.asnumpy().max(1))
     np.testing.assert_allclose(mx.jit(lambda a: nd.sum(a, axis=1))(long_rows).asnumpy(),
                                long_rows.asnumpy().sum(1), rtol=1e-5)
+
+
+def _reduction_of(lowered):
+    (compiled,) = lowered.program.kernels
+    return compiled.kernel.reduction
+
+
+def test_short_reductions_between_kept_axes_accumulate_in_a_register():
+    # a window's taps (pooling, depthwise convolution) lie between the kept axes: with few
+    # of them the reduction is innermost, in a register, and the kept row vectorises
+    for depth, expected in ((9, True), (emit.REGISTER_REDUCTION_DEPTH + 1, False)):
+        (x,) = _arrays((8, depth, 6, 40))
+        for op, ref in ((nd.sum, np.sum), (nd.max, np.max)):
+            f = mx.jit(lambda v, op=op: op(v, axis=1))
+            assert _reduction_of(f.lower(x)).in_register is expected
+            np.testing.assert_allclose(f(x).asnumpy(), ref(x.asnumpy().astype(np.float64),
+                                       axis=1), rtol=1e-5, atol=1e-5)
+    # a reduction over trailing axes always does, whatever its depth
+    (x,) = _arrays((8, 1000))
+    assert _reduction_of(mx.jit(lambda v: nd.sum(v, axis=1)).lower(x)).in_register
