@@ -116,7 +116,8 @@ class _Custom:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.__name__: str = getattr(fun, "__name__", "function")
         self._inside_rule = 0
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())  # (not its __dict__: a wrapped
+        # jit or custom_vjp object would overwrite this one's own attributes with its own)
         self._compiled = Transform(self._traced, f"{self.kind}({getattr(fun, '__name__', 'f')})")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -381,7 +382,7 @@ def checkpoint(fun: Callable) -> Callable[..., Any]:
         return _traced_checkpoint(fun, args, kwargs)
 
     transform = Transform(traced, f"checkpoint({getattr(fun, '__name__', 'f')})")
-    functools.update_wrapper(transform, fun)
+    functools.update_wrapper(transform, fun, updated=())  # (see custom_vjp)
     return transform
 
 

@@ -235,7 +235,8 @@ class JitFunction:
         self._fast: dict[tuple, _Entry] = {}
         self._last_signature: Any = None
         self.__name__ = getattr(fun, "__name__", "function")
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())  # (not its __dict__: a wrapped
+        # jit or custom_vjp object would overwrite this one's own attributes with its own)
 
     def __repr__(self) -> str:
         return f"<jit of {self.fun!r}: {len(self._cache)} signature(s) compiled>"

@@ -318,6 +318,7 @@ def make_function(op: Operator, public_name: str,
                   module: str, numbers: bool = False) -> Callable[..., Any]:
     """A front end's function for `op`: MXNet's signature (the inputs, the parameters, then
     `out=None, name=None`) as real Python parameters, and a generated docstring.
+    An operator without parameters ignores any keywords, as MXNet's do.
     `finish(result, operands, out)` gives what the function returns (it writes `out=`); for
     a `fresh` operator called without `out=` the result is returned as it is. Inputs must
     be arrays (or Python numbers, with `numbers`, as MXNet's Python-level `maximum(x, 2)`).
@@ -364,7 +365,10 @@ def make_function(op: Operator, public_name: str,
                           f"        _missing({public_name!r}, {param.name!r})")
     extra = ["**_extra"] if op.open else []
     call += extra
-    head += ["out=None", "name=None"] + extra
+    # MXNet's operators without parameters keep whatever keywords they are given, unread
+    # (its own tests pass `axis=1` to broadcast_mul); those with parameters refuse them
+    ignored = ["**_ignored"] if not op.params and not op.open else []
+    head += ["out=None", "name=None"] + extra + ignored
     fast = [f"    if out is None:\n        return _impl({', '.join(call)})"] if op.fresh else []
     source = "\n".join([f"def {public_name}({', '.join(head)}):",
                         *checks, *fast,

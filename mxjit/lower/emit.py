@@ -10,7 +10,6 @@ than Python's recursion limit emit without recursion.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any

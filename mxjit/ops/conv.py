@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..base import ParamError, ShapeError
-from ..core import Array, bind, jit, scalar_operand
+from ..core import Array, bind, custom_vjp, jit, scalar_operand
 from ..core.operators import input_shape_rule, register_operator
 from ..trace.windows import first_max
 from . import reduce
@@ -201,8 +201,58 @@ def contract_columns(cols: Array, w: Array, g: int) -> Array:
 def _direct_program(stride: tuple[int, ...], dilate: tuple[int, ...], pad: tuple[int, ...],
                     out_size: tuple[int, ...], g: int) -> Callable[[Array, Array], Array]:
     """`direct_conv` as one jitted function: eagerly one program (as pooling), not a
-    materialised product of windows and weights."""
-    return jit(lambda x, w: direct_conv(x, w, stride, dilate, pad, out_size, g))
+    materialised product of windows and weights. At stride 1 its data gradient is a direct
+    convolution too (`direct_data_grad`); at other strides it is what differentiating the
+    windows gives, a gather with a bounds test per tap."""
+    def conv(x: Array, w: Array) -> Array:
+        return direct_conv(x, w, stride, dilate, pad, out_size, g)
+
+    if any(s != 1 for s in stride):
+        return jit(conv)
+
+    def forward(x: Array, w: Array) -> tuple[Array, tuple[Array, Array]]:
+        return conv(x, w), (x, w)
+
+    def backward(saved: tuple[Array, Array], gy: Array) -> tuple[Array, Array]:
+        x, w = saved
+        return (direct_data_grad(gy, w, dilate, pad, x.shape[2:], g),
+                direct_weight_grad(x, gy, tuple(w.shape[2:]), dilate, pad, g))
+
+    with_rule = custom_vjp(conv)
+    with_rule.defvjp(forward, backward)
+    return jit(with_rule)
+
+
+def direct_data_grad(gy: Array, w: Array, dilate: Sequence[int], pad: Sequence[int],
+                     size: Sequence[int], g: int) -> Array:
+    """The data gradient of a stride-1 `direct_conv`: the cotangent convolved with the
+    flipped weights (each group's in and out channels swapped), padded so that the result
+    has the data's `size`: windows over a padded copy, where differentiating the windows
+    would test every tap's bounds."""
+    f, cg, kernel = w.shape[0], w.shape[1], tuple(w.shape[2:])
+    nd = len(kernel)
+    swapped = transpose(reshape(w, shape=(g, f // g, cg) + kernel), (0, 2, 1) + tuple(
+        range(3, 3 + nd)))
+    flipped = bind("flip", reshape(swapped, shape=(g * cg, f // g) + kernel),
+                   axes=tuple(range(2, 2 + nd)))
+    back_pad = tuple(d * (k - 1) - p for d, k, p in zip(dilate, kernel, pad))
+    return direct_conv(gy, flipped, (1,) * nd, dilate, back_pad, size, g)
+
+
+def direct_weight_grad(x: Array, gy: Array, kernel: tuple[int, ...], dilate: Sequence[int],
+                       pad: Sequence[int], g: int) -> Array:
+    """The weight gradient of a stride-1 `direct_conv`: each filter's cotangent times the
+    windows it read, summed over the batch and the output positions."""
+    n, c = x.shape[:2]
+    f, out_size, nd = gy.shape[1], tuple(gy.shape[2:]), len(kernel)
+    taps = math.prod(kernel)
+    cols = window_columns(x, kernel, (1,) * nd, dilate, pad, out_size)
+    cols = reshape(cols, shape=(n, g, 1, c // g, taps) + out_size)
+    gyg = reshape(gy, shape=(n, g, f // g, 1, 1) + out_size)
+    shape = (n, g, f // g, c // g, taps) + out_size
+    dw = reduce.sum(broadcast_exact(cols, shape) * broadcast_exact(gyg, shape),
+                    axis=(0,) + tuple(range(5, 5 + nd)))
+    return reshape(dw, shape=(f, c // g) + kernel)
 
 
 def direct_conv(x: Array, w: Array, stride: Sequence[int], dilate: Sequence[int],

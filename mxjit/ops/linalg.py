@@ -388,12 +388,20 @@ def dot(lhs: Array, rhs: Array, transpose_a: bool = False, transpose_b: bool = F
 @register_operator("batch_dot", inputs=("lhs", "rhs"))
 def batch_dot(lhs: Array, rhs: Array, transpose_a: bool = False, transpose_b: bool = False
               ) -> Array:
-    """Batched matrix product of (B, M, K) and (B, K, N) arrays.
+    """Batched matrix product of (B..., M, K) and (B..., K, N) arrays (3-D or more, the
+    same leading batch axes on both sides).
 
     >>> mx.nd.batch_dot(mx.nd.ones((2, 1, 3)), mx.nd.ones((2, 3, 4))).shape  # doctest: +SKIP
     (2, 1, 4)
     """
     a, b = promote(lhs, rhs, "batch_dot")
-    ca = 1 if transpose_a else 2
-    cb = 2 if transpose_b else 1
-    return bind("dot_general", a, b, contract=((ca,), (cb,)), batch=((0,), (0,)))
+    if a.ndim < 3 or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]:
+        raise ShapeError(f"batch_dot: lhs {a.shape} and rhs {b.shape} must both be 3-D or more "
+                         "with the same leading batch axes")
+    m, k = (a.ndim - 1, a.ndim - 2) if transpose_a else (a.ndim - 2, a.ndim - 1)
+    kb, n = (b.ndim - 1, b.ndim - 2) if transpose_b else (b.ndim - 2, b.ndim - 1)
+    if a.shape[k] != b.shape[kb]:
+        raise ShapeError(f"batch_dot: lhs {a.shape} and rhs {b.shape} do not multiply "
+                         f"(transpose_a={transpose_a}, transpose_b={transpose_b})")
+    batch = tuple(range(a.ndim - 2))
+    return bind("dot_general", a, b, contract=((k,), (kb,)), batch=(batch, batch))

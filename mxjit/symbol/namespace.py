@@ -94,6 +94,10 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                     symbols[key] = v
                 else:
                     values[key] = v
+            elif not op.params and not isinstance(v, Symbol):
+                # (an operator without parameters keeps any keyword, unread, in MXNet: its
+                # JSON lists it among the node's attributes)
+                attr = {**(attr or {}), key: str(v)}
             else:
                 raise ArgumentError(f"{public_name}: unknown argument {key!r}; its inputs are "
                                     f"{list(op.inputs)} and its parameters {param_names}")

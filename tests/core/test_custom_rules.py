@@ -42,6 +42,18 @@ def test_custom_vjp_values_come_from_fwd_and_gradients_from_bwd():
     np.testing.assert_allclose(back(arr(5, -5, 0.25))[0].asnumpy(), [1, -1, 0.25])
 
 
+def test_jit_and_checkpoint_of_a_custom_vjp_function_keep_its_rule():
+    # (wrapping must not copy the custom function's attributes over the wrapper's own)
+    f = _clip_gradient()
+    x = arr(0.5, -2.0, 3.0)
+    weights = arr(0.5, 3, -3)
+    for wrapped in (mx.jit(f), mx.checkpoint(f), mx.jit(mx.checkpoint(f))):
+        loss = lambda x, wrapped=wrapped: (wrapped(x) * weights).sum()  # noqa: E731
+        for g in (mx.grad(loss), mx.jit(mx.grad(loss))):
+            np.testing.assert_allclose(g(x).asnumpy(), [0.5, 1, -1])
+        np.testing.assert_allclose(wrapped(x).asnumpy(), [1, -4, 6])
+
+
 def _scaled_sin(calls=None):
     """sin(x) whose rule says the derivative is 2 cos(x) (so tests see which one is used)."""
     @mx.custom_vjp

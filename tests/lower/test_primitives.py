@@ -1072,18 +1072,19 @@ def test_nd_where_cast_clip_relu_eager_and_jit(data: Any) -> None:
 def test_nd_dot_and_batch_dot_eager_and_jit(data: Any) -> None:
     dtype = data.draw(st.sampled_from([np.dtype("float32"), np.dtype("float64"),
                                        np.dtype("int32")]), "dtype")
-    bsz, m, k, n = (data.draw(st.integers(1, 5)) for _ in range(4))
+    m, k, n = (data.draw(st.integers(1, 5)) for _ in range(3))
+    batch = tuple(data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=2), "batch"))
     elems = st.integers(-4, 4)
     a = data.draw(laid_out(dtype, (m, k), elems), "a")
     b = data.draw(laid_out(dtype, (k, n), elems), "b")
-    p = data.draw(laid_out(dtype, (bsz, m, k), elems), "p")
-    q = data.draw(laid_out(dtype, (bsz, n, k), elems), "q")
+    p = data.draw(laid_out(dtype, batch + (m, k), elems), "p")
+    q = data.draw(laid_out(dtype, batch + (n, k), elems), "q")
 
     def f(a: Any, b: Any, p: Any, q: Any) -> Any:
         return (nd.dot(a, b), nd.dot(b, a, transpose_a=True, transpose_b=True),
                 nd.batch_dot(p, q, transpose_b=True))
 
-    want = (a @ b, b.T @ a.T, p @ np.swapaxes(q, 1, 2))
+    want = (a @ b, b.T @ a.T, p @ np.swapaxes(q, -1, -2))
     for got_tuple, how in ((f(*map(_wrap, (a, b, p, q))), "eager"), (mx.jit(f)(a, b, p, q),
                                                                       "jit")):
         for j, (got, w) in enumerate(zip(got_tuple, want)):

@@ -209,3 +209,21 @@ def test_overlapping_max_pool_gradient_sums_over_the_windows_that_picked_an_elem
         v, kernel=(3, 3), stride=(2, 2), pool_type="max") * w).sum()))(
         nd.array(x, dtype="float64"), nd.array(g, dtype="float64"))
     np.testing.assert_allclose(got.asnumpy(), want)
+
+
+def test_a_stride_one_direct_convolution_differentiates_to_direct_convolutions():
+    # its data gradient convolves the padded cotangent with the flipped weights: windows
+    # over a padded copy, never the bounds-tested gather of differentiating the windows
+    rng = np.random.default_rng(7)
+    x, w = rng.uniform(-1, 1, (2, 6, 5, 4)), rng.uniform(-1, 1, (12, 1, 3, 2))
+
+    def f(v, wt):
+        y = nd.Convolution(v, wt, kernel=(3, 2), dilate=(1, 2), pad=(1, 2), num_filter=12,
+                           num_group=6, no_bias=True)
+        return y * y
+
+    assert conv_ops.conv_strategy(6, 12, 6, (3, 2)) == "direct"
+    args = [nd.array(a) for a in (x, w)]
+    text = mx.jit(mx.grad(lambda v, wt: f(v, wt).sum(), argnums=(0, 1))).lower(*args).as_text()
+    assert "window_spread" not in text and "flip(" in text, text
+    check_grads(f, [x, w], order=2, rtol=1e-4, atol=1e-6)

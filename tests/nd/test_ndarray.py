@@ -162,6 +162,17 @@ def test_overflowing_matmul_gives_inf_without_warnings():
         assert np.isinf(nd.dot(big, big).asnumpy()).all()
 
 
+def test_batch_dot_refuses_operands_that_are_not_batches_of_matching_matrices():
+    with pytest.raises(ShapeError, match=r"batch_dot: lhs \(2, 3\) and rhs \(3, 2\) must both be "
+                       "3-D or more with the same leading batch axes"):
+        nd.batch_dot(nd.ones((2, 3)), nd.ones((3, 2)))
+    with pytest.raises(ShapeError, match="same leading batch axes"):
+        nd.batch_dot(nd.ones((2, 2, 3)), nd.ones((3, 3, 2)))
+    with pytest.raises(ShapeError,
+                       match=r"do not multiply \(transpose_a=False, transpose_b=True\)"):
+        nd.batch_dot(nd.ones((2, 2, 3)), nd.ones((2, 3, 2)), transpose_b=True)
+
+
 def test_elemwise_requires_equal_shapes_and_broadcast_ops_broadcast():
     a, b = nd.ones((2, 3)), nd.ones((3,))
     assert nd.broadcast_add(a, b).shape == (2, 3)

@@ -382,3 +382,17 @@ def test_dtype_inference_runs_backwards_as_mxnets():
         name="softmax")
     assert mlp.infer_type(data=np.float16)[0] == [np.float16] + [np.float32] * 3
     assert mlp.infer_type_partial() == ([None] + [np.float32] * 3, [np.float32], [])
+
+
+def test_operators_without_parameters_keep_unknown_keywords_as_mxnet_does():
+    # MXNet: nd ignores them; the symbol lists them among the node's attributes
+    assert mx.nd.broadcast_mul(mx.nd.ones(2), mx.nd.ones(2) * 3, axis=1).asnumpy().tolist() \
+        == [3, 3]
+    relu = mx.sym.relu(mx.sym.var("x"), axis=1, name="r")
+    node = json.loads(relu.tojson())["nodes"][-1]
+    assert node["attrs"] == {"axis": "1"}
+    again = mx.sym.load_json(relu.tojson())
+    assert again.tojson() == relu.tojson()
+    assert again.eval(x=mx.nd.array([-1, 2]))[0].asnumpy().tolist() == [0, 2]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
+        mx.nd.softmax(mx.nd.ones(2), foo=1)  # an operator with parameters refuses them

@@ -344,6 +344,7 @@ DOTS = {
     "batched": (lambda a, b: nd.batch_dot(a, b), (2, 2, 3), (2, 3, 4)),
     "batched_transposed": (lambda a, b: nd.batch_dot(a, b, transpose_a=True, transpose_b=True),
                            (2, 3, 2), (2, 4, 3)),
+    "batched_4d": (lambda a, b: nd.batch_dot(a, b, transpose_b=True), (2, 1, 2, 3), (2, 1, 4, 3)),
     "tensordot": (lambda a, b: nd.dot(a, b), (2, 2, 3), (3, 2, 2)),
     # batch and contracted axes anywhere, two contracted axes in swapped order
     "general": (lambda a, b: bind("dot_general", a, b, contract=((2, 0), (0, 3)),
