@@ -97,6 +97,15 @@ class Array:
             raise concrete_error("reading a traced array")
         return self._data
 
+    def _store_gradient(self, g: np.ndarray, add: bool) -> None:
+        """Write (or, with `add`, add) a gradient computed by `backward` into this buffer
+        (a sparse array converts it to its own storage)."""
+        target = self._buffer()
+        if add:
+            target += g
+        else:
+            target[...] = g
+
     # ---- attributes ------------------------------------------------------------------
 
     @property

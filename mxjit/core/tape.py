@@ -401,11 +401,7 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
     wrt, grads, _, order = _gradients(heads, head_grads, None, False)
     for rec, g in zip(wrt, grads):
         v = rec.array
-        target = v._grad._buffer()
-        if v._grad_req == "add":
-            target += g
-        else:
-            target[...] = g
+        v._grad._store_gradient(g, v._grad_req == "add")
         v._fresh_grad = True
     if not retain_graph:
         _free(heads, order)

@@ -38,6 +38,8 @@ def split_data(data: Any, num_slice: int, batch_axis: int = 0, even_split: bool 
                          f"uneven partitioning of data.")
     each, extra = divmod(size, num_slice)
     bounds = np.cumsum([0] + [each + 1] * extra + [each] * (num_slice - extra))
+    if batch_axis == 0:  # (rows, as MXNet slices them: a CSR array gives CSR pieces)
+        return [data[int(bounds[k]):int(bounds[k + 1])] for k in range(num_slice)]
     return [nd.slice_axis(data, axis=batch_axis, begin=int(bounds[k]), end=int(bounds[k + 1]))
             for k in range(num_slice)]
 

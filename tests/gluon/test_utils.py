@@ -23,6 +23,16 @@ def test_split_data_even_and_uneven():
         utils.split_data(x, 2)
 
 
+def test_split_and_load_keeps_a_csr_batch_sparse():
+    rows = np.zeros((6, 5), np.float32)
+    rows[4, 3] = 2.0
+    batch = nd.array(rows).tostype("csr")
+    parts = utils.split_and_load(batch, [mx.cpu(0), mx.cpu(1)])
+    assert [type(p).__name__ for p in parts] == ["CSRNDArray"] * 2
+    assert [p.context for p in parts] == [mx.cpu(0), mx.cpu(1)]
+    np.testing.assert_array_equal(np.concatenate([p.asnumpy() for p in parts]), rows)
+
+
 def test_split_and_load_puts_one_piece_on_each_context():
     ctxs = [mx.cpu(0), mx.cpu(1)]
     parts = utils.split_and_load(np.ones((4, 3)), ctxs)

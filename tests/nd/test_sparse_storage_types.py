@@ -455,3 +455,19 @@ def test_mx_nd_operators_keep_sparse_storage_as_mx_nd_sparse_does() -> None:
     np.testing.assert_array_equal(mx.nd.abs(c).asnumpy(), np.abs(A))
     assert mx.nd.abs(mx.nd.array(A)).stype == "default"
     assert mx.nd.abs.__name__ == "abs" and "data" in str(inspect.signature(mx.nd.abs))
+
+
+@pytest.mark.parametrize("stype", ["row_sparse", "csr"])
+def test_a_sparse_gradient_buffer_takes_the_dense_gradient_in_its_own_storage(stype) -> None:
+    # MXNet's storage fallback: mark_variables with sparse buffers (its test_autograd does)
+    u = mx.nd.array(np.array([[0.5, 0.0, 1.0], [0.0, 0.0, 0.0]]))
+    x = u.tostype(stype)
+    for req, scale in (("write", 1), ("add", 2)):
+        g = mx.nd.zeros_like(x)
+        mx.autograd.mark_variables([x], [g], req)
+        for _ in range(scale):
+            with mx.autograd.record():
+                y = mx.nd.exp(x)
+            mx.autograd.backward([y])
+        assert g.stype == stype
+        np.testing.assert_allclose(g.asnumpy(), scale * np.exp(u.asnumpy()), rtol=1e-6)
