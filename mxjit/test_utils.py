@@ -9,13 +9,13 @@ environment scopes, the statistical checks of random generators, and
     >>> mx.test_utils.get_rtol(None, np.dtype(np.float32))
     0.0001
 
-What arrives with Symbol / io / Gluon (not here yet): simple_forward, numeric_grad,
-check_symbolic_forward, check_symbolic_backward, check_speed, check_consistency,
+Symbols are checked by `simple_forward`, `check_symbolic_forward`,
+`check_symbolic_backward`, `check_consistency` and `check_numeric_gradient` (which also
+takes a Python function of NDArrays). Not here yet: numeric_grad, check_speed,
 same_symbol_structure, download, download_model, get_mnist, get_mnist_pkl,
 get_mnist_ubyte, get_mnist_iterator, get_cifar10, get_zip_data, get_bz2_data, DummyIter,
-get_im2rec_path, compare_optimizer, check_gluon_hybridize_consistency, has_tvm_ops,
-is_op_runnable, is_aarch64_run. `check_numeric_gradient` takes a Python function until
-Symbol arrives. SciPy is optional: only `chi_square_check` and `verify_generator` need it.
+get_im2rec_path, check_gluon_hybridize_consistency, is_aarch64_run. SciPy is optional:
+only `chi_square_check` and `verify_generator` need it.
 """
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ import numpy as np
 import numpy.testing as npt
 
 from . import autograd, nd
-from .base import ArgumentError, DTypeError, ParamError, ShapeError, UnsupportedError
+from .base import ArgumentError, DTypeError, ParamError, ShapeError
 from .context import Context, current_context, num_gpus
+from .symbol import Symbol
 from .util import use_np
 
 __all__ = [
@@ -51,7 +52,8 @@ __all__ = [
     "assert_almost_equal_ignore_nan", "assert_exception", "retry", "check_numeric_gradient",
     "list_gpus", "same_array", "discard_stderr", "gen_buckets_probs_with_ppf", "mean_check",
     "var_check", "chi_square_check", "verify_generator", "compare_ndarray_tuple",
-    "compare_optimizer",
+    "compare_optimizer", "simple_forward", "check_symbolic_forward",
+    "check_symbolic_backward", "check_consistency",
     "environment", "collapse_sum_like", "is_cd_run", "new_matrix_with_real_eigvals_2d",
     "new_matrix_with_real_eigvals_nd", "new_orthonormal_matrix_2d",
     "new_sym_matrix_with_real_eigvals_2d", "new_sym_matrix_with_real_eigvals_nd",
@@ -1121,10 +1123,10 @@ def check_numeric_gradient(sym: Callable, location: Any, aux_states: Any = None,
                            dtype: Any = np.float32) -> None:
     """Check the gradients autograd gives `sym` against central finite differences.
 
-    `sym` is a Python function of NDArrays returning an NDArray or a list of them (an
-    `mx.sym.Symbol` is not supported yet: that arrives with Symbol). `location` holds its
-    arguments: a list (passed in order) or a dict (passed by keyword) of NumPy arrays
-    (made NDArrays of `dtype` on `ctx`) or NDArrays. `aux_states` are further arguments,
+    `sym` is an `mx.sym.Symbol` or a Python function of NDArrays returning an NDArray or a
+    list of them. `location` holds its arguments: a list (in order: a symbol's
+    `list_arguments()`) or a dict (by name) of NumPy arrays (made NDArrays of `dtype` on
+    `ctx`) or NDArrays. `aux_states` are further arguments (a symbol's auxiliary states),
     passed the same way, neither differentiated nor perturbed, and fresh for each call.
 
     As in MXNet, each output is weighed by a random projection (uniform in [0.1, 1.1)):
@@ -1141,10 +1143,15 @@ def check_numeric_gradient(sym: Callable, location: Any, aux_states: Any = None,
     >>> x = np.random.rand(3, 4)
     >>> mx.test_utils.check_numeric_gradient(lambda a: mx.nd.tanh(a) * a, [x])
     """
-    if not callable(sym):
-        raise UnsupportedError(
-            "check_numeric_gradient: mx.sym.Symbol is not supported yet; pass a Python "
-            f"function of NDArrays (got {type(sym).__name__})")
+    if isinstance(sym, Symbol):
+        location = _by_name(sym.list_arguments(), location, "arguments", "location")
+        if aux_states is not None:
+            aux_states = _by_name(sym.list_auxiliary_states(), aux_states, "aux_states",
+                                  "aux_states")
+        sym = _symbol_function(sym)
+    elif not callable(sym):
+        raise ArgumentError("check_numeric_gradient: sym must be an mx.sym.Symbol or a "
+                            f"Python function of NDArrays, got {type(sym).__name__}")
     d = _gradient_dtype(dtype)
     if not isinstance(location, (list, tuple, dict)):
         raise ArgumentError("check_numeric_gradient: location must be a list, tuple or "
@@ -1183,6 +1190,239 @@ def check_numeric_gradient(sym: Callable, location: Any, aux_states: Any = None,
             assert_almost_equal(numeric, got - initial[name], rtol, atol, labels)
         else:
             assert_almost_equal(initial[name], got, rtol, atol, labels)
+
+
+def _by_name(names: list[str], values: Any, what: str, label: str) -> dict[str, Any]:
+    """A symbol's `what` (arguments, aux_states) given as a list in order or a dict by name,
+    as a dict; every one must be given."""
+    if isinstance(values, dict):
+        if set(values) != set(names):
+            raise ValueError(f"Symbol {what} and keys of the given {label} do not match. "
+                             f"symbol {what}: {sorted(names)}, {label} keys: {sorted(values)}")
+        return {n: values[n] for n in names}
+    if not isinstance(values, (list, tuple)) or len(values) != len(names):
+        raise ValueError(f"{label} must give the symbol's {len(names)} {what} {names} as a "
+                         f"list or a dict, got {type(values).__name__}"
+                         + (f" of {len(values)}" if isinstance(values, (list, tuple)) else ""))
+    return dict(zip(names, values))
+
+
+def _symbol_function(sym: Symbol) -> Callable[..., list[nd.NDArray]]:
+    """A symbol as a Python function of its arguments and auxiliary states by name, run in
+    training mode when autograd is (bound to the arrays themselves: the tape sees them)."""
+    aux_names = set(sym.list_auxiliary_states())
+
+    def run(**arrays: nd.NDArray) -> list[nd.NDArray]:
+        args = {k: v for k, v in arrays.items() if k not in aux_names}
+        aux = {k: v for k, v in arrays.items() if k in aux_names}
+        exe = sym.bind(next(iter(args.values())).context, args, grad_req="null",
+                       aux_states=aux or None)
+        return list(exe.forward(is_train=autograd.is_training()))
+
+    return run
+
+
+def _symbol_arrays(names: list[str], values: Any, what: str, label: str, ctx: Context,
+                   dtype: Any) -> dict[str, nd.NDArray]:
+    """`_by_name`, with NumPy values made NDArrays of `dtype` ('asnumpy': their own)."""
+    return {n: nd.array(v, ctx=ctx, dtype=v.dtype if dtype == "asnumpy" else dtype)
+            if isinstance(v, np.ndarray) else v
+            for n, v in _by_name(names, values, what, label).items()}
+
+
+def simple_forward(sym: Symbol, ctx: Context | None = None, is_train: bool = False,
+                   **inputs: Any) -> Any:
+    """The outputs (NumPy arrays; one output: the array itself) of `sym` bound to `inputs`.
+
+    >>> mx.test_utils.simple_forward(mx.sym.var('x') * 2, x=np.ones(2))
+    array([2., 2.], dtype=float32)
+    """
+    ctx = ctx or default_context()
+    exe = sym.bind(ctx, args={k: nd.array(v, ctx=ctx) for k, v in inputs.items()})
+    exe.forward(is_train=is_train)
+    outputs = [o.asnumpy() for o in exe.outputs]
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+def check_symbolic_forward(sym: Symbol, location: Any, expected: Any, rtol: Any = None,
+                           atol: Any = None, aux_states: Any = None,
+                           ctx: Context | None = None, equal_nan: bool = False,
+                           dtype: Any = np.float32) -> list[nd.NDArray]:
+    """Bind `sym` at `location` (its arguments: a list in `list_arguments()` order or a
+    dict by name; NumPy arrays become NDArrays of `dtype`, 'asnumpy' keeps theirs), run it
+    in inference mode, and compare each output with `expected` (a list, or a dict by output
+    name); the outputs are returned.
+
+    >>> mx.test_utils.check_symbolic_forward(mx.sym.var('x') * 2, [np.ones(2)], [[2, 2]])
+    [
+    [2. 2.]
+    <NDArray 2 @cpu(0)>]
+    """
+    ctx = ctx or default_context()
+    args = _symbol_arrays(sym.list_arguments(), location, "arguments", "location", ctx, dtype)
+    aux = None if aux_states is None else _symbol_arrays(
+        sym.list_auxiliary_states(), aux_states, "aux_states", "aux_states", ctx, dtype)
+    if isinstance(expected, dict):
+        expected = [expected[k] for k in sym.list_outputs()]
+    exe = sym.bind(ctx, args=args, grad_req="null", aux_states=aux)
+    exe.forward(is_train=False)
+    for name, want, got in zip(sym.list_outputs(), expected, exe.outputs):
+        assert_almost_equal(np.asarray(want), got, rtol, atol,
+                            (f"EXPECTED_{name}", f"FORWARD_{name}"), equal_nan=equal_nan)
+    return list(exe.outputs)
+
+
+def check_symbolic_backward(sym: Symbol, location: Any, out_grads: Any, expected: Any,
+                            rtol: Any = None, atol: Any = None, aux_states: Any = None,
+                            grad_req: Any = "write", ctx: Context | None = None,
+                            grad_stypes: dict[str, str] | None = None,
+                            equal_nan: bool = False, dtype: Any = np.float32) -> dict[str, Any]:
+    """Bind `sym` at `location` (as `check_symbolic_forward`), run it in training mode and
+    backward with `out_grads` (a list, a dict by output name, or None), and compare the
+    gradients with `expected` (a list in argument order or a dict by name). With
+    grad_req 'add' the gradient buffers start from random values, which are subtracted
+    before comparing; 'null' arguments are not compared. The gradients are returned.
+
+    >>> mx.test_utils.check_symbolic_backward(mx.sym.var('x') * 2, [np.ones(2)],
+    ...                                       [np.ones(2)], [[2, 2]])  # doctest: +SKIP
+    """
+    ctx = ctx or default_context()
+    names = sym.list_arguments()
+    args = _symbol_arrays(names, location, "arguments", "location", ctx, dtype)
+    aux = None if aux_states is None else _symbol_arrays(
+        sym.list_auxiliary_states(), aux_states, "aux_states", "aux_states", ctx, dtype)
+    if isinstance(expected, (list, tuple)):
+        expected = dict(zip(names, expected))
+    if isinstance(grad_req, str):
+        grad_req = {n: grad_req for n in names}
+    elif isinstance(grad_req, (list, tuple)):
+        grad_req = dict(zip(names, grad_req))
+    # (buffers dirtied deterministically, in name order, as MXNet does)
+    initial = {k: np.random.normal(size=np.shape(expected[k])) for k in sorted(expected)}
+    grads: dict[str, Any] = {}
+    for k, v in initial.items():
+        want = np.asarray(expected[k])
+        buffer = nd.array(v, ctx=ctx, dtype=want.dtype if dtype == "asnumpy" else dtype)
+        stype = (grad_stypes or {}).get(k)
+        grads[k] = buffer if stype in (None, "default") else nd.zeros(v.shape, ctx=ctx,
+                                                                      stype=stype)
+        initial[k] = grads[k].asnumpy()
+    exe = sym.bind(ctx, args=args, args_grad=grads, grad_req=grad_req, aux_states=aux)
+    exe.forward(is_train=True)
+    if isinstance(out_grads, dict):
+        out_grads = [out_grads[k] for k in sym.list_outputs()]
+    if out_grads is not None:
+        out_grads = [nd.array(g, ctx=ctx, dtype=g.dtype if dtype == "asnumpy" else dtype)
+                     if isinstance(g, np.ndarray) else g for g in out_grads]
+    exe.backward(out_grads)
+    for name in expected:
+        labels = (f"EXPECTED_{name}", f"BACKWARD_{name}")
+        got = grads[name].asnumpy()
+        want = np.asarray(expected[name])
+        if grad_req[name] == "write":
+            assert_almost_equal(want, got, rtol, atol, labels, equal_nan=equal_nan)
+        elif grad_req[name] == "add":
+            assert_almost_equal(want, got - initial[name], rtol, atol, labels,
+                                equal_nan=equal_nan)
+    return grads
+
+
+def check_consistency(sym: Any, ctx_list: list[dict[str, Any]], scale: float = 1.0,
+                      grad_req: Any = "write", arg_params: dict[str, Any] | None = None,
+                      aux_params: dict[str, Any] | None = None, rtol: Any = None,
+                      atol: Any = None, raise_on_err: bool = True, ground_truth: Any = None,
+                      equal_nan: bool = False, use_uniform: bool = False,
+                      rand_type: Any = np.float64) -> dict[str, Any]:
+    """Run `sym` (or one symbol per entry) under each entry of `ctx_list` (`simple_bind`'s
+    keywords: 'ctx', the input shapes, 'type_dict') from the same random arguments (normal
+    with `scale`, or uniform in +-0.92 `scale`; `arg_params`/`aux_params` give some), and
+    check that outputs (inference mode) and gradients (training mode, backward with the
+    first run's outputs as head gradients, in the least precise dtype) agree with the most
+    precise run, within tolerances by dtype. The most precise run's outputs and gradients
+    (or `ground_truth`) are returned.
+
+    >>> ctx_list = [{'ctx': mx.cpu(), 'x': (2, 3), 'type_dict': {'x': t}}
+    ...             for t in (np.float64, np.float32)]
+    >>> _ = mx.test_utils.check_consistency(mx.sym.tanh(mx.sym.var('x')), ctx_list)
+    """
+    if len(ctx_list) < 2:
+        raise ArgumentError("check_consistency: ctx_list needs at least two entries")
+    symbols = [sym] * len(ctx_list) if isinstance(sym, Symbol) else list(sym)
+    if len(symbols) != len(ctx_list):
+        raise ArgumentError("check_consistency: give one symbol, or one per ctx_list entry")
+    output_names, arg_names = symbols[0].list_outputs(), symbols[0].list_arguments()
+    exes = []
+    for s, spec in zip(symbols, ctx_list):
+        if s.list_arguments() != arg_names or s.list_outputs() != output_names:
+            raise ArgumentError("check_consistency: the symbols differ in their arguments or "
+                                "outputs")
+        exes.append(s.simple_bind(grad_req=grad_req, **spec))
+    arg_params = dict(arg_params or {})
+    aux_params = dict(aux_params or {})
+    for name in sorted(exes[0].arg_dict):
+        if name not in arg_params:
+            shape = exes[0].arg_dict[name].shape
+            arg_params[name] = (np.random.uniform(-0.92 * scale, 0.92 * scale, size=shape)
+                                if use_uniform else np.random.normal(size=shape, scale=scale)
+                                ).astype(rand_type)
+    for name in exes[0].aux_dict:
+        aux_params.setdefault(name, 0)
+    for exe in exes:
+        for name, arr in exe.arg_dict.items():
+            arr[:] = arg_params[name]
+        for name, arr in exe.aux_dict.items():
+            arr[:] = aux_params[name]
+        if grad_req == "add":
+            for arr in exe.grad_arrays:
+                if arr is not None:
+                    arr[:] = 0
+
+    def compare(got: Any, want: Any, what: str, i: int, tols: tuple[Any, Any]) -> None:
+        try:
+            assert_almost_equal(got, want, tols[0], tols[1], equal_nan=equal_nan)
+        except AssertionError as e:
+            if raise_on_err:
+                raise AssertionError(f"{what}: run {i} against run {best}: {e}") from None
+            print(f"{what} error: run {i} against run {best}: {e}")
+
+    for exe in exes:
+        exe.forward(is_train=False)
+    dtypes = [np.dtype(exe.outputs[0].dtype) for exe in exes]
+    best = int(np.argmax([d.itemsize for d in dtypes]))  # (the first most precise run)
+    truth = ground_truth
+    if truth is None:
+        truth = {n: o.copy() for n, o in exes[best].output_dict.items()}
+    for i, exe in enumerate(exes):
+        if i != best:
+            for name, out in zip(output_names, exe.outputs):
+                compare(out, truth[name], f"predict {name}", i, (rtol, atol))
+    if grad_req == "null":
+        return truth  # type: ignore[no-any-return]
+    for exe in exes:
+        exe.forward(is_train=True)
+    least = [min((exe.outputs[k].dtype for exe in exes), key=lambda d: np.dtype(d).itemsize)
+             for k in range(len(output_names))]
+    heads = [o.asnumpy().astype(d) for o, d in zip(exes[0].outputs, least)]
+    for exe in exes:
+        exe.backward([nd.array(h, ctx=o.context, dtype=o.dtype)
+                      for h, o in zip(heads, exe.outputs)])
+    if ground_truth is None:  # (the training pass's outputs, then the gradients)
+        truth.update({n: o.copy() for n, o in exes[best].output_dict.items()})
+        truth.update({n: None if g is None else g.copy()
+                      for n, g in exes[best].grad_dict.items()})
+    for i, exe in enumerate(exes):
+        if i == best:
+            continue
+        for name, arr in zip(output_names + arg_names, list(exe.outputs) + exe.grad_arrays):
+            if truth.get(name) is None or arr is None:
+                continue
+            # (a float32 gradient of a float16 run, BatchNorm's gamma, is compared at the
+            # tolerance of the run's dtype)
+            low = min((np.dtype(arr.dtype), dtypes[i]), key=lambda d: d.itemsize)
+            tols = (rtol, atol) if low == np.dtype(arr.dtype) else get_tols(
+                arr.astype(low), truth[name].astype(low), rtol, atol)
+            compare(arr, truth[name], f"train {name}", i, tols)
+    return truth  # type: ignore[no-any-return]
 
 
 def _gradient_dtype(dtype: Any) -> np.dtype:

@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "random": {"core", "nd"},
     "demo": {"__init__", "gluon"},
     "demo_kernel": {"nd", "core", "__init__"},
-    "test_utils": {"base", "context", "nd", "autograd", "util"},
+    "test_utils": {"base", "context", "nd", "autograd", "util", "symbol"},
     "cache": {"lower"},
     "name": set(),
     "attribute": {"base"},

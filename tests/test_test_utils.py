@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.base import ArgumentError, DTypeError, ParamError, ShapeError, UnsupportedError
+from mxjit.base import ArgumentError, DTypeError, ParamError, ShapeError
 
 tu = mx.test_utils
 
@@ -31,7 +31,8 @@ assign_each assign_each2 create_2d_tensor create_vector get_identity_mat get_ide
 new_matrix_with_real_eigvals_2d new_matrix_with_real_eigvals_nd new_orthonormal_matrix_2d
 new_sym_matrix_with_real_eigvals_2d new_sym_matrix_with_real_eigvals_nd
 gen_buckets_probs_with_ppf mean_check var_check chi_square_check verify_generator
-check_numeric_gradient compare_optimizer use_np is_op_runnable has_tvm_ops""".split()
+check_numeric_gradient compare_optimizer use_np is_op_runnable has_tvm_ops simple_forward
+check_symbolic_forward check_symbolic_backward check_consistency""".split()
 
 
 @pytest.fixture(autouse=True)
@@ -881,8 +882,8 @@ def test_check_numeric_gradient_leaves_its_inputs_alone_and_skips_integer_ones()
 
 def test_check_numeric_gradient_errors():
     x = [np.random.rand(2)]
-    with pytest.raises(UnsupportedError, match="mx.sym.Symbol is not supported yet; pass a "
-                                               r"Python function of NDArrays \(got NDArray\)"):
+    with pytest.raises(ArgumentError, match="sym must be an mx.sym.Symbol or a Python "
+                                            "function of NDArrays, got NDArray"):
         tu.check_numeric_gradient(mx.nd.ones((2,)), x)
     with pytest.raises(DTypeError, match="dtype must be float16, float32 or float64, got int32"):
         tu.check_numeric_gradient(mx.nd.exp, x, dtype=np.int32)
@@ -918,3 +919,73 @@ def test_compare_optimizer_agrees_for_equal_optimizers_and_catches_a_difference(
 def test_mxnets_test_helpers_for_tvm_and_numpy_semantics():
     assert mx.test_utils.is_op_runnable() and not mx.test_utils.has_tvm_ops()
     assert mx.test_utils.use_np is mx.util.use_np
+
+
+# ---- symbols ------------------------------------------------------------------------------------
+
+
+def _product():
+    x, y = mx.sym.var("x"), mx.sym.var("y")
+    return x * y, [np.array([1.0, 2.0]), np.array([3.0, -1.0])]
+
+
+def test_simple_forward_and_check_symbolic_forward():
+    sym, at = _product()
+    np.testing.assert_allclose(tu.simple_forward(sym, x=at[0], y=at[1]), [3, -2])
+    outs = tu.check_symbolic_forward(sym, at, [np.array([3.0, -2.0])])
+    assert outs[0].asnumpy().tolist() == [3, -2]
+    tu.check_symbolic_forward(sym, {"x": at[0], "y": at[1]}, {sym.list_outputs()[0]: [3, -2]})
+    with pytest.raises(AssertionError, match="EXPECTED_.*FORWARD_"):
+        tu.check_symbolic_forward(sym, at, [np.array([3.0, 2.0])])
+    with pytest.raises(ValueError, match="Symbol arguments and keys of the given location do "
+                                         "not match"):
+        tu.check_symbolic_forward(sym, {"x": at[0]}, [np.zeros(2)])
+
+
+def test_check_symbolic_backward_write_add_and_null():
+    sym, at = _product()
+    head = [np.array([1.0, 10.0])]
+    grads = tu.check_symbolic_backward(sym, at, head, [at[1] * head[0], at[0] * head[0]])
+    assert grads["x"].asnumpy().tolist() == [3, -10]
+    tu.check_symbolic_backward(sym, at, head, {"x": at[1] * head[0]}, grad_req="add")
+    tu.check_symbolic_backward(sym, at, head, {"x": at[1] * head[0], "y": np.zeros(2)},
+                               grad_req={"x": "write", "y": "null"})
+    with pytest.raises(AssertionError, match="EXPECTED_x.*BACKWARD_x"):
+        tu.check_symbolic_backward(sym, at, head, [at[1], at[0]])
+    bn = mx.sym.BatchNorm(mx.sym.var("data"), fix_gamma=False, name="bn")
+    data = np.random.rand(4, 3)
+    centered = data - data.mean(axis=0)
+    out = centered / np.sqrt(data.var(axis=0) + 1e-3)
+    tu.check_symbolic_backward(bn, [data, np.ones(3), np.zeros(3)], [np.ones((4, 3))],
+                               {"bn_gamma": out.sum(axis=0), "bn_beta": np.full(3, 4.0)},
+                               aux_states=[np.zeros(3), np.ones(3)], rtol=1e-4, atol=1e-4)
+
+
+def test_check_consistency_across_dtypes_and_its_failures():
+    conv = mx.sym.Convolution(num_filter=3, kernel=(3, 3), name="conv")
+    ctx_list = [{"ctx": mx.cpu(0), "conv_data": (2, 2, 6, 6), "type_dict": {"conv_data": t}}
+                for t in (np.float64, np.float32, np.float16)]
+    truth = tu.check_consistency(conv, ctx_list)
+    assert truth["conv_output"].dtype == np.float64 and truth["conv_weight"].shape == (3, 2, 3, 3)
+    bn = mx.sym.BatchNorm(mx.sym.var("data"), name="bn")
+    tu.check_consistency(bn, [{"ctx": mx.cpu(0), "data": (2, 3, 4),
+                               "type_dict": {"data": t}} for t in (np.float64, np.float32)],
+                         grad_req="add", use_uniform=True)
+    # two different symbols under the same names do not agree
+    x = mx.sym.var("x")
+    with pytest.raises(AssertionError, match="predict .*run 1 against run 0"):
+        tu.check_consistency([mx.sym.tanh(x, name="f"), mx.sym.sigmoid(x, name="f")],
+                             [{"ctx": mx.cpu(0), "x": (3,)}] * 2)
+    with pytest.raises(ArgumentError, match="at least two entries"):
+        tu.check_consistency(conv, ctx_list[:1])
+
+
+def test_check_numeric_gradient_of_a_symbol_with_auxiliary_states():
+    x, y = mx.sym.var("x"), mx.sym.var("y")
+    tu.check_numeric_gradient(mx.sym.tanh(x) * y, [np.random.rand(3), np.random.rand(3)])
+    bn = mx.sym.BatchNorm(mx.sym.var("data"), fix_gamma=False, name="bn")
+    tu.check_numeric_gradient(bn, [np.random.rand(2, 3, 4), np.random.rand(3),
+                                   np.random.rand(3)], aux_states=[np.zeros(3), np.ones(3)],
+                              numeric_eps=1e-3, rtol=1e-2, atol=1e-3, dtype=np.float64)
+    with pytest.raises(ValueError, match="location must give the symbol's 2 arguments"):
+        tu.check_numeric_gradient(mx.sym.tanh(x) * y, [np.random.rand(3)])
