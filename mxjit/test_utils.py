@@ -1197,11 +1197,11 @@ def _by_name(names: list[str], values: Any, what: str, label: str) -> dict[str, 
     as a dict; every one must be given."""
     if isinstance(values, dict):
         if set(values) != set(names):
-            raise ValueError(f"Symbol {what} and keys of the given {label} do not match. "
+            raise ParamError(f"Symbol {what} and keys of the given {label} do not match. "
                              f"symbol {what}: {sorted(names)}, {label} keys: {sorted(values)}")
         return {n: values[n] for n in names}
     if not isinstance(values, (list, tuple)) or len(values) != len(names):
-        raise ValueError(f"{label} must give the symbol's {len(names)} {what} {names} as a "
+        raise ParamError(f"{label} must give the symbol's {len(names)} {what} {names} as a "
                          f"list or a dict, got {type(values).__name__}"
                          + (f" of {len(values)}" if isinstance(values, (list, tuple)) else ""))
     return dict(zip(names, values))
