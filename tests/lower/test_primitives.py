@@ -810,6 +810,8 @@ def test_dot_general_matmul_batch_and_layouts(data: Any) -> None:
         scale = dot_ref = np.matmul(np.abs(a.astype(np.float64)), np.abs(b.astype(np.float64)))
     assert dot_ref.shape == got.shape
     finite = np.isfinite(scale)
+    if dtype.kind == "f":  # (partial sums past the dtype's range overflow in its GEMM)
+        finite &= scale <= np.finfo(dtype).max
     tol = {2: 4e-3, 4: 1e-6, 8: 1e-14}.get(dtype.itemsize, 0) * (k + 2)
     if dtype.kind == "f":
         assert_close(got[finite], ref[finite], dtype, scale[finite], tol, "dot_general")
