@@ -245,13 +245,9 @@ def direct_weight_grad(x: Array, gy: Array, kernel: tuple[int, ...], dilate: Seq
     windows it read, summed over the batch and the output positions."""
     n, c = x.shape[:2]
     f, out_size, nd = gy.shape[1], tuple(gy.shape[2:]), len(kernel)
-    taps = math.prod(kernel)
-    cols = window_columns(x, kernel, (1,) * nd, dilate, pad, out_size)
-    cols = reshape(cols, shape=(n, g, 1, c // g, taps) + out_size)
     gyg = reshape(gy, shape=(n, g, f // g, 1, 1) + out_size)
-    shape = (n, g, f // g, c // g, taps) + out_size
-    dw = reduce.sum(broadcast_exact(cols, shape) * broadcast_exact(gyg, shape),
-                    axis=(0,) + tuple(range(5, 5 + nd)))
+    products = _window_products(x, gyg, kernel, (1,) * nd, dilate, pad, out_size, g, f)
+    dw = reduce.sum(products, axis=(0,) + tuple(range(5, 5 + nd)))
     return reshape(dw, shape=(f, c // g) + kernel)
 
 
@@ -261,13 +257,23 @@ def direct_conv(x: Array, w: Array, stride: Sequence[int], dilate: Sequence[int]
     the (channel-in-group, tap) axes, vectorised along the output rows."""
     n, c = x.shape[:2]
     f, kernel, nd = w.shape[0], tuple(w.shape[2:]), len(out_size)
+    wg = reshape(w, shape=(1, g, f // g, c // g, math.prod(kernel)) + (1,) * nd)
+    products = _window_products(x, wg, kernel, stride, dilate, pad, out_size, g, f)
+    return reshape(reduce.sum(products, axis=(3, 4)), shape=(n, f) + tuple(out_size))
+
+
+def _window_products(x: Array, other: Array, kernel: Sequence[int], stride: Sequence[int],
+                     dilate: Sequence[int], pad: Sequence[int], out_size: Sequence[int],
+                     g: int, f: int) -> Array:
+    """The windows of (N, C, *spatial) data, grouped as (N, G, 1, C/G, taps, *out), times
+    `other` broadcast with them to (N, G, F/G, C/G, taps, *out): what a direct convolution
+    and its weight gradient reduce."""
+    n, c = x.shape[:2]
     taps = math.prod(kernel)
-    cols = window_columns(x, kernel, stride, dilate, pad, out_size)
-    cols = reshape(cols, shape=(n, g, 1, c // g, taps) + tuple(out_size))
-    wg = reshape(w, shape=(1, g, f // g, c // g, taps) + (1,) * nd)
+    cols = reshape(window_columns(x, kernel, stride, dilate, pad, out_size),
+                   shape=(n, g, 1, c // g, taps) + tuple(out_size))
     shape = (n, g, f // g, c // g, taps) + tuple(out_size)
-    y = reduce.sum(broadcast_exact(cols, shape) * broadcast_exact(wg, shape), axis=(3, 4))
-    return reshape(y, shape=(n, f) + tuple(out_size))
+    return broadcast_exact(cols, shape) * broadcast_exact(other, shape)
 
 
 @input_shape_rule("Convolution")

@@ -398,8 +398,8 @@ def batch_dot(lhs: Array, rhs: Array, transpose_a: bool = False, transpose_b: bo
     if a.ndim < 3 or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]:
         raise ShapeError(f"batch_dot: lhs {a.shape} and rhs {b.shape} must both be 3-D or more "
                          "with the same leading batch axes")
-    m, k = (a.ndim - 1, a.ndim - 2) if transpose_a else (a.ndim - 2, a.ndim - 1)
-    kb, n = (b.ndim - 1, b.ndim - 2) if transpose_b else (b.ndim - 2, b.ndim - 1)
+    k = a.ndim - 2 if transpose_a else a.ndim - 1  # (the contracted axes)
+    kb = b.ndim - 1 if transpose_b else b.ndim - 2
     if a.shape[k] != b.shape[kb]:
         raise ShapeError(f"batch_dot: lhs {a.shape} and rhs {b.shape} do not multiply "
                          f"(transpose_a={transpose_a}, transpose_b={transpose_b})")
