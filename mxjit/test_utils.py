@@ -1222,12 +1222,22 @@ def _symbol_function(sym: Symbol) -> Callable[..., list[nd.NDArray]]:
     return run
 
 
-def _symbol_arrays(names: list[str], values: Any, what: str, label: str, ctx: Context,
-                   dtype: Any) -> dict[str, nd.NDArray]:
-    """`_by_name`, with NumPy values made NDArrays of `dtype` ('asnumpy': their own)."""
-    return {n: nd.array(v, ctx=ctx, dtype=v.dtype if dtype == "asnumpy" else dtype)
-            if isinstance(v, np.ndarray) else v
-            for n, v in _by_name(names, values, what, label).items()}
+def _as_nd(value: Any, ctx: Context, dtype: Any) -> Any:
+    """A NumPy value as an NDArray of `dtype` ('asnumpy': its own); anything else as is."""
+    if not isinstance(value, np.ndarray):
+        return value
+    return nd.array(value, ctx=ctx, dtype=value.dtype if dtype == "asnumpy" else dtype)
+
+
+def _symbol_inputs(sym: Symbol, location: Any, aux_states: Any, ctx: Context, dtype: Any
+                   ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A symbol's arguments and auxiliary states (None: not given) as NDArrays by name."""
+    args = {n: _as_nd(v, ctx, dtype) for n, v in
+            _by_name(sym.list_arguments(), location, "arguments", "location").items()}
+    if aux_states is None:
+        return args, None
+    aux = _by_name(sym.list_auxiliary_states(), aux_states, "aux_states", "aux_states")
+    return args, {n: _as_nd(v, ctx, dtype) for n, v in aux.items()}
 
 
 def simple_forward(sym: Symbol, ctx: Context | None = None, is_train: bool = False,
@@ -1259,9 +1269,7 @@ def check_symbolic_forward(sym: Symbol, location: Any, expected: Any, rtol: Any 
     <NDArray 2 @cpu(0)>]
     """
     ctx = ctx or default_context()
-    args = _symbol_arrays(sym.list_arguments(), location, "arguments", "location", ctx, dtype)
-    aux = None if aux_states is None else _symbol_arrays(
-        sym.list_auxiliary_states(), aux_states, "aux_states", "aux_states", ctx, dtype)
+    args, aux = _symbol_inputs(sym, location, aux_states, ctx, dtype)
     if isinstance(expected, dict):
         expected = [expected[k] for k in sym.list_outputs()]
     exe = sym.bind(ctx, args=args, grad_req="null", aux_states=aux)
@@ -1288,9 +1296,7 @@ def check_symbolic_backward(sym: Symbol, location: Any, out_grads: Any, expected
     """
     ctx = ctx or default_context()
     names = sym.list_arguments()
-    args = _symbol_arrays(names, location, "arguments", "location", ctx, dtype)
-    aux = None if aux_states is None else _symbol_arrays(
-        sym.list_auxiliary_states(), aux_states, "aux_states", "aux_states", ctx, dtype)
+    args, aux = _symbol_inputs(sym, location, aux_states, ctx, dtype)
     if isinstance(expected, (list, tuple)):
         expected = dict(zip(names, expected))
     if isinstance(grad_req, str):
@@ -1301,19 +1307,19 @@ def check_symbolic_backward(sym: Symbol, location: Any, out_grads: Any, expected
     initial = {k: np.random.normal(size=np.shape(expected[k])) for k in sorted(expected)}
     grads: dict[str, Any] = {}
     for k, v in initial.items():
-        want = np.asarray(expected[k])
-        buffer = nd.array(v, ctx=ctx, dtype=want.dtype if dtype == "asnumpy" else dtype)
         stype = (grad_stypes or {}).get(k)
-        grads[k] = buffer if stype in (None, "default") else nd.zeros(v.shape, ctx=ctx,
-                                                                      stype=stype)
+        if stype in (None, "default"):
+            own = np.asarray(expected[k]).dtype
+            grads[k] = nd.array(v, ctx=ctx, dtype=own if dtype == "asnumpy" else dtype)
+        else:
+            grads[k] = nd.zeros(v.shape, ctx=ctx, stype=stype)
         initial[k] = grads[k].asnumpy()
     exe = sym.bind(ctx, args=args, args_grad=grads, grad_req=grad_req, aux_states=aux)
     exe.forward(is_train=True)
     if isinstance(out_grads, dict):
         out_grads = [out_grads[k] for k in sym.list_outputs()]
     if out_grads is not None:
-        out_grads = [nd.array(g, ctx=ctx, dtype=g.dtype if dtype == "asnumpy" else dtype)
-                     if isinstance(g, np.ndarray) else g for g in out_grads]
+        out_grads = [_as_nd(g, ctx, dtype) for g in out_grads]
     exe.backward(out_grads)
     for name in expected:
         labels = (f"EXPECTED_{name}", f"BACKWARD_{name}")
