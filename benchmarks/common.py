@@ -19,16 +19,20 @@ def optional_import(name: str) -> Any:
         return None
 
 
-def in_child(script: str, library: str, rounds: int) -> dict[str, float | None]:
-    """Run `script --library library --rounds rounds` in a new interpreter (each library
-    in a process of its own: PyTorch's spinning threads slow whatever runs after them) and
-    read the medians it prints as JSON on its last line; {} when it fails."""
-    out = subprocess.run([sys.executable, script, "--library", library, "--rounds",
-                          str(rounds)], capture_output=True, text=True)
-    if out.returncode != 0:
-        print(f"{library}: ERROR {out.stderr.strip().splitlines()[-3:]}")
+def in_child(script: str, library: str, *options: str) -> dict[str, Any]:
+    """Run `script --library library *options` in a new interpreter (each library in a
+    process of its own: PyTorch's spinning threads slow whatever runs after them), show
+    the lines it prints before its last, and read the medians it prints as JSON on its last
+    line; {} when it fails."""
+    out = subprocess.run([sys.executable, script, "--library", library, *options],
+                         capture_output=True, text=True)
+    lines = out.stdout.strip().splitlines()
+    for line in lines[:-1]:  # (its CHECK FAILED and ERROR lines, say)
+        print(f"{library}: {line}", flush=True)
+    if out.returncode != 0 or not lines:
+        print(f"{library}: ERROR {out.stderr.strip().splitlines()[-3:]}", flush=True)
         return {}
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
 
 
 def median_ms(fn: Callable[[], object], repeat: int = 15, warmup: int = 2) -> float:

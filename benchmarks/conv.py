@@ -67,7 +67,7 @@ from typing import Any, Protocol
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import median_ms, optional_import, table  # noqa: E402
+from common import in_child, median_ms, optional_import, table  # noqa: E402
 
 import mxjit as mx  # noqa: E402
 
@@ -849,17 +849,9 @@ def child_medians(library: str, opts: argparse.Namespace, refs: Path
                   ) -> dict[str, dict[str, float]]:
     """`measure` in a new interpreter: PyTorch's and XLA's threads keep spinning after their
     calls and would slow whatever runs next in the same process."""
-    command = [sys.executable, __file__, "--library", library, "--refs", str(refs),
-               "--only", opts.only] + ["--quick"] * opts.quick
     print(f"timing {library}", file=sys.stderr, flush=True)
-    out = subprocess.run(command, capture_output=True, text=True)
-    lines = out.stdout.strip().splitlines()
-    for line in lines[:-1]:  # its CHECK FAILED and ERROR lines
-        print(f"{library}: {line}", flush=True)
-    if out.returncode != 0 or not lines:
-        print(f"ERROR {library}: " + " / ".join(out.stderr.strip().splitlines()[-3:]), flush=True)
-        return {}
-    return json.loads(lines[-1])  # type: ignore[no-any-return]
+    return in_child(__file__, library, "--refs", str(refs), "--only", opts.only,
+                    *["--quick"] * opts.quick)
 
 
 def mxnet_medians(layers: list[Layer], rounds: int, log: Path, folder: Path

@@ -418,7 +418,8 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()}")
     # (each library in a process of its own: a library's threads that spin after its call
     # would slow the next library's call in the same process)
-    mine, theirs = in_child(__file__, "mxjit", rounds), in_child(__file__, "torch", rounds)
+    mine = in_child(__file__, "mxjit", "--rounds", str(rounds))
+    theirs = in_child(__file__, "torch", "--rounds", str(rounds))
     cols = ["mxjit hybridized", "mxjit eager", "torch 1t", "torch 2t", "MXNet hybridized",
             "MXNet eager"]
     print("\n### Training step, ms (median)\n")

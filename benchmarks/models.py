@@ -198,8 +198,8 @@ def main() -> None:
         print(json.dumps(measure(args.library, args.rounds)))
         return
     rounds = 5 if args.quick else 15
-    ours = in_child(__file__, "mxjit", rounds)
-    torch = in_child(__file__, "torch", rounds)
+    ours = in_child(__file__, "mxjit", "--rounds", str(rounds))
+    torch = in_child(__file__, "torch", "--rounds", str(rounds))
     mxnet = mxnet_medians(rounds)
     print(f"### resnet18_v1, batch {BATCH}, 3x{SIDE}x{SIDE}, ms (median of {rounds})\n")
     print("| step | mxjit hybridized | MXNet hybridized | torch 1t | torch 2t "
