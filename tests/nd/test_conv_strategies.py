@@ -1,6 +1,7 @@
 """Convolution by each strategy (direct, im2col + GEMM in chunks of the batch, a 1x1
-convolution reading the image itself), forward and both gradients, against float64 loops;
-the rule that picks the strategy; pooling's gradient to the first maximum."""
+convolution reading the image itself, Winograd's F(2x2, 3x3)), forward and both
+gradients, against float64 loops; the rules that pick the strategy; pooling's gradient to
+the first maximum."""
 from __future__ import annotations
 
 import itertools
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 import mxjit as mx
 from mxjit.kernels import convolution as cv
+from mxjit.kernels import winograd
 from mxjit.ops import conv as conv_ops
 from tests.helpers import check_grads
 from tests.nd.test_nn_ops import conv_np
@@ -86,16 +88,22 @@ def _run(xshape, wshape, stride, dilate, pad, groups, seed=0):
     np.testing.assert_allclose(wv.grad.asnumpy(), want_dw, rtol=1e-4, atol=1e-4)
 
 
-@pytest.fixture(params=["direct", "gemm, whole batch", "gemm, one image a chunk"])
+@pytest.fixture(params=["direct", "gemm, whole batch", "gemm, one image a chunk",
+                        "winograd where it applies"])
 def strategy(request, monkeypatch):
-    """Forces each strategy in turn: the direct kernel for every shape, or im2col + GEMM
-    with chunks of the whole batch or of one image."""
+    """Forces each strategy in turn: the direct kernel for every shape, im2col + GEMM with
+    chunks of the whole batch or of one image, or Winograd for every 3x3 stride-1 shape
+    whatever its channels (in chunks of one image)."""
+    monkeypatch.setattr(winograd, "MIN_CHANNELS", 10**9)
     if request.param == "direct":
         monkeypatch.setattr(conv_ops, "DIRECT_MAX_DEPTH", 10**9)
     else:
         monkeypatch.setattr(conv_ops, "DIRECT_MAX_DEPTH", 0)
         if request.param.endswith("one image a chunk"):
             monkeypatch.setattr(cv, "CHUNK_BYTES", 1)
+        if request.param.startswith("winograd"):
+            monkeypatch.setattr(winograd, "MIN_CHANNELS", 1)
+            monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
     return request.param
 
 
@@ -126,6 +134,60 @@ def test_the_strategy_rule_picks_direct_for_shallow_sums_and_gemm_otherwise():
     assert conv_ops.conv_strategy(64, 64, 1, (3, 3)) == "gemm"
     assert conv_ops.conv_strategy(64, 128, 1, (1, 1)) == "gemm"
     assert conv_ops.conv_strategy(128, 128, 8, (3, 3)) == "gemm"  # 144 products per output
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 1 << 30], ids=["one image a chunk", "one chunk"])
+@pytest.mark.parametrize("case", [
+    ((2, 16, 6, 6), (16, 16, 3, 3), (1, 1)),  # even output: whole tiles
+    ((3, 16, 7, 5), (20, 16, 3, 3), (1, 1)),  # odd output rows and columns: a cut tile
+    ((1, 17, 4, 9), (16, 17, 3, 3), (0, 0)),  # unpadded (data gradient padded by 2)
+    ((2, 16, 3, 3), (16, 16, 3, 3), (2, 2)),  # padded by 2 (data gradient unpadded)
+    ((2, 16, 1, 1), (16, 16, 3, 3), (1, 1)),  # one pixel: one tile mostly of padding
+    ((2, 16, 5, 8), (16, 16, 3, 3), (2, 0)),  # a different pad per axis
+])
+def test_winograd_matches_loops_forward_and_both_gradients(monkeypatch, chunk_bytes, case):
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", chunk_bytes)
+    xshape, wshape, pad = case
+    geo = cv.Geometry(xshape[0], xshape[1], wshape[0], 1, xshape[2:], (3, 3),
+                      tuple(d + 2 * p - 2 for d, p in zip(xshape[2:], pad)), (1, 1), (1, 1),
+                      pad)
+    assert cv.strategy("conv", geo, np.dtype("float32")) == "winograd"
+    assert cv.strategy("conv_data_grad", geo, np.dtype("float32")) == "winograd"
+    _run(xshape, wshape, (1, 1), (1, 1), pad, 1)
+
+
+def test_winograd_rounds_like_a_direct_sum_at_scale():
+    # 256 channels of 3x3 taps: the transforms' extra roundings stay near float32's own
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 256, 14, 14)).astype(np.float32)
+    w = rng.standard_normal((64, 256, 3, 3)).astype(np.float32)
+    want = conv_np(x.astype(np.float64), w.astype(np.float64), None, (1, 1), (1, 1), (1, 1), 1)
+    got = nd.Convolution(nd.array(x), nd.array(w), kernel=(3, 3), pad=(1, 1), num_filter=64,
+                         no_bias=True).asnumpy()
+    assert np.abs(got - want).max() <= 2e-6 * np.abs(want).max()
+
+
+def test_the_plan_rule_picks_winograd_for_3x3_stride_1_float32_layers_only():
+    def pick(op="conv", c=64, f=64, groups=1, kernel=(3, 3), stride=(1, 1), dilate=(1, 1),
+             pad=(1, 1), size=(56, 56), dtype="float32"):
+        out = tuple((d + 2 * p - dl * (k - 1) - 1) // s + 1
+                    for d, p, dl, k, s in zip(size, pad, dilate, kernel, stride))
+        geo = cv.Geometry(32, c, f, groups, size, kernel, out, stride, dilate, pad)
+        return cv.strategy(op, geo, np.dtype(dtype))
+
+    for c, size in ((64, (56, 56)), (128, (28, 28)), (256, (14, 14)), (512, (2, 2))):
+        assert pick(c=c, f=c, size=size) == "winograd"
+        assert pick("conv_data_grad", c=c, f=c, size=size) == "winograd"
+        assert pick("conv_weight_grad", c=c, f=c, size=size) == "im2col"
+    assert pick(pad=(0, 2)) == "winograd"
+    assert pick(c=3) == pick(f=8) == "im2col"  # too thin for 16 GEMMs
+    assert pick(stride=(2, 2)) == pick(dilate=(2, 2)) == pick(groups=2) == "im2col"
+    assert pick(kernel=(5, 5), pad=(2, 2)) == pick(kernel=(1, 1), pad=(0, 0)) == "im2col"
+    assert pick(pad=(3, 3)) == "im2col"  # its data gradient would need a negative pad
+    assert pick(kernel=(3,), stride=(1,), dilate=(1,), pad=(1,), size=(56,)) == "im2col"
+    assert pick(dtype="float64") == "im2col"
+    assert winograd.chunk_images(64, (56, 56), 4, 32) * 16 * 64 * 28 * 28 * 4 \
+        <= winograd.CHUNK_BYTES
 
 
 def test_the_plan_the_rule_picks_is_what_runs():
