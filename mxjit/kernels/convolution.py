@@ -269,8 +269,9 @@ def _col2im_program(geo: Geometry, images: int, dtype: np.dtype) -> Program:
 
 def strategy(op: str, geo: Geometry, dtype: np.dtype) -> str:
     """How the CPU computes `op` over this geometry: 'winograd' (F(2x2, 3x3), see
-    winograd.py) for the forward product and the data gradient of the 3x3, stride-1
-    convolutions `winograd.applies` to, 'im2col' (columns and GEMMs) otherwise. The weight
+    winograd.py) for the forward product and the data gradient of the 3x3, stride-1,
+    wide and large enough convolutions `winograd.applies` to, 'im2col' (columns and GEMMs)
+    otherwise. The weight
     gradient always takes im2col: its Winograd form is 16 GEMMs with a long inner
     dimension and 64x64 results, which ran at half OpenBLAS's speed on the 2-core host
     (a (32, 64, 56, 56) layer's weight gradient: 44 ms against 40 by im2col, where
@@ -281,8 +282,9 @@ def strategy(op: str, geo: Geometry, dtype: np.dtype) -> str:
     ...                                                        np.dtype('float32'))
     ('winograd', 'im2col')
     """
-    if op != "conv_weight_grad" and winograd.applies(
-            geo.c, geo.f, geo.groups, geo.kernel, geo.stride, geo.dilate, geo.pad, dtype):
+    out = geo.out if op == "conv" else geo.size
+    if winograd.applies(op, geo.c, geo.f, geo.groups, geo.kernel, geo.stride, geo.dilate,
+                        geo.pad, geo.n, out, dtype):
         return "winograd"
     return "im2col"
 
@@ -374,16 +376,19 @@ class ConvPlan:
 
     def _conv_weight_grad(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         geo = self.geo
-        dw = np.zeros((geo.f, geo.c // geo.groups * geo.taps), self.wide)
         fg, q = geo.f // geo.groups, geo.c // geo.groups * geo.taps
+        # A chunk's positions at least the columns' rows: dW_g^T = cols_g @ gy_g^T, which
+        # OpenBLAS runs up to 1.4x faster for such long inner products, transposed once at
+        # the end; otherwise gy_g @ cols_g^T, as transposing a wide result (512 filters of
+        # 512 channels at 2x2: 9 ms) costs more than the product (1.6 ms).
+        long_inner = self.chunk * geo.positions >= q
+        acc = np.zeros((geo.groups,) + ((q, fg) if long_inner else (fg, q)), self.wide)
         for lo, hi in self._chunks():
             cols, gy = self._columns(x, lo, hi), self._transposed(g, lo, hi, geo.f)
             for k in range(geo.groups):
-                # (dW_g^T = cols_g @ gy_g^T: on ResNet-18's shapes OpenBLAS runs this
-                # long-K product 1.3x to 28x faster than gy_g @ cols_g^T, measured
-                # interleaved; it halved the network's training step)
-                dw[k * fg:(k + 1) * fg] += np.matmul(cols[k * q:(k + 1) * q],
-                                                     gy[k * fg:(k + 1) * fg].T).T
+                cols_k, gy_k = cols[k * q:(k + 1) * q], gy[k * fg:(k + 1) * fg]
+                acc[k] += cols_k @ gy_k.T if long_inner else gy_k @ cols_k.T
+        dw = acc.transpose(0, 2, 1) if long_inner else acc
         return dw.reshape((geo.f, geo.c // geo.groups) + geo.kernel)
 
     def _per_group(self, weights: np.ndarray, rhs: np.ndarray, out: np.ndarray,

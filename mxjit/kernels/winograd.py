@@ -45,27 +45,42 @@ A_T = np.array([[1, 1, 1, 0], [0, 1, -1, -1]])
 #: with 4, 8, 12 and 24 MB, 36 ms in one chunk; (256, 14, 14) 16-18 ms with any.
 CHUNK_BYTES = 24 << 20
 
-#: The fewest input channels and filters for which Winograd pays: with fewer the 16 GEMMs
-#: are too thin to run at BLAS speed and the transforms dominate.
-MIN_CHANNELS = 16
+#: The fewest input channels and filters, and the fewest output tiles over the batch per
+#: product, for which Winograd pays. Measured on the 2-core host against im2col (time
+#: ratios, forward / data gradient): 32 channels of 28x28 at batch 64: 1.01 / 1.17; 64
+#: channels of 16x16 at batch 16, 32 and 64 (1,024 to 4,096 tiles): 0.89 / 1.22, 0.73 /
+#: 1.12, 0.95 / 0.80, of 32x32 at batch 8: 0.85 / 0.93; 128 channels of 8x8 at batch 16
+#: (256 tiles) 0.81 / 1.19; 256 channels of 14x14 at batch 8, 16, 32: 0.79 / 0.92, 0.74 /
+#: 0.81, 0.72 / 0.80; 256 of 4x4 at batch 16 (64 tiles): 1.01 / 1.66; 512 of 2x2: 2.3 /
+#: 3.5. With few tiles the transformed weights, 16 per filter and channel, cost more than
+#: the products they save; the data gradient also flips the weights, and im2col does it
+#: well (its GEMM's inner dimension is only the filters).
+MIN_CHANNELS = 64
+MIN_TILES = {"conv": 256, "conv_data_grad": 1536}
 
 
-def applies(channels: int, filters: int, groups: int, kernel: Sequence[int],
+def applies(op: str, channels: int, filters: int, groups: int, kernel: Sequence[int],
             stride: Sequence[int], dilate: Sequence[int], pad: Sequence[int],
-            dtype: np.dtype) -> bool:
-    """Whether a convolution of these extents runs by F(2x2, 3x3): a 2-D, 3x3, stride-1,
-    undilated, ungrouped float32 convolution of at least `MIN_CHANNELS` channels and
-    filters, padded by at most 2 (so that its data gradient, padded by 2 - pad, is one
-    too).
+            batch: int, out: Sequence[int], dtype: np.dtype) -> bool:
+    """Whether `op` ('conv' or 'conv_data_grad') of a convolution of these extents runs by
+    F(2x2, 3x3): a 2-D, 3x3, stride-1, undilated, ungrouped float32 convolution of at least
+    `MIN_CHANNELS` channels and filters, padded by at most 2 (so that its data gradient,
+    padded by 2 - pad, is one too), whose product covers `MIN_TILES` tiles over the
+    batch (`out`: the size of what the Winograd product computes: the convolution's
+    output, or for the data gradient the data's size).
 
-    >>> applies(64, 64, 1, (3, 3), (1, 1), (1, 1), (1, 1), np.dtype('float32'))
+    >>> applies('conv', 64, 64, 1, (3, 3), (1, 1), (1, 1), (1, 1), 32, (56, 56),
+    ...         np.dtype('float32'))
     True
-    >>> applies(3, 64, 1, (3, 3), (1, 1), (1, 1), (1, 1), np.dtype('float32'))
+    >>> applies('conv', 3, 64, 1, (3, 3), (1, 1), (1, 1), (1, 1), 32, (56, 56),
+    ...         np.dtype('float32'))
     False
     """
+    th, tw = tiles(out) if len(out) == 2 else (0, 0)
     return (tuple(kernel) == (3, 3) and tuple(stride) == (1, 1) and tuple(dilate) == (1, 1)
             and groups == 1 and min(channels, filters) >= MIN_CHANNELS
-            and all(0 <= p <= 2 for p in pad) and np.dtype(dtype) == np.float32)
+            and all(0 <= p <= 2 for p in pad) and np.dtype(dtype) == np.float32
+            and batch * th * tw >= MIN_TILES.get(op, batch * th * tw + 1))
 
 
 def tiles(out: Sequence[int]) -> tuple[int, int]:

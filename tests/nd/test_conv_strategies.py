@@ -88,6 +88,12 @@ def _run(xshape, wshape, stride, dilate, pad, groups, seed=0):
     np.testing.assert_allclose(wv.grad.asnumpy(), want_dw, rtol=1e-4, atol=1e-4)
 
 
+def _winograd_everywhere(monkeypatch):
+    """Winograd for every 3x3 stride-1 convolution, however thin or small."""
+    monkeypatch.setattr(winograd, "MIN_CHANNELS", 1)
+    monkeypatch.setattr(winograd, "MIN_TILES", {"conv": 0, "conv_data_grad": 0})
+
+
 @pytest.fixture(params=["direct", "gemm, whole batch", "gemm, one image a chunk",
                         "winograd where it applies"])
 def strategy(request, monkeypatch):
@@ -102,7 +108,7 @@ def strategy(request, monkeypatch):
         if request.param.endswith("one image a chunk"):
             monkeypatch.setattr(cv, "CHUNK_BYTES", 1)
         if request.param.startswith("winograd"):
-            monkeypatch.setattr(winograd, "MIN_CHANNELS", 1)
+            _winograd_everywhere(monkeypatch)
             monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
     return request.param
 
@@ -146,6 +152,7 @@ def test_the_strategy_rule_picks_direct_for_shallow_sums_and_gemm_otherwise():
     ((2, 16, 5, 8), (16, 16, 3, 3), (2, 0)),  # a different pad per axis
 ])
 def test_winograd_matches_loops_forward_and_both_gradients(monkeypatch, chunk_bytes, case):
+    _winograd_everywhere(monkeypatch)
     monkeypatch.setattr(winograd, "CHUNK_BYTES", chunk_bytes)
     xshape, wshape, pad = case
     geo = cv.Geometry(xshape[0], xshape[1], wshape[0], 1, xshape[2:], (3, 3),
@@ -167,20 +174,26 @@ def test_winograd_rounds_like_a_direct_sum_at_scale():
     assert np.abs(got - want).max() <= 2e-6 * np.abs(want).max()
 
 
-def test_the_plan_rule_picks_winograd_for_3x3_stride_1_float32_layers_only():
+def test_the_plan_rule_picks_winograd_for_wide_large_3x3_stride_1_float32_layers_only():
     def pick(op="conv", c=64, f=64, groups=1, kernel=(3, 3), stride=(1, 1), dilate=(1, 1),
-             pad=(1, 1), size=(56, 56), dtype="float32"):
+             pad=(1, 1), size=(56, 56), dtype="float32", n=32):
         out = tuple((d + 2 * p - dl * (k - 1) - 1) // s + 1
                     for d, p, dl, k, s in zip(size, pad, dilate, kernel, stride))
-        geo = cv.Geometry(32, c, f, groups, size, kernel, out, stride, dilate, pad)
+        geo = cv.Geometry(n, c, f, groups, size, kernel, out, stride, dilate, pad)
         return cv.strategy(op, geo, np.dtype(dtype))
 
-    for c, size in ((64, (56, 56)), (128, (28, 28)), (256, (14, 14)), (512, (2, 2))):
+    for c, size in ((64, (56, 56)), (128, (28, 28)), (256, (14, 14))):  # issue #13's layers
         assert pick(c=c, f=c, size=size) == "winograd"
         assert pick("conv_data_grad", c=c, f=c, size=size) == "winograd"
         assert pick("conv_weight_grad", c=c, f=c, size=size) == "im2col"
     assert pick(pad=(0, 2)) == "winograd"
-    assert pick(c=3) == pick(f=8) == "im2col"  # too thin for 16 GEMMs
+    assert pick(c=32) == pick(f=16) == pick(c=3) == "im2col"  # too thin for 16 GEMMs
+    # ResNet-18 at batch 16 on 64x64 images: 1,024 tiles of 64 channels and 256 of 128
+    # take Winograd forward only; 256 and 512 channels at 4x4 and 2x2 are too few tiles
+    assert pick(n=16, size=(16, 16)) == pick(n=16, c=128, f=128, size=(8, 8)) == "winograd"
+    assert pick("conv_data_grad", n=16, size=(16, 16)) == "im2col"
+    assert pick(n=16, c=512, f=512, size=(2, 2)) == "im2col"
+    assert pick(n=16, c=256, f=256, size=(4, 4)) == "im2col"
     assert pick(stride=(2, 2)) == pick(dilate=(2, 2)) == pick(groups=2) == "im2col"
     assert pick(kernel=(5, 5), pad=(2, 2)) == pick(kernel=(1, 1), pad=(0, 0)) == "im2col"
     assert pick(pad=(3, 3)) == "im2col"  # its data gradient would need a negative pad
