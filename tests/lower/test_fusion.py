@@ -2,7 +2,7 @@
 import numpy as np
 
 import mxjit as mx
-from mxjit.lower import emit
+from mxjit.lower import emit, fuse
 
 nd = mx.nd
 
@@ -116,3 +116,25 @@ def test_short_reductions_between_kept_axes_accumulate_in_a_register():
     # a reduction over trailing axes always does, whatever its depth
     (x,) = _arrays((8, 1000))
     assert _reduction_of(mx.jit(lambda v: nd.sum(v, axis=1)).lower(x)).in_register
+
+
+def test_a_costly_value_broadcast_many_times_is_computed_once():
+    def spread(a, b, c):
+        # (8 operations per element of a, then 9 copies of each): one kernel computes the
+        # value, the next reads it 9 times
+        g = nd.relu(a * b + c) * nd.sigmoid(b) - nd.tanh(a) / (c * c + 1)
+        return nd.broadcast_to(g.reshape((6, 1, 5)), (6, 9, 5)) * nd.arange(9).reshape(
+            (1, 9, 1))
+
+    def cheap(a, b, c):  # a scale is cheaper to recompute than to store
+        return nd.broadcast_to((a * 2).reshape((6, 1, 5)), (6, 9, 5)) + 1
+
+    args = _arrays((6, 5), (6, 5), (6, 5))
+    assert len(mx.jit(spread).lower(*args).kernels) == 2
+    assert len(mx.jit(cheap).lower(*args).kernels) == 1
+    a, b, c = (x.asnumpy().astype(np.float64) for x in args)
+    g = np.maximum(a * b + c, 0) / (1 + np.exp(-b)) - np.tanh(a) / (c * c + 1)
+    np.testing.assert_allclose(mx.jit(spread)(*args).asnumpy(),
+                               g[:, None, :] * np.arange(9)[None, :, None], rtol=2e-5,
+                               atol=1e-5)
+    assert fuse.BROADCAST_MIN_REUSE <= 9 and fuse.BROADCAST_MIN_NODES <= 8
