@@ -228,14 +228,14 @@ NUMPY = {"conv": conv_numpy, "conv_data_grad": conv_data_grad_numpy,
 
 def chunk_images(geo: Geometry, itemsize: int) -> int:
     """How many images one chunk takes: as many as keep its im2col buffer within
-    `CHUNK_BYTES`, at least one.
+    `CHUNK_BYTES` (at least one), evened out over the batch.
 
     >>> chunk_images(Geometry(32, 64, 64, 1, (56, 56), (3, 3), (56, 56), (1, 1), (1, 1),
     ...                       (1, 1)), 4)
     1
     """
     per_image = geo.c * geo.taps * geo.positions * itemsize
-    return max(1, min(geo.n, CHUNK_BYTES // max(per_image, 1)))
+    return winograd.even_chunk(geo.n, CHUNK_BYTES // max(per_image, 1))
 
 
 def reads_image_as_columns(geo: Geometry) -> bool:
@@ -382,12 +382,16 @@ class ConvPlan:
         # the end; otherwise gy_g @ cols_g^T, as transposing a wide result (512 filters of
         # 512 channels at 2x2: 9 ms) costs more than the product (1.6 ms).
         long_inner = self.chunk * geo.positions >= q
-        acc = np.zeros((geo.groups,) + ((q, fg) if long_inner else (fg, q)), self.wide)
+        acc = np.empty((geo.groups,) + ((q, fg) if long_inner else (fg, q)), self.wide)
         for lo, hi in self._chunks():
             cols, gy = self._columns(x, lo, hi), self._transposed(g, lo, hi, geo.f)
             for k in range(geo.groups):
                 cols_k, gy_k = cols[k * q:(k + 1) * q], gy[k * fg:(k + 1) * fg]
-                acc[k] += cols_k @ gy_k.T if long_inner else gy_k @ cols_k.T
+                a, b = (cols_k, gy_k.T) if long_inner else (gy_k, cols_k.T)
+                if lo == 0:
+                    np.matmul(a, b, out=acc[k])
+                else:
+                    acc[k] += a @ b
         dw = acc.transpose(0, 2, 1) if long_inner else acc
         return dw.reshape((geo.f, geo.c // geo.groups) + geo.kernel)
 

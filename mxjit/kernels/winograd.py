@@ -97,7 +97,17 @@ def chunk_images(channels: int, out: Sequence[int], itemsize: int, n: int) -> in
     """
     th, tw = tiles(out)
     per_image = 16 * channels * th * tw * itemsize
-    most = max(1, min(n, CHUNK_BYTES // max(per_image, 1)))
+    return even_chunk(n, CHUNK_BYTES // max(per_image, 1))
+
+
+def even_chunk(n: int, most: int) -> int:
+    """The size of the fewest chunks of at most `most` (at least 1) that cover n, evened
+    out: 14 + 2 images become 8 + 8.
+
+    >>> even_chunk(16, 14), even_chunk(32, 7), even_chunk(5, 0)
+    (8, 7, 1)
+    """
+    most = max(1, min(n, most))
     return -(-n // -(-n // most))
 
 
