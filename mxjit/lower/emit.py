@@ -338,7 +338,10 @@ def build_kernel(root: Node, buffers: dict[Node, Layout], name: str) -> tuple[Ke
     domain = root.inputs[0].shape if reduce_op else root.shape
     axes_reduced = set(_reduced_axes(root)) if reduce_op else set()
     loops = [Loop((a,), (d,), a in axes_reduced) for a, d in enumerate(domain) if d != 1]
-    if reduce_op in ("argmax", "argmin"):  # index tracking needs the register schedule
+    depth = math.prod(d for a, d in enumerate(domain) if a in axes_reduced)
+    if reduce_op in ("argmax", "argmin") and depth > REGISTER_REDUCTION_DEPTH:
+        # (index tracking needs the register schedule, which a short reduction has
+        # wherever its axes lie)
         loops.sort(key=lambda lp: lp.reduce)
     j = 0
     while j + 1 < len(loops):

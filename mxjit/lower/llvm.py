@@ -10,6 +10,7 @@ object that calls into it.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -604,15 +605,18 @@ def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: li
     assert red is not None
     dtype = red.value.dtype
     arg = red.op in ("argmax", "argmin")
-    with b.goto_entry_block():
-        acc_slot = b.alloca(compute_type(dtype))
-        idx_slot = b.alloca(i64)
     outer = [j for j in order if not k.reduce_vars[j]]
     inner = [j for j in order if k.reduce_vars[j]]
+    # (an i32 index beside a float32 value keeps one vector width: LLVM vectorises the
+    # kept loop around a short unrolled argmax only so)
+    itype = i32 if math.prod(k.dims[j] for j in inner) < 2**31 else i64
+    with b.goto_entry_block():
+        acc_slot = b.alloca(compute_type(dtype))
+        idx_slot = b.alloca(itype)
 
     def outer_body(outer_vars: dict[int, ir.Value]) -> None:
         b.store(_init_value(red.op, dtype), acc_slot)
-        b.store(ir.Constant(i64, 0), idx_slot)
+        b.store(ir.Constant(itype, 0), idx_slot)
 
         def step(all_vars: dict[int, ir.Value]) -> None:
             x = _Body(b, bufs, k, all_vars).value(red.value)
@@ -620,13 +624,18 @@ def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: li
             if not arg:
                 b.store(_combine(b, red.op, dtype, acc, x), acc_slot)
                 return
-            at = all_vars[inner[0]] if inner else ir.Constant(i64, 0)
+            at = b.trunc(all_vars[inner[0]], itype) if inner and itype is i32 else (
+                all_vars[inner[0]] if inner else ir.Constant(itype, 0))
             better = _arg_better(b, red.op, dtype, acc, x)
             b.store(b.select(better, x, acc), acc_slot)
-            b.store(b.select(better, at, b.load(idx_slot, typ=i64)), idx_slot)
+            b.store(b.select(better, at, b.load(idx_slot, typ=itype)), idx_slot)
 
         _nest(b, rng, inner, outer_vars, step)
-        result = b.load(idx_slot if arg else acc_slot, typ=i64 if arg else compute_type(dtype))
+        if arg:
+            result = b.load(idx_slot, typ=itype)
+            result = b.sext(result, i64) if itype is i32 else result
+        else:
+            result = b.load(acc_slot, typ=compute_type(dtype))
         r = _Body(b, bufs, k, outer_vars, acc=result)
         s = k.stores[0]
         r.store(s.slot, r.value(s.offset), result)
