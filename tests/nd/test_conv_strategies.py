@@ -226,6 +226,18 @@ def test_chunks_keep_the_columns_within_the_budget():
                                                      (2, 2), (1, 1), (0, 0)))
 
 
+def test_shallow_forward_products_run_a_gemm_per_image():
+    def geo(c, k, groups=1):
+        return cv.Geometry(64, c, 20 * groups, groups, (28, 28), (k, k), (28 - k + 1,) * 2,
+                           (1, 1), (1, 1), (0, 0))
+
+    assert cv.per_image_columns(geo(1, 5), 64)  # 25 deep: LeNet's first layer
+    assert cv.per_image_columns(geo(3, 3), 64)
+    assert not cv.per_image_columns(geo(20, 5), 64)  # 500 deep: one GEMM for the chunk
+    assert not cv.per_image_columns(geo(2, 3, groups=2), 64)
+    assert not cv.per_image_columns(geo(1, 5), 1)  # a chunk of one image is one GEMM anyway
+
+
 def test_the_library_primitives_differentiate_to_second_order():
     rng = np.random.default_rng(5)
     x, w = rng.uniform(-1, 1, (2, 4, 5, 4)), rng.uniform(-1, 1, (4, 2, 2, 3))
