@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,32 @@ PLANNERS: dict[str, Callable[..., Callable[..., np.ndarray]]] = {}
 #: thread is free: on a shared machine a thread may wait for its core, and a kernel cut in
 #: equal halves would wait for it.
 PIECES_PER_THREAD = 8
-THREADS = os.cpu_count() or 1
+
+
+def kernel_threads(environ: Mapping[str, str] = os.environ) -> int:
+    """How many threads run a kernel's pieces: `MXJIT_NUM_THREADS`, else MXNet's
+    `OMP_NUM_THREADS`, else the CPUs this process may run on (its affinity, so a process
+    pinned to one core runs one thread). A value that is not a positive integer is
+    ignored with a warning.
+
+    >>> kernel_threads({"MXJIT_NUM_THREADS": "3"}), kernel_threads({"OMP_NUM_THREADS": "1"})
+    (3, 1)
+    """
+    for name in ("MXJIT_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = environ.get(name, "").strip()
+        if not value:
+            continue
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+        warnings.warn(f"{name}={value!r} is not a positive integer; ignored", RuntimeWarning,
+                      stacklevel=2)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # (not on every platform)
+        return os.cpu_count() or 1
+
+
+THREADS = kernel_threads()
 _pool: ThreadPoolExecutor | None = None
 
 
