@@ -17,6 +17,7 @@ import inspect
 from typing import Any
 
 from .. import autograd
+from ..base import ParamError
 from ..core import jit, tape
 from ..core.array import Array
 from ..core.jit import JitFunction
@@ -87,6 +88,7 @@ class HybridProgram:
         return self.params
 
     def __call__(self, *args: Any) -> Any:
+        _check_inputs(args)
         params = self._ready(args)
         first = next((a for a in tree_leaves(args) if isinstance(a, Array)), None)
         ctx = first.context if first is not None and first._data is not None else None
@@ -109,3 +111,16 @@ class HybridProgram:
                 p.data(ctx)._buffer()[...] = value._buffer()
 
         tape.on_backward(head, write)
+
+
+def _check_inputs(args: Any) -> None:
+    """MXNet's rule for a hybridized block's inputs: arrays or None, nested in lists or
+    tuples (a number would be baked into the compiled program as a traced scalar)."""
+    if isinstance(args, Array) or args is None:
+        return
+    if not isinstance(args, (list, tuple)):
+        # (MXNet's message, word for word)
+        raise ParamError(f"When hybridized, the input of HybridBlock input must be (nested) "
+                         f"list of Symbol or NDArray, but got {args} of type {type(args)}")
+    for a in args:
+        _check_inputs(a)

@@ -420,3 +420,18 @@ def test_a_hybrid_block_needs_one_array_among_its_inputs():
         assert block(None, nd.ones((2,))).shape == (2,)
         with pytest.raises(ValueError, match="there must be one NDArray or one Symbol"):
             block(None, None)
+
+
+def test_a_hybridized_block_takes_arrays_and_none_but_not_numbers():
+    class Scale(gluon.HybridBlock):
+        def hybrid_forward(self, F, x, k):
+            return x * k
+
+    block = Scale()
+    assert block(nd.ones((2,)), 3).asnumpy().tolist() == [3, 3]  # eagerly, as in MXNet
+    block.hybridize()
+    for k in (3, 1.5, "x", {"k": nd.ones((2,))}):
+        with pytest.raises(ValueError, match="When hybridized, the input of HybridBlock input "
+                                             "must be \\(nested\\) list of Symbol or NDArray"):
+            block(nd.ones((2,)), k)
+    assert block(nd.ones((2,)), [nd.ones((2,))][0]).shape == (2,)

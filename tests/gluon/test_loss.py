@@ -284,6 +284,11 @@ CASES = [
 @pytest.mark.parametrize("cls, kwargs, reference, inputs", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 def test_losses_match_numpy(cls, kwargs, reference, inputs, hybridize):
+    if hybridize and any(x is not None and np.ndim(x) == 0 for x in inputs):
+        # a number among the inputs of a hybridized block: MXNet's ValueError
+        with pytest.raises(ValueError, match="When hybridized, the input of HybridBlock"):
+            run(cls(**kwargs), *inputs, hybridize=True)
+        return
     got = run(cls(**kwargs), *inputs, hybridize=hybridize)
     want = reference(*[None if x is None else x.astype(np.float64) for x in inputs], **kwargs)
     assert got.shape == want.shape
