@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import inspect
 import io
+import json
 import numbers
 import os
+import platform
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ContextDecorator, contextmanager
 from functools import wraps
@@ -37,6 +40,19 @@ from . import autograd, nd
 from .base import ArgumentError, DTypeError, ParamError, ShapeError
 from .context import Context, current_context, num_gpus
 from .symbol import Symbol
+from .test_data import (
+    DummyIter,
+    download,
+    download_model,
+    get_bz2_data,
+    get_cifar10,
+    get_im2rec_path,
+    get_mnist,
+    get_mnist_iterator,
+    get_mnist_pkl,
+    get_mnist_ubyte,
+    get_zip_data,
+)
 from .util import use_np
 
 __all__ = [
@@ -57,6 +73,9 @@ __all__ = [
     "environment", "collapse_sum_like", "is_cd_run", "new_matrix_with_real_eigvals_2d",
     "new_matrix_with_real_eigvals_nd", "new_orthonormal_matrix_2d",
     "new_sym_matrix_with_real_eigvals_2d", "new_sym_matrix_with_real_eigvals_nd",
+    "check_speed", "same_symbol_structure", "is_aarch64_run", "DummyIter", "download",
+    "download_model", "get_mnist", "get_mnist_pkl", "get_mnist_ubyte", "get_cifar10",
+    "get_mnist_iterator", "get_zip_data", "get_bz2_data", "get_im2rec_path",
 ]
 
 
@@ -1429,6 +1448,71 @@ def check_consistency(sym: Any, ctx_list: list[dict[str, Any]], scale: float = 1
                 arr.astype(low), truth[name].astype(low), rtol, atol)
             compare(arr, truth[name], f"train {name}", i, tols)
     return truth  # type: ignore[no-any-return]
+
+
+def check_speed(sym: Symbol, location: dict[str, np.ndarray] | None = None,
+                ctx: Context | None = None, N: int = 20, grad_req: Any = None,  # noqa: N803
+                typ: str = "whole", **kwargs: Any) -> float:
+    """Seconds per run of a bound symbol: forward and backward (`typ` 'whole') or
+    forward alone ('forward'), averaged over N runs after one warm-up. Inputs come from
+    `location` {name: array}, or normal noise for the shapes in `kwargs`.
+
+    >>> t = check_speed(mx.sym.relu(mx.sym.var('x')), N=2, x=(4, 4))
+    >>> t > 0
+    True
+    """
+    if typ not in ("whole", "forward"):
+        raise ParamError('typ can only be "whole" or "forward".')
+    ctx = ctx or default_context()
+    grad_req = grad_req or "write"
+    if location is None:
+        exe = sym.simple_bind(ctx=ctx, grad_req=grad_req, **kwargs)
+        location = {k: np.random.normal(size=a.shape, scale=1.0)
+                    for k, a in exe.arg_dict.items()}
+    else:
+        if not isinstance(location, dict):
+            raise ArgumentError(f'Expect dict, get "location"={location}')
+        exe = sym.simple_bind(ctx=ctx, grad_req=grad_req,
+                              **{k: v.shape for k, v in location.items()})
+    for name, value in location.items():
+        exe.arg_dict[name][:] = value.astype(exe.arg_dict[name].dtype)
+    train = typ == "whole"
+
+    def run() -> None:
+        exe.forward(is_train=train)
+        if train:
+            exe.backward(out_grads=exe.outputs)
+
+    run()
+    nd.waitall()
+    start = time.perf_counter()
+    for _ in range(N):
+        run()
+    nd.waitall()
+    return (time.perf_counter() - start) / N
+
+
+def same_symbol_structure(sym1: Symbol, sym2: Symbol) -> bool:
+    """Whether the two graphs' nodes, in order, run the same operators (MXNet's check:
+    names and attributes may differ; the shorter graph is compared as far as it goes).
+
+    >>> a, b = mx.sym.var('a'), mx.sym.var('b')
+    >>> same_symbol_structure(mx.sym.relu(a), mx.sym.relu(b)), same_symbol_structure(
+    ...     mx.sym.relu(a), mx.sym.sigmoid(a))
+    (True, False)
+    """
+    nodes1 = json.loads(sym1.tojson())["nodes"]
+    nodes2 = json.loads(sym2.tojson())["nodes"]
+    return all(n1["op"] == n2["op"] for n1, n2 in zip(nodes1, nodes2))
+
+
+def is_aarch64_run() -> bool:
+    """Whether this runs on an aarch64 machine.
+
+    >>> is_aarch64_run() in (True, False)
+    True
+    """
+    return platform.machine() == "aarch64"
 
 
 def _gradient_dtype(dtype: Any) -> np.dtype:

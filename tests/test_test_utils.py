@@ -32,7 +32,9 @@ new_matrix_with_real_eigvals_2d new_matrix_with_real_eigvals_nd new_orthonormal_
 new_sym_matrix_with_real_eigvals_2d new_sym_matrix_with_real_eigvals_nd
 gen_buckets_probs_with_ppf mean_check var_check chi_square_check verify_generator
 check_numeric_gradient compare_optimizer use_np is_op_runnable has_tvm_ops simple_forward
-check_symbolic_forward check_symbolic_backward check_consistency""".split()
+check_symbolic_forward check_symbolic_backward check_consistency check_speed
+same_symbol_structure is_aarch64_run DummyIter download download_model get_mnist get_mnist_pkl
+get_mnist_ubyte get_cifar10 get_mnist_iterator get_zip_data get_bz2_data get_im2rec_path""".split()
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
-import tempfile
-import urllib.request
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +17,7 @@ from .. import nd
 from ..base import MXNetError, MXNetUserWarning, ParamError
 from ..context import Context
 from ..core import jit
+from ..download import fetch
 
 
 def split_data(data: Any, num_slice: int, batch_axis: int = 0, even_split: bool = True
@@ -141,23 +139,11 @@ def download(url: str, path: str | None = None, overwrite: bool = False,
     if not overwrite and os.path.exists(fname) and (
             sha1_hash is None or check_sha1(fname, sha1_hash)):
         return fname
-    folder = os.path.dirname(os.path.abspath(fname))
-    os.makedirs(folder, exist_ok=True)
-    if retries < 0:
-        raise AssertionError("Number of retries should be at least 0")
-    error: Exception | None = None
-    for _ in range(retries + 1):
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response, \
-                    tempfile.NamedTemporaryFile(dir=folder, delete=False) as tmp:
-                shutil.copyfileobj(response, tmp)
-            if sha1_hash and not check_sha1(tmp.name, sha1_hash):
-                os.remove(tmp.name)
-                raise MXNetUserWarning(f"File {fname} is downloaded but the content hash does not "
-                                  f"match. The repo may be outdated or download may be "
-                                  f"incomplete.")
-            replace_file(tmp.name, fname)
-            return fname
-        except (OSError, UserWarning) as e:
-            error = e
-    raise MXNetError(f"download of {url} failed after {retries + 1} tries: {error}")
+
+    def matches(path: str) -> None:
+        if sha1_hash and not check_sha1(path, sha1_hash):
+            raise MXNetUserWarning(f"File {fname} is downloaded but the content hash does not "
+                                   f"match. The repo may be outdated or download may be "
+                                   f"incomplete.")
+
+    return fetch(url, fname, retries, matches)

@@ -6,7 +6,9 @@ Like MXNet's, they read their first batch when made (to learn `provide_data` and
 out as (batch,). Batches come from MXNet's batch loader: with `round_batch` the last batch
 of a pass is filled from the start of the data (`pad` says how many), and the next pass
 goes on from there; without it, the rest of the last batch keeps the previous batch's
-examples. Reading is synchronous: `prefetch_buffer` and `ctx` are accepted and ignored.
+examples. Reading is synchronous: `prefetch_buffer` and `ctx` are accepted and ignored, and,
+as by MXNet's, so are parameters they do not know (MXNet's own `test_utils` passes
+`input_shape` to MNISTIter).
 
     >>> it = mx.io.CSVIter(data_csv='x.csv', data_shape=(3,), batch_size=2)  # doctest: +SKIP
     >>> it.provide_data  # doctest: +SKIP
@@ -311,7 +313,7 @@ class CSVIter(MXDataIter):
                  label_csv: str | None = None, label_shape: Any = (1,),
                  round_batch: bool = True, prefetch_buffer: int = 4, ctx: str = "gpu",
                  dtype: Any = None, data_name: str = "data",
-                 label_name: str = "softmax_label"):
+                 label_name: str = "softmax_label", **ignored: Any):
         who = "CSVIter"
         self._data_shape = shape_param(who, "data_shape", data_shape)
         label_shape = shape_param(who, "label_shape", label_shape)
@@ -443,7 +445,8 @@ class LibSVMIter(MXDataIter):
                  label_libsvm: str | None = None, label_shape: Any = (1,),
                  num_parts: int = 1, part_index: int = 0, round_batch: bool = True,
                  prefetch_buffer: int = 4, ctx: str = "gpu", dtype: Any = None,
-                 data_name: str = "data", label_name: str = "softmax_label"):
+                 data_name: str = "data", label_name: str = "softmax_label",
+                 **ignored: Any):
         who = "LibSVMIter"
         data_shape = shape_param(who, "data_shape", data_shape)
         label_shape = shape_param(who, "label_shape", label_shape)
@@ -537,7 +540,8 @@ class MNISTIter(MXDataIter):
                  shuffle: bool = True, flat: bool = False, seed: int = 0,
                  silent: bool = False, num_parts: int = 1, part_index: int = 0,
                  prefetch_buffer: int = 4, ctx: str = "gpu", dtype: Any = None,
-                 data_name: str = "data", label_name: str = "softmax_label"):
+                 data_name: str = "data", label_name: str = "softmax_label",
+                 **ignored: Any):
         who = "MNISTIter"
         self._batch_size = int_param(who, "batch_size", batch_size, 1)
         parts, index = part_param(who, num_parts, part_index)
