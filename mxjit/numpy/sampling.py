@@ -202,34 +202,82 @@ def permutation(x: Any) -> ndarray:
 
 def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None,
            ctx: Context | None = None) -> ndarray:
-    """Samples from `a` (an int: range(a); or a 1-D array), uniformly or with
-    probabilities `p`; without replacement, a prefix of a random permutation.
+    """Samples from `a` (an int: range(a); or an array: its rows), uniformly or with
+    probabilities `p`; without replacement, each draw from what is left, with `p`
+    renormalised over it (NumPy's meaning).
 
-    >>> mx.np.random.choice(5, size=3)  # doctest: +SKIP
+    >>> mx.np.random.choice(5, size=3, replace=False, p=[0.1, 0, 0.3, 0.6, 0])  # doctest: +SKIP
     """
     population = None if isinstance(a, (int, np.integer)) else operands("choice", a)[0]
+    if population is not None and population.ndim == 0:
+        raise ShapeError("choice: a must be an int or an array of at least one dimension, "
+                         "got a 0-d array")
     n = int(a) if population is None else population.shape[0]
     shape = _size(size)
+    if any(d < 0 for d in shape):
+        raise ShapeError(f"choice: size must not be negative, got {shape}")
     count = int(np.prod(shape, dtype=np.int64))
-    if not replace:
-        if count > n:
-            raise ShapeError(f"choice: cannot take a larger sample ({count}) than the "
-                             f"population ({n}) when replace=False")
-        if p is not None:
-            raise ArgumentError("choice: p with replace=False is not supported")
-        perm = bind("random_permutation", next_key(), n=n)
-        picked = bind("slice", perm, start=(0,), stop=(count,), step=(1,))
-    elif p is None:
-        picked = _samplers.randint(0, n, shape=(count,) if count else (1,), dtype=np.int64)
+    if count and n <= 0:
+        raise ParamError(f"choice: a must be greater than 0 unless no samples are taken, "
+                         f"got a population of {n}")
+    if not replace and count > n:
+        raise ShapeError(f"choice: cannot take a larger sample ({count}) than the "
+                         f"population ({n}) when replace=False")
+    probs = None if p is None else _probabilities(p, n, 0 if replace else count)
+    if not count:
+        picked = ndarray._wrap(np.zeros((0,), np.int64))
+    elif replace and probs is None:
+        picked = _samplers.randint(0, n, shape=(count,), dtype=np.int64)
+    elif replace:
+        picked = _samplers.multinomial(as_dtype(probs, DEFAULT_FLOAT), shape=(count,),
+                                       dtype="int64")
     else:
-        probs = as_dtype(operands("choice", p)[0], DEFAULT_FLOAT)
-        picked = _samplers.multinomial(probs, shape=(count,), dtype="int64")
-    picked = reshape_exact(as_dtype(picked, np.int64), (count,)) if count else \
-        ndarray._wrap(np.zeros((0,), np.int64))
+        order = (bind("random_permutation", next_key(), n=n) if probs is None
+                 else _weighted_order(probs))
+        picked = bind("slice", order, start=(0,), stop=(count,), step=(1,))
+    picked = as_dtype(picked, np.int64)
     if population is not None:
         picked = bind("take", population, picked, axis=0, mode="clip")
         return finish(reshape_exact(picked, shape + population.shape[1:]))
     return finish(reshape_exact(picked, shape))
+
+
+def _probabilities(p: Any, n: int, distinct: int) -> Array:
+    """`p` as an array, checked as NumPy checks it where its values are known (eagerly, or
+    constants in a trace): 1-D, one per element, non-negative, summing to 1 (within the
+    square root of its dtype's epsilon), and at least `distinct` of them non-zero."""
+    probs = operands("choice", p)[0]
+    if probs.shape != (n,):
+        raise ShapeError(f"choice: p must be 1-D with one probability per element ({n}), got "
+                         f"shape {probs.shape}")
+    values = concrete(probs)
+    if values is None:
+        return probs  # (traced: unchecked, as MXNet never checks p)
+    values = values.astype(np.float64)
+    if np.isnan(values).any():
+        raise ParamError(f"choice: p contains NaN: {values}")
+    if (values < 0).any():
+        raise ParamError(f"choice: p must be non-negative, got {values}")
+    dtype = probs._dtype if probs._dtype.kind == "f" else np.dtype(np.float64)
+    if abs(values.sum() - 1.0) > np.sqrt(np.finfo(dtype).eps):
+        raise ParamError(f"choice: p must sum to 1, got a sum of {values.sum():.9g} from "
+                         f"{values}")
+    if np.count_nonzero(values) < distinct:
+        raise ParamError(f"choice: p has fewer non-zero entries ({np.count_nonzero(values)}) "
+                         f"than the {distinct} samples to take without replacement")
+    return probs
+
+
+def _weighted_order(probs: Array) -> Array:
+    """A random order of range(len(probs)) in which each next element is drawn with
+    probabilities `probs` renormalised over those not yet drawn. An exponential race: the
+    element with the smallest E / p (E ~ Exp(1)) comes first, and by memorylessness the
+    race goes on the same way among the rest. E = -log(u) with u in [0, 1) is never 0,
+    so a zero probability gives +inf, never NaN: such elements come last."""
+    weights = as_dtype(probs, np.float64)
+    u = _samplers.uniform(shape=weights.shape, dtype=np.float64)
+    race = binary("div", binary("mul", _log(u), -1.0), weights)
+    return operator("argsort")(race, axis=0, dtype="int64")
 
 
 def multinomial(n: int, pvals: Any, size: Any = None) -> ndarray:

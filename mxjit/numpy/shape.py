@@ -16,10 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, ShapeError, UnsupportedError
+from ..base import ArgumentError, ParamError, ShapeError, UnsupportedError
 from ..core import Array, bind, concrete_error, scalar_operand
 from ..ops.indexing import concrete
-from ..ops.operands import as_dtype, axis_index, axis_indices, ints, iota, reshape_exact
+from ..ops.operands import (
+    as_dtype,
+    axis_index,
+    axis_indices,
+    constant,
+    ints,
+    iota,
+    reshape_exact,
+)
 from ..ops.shape import moveaxis as _moveaxis
 from ..ops.shape import slice_ranges
 from .adapter import finish, operands, operator
@@ -413,18 +421,25 @@ def argwhere(a: Any) -> ndarray:
 
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
            return_counts: bool = False, axis: int | None = None) -> Any:
-    """The sorted unique elements (and, when asked, first indices, inverse and counts).
+    """The sorted unique elements of the flattened array, or with `axis` the unique
+    sub-arrays along it (sorted lexicographically, as NumPy's); when asked, also the indices
+    of their first occurrences, the inverse (1-D: the position in the result of each
+    element, or sub-array) and the counts.
 
-    >>> mx.np.unique(mx.np.array([3, 1, 3]))  # doctest: +SKIP
-    array([1., 3.])
+    >>> mx.np.unique(mx.np.array([[1, 2], [0, 3], [1, 2]]), axis=0)  # doctest: +SKIP
+    array([[0., 3.],
+           [1., 2.]])
     """
     x = operands("unique", ar)[0]
-    got: Any = np.unique(_values("unique", x), return_index, return_inverse,  # type: ignore
-                         return_counts, axis)
-    if not isinstance(got, tuple):
-        return ndarray._wrap(got.astype(x._dtype))
-    return (ndarray._wrap(got[0].astype(x._dtype)), *(_indices(g.reshape(-1) if k and
-            return_inverse and g.ndim > 1 else g) for k, g in enumerate(got[1:], 1)))
+    ax = None if axis is None else axis_index(axis, x.ndim, "unique")
+    values, first, inverse, counts = np.unique(_values("unique", x), True, True, True, ax)
+    result = ndarray._wrap(np.ascontiguousarray(values, dtype=x._dtype))
+    # (MXNet 1.9.1 and NumPy 1.x give a 1-D inverse also without axis; NumPy 2 gives the
+    # input's shape there)
+    extras = [_indices(v) for v, asked in ((first, return_index),
+                                           (inverse.reshape(-1), return_inverse),
+                                           (counts, return_counts)) if asked]
+    return (result, *extras) if extras else result
 
 
 def sort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None) -> ndarray:
@@ -543,18 +558,67 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> ndarray:
     return flip(transpose(x, perm), a1)
 
 
+#: The pad modes of MXNet 1.9.1's np.pad (it refuses NumPy's 'wrap', 'mean', 'median',
+#: 'linear_ramp', 'empty' and functions).
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "maximum", "minimum")
+
+
 def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
         ) -> ndarray:
     """`array` padded by `pad_width` ((before, after) per axis, or one pair or int for
-    all): with `constant_values`, or the 'edge' values, or 'reflect'ed (MXNet's Pad).
+    all) with NumPy's modes: `constant_values`, the 'edge' values, the values mirrored
+    without ('reflect') or with ('symmetric') the edge, or each axis' 'maximum' or
+    'minimum'. Pads may be wider than the axis.
 
-    >>> mx.np.pad(mx.np.ones(2), 1)  # doctest: +SKIP
-    array([0., 1., 1., 0.])
+    >>> mx.np.pad(mx.np.array([1., 2.]), 3, mode='symmetric')  # doctest: +SKIP
+    array([2., 2., 1., 1., 2., 2., 1., 1.])
     """
     x = operands("pad", array)[0]
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-    return finish(operator("Pad")(x, mode=mode, pad_width=tuple(int(w) for w in widths.flat),
-                                  constant_value=constant_values))
+    if not isinstance(mode, str) or mode not in _PAD_MODES:
+        named = ", ".join(map(repr, _PAD_MODES[:-1]))
+        raise ParamError(f"pad: mode must be {named} or {_PAD_MODES[-1]!r}, got {mode!r}")
+    widths = _pad_widths(pad_width, x.ndim)
+    if mode in ("constant", "edge", "reflect"):
+        return finish(operator("Pad")(x, mode=mode, pad_width=tuple(w for p in widths for w in p),
+                                      constant_value=constant_values))
+    padded = x
+    for ax, (low, high) in enumerate(widths):
+        if low or high:
+            padded = _pad_axis(padded, ax, low, high, mode)
+    return finish(padded if padded is not x else bind("reshape", x, shape=x.shape))
+
+
+def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
+    """(before, after) per axis from NumPy's forms of `pad_width`."""
+    given = np.asarray(pad_width)
+    if given.dtype.kind not in "iu":
+        raise ArgumentError(f"pad: pad_width must hold integers, got {pad_width!r}")
+    try:
+        pairs = np.broadcast_to(given, (ndim, 2))
+    except ValueError:
+        raise ShapeError(f"pad: pad_width {pad_width!r} does not fit an array of {ndim} dims: "
+                         f"give an int, one (before, after) pair or one pair per axis") from None
+    if (pairs < 0).any():
+        raise ShapeError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    return [(int(low), int(high)) for low, high in pairs]
+
+
+def _pad_axis(x: Any, ax: int, low: int, high: int, mode: str) -> Any:
+    """`x` padded along `ax` in mode 'symmetric', 'maximum' or 'minimum', from gathers,
+    reductions and joins, so that it traces and differentiates as they do."""
+    dim = x.shape[ax]
+    if dim == 0:
+        raise ShapeError(f"pad: mode {mode!r} cannot pad the empty axis {ax} of {x.shape}")
+    if mode == "symmetric":
+        # Mirroring with the edge repeated is periodic with period 2 * dim, which is also
+        # how NumPy fills pads wider than the axis.
+        m = np.mod(np.arange(-low, dim + high), 2 * dim)
+        mirrored = np.where(m < dim, m, 2 * dim - 1 - m)
+        return bind("take", x, constant(mirrored, x), axis=ax, mode="clip")
+    stat = operator("max" if mode == "maximum" else "min")(x, axis=ax, keepdims=True)
+    sides = [bind("broadcast_to", stat, shape=x.shape[:ax] + (w,) + x.shape[ax + 1:])
+             for w in (low, high)]
+    return operator("Concat")(sides[0], x, sides[1], dim=ax)
 
 
 def functions() -> dict[str, Callable[..., Any]]:

@@ -37,6 +37,10 @@ REDUCTION_KEEPS_DTYPE = True
 
 #: `argmax`, `argsort`, `nonzero` give int64 indices (as NumPy).
 
+#: `unique(..., return_inverse=True)` without `axis` gives a 1-D inverse, as MXNet 1.9.1
+#: and NumPy 1.x do (NumPy 2 gives it the input's shape).
+UNIQUE_INVERSE_IS_1D = True
+
 
 def expected_binary_dtype(op: str, a: np.dtype, b: np.dtype) -> np.dtype:
     """The dtype of `op` between arrays of dtypes `a` and `b` in MXNet 1.9.1's mx.np."""

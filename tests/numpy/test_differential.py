@@ -9,9 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import mxjit as mx
 from mxjit import jit, np
+from mxjit.base import ShapeError, TracerError
+from tests.helpers import check_grads
 
-from .deviations import expected_binary_dtype
+from .deviations import UNIQUE_INVERSE_IS_1D, expected_binary_dtype
 
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
@@ -317,6 +320,109 @@ def test_shape_and_other_functions_match_numpy(name, f):
         want = f(onp, x)
     got = f(np, np.array(x))
     close(got if isinstance(got, np.ndarray) else np.array(onp.asarray(got)), want)
+
+
+PAD_MODES = ["constant", "edge", "reflect", "symmetric", "maximum", "minimum"]
+WIDTH = st.integers(0, 9)
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+@FEW
+@given(data=st.data())
+def test_pad_matches_numpy_eagerly_and_under_jit(mode, data):
+    shape = data.draw(SHAPES)
+    dtype = data.draw(st.sampled_from(["int32", "float32", "float64"]))
+    x = data.draw(hnp.arrays(onp.int8, shape, elements=st.integers(-9, 9))).astype(dtype)
+    forms = [WIDTH, st.tuples(WIDTH, WIDTH)]  # (one int or one pair for all axes)
+    if shape:  # (or a pair per axis)
+        forms.append(st.tuples(*[st.tuples(WIDTH, WIDTH)] * len(shape)))
+    widths = data.draw(st.one_of(forms))
+    try:
+        want = onp.pad(x, widths, mode=mode)
+    except ValueError:  # (NumPy cannot fill a pad from an empty axis but with a constant)
+        with pytest.raises(ShapeError, match=f"pad: mode '{mode}' cannot pad the empty axis"):
+            np.pad(np.array(x), widths, mode=mode)
+        return
+    got = np.pad(np.array(x), widths, mode=mode)
+    assert got.dtype == dtype
+    close(got, want)
+    close(jit(lambda v: np.pad(v, widths, mode=mode))(np.array(x)), want)
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+@pytest.mark.parametrize("shape,widths", [
+    ((1,), 5), ((2,), (7, 3)), ((3,), ((8, 0),)), ((3, 1), ((4, 0), (2, 5))),
+    ((2, 3), ((5, 6), (7, 1))), ((), 3), ((0, 2), ((0, 0), (3, 1))), ((2, 0, 1), 0)])
+def test_pad_edge_cases_match_numpy(mode, shape, widths):
+    """Size-1 axes, pads wider than the axis (several times over), 0-d and empty arrays."""
+    x = onp.random.default_rng(3).uniform(-1, 1, shape)
+    close(np.pad(np.array(x), widths, mode=mode), onp.pad(x, widths, mode=mode))
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+def test_pad_gradients_match_finite_differences(mode):
+    x = onp.random.default_rng(4).permutation(6).reshape(3, 2) - 2.5  # (no tied maxima)
+    widths = ((4, 1), (0, 5))  # (both wider than their axis)
+    check_grads(lambda v: np.pad(v, widths, mode=mode) ** 2, [x])
+    a = np.array(x)
+    a.attach_grad()
+    with mx.autograd.record():
+        y = np.pad(a, widths, mode=mode) ** 2
+    y.backward()
+    close(a.grad, mx.grad(lambda v: (np.pad(v, widths, mode=mode) ** 2).sum())(np.array(x)))
+
+
+@pytest.mark.parametrize("shape,mode,widths,error,message", [
+    ((2, 3), "wrap", 1, ValueError, "pad: mode must be 'constant', .* or 'minimum', got 'wrap'"),
+    ((2, 3), "symmetric", ((1, 2), (3, 4), (5, 6)), ShapeError, "not fit an array of 2 dims"),
+    ((2, 3), "symmetric", ((1, -1), (0, 0)), ShapeError, "pad_width must be non-negative"),
+    ((2, 3), "symmetric", 1.5, TypeError, "pad: pad_width must hold integers"),
+    ((0, 3), "symmetric", 1, ShapeError, r"mode 'symmetric' cannot pad the empty axis 0"),
+    ((3, 0), "edge", 1, ShapeError, r"mode 'edge' cannot pad the empty axis 1")])
+def test_pad_errors(shape, mode, widths, error, message):
+    with pytest.raises(error, match=message):
+        np.pad(np.ones(shape), widths, mode=mode)
+
+
+@FEW
+@given(data=st.data())
+def test_unique_along_an_axis_matches_numpy(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4))
+    dtype = data.draw(st.sampled_from(["bool", "int32", "float32", "float64"]))
+    x = data.draw(hnp.arrays(onp.int8, shape, elements=st.integers(0, 2))).astype(dtype)
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1))
+    values, first, inverse, counts = np.unique(np.array(x), True, True, True, axis=axis)
+    want = onp.unique(x, True, True, True, axis=axis)
+    assert values.dtype == dtype and first.dtype == inverse.dtype == counts.dtype == onp.int64
+    close(values, want[0])
+    close(first, want[1])
+    close(inverse, want[2].reshape(-1) if axis is None and UNIQUE_INVERSE_IS_1D else want[2])
+    close(counts, want[3])
+    close(np.unique(np.array(x), axis=axis), want[0])
+    only_counts = np.unique(np.array(x), return_counts=True, axis=axis)
+    assert len(only_counts) == 2
+    close(only_counts[1], want[3])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_unique_of_nan_follows_numpy(axis):
+    """Without axis NaNs are one value, sorted last; with one, sub-arrays holding NaN
+    all differ."""
+    x = onp.array([[onp.nan, 1.0], [0.0, 1.0], [onp.nan, 1.0], [0.0, 1.0], [-0.0, 1.0]])
+    values, counts = np.unique(np.array(x), return_counts=True, axis=axis)
+    want_values, want_counts = onp.unique(x, return_counts=True, axis=axis)
+    close(values, want_values)
+    close(counts, want_counts)
+
+
+def test_unique_is_computed_eagerly_or_on_constants():
+    x = np.array([[1.0, 2.0], [1.0, 2.0]])
+    with pytest.raises(TracerError, match="unique .whose result's shape depends on the"):
+        jit(lambda v: np.unique(v, axis=0))(x)
+    close(jit(lambda v: v + np.unique(np.array([[1.0, 2.0], [1.0, 2.0]]), axis=0))(x[:1]),
+          [[2.0, 4.0]])
+    with pytest.raises(ShapeError, match=r"unique: axis 2 is out of range"):
+        np.unique(x, axis=2)
 
 
 def test_round_halves_to_even_and_rint_halves_down():

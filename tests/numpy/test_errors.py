@@ -120,8 +120,6 @@ CASES = [
     (lambda: np.random.shuffle(onp.ones(2)), ArgumentError, "shuffle: x must be an mx.np"),
     (lambda: np.random.choice(3, size=5, replace=False), ShapeError,
      r"choice: cannot take a larger sample \(5\)"),
-    (lambda: np.random.choice(3, 2, replace=False, p=[0.5, 0.5, 0.0]), ArgumentError,
-     "choice: p with replace=False"),
     (lambda: np.random.multinomial(3, A), ShapeError, "multinomial: pvals must be 1-D"),
     (lambda: np.diff(A, -1), ShapeError, "diff: order must be non-negative"),
     (lambda: np.take_along_axis(A, np.zeros(2, dtype="int64"), 1), ShapeError,
