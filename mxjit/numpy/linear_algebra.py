@@ -1,14 +1,19 @@
 """`mx.np.linalg`: NumPy's linear algebra over MXNet's `linalg` operators (potrf,
 inverse, det, slogdet, syevd, gelqf) and the products of `contraction.py`.
 
-`svd` is computed from the symmetric eigendecomposition of the smaller Gram matrix
-(`a @ a.T` or `a.T @ a`), so it is traced and differentiable like every operator here;
-each singular value is the norm of `a` times its singular vector, accurate to about eps
-of the largest, as LAPACK's; the singular vectors of nearly equal singular values are
-less accurate than LAPACK's, and those of zero singular values are zero (LAPACK
-completes an orthonormal basis). Gradients are undefined (NaN) at zero singular values.
-It returns NumPy's reduced `(u, s, vh)`, which is MXNet 1.9.1's `(ut, l, v)` for the
-(m, n), m <= n matrices MXNet accepts.
+`svd` reduces each matrix to a square k x k one c (k = min(m, n); by an LQ factorisation
+when it is not square) and takes the symmetric eigendecomposition of the (2k, 2k) matrix
+[[0, c], [c^T, 0]] (Jordan-Wielandt), whose eigenvalues are +-s and eigenvectors
+[u; +-v] / sqrt(2): unlike a Gram matrix, it does not square the condition number, so the
+results are accurate to a few eps of the largest singular value, as LAPACK's. The u and v
+halves of the eigenvectors are orthonormalised by LQ, which also completes the bases where
+singular values are zero (there the +0 and -0 eigenvectors mix the halves). It is traced
+and differentiable (to higher orders too) where the singular values are distinct and
+nonzero. At zero singular values s still differentiates for square matrices; for others
+the LQ factor is then singular and the backward pass may raise LinAlgError; u and vh have
+no gradient there. It returns NumPy's reduced `(u, s, vh)`, which is MXNet 1.9.1's
+`(ut, l, v)` for the (m, n), m <= n matrices MXNet accepts; the singular vectors' signs
+are deterministic but neither NumPy's nor MXNet's (LAPACK's, which differ between them).
 
     >>> mx.np.linalg.det(mx.np.array([[1., 2.], [3., 4.]]))  # doctest: +SKIP
     array(-2.)
@@ -23,6 +28,7 @@ import numpy as np
 from ..base import ArgumentError, DTypeError, ShapeError
 from ..core import Array, bind
 from ..ops.operands import as_dtype, reshape_exact
+from ..ops.shape import slice_ranges
 from .adapter import finish, operands, operator
 from .arithmetic import binary
 from .contraction import matmul
@@ -134,44 +140,92 @@ def solve(a: Any, b: Any) -> ndarray:
 
 
 def qr(a: Any, mode: str = "reduced") -> tuple[ndarray, ndarray]:
-    """(q, r) with a = q @ r, q with orthonormal columns and r upper triangular, for
-    (m, n) matrices with m >= n (LQ of the transpose; signs as LAPACK gives them).
+    """(q, r) with a = q @ r, q (..., m, k) with orthonormal columns and r (..., k, n) upper
+    triangular, k = min(m, n), as NumPy's 'reduced' mode (signs as LAPACK gives them).
 
     >>> q, r = mx.np.linalg.qr(mx.np.array([[1., 2.], [3., 4.]]))  # doctest: +SKIP
     """
     if mode != "reduced":
         raise ArgumentError(f"linalg.qr: only mode='reduced' is supported, got {mode!r}")
     x = _matrix("qr", a)
-    if x.shape[-2] < x.shape[-1]:
-        raise ShapeError(f"linalg.qr: needs (..., m, n) matrices with m >= n, got {x.shape}")
+    m, n = x.shape[-2:]
+    if m >= n:
+        return finish(_qr_tall(x))  # type: ignore[no-any-return]
+    # Householder QR of a wide matrix factors its first m columns and applies the same
+    # reflections to the rest: r's right block is q^T times those columns
+    lead, ones = (0,) * (x.ndim - 1), (1,) * x.ndim
+    q, r = _qr_tall(slice_ranges(x, lead + (0,), x.shape[:-1] + (m,), ones))
+    rest = slice_ranges(x, lead + (m,), x.shape, ones)
+    return finish((q, operator("concat")(r, matmul(_t(q), rest), dim=-1)))  # type: ignore
+
+
+def _qr_tall(x: Array) -> tuple[Array, Array]:
     q, lower = operator("_linalg_gelqf")(_t(x))
-    return finish((_t(q), _t(lower)))  # type: ignore[no-any-return]
+    return _t(q), _t(lower)
 
 
 def svd(a: Any) -> tuple[ndarray, ndarray, ndarray]:
     """The reduced singular value decomposition (u, s, vh): a = u @ diag(s) @ vh, s in
-    descending order (see the module docstring).
+    descending order, u's columns and vh's rows orthonormal (see the module docstring).
 
     >>> u, s, vh = mx.np.linalg.svd(mx.np.array([[3., 0.], [0., 4.]]))  # doctest: +SKIP
     """
     x = _matrix("svd", a)
-    wide = x.shape[-2] <= x.shape[-1]
-    gram = matmul(x, _t(x)) if wide else matmul(_t(x), x)
-    rows, values = operator("_linalg_syevd")(gram)  # ascending; rows are eigenvectors
-    descending = ndarray._wrap(np.arange(values.shape[-1] - 1, -1, -1))
-    vectors = operator("take")(rows, descending, axis=-2)
-    # each singular value as the norm of a times its singular vector: accurate to eps of
-    # the largest (the Gram matrix's eigenvalues are only accurate to eps of its largest)
-    product = matmul(vectors, x if wide else _t(x))
-    s = operator("sqrt")(reduce("sum", binary("mul", product, product), -1, False, "svd"))
-    largest = reduce("max", s, -1, True, "svd") if s.shape[-1] else s
-    tiny = binary("mul", largest, float(np.finfo(x._dtype).tiny) ** 0.5)
-    inv_s = bind("where", binary("gt", s, tiny), binary("div", 1.0, binary("maximum", s, tiny)),
+    if x.shape[-2] > x.shape[-1]:  # a^T = v s u^T
+        u, s, vh = _svd_wide(_t(x))
+        return finish((_t(vh), s, _t(u)))  # type: ignore[no-any-return]
+    return finish(_svd_wide(x))  # type: ignore[no-any-return]
+
+
+def _svd_wide(x: Array) -> tuple[Array, Array, Array]:
+    """svd of (..., m, n) matrices with m <= n."""
+    m, n = x.shape[-2:]
+    q, c = operator("_linalg_gelqf")(x) if m < n else (None, x)  # x = c @ q
+    zeros = binary("mul", c, 0.0)
+    jordan = operator("concat")(operator("concat")(zeros, c, dim=-1),
+                                operator("concat")(_t(c), zeros, dim=-1), dim=-2)
+    rows, values = operator("_linalg_syevd")(jordan)  # ascending: -s..., then s ascending
+    top = ndarray._wrap(np.arange(2 * m - 1, m - 1, -1))
+    halves = operator("take")(rows, top, axis=-2)  # [u^T | v^T] / sqrt(2), s descending
+    lead, ones = (0,) * (x.ndim - 1), (1,) * x.ndim
+    uh = _orthonormal_rows(slice_ranges(halves, lead + (0,), halves.shape[:-1] + (m,), ones))
+    vh = _orthonormal_rows(slice_ranges(halves, lead + (m,), halves.shape, ones))
+    if q is not None:
+        vh = matmul(vh, q)
+    s = binary("maximum", operator("take")(values, top, axis=-1), 0.0)
+    return _t(uh), s, vh
+
+
+def _orthonormal_rows(p: Array) -> Array:
+    """The rows of p made orthonormal in order (keeping each one's direction where it is
+    independent of those before it), by LQ; zero rows become vectors completing the basis."""
+    q, _ = operator("_linalg_gelqf")(p)
+    # p = L q with L lower triangular, so L_ii = p_i . q_i: its sign is q_i's orientation
+    return _by_row(_signs(reduce("sum", binary("mul", p, q), -1, False, "svd")), q)
+
+
+def _signs(x: Array) -> Array:
+    """-1 where x < 0, else 1."""
+    return binary("sub", 1.0, binary("mul", as_dtype(binary("lt", x, 0.0), x._dtype), 2.0))
+
+
+def _by_row(v: Array, x: Array) -> Array:
+    """Row i of each matrix of x times v[..., i]."""
+    return binary("mul", reshape_exact(v, v.shape + (1,)), x)
+
+
+def _pinv_parts(x: Array, rcond: Any, function: str) -> tuple[Array, Array, Array]:
+    """(pinv(x), s, the mask of the singular values above rcond * the largest)."""
+    u, s, vh = svd(x)
+    if isinstance(rcond, Array) or not isinstance(rcond, (int, float)):
+        rcond = operands(f"linalg.{function}", rcond)[0]
+        rcond = reshape_exact(rcond, rcond.shape + (1,))  # (one per matrix)
+    largest = reduce("max", s, -1, True, function) if s.shape[-1] else s
+    cut = binary("mul", largest, rcond)
+    keep = binary("gt", s, cut)
+    inv_s = bind("where", keep, binary("div", 1.0, binary("maximum", s, cut)),
                  binary("mul", s, 0.0))
-    scaled = binary("mul", reshape_exact(inv_s, inv_s.shape + (1,)), product)
-    if wide:  # gram = a a^T: its eigenvectors are u's columns
-        return finish((_t(vectors), s, scaled))  # type: ignore[no-any-return]
-    return finish((_t(scaled), s, vectors))  # type: ignore[no-any-return]
+    return matmul(_t(vh), _by_row(inv_s, _t(u))), s, keep
 
 
 def pinv(a: Any, rcond: float = 1e-15, hermitian: bool = False) -> ndarray:
@@ -180,36 +234,42 @@ def pinv(a: Any, rcond: float = 1e-15, hermitian: bool = False) -> ndarray:
 
     >>> mx.np.linalg.pinv(mx.np.array([[1., 2.], [3., 4.]]))  # doctest: +SKIP
     """
-    x = _matrix("pinv", a)
-    u, s, vh = svd(x)
-    if isinstance(rcond, Array) or not isinstance(rcond, (int, float)):
-        rcond = operands("linalg.pinv", rcond)[0]
-        rcond = reshape_exact(rcond, rcond.shape + (1,))  # (one per matrix)
-    cut = binary("mul", reduce("max", s, -1, True, "pinv"), rcond)
-    keep = binary("gt", s, cut)
-    inv_s = bind("where", keep, binary("div", 1.0, binary("maximum", s, cut)),
-                 binary("mul", s, 0.0))
-    return matmul(_t(vh), binary("mul", reshape_exact(inv_s, inv_s.shape + (1,)), _t(u)))  # type: ignore
+    return finish(_pinv_parts(_matrix("pinv", a), rcond, "pinv")[0])
 
 
-def lstsq(a: Any, b: Any, rcond: Any = "warn") -> tuple[Any, Any, Any, Any]:
-    """(x, residuals, rank, s): the least-squares solution of a @ x = b.
+def lstsq(a: Any, b: Any, rcond: Any = "warn") -> tuple[ndarray, ndarray, ndarray, ndarray]:
+    """(x, residuals, rank, s): the least-squares solution of a @ x = b (a (m, n), b (m,) or
+    (m, k)) of least norm; singular values of a at most rcond * the largest count as zero
+    (rcond None or 'warn': max(m, n) * eps; rcond < 0: eps).
+
+    As MXNet 1.9.1 (NumPy's lstsq), residuals holds the squared norms of the columns of
+    b - a @ x for full-rank a with m > n, else it is empty. Inside `mx.jit`, where the rank
+    is a traced value, they are returned for every a with m > n, rank-deficient or not.
+    The rank is an int32 array (MXNet: a NumPy int32 scalar).
 
     >>> x, res, rank, s = mx.np.linalg.lstsq(mx.np.ones((3, 2)), mx.np.ones(3))  # doctest: +SKIP
     """
     x = _matrix("lstsq", a)
     rhs = as_dtype(operands("linalg.lstsq", b)[0], x._dtype)
-    cutoff = float(np.finfo(x._dtype).eps) * max(x.shape) if rcond in ("warn", None) else rcond
-    solution = matmul(pinv(x, cutoff), rhs)
-    _, s, _ = svd(x)
-    rank = matrix_rank(x)
-    residual = binary("sub", matmul(x, solution), rhs)
-    residuals = reduce("sum", binary("mul", residual, residual), 0, False, "lstsq")
-    if rank.item() < x.shape[-1] or x.shape[-2] <= x.shape[-1]:
+    m, n = x.shape[-2:]
+    if x.ndim != 2 or rhs.ndim not in (1, 2) or rhs.shape[0] != m:
+        raise ShapeError(f"linalg.lstsq: needs a of shape (m, n) and b of shape (m,) or "
+                         f"(m, k), got {x.shape} and {rhs.shape}")
+    eps = float(np.finfo(x._dtype).eps)
+    if rcond is None or isinstance(rcond, str):  # (MXNet's default 'warn')
+        rcond = eps * max(m, n)
+    elif not isinstance(rcond, Array) and rcond < 0:
+        rcond = eps
+    inverse, s, keep = _pinv_parts(x, rcond, "lstsq")
+    solution = matmul(inverse, rhs)
+    rank = reduce("sum", as_dtype(keep, np.int32), -1, False, "lstsq")
+    if m > n and (rank._node is not None or rank.item() == n):
+        residual = binary("sub", matmul(x, solution), rhs)
+        residuals = reshape_exact(reduce("sum", binary("mul", residual, residual), 0, False,
+                                         "lstsq"), rhs.shape[1:] or (1,))
+    else:
         residuals = ndarray._wrap(np.zeros((0,), x._dtype))
-    elif residuals.ndim == 0:
-        residuals = reshape_exact(residuals, (1,))
-    return solution, finish(residuals), rank, s
+    return finish((solution, residuals, rank, s))  # type: ignore[no-any-return]
 
 
 def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False) -> ndarray:  # noqa: N803

@@ -7,6 +7,8 @@ import pytest
 
 import mxjit as mx
 from mxjit import np
+from mxjit.base import ShapeError
+from tests.helpers import check_grads
 
 RNG = onp.random.default_rng(3)
 M = RNG.standard_normal((3, 3))
@@ -162,3 +164,162 @@ def test_samplers_run_inside_jit():
     f = mx.jit(lambda x: x + np.random.normal(size=x.shape))
     a, b = f(np.zeros(3)), f(np.zeros(3))
     assert a.shape == (3,) and not (a == b).all().item()
+
+
+# ---- qr, svd and lstsq over hard shapes and spectra ----------------------------------------
+
+
+def _with_singular_values(values, m, n, rng=RNG):
+    """An (m, n) matrix with the given min(m, n) singular values and random vectors."""
+    left = onp.linalg.qr(rng.standard_normal((m, m)))[0]
+    right = onp.linalg.qr(rng.standard_normal((n, n)))[0]
+    k = min(m, n)
+    return left[:, :k] @ onp.diag(values) @ right[:k]
+
+
+SVD_CASES = {
+    "square": M, "tall": TALL, "wide": WIDE, "batched": RNG.standard_normal((2, 3, 4)),
+    "size_1": onp.array([[-2.0]]), "row": RNG.standard_normal((1, 4)),
+    "column": RNG.standard_normal((4, 1)),
+    "rank_deficient_tall": RNG.standard_normal((5, 2)) @ RNG.standard_normal((2, 4)),
+    "rank_deficient_wide": onp.array([[1.0, 2, 3, 4], [0, 0, 0, 0], [2, 4, 6, 8]]),
+    "repeated": _with_singular_values([3.0, 3, 1, 1], 5, 4),
+    "repeated_and_zero": _with_singular_values([2.0, 2, 0, 0], 4, 6),
+    "ill_conditioned": _with_singular_values(onp.logspace(0, -12, 5), 5, 5),
+    "zero": onp.zeros((3, 4)), "ones": onp.ones((3, 3)),
+    "batch_of_mixed": onp.stack([onp.zeros((3, 3)), onp.eye(3), M]),
+}
+TOL = {"float32": 1e-5, "float64": 1e-12}  # (times the largest singular value)
+
+
+def _eager_and_jit(f, *args):
+    return [f(*args), mx.jit(f)(*args)]
+
+
+def _assert_orthonormal(vectors, tol):
+    k = vectors.shape[-1]
+    gram = onp.swapaxes(vectors, -1, -2) @ vectors
+    onp.testing.assert_allclose(gram, onp.broadcast_to(onp.eye(k), gram.shape), atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(SVD_CASES))
+def test_svd_decomposes_repeated_zero_and_ordinary_spectra(name, dtype):
+    a = SVD_CASES[name].astype(dtype)
+    want_u, want_s, want_vh = onp.linalg.svd(a.astype("float64"), full_matrices=False)
+    scale = max(want_s.max(initial=0.0), 1.0)
+    tol = TOL[dtype] * scale
+    for u, s, vh in _eager_and_jit(np.linalg.svd, np.array(a)):
+        assert (u.shape, s.shape, vh.shape) == (want_u.shape, want_s.shape, want_vh.shape)
+        assert u.dtype == s.dtype == vh.dtype == onp.dtype(dtype)
+        u, s, vh = (x.asnumpy().astype("float64") for x in (u, s, vh))
+        onp.testing.assert_allclose(s, want_s, atol=tol)
+        assert (onp.diff(s, axis=-1) <= 0).all() and (s >= 0).all()
+        onp.testing.assert_allclose((u * s[..., None, :]) @ vh, a, atol=tol)
+        _assert_orthonormal(u, TOL[dtype] * 10)
+        _assert_orthonormal(onp.swapaxes(vh, -1, -2), TOL[dtype] * 10)
+
+
+QR_SHAPES = [(3, 3), (4, 3), (3, 5), (2, 3, 5), (1, 4), (4, 1), (1, 1), (2, 2, 4)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", QR_SHAPES)
+def test_qr_matches_numpy_for_tall_and_wide_matrices(shape, dtype):
+    a = RNG.standard_normal(shape).astype(dtype)
+    want_q, want_r = onp.linalg.qr(a)
+    for q, r in _eager_and_jit(np.linalg.qr, np.array(a)):
+        assert q.shape == want_q.shape and r.shape == want_r.shape and q.dtype == a.dtype
+        close(q, want_q, TOL[dtype] * 10)
+        close(r, want_r, TOL[dtype] * 10)
+
+
+def test_qr_of_rank_deficient_wide_matrices_is_a_factorisation():
+    for a in (onp.ones((2, 4)), onp.zeros((2, 3)), SVD_CASES["rank_deficient_wide"]):
+        q, r = (x.asnumpy() for x in mx.jit(np.linalg.qr)(np.array(a)))
+        close(q @ r, a)
+        _assert_orthonormal(q, 1e-12)
+        close(r, onp.triu(r))
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (2, 2, 3), (4, 3)])
+def test_qr_gradients_to_second_order(shape):
+    k = min(shape[-2:])
+    cq = RNG.standard_normal(shape[:-1] + (k,))
+    cr = RNG.standard_normal(shape[:-2] + (k, shape[-1]))
+
+    def f(v):
+        q, r = np.linalg.qr(v)
+        return (q * np.array(cq)).sum() + (r * np.array(cr)).sum()
+
+    check_grads(f, [RNG.standard_normal(shape)], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3), (2, 2, 3)])
+def test_svd_gradients_to_second_order(shape):
+    k = min(shape[-2:])
+    weights, c = onp.arange(1.0, k + 1), RNG.standard_normal(shape)
+
+    def f(v):  # (u_i vh_i and s do not depend on the singular vectors' signs)
+        u, s, vh = np.linalg.svd(v)
+        return ((u * np.array(weights)) @ vh * np.array(c)).sum() + (s * s).sum()
+
+    check_grads(f, [RNG.standard_normal(shape)], rtol=1e-4, atol=1e-6)
+
+
+def test_singular_values_differentiate_at_zero_singular_values_of_square_matrices():
+    a = _with_singular_values([3.0, 1.0, 0.0], 3, 3)
+    u, _, vh = onp.linalg.svd(a)
+    close(mx.grad(lambda v: np.linalg.norm(v, 2))(np.array(a)), onp.outer(u[:, 0], vh[0]))
+    close(mx.grad(lambda v: np.linalg.svd(v)[1].sum())(np.zeros((2, 2))), onp.zeros((2, 2)))
+
+
+LSTSQ_CASES = {
+    "tall": (TALL, TALL[:, 0] + 1, None),
+    "tall_matrix_b": (TALL, RNG.standard_normal((4, 2)), None),
+    "rank_deficient": (TALL[:, [0, 0, 1]], TALL[:, 2], None),
+    "wide": (WIDE, WIDE[:, 0], None),
+    "zero": (onp.zeros((3, 2)), onp.ones(3), None),
+    "rcond_negative": (TALL, TALL[:, 1], -1),
+    "rcond_cuts": (TALL, TALL[:, 1], 0.5),
+    "float32": (TALL.astype("float32"), TALL[:, 0].astype("float32"), None),
+}
+
+
+@pytest.mark.parametrize("name", list(LSTSQ_CASES))
+def test_lstsq_matches_numpy_eagerly_and_inside_jit(name):
+    a, b, rcond = LSTSQ_CASES[name]
+    want = onp.linalg.lstsq(a, b, rcond=rcond)
+    tol = TOL[str(a.dtype)] * 100
+    eager, traced = _eager_and_jit(lambda x, y: np.linalg.lstsq(x, y, rcond=rcond),
+                                   np.array(a), np.array(b))
+    for got in (eager, traced):
+        close(got[0], want[0], tol)
+        assert got[2].item() == want[2] and got[2].dtype == want[2].dtype == onp.int32
+        close(got[3], want[3], tol)
+        assert all(g.dtype == a.dtype for g in (got[0], got[1], got[3]))
+    m, n = a.shape
+    for got in (eager, traced) if want[2] == n or m <= n else (eager,):  # (see the next test)
+        assert got[1].shape == want[1].shape
+        close(got[1], want[1], tol)
+
+
+def test_lstsq_inside_jit_gives_residuals_of_rank_deficient_tall_matrices():
+    a, b, _ = LSTSQ_CASES["rank_deficient"]
+    x, residuals, rank, _ = mx.jit(lambda p, q: np.linalg.lstsq(p, q, rcond=None))(
+        np.array(a), np.array(b))
+    assert rank.item() == 2 and residuals.shape == (1,)  # (NumPy: empty, the rank < 3)
+    close(residuals, [((a @ x.asnumpy() - b) ** 2).sum()])
+
+
+def test_lstsq_gradients_to_second_order():
+    check_grads(lambda p, q: np.linalg.lstsq(p, q, rcond=None)[0], [TALL, RNG.standard_normal(4)],
+                rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("a,b", [(onp.ones((2, 3, 3)), onp.ones(3)), (TALL, onp.ones(3)),
+                                 (TALL, onp.ones((4, 1, 1)))])
+def test_lstsq_names_the_shapes_it_cannot_solve(a, b):
+    with pytest.raises(ShapeError, match=r"linalg.lstsq: needs a of shape \(m, n\) and b of "
+                                         r"shape \(m,\) or \(m, k\), got \("):
+        np.linalg.lstsq(np.array(a), np.array(b))
