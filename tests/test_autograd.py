@@ -585,3 +585,33 @@ def test_integer_gradients_are_mxnets():
             y = getattr(mx.nd, "broadcast_" + op)(a, b)
         y.backward()
         assert a.grad.asnumpy().tolist() == ga and b.grad.asnumpy().tolist() == gb, op
+
+
+def test_backward_hands_a_fresh_gradient_over_unless_something_sees_the_buffer():
+    w = nd.ones((3, 4))
+    w.attach_grad()
+    g = w.grad
+    for scale in (2.0, 3.0):
+        with mx.autograd.record():
+            y = (w * scale).sum()
+        y.backward()
+        assert w.grad is g  # the same NDArray, whichever buffer it holds
+        np.testing.assert_array_equal(g.asnumpy(), np.full((3, 4), scale))
+    # a view of the gradient keeps seeing the gradient: the gradient is then copied into
+    # the buffer it views
+    row = w.grad[1]
+    with mx.autograd.record():
+        y = (w * 5.0).sum()
+    y.backward()
+    np.testing.assert_array_equal(row.asnumpy(), np.full(4, 5.0))
+
+
+def test_a_matrix_products_gradients_come_out_in_the_operands_layout():
+    # (a transposed view could not become the gradient buffer: it would be copied)
+    x, w = nd.ones((5, 4)), nd.ones((3, 4))
+    grads = mx.jit(mx.grad(lambda a, b: nd.FullyConnected(a, b, num_hidden=3,
+                                                          no_bias=True).sum(),
+                           argnums=(0, 1)))(x, w)
+    for g in grads:
+        assert g.asnumpy().flags.c_contiguous
+        assert g._data.flags.c_contiguous and g._data.flags.owndata

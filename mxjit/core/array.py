@@ -16,6 +16,7 @@ class, which the main front end registers (`set_default_array_class`).
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, cast
 
 import numpy as np
@@ -97,9 +98,14 @@ class Array:
             raise concrete_error("reading a traced array")
         return self._data
 
-    def _store_gradient(self, g: np.ndarray, add: bool) -> None:
+    def _store_gradient(self, g: np.ndarray, add: bool, owned: bool = False) -> None:
         """Write (or, with `add`, add) a gradient computed by `backward` into this buffer
-        (a sparse array converts it to its own storage)."""
+        (a sparse array converts it to its own storage). `owned`: nothing else refers to
+        g, so when nothing but this array refers to its buffer either (no view of it, no
+        DLPack consumer), g becomes the buffer instead of being copied into it."""
+        if owned and not add and _may_adopt(self._data, g):
+            self._data = g
+            return
         target = self._buffer()
         if add:
             target += g
@@ -338,3 +344,15 @@ def default_array_class() -> type[Array]:
 def is_array(x: Any) -> bool:
     """Whether `x` is an mxjit array of any front end."""
     return isinstance(x, Array)
+
+
+def _may_adopt(old: Any, new: Any) -> bool:
+    """Whether `new`, a fresh array, may replace `old` as an array's buffer: both NumPy
+    arrays of one dtype and shape, `new` contiguous and owning its memory, and `old`
+    referred to only by its array. (A view or a DLPack consumer of `old` holds a reference
+    to it, and must go on seeing the array's values: then the gradient is copied.)"""
+    # (3: the array's own reference, this call's argument, getrefcount's argument)
+    return (type(old) is np.ndarray and type(new) is np.ndarray and old.dtype == new.dtype
+            and old.shape == new.shape and new.flags.c_contiguous and new.flags.owndata
+            and new.flags.writeable and sys.getrefcount(old) <= 3)
+

@@ -145,7 +145,7 @@ class BaseSparseNDArray(NDArray):
         _validate(self.stype, self._sp_data, self._sp_indices, self._sp_indptr, self.shape,
                   full_check)
 
-    def _store_gradient(self, g: np.ndarray, add: bool) -> None:
+    def _store_gradient(self, g: np.ndarray, add: bool, owned: bool = False) -> None:
         """A dense gradient, in this array's storage type (MXNet's storage fallback)."""
         total = g + self.asnumpy() if add else g
         store_into(NDArray._wrap(np.asarray(total, self._dtype), self._ctx), self)

@@ -84,14 +84,24 @@ def _dot_vjp(n: Node, g: Node) -> Sequence[Node | None]:
     g_fa = tuple(range(nbatch, nbatch + nfa))
     g_fb = tuple(range(nbatch + nfa, g.ndim))
     # ga[batch, fa, ca] = sum over fb of g[batch, fa, fb] * b[batch, cb, fb]
-    ga = apply("dot_general", g, b, contract=(g_fb, tuple(fb)), batch=(g_batch, tuple(bb)))
-    ga_axes = list(ba) + fa + _matching(cb, ca)
-    ga = apply("transpose", ga, perm=tuple(int(i) for i in np.argsort(ga_axes)))
+    ga = _product_in_order(
+        (g, b, (g_fb, tuple(fb)), (g_batch, tuple(bb)), list(ba) + fa + _matching(cb, ca)),
+        (b, g, (tuple(fb), g_fb), (tuple(bb), g_batch), list(ba) + _matching(cb, ca) + fa))
     # gb[batch, ca-matching, fb] = sum over fa of a[batch, fa, ca] * g[batch, fa, fb]
-    gb = apply("dot_general", a, g, contract=(tuple(fa), g_fa), batch=(tuple(ba), g_batch))
-    gb_axes = list(bb) + _matching(ca, cb) + fb
-    gb = apply("transpose", gb, perm=tuple(int(i) for i in np.argsort(gb_axes)))
+    gb = _product_in_order(
+        (a, g, (tuple(fa), g_fa), (tuple(ba), g_batch), list(bb) + _matching(ca, cb) + fb),
+        (g, a, (g_fa, tuple(fa)), (g_batch, tuple(ba)), list(bb) + fb + _matching(ca, cb)))
     return ga, gb
+
+
+def _product_in_order(*forms: tuple) -> Node:
+    """A cotangent as one of two equivalent products (x, y, contract, batch, the operand
+    axis each result axis is), the one whose result is already in the operand's axis
+    order if either is (no transposed view: a gradient buffer can then take the result
+    over, where a view would be copied element by element), else the first, transposed."""
+    x, y, contract, batch, axes = next((f for f in forms if f[4] == sorted(f[4])), forms[0])
+    out = apply("dot_general", x, y, contract=contract, batch=batch)
+    return apply("transpose", out, perm=tuple(int(i) for i in np.argsort(axes)))
 
 
 def _matching(theirs: Sequence[int], mine: Sequence[int]) -> list[int]:
