@@ -45,7 +45,7 @@ class Executor:
         self.arg_dict = dict(zip(names, arg_arrays))
         self.grad_dict = {n: g for n, g in zip(names, grad_arrays) if g is not None}
         self.aux_dict = dict(zip(symbol.list_auxiliary_states(), aux_arrays))
-        self.outputs: list[Any] = []
+        self.outputs = _allocated_outputs(symbol, names, arg_arrays)
         self._monitor: Callable[[str, Any], None] | None = None
         self._monitor_all = False
         self._monitor_active: Callable[[], bool] = lambda: True
@@ -146,18 +146,22 @@ class Executor:
 
         >>> exe.backward()  # doctest: +SKIP
         """
-        if not self.outputs or all(r == "null" for r in self._grad_reqs):
-            raise MXNetError("backward: run forward first, with gradient arrays bound "
-                             "(grad_req other than 'null')")
+        if all(r == "null" or g is None for r, g in zip(self._grad_reqs, self.grad_arrays)):
+            return  # (no gradient array to write: MXNet does nothing either)
         if all(o._rec is None for o in self.outputs):
-            # (MXNet differentiates a forward pass made with is_train=False too: run it
-            # again, recorded, still in prediction mode)
+            # (MXNet differentiates a forward pass made with is_train=False too, or none
+            # yet: run it, recorded, still in prediction mode)
             with autograd.record(train_mode=False):
                 outs, _, _ = self._fn(self.arg_arrays, self.aux_arrays)
             self.outputs = list(outs)
         grads = out_grads
         if grads is not None and not isinstance(grads, (list, tuple)):
             grads = [grads]
+        if grads is not None:
+            # (MXNet copies head gradients into arrays of its outputs' dtypes)
+            grads = [g.astype(o.dtype) if isinstance(g, nd.NDArray) and g.dtype != o.dtype
+                     else g for g, o in zip(grads, self.outputs)] + list(
+                         grads[len(self.outputs):])
         autograd.backward(self.outputs, grads, retain_graph=False, train_mode=is_train)
 
     def set_monitor_callback(self, callback: Callable[[str, Any], None],
@@ -329,3 +333,17 @@ def _input_labels(node: Node) -> list[str]:
     if node.op.variadic:
         return [f"input{k}" for k in range(len(node.inputs))]
     return node.input_names()
+
+
+def _allocated_outputs(symbol: Any, names: list[str], arg_arrays: list[Any]) -> list[Any]:
+    """Zero arrays of the outputs' inferred shapes and dtypes, which MXNet's executor holds
+    from the moment it is bound; none where the arguments leave them unknown."""
+    try:
+        _, shapes, _ = symbol.infer_shape(**{n: a.shape for n, a in zip(names, arg_arrays)})
+        _, dtypes, _ = symbol.infer_type(**{n: a.dtype for n, a in zip(names, arg_arrays)})
+    except MXNetError:
+        return []
+    if shapes is None or dtypes is None or any(s is None for s in shapes):
+        return []
+    return [nd.zeros(s, dtype=d) for s, d in zip(shapes, dtypes)]
+
