@@ -158,10 +158,10 @@ class Executor:
         if grads is not None and not isinstance(grads, (list, tuple)):
             grads = [grads]
         if grads is not None:
-            # (MXNet copies head gradients into arrays of its outputs' dtypes)
+            # (MXNet copies head gradients into arrays of its outputs' dtypes, and ignores
+            # any beyond its outputs: MXNet's own test_prelu passes one too many)
             grads = [g.astype(o.dtype) if isinstance(g, nd.NDArray) and g.dtype != o.dtype
-                     else g for g, o in zip(grads, self.outputs)] + list(
-                         grads[len(self.outputs):])
+                     else g for g, o in zip(grads, self.outputs)]
         autograd.backward(self.outputs, grads, retain_graph=False, train_mode=is_train)
 
     def set_monitor_callback(self, callback: Callable[[str, Any], None],
