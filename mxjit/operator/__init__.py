@@ -6,6 +6,8 @@ as host calls; native operators declared by their formula (`define`: native.py),
     ... class SqrProp(mx.operator.CustomOpProp): ...
 """
 from .custom import CustomOp, CustomOpProp, register
+from .listing import OperatorArguments, get_all_registered_operators, get_operator_arguments
 from .native import define
 
-__all__ = ["CustomOp", "CustomOpProp", "register", "define"]
+__all__ = ["CustomOp", "CustomOpProp", "register", "define", "get_all_registered_operators",
+           "get_operator_arguments", "OperatorArguments"]
