@@ -21,6 +21,7 @@ from . import fallback as _fallback
 from . import linalg, random
 from . import math as _math
 from . import shape as _shape
+from . import symbolic as _symbolic
 from .methods import add_methods as _add_methods
 from .ndarray import ndarray
 from .ndarray import set_operator_functions as _set_operator_functions
@@ -30,6 +31,10 @@ _functions = {**_fallback.functions(), **_creation.functions(), **_math.function
 _add_methods(ndarray, _functions)
 _set_operator_functions(_functions["matmul"], _functions["floor_divide"])
 globals().update(_functions)
+_symbolic.register_functions("", _functions)
+_symbolic.register_functions("linalg.", {n: getattr(linalg, n) for n in linalg.__all__})
+_symbolic.register_functions("random.", {n: getattr(random, n) for n in random.__all__})
+del symbolic  # type: ignore[name-defined]  # noqa: F821  (a submodule, not a name of mx.np)
 
 #: NumPy's dtypes and constants, as MXNet's mx.np re-exports them.
 float16, float32, float64 = _onp.float16, _onp.float32, _onp.float64

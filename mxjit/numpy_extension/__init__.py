@@ -14,6 +14,7 @@ from .. import numpy as _np
 from ..context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 from ..core.random import seed
 from ..numpy.adapter import to_np as _to_np
+from ..numpy.symbolic import register_functions as _register_symbolic
 from ..util import (
     is_np_array,
     is_np_shape,
@@ -64,6 +65,7 @@ __all__ = sorted(["random", "Context", "cpu", "cpu_pinned", "current_context", "
                   *_made])
 del _made
 _nd._register_numpy_namespaces(_np, _sys.modules[__name__])
+_register_symbolic("npx.", {n: globals()[n] for n in __all__ if callable(globals()[n])})
 del operators  # type: ignore[name-defined]  # noqa: F821
 
 if _TYPE_CHECKING:

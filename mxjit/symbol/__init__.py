@@ -15,6 +15,7 @@ from .creation import arange, eye, full, linspace, ones, zeros
 from .executor import Executor
 from .json_format import from_json as _from_json
 from .namespace import functions as _functions
+from .numpy_namespace import NumpyNamespace as _NumpyNamespace
 from .symbol import Group, Symbol, Variable, var
 
 _made = _functions("")
@@ -58,9 +59,13 @@ def load(fname: str) -> Symbol:
         raise _MXNetError(f"{fname}: {e}") from None
 
 
-__all__ = sorted(["Symbol", "Variable", "var", "Group", "load", "load_json", "Executor",
-                  "executor", "contrib", "linalg", "image", "sparse", "random", "zeros", "ones",
-                  "full", "arange", "linspace", "eye", *_made])
+#: `mx.sym.np` and `mx.sym.npx`: mx.np's and mx.npx's functions on symbols
+np = _NumpyNamespace("")
+npx = _NumpyNamespace("npx.")
+
+__all__ = sorted(["Symbol", "Variable", "var", "Group", "load", "load_json", "Executor", "np",
+                  "npx", "executor", "contrib", "linalg", "image", "sparse", "random", "zeros",
+                  "ones", "full", "arange", "linspace", "eye", *_made])
 del _made
 
 if _TYPE_CHECKING:

@@ -34,6 +34,10 @@ from .json_format import to_json
 FLUENT: dict[str, Any] = {}
 
 
+#: The NumPy-semantics subclass (`numpy_namespace.NumpySymbol`), set where it is defined.
+NUMPY_SYMBOL: list[type] = []
+
+
 class Symbol:
     """Outputs of a graph of MXNet operators (see the module docstring).
 
@@ -478,6 +482,21 @@ class Symbol:
             if rule is not None and all(d is not None for d in ins):
                 dtypes[id(node)] = rule(node.params(), ins)
         return dtypes
+
+    def as_np_ndarray(self) -> Symbol:
+        """The same graph with NumPy semantics (operators broadcast, methods are mx.np's):
+        MXNet's `_Symbol`, for `mx.sym.np`.
+
+        >>> mx.sym.np.sum(mx.sym.var('x').as_np_ndarray())  # doctest: +SKIP
+        """
+        return NUMPY_SYMBOL[0](self._outputs)
+
+    def as_nd_ndarray(self) -> Symbol:
+        """The same graph with `mx.sym`'s semantics (see `as_np_ndarray`).
+
+        >>> mx.sym.np.sum(mx.sym.var('x').as_np_ndarray()).as_nd_ndarray()  # doctest: +SKIP
+        """
+        return Symbol(self._outputs)
 
     def tojson(self, remove_amp_cast: bool = True) -> str:
         """The graph as MXNet 1.x's JSON.
