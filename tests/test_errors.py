@@ -26,6 +26,8 @@ INTERNAL = {
                                                    "protocol, not an error)",
     ("symbol/symbol.py", "AttributeError"): "Symbol.__getattr__ on a name that is no fluent "
                                             "method (Python's attribute protocol)",
+    ("symbol/numpy_namespace.py", "AttributeError"): "mx.sym.np's __getattr__ on a private "
+                                                     "name (Python's attribute protocol)",
     ("io/io.py", "StopIteration"): "the end of a pass (the iterator protocol, not an error)",
     ("data_iter.py", "StopIteration"): "the end of a pass (the iterator protocol, not an "
                                        "error)",
