@@ -103,6 +103,13 @@ def squeeze(a: Any, axis: Any = None) -> ndarray:
     (3,)
     """
     x = operands("squeeze", a)[0]
+    if x.ndim == 0 and axis is not None:
+        # (NumPy lets a 0-d array be squeezed along axis 0 or -1: nothing to remove)
+        given = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+        if any(a not in (0, -1) for a in given):
+            raise ShapeError(f"squeeze: axis {axis} is out of range for a 0-d array (0 or -1 "
+                             f"name its only position)")
+        return finish(reshape_exact(x, ()))
     axes = tuple(k for k, d in enumerate(x.shape) if d == 1) if axis is None else \
         axis_indices(axis, x.ndim, "squeeze")
     for k in axes:
@@ -325,13 +332,22 @@ def repeat(a: Any, repeats: int, axis: int | None = None) -> ndarray:
 
 
 def broadcast_to(array: Any, shape: Any) -> ndarray:
-    """`array` broadcast to `shape` (NumPy's rules).
+    """`array` broadcast to `shape` (NumPy's rules; as in MXNet, -2 in `shape` keeps the
+    input's size of that axis, axes aligned from the right).
 
     >>> mx.np.broadcast_to(mx.np.ones(3), (2, 3)).shape  # doctest: +SKIP
     (2, 3)
+    >>> mx.np.broadcast_to(mx.np.ones(5), (3, 4, -2)).shape  # doctest: +SKIP
+    (3, 4, 5)
     """
     x = operands("broadcast_to", array)[0]
     target = ints(shape, "broadcast_to: shape")
+    if -2 in target:
+        lead = len(target) - x.ndim
+        if lead < 0 or any(d == -2 and k < lead for k, d in enumerate(target)):
+            raise ShapeError(f"broadcast_to: -2 in {target} must stand for an axis of the "
+                             f"input {x.shape} (aligned from the right)")
+        target = tuple(x.shape[k - lead] if d == -2 else d for k, d in enumerate(target))
     if broadcast_shapes("broadcast_to", x.shape, target) != target:
         raise ShapeError(f"broadcast_to: input operand has more dimensions than allowed by "
                          f"the axis remapping ({x.shape} to {target})")

@@ -461,3 +461,22 @@ def test_integer_bitwise_operations_match_numpy(x, k):
     onp.testing.assert_array_equal((a & a).asnumpy(), x)
     jitted = jit(lambda u: np.bitwise_xor(u, u) | ~u)
     onp.testing.assert_array_equal(jitted(a).asnumpy(), onp.invert(x))
+
+
+def test_broadcast_to_keeps_input_sizes_at_minus_two_as_mxnet():
+    x = mx.np.array(onp.arange(4.0).reshape(1, 4))
+    got = mx.np.broadcast_to(x, (3, -2, -2))
+    onp.testing.assert_array_equal(got.asnumpy(), onp.broadcast_to(x.asnumpy(), (3, 1, 4)))
+    assert mx.np.broadcast_to(mx.np.ones((1, 0)), (2, -2, -2)).shape == (2, 1, 0)
+    with pytest.raises(ShapeError, match="-2 in .* must stand for an axis of the input"):
+        mx.np.broadcast_to(mx.np.ones(5), (-2, 3, 5))
+
+
+def test_squeeze_of_a_zero_d_array_along_its_only_position():
+    # (NumPy 2 takes -1 only; NumPy 1.x, which MXNet's tests run on, took 0 too)
+    x = mx.np.array(2.5)
+    assert mx.np.squeeze(x, -1).shape == onp.squeeze(onp.array(2.5), -1).shape == ()
+    for axis in (0, (0,)):
+        assert mx.np.squeeze(x, axis).shape == ()
+    with pytest.raises(ShapeError, match="axis 1 is out of range for a 0-d array"):
+        mx.np.squeeze(x, 1)
