@@ -315,3 +315,18 @@ def test_a_stride_one_direct_convolution_differentiates_to_direct_convolutions()
     text = mx.jit(mx.grad(lambda v, wt: f(v, wt).sum(), argnums=(0, 1))).lower(*args).as_text()
     assert "window_spread" not in text and "flip(" in text, text
     check_grads(f, [x, w], order=2, rtol=1e-4, atol=1e-6)
+
+
+def test_float16_layers_take_winograd_in_float32():
+    # (float16 convolutions compute in float32 and round once: Winograd's rule sees float32)
+    rng = np.random.default_rng(9)
+    x, w = rng.uniform(-1, 1, (8, 64, 12, 12)), rng.uniform(-1, 1, (64, 64, 3, 3))
+    geo = cv.Geometry(8, 64, 64, 1, (12, 12), (3, 3), (12, 12), (1, 1), (1, 1), (1, 1))
+    plan = cv.ConvPlan("conv", x.astype(np.float16), w.astype(np.float16),
+                       dict(out=(12, 12), stride=(1, 1), dilate=(1, 1), pad=(1, 1), groups=1))
+    assert plan.strategy == cv.strategy("conv", geo, np.dtype("float32")) == "winograd"
+    got = nd.Convolution(nd.array(x, dtype="float16"), nd.array(w, dtype="float16"),
+                         kernel=(3, 3), pad=(1, 1), num_filter=64, no_bias=True)
+    assert got.dtype == np.float16
+    want = conv_np(x, w, None, (1, 1), (1, 1), (1, 1), 1)
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=2e-2, atol=0.1)
