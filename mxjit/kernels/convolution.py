@@ -47,6 +47,7 @@ from ..trace.batching import front, per_example, register_batching_rule
 from ..trace.graph import AbstractValue, Node
 from ..trace.windows import _slices_impl, _spread_impl
 from . import winograd
+from .chunking import even_chunk
 
 #: The im2col buffer of a chunk of the batch is about this large (at least one image): it
 #: stays in cache between the kernel that writes it and the GEMM that reads it. Measured
@@ -235,7 +236,7 @@ def chunk_images(geo: Geometry, itemsize: int) -> int:
     1
     """
     per_image = geo.c * geo.taps * geo.positions * itemsize
-    return winograd.even_chunk(geo.n, CHUNK_BYTES // max(per_image, 1))
+    return even_chunk(geo.n, CHUNK_BYTES // max(per_image, 1))
 
 
 def reads_image_as_columns(geo: Geometry) -> bool:

@@ -33,6 +33,7 @@ import numpy as np
 from ..lower import Layout, Program, lower_graph
 from ..trace import apply, const, var
 from ..trace.graph import Node
+from .chunking import even_chunk
 
 #: B^T, G and A^T of F(2x2, 3x3).
 B_T = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]])
@@ -98,17 +99,6 @@ def chunk_images(channels: int, out: Sequence[int], itemsize: int, n: int) -> in
     th, tw = tiles(out)
     per_image = 16 * channels * th * tw * itemsize
     return even_chunk(n, CHUNK_BYTES // max(per_image, 1))
-
-
-def even_chunk(n: int, most: int) -> int:
-    """The size of the fewest chunks of at most `most` (at least 1) that cover n, evened
-    out: 14 + 2 images become 8 + 8.
-
-    >>> even_chunk(16, 14), even_chunk(32, 7), even_chunk(5, 0)
-    (8, 7, 1)
-    """
-    most = max(1, min(n, most))
-    return -(-n // -(-n // most))
 
 
 def weights(w: np.ndarray) -> np.ndarray:
