@@ -45,7 +45,11 @@ class Executor:
         self.arg_dict = dict(zip(names, arg_arrays))
         self.grad_dict = {n: g for n, g in zip(names, grad_arrays) if g is not None}
         self.aux_dict = dict(zip(symbol.list_auxiliary_states(), aux_arrays))
-        self.outputs = _allocated_outputs(symbol, names, arg_arrays)
+        self._outputs: list[Any] | None = None  # (None: no forward pass yet)
+        #: whether any argument has a gradient array to write: forward records, and
+        #: backward computes, only then
+        self._differentiable = any(r != "null" and g is not None
+                                   for r, g in zip(grad_reqs, grad_arrays))
         self._monitor: Callable[[str, Any], None] | None = None
         self._monitor_all = False
         self._monitor_active: Callable[[], bool] = lambda: True
@@ -55,6 +59,20 @@ class Executor:
         for a, g, r in zip(arg_arrays, grad_arrays, grad_reqs):
             if r != "null" and g is not None:
                 autograd.mark_variables([a], [g], r)
+
+    @property
+    def outputs(self) -> list[Any]:
+        """The outputs of the last forward pass; before any, zero arrays of their inferred
+        shapes and dtypes, which MXNet's executor holds from the moment it is bound (none
+        where the arguments leave them unknown)."""
+        if self._outputs is None:
+            self._outputs = _allocated_outputs(self._symbol, list(self.arg_dict),
+                                               self.arg_arrays)
+        return self._outputs
+
+    @outputs.setter
+    def outputs(self, values: list[Any]) -> None:
+        self._outputs = values
 
     def _feeds(self, args: list[Any], aux: list[Any]) -> dict[int, Any]:
         """The arrays of the variable nodes, by node id."""
@@ -122,7 +140,7 @@ class Executor:
                 raise ShapeError(f"forward: {name!r} was bound with shape {target.shape}, got "
                                  f"{shape}; use reshape() for new shapes")
             target[:] = value
-        recording = is_train and any(r != "null" for r in self._grad_reqs)
+        recording = is_train and self._differentiable
         if recording:
             with autograd.record(train_mode=True):
                 outs, changed, new = self._fn(self.arg_arrays, self.aux_arrays)
@@ -146,7 +164,7 @@ class Executor:
 
         >>> exe.backward()  # doctest: +SKIP
         """
-        if all(r == "null" or g is None for r, g in zip(self._grad_reqs, self.grad_arrays)):
+        if not self._differentiable:
             return  # (no gradient array to write: MXNet does nothing either)
         if all(o._rec is None for o in self.outputs):
             # (MXNet differentiates a forward pass made with is_train=False too, or none
@@ -336,8 +354,8 @@ def _input_labels(node: Node) -> list[str]:
 
 
 def _allocated_outputs(symbol: Any, names: list[str], arg_arrays: list[Any]) -> list[Any]:
-    """Zero arrays of the outputs' inferred shapes and dtypes, which MXNet's executor holds
-    from the moment it is bound; none where the arguments leave them unknown."""
+    """Zero arrays of the outputs' inferred shapes and dtypes (none where the arguments
+    leave them unknown)."""
     try:
         _, shapes, _ = symbol.infer_shape(**{n: a.shape for n, a in zip(names, arg_arrays)})
         _, dtypes, _ = symbol.infer_type(**{n: a.dtype for n, a in zip(names, arg_arrays)})
