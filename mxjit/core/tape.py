@@ -399,14 +399,12 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
     >>> mx.autograd.backward(y)  # doctest: +SKIP
     """
     heads = as_list(heads)
-    wrt, computed, _, order = _gradients(heads, head_grads, None, False)
-    grads: list[np.ndarray | None] = list(computed)
-    del computed
+    wrt, grads, _, order = _gradients(heads, head_grads, None, False)
     for k, rec in enumerate(wrt):
-        g, grads[k] = grads[k], None
-        # (2: this frame's `g` and getrefcount's argument: no other result, input or
-        # program holds the gradient, so the variable's buffer may take it over)
-        owned = sys.getrefcount(g) <= 2
+        g = grads[k]
+        # (3: the list's, this frame's `g` and getrefcount's argument: no other result,
+        # input or program holds the gradient, so the variable's buffer may take it over)
+        owned = sys.getrefcount(g) <= 3
         v = rec.array
         v._grad._store_gradient(g, v._grad_req == "add", owned)
         v._fresh_grad = True

@@ -624,8 +624,8 @@ def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: li
             if not arg:
                 b.store(_combine(b, red.op, dtype, acc, x), acc_slot)
                 return
-            at = b.trunc(all_vars[inner[0]], itype) if inner and itype is i32 else (
-                all_vars[inner[0]] if inner else ir.Constant(itype, 0))
+            at = all_vars[inner[0]] if inner else ir.Constant(i64, 0)
+            at = b.trunc(at, itype) if itype is i32 else at
             better = _arg_better(b, red.op, dtype, acc, x)
             b.store(b.select(better, x, acc), acc_slot)
             b.store(b.select(better, at, b.load(idx_slot, typ=itype)), idx_slot)
