@@ -3,7 +3,7 @@ symbols (`mx.sym.np`, `mx.sym.npx`, and `F.np` in a block exported on symbols) c
 NumPy-interface calls and run them when bound, through the same functions as `mx.np`.
 
 A node keeps the function's name and its arguments as Python literals in which the
-symbol inputs stand as markers (`INPUT`), so the call survives symbol JSON. (MXNet writes
+symbol inputs stand as markers (`core.literals`), so the call survives symbol JSON. (MXNet writes
 such calls as its internal `_npi_*` operators instead: files written here load here.)
 
     >>> mx.sym.np.sum(mx.sym.var('x').as_np_ndarray(), axis=1)  # doctest: +SKIP
@@ -17,12 +17,11 @@ from typing import Any
 
 from ..base import ParamError, UnsupportedError
 from ..core import Array
+from ..core.literals import filled
 from ..core.operators import register_operator
 
 #: The functions a node may call, by qualified name ('sum', 'linalg.det', 'npx.relu').
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
-#: How the k-th symbol input appears among a node's literal arguments.
-INPUT = "__mxjit_input_{}__"
 
 
 def register_functions(prefix: str, table: dict[str, Callable[..., Any]]) -> None:
@@ -37,22 +36,11 @@ def _signature(params: dict[str, Any]) -> tuple[list[str], list[str], list[str]]
     return [f"arg{k}" for k in range(int(params.get("num_args") or 0))], [], ["output"]
 
 
-def _filled(value: Any, inputs: tuple[Array, ...]) -> Any:
-    """`value` with each input marker replaced by its array."""
-    if isinstance(value, str) and value.startswith("__mxjit_input_"):
-        return inputs[int(value[len("__mxjit_input_"):-2])]
-    if isinstance(value, (list, tuple)):
-        return type(value)(_filled(v, inputs) for v in value)
-    if isinstance(value, dict):
-        return {k: _filled(v, inputs) for k, v in value.items()}
-    return value
-
-
 @register_operator("_np_call", inputs=("data",), signature=_signature)
 def np_call(*data: Array, fn: str, args: str = "()", kwargs: str = "{}",
             num_args: int = 0) -> Array:
     """The mx.np function `fn` applied to `args` and `kwargs` (Python literals in which
-    `INPUT` markers stand for the arrays `data`); one result.
+    markers of `core.literals` stand for the arrays `data`); one result.
 
     >>> mx.nd._np_call(x, fn='sum', args="('__mxjit_input_0__',)", num_args=1)  # doctest: +SKIP
     """
@@ -64,7 +52,7 @@ def np_call(*data: Array, fn: str, args: str = "()", kwargs: str = "{}",
     except (ValueError, SyntaxError):
         raise ParamError(f"_np_call: the arguments of {fn} are not Python literals: {args!r}, "
                          f"{kwargs!r}") from None
-    out = function(*_filled(positional, data), **_filled(named, data))
+    out = function(*filled(positional, data), **filled(named, data))
     if not isinstance(out, Array):
         raise UnsupportedError(f"np.{fn} on symbols: it returns {type(out).__name__}; only "
                                f"functions of one array result run on symbols here")

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from ..core.literals import marked
 from ..core.operators import lookup
 from .namespace import make_function
 from .symbol import NUMPY_SYMBOL, Symbol
@@ -23,6 +22,7 @@ class NumpyNamespace:
 
     def __init__(self, prefix: str):
         self._prefix = prefix
+        self._shown = "npx" if prefix == "npx." else "np" + ("." + prefix[:-1] if prefix else "")
 
     def __getattr__(self, name: str) -> Any:
         if name == "_Symbol" and not self._prefix:
@@ -41,8 +41,7 @@ class NumpyNamespace:
         return function
 
     def __repr__(self) -> str:
-        return f"<namespace mx.sym.{'npx' if self._prefix == 'npx.' else 'np'}" \
-               f"{'.' + self._prefix[:-1] if self._prefix not in ('', 'npx.') else ''}>"
+        return f"<namespace mx.sym.{self._shown}>"
 
 
 def call(fn: str, args: tuple, kwargs: dict[str, Any], name: str | None = None
@@ -53,22 +52,11 @@ def call(fn: str, args: tuple, kwargs: dict[str, Any], name: str | None = None
     """
     inputs: list[Symbol] = []
 
-    def marked(value: Any) -> Any:
-        if isinstance(value, Symbol):
-            inputs.append(value)
-            return f"__mxjit_input_{len(inputs) - 1}__"
-        if isinstance(value, (list, tuple)):
-            return type(value)(marked(v) for v in value)
-        if isinstance(value, dict):
-            return {k: marked(v) for k, v in value.items()}
-        if isinstance(value, np.dtype) or (isinstance(value, type)
-                                           and issubclass(value, np.generic)):
-            return np.dtype(value).name  # (a name: a literal, which NumPy functions take)
-        if isinstance(value, np.generic):
-            return value.item()
-        return value
+    def is_symbol(value: Any) -> bool:
+        return isinstance(value, Symbol)
 
-    positional, named = marked(tuple(args)), marked(dict(kwargs))
+    positional = marked(tuple(args), is_symbol, inputs)
+    named = marked(dict(kwargs), is_symbol, inputs)
     node = make_function(lookup("_np_call"), "_np_call", hint=fn.split(".")[-1])
     made = node(*inputs, fn=fn, args=repr(positional), kwargs=repr(named), num_args=len(inputs),
                 name=name)
