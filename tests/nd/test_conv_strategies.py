@@ -238,15 +238,21 @@ def test_shallow_forward_products_run_a_gemm_per_image():
     assert not cv.per_image_columns(geo(1, 5), 1)  # a chunk of one image is one GEMM anyway
 
 
+def _squared_convolution(**params):
+    """The square of a convolution without bias (its gradients depend on its input)."""
+    def f(v, wt):
+        y = nd.Convolution(v, wt, no_bias=True, **params)
+        return y * y
+
+    return f
+
+
 def test_the_library_primitives_differentiate_to_second_order():
     rng = np.random.default_rng(5)
     x, w = rng.uniform(-1, 1, (2, 4, 5, 4)), rng.uniform(-1, 1, (4, 2, 2, 3))
 
-    def f(v, wt):
-        y = nd.Convolution(v, wt, kernel=(2, 3), stride=(2, 1), pad=(1, 1), num_filter=4,
-                           num_group=2, no_bias=True)
-        return y * y
-
+    f = _squared_convolution(kernel=(2, 3), stride=(2, 1), pad=(1, 1), num_filter=4,
+                             num_group=2)
     check_grads(f, [x, w], order=2, rtol=1e-4, atol=1e-6)
     check_grads(lambda v, wt: nd.Deconvolution(v, wt, kernel=(3, 2), stride=(2, 2),
                                                pad=(1, 0), adj=(1, 1), num_filter=3) ** 2,
@@ -305,10 +311,8 @@ def test_a_stride_one_direct_convolution_differentiates_to_direct_convolutions()
     rng = np.random.default_rng(7)
     x, w = rng.uniform(-1, 1, (2, 6, 5, 4)), rng.uniform(-1, 1, (12, 1, 3, 2))
 
-    def f(v, wt):
-        y = nd.Convolution(v, wt, kernel=(3, 2), dilate=(1, 2), pad=(1, 2), num_filter=12,
-                           num_group=6, no_bias=True)
-        return y * y
+    f = _squared_convolution(kernel=(3, 2), dilate=(1, 2), pad=(1, 2), num_filter=12,
+                             num_group=6)
 
     assert conv_ops.conv_strategy(6, 12, 6, (3, 2)) == "direct"
     args = [nd.array(a) for a in (x, w)]
