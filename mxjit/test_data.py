@@ -128,8 +128,12 @@ def get_mnist_pkl() -> None:
 def _unzipped(url: str, folder: str, expected: Sequence[str]) -> None:
     """Download the zip at `url` into `folder` and extract it there, unless every file of
     `expected` (paths under `folder`) is present."""
-    if all(os.path.exists(os.path.join(folder, f)) for f in expected):
-        return
+    if not all(os.path.exists(os.path.join(folder, f)) for f in expected):
+        _extracted(url, folder)
+
+
+def _extracted(url: str, folder: str) -> None:
+    """Download the zip at `url` into `folder` (unless it is there) and extract it there."""
     os.makedirs(folder, exist_ok=True)
     with zipfile.ZipFile(download(url, dirname=folder)) as archive:
         archive.extractall(folder)
@@ -179,10 +183,8 @@ def get_zip_data(data_dir: str, url: str, data_origin_name: str) -> None:
     >>> mx.test_utils.get_zip_data('data', 'http://example.com/ml-10m.zip', 'ml-10m.zip'
     ...                            )  # doctest: +SKIP
     """
-    archive = os.path.join(data_dir, data_origin_name)
-    if not os.path.exists(archive):
-        with zipfile.ZipFile(download(url, dirname=data_dir)) as z:
-            z.extractall(path=data_dir)
+    if not os.path.exists(os.path.join(data_dir, data_origin_name)):
+        _extracted(url, data_dir)
 
 
 def get_bz2_data(data_dir: str, data_name: str, url: str, data_origin_name: str) -> None:
