@@ -11,11 +11,10 @@ environment scopes, the statistical checks of random generators, and
 
 Symbols are checked by `simple_forward`, `check_symbolic_forward`,
 `check_symbolic_backward`, `check_consistency` and `check_numeric_gradient` (which also
-takes a Python function of NDArrays). Not here yet: numeric_grad, check_speed,
-same_symbol_structure, download, download_model, get_mnist, get_mnist_pkl,
-get_mnist_ubyte, get_mnist_iterator, get_cifar10, get_zip_data, get_bz2_data, DummyIter,
-get_im2rec_path, check_gluon_hybridize_consistency, is_aarch64_run. SciPy is optional:
-only `chi_square_check` and `verify_generator` need it.
+takes a Python function of NDArrays), `numeric_grad` differentiates a bound executor by
+finite differences, and `check_gluon_hybridize_consistency` compares a block eager and
+hybridized. The data helpers (`get_mnist`, `download`, ...) live in test_data.py. SciPy
+is optional: only `chi_square_check` and `verify_generator` need it.
 """
 from __future__ import annotations
 
@@ -53,6 +52,7 @@ from .test_data import (
     get_mnist_ubyte,
     get_zip_data,
 )
+from .test_gluon_utils import check_gluon_hybridize_consistency
 from .util import use_np
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "check_speed", "same_symbol_structure", "is_aarch64_run", "DummyIter", "download",
     "download_model", "get_mnist", "get_mnist_pkl", "get_mnist_ubyte", "get_cifar10",
     "get_mnist_iterator", "get_zip_data", "get_bz2_data", "get_im2rec_path",
+    "check_gluon_hybridize_consistency", "numeric_grad",
 ]
 
 
@@ -1133,6 +1134,47 @@ def _numeric_gradient(problem: _GradientProblem, name: str, projections: list[np
         flat[i] = old
         numeric[i] = (f_plus - f_minus) / eps
     return numeric.reshape(point[name].shape)
+
+
+def numeric_grad(executor: Any, location: dict[str, np.ndarray], aux_states: Any = None,
+                 eps: float = 1e-4, use_forward_train: bool = True,
+                 dtype: Any = np.float32) -> dict[str, np.ndarray]:
+    """The gradient of the sum of a bound executor's first output with respect to each
+    float argument in `location` (name -> NumPy array), by central differences of `eps`;
+    the executor's arguments are left at `location`'s values.
+
+    >>> ex = (mx.sym.var('x') ** 2).simple_bind(mx.cpu(), x=(2,))  # doctest: +SKIP
+    >>> mx.test_utils.numeric_grad(ex, {'x': np.array([1., 2.])})['x']  # doctest: +SKIP
+    array([2., 4.], dtype=float32)
+    """
+    if np.dtype(dtype) not in (np.float16, np.float32, np.float64):
+        raise DTypeError(f"numeric_grad: dtype must be float16, float32 or float64, got {dtype}")
+    point = {k: np.array(v, order="C") for k, v in location.items()}
+    for k, v in point.items():
+        executor.arg_dict[k][:] = v.astype(dtype)
+    aux = dict(aux_states or {})
+
+    def first_output() -> np.ndarray:
+        for key, value in aux.items():
+            executor.aux_dict[key][:] = value
+        executor.forward(is_train=use_forward_train)
+        return np.asarray(executor.outputs[0].asnumpy())
+
+    grads = {k: np.zeros(v.shape, dtype=dtype) for k, v in point.items()}
+    for k, v in point.items():
+        flat = v.reshape(-1)
+        for i in range(flat.size if v.dtype.kind == "f" else 0):
+            old = flat[i]
+            flat[i] = old + eps / 2.0
+            executor.arg_dict[k][:] = v.astype(dtype)
+            f_plus = first_output()
+            flat[i] = old - eps / 2.0
+            executor.arg_dict[k][:] = v.astype(dtype)
+            f_minus = first_output()
+            flat[i] = old
+            grads[k].reshape(-1)[i] = (f_plus - f_minus).sum() / eps
+        executor.arg_dict[k][:] = v.astype(dtype)
+    return grads
 
 
 def check_numeric_gradient(sym: Callable, location: Any, aux_states: Any = None,

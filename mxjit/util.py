@@ -114,10 +114,12 @@ def np_array(active: bool = True) -> _Any:
 
 def _decorator(name: str, scopes: tuple[str, ...]) -> _Callable[[_Any], _Any]:
     """MXNet's use_np_* decorators: a function runs inside the scopes; a class has every
-    method (and property) wrapped, so a Gluon block made and called from it is in them."""
+    method (and property) wrapped, inherited ones included as in MXNet, so a Gluon block
+    made and called from it (`__call__`'s output check too) is in them."""
     def decorate(func: _Any) -> _Any:
         if _inspect.isclass(func):
-            for attr, member in list(vars(func).items()):
+            for attr in dir(func):
+                member = _inspect.getattr_static(func, attr)
                 if isinstance(member, property):
                     setattr(func, attr, property(
                         decorate(member.fget) if member.fget else None, member.fset,

@@ -34,7 +34,8 @@ gen_buckets_probs_with_ppf mean_check var_check chi_square_check verify_generato
 check_numeric_gradient compare_optimizer use_np is_op_runnable has_tvm_ops simple_forward
 check_symbolic_forward check_symbolic_backward check_consistency check_speed
 same_symbol_structure is_aarch64_run DummyIter download download_model get_mnist get_mnist_pkl
-get_mnist_ubyte get_cifar10 get_mnist_iterator get_zip_data get_bz2_data get_im2rec_path""".split()
+get_mnist_ubyte get_cifar10 get_mnist_iterator get_zip_data get_bz2_data get_im2rec_path
+numeric_grad check_gluon_hybridize_consistency""".split()
 
 
 @pytest.fixture(autouse=True)
@@ -991,3 +992,32 @@ def test_check_numeric_gradient_of_a_symbol_with_auxiliary_states():
                               numeric_eps=1e-3, rtol=1e-2, atol=1e-3, dtype=np.float64)
     with pytest.raises(ValueError, match="location must give the symbol's 2 arguments"):
         tu.check_numeric_gradient(mx.sym.tanh(x) * y, [np.random.rand(3)])
+
+
+def test_numeric_grad_differentiates_a_bound_executor():
+    x, y = mx.sym.var("x"), mx.sym.var("y")
+    exe = (x * x * y).simple_bind(mx.cpu(), x=(3,), y=(3,))
+    xv, yv = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
+    grads = tu.numeric_grad(exe, {"x": xv, "y": yv}, eps=1e-2)
+    np.testing.assert_allclose(grads["x"], 2 * xv * yv, rtol=1e-3)
+    np.testing.assert_allclose(grads["y"], xv * xv, rtol=1e-3)
+    np.testing.assert_array_equal(exe.arg_dict["x"].asnumpy(), xv)  # (left at the point)
+    with pytest.raises(DTypeError, match="numeric_grad: dtype must be float16"):
+        tu.numeric_grad(exe, {"x": xv}, dtype=np.int32)
+
+
+def _two_layers(prefix):
+    net = mx.gluon.nn.HybridSequential(prefix=prefix)
+    with net.name_scope():
+        net.add(mx.gluon.nn.Dense(4, in_units=3, activation="tanh"), mx.gluon.nn.Dense(2))
+    return net
+
+
+def test_check_gluon_hybridize_consistency_passes_a_pure_block_and_checks_numpy():
+    data = [mx.nd.array(np.random.rand(5, 3))]
+    tu.check_gluon_hybridize_consistency(_two_layers, data)
+    tu.check_gluon_hybridize_consistency(lambda prefix: mx.gluon.nn.HybridLambda(
+        lambda F, x: F.exp(x), prefix=prefix), data, numpy_func=np.exp)
+    with pytest.raises(AssertionError):
+        tu.check_gluon_hybridize_consistency(lambda prefix: mx.gluon.nn.HybridLambda(
+            lambda F, x: F.exp(x), prefix=prefix), data, numpy_func=np.sin)

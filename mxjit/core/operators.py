@@ -275,6 +275,11 @@ class PendingInput:
         """What this input stands for, in error messages."""
         return "an input of unknown shape"
 
+    def known_shape(self) -> tuple[int, ...] | None:
+        """The shape known so far (0 for each unknown size), or None when not even the
+        number of axes is known."""
+        return None
+
 
 #: Operator name -> rule(shapes of the inputs known so far by name, the operator's
 #: parameters as keywords) -> shapes of the other inputs by name.

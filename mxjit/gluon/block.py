@@ -37,7 +37,10 @@ from ..base import ArgumentError, MXNetError, NotOverriddenError, ParamError, Un
 from ..context import Context
 from ..core.array import Array
 from ..core.trace_state import trace_stack
+from ..numpy import ndarray as numpy_ndarray
 from ..symbol import Symbol
+from ..symbol.numpy_namespace import NumpySymbol
+from ..util import is_np_array
 from .hybrid import HybridProgram, trace_once
 from .parameter import (
     DeferredInitializationError,
@@ -157,12 +160,17 @@ def _has_symbols(args: tuple[Any, ...]) -> bool:
 
 def _data_variables(args: tuple[Any, ...]) -> Any:
     """The inputs as MXNet's export names them: each array becomes the variable `data`
-    (one input) or `data0`, `data1`, ... in order; the rest stays."""
+    (one input) or `data0`, `data1`, ... in order, an mx.np array a NumPy-semantics one;
+    the rest stays."""
     leaves = _flat(args)
     count = sum(isinstance(a, Array) for a in leaves)
     names = iter(["data"] if count == 1 else [f"data{k}" for k in range(count)])
-    return _regroup(args, iter([symbol.var(next(names)) if isinstance(a, Array) else a
-                                for a in leaves]))
+
+    def variable(a: Array) -> Symbol:
+        v = symbol.var(next(names))
+        return v.as_np_ndarray() if isinstance(a, numpy_ndarray) else v
+
+    return _regroup(args, iter([variable(a) if isinstance(a, Array) else a for a in leaves]))
 
 
 class Block:
@@ -418,6 +426,8 @@ class Block:
         out = self._call(*args)
         for hook in list(self._forward_hooks.values()):
             hook(self, args, out)
+        if is_np_array():
+            _check_numpy_outputs(out)
         return out
 
     def _call(self, *args: Any) -> Any:
@@ -438,6 +448,18 @@ class Block:
         >>> net.summary(mx.nd.ones((2, 3)))  # doctest: +SKIP
         """
         print_summary(self, inputs)
+
+
+def _check_numpy_outputs(out: Any) -> None:
+    """Under NumPy semantics a block's outputs must be mx.np arrays or mx.sym.np symbols
+    (MXNet's TypeError), in lists and tuples too."""
+    if isinstance(out, (list, tuple)):
+        for item in out:
+            _check_numpy_outputs(item)
+    elif isinstance(out, (Array, Symbol)) and not isinstance(out, (numpy_ndarray, NumpySymbol)):
+        raise ArgumentError("Block's output ndarrays/symbols must be of type "
+                        "`mxnet.numpy.ndarray` or `mxnet.symbol.numpy._Symbol`, while got "
+                        f"output type {type(out)}")
 
 
 class HybridBlock(Block):

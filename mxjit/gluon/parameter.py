@@ -40,10 +40,11 @@ mx_real_t = np.float32
 _bound = threading.local()
 
 
-def _in_mode(array: Any) -> Any:
+def _in_mode(array: Any, made_as_np: bool = False) -> Any:
     """A parameter's array as the current semantics want it: an `mx.np.ndarray` view (same
-    memory and autograd record) under `npx.set_np()`, else the NDArray itself."""
-    if util.is_np_array() and isinstance(array, nd.NDArray):
+    memory and autograd record) under `npx.set_np()` or when the parameter was initialised
+    under it (MXNet keeps that class), else the NDArray itself."""
+    if (made_as_np or util.is_np_array()) and isinstance(array, nd.NDArray):
         return array.as_np_ndarray()
     return array
 
@@ -148,6 +149,7 @@ class Parameter:
                 raise ParamError(f"Parameter {name!r}: {what} must be 'default', "
                                  f"'row_sparse' or 'csr', got {value!r}")
         self._stype = stype
+        self._made_as_np = False
         self._grad_stype = grad_stype
         self.grad_req = grad_req
 
@@ -264,6 +266,7 @@ class Parameter:
 
     def _init_impl(self, data: Any, ctxs: Sequence[Context]) -> None:
         self._ctx_list = list(ctxs)
+        self._made_as_np = util.is_np_array()
         with outside_traces():
             self._data = [data.copyto(c) for c in self._ctx_list]
         self._init_grad()
@@ -350,7 +353,7 @@ class Parameter:
         if self._stype != "default":
             raise MXNetError(f"Cannot return the data of Parameter {self.name!r} with "
                                f"stype {self._stype!r} this way; use row_sparse_data()")
-        return _in_mode(self._check_and_get(self._data, ctx))
+        return _in_mode(self._check_and_get(self._data, ctx), self._made_as_np)
 
     def list_data(self) -> list[Any]:
         """The arrays on every context, in the order they were initialised."""
@@ -361,7 +364,7 @@ class Parameter:
         if self._data is not None and self._grad is None:
             raise MXNetError(f"Cannot get the gradient of Parameter {self.name!r}: its "
                                f"grad_req is 'null'")
-        return _in_mode(self._check_and_get(self._grad, ctx))
+        return _in_mode(self._check_and_get(self._grad, ctx), self._made_as_np)
 
     def list_grad(self) -> list[Any]:
         """The gradient arrays on every context."""
@@ -492,6 +495,9 @@ class PendingParameter(PendingInput):
 
     def describe(self) -> str:
         return f"Parameter {self.param.name!r} of shape {self.param.shape}"
+
+    def known_shape(self) -> tuple[int, ...] | None:
+        return self.param.shape
 
 
 class Constant(Parameter):

@@ -14,6 +14,7 @@ from typing import Any as _Any
 
 import numpy as _onp
 
+from ..core.np_functions import register_functions as _register_symbolic
 from . import contraction as _contraction
 from . import creation as _creation
 from . import extra as _extra
@@ -21,7 +22,7 @@ from . import fallback as _fallback
 from . import linalg, random
 from . import math as _math
 from . import shape as _shape
-from . import symbolic as _symbolic
+from . import symbolic as _symbolic  # noqa: F401  (registers the _np_call operator)
 from .methods import add_methods as _add_methods
 from .ndarray import ndarray
 from .ndarray import set_operator_functions as _set_operator_functions
@@ -31,9 +32,9 @@ _functions = {**_fallback.functions(), **_creation.functions(), **_math.function
 _add_methods(ndarray, _functions)
 _set_operator_functions(_functions["matmul"], _functions["floor_divide"])
 globals().update(_functions)
-_symbolic.register_functions("", _functions)
-_symbolic.register_functions("linalg.", {n: getattr(linalg, n) for n in linalg.__all__})
-_symbolic.register_functions("random.", {n: getattr(random, n) for n in random.__all__})
+_register_symbolic("", _functions)
+_register_symbolic("linalg.", {n: getattr(linalg, n) for n in linalg.__all__})
+_register_symbolic("random.", {n: getattr(random, n) for n in random.__all__})
 del symbolic  # type: ignore[name-defined]  # noqa: F821  (a submodule, not a name of mx.np)
 
 #: NumPy's dtypes and constants, as MXNet's mx.np re-exports them.
@@ -92,7 +93,7 @@ __all__ = sorted(["ndarray", "linalg", "random", "float16", "float32", "float64"
                   "shape", "ndim", "size", "may_share_memory",
                   "shares_memory", *_functions])
 del contraction, creation, math, methods, adapter, arithmetic, indexing, promotion  # type: ignore[name-defined]  # noqa: F821
-del extra, fallback, linear_algebra, sampling  # type: ignore[name-defined]  # noqa: F821
+del extra, fallback, linear_algebra, sampling, pending  # type: ignore[name-defined]  # noqa: F821
 
 if _TYPE_CHECKING:
     def __getattr__(name: str) -> _Any: ...

@@ -15,11 +15,13 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..base import ArgumentError
 from ..core import Array
-from ..core.operators import lookup
+from ..core.operators import PendingInput, lookup
 from ..ops.operands import write_out, write_outs
 from .arithmetic import as_array
 from .ndarray import ndarray, view_as
+from .pending import resolved_operands
 
 _REQUIRED = inspect.Parameter.empty
 
@@ -57,7 +59,12 @@ def operands(function: str, *xs: Any) -> list[Any]:
     """The array arguments of `function` as operands: arrays as they are, other data as
     `mx.np` arrays (float32 for Python data, a NumPy array's own dtype)."""
     like = next((x for x in xs if isinstance(x, Array)), None)
-    return [as_array(x, function, like) for x in xs]
+    try:
+        return [as_array(x, function, like) for x in xs]
+    except ArgumentError:
+        if not any(isinstance(x, PendingInput) for x in xs):
+            raise
+    return [as_array(x, function, like) for x in resolved_operands(function, xs)]
 
 
 def operator(name: str) -> Callable[..., Any]:

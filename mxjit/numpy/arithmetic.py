@@ -17,7 +17,9 @@ import numpy as np
 
 from ..base import ArgumentError, DTypeError, ShapeError
 from ..core import Array, bind_elementwise, default_array_class, scalar_operand
+from ..core.operators import PendingInput
 from ..ops.operands import NON_NUMBERS, as_dtype
+from .pending import resolved_operands
 from .promotion import DEFAULT_FLOAT, common_dtype, scalar_dtype, true_divide_dtype
 
 #: Primitive -> the NumPy function it is, for error messages.
@@ -107,6 +109,9 @@ def binary(op: str, lhs: Any, rhs: Any) -> Array:
     """
     function = NUMPY_NAMES.get(op, op)
     lhs_array, rhs_array = isinstance(lhs, Array), isinstance(rhs, Array)
+    if lhs_array is not rhs_array and isinstance(lhs if rhs_array else rhs, PendingInput):
+        lhs, rhs = resolved_operands(function, (lhs, rhs))
+        lhs_array = rhs_array = True
     if lhs_array and rhs_array:
         a, b = lhs, rhs
         if a._weak and not b._weak:

@@ -7,6 +7,11 @@ own rule: `x[mask]` is `x[mask.nonzero()]`), so the gather, its gradient and `ji
 `mx.nd`'s. The positions need the mask's values: inside a trace a mask that is not a
 constant is an error that says so.
 
+A 0-d boolean among other items (`x[0, True, mask]`, `x[False, 1]`) adds an axis of
+length 1 or 0 that broadcasts with the advanced indices; NumPy's placement rules for
+that are applied by NumPy itself, to the flat positions of the array, which then become
+one integer index array per axis.
+
     >>> x = mx.np.arange(6).reshape(2, 3); x[x > 2]  # doctest: +SKIP
     array([3., 4., 5.])
 """
@@ -52,16 +57,39 @@ def _is_mask(k: Any) -> bool:
     return False
 
 
+def _host_item(k: Any) -> Any:
+    """One key item with an array's values on the host (NumPy indexes with them)."""
+    if not isinstance(k, Array):
+        return k
+    values = indexing.concrete(k)
+    if values is None:
+        raise TracerError(
+            f"indexing with a 0-d boolean beside an index array of shape {k.shape}: the "
+            "positions need the array's values, which are not known while tracing (inside "
+            "mx.jit, mx.grad or a hybridized block); index outside the trace")
+    return values
+
+
+def _positions_key(items: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:
+    """The key as one integer index array per axis, by NumPy's own indexing of the flat
+    positions (for keys with a 0-d boolean among other items)."""
+    flat = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    try:
+        positions = flat[tuple(_host_item(k) for k in items)]
+    except IndexError as e:
+        raise MXNetIndexError(f"indexing an array of shape {shape}: {e}") from None
+    return tuple(np.unravel_index(positions, shape))
+
+
 def numpy_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
     """`key` as a tuple with each boolean mask replaced by its index arrays, checked
     against the axes it covers."""
     items = key if isinstance(key, tuple) else (key,)
+    if any(_is_scalar_mask(k) for k in items):
+        return _positions_key(items, shape)
     out: list[Any] = []
     axis = 0
     for k in items:
-        if _is_scalar_mask(k):
-            raise MXNetIndexError("a 0-d boolean index (x[True]) is only supported as the "
-                                  "whole key")
         if _is_mask(k):
             mask_shape = tuple(np.shape(k)) if not isinstance(k, Array) else k.shape
             covered = shape[axis:axis + len(mask_shape)]

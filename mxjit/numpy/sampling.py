@@ -292,7 +292,7 @@ def multinomial(n: int, pvals: Any, size: Any = None) -> ndarray:
         raise ShapeError(f"multinomial: pvals must be 1-D, got shape {probs.shape}")
     dims = _size(size)
     k = probs.shape[0]
-    if n == 0:
+    if n == 0 or k == 0 or 0 in dims:  # (nothing to draw: NumPy's empty or zero counts)
         return finish(ndarray._wrap(np.zeros(dims + (k,), np.int64)))
     drawn = _samplers.multinomial(probs, shape=dims + (int(n),), dtype="int64")
     hits = binary("eq", reshape_exact(drawn, dims + (int(n), 1)),

@@ -12,35 +12,35 @@ such calls as its internal `_npi_*` operators instead: files written here load h
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from typing import Any
 
 from ..base import ParamError, UnsupportedError
 from ..core import Array
 from ..core.literals import filled
+from ..core.np_functions import FUNCTIONS
 from ..core.operators import register_operator
 
-#: The functions a node may call, by qualified name ('sum', 'linalg.det', 'npx.relu').
-FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+def _getitem(x: Array, key: Any) -> Array:
+    """`x[key]`: NumPy indexing of a symbol (mx.sym.np's `x[:, -1]`)."""
+    return x[key]  # type: ignore[index]
 
 
-def register_functions(prefix: str, table: dict[str, Callable[..., Any]]) -> None:
-    """Make `table`'s functions callable from symbol nodes as `prefix + name`.
-
-    >>> register_functions('linalg.', {'det': det})  # doctest: +SKIP
-    """
-    FUNCTIONS.update({prefix + name: f for name, f in table.items()})
+FUNCTIONS["_getitem"] = _getitem
 
 
 def _signature(params: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
-    return [f"arg{k}" for k in range(int(params.get("num_args") or 0))], [], ["output"]
+    count = int(params.get("num_outputs") or 1)
+    outputs = ["output"] if count == 1 else [f"output{k}" for k in range(count)]
+    return [f"arg{k}" for k in range(int(params.get("num_args") or 0))], [], outputs
 
 
 @register_operator("_np_call", inputs=("data",), signature=_signature)
 def np_call(*data: Array, fn: str, args: str = "()", kwargs: str = "{}",
-            num_args: int = 0) -> Array:
+            num_args: int = 0, num_outputs: int = 1) -> Array | list[Array]:
     """The mx.np function `fn` applied to `args` and `kwargs` (Python literals in which
-    markers of `core.literals` stand for the arrays `data`); one result.
+    markers of `core.literals` stand for the arrays `data`): one array, or a list of
+    `num_outputs` arrays for a function of several results (`split`, `linalg.svd`).
 
     >>> mx.nd._np_call(x, fn='sum', args="('__mxjit_input_0__',)", num_args=1)  # doctest: +SKIP
     """
@@ -53,7 +53,11 @@ def np_call(*data: Array, fn: str, args: str = "()", kwargs: str = "{}",
         raise ParamError(f"_np_call: the arguments of {fn} are not Python literals: {args!r}, "
                          f"{kwargs!r}") from None
     out = function(*filled(positional, data), **filled(named, data))
-    if not isinstance(out, Array):
-        raise UnsupportedError(f"np.{fn} on symbols: it returns {type(out).__name__}; only "
-                               f"functions of one array result run on symbols here")
-    return out
+    if num_outputs == 1 and isinstance(out, Array):
+        return out
+    results = list(out) if isinstance(out, (list, tuple)) else [out]
+    if len(results) != num_outputs or not all(isinstance(r, Array) for r in results):
+        raise UnsupportedError(f"np.{fn} on symbols: it returns {type(out).__name__} of "
+                               f"{len(results)} results where {num_outputs} array(s) were "
+                               f"expected from its arguments")
+    return results

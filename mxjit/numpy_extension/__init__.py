@@ -12,9 +12,9 @@ from typing import Any as _Any
 from .. import nd as _nd
 from .. import numpy as _np
 from ..context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
+from ..core.np_functions import register_functions as _register_symbolic
 from ..core.random import seed
 from ..numpy.adapter import to_np as _to_np
-from ..numpy.symbolic import register_functions as _register_symbolic
 from ..util import (
     is_np_array,
     is_np_shape,

@@ -27,6 +27,7 @@ import numpy as np
 from .. import nd
 from ..base import MXNetDeprecationWarning, MXNetUserWarning, NotOverriddenError, ParamError
 from ..nd import NDArray
+from ..util import is_np_array
 
 __all__ = ["Optimizer", "Updater", "create", "get_updater", "register", "NDabs"]
 
@@ -86,6 +87,9 @@ class Optimizer:
         self.clip_gradient = clip_gradient
         self.multi_precision = multi_precision
         self.aggregate_num = 0
+        # (MXNet's record of the semantics it was made under; mxjit's updates take
+        # mx.np and mx.nd arrays alike, so nothing reads it)
+        self.allow_np_array = is_np_array()
         if param_idx2name is None:
             param_idx2name = {}
         require(isinstance(param_idx2name, dict),

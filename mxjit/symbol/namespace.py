@@ -27,7 +27,7 @@ from ..base import ArgumentError, ParamError
 from ..core.operators import Operator, lookup, namespace
 from ..nd.namespace import RENAMED, split_v2_arguments
 from .graph import INPUT_INIT, input_names
-from .symbol import FLUENT, Symbol, Variable, make_node, repr_scalar
+from .symbol import FLUENT, NUMPY_SYMBOL, Symbol, Variable, make_node, repr_scalar
 
 #: MXNet's fluent methods of Symbol (`x.sum()`) and the function each calls.
 FLUENT_NAMES = (
@@ -128,7 +128,12 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                 f"{node_name}_{n}", attr={**made, **(
                     {"__init__": inits[n]} if n in inits else {})})
                 for n in names]
-        return make_node(op, inputs, attrs, node_name, attr, None)
+        result = make_node(op, inputs, attrs, node_name, attr, None)
+        if NUMPY_SYMBOL and any(isinstance(v, NUMPY_SYMBOL[0])
+                                for v in (*variadic, *symbols.values())):
+            # (an operator on NumPy-semantics symbols gives one too, as on mx.np arrays)
+            return NUMPY_SYMBOL[0](result._outputs)  # type: ignore[no-any-return]
+        return result
 
     function.__name__ = function.__qualname__ = public_name
     function.__doc__ = f"Symbol of the `{op.name}` operator.\n\n" + (op.doc or "")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..base import ArgumentError
 from ..core.literals import marked
+from ..core.np_functions import SPLITS, result_count
 from ..core.operators import lookup
 from .namespace import make_function
 from .symbol import NUMPY_SYMBOL, Symbol
@@ -45,8 +47,10 @@ class NumpyNamespace:
 
 
 def call(fn: str, args: tuple, kwargs: dict[str, Any], name: str | None = None
-         ) -> NumpySymbol:
-    """A `_np_call` node of `fn` over the symbols among `args` and `kwargs`.
+         ) -> Any:
+    """A `_np_call` node of `fn` over the symbols among `args` and `kwargs`: its symbol,
+    or for a function of several results a list of one symbol per result (as MXNet's
+    `mx.sym.np.split`).
 
     >>> call('sum', (mx.sym.var('x'),), {'axis': 1})  # doctest: +SKIP
     """
@@ -57,10 +61,13 @@ def call(fn: str, args: tuple, kwargs: dict[str, Any], name: str | None = None
 
     positional = marked(tuple(args), is_symbol, inputs)
     named = marked(dict(kwargs), is_symbol, inputs)
+    count = result_count(fn, args, kwargs)
     node = make_function(lookup("_np_call"), "_np_call", hint=fn.split(".")[-1])
     made = node(*inputs, fn=fn, args=repr(positional), kwargs=repr(named), num_args=len(inputs),
-                name=name)
-    return NumpySymbol(made._outputs)
+                num_outputs=count, name=name)
+    if count == 1 and fn not in SPLITS:
+        return NumpySymbol(made._outputs)
+    return [NumpySymbol([output]) for output in made._outputs]
 
 
 def _binary(fn: str, reverse: bool = False) -> Any:
@@ -100,6 +107,18 @@ class NumpySymbol(Symbol):
 
     def as_np_ndarray(self) -> NumpySymbol:
         return self
+
+    def __getitem__(self, key: Any) -> NumpySymbol:  # type: ignore[override]
+        """An output of a group (int or slice), else NumPy indexing of the one output.
+
+        >>> mx.sym.var('x').as_np_ndarray()[:, -1]  # doctest: +SKIP
+        """
+        if len(self._outputs) > 1:
+            if not isinstance(key, (int, slice)):
+                raise ArgumentError(f"indices of symbol group must be integers or slices, not "
+                                f"{type(key)}")
+            return NumpySymbol(Symbol.__getitem__(self, key)._outputs)
+        return call("_getitem", (self, key), {})  # type: ignore[no-any-return]
 
     def as_nd_ndarray(self) -> Symbol:
         return Symbol(self._outputs)

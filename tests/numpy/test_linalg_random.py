@@ -130,6 +130,9 @@ def test_random_permutations_and_choice():
     assert counts.shape == (4, 3) and counts.dtype == onp.int64
     assert counts.sum(axis=1).tolist() == [20] * 4 and counts[:, 0].sum().item() == 0
     assert np.random.multinomial(0, [0.5, 0.5]).tolist() == [0, 0]
+    for pvals, size, shape in [([], None, (0,)), ([], 3, (3, 0)), ([0.5, 0.5], (2, 0), (2, 0, 2))]:
+        empty = np.random.multinomial(5, pvals, size=size)
+        assert empty.shape == shape and empty.dtype == onp.int64
     unique = np.random.choice(5, size=5, replace=False)
     assert sorted(unique.tolist()) == [0, 1, 2, 3, 4]
 

@@ -136,8 +136,8 @@ def test_indexing_errors_name_the_shapes():
     b = np.arange(6).reshape(2, 3)
     with pytest.raises(MXNetIndexError, match=r"boolean index of shape \(3,\)"):
         b[onp.array([True, False, True])]
-    with pytest.raises(MXNetIndexError, match="0-d boolean index"):
-        b[True, 0]
+    with pytest.raises(MXNetIndexError, match=r"shape \(2, 3\): index 5 is out of bounds"):
+        b[True, 5]
     with pytest.raises(TracerError, match="boolean mask of shape"):
         mx.jit(lambda x: x[x > 1])(b)
     with pytest.raises(MXNetIndexError, match="0-d"):
@@ -211,3 +211,34 @@ def test_dlpack_round_trip_with_torch():
     t[1] = 7
     assert x[1].item() == 7.0
     assert np.from_dlpack(torch.ones(2)).tolist() == [1.0, 1.0]
+
+
+ZERO_D_BOOL_KEYS = [(0, True, True, onp.array([[False, True, True], [False, True, False]])),
+                    (False, 1), (True,), (True, 0), (Ellipsis, True), (slice(None), True, 1),
+                    (onp.array([0, 1]), True, slice(None), onp.array([2, 0])), (True, False)]
+
+
+@pytest.mark.parametrize("key", ZERO_D_BOOL_KEYS, ids=range(len(ZERO_D_BOOL_KEYS)))
+def test_zero_d_booleans_among_other_items_index_as_numpy(key):
+    data = onp.random.default_rng(0).standard_normal((2, 2, 3, 4)).astype("float32")
+    mx_key = tuple(np.array(k, dtype=k.dtype) if isinstance(k, onp.ndarray) else k for k in key)
+    expected = data[key]
+    got = np.array(data)[mx_key].asnumpy()
+    assert got.shape == expected.shape and onp.array_equal(got, expected)
+    value = onp.arange(expected.shape[-1], dtype="float32") if expected.ndim else 3.0
+    written, reference = np.array(data), data.copy()
+    written[mx_key] = value
+    reference[key] = value
+    assert onp.array_equal(written.asnumpy(), reference)
+
+
+def test_zero_d_boolean_key_is_differentiable():
+    mask = onp.array([[False, True, True], [False, True, False]])
+    x = np.array(onp.random.default_rng(1).standard_normal((2, 2, 3, 4)))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (x[0, True, True, np.array(mask, dtype=bool)] * 2).sum()
+    y.backward()
+    expected = onp.zeros(x.shape, dtype="float32")
+    expected[0][mask] = 2
+    assert onp.array_equal(x.grad.asnumpy(), expected)
