@@ -18,7 +18,6 @@ it, row by row. Anything else ends the chain.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,6 +31,7 @@ from .kernel import (
     Store,
     const_python_value,
     iconst,
+    rewrite,
     walk,
 )
 
@@ -131,14 +131,17 @@ def _size(k: Kernel) -> int:
     return sum(1 for e in walk(_roots(k)) if e.op not in ("const", "var", "load"))
 
 
-def _splits_rows(k: Kernel) -> bool:
-    return k.split == 0 and k.dims[0] > 1 and math.prod(k.dims[1:]) >= MIN_ROW
+def splits_rows(k: Kernel) -> bool:
+    """Whether `k` may join a chain: one store, split over loop 0, rows of MIN_ROW or more
+    elements."""
+    return (len(k.stores) == 1 and k.split == 0 and k.dims[0] > 1
+            and math.prod(k.dims[1:]) >= MIN_ROW)
 
 
 def _joins(chain: list[Planned], k: Planned, blocks: dict[int, int | None]) -> bool:
     """Whether `k` may run row by row after the kernels of `chain`, whose outputs store
     row-locally in blocks of `blocks[buffer id]` elements (None: not row-locally)."""
-    if not chain or not _splits_rows(k.kernel) or k.kernel.dims[0] != chain[0].kernel.dims[0]:
+    if not chain or not splits_rows(k.kernel) or k.kernel.dims[0] != chain[0].kernel.dims[0]:
         return False
     for load in _loads(k.kernel):
         buf = k.args[load.attr]
@@ -178,7 +181,7 @@ def find_chains(plan: list[Planned | None], keep: set[int]) -> list[Chain]:
         size = 0
 
     for j, p in enumerate(plan):
-        if p is None or not _splits_rows(p.kernel):
+        if p is None or not splits_rows(p.kernel):
             close()
             continue
         k_size = _size(p.kernel)
@@ -261,7 +264,7 @@ def _localise(k: Kernel, slots: set[int]) -> Kernel:
     memo: dict[int, Expr] = {}
 
     def offset(e: Expr) -> Expr:
-        return _rewrite(e, lambda x: zero if x.op == "var" and x.attr == 0 else None, {})
+        return rewrite(e, lambda x: zero if x.op == "var" and x.attr == 0 else None, {})
 
     def local(x: Expr) -> Expr | None:
         if x.op == "load" and x.attr in slots:
@@ -269,31 +272,8 @@ def _localise(k: Kernel, slots: set[int]) -> Kernel:
         return None
 
     stores = tuple(Store(s.slot, offset(s.offset) if s.slot in slots else s.offset,
-                         _rewrite(s.value, local, memo)) for s in k.stores)
+                         rewrite(s.value, local, memo)) for s in k.stores)
     red = k.reduction
     if red is not None:
-        red = Reduction(red.op, _rewrite(red.value, local, memo), red.in_register)
+        red = Reduction(red.op, rewrite(red.value, local, memo), red.in_register)
     return replace(k, stores=stores, reduction=red)
-
-
-def _rewrite(e: Expr, fn: Callable[[Expr], Expr | None], memo: dict[int, Expr]) -> Expr:
-    """`e` with every subexpression `x` for which `fn(x)` is not None replaced by it (whose
-    arguments are then not visited). Iterative, arguments before users: `memo` holds what
-    each expression became."""
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        x, args_done = stack.pop()
-        if id(x) in memo:
-            continue
-        if not args_done:
-            out = fn(x)
-            if out is not None:
-                memo[id(x)] = out
-                continue
-            stack.append((x, True))
-            stack.extend((a, False) for a in reversed(x.args) if id(a) not in memo)
-            continue
-        args = tuple(memo[id(a)] for a in x.args)
-        memo[id(x)] = x if all(a is b for a, b in zip(args, x.args)) else Expr.make(
-            x.op, x.dtype, args, x.attr)
-    return memo[id(e)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,3 +195,26 @@ def walk(roots: list[Expr]) -> list[Expr]:
 
 
 _args = operator.attrgetter("args")
+
+
+def rewrite(e: Expr, fn: Callable[[Expr], Expr | None], memo: dict[int, Expr]) -> Expr:
+    """`e` with every subexpression `x` for which `fn(x)` is not None replaced by it (whose
+    arguments are then not visited). Iterative, arguments before users: `memo` holds what
+    each expression became."""
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        x, args_done = stack.pop()
+        if id(x) in memo:
+            continue
+        if not args_done:
+            out = fn(x)
+            if out is not None:
+                memo[id(x)] = out
+                continue
+            stack.append((x, True))
+            stack.extend((a, False) for a in reversed(x.args) if id(a) not in memo)
+            continue
+        args = tuple(memo[id(a)] for a in x.args)
+        memo[id(x)] = x if all(a is b for a, b in zip(args, x.args)) else Expr.make(
+            x.op, x.dtype, args, x.attr)
+    return memo[id(e)]

@@ -29,6 +29,7 @@ from .chain import Chain, Planned, find_chains
 from .emit import Layout, build_kernel
 from .fuse import is_buffer, kernel_name, materialized_nodes, shared_expensive_nodes, view_base
 from .kernel import Kernel
+from .merge import merge_tail
 from .reduce_split import split_reductions
 
 #: Below this many loop iterations a kernel runs inline. A hand-off costs ~20 us on an
@@ -344,10 +345,17 @@ def _plan(order: list[Node], materialized: set[Node], inputs: list[Node],
                         f"buf{ids[n]}")
         else:
             kernel, kernel_inputs = build_kernel(n, buffers, kernel_name(n, buffers))
-            args = [ids[i] for i in kernel_inputs] + [ids[n]]
-            steps.append(Planned(kernel, args))
-            plan.append(f"  kernel {kernel.name} dims={kernel.dims} "
-                        f"({', '.join(f'buf{a}' for a in args[:-1])}) -> buf{ids[n]}")
+            step = Planned(kernel, [ids[i] for i in kernel_inputs] + [ids[n]])
+            found = merge_tail(steps, step)
+            if found is not None:  # (one multi-store kernel: merge.py)
+                first, step = found
+                del plan[len(plan) - (len(steps) - first):]  # (a kernel's text is one line)
+                del steps[first:]
+            steps.append(step)
+            k, args = step.kernel, step.args
+            plan.append(f"  kernel {k.name} dims={k.dims} "
+                        f"({', '.join(f'buf{a}' for a in args[:k.n_inputs])}) -> "
+                        f"{', '.join(f'buf{a}' for a in args[k.n_inputs:])}")
         buffers[n] = Layout.contiguous(n.shape)
     return _Plan(ids, constants, allocations, steps, plan,
                  [_view_arg(o, materialized, ids) for o in outputs],

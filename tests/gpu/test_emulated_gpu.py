@@ -18,6 +18,7 @@ from tests.gpu.test_gpu import (  # noqa: F401  (the same tests, with the fixtur
     cases,
     test_gemm_layouts_and_dtypes,
     test_jit_and_autograd_on_gpu_arrays,
+    test_multi_store_kernels_on_gpu,
     test_num_gpus_and_contexts,
     test_philox_streams_are_the_same_on_cpu_and_gpu,
     test_the_catalog_covers_every_primitive,

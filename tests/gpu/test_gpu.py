@@ -276,3 +276,19 @@ def test_random_programs_match_the_cpu(gpu):
             assert g.context == mx.gpu(0)
             np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-4, atol=1e-4,
                                        err_msg=f"random program {k}")
+
+
+def test_multi_store_kernels_on_gpu(gpu):
+    rng = np.random.default_rng(4)
+    w, g, m = (rng.standard_normal(3000).astype(np.float32) for _ in range(3))
+
+    @mx.jit
+    def step(w, g, m):
+        new_m = 0.9 * m - 0.1 * g
+        return w + new_m, new_m
+
+    want = step(*(nd.array(v) for v in (w, g, m)))
+    got = step(*(on_gpu(v) for v in (w, g, m)))
+    for a, b in zip(got, want):
+        assert a.context == mx.gpu(0)
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-6, atol=1e-6)
