@@ -25,7 +25,7 @@ __all__ = [
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
     "MissingFileError", "FilePermissionError", "DeferredInitializationError", "MXNetKeyError",
     "NotOverriddenError", "MXNetUserWarning", "MXNetDeprecationWarning", "WorkerTraceback",
-    "MXNetImportError", "NotImplementedForSymbol",
+    "MXNetImportError", "NotImplementedForSymbol", "ConstraintError",
 ]
 
 
@@ -142,6 +142,10 @@ class AutogradError(MXNetError):
 
 class ControlFlowError(MXNetError, ValueError):
     """Control-flow operator (foreach, while_loop, cond) misuse."""
+
+
+class ConstraintError(MXNetError, ValueError):
+    """A value check of `npx.constraint_check` failed (MXNet's ValueError)."""
 
 
 class RandomParameterError(ParamError):

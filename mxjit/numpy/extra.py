@@ -12,16 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, ShapeError
-from ..core import Array, bind, scalar_operand
+from ..base import ArgumentError, MXNetIndexError, ShapeError
+from ..core import Array, bind, concrete_error, scalar_operand
+from ..ops.indexing import concrete
 from ..ops.operands import as_dtype, axis_index, ints, iota, reshape_exact
 from ..ops.ordering import take_along_axis as _take_along_axis
 from ..ops.shape import slice_ranges
 from .adapter import finish, operands, operator
 from .arithmetic import binary
 from .creation import arange
+from .fallback import fallback
 from .indexing import reshaped
-from .math import reduce
+from .math import reduce, ufunc_result
 from .ndarray import ndarray
 from .promotion import DEFAULT_FLOAT, INDEX_DTYPE
 from .shape import concatenate, moveaxis, sort, stack, transpose
@@ -378,8 +380,9 @@ def float_power(x1: Any, x2: Any, out: Any = None) -> ndarray:
     return finish(binary("pow", a, b), out)  # type: ignore[no-any-return]
 
 
-def ldexp(x1: Any, x2: Any, out: Any = None) -> ndarray:
-    """x1 * 2 ** x2, elementwise.
+def ldexp(x1: Any, x2: Any, out: Any = None, where: Any = True, casting: Any = "same_kind",
+          order: Any = "K", dtype: Any = None, subok: Any = True) -> ndarray:
+    """x1 * 2 ** x2, elementwise (ufunc keywords at their defaults only).
 
     >>> mx.np.ldexp(mx.np.array([1.5]), 2)  # doctest: +SKIP
     array([6.])
@@ -387,9 +390,12 @@ def ldexp(x1: Any, x2: Any, out: Any = None) -> ndarray:
     a = operands("ldexp", x1)[0]
     a = as_dtype(a, a._dtype if a._dtype.kind == "f" else DEFAULT_FLOAT)
     if isinstance(x2, (int, float)):
-        return finish(binary("mul", a, 2.0 ** x2), out)  # type: ignore[no-any-return]
-    exponent = as_dtype(operands("ldexp", x2)[0], a._dtype)
-    return finish(binary("mul", a, binary("pow", 2.0, exponent)), out)  # type: ignore
+        result = binary("mul", a, 2.0 ** x2)
+    else:
+        exponent = as_dtype(operands("ldexp", x2)[0], a._dtype)
+        result = binary("mul", a, binary("pow", 2.0, exponent))
+    return ufunc_result("ldexp", result, where, casting, order, dtype, subok,  # type: ignore
+                        out)
 
 
 def polyval(p: Any, x: Any) -> ndarray:
@@ -474,8 +480,10 @@ def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple[ndarray, 
     return tuple(finish(c) for c in reversed(coords))
 
 
-def invert(x: Any, out: Any = None) -> ndarray:
-    """Bitwise NOT of an integer array (two's complement), NOT of a bool one.
+def invert(x: Any, out: Any = None, where: Any = True, casting: Any = "same_kind",
+           order: Any = "K", dtype: Any = None, subok: Any = True) -> ndarray:
+    """Bitwise NOT of an integer array (two's complement), NOT of a bool one; NumPy's
+    ufunc keywords at their defaults only, as MXNet.
 
     >>> mx.np.invert(mx.np.array([0, 5], dtype='int32'))  # doctest: +SKIP
     array([-1, -6], dtype=int32)
@@ -483,21 +491,86 @@ def invert(x: Any, out: Any = None) -> ndarray:
     a = operands("invert", x)[0]
     if a._dtype.kind not in "iub":
         raise ArgumentError(f"invert: needs an integer or bool array, got {a._dtype}")
-    return finish(bind("invert", a), out)  # type: ignore[no-any-return]
+    return ufunc_result("invert", bind("invert", a), where, casting, order,  # type: ignore
+                        dtype, subok, out)
+
+
+_host_lcm = fallback("lcm", np.lcm)
+
+
+def delete(arr: Any, obj: Any, axis: int | None = None) -> ndarray:
+    """`arr` without the entries `obj` (an int, a slice, or a sequence of ints or bools)
+    along `axis` (of the flattened array by default). Ints of a sequence outside [0, n)
+    are ignored, as MXNet does (NumPy raises); a single int must be in range. Traced and
+    differentiable: a gather of the entries kept.
+
+    >>> mx.np.delete(mx.np.arange(5), [1, 3, 9])  # doctest: +SKIP
+    array([0., 2., 4.])
+    """
+    a = operands("delete", arr)[0]
+    if axis is None:
+        a, axis = reshaped(a, (a.size,)), 0
+    ax = axis_index(axis, a.ndim, "delete")
+    n = a.shape[ax]
+    keep = np.ones(n, dtype=bool)
+    if isinstance(obj, Array):
+        values = concrete(obj)
+        if values is None:
+            raise concrete_error("mx.np.delete's obj")
+        obj = values
+    if isinstance(obj, slice):
+        keep[obj] = False
+    elif isinstance(obj, (int, np.integer)) and not isinstance(obj, bool):
+        if not -n <= obj < n:
+            raise MXNetIndexError(f"delete: index {obj} is out of bounds for axis {ax} with "
+                                  f"size {n}")
+        keep[obj] = False
+    else:
+        picked = np.asarray(obj)
+        if picked.dtype.kind == "b":
+            if picked.shape != (n,):
+                raise ShapeError(f"delete: a boolean obj must have shape ({n},), got "
+                                 f"{picked.shape}")
+            keep &= ~picked
+        elif picked.size:
+            if picked.dtype.kind not in "iuf" or (
+                    picked.dtype.kind == "f" and not np.all(np.mod(picked, 1) == 0)):
+                raise ArgumentError(f"delete: obj must hold integers, got {picked.dtype} "
+                                    f"values {picked.reshape(-1)[:4].tolist()}")
+            picked = picked.reshape(-1).astype(np.int64)  # (mx.np's lists are float32)
+            keep[picked[(picked >= 0) & (picked < n)]] = False
+    return finish(operator("take")(a, ndarray._wrap(np.nonzero(keep)[0]), axis=ax))
+
+
+def lcm(x1: Any, x2: Any, out: Any = None, where: Any = True, casting: Any = "same_kind",
+        order: Any = "K", dtype: Any = None, subok: Any = True) -> ndarray:
+    """The least common multiple of integer arrays, elementwise (computed by NumPy on the
+    host, as MXNet 1.9.1 does; a host call inside a trace); NumPy's ufunc keywords at
+    their defaults only.
+
+    >>> mx.np.lcm(mx.np.array([4, 6], dtype='int32'), 6)  # doctest: +SKIP
+    array([12,  6], dtype=int32)
+    """
+    return ufunc_result("lcm", _host_lcm(x1, x2), where, casting, order,  # type: ignore
+                        dtype, subok, out)
 
 
 def _bitwise(name: str, op: str) -> Callable[..., Any]:
-    def bitwise(x1: Any, x2: Any, out: Any = None) -> ndarray:
+    def bitwise(x1: Any, x2: Any, out: Any = None, where: Any = True,
+                casting: Any = "same_kind", order: Any = "K", dtype: Any = None,
+                subok: Any = True) -> ndarray:
         a, b = (x if isinstance(x, (bool, int)) else operands(name, x)[0] for x in (x1, x2))
         for v in (a, b):
             if isinstance(v, Array) and v._dtype.kind not in "iub":
                 raise ArgumentError(f"{name}: needs integer or bool operands, got "
                                     f"{v._dtype}")
-        return finish(binary(op, a, b), out)  # type: ignore[no-any-return]
+        return ufunc_result(name, binary(op, a, b), where, casting, order,  # type: ignore
+                            dtype, subok, out)
 
     bitwise.__name__ = bitwise.__qualname__ = name
     bitwise.__doc__ = (f"Elementwise bitwise `{name[8:]}` of integer or bool arrays (NumPy's "
-                       f"promotion between their dtypes).\n\n"
+                       f"promotion between their dtypes; ufunc keywords at their defaults "
+                       f"only).\n\n"
                        f"    >>> mx.np.{name}(m1, m2)  # doctest: +SKIP\n")
     return bitwise
 
@@ -523,7 +596,7 @@ def functions() -> dict[str, Callable[..., Any]]:
         isclose, allclose, array_equal, diagonal, trace, diff, ediff1d, copy, positive,
         signbit, nan_to_num, take_along_axis, searchsorted, quantile, percentile, median,
         meshgrid, indices, rollaxis, heaviside, float_power, ldexp, polyval, vander,
-        resize, unravel_index, invert, multi_dot)}
+        resize, unravel_index, invert, lcm, delete, multi_dot)}
     made.update({n: _nan_reduce(n, op, fill) for n, op, fill in (
         ("nanmax", "max", -_math.inf), ("nanmin", "min", _math.inf))})
     made.update({n: _window(n, *abc) for n, abc in (

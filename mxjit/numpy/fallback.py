@@ -1,7 +1,14 @@
 """The `mx.np` functions MXNet 1.9.1 itself runs on official NumPy (its `fallback.py` and
 `fallback_linalg.py`): the arguments' values are copied to the host, NumPy computes, and
-array results come back as `mx.np` arrays. Like MXNet's, they are eager only (inside a
-trace an argument's value is unknown: the error says so) and have no gradient.
+array results come back as `mx.np` arrays. They have no gradient.
+
+Inside a trace (`mx.jit`, a hybridized block) such a call becomes a host call
+(trace/host.py): the compiled program runs NumPy at that point. Its results' shapes and
+dtypes are found by running the function once on zeros of the traced shapes; a function
+whose result shape depends on the values (`bincount`, `unique`-like ones) then raises at
+run time when the shapes differ, with the function's name, and one that cannot run on
+zeros, or returns no arrays, is refused while tracing. No gradient flows through the call
+(its operands are constants of the gradient, as the eager call's results are).
 
     >>> mx.np.digitize(mx.np.array([0.5, 2.5]), mx.np.array([1., 2.]))  # doctest: +SKIP
     array([0, 2], dtype=int64)
@@ -13,8 +20,11 @@ from typing import Any
 
 import numpy as onp
 
+from ..base import GradientError, ShapeError, TracerError
 from ..core import Array, concrete_error
+from ..core.dispatch import lift
 from ..ops.indexing import concrete
+from ..trace import AbstractValue, apply
 from .ndarray import ndarray
 from .promotion import user_dtype
 
@@ -29,8 +39,8 @@ FALLBACK = ("apply_along_axis", "apply_over_axes", "argpartition", "array_equiv"
             "polyadd", "polydiv", "polyfit", "polyint", "polymul", "polysub",
             "promote_types", "result_type", "roots", "select", "setdiff1d", "setxor1d",
             "spacing", "tril_indices_from", "trim_zeros", "triu_indices_from", "union1d",
-            "unpackbits", "unwrap", "bincount", "delete", "insert", "diag_indices_from",
-            "diagflat", "lcm", "histogram", "set_printoptions")
+            "unpackbits", "unwrap", "bincount", "insert", "diag_indices_from",
+            "diagflat", "histogram", "set_printoptions")
 #: Names NumPy 2 removed, and what computes them there.
 RENAMED = {"alltrue": "all", "sometrue": "any", "product": "prod", "trapz": "trapezoid",
            "in1d": "isin"}
@@ -50,25 +60,118 @@ def _to_host(x: Any, function: str) -> Any:
 
 def _to_device(x: Any) -> Any:
     if isinstance(x, onp.ndarray) and x.dtype.kind in "biuf":
-        return ndarray._wrap(onp.array(x.astype(user_dtype(x.dtype, "fallback")
-                                                if x.dtype != onp.uint64 else onp.int64)))
+        return ndarray._wrap(onp.array(_host_dtype(x)))
     if isinstance(x, (list, tuple)) and any(isinstance(v, onp.ndarray) for v in x):
-        return type(x)(_to_device(v) for v in x)
+        # (a plain list or tuple: NumPy 2's named results, EigResult, are not MXNet's)
+        return (list if isinstance(x, list) else tuple)(_to_device(v) for v in x)
     return x
+
+
+def _host_dtype(x: onp.ndarray) -> onp.ndarray:
+    """A NumPy result in the dtype mx.np gives it (`_to_device`'s rule)."""
+    return x.astype(user_dtype(x.dtype, "fallback") if x.dtype != onp.uint64 else onp.int64)
+
+
+class _Slot:
+    """Where the k-th traced operand goes in a call's arguments."""
+
+    def __init__(self, k: int):
+        self.k = k
+
+
+def _slotted(x: Any, operands: list[Array]) -> Any:
+    if isinstance(x, Array):
+        operands.append(x)
+        return _Slot(len(operands) - 1)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_slotted(v, operands) for v in x)
+    return x
+
+
+def _filled(x: Any, values: Any) -> Any:
+    if isinstance(x, _Slot):
+        return values[x.k]
+    if isinstance(x, (list, tuple)):
+        return type(x)(_filled(v, values) for v in x)
+    return x
+
+
+class _NumpyCall:
+    """A fallback call as a host function (trace/host.py's HostFunction)."""
+
+    def __init__(self, name: str, numpy_function: Callable[..., Any], args: Any, kwargs: Any):
+        self.name = f"mx.np.{name}"
+        self.numpy_function, self.args, self.kwargs = numpy_function, args, kwargs
+        self.avals: tuple[AbstractValue, ...] = ()
+        self.listed = False
+
+    def results(self, operands: Any) -> list[onp.ndarray] | None:
+        """The arrays the call returns on these operand values (None: not only arrays)."""
+        out = self.numpy_function(*_filled(self.args, operands),
+                                  **_filled(self.kwargs, operands))
+        self.listed = isinstance(out, (list, tuple))
+        items = list(out) if self.listed else [out]
+        if not items or not all(isinstance(v, onp.ndarray) and v.dtype.kind in "biuf"
+                                for v in items):
+            return None
+        return [_host_dtype(v) for v in items]
+
+    def forward(self, operands: Any) -> list[onp.ndarray]:
+        got = self.results(operands)
+        shapes = [(v.shape, v.dtype) for v in got or ()]
+        if shapes != [(a.shape, a.dtype) for a in self.avals]:
+            raise ShapeError(
+                f"{self.name} inside a compiled program: its results {shapes} differ from "
+                f"those it gave on zeros of the same shapes while tracing "
+                f"{[(a.shape, a.dtype) for a in self.avals]}; their shapes depend on the "
+                f"values, so call it outside mx.jit or a hybridized block")
+        return got  # type: ignore[return-value]
+
+    def backward(self, operands: Any, results: Any, cotangents: Any, wanted: Any) -> Any:
+        """Never called: the operands enter behind stop_gradient."""
+        raise GradientError(f"{self.name} is computed by NumPy on the host and has no "
+                            "gradient")
+
+
+def _traced_call(name: str, numpy_function: Callable[..., Any], args: tuple,
+                 kwargs: dict[str, Any]) -> Any:
+    """The call as a host call in the trace in progress (see the module docstring)."""
+    operands: list[Array] = []
+    call = _NumpyCall(name, numpy_function, _slotted(args, operands),
+                      _slotted(kwargs, operands))
+    zeros = [onp.zeros(a.shape, a._dtype) for a in operands]
+    try:
+        example = call.results(zeros)
+    except Exception as e:  # (the function refuses zeros: nothing to learn the shapes from)
+        raise concrete_error(f"mx.np.{name} (computed by NumPy on the host)") from e
+    if example is None:
+        raise concrete_error(f"mx.np.{name} (computed by NumPy on the host)")
+    call.avals = tuple(AbstractValue(v.shape, v.dtype) for v in example)
+    # (no gradient flows through NumPy: the operands enter as constants of the gradient)
+    nodes = [apply("stop_gradient", a._node if a._node is not None else lift(a))
+             for a in operands]
+    out = [ndarray._traced(apply("host_call", *nodes, fn=call, index=k, avals=call.avals))
+           for k in range(len(call.avals))]
+    return out if call.listed else out[0]
 
 
 def fallback(name: str, numpy_function: Callable[..., Any], where: str = "mx.np"
              ) -> Callable[..., Any]:
-    """`numpy_function` over mx.np arrays: values to the host, results back as mx.np."""
+    """`numpy_function` over mx.np arrays: values to the host, results back as mx.np (in a
+    trace, a host call; see the module docstring)."""
     def function(*args: Any, **kwargs: Any) -> Any:
-        host_args = [_to_host(a, name) for a in args]
-        host_kwargs = {k: _to_host(v, name) for k, v in kwargs.items()}
+        try:
+            host_args = [_to_host(a, name) for a in args]
+            host_kwargs = {k: _to_host(v, name) for k, v in kwargs.items()}
+        except TracerError:
+            return _traced_call(name, numpy_function, args, kwargs)
         return _to_device(numpy_function(*host_args, **host_kwargs))
 
     function.__name__ = function.__qualname__ = name
     function.__module__ = "mxjit.numpy"
     function.__doc__ = (f"NumPy's `{numpy_function.__name__}`, computed by NumPy on the host "
-                        f"(as MXNet 1.9.1 does; eager only, no gradient).\n\n"
+                        f"(as MXNet 1.9.1 does; a host call inside a trace; no gradient)."
+                        f"\n\n"
                         f"    >>> {where}.{name}(...)  # doctest: +SKIP\n")
     return function
 

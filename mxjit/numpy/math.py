@@ -64,9 +64,12 @@ UFUNC_OPTIONS = (("where", True), ("casting", "same_kind"), ("order", "K"), ("dt
                  ("subok", True))
 
 
-def _ufunc_result(name: str, result: Any, where: Any, casting: Any, order: Any, dtype: Any,
-                  subok: Any, out: Any) -> Any:
-    """`result` under NumPy's ufunc keywords (only their defaults are supported)."""
+def ufunc_result(name: str, result: Any, where: Any, casting: Any, order: Any, dtype: Any,
+                 subok: Any, out: Any) -> Any:
+    """`result` under NumPy's ufunc keywords (only their defaults are supported).
+
+    >>> ufunc_result('exp', y, True, 'same_kind', 'K', None, True, None)  # doctest: +SKIP
+    """
     given = {"where": where, "casting": casting, "order": order, "dtype": dtype,
              "subok": subok}
     for key, default in UFUNC_OPTIONS:
@@ -97,11 +100,12 @@ def _legal_ufunc_option(key: str, value: Any) -> bool:
     return key == "where"
 
 
-def _with_ufunc_options(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
-    """A written-out one-operand function `f(x, out)` taking the ufunc keywords too."""
-    def body(x: Any, out: Any, where: Any, casting: Any, order: Any, dtype: Any,
-             subok: Any) -> Any:
-        return _ufunc_result(name, f(x), where, casting, order, dtype, subok, out)
+def _with_ufunc_options(name: str, f: Callable[..., Any], arity: int) -> Callable[..., Any]:
+    """A written-out function `f(x, out)` or `f(x1, x2, out)` taking the ufunc keywords
+    too."""
+    def body(*args: Any) -> Any:
+        xs, (out, where, casting, order, dtype, subok) = args[:arity], args[arity:]
+        return ufunc_result(name, f(*xs), where, casting, order, dtype, subok, out)
 
     return body
 
@@ -116,7 +120,7 @@ def _unary(name: str, op: str) -> Callable[..., Any]:
         if out is None and where is True and dtype is None and casting == "same_kind" and \
                 order == "K" and subok is True:
             return finish(impl(x))
-        return _ufunc_result(name, impl(x), where, casting, order, dtype, subok, out)
+        return ufunc_result(name, impl(x), where, casting, order, dtype, subok, out)
 
     return make(name, ["x", ("out", None), *UFUNC_OPTIONS], body,
                 f"NumPy's `{name}`, elementwise.", f"mx.np.{name}(mx.np.array([0.5, 1.0]))", op)
@@ -136,7 +140,7 @@ def _binary(name: str, prim: str) -> Callable[..., Any]:
                 return fast
         if plain:
             return finish(binary(prim, x1, x2))
-        return _ufunc_result(name, binary(prim, x1, x2), where, casting, order, dtype, subok,
+        return ufunc_result(name, binary(prim, x1, x2), where, casting, order, dtype, subok,
                              out)
 
     return make(name, ["x1", "x2", ("out", None), *UFUNC_OPTIONS], body,
@@ -421,7 +425,7 @@ def functions() -> dict[str, Callable[..., Any]]:
     made.update({n: _arg_reduction(n) for n in ("argmax", "argmin")})
     made.update({"all": _truth("all", "min"), "any": _truth("any", "max"),
                  "std": _moments("std"), "var": _moments("var")})
-    one: list[Any] = ["x", ("out", None)]  # (the written-out ones take no ufunc keywords)
+    one: list[Any] = ["x", ("out", None)]  # (these take the ufunc keywords too)
     two: list[Any] = ["x1", "x2", ("out", None)]
     written: dict[str, tuple[Callable[..., Any], list[Any], str]] = {
         "round": (_around, ["a", ("decimals", 0), ("out", None)],
@@ -447,8 +451,9 @@ def functions() -> dict[str, Callable[..., Any]]:
                  "Values limited to [a_min, a_max] (None: no limit on that side)."),
     }
     for name, (body, params, summary) in written.items():
-        if params is one:
-            body, params = _with_ufunc_options(name, body), [*one, *UFUNC_OPTIONS]
+        if params is one or params is two:
+            arity = 1 if params is one else 2
+            body, params = _with_ufunc_options(name, body, arity), [*params, *UFUNC_OPTIONS]
         made[name] = make(name, params, body, summary)
     made["around"] = made["round_"] = made["round"]
     made["floor_divide"] = make("floor_divide", two, floor_divide,

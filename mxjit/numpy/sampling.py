@@ -384,22 +384,28 @@ def beta(a: float, b: float, size: Any = None, dtype: Any = None,
 
 def multivariate_normal(mean: Any, cov: Any, size: Any = None, check_valid: str = "warn",
                         tol: float = 1e-8) -> ndarray:
-    """Samples from N(mean, cov): mean + L z with cov = L L^T (Cholesky).
+    """Samples from N(mean, cov): mean + L z with cov = L L^T (Cholesky). Leading axes of
+    `mean` (..., n) and `cov` (..., n, n) are batches that broadcast (as MXNet's); the
+    result has shape `size + batch + (n,)`. float16 is computed in float32.
 
     >>> mean, cov = mx.np.zeros(2), mx.np.eye(2)
     >>> mx.np.random.multivariate_normal(mean, cov, size=4).shape  # doctest: +SKIP
     (4, 2)
     """
     m, c = operands("multivariate_normal", mean, cov)
-    if m.ndim != 1 or c.shape != (m.shape[0], m.shape[0]):
+    if m.ndim < 1 or c.ndim < 2 or c.shape[-2:] != (m.shape[-1], m.shape[-1]):
         raise ShapeError(f"multivariate_normal: mean of shape {m.shape} and cov of shape "
-                         f"{c.shape} do not fit (need (n,) and (n, n))")
-    dims = _size(size)
-    lower = operator("_linalg_potrf")(as_dtype(c, m._dtype if m._dtype.kind == "f"
-                                               else DEFAULT_FLOAT))
-    z = normal(size=dims + m.shape, dtype=lower._dtype)
-    moved = bind("dot_general", z, lower, contract=((z.ndim - 1,), (1,)), batch=((), ()))
-    return finish(binary("add", moved, m))
+                         f"{c.shape} do not fit (need (..., n) and (..., n, n))")
+    batch = broadcast_shapes("multivariate_normal", m.shape[:-1], c.shape[:-2])
+    n = m.shape[-1]
+    dtype = m._dtype if m._dtype.kind == "f" else DEFAULT_FLOAT
+    work = np.dtype(np.float32) if dtype == np.float16 else dtype
+    lower = operator("_linalg_potrf")(as_dtype(c, work))  # (..., n, n)
+    z = normal(size=_size(size) + batch + (n,), dtype=work)
+    # (L z per sample: L's rows times z, broadcast over the samples and batches)
+    rows = binary("mul", reshape_exact(z, z.shape[:-1] + (1, n)), lower)
+    moved = bind("reduce_sum", rows, axes=(rows.ndim - 1,))
+    return finish(as_dtype(binary("add", moved, as_dtype(m, work)), dtype))
 
 
 __all__ = ["gumbel", "logistic", "rayleigh", "weibull", "pareto", "power", "lognormal",

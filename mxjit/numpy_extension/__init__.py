@@ -25,6 +25,7 @@ from ..util import (
     use_np_shape,
 )
 from . import random
+from .constraint import constraint_check
 from .operators import functions as _functions
 from .reshape import reshape
 
@@ -62,11 +63,12 @@ def load(file: str) -> _Any:
 __all__ = sorted(["random", "Context", "cpu", "cpu_pinned", "current_context", "gpu", "num_gpus",
                   "seed", "is_np_array", "is_np_shape", "reset_np", "set_np", "use_np",
                   "use_np_array", "use_np_shape", "reshape", "waitall", "save", "load",
+                  "constraint_check",
                   *_made])
 del _made
 _nd._register_numpy_namespaces(_np, _sys.modules[__name__])
 _register_symbolic("npx.", {n: globals()[n] for n in __all__ if callable(globals()[n])})
-del operators  # type: ignore[name-defined]  # noqa: F821
+del operators, constraint  # type: ignore[name-defined]  # noqa: F821
 
 if _TYPE_CHECKING:
     def __getattr__(name: str) -> _Any: ...

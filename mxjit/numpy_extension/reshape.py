@@ -11,6 +11,7 @@ infer, copy-rest, merge, split; -3 has no legacy code, so those dims are dropped
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..base import ShapeError
@@ -22,14 +23,9 @@ from ..ops.shape import infer_reshape
 _CODES = {-1: (-1, 1), -2: (0, 1), -4: (-2, None), -5: (-3, 2)}
 
 
-def reshape(a: Any, newshape: Any, reverse: bool = False, order: str = "C") -> Any:
-    """`a` reshaped by npx's codes (see the module docstring).
-
-    >>> npx.reshape(mx.np.ones((6, 4)), (-6, 2, 3, -2)).shape  # doctest: +SKIP
-    (2, 3, 4)
-    """
-    x = operands("npx.reshape", a)[0]
-    codes = ints(newshape, "npx.reshape: newshape")
+def _new_shape(shape: tuple[int, ...], codes: Sequence[int], shown: Sequence[int]
+               ) -> tuple[int, ...]:
+    """The shape npx's `codes` give an input of `shape` (read left to right)."""
     legacy: list[int] = []
     dropped: list[int] = []
     pos, k = 0, 0
@@ -38,24 +34,39 @@ def reshape(a: Any, newshape: Any, reverse: bool = False, order: str = "C") -> A
         if c == -6:
             if k + 2 >= len(codes):
                 raise ShapeError(f"npx.reshape: -6 must be followed by the two dims to split "
-                                 f"into, got {codes}")
+                                 f"into, got {shown}")
             legacy += [-4, codes[k + 1], codes[k + 2]]
             pos, k = pos + 1, k + 3
             continue
         if c == -3:
-            if reverse or pos >= x.ndim or x.shape[pos] != 1:
+            if pos >= len(shape) or shape[pos] != 1:
                 raise ShapeError(f"npx.reshape: -3 at position {k} must name an input dim of "
-                                 f"size 1 (shape {x.shape}, newshape {codes}"
-                                 f"{', reverse=True' if reverse else ''})")
+                                 f"size 1 (shape {shape}, newshape {shown})")
             dropped.append(pos)
         elif c < -6 or c == 0:
-            raise ShapeError(f"npx.reshape: invalid code {c} in {codes} (0-size axes are not "
+            raise ShapeError(f"npx.reshape: invalid code {c} in {shown} (0-size axes are not "
                              "supported here; use mx.np.reshape)")
         else:
             code, consumed = _CODES.get(c, (c, 1))
             legacy.append(code)
-            pos = x.ndim if consumed is None else pos + consumed
+            pos = len(shape) if consumed is None else pos + consumed
         pos, k = pos + (c == -3), k + 1
-    if dropped:
-        x = reshape_exact(x, tuple(d for i, d in enumerate(x.shape) if i not in dropped))
-    return finish(reshape_exact(x, infer_reshape(x.shape, legacy, reverse)))
+    kept = tuple(d for i, d in enumerate(shape) if i not in dropped)
+    return tuple(infer_reshape(kept, legacy, False))
+
+
+def reshape(a: Any, newshape: Any, reverse: bool = False, order: str = "C") -> Any:
+    """`a` reshaped by npx's codes (see the module docstring); with `reverse`, the codes
+    are read right to left against the input's dims (MXNet's rule: both reversed, the
+    result reversed back).
+
+    >>> npx.reshape(mx.np.ones((6, 4)), (-6, 2, 3, -2)).shape  # doctest: +SKIP
+    (2, 3, 4)
+    """
+    x = operands("npx.reshape", a)[0]
+    codes = ints(newshape, "npx.reshape: newshape")
+    if reverse:
+        shape = _new_shape(x.shape[::-1], codes[::-1], codes)[::-1]
+    else:
+        shape = _new_shape(x.shape, codes, codes)
+    return finish(reshape_exact(x, shape))

@@ -52,6 +52,32 @@ def test_npx_reshape_codes_match_mxnet(shape, codes, want):
     assert npx.reshape(np.ones(shape), codes).shape == want
 
 
+@pytest.mark.parametrize("shape,codes,want", [
+    ((8, 5, 4, 6), (-4, -1, 3, -6), (8, 5, 4, 2, 3)), ((2, 3, 5, 4), (-1, -2), (30, 4)),
+    ((2, 3, 5, 4), (-1, -2, -2), (6, 5, 4)), ((2, 1, 3), (-2, -3, -2), (2, 3))])
+def test_npx_reshape_reverse_reads_the_codes_right_to_left(shape, codes, want):
+    """Shapes measured on MXNet 1.9.1 (the codes and the dims both reversed)."""
+    assert npx.reshape(np.ones(shape), codes, reverse=True).shape == want
+
+
+def test_constraint_check_eagerly_jitted_and_hybridized():
+    scale = np.array([1.0, 2.0])
+    assert npx.constraint_check(scale > 0).tolist() is True
+    checked = mx.jit(lambda s: s * npx.constraint_check(s > 0, "scale must be positive"))
+    assert checked(scale).tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match="scale must be positive"):
+        checked(np.array([1.0, -2.0]))
+
+    class Checked(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x * F.npx.constraint_check(x > 0, "positive")
+
+    block = Checked()
+    block.hybridize()
+    with pytest.raises(ValueError, match="positive"):
+        block(np.array([0.0]))
+
+
 def test_npx_random_samplers():
     npx.random.seed(seed=3)
     b = npx.random.bernoulli(0.25, size=(20000,))
