@@ -162,6 +162,19 @@ def reduced_shape(shape: tuple[int, ...], axis: Any, keepdims: bool, function: s
     return axes, kept
 
 
+def accumulator(source: np.dtype, target: np.dtype) -> np.dtype:
+    """The float dtype a sum-like reduction of `source` into `target` accumulates in: the
+    wider of those that are floats, at least float32 (MXNet's: float16 sums accumulate in
+    float32, and a float64 array summed into float32 is summed in float64, then cast).
+
+    >>> accumulator(np.dtype('float16'), np.dtype('float16'))
+    dtype('float32')
+    """
+    floats = [d for d in (source, target) if d.kind == "f"] or [np.dtype(DEFAULT_FLOAT)]
+    widest = max(floats, key=lambda d: d.itemsize)
+    return widest if widest.itemsize >= 4 else np.dtype(np.float32)
+
+
 def reduce(op: str, x: Array, axis: Any, keepdims: bool, function: str) -> Any:
     """The operator `op` over `axis` of `x`, shaped by NumPy's rule (0-d for all axes)."""
     axes, shape = reduced_shape(x.shape, axis, keepdims, function)
@@ -178,7 +191,8 @@ def _reduction(name: str, op: str, rule: Callable[[np.dtype], np.dtype] | None,
     def compute(a: Any, axis: Any, dtype: Any, out: Any, keepdims: bool) -> Any:
         if dtype is None and out is None and type(a) is ndarray and 0 not in a.shape and (
                 rule is None or rule(a._dtype) == a._dtype) and (
-                axis is None or type(axis) is int and -a.ndim <= axis < a.ndim):
+                axis is None or type(axis) is int and -a.ndim <= axis < a.ndim) and not (
+                takes_dtype and a._dtype == np.float16):
             # (the hot path: all axes or one, the same dtype; MXNet's 0-d result is (1,))
             result = impl(a, axis, keepdims)
             if not keepdims and result.ndim != (0 if axis is None else a.ndim - 1):
@@ -187,9 +201,15 @@ def _reduction(name: str, op: str, rule: Callable[[np.dtype], np.dtype] | None,
         x = operands(name, a)[0]
         target = user_dtype(dtype, name) if dtype is not None else (
             rule(x._dtype) if rule else x._dtype)
-        if name in ("mean",) and target.kind != "f":
-            result = as_dtype(reduce(op, as_dtype(x, DEFAULT_FLOAT), axis, keepdims, name),
-                              target)
+        if name == "mean" and target.kind != "f" and x._dtype.kind != "f":
+            # (NumPy's: the sum in the integer dtype, wrapping, then divided and truncated)
+            axes, _ = reduced_shape(x.shape, axis, keepdims, name)
+            count = float(_math.prod(x.shape[k] for k in axes))
+            total = reduce("sum", as_dtype(x, target), axis, keepdims, name)
+            result = as_dtype(binary("div", total, count), target)
+        elif takes_dtype and (target.kind == "f" or name == "mean"):
+            work = accumulator(x._dtype, target)
+            result = as_dtype(reduce(op, as_dtype(x, work), axis, keepdims, name), target)
         else:
             result = reduce(op, as_dtype(x, target), axis, keepdims, name)
         return finish(result, out)

@@ -178,7 +178,8 @@ def _cumsum_last(x: Array) -> Array:
                    kinds={"dtype": "dtype"})
 def cumsum(a: Array, axis: int | None = None, dtype: Any = None) -> Array:
     """Cumulative sums along `axis` (of the flattened array when None), in `dtype` (default:
-    `a`'s; bool sums as int64). Integer sums wrap around like C's.
+    `a`'s; bool sums as int64; float16 accumulates in float32). Integer sums wrap around
+    like C's.
 
     >>> mx.nd.cumsum(mx.nd.array([[1, 2], [3, 4]]), axis=0)  # doctest: +SKIP
     [[1. 2.]
@@ -194,6 +195,9 @@ def cumsum(a: Array, axis: int | None = None, dtype: Any = None) -> Array:
     if x.size == 0:
         return cast(x, x._dtype)  # (a copy)
     last = x.ndim - 1
+    if x._dtype == np.float16:  # (accumulated in float32, as sums of float16 are)
+        return cast(swapaxes(_cumsum_last(swapaxes(cast(x, np.float32), ax, last)), ax, last),
+                    np.float16)
     return swapaxes(_cumsum_last(swapaxes(x, ax, last)), ax, last)
 
 

@@ -537,3 +537,27 @@ def test_squeeze_of_a_zero_d_array_along_its_only_position():
         assert mx.np.squeeze(x, axis).shape == ()
     with pytest.raises(ShapeError, match="axis 1 is out of range for a 0-d array"):
         mx.np.squeeze(x, 1)
+
+
+def test_sums_accumulate_as_mxnet_and_integer_means_follow_numpy():
+    rng = onp.random.default_rng(5)
+    x32 = rng.uniform(-1, 1, (40, 50)).astype(onp.float32)
+    # float16 results of wider arrays: summed wide, then rounded once (MXNet's accumulator)
+    want = x32.astype(onp.float64).sum(axis=1).astype(onp.float16)
+    assert onp.array_equal(np.sum(np.array(x32), axis=1, dtype="float16").asnumpy(), want)
+    x16 = x32.astype(onp.float16)
+    want = x16.astype(onp.float64).mean(axis=0).astype(onp.float16)
+    got = np.mean(np.array(x16), axis=0).asnumpy()
+    assert onp.abs(got.astype(onp.float64) - want).max() <= onp.spacing(onp.float16(1))
+    # integer means in an integer dtype: NumPy's wrapping sum, divided and truncated
+    ints = rng.integers(-128, 127, (6, 7)).astype(onp.int8)
+    for axis in (0, 1, None):
+        got = np.mean(np.array(ints), axis=axis, dtype="int8").asnumpy()
+        assert onp.array_equal(got, onp.mean(ints, axis=axis, dtype="int8"))
+    # a float array's mean into an integer dtype still differentiates as 1/N
+    x = np.array(rng.uniform(-1, 1, (3, 2)))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x.mean(axis=0, dtype="int32")
+    y.backward()
+    assert onp.array_equal(x.grad.asnumpy(), onp.full((3, 2), 1 / 3))
