@@ -498,6 +498,17 @@ def invert(x: Any, out: Any = None, where: Any = True, casting: Any = "same_kind
 _host_lcm = fallback("lcm", np.lcm)
 
 
+def diagflat(v: Any, k: int = 0) -> ndarray:
+    """A 2-D array with the flattened `v` on diagonal `k` (traced and differentiable, as
+    MXNet's operator).
+
+    >>> mx.np.diagflat(mx.np.array([[1., 2.], [3., 4.]])).shape  # doctest: +SKIP
+    (4, 4)
+    """
+    x = operands("diagflat", v)[0]
+    return finish(operator("diag")(reshaped(x, (x.size,)), k=int(k)))
+
+
 def delete(arr: Any, obj: Any, axis: int | None = None) -> ndarray:
     """`arr` without the entries `obj` (an int, a slice, or a sequence of ints or bools)
     along `axis` (of the flattened array by default). Ints of a sequence outside [0, n)
@@ -596,7 +607,7 @@ def functions() -> dict[str, Callable[..., Any]]:
         isclose, allclose, array_equal, diagonal, trace, diff, ediff1d, copy, positive,
         signbit, nan_to_num, take_along_axis, searchsorted, quantile, percentile, median,
         meshgrid, indices, rollaxis, heaviside, float_power, ldexp, polyval, vander,
-        resize, unravel_index, invert, lcm, delete, multi_dot)}
+        resize, unravel_index, invert, lcm, delete, diagflat, multi_dot)}
     made.update({n: _nan_reduce(n, op, fill) for n, op, fill in (
         ("nanmax", "max", -_math.inf), ("nanmin", "min", _math.inf))})
     made.update({n: _window(n, *abc) for n, abc in (

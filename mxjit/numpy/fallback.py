@@ -40,7 +40,7 @@ FALLBACK = ("apply_along_axis", "apply_over_axes", "argpartition", "array_equiv"
             "promote_types", "result_type", "roots", "select", "setdiff1d", "setxor1d",
             "spacing", "tril_indices_from", "trim_zeros", "triu_indices_from", "union1d",
             "unpackbits", "unwrap", "bincount", "insert", "diag_indices_from",
-            "diagflat", "histogram", "set_printoptions")
+            "histogram", "set_printoptions")
 #: Names NumPy 2 removed, and what computes them there.
 RENAMED = {"alltrue": "all", "sometrue": "any", "product": "prod", "trapz": "trapezoid",
            "in1d": "isin"}

@@ -312,7 +312,18 @@ SHAPE_CASES = [
                                                  m.array([0.0, 10.0]))),
     ("delete", lambda m, x: m.delete(x, m.array([0, 2]), axis=2)),
     ("delete_flat", lambda m, x: m.delete(x, slice(3, 20, 4))),
+    ("diagflat", lambda m, x: m.diagflat(x[0], 1)),
+    ("diagflat_low", lambda m, x: m.diagflat(x[1, 0], -2)),
 ]
+
+
+def test_diagflat_differentiates():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = jit(lambda t: np.diagflat(t, k=1) * 2)(x)
+    y.backward()
+    assert x.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
 
 
 def test_delete_ignores_indices_outside_the_axis_as_mxnet_and_differentiates():
