@@ -334,6 +334,8 @@ def build_kernel(root: Node, buffers: dict[Node, Layout], name: str) -> tuple[Ke
     Loops over size-1 axes are dropped and adjacent loops merge whenever every index
     stays affine, so a contiguous elementwise kernel is one flat loop.
     """
+    if _equal_pieces(root):
+        return _build_concat_kernel(root, buffers, name)
     reduce_op = REDUCE_OPS.get(root.op)
     domain = root.inputs[0].shape if reduce_op else root.shape
     axes_reduced = set(_reduced_axes(root)) if reduce_op else set()
@@ -353,6 +355,61 @@ def build_kernel(root: Node, buffers: dict[Node, Layout], name: str) -> tuple[Ke
         else:
             j += 1
     kernel, inputs = _assemble(root, buffers, loops, domain, reduce_op, name)
+    return kernel, inputs
+
+
+def _equal_pieces(root: Node) -> bool:
+    """Whether `root` concatenates two or more non-empty pieces of one size (LSTM gates)."""
+    if root.op != "concat" or len(root.inputs) < 2:
+        return False
+    sizes = {x.shape[root.attr("axis")] for x in root.inputs}
+    return len(sizes) == 1 and 0 not in sizes
+
+
+def _emit_pieces(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
+                 domain: tuple[int, ...]) -> tuple[Emitter, list[Expr], list[Expr]]:
+    """Each piece of the concatenation `root` at one index of the piece `domain`, and
+    where it goes in `root` (its offset along the axis shifted by the piece's start)."""
+    dims = {j: lp.extent for j, lp in enumerate(loops)}
+    em = Emitter(buffers, dims, root)
+    idx = _domain_index(loops, len(domain), dims)
+    axis, size = root.attr("axis"), domain[root.attr("axis")]
+    strides = Layout.contiguous(root.shape).strides
+    values, offsets = [], []
+    for k, piece in enumerate(root.inputs):
+        values.append(em.emit(piece, idx))
+        offset = ix.num(0)
+        for a, (i, s) in enumerate(zip(idx, strides)):
+            offset = ix.add(offset, ix.scale(ix.add(i, ix.num(k * size)) if a == axis else i, s))
+        offsets.append(ix.to_expr(offset))
+    return em, values, offsets
+
+
+def _build_concat_kernel(root: Node, buffers: dict[Node, Layout], name: str
+                         ) -> tuple[Kernel, list[Node]]:
+    """A concatenation of equal pieces as one loop nest over a piece with a store per piece:
+    no per-element choice of the piece (which keeps a gates' concatenation from
+    vectorising, and computes every piece at every element)."""
+    domain = root.inputs[0].shape
+    loops = [Loop((a,), (d,), False) for a, d in enumerate(domain) if d != 1]
+    j = 0
+    while j + 1 < len(loops):
+        a, b = loops[j], loops[j + 1]
+        trial = loops[:j] + [Loop(a.axes + b.axes, a.sizes + b.sizes, False)] + loops[j + 2:]
+        _, values, offsets = _emit_pieces(root, buffers, trial, domain)
+        if all(_affine_in(e, j) for e in values + offsets):
+            loops = trial
+        else:
+            j += 1
+    if not loops:
+        loops = [Loop((), (), False)]
+    em, values, offsets = _emit_pieces(root, buffers, loops, domain)
+    inputs = sorted(em.slots, key=em.slots.__getitem__)
+    out = len(inputs)
+    kernel = Kernel(
+        name=name, dims=tuple(lp.extent for lp in loops), reduce_vars=(False,) * len(loops),
+        split=0, buffers=tuple(n.dtype for n in inputs) + (root.dtype,), n_inputs=len(inputs),
+        stores=tuple(Store(out, o, v) for o, v in zip(offsets, values)))
     return kernel, inputs
 
 
@@ -391,8 +448,13 @@ def _affine(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
             domain: tuple[int, ...], j: int) -> bool:
     """True when, with loop `j` merged, no div/mod/clamp of it is left anywhere."""
     _, value, offset = _emit_all(root, buffers, loops, domain, REDUCE_OPS.get(root.op))
+    return _affine_in(value, j) and _affine_in(offset, j)
+
+
+def _affine_in(root: Expr, j: int) -> bool:
+    """True when no div/mod/clamp of loop variable `j` is under `root`."""
     uses_j: set[int] = set()  # ids of the expressions that read loop variable j
-    for e in walk([value, offset]):
+    for e in walk([root]):
         if (e.op == "var" and e.attr == j) or any(id(a) in uses_j for a in e.args):
             if e.op in ("floordiv", "mod", "maximum", "minimum") and e.dtype == I64:
                 return False

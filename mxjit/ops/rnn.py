@@ -19,7 +19,6 @@ n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +29,10 @@ from ..context import num_gpus
 from ..core import Array
 from ..core.loops import scan
 from ..core.operators import input_shape_rule, register_operator
-from . import elementwise
-from .elementwise import relu
-from .nn import Dropout, FullyConnected
-from .operands import check_shape, ew, full, int_param, materialize, reshape_exact, select
-from .shape import broadcast_exact, concat, expand_dims, slice_axis, slice_ranges, stack
+from .nn import Dropout
+from .operands import check_shape, ew, full, int_param, materialize, reshape_exact
+from .rnn_scan import Clip, advance, linear, scan_direction
+from .shape import concat, slice_axis, slice_ranges, stack
 
 _GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 
@@ -85,13 +83,6 @@ class _Cell:
     proj: Array | None
     i2h_bias: Array
     h2h_bias: Array
-
-
-@dataclass(frozen=True)
-class _Clip:
-    low: float
-    high: float
-    nan: bool  # NaN states become `low` rather than propagating
 
 
 @register_operator("_rnn_param_concat", inputs=("data",))
@@ -184,7 +175,7 @@ def _check(data: Array, parameters: Array, state: Array, state_cell: Array | Non
            sequence_length: Array | None, state_size: int, num_layers: int,
            bidirectional: bool, mode: str, p: float, projection_size: int | None,
            clip_min: float | None, clip_max: float | None, clip_nan: bool,
-           use_sequence_length: bool) -> tuple[_Layout, _Clip | None]:
+           use_sequence_length: bool) -> tuple[_Layout, Clip | None]:
     if mode not in _GATES:
         raise ParamError(f"RNN: mode must be one of {sorted(_GATES)}, got {mode!r}")
     hidden = int_param("RNN", "state_size", state_size)
@@ -232,13 +223,13 @@ def _check(data: Array, parameters: Array, state: Array, state_cell: Array | Non
     return layout, _clip(mode, clip_min, clip_max, clip_nan)
 
 
-def _clip(mode: str, low: float | None, high: float | None, nan: bool) -> _Clip | None:
+def _clip(mode: str, low: float | None, high: float | None, nan: bool) -> Clip | None:
     if low is None and high is None:
         return None
     if low is None or high is None or low > high:
         raise ParamError(f"RNN: lstm_state_clip_min and lstm_state_clip_max go together, with "
                          f"min <= max; got {low} and {high}")
-    return _Clip(float(low), float(high), bool(nan)) if mode == "lstm" else None
+    return Clip(float(low), float(high), bool(nan)) if mode == "lstm" else None
 
 
 def _unpack(parameters: Array, layout: _Layout) -> list[_Cell]:
@@ -269,90 +260,42 @@ def _row(x: Array, k: int) -> Array:
     return reshape_exact(slice_axis(x, 0, k, k + 1), x.shape[1:])
 
 
-def _linear(x: Array, weight: Array, bias: Array | None) -> Array:
-    """x @ weight.T + bias over the last axis of x."""
-    return FullyConnected(x, weight, bias, num_hidden=weight.shape[0], no_bias=bias is None,
-                          flatten=False)
-
-
-def _gate(z: Array, k: int, hidden: int) -> Array:
-    """The k-th block of `hidden` columns of z."""
-    return slice_ranges(z, (0, k * hidden), (z.shape[0], (k + 1) * hidden), (1, 1))
-
-
-_Step = Callable[[Array, Array, Array | None, _Cell, int, _Clip | None],
-                 tuple[Array, Array | None]]
-
-
-def _lstm(x: Array, h: Array, c: Array | None, cell: _Cell, hidden: int, clip: _Clip | None
-          ) -> tuple[Array, Array | None]:
-    assert c is not None
-    z = x + _linear(h, cell.h2h, cell.h2h_bias)
-    i, f, g, o = (_gate(z, k, hidden) for k in range(4))
-    c = ew("sigmoid", f) * c + ew("sigmoid", i) * ew("tanh", g)
-    if clip is not None:
-        clipped = elementwise.clip(c, clip.low, clip.high)
-        c = select(ew("isnan", c), full(clip.low, c), clipped) if clip.nan else clipped
-    h = ew("sigmoid", o) * ew("tanh", c)
-    return (h if cell.proj is None else _linear(h, cell.proj, None)), c
-
-
-def _gru(x: Array, h: Array, c: Array | None, cell: _Cell, hidden: int, clip: _Clip | None
-         ) -> tuple[Array, Array | None]:
-    hh = _linear(h, cell.h2h, cell.h2h_bias)
-    r = ew("sigmoid", _gate(x, 0, hidden) + _gate(hh, 0, hidden))
-    z = ew("sigmoid", _gate(x, 1, hidden) + _gate(hh, 1, hidden))
-    n = ew("tanh", _gate(x, 2, hidden) + r * _gate(hh, 2, hidden))
-    return n + z * (h - n), None  # (1 - z) * n + z * h
-
-
-def _vanilla(activation: Callable[[Array], Array]) -> _Step:
-    def step(x: Array, h: Array, c: Array | None, cell: _Cell, hidden: int,
-             clip: _Clip | None) -> tuple[Array, Array | None]:
-        return activation(x + _linear(h, cell.h2h, cell.h2h_bias)), None
-    return step
-
-
-_STEPS: dict[str, _Step] = {"lstm": _lstm, "gru": _gru,
-                            "rnn_relu": _vanilla(relu),
-                            "rnn_tanh": _vanilla(lambda a: ew("tanh", a))}
-
-
 def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout,
-               clip: _Clip | None, reverse: bool, valid: list[Array] | None
+               clip: Clip | None, reverse: bool, valid: list[Array] | None
                ) -> tuple[Array, Array, Array | None]:
     """One layer in one direction: its outputs (time, batch, features) and final states.
     Past a sequence's length (`valid[t]` false) the states stay and the output is 0."""
     steps, batch = x.shape[:2]
     if steps == 0:
         return full(0, h, (0, batch, h.shape[1])), h, c
-    projected = _linear(x, cell.i2h, cell.i2h_bias)  # every step's input product at once
-    step = _STEPS[layout.mode]
+    projected = linear(x, cell.i2h, cell.i2h_bias)  # every step's input product at once
+    mode, hidden = layout.mode, layout.hidden
 
-    def advance(h: Array, c: Array | None, row: Array, keep: Array | None
-                ) -> tuple[Array, Array | None, Array]:
+    proj = cell.proj
+    project = None if proj is None else (lambda h: linear(h, proj, None))
+
+    def advance_from(h: Array, c: Array | None, row: Array, keep: Array | None
+                     ) -> tuple[Array, Array | None, Array]:
         """(new h, new c, output) of one step."""
-        h_new, c_new = step(row, h, c, cell, layout.hidden, clip)
-        if keep is None:
-            return h_new, c_new, h_new
-        keep = expand_dims(keep, 1)
-        if c is not None and c_new is not None:
-            c_new = select(broadcast_exact(keep, c.shape), c_new, c)
-        keep = broadcast_exact(keep, h.shape)
-        return select(keep, h_new, h), c_new, select(keep, h_new, 0)
+        return advance(mode, hidden, clip, row, linear(h, cell.h2h, cell.h2h_bias), h, c, keep,
+                       project)
 
     if num_gpus() == 0:
+        keep = None if valid is None else stack(*valid, axis=0)
+        if cell.proj is None and clip is None:  # (a backward pass of its own: rnn_scan.py)
+            return scan_direction(projected, h, c, cell.h2h, cell.h2h_bias, keep, mode, hidden,
+                                  reverse)
+
         def body(carry: tuple[Array, Array | None], xs: tuple[Array, Array | None]) -> Any:
-            h, c, out = advance(*carry, *xs)
+            h, c, out = advance_from(*carry, *xs)
             return (h, c), out
 
-        rows = (projected, None if valid is None else stack(*valid, axis=0))
-        (h, c), ys = scan(body, (h, c), rows, reverse=reverse)
+        (h, c), ys = scan(body, (h, c), (projected, keep), reverse=reverse)
         return ys, h, c
     outputs: list[Array] = [h] * steps
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-        h_new, c_new, outputs[t] = advance(h, c, _row(projected, t),
-                                           None if valid is None else valid[t])
+        h_new, c_new, outputs[t] = advance_from(h, c, _row(projected, t),
+                                                None if valid is None else valid[t])
         # (one step per kernel: else each step's kernels would inline all earlier steps)
         h = materialize(h_new)
         c = None if c_new is None else materialize(c_new)

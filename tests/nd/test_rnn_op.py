@@ -268,6 +268,41 @@ def test_rnn_tanh_gradient_to_second_order():
                 rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+def test_masked_stacked_bidirectional_gradients_match_central_differences(mode):
+    """The scan's own backward pass (ops/rnn_scan.py): written-out cell derivatives, masks
+    past each sequence's length, the weight gradient as one product after the loop."""
+    x, params, h0, c0 = case(mode, 2, True, steps=3, batch=2, inputs=2, hidden=2)
+    lengths = np.array([3.0, 2.0])
+    if mode == "rnn_relu":  # (keep pre-activations away from relu's kink)
+        x, params = x + 0.5, np.abs(params) + 0.1
+    states = [h0] + ([c0] if mode == "lstm" else [])
+
+    def f(x, p, *states):
+        return _flat(nd.RNN(x, p, *states, sequence_length=nd.array(lengths), state_size=2,
+                            num_layers=2, bidirectional=True, mode=mode,
+                            state_outputs=True, use_sequence_length=True))
+
+    check_grads(f, [x, params, *states], order=1)
+
+
+def test_lstm_gradients_equal_the_plain_scans():
+    """Clipping takes the plain scan's automatic gradient; a clip range nothing reaches
+    must give the same gradients as the scan with its own backward pass."""
+    x, params, h0, c0 = case("lstm", 2, False, steps=4, batch=3, inputs=3, hidden=4)
+    grads = []
+    for clip in ({}, dict(lstm_state_clip_min=-1e6, lstm_state_clip_max=1e6)):
+        def loss(x, p, h, c, clip=clip):
+            out, hn, cn = nd.RNN(x, p, h, c, state_size=4, num_layers=2, mode="lstm",
+                                 state_outputs=True, **clip)
+            return (out * out).sum() + (hn * cn).sum()
+
+        grads.append(mx.grad(loss, argnums=(0, 1, 2, 3))(*arrays(x, params, h0, c0,
+                                                                 dtype="float64")))
+    for ours, plain in zip(*grads):
+        np.testing.assert_allclose(ours.asnumpy(), plain.asnumpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_autograd_backward_agrees_with_grad():
     x, params, h0, _ = case("rnn_relu", steps=2, batch=2, inputs=2, hidden=3)
     xs, p, h = arrays(x, params, h0, dtype="float64")
