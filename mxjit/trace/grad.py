@@ -100,6 +100,7 @@ def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
     applications = {result_group(r) for rs in _result_groups(list(forward)).values()
                     for r in rs}
     at_hand = set(outputs) | set(inputs)
+    users = _reducing_users(forward)
     kept: list[Node] = []
     seen: set[Node] = set()
     stack = [n for n in toposort(grads, stop=forward) if n in forward or (
@@ -111,8 +112,46 @@ def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
             continue
         seen.add(n)
         prim = PRIMITIVES[n.op]
-        if prim.kind in ("contraction", "reduce", "opaque") or prim.expensive:
+        if prim.kind in ("contraction", "reduce", "opaque") or (
+                prim.expensive and not _recomputed(n, users)):
             kept.append(n)
         else:
             stack.extend(n.inputs)
     return kept
+
+
+#: Elements from which an expensive value that only reductions read is recomputed by the
+#: backward pass rather than kept: the forward pass then never writes it (a softmax's
+#: exp(x - max) over 11.2M logits: 45 MB written and read back, where computing exp again
+#: costs less than the memory traffic).
+RECOMPUTE_MIN_ELEMENTS = 1 << 20
+
+
+def _reducing_users(forward: set[Node]) -> dict[Node, bool]:
+    """Whether every user of each node of the forward graph is a reduction."""
+    only: dict[Node, bool] = {}
+    for m in forward:
+        reducing = m.op not in ("var", "const") and PRIMITIVES[m.op].kind == "reduce"
+        for i in m.inputs:
+            only[i] = only.get(i, True) and reducing
+    return only
+
+
+def _recomputed(n: Node, users: dict[Node, bool]) -> bool:
+    """Whether the expensive elementwise `n` is left for the backward pass to recompute:
+    large, read only by reductions (so the forward pass fuses it away), and made from kept
+    or given values through cheap operations only (no chain of expensive ones redone)."""
+    if n.aval.size < RECOMPUTE_MIN_ELEMENTS or not users.get(n, False):
+        return False
+    stack = list(n.inputs)
+    while stack:
+        m = stack.pop()
+        if m.op in ("var", "const"):
+            continue
+        prim = PRIMITIVES[m.op]
+        if prim.kind in ("contraction", "reduce", "opaque"):
+            continue
+        if prim.expensive:
+            return False
+        stack.extend(m.inputs)
+    return True

@@ -16,6 +16,8 @@ import mxjit as mx
 from mxjit.base import GradientError
 from mxjit.core import bind
 from mxjit.lower.program import LibraryStep
+from mxjit.trace import apply, var
+from mxjit.trace import grad as grad_module
 from tests.helpers import check_grads
 
 nd = mx.nd
@@ -718,3 +720,20 @@ def test_random_programs_eager_autograd_grad_and_jit_agree(steps, seed):
         for k, (g, e) in enumerate(zip(got, eager)):
             np.testing.assert_allclose(g.asnumpy(), e, rtol=1e-9, atol=1e-12,
                                        err_msg=f"{how}, argument {k}, steps {steps}")
+
+
+def test_large_expensive_values_only_reductions_read_are_recomputed_not_kept():
+    """A softmax's exp(x - max) over a million elements is fused into its sum by the forward
+    pass; the backward pass computes it again instead of reading 4 MB back (grad.py)."""
+    def kept(rows):
+        x = var((rows, 1024), np.dtype(np.float32))
+        top = apply("reduce_max", x, axes=(1,))
+        e = apply("exp", apply("sub", x, apply("broadcast_to", apply("reshape", top,
+                                                                      shape=(rows, 1)),
+                                                  shape=(rows, 1024))))
+        lse = apply("log", apply("reduce_sum", e, axes=(1,)))
+        return [n.op for n in grad_module.residuals([lse], [x])]
+
+    large = grad_module.RECOMPUTE_MIN_ELEMENTS // 1024
+    assert "exp" not in kept(large) and "reduce_sum" in kept(large)
+    assert "exp" in kept(4)  # (small: kept, as every expensive value)
