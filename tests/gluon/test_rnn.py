@@ -596,3 +596,24 @@ def test_the_namespace_shows_mxnets_names_only():
     assert {"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "SequentialRNNCell",
             "HybridSequentialRNNCell", "BidirectionalCell", "DropoutCell", "ResidualCell",
             "ZoneoutCell", "ModifierCell", "RecurrentCell", "HybridRecurrentCell"} <= public
+
+
+@pytest.mark.parametrize("make", [
+    lambda: rnn.LSTM(3, num_layers=2, bidirectional=True, input_size=4),
+    lambda: rnn.GRU(3, num_layers=2, input_size=4),
+    lambda: rnn.RNN(3, activation="tanh", bidirectional=True, input_size=4)])
+def test_unfuse_gives_the_same_layer_as_cells_over_the_same_parameters(make):
+    layer = make()
+    cells = layer._unfuse()
+    layer.initialize(mx.init.Uniform(0.5))
+    assert {id(p) for p in cells.collect_params().values()} == \
+        {id(p) for p in layer.collect_params().values()}
+    x = mx.nd.array(np.random.default_rng(0).standard_normal((5, 2, 4)))
+    fused = layer(x).asnumpy()
+    unrolled = cells.unroll(5, x, layout="TNC", merge_outputs=True)[0].asnumpy()
+    np.testing.assert_allclose(unrolled, fused, rtol=1e-5, atol=1e-6)
+
+
+def test_unfuse_refuses_projections_and_clipping():
+    with pytest.raises(mx.base.UnsupportedError, match="_unfuse does not support"):
+        rnn.LSTM(4, projection_size=2)._unfuse()

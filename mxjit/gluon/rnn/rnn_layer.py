@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import nd, symbol
-from ...base import MXNetKeyError, ShapeError
+from ...base import MXNetKeyError, ShapeError, UnsupportedError
 from ...core.operators import lookup
 from ...symbol import Symbol
 from ...symbol.namespace import make_function
 from ..block import HybridBlock
 from ..parameter import Parameter
+from . import rnn_cell
 
 _GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 _PARAM_NAME = re.compile(r"(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
@@ -57,6 +58,11 @@ class _RNNLayer(HybridBlock):
         self._use_sequence_length = use_sequence_length
         self._skip_states = False
         self._gates = _GATES[mode]
+        self._input_size = input_size
+        self._initializers = {"i2h_weight_initializer": i2h_weight_initializer,
+                              "h2h_weight_initializer": h2h_weight_initializer,
+                              "i2h_bias_initializer": i2h_bias_initializer,
+                              "h2h_bias_initializer": h2h_bias_initializer}
         rows = self._gates * hidden_size
         state = self._projection_size or hidden_size
         inputs = input_size
@@ -71,6 +77,42 @@ class _RNNLayer(HybridBlock):
                     self._register(name + "h2r_weight", (state, hidden_size),
                                    h2r_weight_initializer)
             inputs = state * self._dir
+
+    def _unfuse(self) -> Any:
+        """This layer as a stack of cells over the same parameters (MXNet's `_unfuse`, with
+        which MXNet's tests check a fused layer against its cells): cells `l0_`, `r0_`, ...
+        in a HybridSequentialRNNCell, bidirectional layers as BidirectionalCells, dropout
+        between layers as DropoutCells.
+
+        >>> cells = mx.gluon.rnn.LSTM(4, num_layers=2)._unfuse()  # doctest: +SKIP
+        >>> out, states = cells.unroll(3, x, layout='TNC', merge_outputs=True)  # doctest: +SKIP
+        """
+        if self._projection_size or self._clip[0] is not None or self._clip[1] is not None:
+            raise UnsupportedError("_unfuse does not support a projection or state clipping "
+                                   "(as in MXNet)")
+        hidden = self._hidden_size
+
+        def cell(**kwargs: Any) -> Any:
+            if self._mode == "lstm":
+                return rnn_cell.LSTMCell(hidden, **kwargs)
+            if self._mode == "gru":
+                return rnn_cell.GRUCell(hidden, **kwargs)
+            return rnn_cell.RNNCell(hidden, activation=self._mode[4:], **kwargs)
+
+        stack = rnn_cell.HybridSequentialRNNCell(prefix=self.prefix, params=self.params)
+        with stack.name_scope():
+            inputs = self._input_size
+            for i in range(self._num_layers):
+                kwargs = dict(input_size=inputs, **self._initializers)
+                if self._dir == 2:
+                    stack.add(rnn_cell.BidirectionalCell(cell(prefix=f"l{i}_", **kwargs),
+                                                         cell(prefix=f"r{i}_", **kwargs)))
+                else:
+                    stack.add(cell(prefix=f"l{i}_", **kwargs))
+                if self._dropout > 0 and i != self._num_layers - 1:
+                    stack.add(rnn_cell.DropoutCell(self._dropout))
+                inputs = hidden * self._dir
+        return stack
 
     def _register(self, name: str, shape: tuple[int, ...], init: Any) -> None:
         setattr(self, name, self.params.get(name, shape=shape, init=init, dtype=self._dtype,
