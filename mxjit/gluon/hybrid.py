@@ -89,11 +89,16 @@ class HybridProgram:
 
     def __call__(self, *args: Any) -> Any:
         _check_inputs(args)
+        arrays = [a for a in tree_leaves(args) if isinstance(a, Array) and a._data is not None]
+        _check_contexts(arrays)
         params = self._ready(args)
-        first = next((a for a in tree_leaves(args) if isinstance(a, Array)), None)
-        ctx = first.context if first is not None and first._data is not None else None
+        ctx = arrays[0].context if arrays else None
         values = [p.data(ctx) for p in params]
         out, changed, new = self.fn(values, *args)
+        if ctx is not None and ctx.device_type == "cpu" and ctx.device_id:
+            for o in tree_leaves(out):  # (the results are on the inputs' CPU, as MXNet's)
+                if isinstance(o, Array) and o._data is not None and o._ctx is None:
+                    o._ctx = ctx
         if changed and tape.is_recording():
             self._write_back_on_backward(out, [params[k] for k in changed], new, ctx)
         return out
@@ -111,6 +116,18 @@ class HybridProgram:
                 p.data(ctx)._buffer()[...] = value._buffer()
 
         tape.on_backward(head, write)
+
+
+def _check_contexts(arrays: list[Any]) -> None:
+    """MXNet's rule: a hybridized block's array inputs share one context (pinned CPU memory
+    counts as the CPU's)."""
+    found = {a.context for a in arrays}
+    if len({(c.device_type.replace("cpu_pinned", "cpu"), c.device_id) for c in found}) > 1:
+        # (MXNet's message, word for word)
+        raise ParamError("Find multiple contexts in the input, After hybridized, the "
+                         "HybridBlock only supports one input context. You can print the "
+                         "ele.ctx in the input arguments to inspect their contexts. Find all "
+                         f"contexts = {found}")
 
 
 def _check_inputs(args: Any) -> None:

@@ -422,6 +422,25 @@ def test_a_hybrid_block_needs_one_array_among_its_inputs():
             block(None, None)
 
 
+def test_a_hybridized_block_takes_inputs_on_one_context_and_answers_on_it():
+    class Add(gluon.HybridBlock):
+        def hybrid_forward(self, F, a, b):
+            return a + b
+
+    block = Add()
+    block.hybridize()
+    with pytest.raises(ValueError, match=r"Find multiple contexts in the input, After "
+                                         r"hybridized.*cpu\(1\)"):
+        block(nd.ones((2,), ctx=mx.cpu(1)), nd.ones((2,), ctx=mx.cpu(2)))
+    assert block(nd.ones((2,), ctx=mx.cpu_pinned(0)), nd.ones((2,))).shape == (2,)
+    x = nd.ones((2,), ctx=mx.cpu(1))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = block(x, x)
+    y.backward()
+    assert y.context == mx.cpu(1) and x.grad.context == mx.cpu(1)
+
+
 def test_a_hybridized_block_takes_arrays_and_none_but_not_numbers():
     class Scale(gluon.HybridBlock):
         def hybrid_forward(self, F, x, k):
