@@ -147,7 +147,7 @@ class Executor:
         else:
             with autograd.train_mode() if is_train else autograd.predict_mode():
                 outs, changed, new = self._fn(self.arg_arrays, self.aux_arrays)
-        self.outputs = list(outs)
+        self.outputs = self._written(list(outs))
         if changed:
             targets = [self.aux_arrays[k] for k in changed]
             if recording and self.outputs[0]._rec is not None:
@@ -157,6 +157,30 @@ class Executor:
         if self._monitor is not None and self._monitor_active():
             self._report_internals(is_train)
         return self.outputs
+
+    def _written(self, results: list[Any]) -> list[Any]:
+        """The new outputs, written into the output arrays the executor already holds where
+        they fit (MXNet's outputs are fixed arrays: one held from before a forward pass, or
+        shared with the executor it was reshaped from, sees the new values). An array that
+        shares memory with an argument or auxiliary state is not written into."""
+        held = self._outputs
+        if not held or len(held) != len(results):
+            return results
+        bound = [a._buffer() for a in self.arg_arrays + self.aux_arrays if a is not None]
+        out = []
+        for old, new in zip(held, results):
+            if (old is new or type(old) is not type(new) or old.shape != new.shape
+                    or old.dtype != new.dtype or old._data is None or new._data is None
+                    or old.stype != "default" or any(
+                        np.may_share_memory(old._buffer(), b) for b in bound)):
+                out.append(new)
+                continue
+            tape.overwriting(old._buffer())
+            old._buffer()[...] = new._buffer()
+            old._rec = new._rec  # (backward starts from the held array)
+            old._freed = getattr(new, "_freed", False)
+            out.append(old)
+        return out
 
     def backward(self, out_grads: Any = None, is_train: bool = True) -> None:
         """Gradients of the outputs (with head gradients `out_grads`, ones by default; loss
@@ -239,7 +263,14 @@ class Executor:
                          self._resized(name, g, tuple(shape), allow_up_sizing))
         aux = [self._resized(n, a, tuple(s), allow_up_sizing) for n, s, a in
                zip(self._symbol.list_auxiliary_states(), aux_shapes, self.aux_arrays)]
-        return Executor(self._symbol, self._ctx, args, grads, list(self._grad_reqs), aux)
+        reshaped = Executor(self._symbol, self._ctx, args, grads, list(self._grad_reqs), aux)
+        _, out_shapes, _ = self._symbol.infer_shape(**{k: shapes[k] for k in kwargs})
+        if out_shapes and len(out_shapes) == len(self.outputs) and all(
+                int(np.prod(s)) <= o.size for s, o in zip(out_shapes, self.outputs)):
+            # (outputs that shrink are views of this executor's, as MXNet's share memory)
+            reshaped.outputs = [self._resized(f"output {k}", o, tuple(s), False)
+                                for k, (s, o) in enumerate(zip(out_shapes, self.outputs))]
+        return reshaped
 
     def _resized(self, name: str, array: Any, shape: tuple[int, ...], up_sizing: bool) -> Any:
         """`array` for a new `shape`: itself, a view of its first elements, or a new one."""

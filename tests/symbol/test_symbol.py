@@ -411,3 +411,26 @@ def test_operators_without_parameters_keep_unknown_keywords_as_mxnet_does():
     assert again.eval(x=mx.nd.array([-1, 2]))[0].asnumpy().tolist() == [0, 2]
     with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
         mx.nd.softmax(mx.nd.ones(2), foo=1)  # an operator with parameters refuses them
+
+
+def test_executor_outputs_are_fixed_arrays_shared_by_a_smaller_reshape():
+    """MXNet's executor writes each forward pass into the output arrays it holds, and an
+    executor reshaped to fewer rows writes into the first rows of the same memory."""
+    x = mx.sym.var("x")
+    exe = mx.sym.FullyConnected(x, num_hidden=4).simple_bind(mx.cpu(), x=(5, 4),
+                                                               grad_req="null")
+    exe.arg_arrays[0][:] = 1
+    exe.arg_arrays[1][:] = nd.ones((4, 4))
+    exe.arg_arrays[2][:] = 0
+    held = exe.outputs[0]
+    exe.forward()
+    assert exe.outputs[0] is held and (held.asnumpy() == 4).all()
+    smaller = exe.reshape(x=(3, 4))
+    exe.outputs[0][:] = 0
+    smaller.forward()
+    assert (smaller.outputs[0].asnumpy() == 4).all()
+    assert (exe.outputs[0].asnumpy()[:3] == 4).all() and (exe.outputs[0].asnumpy()[3:] == 0).all()
+    identity = x.simple_bind(mx.cpu(), x=(2,), grad_req="null")  # (an output that is an
+    identity.forward(x=nd.ones((2,)))                             # argument stays apart)
+    identity.forward(x=nd.zeros((2,)))
+    assert identity.outputs[0].asnumpy().tolist() == [0.0, 0.0]
