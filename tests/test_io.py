@@ -101,6 +101,14 @@ def test_ndarray_iter_last_batch_modes_over_three_passes(mode, batch_size, expec
     assert _labels(it, 3) == expected
 
 
+def test_ndarray_iter_reads_longer_labels_in_their_first_examples():
+    """MXNet's NDArrayIter counts the examples of the first data array; a label array with
+    more rows (MXNet's test_sample_weight_loss) is read in its first ones."""
+    it = mx.io.NDArrayIter(X, {"label": np.arange(9), "w": np.ones(9)}, 5)
+    batch = it.next()
+    assert batch.label[0].asnumpy().tolist() == [0, 1, 2, 3, 4] and it.num_data == 5
+
+
 def test_ndarray_iter_pads_past_the_data_by_repeating_it():
     batches = list(mx.io.NDArrayIter(np.arange(3), np.arange(3) * 10, 8))
     assert [b.data[0].asnumpy().tolist() for b in batches] == [[0, 1, 2, 0, 1, 2, 0, 1]]
@@ -203,6 +211,8 @@ def test_ndarray_iter_takes_scipy_csr_matrices():
     (lambda: mx.io.NDArrayIter({"a": "xyz"}), base.ArgumentError, "a must be an NDArray"),
     (lambda: mx.io.NDArrayIter(X, np.arange(3), 2), base.ShapeError,
      "softmax_label holds 3 examples but data 5"),
+    (lambda: mx.io.NDArrayIter({"a": X, "b": X[:4]}, None, 2), base.ShapeError,
+     "b holds 4 examples but a 5"),
     (lambda: mx.io.NDArrayIter(X, Y, 2, last_batch_handle="foo"), base.ParamError,
      "last_batch_handle must be one of"),
     (lambda: mx.io.NDArrayIter(X, Y, 0), base.ParamError, "batch_size must be a positive int"),

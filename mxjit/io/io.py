@@ -353,7 +353,8 @@ class NDArrayIter(DataIter):
                                  f"batch axis {axis} (layout {self.layout!r})")
         first, count = self.data[0][0], self.data[0][1].shape[axis]
         for name, value in self.data + self.label:
-            if value.shape[axis] != count:
+            # (a longer array is read in its first `count` examples, as MXNet's)
+            if value.shape[axis] < count:
                 raise ShapeError(f"NDArrayIter: {name} holds {value.shape[axis]} examples "
                                  f"but {first} {count} (shapes {tuple(value.shape)} and "
                                  f"{tuple(self.data[0][1].shape)})")
