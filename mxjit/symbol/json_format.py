@@ -16,6 +16,7 @@ from typing import Any
 
 from ..base import MXNetError, ParamError
 from ..core.operators import lookup
+from ..util import is_np_shape
 from .graph import Node, check_input_count, topological
 
 #: What MXNet 1.9.1 writes as its version (1.9.1 = 10901).
@@ -26,6 +27,8 @@ def to_json(outputs: list[tuple[Node, int]]) -> str:
     """The JSON text of the graph with these outputs, byte for byte as MXNet lays it out."""
     graph = _graph_entry(outputs)
     graph["attrs"] = {"mxnet_version": ["int", MXNET_VERSION]}
+    if is_np_shape():  # (MXNet records the shape semantics a graph was written under)
+        graph["attrs"] = {"is_np_shape": ["int", 1], **graph["attrs"]}
     return _layout(graph, 0)
 
 

@@ -434,3 +434,10 @@ def test_executor_outputs_are_fixed_arrays_shared_by_a_smaller_reshape():
     identity.forward(x=nd.ones((2,)))                             # argument stays apart)
     identity.forward(x=nd.zeros((2,)))
     assert identity.outputs[0].asnumpy().tolist() == [0.0, 0.0]
+
+
+def test_json_written_under_numpy_shapes_says_so_as_mxnet():
+    with mx.util.np_shape(True):
+        attrs = json.loads(mx.sym.var("x").tojson())["attrs"]
+    assert attrs == {"is_np_shape": ["int", 1], "mxnet_version": ["int", 10901]}
+    assert json.loads(mx.sym.var("x").tojson())["attrs"] == {"mxnet_version": ["int", 10901]}
