@@ -56,11 +56,15 @@ def _install_abort_hook(mpi: Any) -> None:
     previous = sys.excepthook
 
     def _abort_all(kind: Any, value: Any, tb: Any) -> None:
-        previous(kind, value, tb)
         comm = mpi.COMM_WORLD
         if comm.Get_size() > 1:
+            # (said before the traceback: the launcher may stop this process while a long
+            # traceback is still being written, once another worker has gone)
             sys.stderr.write(f"mxjit: worker {comm.Get_rank()} failed with {kind.__name__}; "
                              f"aborting all {comm.Get_size()} workers (MPI_Abort)\n")
+            sys.stderr.flush()
+        previous(kind, value, tb)
+        if comm.Get_size() > 1:
             sys.stderr.flush()
             comm.Abort(1)
 
