@@ -391,8 +391,33 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
     try:
         outs = call_node(node, [a.value if isinstance(a, _Provisional) else a for a in args])
     except MXNetError:  # (the sentinel sizes do not fit this operator: unknown)
-        return None
+        shared = _with_shared_sentinels(node, args, sentinels)
+        if shared is None:
+            return None
+        outs = shared
     return [_Provisional(out) for out in outs]
+
+
+def _with_shared_sentinels(node: Node, args: list[Any], sentinels: _Sentinels
+                           ) -> list[Any] | None:
+    """The node's outputs when the unknown sizes its variable inputs have on the same axis
+    are one size (MXNet unifies them: `pick(x, index)` with both batches unknown, an
+    unknown batch of `batch_dot`'s two operands); None when that does not fit either."""
+    shared: dict[int, int] = {}  # axis -> the first sentinel met there
+    retried = []
+    for a in args:
+        value = a.value if isinstance(a, _Provisional) else a
+        if isinstance(a, _Provisional) and value._node is not None and value._node.op == "var":
+            shape = tuple(shared.setdefault(k, d) if d in sentinels.where else d
+                          for k, d in enumerate(value.shape))
+            value = value._result_class._traced(var(shape, value._dtype))
+        retried.append(value)
+    if not shared:
+        return None
+    try:
+        return call_node(node, retried)  # type: ignore[no-any-return]
+    except MXNetError:
+        return None
 
 
 def _stand_in_unknown(node: Node, args: list[Any]) -> bool:

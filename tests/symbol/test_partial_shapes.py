@@ -72,3 +72,15 @@ def test_a_weight_of_a_partly_known_input_is_partly_known():
     assert shapes_by_name(conv, args) == {"data": (1, 0, 0, 0), "weight": (64, 0, 7, 7)}
     # (the spatial sizes are made from unknown ones, halved by the stride: unknown too)
     assert outs == [(1, 64, 0, 0)]
+
+
+def test_unknown_sizes_on_the_same_axis_of_two_inputs_are_one_when_an_operator_needs_it():
+    """MXNet unifies an unknown batch across `pick`'s data and index and across
+    `batch_dot`'s operands (its test_infer_shape); an unknown contracted size stays
+    unknown."""
+    x, index = mx.sym.var("x"), mx.sym.var("index")
+    picked = mx.sym.pick(x, index, axis=1)
+    assert picked.infer_shape_partial(x=(0, 3, 3), index=(0, 3))[1] == [(0, 3)]
+    product = mx.sym.batch_dot(x, index)
+    assert product.infer_shape_partial(x=(0, 3, 4), index=(0, 4, 5))[1] == [(0, 3, 5)]
+    assert product.infer_shape_partial(x=(0, 3, 4), index=(0, 0, 5))[1] == [()]
