@@ -245,7 +245,8 @@ class Executor:
         """
         shapes = {n: a.shape for n, a in self.arg_dict.items()}
         shapes.update({k: tuple(v) for k, v in kwargs.items()})
-        arg_shapes, _, aux_shapes = self._symbol.infer_shape(**{k: shapes[k] for k in kwargs})
+        arg_shapes, out_shapes, aux_shapes = self._symbol.infer_shape(
+            **{k: shapes[k] for k in kwargs})
         if arg_shapes is None:
             raise ShapeError(f"reshape: cannot infer every shape from {kwargs}")
         names = self._symbol.list_arguments()
@@ -264,7 +265,6 @@ class Executor:
         aux = [self._resized(n, a, tuple(s), allow_up_sizing) for n, s, a in
                zip(self._symbol.list_auxiliary_states(), aux_shapes, self.aux_arrays)]
         reshaped = Executor(self._symbol, self._ctx, args, grads, list(self._grad_reqs), aux)
-        _, out_shapes, _ = self._symbol.infer_shape(**{k: shapes[k] for k in kwargs})
         if out_shapes and len(out_shapes) == len(self.outputs) and all(
                 int(np.prod(s)) <= o.size for s, o in zip(out_shapes, self.outputs)):
             # (outputs that shrink are views of this executor's, as MXNet's share memory)
