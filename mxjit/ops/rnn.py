@@ -31,8 +31,8 @@ from ..core.loops import scan
 from ..core.operators import input_shape_rule, register_operator
 from .nn import Dropout
 from .operands import check_shape, ew, full, int_param, materialize, reshape_exact
-from .rnn_scan import Clip, advance, linear, scan_direction
-from .shape import concat, slice_axis, slice_ranges, stack
+from .rnn_scan import Clip, advance, linear, row, scan_direction
+from .shape import concat, slice_ranges, stack
 
 _GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 
@@ -140,8 +140,8 @@ def RNN(data: Array, parameters: Array, state: Array, state_cell: Array | None =
         outputs = []
         for d in range(layout.directions):
             k = layer * layout.directions + d
-            h0 = _row(state, k)
-            c0 = _row(state_cell, k) if state_cell is not None else None
+            h0 = row(state, k)
+            c0 = row(state_cell, k) if state_cell is not None else None
             ys, h, c = _direction(x, h0, c0, cells[k], layout, clip, d == 1, valid)
             outputs.append(ys)
             finals_h.append(h)
@@ -255,11 +255,6 @@ def _unpack(parameters: Array, layout: _Layout) -> list[_Cell]:
     return cells
 
 
-def _row(x: Array, k: int) -> Array:
-    """x[k] along the first axis."""
-    return reshape_exact(slice_axis(x, 0, k, k + 1), x.shape[1:])
-
-
 def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout,
                clip: Clip | None, reverse: bool, valid: list[Array] | None
                ) -> tuple[Array, Array, Array | None]:
@@ -274,11 +269,12 @@ def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout
     proj = cell.proj
     project = None if proj is None else (lambda h: linear(h, proj, None))
 
-    def advance_from(h: Array, c: Array | None, row: Array, keep: Array | None
+    def advance_from(h: Array, c: Array | None, x_t: Array, keep: Array | None
                      ) -> tuple[Array, Array | None, Array]:
         """(new h, new c, output) of one step."""
-        return advance(mode, hidden, clip, row, linear(h, cell.h2h, cell.h2h_bias), h, c, keep,
-                       project)
+        h, c, out, _ = advance(mode, hidden, clip, x_t, linear(h, cell.h2h, cell.h2h_bias),
+                               h, c, keep, project)
+        return h, c, out
 
     if num_gpus() == 0:
         keep = None if valid is None else stack(*valid, axis=0)
@@ -294,7 +290,7 @@ def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout
         return ys, h, c
     outputs: list[Array] = [h] * steps
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-        h_new, c_new, outputs[t] = advance_from(h, c, _row(projected, t),
+        h_new, c_new, outputs[t] = advance_from(h, c, row(projected, t),
                                                 None if valid is None else valid[t])
         # (one step per kernel: else each step's kernels would inline all earlier steps)
         h = materialize(h_new)

@@ -49,60 +49,6 @@ def _gate(z: Array, k: int, hidden: int) -> Array:
     return slice_ranges(z, (0, k * hidden), (z.shape[0], (k + 1) * hidden), (1, 1))
 
 
-#: A cell's step: (input projection x, hidden product hh, h, c, H, clip) -> (h, c).
-Step = Callable[[Array, Array, Array, Array | None, int, Clip | None],
-                tuple[Array, Array | None]]
-
-
-def _lstm(x: Array, hh: Array, h: Array, c: Array | None, hidden: int, clip: Clip | None
-          ) -> tuple[Array, Array | None]:
-    assert c is not None
-    z = x + hh
-    i, f, g, o = (_gate(z, k, hidden) for k in range(4))
-    c = ew("sigmoid", f) * c + ew("sigmoid", i) * ew("tanh", g)
-    if clip is not None:
-        clipped = elementwise.clip(c, clip.low, clip.high)
-        c = select(ew("isnan", c), full(clip.low, c), clipped) if clip.nan else clipped
-    return ew("sigmoid", o) * ew("tanh", c), c
-
-
-def _gru(x: Array, hh: Array, h: Array, c: Array | None, hidden: int, clip: Clip | None
-         ) -> tuple[Array, Array | None]:
-    r = ew("sigmoid", _gate(x, 0, hidden) + _gate(hh, 0, hidden))
-    z = ew("sigmoid", _gate(x, 1, hidden) + _gate(hh, 1, hidden))
-    n = ew("tanh", _gate(x, 2, hidden) + r * _gate(hh, 2, hidden))
-    return n + z * (h - n), None  # (1 - z) * n + z * h
-
-
-def _vanilla(activation: Callable[[Array], Array]) -> Step:
-    def step(x: Array, hh: Array, h: Array, c: Array | None, hidden: int,
-             clip: Clip | None) -> tuple[Array, Array | None]:
-        return activation(x + hh), None
-    return step
-
-
-STEPS: dict[str, Step] = {"lstm": _lstm, "gru": _gru, "rnn_relu": _vanilla(relu),
-                          "rnn_tanh": _vanilla(lambda a: ew("tanh", a))}
-
-
-def advance(mode: str, hidden: int, clip: Clip | None, x: Array, hh: Array, h: Array,
-            c: Array | None, keep: Array | None,
-            project: Callable[[Array], Array] | None = None
-            ) -> tuple[Array, Array | None, Array]:
-    """(new h, new c, output) of one step, the new h `project`ed (an LSTMP's); past a
-    sequence's length (`keep` false) the states stay and the output is 0."""
-    h_new, c_new = STEPS[mode](x, hh, h, c, hidden, clip)
-    if project is not None:
-        h_new = project(h_new)
-    if keep is None:
-        return h_new, c_new, h_new
-    keep = expand_dims(keep, 1)
-    if c is not None and c_new is not None:
-        c_new = select(broadcast_exact(keep, c.shape), c_new, c)
-    keep = broadcast_exact(keep, h.shape)
-    return select(keep, h_new, h), c_new, select(keep, h_new, 0)
-
-
 @dataclass(frozen=True)
 class _Config:
     """What a direction's scan is specialised to (one custom_vjp function per config, so
@@ -125,16 +71,23 @@ def _sigmoid_grad(y: Array) -> Array:
 
 
 # ---- each cell's step with what its backward pass needs, and that backward pass ----------
-# forward(x, hh, h, c) -> (h', c', saved); backward(saved, h, dh', dc') -> (dx, dhh,
-# dh through h directly or None, dc or None). x and hh are (batch, gates * H).
+# forward(x, hh, h, c, H, clip) -> (h', c', saved); backward(saved, h, dh', dc') -> (dx,
+# dhh, dh through h directly or None, dc or None). x and hh are (batch, gates * H). Only
+# the LSTM clips (its backward pass is for the unclipped cell: clipped ones take the
+# plain scan's gradient).
 
 
-def _lstm_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int) -> Any:
+def _lstm_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int,
+                  clip: Clip | None) -> Any:
     assert c is not None
     z = x + hh
     i, f, o = (ew("sigmoid", _gate(z, k, hidden)) for k in (0, 1, 3))
     g = ew("tanh", _gate(z, 2, hidden))
     c_new = f * c + i * g
+    if clip is not None:
+        clipped = elementwise.clip(c_new, clip.low, clip.high)
+        c_new = select(ew("isnan", c_new), full(clip.low, c_new), clipped) if clip.nan \
+            else clipped
     tc = ew("tanh", c_new)
     return o * tc, c_new, (i, f, g, o, tc, c)
 
@@ -149,7 +102,8 @@ def _lstm_backward(saved: tuple, h: Array, dh: Array, dc: Array | None) -> Any:
     return dz, dz, None, dct * f
 
 
-def _gru_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int) -> Any:
+def _gru_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int,
+                 clip: Clip | None) -> Any:
     r = ew("sigmoid", _gate(x, 0, hidden) + _gate(hh, 0, hidden))
     z = ew("sigmoid", _gate(x, 1, hidden) + _gate(hh, 1, hidden))
     hh_n = _gate(hh, 2, hidden)
@@ -165,7 +119,8 @@ def _gru_backward(saved: tuple, h: Array, dh: Array, dc: Array | None) -> Any:
     return concat(dr, dz, dn, dim=1), concat(dr, dz, dn * r, dim=1), dh * z, None
 
 
-def _tanh_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int) -> Any:
+def _tanh_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int,
+                  clip: Clip | None) -> Any:
     a = ew("tanh", x + hh)
     return a, None, (a,)
 
@@ -176,7 +131,8 @@ def _tanh_backward(saved: tuple, h: Array, dh: Array, dc: Array | None) -> Any:
     return d, d, None, None
 
 
-def _relu_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int) -> Any:
+def _relu_forward(x: Array, hh: Array, h: Array, c: Array | None, hidden: int,
+                  clip: Clip | None) -> Any:
     a = relu(x + hh)
     return a, None, (a,)
 
@@ -196,27 +152,41 @@ def _mask(keep: Array | None, like: Array) -> Array | None:
     return None if keep is None else broadcast_exact(expand_dims(keep, 1), like.shape)
 
 
+def advance(mode: str, hidden: int, clip: Clip | None, x: Array, hh: Array, h: Array,
+            c: Array | None, keep: Array | None,
+            project: Callable[[Array], Array] | None = None
+            ) -> tuple[Array, Array | None, Array, tuple]:
+    """(new h, new c, output, what the cell's backward pass needs) of one step, the new h
+    `project`ed (an LSTMP's); past a sequence's length (`keep` false) the states stay and
+    the output is 0."""
+    h_new, c_new, saved = _CELLS[mode][0](x, hh, h, c, hidden, clip)
+    if project is not None:
+        h_new = project(h_new)
+    if keep is None:
+        return h_new, c_new, h_new, saved
+    if c is not None and c_new is not None:
+        c_new = select(_mask(keep, c), c_new, c)
+    mask = _mask(keep, h)
+    return select(mask, h_new, h), c_new, select(mask, h_new, 0), saved
+
+
 def _forward(cfg: _Config, a: dict[str, Any]) -> tuple[Array, Array, Any, tuple]:
     """(outputs, final h, final c or None, each step's previous h and saved values)."""
     w, b = a["w"], a.get("b")
-    cell_forward = _CELLS[cfg.mode][0]
 
     def body(carry: tuple[Array, Any], xs: tuple[Array, Any]) -> Any:
         h, c = carry
-        row, keep = xs
-        h_new, c_new, saved = cell_forward(row, linear(h, w, b), h, c, cfg.hidden)
-        mask = _mask(keep, h)
-        if mask is None:
-            return (h_new, c_new), (h_new, h, saved)
-        c_out = select(mask, c_new, c) if c is not None else None
-        return (select(mask, h_new, h), c_out), (select(mask, h_new, 0), h, saved)
+        x_t, keep = xs
+        h_new, c_new, out, saved = advance(cfg.mode, cfg.hidden, None, x_t, linear(h, w, b),
+                                           h, c, keep)
+        return (h_new, c_new), (out, h, saved)
 
     (h, c), (ys, hs, saved) = scan(body, (a["h"], a.get("c")), (a["x"], a.get("keep")),
                                    reverse=cfg.reverse)
     return ys, h, c, (hs, saved)
 
 
-def _row(x: Array, k: int) -> Array:
+def row(x: Array, k: int) -> Array:
     """x[k] along the first axis."""
     return reshape_exact(slice_axis(x, 0, k, k + 1), x.shape[1:])
 
@@ -233,8 +203,8 @@ def _backward(cfg: _Config, res: tuple, g: Array) -> tuple:
     steps = hs.shape[0]
     cell_backward = _CELLS[cfg.mode][1]
     dys = slice_axis(g, 0, 0, steps)
-    dh_last = _row(g, steps)
-    dc_last = _row(g, steps + 1) if cfg.cell else None
+    dh_last = row(g, steps)
+    dc_last = row(g, steps + 1) if cfg.cell else None
 
     def body(carry: tuple[Array, Any], xs: tuple) -> Any:
         dh, dc = carry
@@ -297,5 +267,5 @@ def scan_direction(x: Array, h: Array, c: Array | None, weight: Array, bias: Arr
     arrays = [x, h, weight] + [a for a in (c, bias, keep) if a is not None]
     packed = f(*arrays)
     steps = x.shape[0]
-    return (slice_axis(packed, 0, 0, steps), _row(packed, steps),
-            _row(packed, steps + 1) if c is not None else None)
+    return (slice_axis(packed, 0, 0, steps), row(packed, steps),
+            row(packed, steps + 1) if c is not None else None)
