@@ -345,17 +345,24 @@ def build_kernel(root: Node, buffers: dict[Node, Layout], name: str) -> tuple[Ke
         # (index tracking needs the register schedule, which a short reduction has
         # wherever its axes lie)
         loops.sort(key=lambda lp: lp.reduce)
+    loops = _merged(loops, lambda trial, j: _affine(root, buffers, trial, domain, j))
+    kernel, inputs = _assemble(root, buffers, loops, domain, reduce_op, name)
+    return kernel, inputs
+
+
+def _merged(loops: list[Loop], affine: Callable[[list[Loop], int], bool]) -> list[Loop]:
+    """`loops` with adjacent ones of the same kind merged wherever `affine(trial, j)` says
+    every index stays affine with loop `j` merged in `trial`."""
     j = 0
     while j + 1 < len(loops):
         a, b = loops[j], loops[j + 1]
         merged = Loop(a.axes + b.axes, a.sizes + b.sizes, a.reduce)
         trial = loops[:j] + [merged] + loops[j + 2:]
-        if a.reduce == b.reduce and _affine(root, buffers, trial, domain, j):
+        if a.reduce == b.reduce and affine(trial, j):
             loops = trial
         else:
             j += 1
-    kernel, inputs = _assemble(root, buffers, loops, domain, reduce_op, name)
-    return kernel, inputs
+    return loops
 
 
 def _equal_pieces(root: Node) -> bool:
@@ -374,15 +381,20 @@ def _emit_pieces(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
     em = Emitter(buffers, dims, root)
     idx = _domain_index(loops, len(domain), dims)
     axis, size = root.attr("axis"), domain[root.attr("axis")]
-    strides = Layout.contiguous(root.shape).strides
     values, offsets = [], []
     for k, piece in enumerate(root.inputs):
         values.append(em.emit(piece, idx))
-        offset = ix.num(0)
-        for a, (i, s) in enumerate(zip(idx, strides)):
-            offset = ix.add(offset, ix.scale(ix.add(i, ix.num(k * size)) if a == axis else i, s))
-        offsets.append(ix.to_expr(offset))
+        at = idx[:axis] + (ix.add(idx[axis], ix.num(k * size)),) + idx[axis + 1:]
+        offsets.append(_contiguous_offset(at, root.shape))
     return em, values, offsets
+
+
+def _contiguous_offset(idx: tuple[Lin, ...], shape: tuple[int, ...]) -> Expr:
+    """The offset of `idx` in a contiguous array of `shape` (where a kernel stores)."""
+    offset = ix.num(0)
+    for i, s in zip(idx, Layout.contiguous(shape).strides):
+        offset = ix.add(offset, ix.scale(i, s))
+    return ix.to_expr(offset)
 
 
 def _build_concat_kernel(root: Node, buffers: dict[Node, Layout], name: str
@@ -391,16 +403,11 @@ def _build_concat_kernel(root: Node, buffers: dict[Node, Layout], name: str
     no per-element choice of the piece (which keeps a gates' concatenation from
     vectorising, and computes every piece at every element)."""
     domain = root.inputs[0].shape
-    loops = [Loop((a,), (d,), False) for a, d in enumerate(domain) if d != 1]
-    j = 0
-    while j + 1 < len(loops):
-        a, b = loops[j], loops[j + 1]
-        trial = loops[:j] + [Loop(a.axes + b.axes, a.sizes + b.sizes, False)] + loops[j + 2:]
+    def affine(trial: list[Loop], j: int) -> bool:
         _, values, offsets = _emit_pieces(root, buffers, trial, domain)
-        if all(_affine_in(e, j) for e in values + offsets):
-            loops = trial
-        else:
-            j += 1
+        return all(_affine_in(e, j) for e in values + offsets)
+
+    loops = _merged([Loop((a,), (d,), False) for a, d in enumerate(domain) if d != 1], affine)
     if not loops:
         loops = [Loop((), (), False)]
     em, values, offsets = _emit_pieces(root, buffers, loops, domain)
@@ -438,10 +445,7 @@ def _emit_all(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
     if reduce_op:
         reduced = set(_reduced_axes(root))
         out_idx = tuple(i for a, i in enumerate(idx) if a not in reduced)
-    offset = ix.num(0)
-    for i, s in zip(out_idx, Layout.contiguous(root.shape).strides):
-        offset = ix.add(offset, ix.scale(i, s))
-    return em, value, ix.to_expr(offset)
+    return em, value, _contiguous_offset(out_idx, root.shape)
 
 
 def _affine(root: Node, buffers: dict[Node, Layout], loops: list[Loop],
