@@ -143,11 +143,12 @@ def _recomputed(n: Node, users: dict[Node, bool]) -> bool:
     or given values through cheap operations only (no chain of expensive ones redone)."""
     if n.aval.size < RECOMPUTE_MIN_ELEMENTS or not users.get(n, False):
         return False
-    stack = list(n.inputs)
+    stack, seen = list(n.inputs), set()
     while stack:
         m = stack.pop()
-        if m.op in ("var", "const"):
+        if m in seen or m.op in ("var", "const"):
             continue
+        seen.add(m)
         prim = PRIMITIVES[m.op]
         if prim.kind in ("contraction", "reduce", "opaque"):
             continue
