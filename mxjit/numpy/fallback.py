@@ -85,6 +85,8 @@ def _slotted(x: Any, operands: list[Array]) -> Any:
         return _Slot(len(operands) - 1)
     if isinstance(x, (list, tuple)):
         return type(x)(_slotted(v, operands) for v in x)
+    if isinstance(x, dict):
+        return {k: _slotted(v, operands) for k, v in x.items()}
     return x
 
 
@@ -93,6 +95,8 @@ def _filled(x: Any, values: Any) -> Any:
         return values[x.k]
     if isinstance(x, (list, tuple)):
         return type(x)(_filled(v, values) for v in x)
+    if isinstance(x, dict):
+        return {k: _filled(v, values) for k, v in x.items()}
     return x
 
 

@@ -343,6 +343,8 @@ FALLBACK_IN_JIT = [
     ("lcm", lambda m, x: m.lcm(m.floor(x * 9).astype("int32"), 6)),
     ("digitize", lambda m, x: m.digitize(x, m.array([-0.5, 0.0, 0.5]))),
     ("diag_indices_from", lambda m, x: m.diag_indices_from(x[0, :3, :3])[1]),
+    ("interp_keywords", lambda m, x: m.interp(m.array([0.25]), xp=m.sort(x[0, 0]),
+                                              fp=x[1, 1])),
 ]
 
 
