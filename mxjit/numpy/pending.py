@@ -18,7 +18,7 @@ from ..core.operators import PendingInput
 CONTRACTIONS = frozenset({"dot", "matmul"})
 
 
-def _contracted_axis(function: str, position: int, ndim: int) -> int:
+def _contracted_axis(position: int, ndim: int) -> int:
     """The axis of operand `position` that `function` contracts (NumPy's dot and matmul)."""
     return -1 if position == 0 or ndim == 1 else -2
 
@@ -29,9 +29,9 @@ def _filled(function: str, pending: PendingInput, position: int, other: Array
     if function in CONTRACTIONS:
         if known is None:
             return None
-        other_axis = _contracted_axis(function, 1 - position, other.ndim)
+        other_axis = _contracted_axis(1 - position, other.ndim)
         shape = list(known)
-        shape[_contracted_axis(function, position, len(shape))] = other.shape[other_axis]
+        shape[_contracted_axis(position, len(shape))] = other.shape[other_axis]
         return tuple(shape)
     if known is None:
         return tuple(other.shape)
