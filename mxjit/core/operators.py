@@ -286,6 +286,42 @@ class PendingInput:
 INPUT_SHAPE_RULES: dict[str, Callable[..., dict[str, tuple[int, ...]]]] = {}
 
 
+#: Operator name -> the inputs whose shape its (first) output always has: shape inference
+#: hands a shape that a consumer needs for the output back to those inputs (a weight seen
+#: only through a Cast), as MXNet's same-shape operators infer backwards. The generated
+#: elementwise families add theirs where they are made.
+SAME_SHAPE_INPUTS: dict[str, tuple[str, ...]] = {
+    **{name: ("data",) for name in (
+        "Cast", "amp_cast", "BlockGrad", "_copy", "relu", "square", "reciprocal", "degrees",
+        "radians", "rcbrt", "softsign", "hard_sigmoid", "logical_not", "clip", "rint",
+        "Activation", "LeakyReLU", "Dropout", "softmax", "log_softmax", "softmin", "MakeLoss",
+        "make_loss", "smooth_l1", "L2Normalization")},
+    "_identity_with_attr_like_rhs": ("lhs", "rhs"),
+}
+
+
+#: Operator name -> rule(the shape its first output must have; its inputs' shapes known so
+#: far by name, None where not even the rank is; its parameters as keywords) -> what that
+#: says of the inputs' shapes by name, for operators that are not in SAME_SHAPE_INPUTS
+#: (`Concat`'s other axes). -1 stands for an unknown size throughout.
+BACKWARD_SHAPE_RULES: dict[str, Callable[..., dict[str, tuple[int, ...]]]] = {}
+
+
+def backward_shape_rule(name: str) -> Callable[[F], F]:
+    """Register what operator `name`'s output shape says of its inputs' (see
+    `BACKWARD_SHAPE_RULES`).
+
+    >>> @backward_shape_rule('Concat')  # doctest: +SKIP
+    ... def _(out, inputs, dim=1, **params):
+    ...     return {n: tuple(-1 if k == dim else d for k, d in enumerate(out)) for n in inputs}
+    """
+    def decorate(rule: F) -> F:
+        BACKWARD_SHAPE_RULES[name] = rule
+        return rule
+
+    return decorate
+
+
 def input_shape_rule(name: str) -> Callable[[F], F]:
     """Register how operator `name` completes the shapes of inputs that are pending.
 

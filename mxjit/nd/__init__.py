@@ -16,7 +16,7 @@ from ..ops.creation import full_like
 from ..ops.data_dependent import histogram
 from ..ops.mixed_precision import keeping_failures as _keeping_failures
 from ..ops.shape import moveaxis as _moveaxis
-from . import contrib, image, linalg, ndarray, random, sparse
+from . import _internal, contrib, image, linalg, ndarray, random, sparse  # noqa: F401
 from . import serialization as _serialization
 from .creation import arange, array, empty, eye, full, linspace, ones, zeros
 from .interop import from_dlpack, from_numpy, to_dlpack_for_read, to_dlpack_for_write

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..base import ArgumentError, ShapeError
 from ..core import Array
-from ..core.operators import input_shape_rule, register_operator
+from ..core.operators import SAME_SHAPE_INPUTS, input_shape_rule, register_operator
 from .elementwise import binary, cast
 from .operands import not_equal_zero
 
@@ -58,6 +58,7 @@ def _elemwise_fn(suffix: str, prim: str) -> Any:
                  f"    >>> mx.nd.{name}(mx.nd.ones((2,)), mx.nd.ones((2,)))"
                  "  # doctest: +SKIP\n    ")
     input_shape_rule(name)(_same_shapes)
+    SAME_SHAPE_INPUTS[name] = ("lhs", "rhs")
     return register_operator(name, inputs=("lhs", "rhs"), aliases=_ALIASES.get(name, ()),
                              fresh=True)(f)
 

@@ -90,6 +90,19 @@ def identity(data: Array) -> Array:
     return cast(data, data._dtype)  # (a copy)
 
 
+@register_operator("_identity_with_attr_like_rhs", inputs=("lhs", "rhs"))
+def identity_with_attr_like_rhs(lhs: Array, rhs: Array) -> Array:
+    """A copy of `lhs`, which must have `rhs`'s shape (a shape constraint for inference:
+    `rhs` gets no gradient).
+
+    >>> mx.sym._internal._identity_with_attr_like_rhs(w2, w)  # doctest: +SKIP
+    """
+    if lhs.shape != rhs.shape:
+        raise ShapeError(f"_identity_with_attr_like_rhs: lhs's shape {lhs.shape} is not "
+                         f"rhs's {rhs.shape}")
+    return cast(lhs, lhs._dtype)  # (a copy)
+
+
 @register_operator("_onehot_encode", inputs=("lhs", "rhs"))
 def onehot_encode_into(lhs: Array, rhs: Array) -> Array:
     """One-hot rows of `rhs`'s shape and dtype: row i is 1 at column trunc(lhs[i]), and all

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..base import DTypeError
 from ..core import Array, bind, bind_elementwise, same_shape_binary, weakened
-from ..core.operators import register_operator
+from ..core.operators import SAME_SHAPE_INPUTS, register_operator
 from ..trace import canonical_dtype
 from ..trace.elementwise import UNARY_FLOAT
 from .operands import broadcast_shape, not_equal_zero, operand, reshape_exact
@@ -126,6 +126,7 @@ def _unary(name: str, doc: str, primitive: str | None = None) -> Any:
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"{doc}\n\n    >>> mx.nd.{name}(mx.nd.array([0.5]))  # doctest: +SKIP\n    "
+    SAME_SHAPE_INPUTS[name] = ("data",)
     return register_operator(name, fresh=True)(f)
 
 

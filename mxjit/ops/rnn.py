@@ -28,11 +28,11 @@ from ..base import DTypeError, ParamError, ShapeError
 from ..context import num_gpus
 from ..core import Array
 from ..core.loops import scan
-from ..core.operators import input_shape_rule, register_operator
+from ..core.operators import backward_shape_rule, input_shape_rule, register_operator
 from .nn import Dropout
 from .operands import check_shape, ew, full, int_param, materialize, reshape_exact
 from .rnn_scan import Clip, advance, linear, row, scan_direction
-from .shape import concat, slice_ranges, stack
+from .shape import concat, concat_inputs, slice_ranges, stack
 
 _GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 
@@ -83,6 +83,14 @@ class _Cell:
     proj: Array | None
     i2h_bias: Array
     h2h_bias: Array
+
+
+@backward_shape_rule("_rnn_param_concat")
+def _rnn_param_concat_inputs(out: tuple[int, ...], inputs: dict[str, tuple[int, ...] | None],
+                             dim: int = 1, **params: Any) -> dict[str, tuple[int, ...]]:
+    """As Concat's, but the first layer's two i2h weights (both directions) may share what
+    the other parameters leave, as in MXNet's RNNParamConcatShape."""
+    return concat_inputs(out, inputs, dim, sharing=2)
 
 
 @register_operator("_rnn_param_concat", inputs=("data",))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import Array
-from ..core.operators import register_operator
+from ..core.operators import SAME_SHAPE_INPUTS, register_operator
 from .arith import check_same_shape
 from .elementwise import binary, cast
 
@@ -46,6 +46,7 @@ def _scalar_fn(name: str, prim: str, left: bool) -> Any:
     f.__doc__ = (f"Elementwise {prim} of an array and a scalar, as {side}.\n\n"
                  f"    >>> mx.nd._internal.{name}(mx.nd.ones((2,)), scalar=2)  # doctest: +SKIP\n"
                  "    ")
+    SAME_SHAPE_INPUTS[name] = ("data",)
     return register_operator(name, fresh=True)(f)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..base import ArgumentError, DTypeError, ParamError, ShapeError
 from ..core import Array, bind, scalar_operand
-from ..core.operators import register_operator
+from ..core.operators import backward_shape_rule, register_operator
 from .operands import (
     axis_index,
     axis_indices,
@@ -577,6 +577,41 @@ def pad(data: Array, mode: str = "constant", pad_width: Any = None,
 
 
 # ---- joining -----------------------------------------------------------------------------
+
+
+@backward_shape_rule("Concat")
+def concat_inputs(out: tuple[int, ...], inputs: dict[str, tuple[int, ...] | None],
+                  dim: int = 1, sharing: int = 1, **params: Any) -> dict[str, tuple[int, ...]]:
+    """Each joined array has the output's sizes but on the joining axis, where the arrays
+    whose size there is unknown (at most `sharing` of them) share what the others leave
+    equally (MXNet's inference; `_rnn_param_concat` shares it between two directions)."""
+    if not -len(out) <= dim < len(out):
+        return {}
+    ax = dim % len(out)
+    found = {n: tuple(-1 if k == ax else d for k, d in enumerate(out)) for n in inputs}
+    along = {n: (None if s is None or len(s) != len(out) else s[ax]) for n, s in inputs.items()}
+    open_ = [n for n, d in along.items() if d is None or d < 0]
+    if 1 <= len(open_) <= sharing and out[ax] >= 0:
+        rest = out[ax] - sum(d for d in along.values() if d is not None and d >= 0)
+        if rest >= 0 and rest % len(open_) == 0:
+            for n in open_:
+                found[n] = out[:ax] + (rest // len(open_),) + out[ax + 1:]
+    return found
+
+
+@backward_shape_rule("Reshape")
+def reshape_input(out: tuple[int, ...], inputs: dict[str, tuple[int, ...] | None],
+                  **params: Any) -> dict[str, tuple[int, ...]]:
+    """A reshaped array has the output's number of elements: with one size unknown, that
+    size is what the others leave."""
+    data = inputs.get("data")
+    if data is None or any(d < 0 for d in out) or sum(d < 0 for d in data) != 1:
+        return {}
+    known = math.prod(d for d in data if d >= 0)
+    total = math.prod(out)
+    if known == 0 or total % known:
+        return {}
+    return {"data": tuple(total // known if d < 0 else d for d in data)}
 
 
 @register_operator("Concat", inputs=("data",), aliases=("concat",))

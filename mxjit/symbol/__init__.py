@@ -33,6 +33,7 @@ def _submodule(ns: str) -> _ModuleType:
 linalg = _submodule("linalg")
 image = _submodule("image")
 sparse = _submodule("sparse")
+_internal = _submodule("_internal")
 
 
 def load_json(json_str: str) -> Symbol:

@@ -5,11 +5,14 @@ shape and dtype inference by tracing the graph on abstract values.
 Inference gives every variable whose shape is known a traced value and the others a
 `PendingVariable`; an operator meeting a pending input completes its shape through its
 input-shape rule (FullyConnected's weight from its data), as MXNet's backward shape
-inference does. Sizes still unknown (a variable of shape (0, 10), a `zeros((0, 4))`) are
-traced as sentinel sizes, and where a later node's rule says what such an input must be
-(an elemwise operand is the other's shape) the sizes are solved and the graph traced
-again; what stays unknown is 0 in `infer_shape_partial`'s shapes, as in MXNet, and a
-node whose inputs are wholly unknown has an empty shape.
+inference does. Sizes still unknown (`UNKNOWN` here: a variable given (0, 10), or (-1, 10)
+under NumPy shape semantics, a `zeros((0, 4))`) are traced as sentinel sizes, and where a
+later node's rule says what such an input must be (an elemwise operand is the other's
+shape) the sizes are solved and the graph traced again. A shape that a consumer's rule
+gives to the result of a shape-keeping operator (`SAME_SHAPE_INPUTS`: a Cast, an
+elementwise function) is handed back to that operator's open inputs, as MXNet's
+inference runs backwards too. What stays unknown is UNKNOWN in the `Partial` shapes
+inference gives (the front end writes MXNet's 0, or -1 under NumPy shape semantics).
 
     >>> outs = evaluate(sym._outputs, {id(node): array for node, array in feeds})  # doctest: +SKIP
 """
@@ -22,7 +25,12 @@ import numpy as np
 
 from ..base import MXNetError, NotOverriddenError, ShapeError
 from ..core import default_array_class
-from ..core.operators import INPUT_SHAPE_RULES, PendingInput
+from ..core.operators import (
+    BACKWARD_SHAPE_RULES,
+    INPUT_SHAPE_RULES,
+    SAME_SHAPE_INPUTS,
+    PendingInput,
+)
 from ..core.trace_state import TraceState, trace_stack
 from ..trace import var
 from .graph import Node, topological
@@ -31,6 +39,11 @@ from .graph import Node, topological
 DTYPE_CODES = {0: "float32", 1: "float64", 2: "float16", 3: "uint8", 4: "int32", 5: "int8",
                6: "int64", 7: "bool"}
 CODE_OF = {np.dtype(v): k for k, v in DTYPE_CODES.items()}
+
+#: An unknown size in the shapes inference works with (0 is a real size in here).
+UNKNOWN = -1
+#: The axis under which `found` records the rank found for an input of unknown rank.
+RANK = -1
 
 
 def call_node(node: Node, args: Sequence[Any], **overrides: Any) -> list[Any]:
@@ -66,8 +79,8 @@ def evaluate(outputs: Sequence[tuple[Node, int]], feeds: dict[int, Any]) -> list
             if solved is None:
                 solved = _fixpoint(outputs, {i: (tuple(a.shape), a.dtype)
                                              for i, a in feeds.items()})[2]
-            shape = solved.get(id(node), tuple(node.params()["shape"]))
-            results[id(node)] = ([call_node(node, [], shape=shape)[0]] if 0 not in shape
+            shape = solved.get(id(node), _creation_template(node))
+            results[id(node)] = ([call_node(node, [], shape=shape)[0]] if UNKNOWN not in shape
                                  else [PendingCreation(node, shape)])
         else:
             args = [_settled(results[id(n)][k]) for n, k in node.inputs]
@@ -103,13 +116,15 @@ class _Open(PendingInput):
     """An input of (partly) unknown shape: a variable not given a full shape, or a
     creation operator (`zeros`, `ones`, `full`, the samplers) with a 0 in its `shape`,
     which, as in MXNet, is for shape inference to find (an RNN's begin state of batch 0).
-    `template` is its shape so far, 0 where unknown; None when even the rank is."""
+    `template` is its shape so far, UNKNOWN where unknown; None when even the rank is.
+    `deferred`: a node met it before its shape was found (another pass is then due)."""
 
     def __init__(self, node: Node, template: tuple[int, ...] | None):
         self.node = node
         self.template = template
         self.value: Any = None
         self.provisional: Any = None  # (its value with sentinel sizes, made once a pass)
+        self.deferred = False
 
     def _make(self, shape: tuple[int, ...]) -> Any:
         raise NotOverriddenError
@@ -117,7 +132,7 @@ class _Open(PendingInput):
     def resolve(self, shape: tuple[int, ...]) -> Any:
         t = self.template
         if t is not None and (len(shape) != len(t)
-                              or any(d and d != s for d, s in zip(t, shape))):
+                              or any(d != UNKNOWN and d != s for d, s in zip(t, shape))):
             raise ShapeError(f"{self.describe()} cannot take the shape {tuple(shape)} its "
                              f"consumer needs")
         if self.value is None:
@@ -129,7 +144,7 @@ class _Open(PendingInput):
         pass, so that every consumer sees the same sentinels)."""
         assert self.template is not None
         if self.provisional is None:
-            shape = tuple(sentinels.new(id(self.node), axis) if d == 0 else d
+            shape = tuple(sentinels.new(id(self.node), axis) if d == UNKNOWN else d
                           for axis, d in enumerate(self.template))
             self.provisional = self._make(shape)
         return self.provisional
@@ -161,7 +176,8 @@ class PendingCreation(_Open):
 
 
 class Partial:
-    """What inference knows of a shape it could not complete: 0 for each unknown size."""
+    """What inference knows of a shape it could not complete: UNKNOWN for each unknown
+    size."""
 
     def __init__(self, shape: tuple[int, ...]):
         self.shape = shape
@@ -200,19 +216,19 @@ class _Sentinels:
             return {}
         found = {}
         for m, e in zip(mine, expected):
-            if m in self.where and not self.unknown(e) and e > 0:
+            if m in self.where and not self.unknown(e) and e >= 0:
                 found[self.where[m]] = int(e)
-            elif e in self.where and not self.unknown(m) and m > 0:
+            elif e in self.where and not self.unknown(m) and m >= 0:
                 found[self.where[e]] = int(m)
         return found
 
     def partial(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(0 if self.unknown(d) else int(d) for d in shape)
+        return tuple(UNKNOWN if self.unknown(d) else int(d) for d in shape)
 
 
 def _agreed(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
-    """The sizes two inference runs (from different sentinels) agree on; 0 elsewhere."""
-    return tuple(int(x) if x == y else 0 for x, y in zip(a, b))
+    """The sizes two inference runs (from different sentinels) agree on; UNKNOWN elsewhere."""
+    return tuple(int(x) if x == y else UNKNOWN for x, y in zip(a, b))
 
 
 class _Provisional:
@@ -228,6 +244,11 @@ def _is_open_creation(node: Node) -> bool:
         return False
     shape = node.params().get("shape")
     return isinstance(shape, tuple) and 0 in shape
+
+
+def _creation_template(node: Node) -> tuple[int, ...]:
+    """An open creation's shape with its 0s (the sizes to infer) as UNKNOWN."""
+    return tuple(UNKNOWN if d == 0 else d for d in node.params()["shape"])
 
 
 def _settled(value: Any) -> Any:
@@ -266,16 +287,16 @@ def _fixpoint(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, A
     """Passes of inference until no unknown size is found any more: each pass that finds
     some fills at least one, so this ends. Also gives the open nodes' completed shapes."""
     order = topological(outputs)
-    templates = {id(n): (tuple(known[id(n)][0]) if n.op is None else
-                         tuple(n.params()["shape"]))
+    templates = {id(n): (tuple(known[id(n)][0]) if n.op is None else _creation_template(n))
                  for n in order if (n.op is None and known[id(n)][0] is not None
-                                    and 0 in known[id(n)][0]) or _is_open_creation(n)}
+                                    and UNKNOWN in known[id(n)][0]) or _is_open_creation(n)}
     first, second = _Sentinels.STARTS
     values, outs, solved = _converge(order, outputs, known, templates, first)
     if not solved and not any(isinstance(o, Partial) for o in outs):
         return values, outs, solved
     _, outs_b, solved_b = _converge(order, outputs, known, templates, second)
-    agreed = {i: _agreed(shape, solved_b.get(i, templates[i])) for i, shape in solved.items()}
+    agreed = {i: _agreed(shape, solved_b.get(i) or templates.get(i) or (UNKNOWN,) * len(shape))
+              for i, shape in solved.items()}
     if agreed != solved:  # (a size solved from another made of sentinels: unknown after all)
         values, outs = _infer_pass(order, outputs, known, agreed, {}, first)
         _, outs_b = _infer_pass(order, outputs, known, agreed, {}, second)
@@ -296,7 +317,12 @@ def _converge(order: list[Node], outputs: Sequence[tuple[Node, int]],
         if not found:
             return values, outs, solved
         for (node_id, axis), size in found.items():
-            shape = list(solved.get(node_id, templates[node_id]))
+            if axis == RANK:  # (an input of unknown rank that a consumer gave a shape)
+                solved.setdefault(node_id, (UNKNOWN,) * size)
+        for (node_id, axis), size in found.items():
+            if axis == RANK:
+                continue
+            shape = list(solved.get(node_id, templates.get(node_id, ())))
             shape[axis] = size
             solved[node_id] = tuple(shape)
 
@@ -317,21 +343,24 @@ def _infer_pass(order: list[Node], outputs: Sequence[tuple[Node, int]],
             if node.op is None:
                 shape, dtype = known[id(node)]
                 shape = solved.get(id(node), None if shape is None else tuple(shape))
-                if shape is not None and 0 not in shape:
+                if shape is not None and UNKNOWN not in shape:
                     results[id(node)] = [default_array_class()._traced(
                         var(shape, np.dtype(dtype)))]
                 else:
                     results[id(node)] = [PendingVariable(node, np.dtype(dtype), shape)]
             elif _is_open_creation(node):
-                shape = solved.get(id(node), tuple(node.params()["shape"]))
-                results[id(node)] = ([call_node(node, [], shape=shape)[0]] if 0 not in shape
-                                     else [PendingCreation(node, shape)])
+                shape = solved.get(id(node), _creation_template(node))
+                results[id(node)] = ([call_node(node, [], shape=shape)[0]]
+                                     if UNKNOWN not in shape else [PendingCreation(node, shape)])
             else:
                 args = []
                 for src, k in node.inputs:
                     got = results[id(src)]
                     args.append(None if got is None else _settled(got[k]))
-                results[id(node)] = _infer_node(node, args, sentinels, found)
+                results[id(node)] = _infer_node(node, args, sentinels, found, results)
+        for got in results.values():  # (shapes found after a node had to go without them)
+            if got and isinstance(got[0], _Open) and got[0].deferred and got[0].value is not None:
+                _record(got[0], tuple(got[0].value.shape), found)
         values = {}
         for n in order:
             if n.op is None and (r := results[id(n)]) is not None:
@@ -355,10 +384,12 @@ def _infer_pass(order: list[Node], outputs: Sequence[tuple[Node, int]],
 
 
 def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
-                found: dict[tuple[int, int], int]) -> list[Any] | None:
+                found: dict[tuple[int, int], int], results: dict[int, list[Any] | None]
+                ) -> list[Any] | None:
     """The node's outputs traced; None when an input stays unknown; provisional values
     (traced with sentinel sizes) when sizes are still unknown, and what this node's
     input-shape rule says about them goes to `found`."""
+    _hand_back(node, args, sentinels, found, results)
     if any(a is None for a in args) and not _stand_in_unknown(node, args):
         return None
     if _complete(node, args) and not any(isinstance(a, _Provisional) for a in args):
@@ -379,6 +410,9 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
                 a.provisional = a._make(shape)
                 args[k] = _Provisional(a.provisional)
     if any(isinstance(a, _Open) for a in args):
+        for a in args:
+            if isinstance(a, _Open):
+                a.deferred = True
         return None
     new = {}
     for name, a in zip(_input_names(node), args):
@@ -396,6 +430,77 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
             return None
         outs = shared
     return [_Provisional(out) for out in outs]
+
+
+def _hand_back(node: Node, args: list[Any], sentinels: _Sentinels,
+               found: dict[tuple[int, int], int], results: dict[int, list[Any] | None]
+               ) -> None:
+    """Give the shapes `node`'s rule says its unknown or provisional inputs have back
+    through the shape-keeping operators that made them (`SAME_SHAPE_INPUTS`) to the open
+    inputs behind them: what is new goes to `found`."""
+    values = [a.value if isinstance(a, _Provisional) else a for a in args]
+    for k, (name, a) in enumerate(zip(_input_names(node), args)):
+        if a is None or isinstance(a, _Provisional):
+            # (from the other inputs: an elemwise operand's rule would give its own shape)
+            expected = _rule_shapes(node, values[:k] + [None] + values[k + 1:])
+            if name in expected:
+                shape = sentinels.partial(tuple(expected[name]))
+                _give(node.inputs[k], shape, found, results, set())
+
+
+def _give(source: tuple[Node, int], shape: tuple[int, ...],
+          found: dict[tuple[int, int], int], results: dict[int, list[Any] | None],
+          seen: set[int]) -> None:
+    node, k = source
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    got = results.get(id(node))
+    if got and isinstance(got[0], _Open):
+        if got[0].value is None:
+            _record(got[0], shape, found)
+        return
+    if node.op is None or k != 0:
+        return
+    names = node.input_names()
+    rule = BACKWARD_SHAPE_RULES.get(node.op.name)
+    given = ({n: shape for n in SAME_SHAPE_INPUTS.get(node.op.name, ())} if rule is None
+             else rule(shape, {n: _shape_so_far(results, src) for n, src in
+                               zip(names, node.inputs)}, **node.params()))
+    for name, src in zip(names, node.inputs):
+        if name in given:
+            _give(src, tuple(given[name]), found, results, seen)
+
+
+def _shape_so_far(results: dict[int, list[Any] | None], source: tuple[Node, int]
+                  ) -> tuple[int, ...] | None:
+    """What this pass knows of an output's shape: UNKNOWN for sizes made of sentinels or
+    still open; None when not even its rank is known."""
+    got = results.get(id(source[0]))
+    value = None if not got else _settled(got[source[1]])
+    if isinstance(value, _Open):
+        return value.template
+    if isinstance(value, _Provisional):
+        value = value.value
+    if value is None:
+        return None
+    return tuple(UNKNOWN if d >= _Sentinels.FLOOR else int(d) for d in value.shape)
+
+
+def _record(open_input: _Open, shape: tuple[int, ...],
+            found: dict[tuple[int, int], int]) -> None:
+    """What `shape` (UNKNOWN where unknown) tells of `open_input` that its template did
+    not, into `found`."""
+    node_id = id(open_input.node)
+    template = open_input.template
+    if template is None:
+        found[(node_id, RANK)] = len(shape)
+        template = (UNKNOWN,) * len(shape)
+    if len(template) != len(shape):
+        return  # (the operator will say what is wrong)
+    for axis, (t, d) in enumerate(zip(template, shape)):
+        if t == UNKNOWN and d != UNKNOWN:
+            found[(node_id, axis)] = d
 
 
 def _with_shared_sentinels(node: Node, args: list[Any], sentinels: _Sentinels

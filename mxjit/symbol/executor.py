@@ -23,7 +23,7 @@ from .. import autograd, nd
 from ..base import ArgumentError, MXNetError, ParamError, ShapeError
 from ..context import Context
 from ..core import jit, tape
-from .evaluate import evaluate
+from .evaluate import Partial, evaluate
 from .graph import Node, topological
 
 _REQS = ("write", "add", "null")
@@ -309,8 +309,9 @@ class Executor:
         """`Symbol.simple_bind`: zero-filled arrays of the inferred shapes and dtypes."""
         arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
         if arg_shapes is None:
-            partial = symbol.infer_shape_partial(**shapes)[0]
-            unknown = [n for n, s in zip(symbol.list_arguments(), partial) if not s or 0 in s]
+            values = symbol._infer(shapes, {})[0]
+            unknown = [n for n, v in zip(symbol.list_arguments(), values)
+                       if v is None or isinstance(v, Partial)]
             raise ShapeError(f"simple_bind: the shapes given ({shapes}) do not determine the "
                              f"shapes of {unknown}")
         arg_types, _, aux_types = symbol.infer_type(**type_dict)

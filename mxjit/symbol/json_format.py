@@ -82,11 +82,22 @@ def from_json(text: str) -> list[tuple[Node, int]]:
         graph = json.loads(text)
     except ValueError as e:
         raise MXNetError(f"not an MXNet symbol JSON: {e}") from None
-    return _read_graph(graph, "symbol JSON")
+    # (a graph written without NumPy shape semantics, read with them on: its variables'
+    # 0 sizes meant unknown, -1 now, as MXNet upgrades them)
+    upgrade = is_np_shape() and "is_np_shape" not in (
+        graph.get("attrs") or {} if isinstance(graph, dict) else {})
+    return _read_graph(graph, "symbol JSON", upgrade)
 
 
-def _read_graph(graph: Any, where: str) -> list[tuple[Node, int]]:
-    """The outputs of one graph object (the file's, or a node's subgraph)."""
+def _legacy_shape(text: str) -> str:
+    """A `__shape__` written without NumPy shape semantics, in their terms."""
+    sizes = [p.strip() for p in text.strip().strip("()[]").split(",") if p.strip()]
+    return "(" + ", ".join("-1" if p == "0" else p for p in sizes) + ")"
+
+
+def _read_graph(graph: Any, where: str, upgrade: bool = False) -> list[tuple[Node, int]]:
+    """The outputs of one graph object (the file's, or a node's subgraph); `upgrade`:
+    rewrite variables' shapes for NumPy shape semantics (see `from_json`)."""
     try:
         raw_nodes = graph["nodes"]
         heads = graph["heads"]
@@ -103,6 +114,8 @@ def _read_graph(graph: Any, where: str) -> list[tuple[Node, int]]:
         except (KeyError, TypeError, AttributeError) as e:
             raise MXNetError(f"{where} node {k} is malformed: {e}") from None
         op = None if op_name == "null" else _operator(op_name, name)
+        if upgrade and op is None and "__shape__" in attrs:
+            attrs = {**attrs, "__shape__": _legacy_shape(str(attrs["__shape__"]))}
         links, versions = [], []
         for entry in inputs:
             if not (isinstance(entry, list) and 2 <= len(entry) <= 3 and
@@ -116,7 +129,7 @@ def _read_graph(graph: Any, where: str) -> list[tuple[Node, int]]:
         if not isinstance(subgraphs, list):
             raise MXNetError(f"{where} node {k} ({name!r}) has malformed subgraphs")
         node = Node(op, name, {str(a): str(v) for a, v in attrs.items()}, links, total,
-                    versions, [_read_graph(sub, f"a subgraph of node {name!r}:")
+                    versions, [_read_graph(sub, f"a subgraph of node {name!r}:", upgrade)
                                for sub in subgraphs])
         check_input_count(node)
         nodes.append(node)

@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import attribute
+from .. import attribute, util
 from .. import name as _name
 from ..base import ArgumentError, MXNetIndexError, NotImplementedForSymbol, ParamError
 from ..context import Context, cpu
 from ..core.operators import Operator, lookup
 from ..nd.serialization import STORAGE_TYPE_CODES
-from .evaluate import CODE_OF, DTYPE_CODES, Partial, infer
+from .evaluate import CODE_OF, DTYPE_CODES, UNKNOWN, Partial, infer
 from .executor import Executor
 from .graph import OUTPUT_DTYPE_RULES, OUTPUT_DTYPES, Node, check_input_count, topological
 from .json_format import to_json
@@ -376,17 +376,21 @@ class Symbol:
 
     def _infer(self, shapes: dict[str, Any], dtypes: dict[str, Any]
                ) -> tuple[list[Any], list[Any], list[Any]]:
-        """Traced values of (arguments, outputs, auxiliary states), None where unknown."""
+        """Traced values of (arguments, outputs, auxiliary states), None where unknown.
+        An unknown size is 0 in the shapes given, or -1 under NumPy shape semantics (where
+        0 is a zero-size axis), as in MXNet."""
         args, aux = self._variables()
+        unknown = -1 if util.is_np_shape() else 0
         known = {}
         for node in args + aux:
             shape = shapes.get(node.name)
             if shape is None and "__shape__" in node.attrs:
-                shape = tuple(int(d) for d in _parse_shape(node.attrs["__shape__"]))
+                shape = _parse_shape(node.attrs["__shape__"])
             dtype = dtypes.get(node.name)
             if dtype is None and "__dtype__" in node.attrs:
                 dtype = DTYPE_CODES[int(node.attrs["__dtype__"])]
-            known[id(node)] = (None if shape is None else tuple(shape),
+            known[id(node)] = (None if shape is None else
+                               tuple(UNKNOWN if int(d) == unknown else int(d) for d in shape),
                                np.dtype(dtype or np.float32))
         values, outs = infer(self._outputs, known)
         return ([values.get(id(n)) for n in args], outs, [values.get(id(n)) for n in aux])
@@ -405,13 +409,23 @@ class Symbol:
 
     def infer_shape_partial(self, *args: Any, **kwargs: Any) -> tuple[Any, Any, Any]:
         """`infer_shape` that gives what it can: 0 for each unknown size, () for a shape
-        of which nothing is known.
+        of which nothing is known; under NumPy shape semantics (`mx.np_shape()`), -1 and
+        None, as in MXNet.
 
         >>> mx.sym.dot(x, y).infer_shape_partial(x=(0, 3, 4), y=(4, 5))[1]  # doctest: +SKIP
         [(0, 3, 5)]
         """
         a, o, x = self._infer(self._known(args, kwargs, "infer_shape_partial"), {})
-        return tuple([() if v is None else tuple(v.shape) for v in group]  # type: ignore
+        numpy_shapes = util.is_np_shape()
+        unknown = -1 if numpy_shapes else 0
+        nothing = None if numpy_shapes else ()
+
+        def shown(v: Any) -> Any:
+            if v is None:
+                return nothing
+            return tuple(unknown if d == UNKNOWN else int(d) for d in v.shape)
+
+        return tuple([shown(v) for v in group]  # type: ignore
                      for group in (a, o, x))
 
     def infer_type(self, *args: Any, **kwargs: Any) -> tuple[Any, Any, Any]:

@@ -84,3 +84,98 @@ def test_unknown_sizes_on_the_same_axis_of_two_inputs_are_one_when_an_operator_n
     product = mx.sym.batch_dot(x, index)
     assert product.infer_shape_partial(x=(0, 3, 4), index=(0, 4, 5))[1] == [(0, 3, 5)]
     assert product.infer_shape_partial(x=(0, 3, 4), index=(0, 0, 5))[1] == [()]
+
+
+def test_under_numpy_shape_semantics_unknown_is_minus_one_and_none_and_zero_is_a_size():
+    x, y = mx.sym.var("x"), mx.sym.var("y")
+    with mx.np_shape(True):
+        assert mx.sym.sin(x).infer_shape_partial() == ([None], [None], [])
+        assert mx.sym.dot(x, y).infer_shape_partial(x=(-1, 3, 4), y=(4, 5))[1] == [(-1, 3, 5)]
+        product = mx.sym.batch_dot(x, y)
+        assert product.infer_shape_partial(x=(-1, 3, 4), y=(-1, 4, 5))[1] == [(-1, 3, 5)]
+        assert product.infer_shape_partial(x=(-1, 3, 4), y=(-1, -1, 5))[1] == [None]
+        assert mx.sym.pick(x, y, axis=1).infer_shape_partial(x=(-1, 3, 3), y=(-1, 3))[1] == [
+            (-1, 3)]
+        # (0 is a zero-size axis here, not an unknown one)
+        assert (x + y).infer_shape(x=(0, 3), y=(0, 3)) == ([(0, 3), (0, 3)], [(0, 3)], [])
+        assert (x + y).infer_shape(x=(-1, 3), y=(2, -1))[1] == [(2, 3)]
+    assert mx.sym.sin(x).infer_shape_partial() == ([()], [()], [])
+
+
+def test_a_graph_written_without_numpy_shapes_keeps_its_unknown_sizes_when_read_with_them():
+    """MXNet upgrades a 1.5-era graph's 0 sizes to -1 when NumPy shape semantics are on;
+    a graph written under them records it and keeps its 0s."""
+    fc = mx.sym.FullyConnected(mx.sym.var("data"), mx.sym.var("weight", shape=(128, 0)),
+                               num_hidden=128)
+    text = fc.tojson()
+    with mx.np_shape(True):
+        args, outs, _ = mx.sym.load_json(text).infer_shape(data=(10, 784))
+        assert args[1] == (128, 784) and outs == [(10, 128)]
+        written = fc.tojson()
+        assert '"is_np_shape"' in written
+        with pytest.raises(ShapeError):
+            mx.sym.load_json(written).infer_shape(data=(10, 784))
+
+
+def test_a_shape_needed_for_a_cast_or_elementwise_result_flows_back_to_its_input():
+    data = mx.sym.Variable("data", shape=(1, 0, 0, 0))
+    cast = mx.sym.Convolution(data=mx.sym.cast(data, dtype="float16"),
+                              weight=mx.sym.cast(mx.sym.var("weight"), dtype="float16"),
+                              pad=(3, 3), num_filter=64, stride=(2, 2), no_bias=True,
+                              kernel=(7, 7))
+    assert shapes_by_name(cast, cast.infer_shape_partial()[0])["weight"] == (64, 0, 7, 7)
+    w = mx.sym.var("w")
+    fc = mx.sym.FullyConnected(mx.sym.var("x"), mx.sym.relu(mx.sym.cast(w, "float32")) * 2,
+                               num_hidden=11, no_bias=True)
+    assert shapes_by_name(fc, fc.infer_shape(x=(7, 100))[0])["w"] == (11, 100)
+
+
+def test_identity_with_attr_like_rhs_makes_its_operands_one_shape():
+    # (MXNet's test_backward_infer: a broadcast add alone would not tell w's shape)
+    w = mx.sym.var("weight")
+    shifted = mx.sym.broadcast_add(w, mx.sym.var("wshift", shape=(1,)))
+    net = mx.sym.FullyConnected(mx.sym.var("data"),
+                                mx.sym._internal._identity_with_attr_like_rhs(shifted, w),
+                                num_hidden=11, no_bias=True)
+    assert shapes_by_name(net, net.infer_shape(data=(7, 100))[0])["weight"] == (11, 100)
+    lhs, rhs = mx.nd.array([[1.0, 2.0]]), mx.nd.zeros((1, 2))
+    lhs.attach_grad()
+    rhs.attach_grad()
+    with mx.autograd.record():
+        out = mx.nd._internal._identity_with_attr_like_rhs(lhs, rhs)
+    out.backward(mx.nd.array([[3.0, 4.0]]))
+    assert out.asnumpy().tolist() == [[1.0, 2.0]]
+    assert lhs.grad.asnumpy().tolist() == [[3.0, 4.0]] and rhs.grad.asnumpy().tolist() == [
+        [0.0, 0.0]]
+    with pytest.raises(ShapeError, match="lhs's shape \\(1, 2\\) is not rhs's \\(2,\\)"):
+        mx.nd._internal._identity_with_attr_like_rhs(lhs, mx.nd.zeros(2))
+
+
+def test_concat_inputs_take_the_sizes_its_output_must_have():
+    # (MXNet's test_incomplete_infer_concat)
+    joined = mx.sym.Concat(mx.sym.Variable("a", shape=(0, 10)),
+                           mx.sym.Variable("b", shape=(0, 5)), num_args=2, dim=1)
+    total = mx.sym.Variable("d", shape=(2, 0)) + joined
+    assert shapes_by_name(total, total.infer_shape()[0]) == {"a": (2, 10), "b": (2, 5),
+                                                             "d": (2, 15)}
+    # (the one input whose joined size is unknown has what the others leave)
+    joined = mx.sym.Concat(mx.sym.Variable("p", shape=(3, 4)), mx.sym.Variable("q", shape=(3, 0)),
+                           dim=1)
+    total = joined + mx.sym.Variable("r", shape=(3, 9))
+    assert shapes_by_name(total, total.infer_shape()[0])["q"] == (3, 5)
+
+
+def test_a_reshaped_input_with_one_unknown_size_takes_it_from_the_output():
+    flat = mx.sym.Reshape(mx.sym.Variable("w", shape=(4, 0)), shape=(-1,))
+    total = flat + mx.sym.Variable("v", shape=(12,))
+    assert shapes_by_name(total, total.infer_shape()[0])["w"] == (4, 3)
+
+
+def test_an_operator_met_before_its_inputs_shape_is_found_is_checked_once_it_is():
+    # (MXNet's test_infershape_happens_for_all_ops_in_graph: (3, 2) + (2, 3) is an error)
+    v = mx.sym.var("V")
+    total = mx.sym.transpose(v) + (mx.sym.var("x") + v)
+    with pytest.raises(ShapeError):
+        total.infer_shape(x=(2, 3))
+    square = mx.sym.transpose(v) + (mx.sym.var("x") + v)
+    assert square.infer_shape(x=(3, 3))[1] == [(3, 3)]

@@ -122,3 +122,25 @@ def test_a_creation_shape_that_nothing_constrains_or_that_conflicts_is_an_error(
         (fc + mx.sym.zeros(shape=(5, 0), name="z")).bind(
             mx.cpu(), {"data": nd.ones((3, 5)), "fc_weight": nd.ones((4, 5)),
                        "fc_bias": nd.ones((4,))}).forward()
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_layer_of_deferred_input_size_on_symbols_infers_its_input_weights(bidirectional):
+    """MXNet 1.9.1 completes the first layer's i2h weights from the data through
+    `_rnn_param_concat` and the weights' flattening (printed by MXNet for the
+    unidirectional case: (40, 7) for a 2-layer LSTM of 10 units over 7 features)."""
+    with mx.name.NameManager():
+        layer = rnn.LSTM(10, num_layers=2, bidirectional=bidirectional)
+    layer.initialize()
+    out = layer(mx.sym.var("data"))
+    args, outs, aux = out.infer_shape(data=(5, 2, 7))
+    shapes = dict(zip(out.list_arguments(), args))
+    directions = 2 if bidirectional else 1
+    assert shapes["lstm0_l0_i2h_weight"] == (40, 7)
+    assert shapes["lstm0_l1_i2h_weight"] == (40, 10 * directions)
+    assert outs == [(5, 2, 10 * directions)] and aux == []
+    x = np.random.default_rng(0).standard_normal((5, 2, 7)).astype(np.float32)
+    eager = layer(nd.array(x)).asnumpy()
+    exe = out.bind(mx.cpu(), {"data": nd.array(x), **{
+        name: param.data() for name, param in layer.collect_params().items()}})
+    np.testing.assert_allclose(exe.forward()[0].asnumpy(), eager, rtol=1e-5, atol=1e-6)
