@@ -20,7 +20,8 @@ import numpy as _np
 
 __all__ = [
     "MXNetError", "ShapeError", "DTypeError", "ParamError", "ArgumentError",
-    "MXNetIndexError", "UnsupportedError", "TracerError", "GradientError", "AutogradError",
+    "MXNetIndexError", "UnsupportedError", "TracerError", "ConcreteValueError", "GradientError",
+    "AutogradError",
     "ControlFlowError", "RandomParameterError", "DeviceError", "CompileForbiddenError",
     "CublasError", "SparseFormatError", "NDArrayFormatError", "NDArraySaveError",
     "MissingFileError", "FilePermissionError", "DeferredInitializationError", "MXNetKeyError",
@@ -130,6 +131,12 @@ class UnsupportedError(MXNetError, NotImplementedError):
 
 class TracerError(MXNetError, TypeError):
     """A traced array was used where a concrete value is needed."""
+
+
+class ConcreteValueError(TracerError):
+    """A traced array's values were needed: a result whose shape depends on them (`unique`,
+    `x[mask]`) or a Python decision on them (`bool(x)`). A hybridized block whose trace
+    raises it runs eagerly instead (gluon/hybrid.py); `mx.jit` raises it."""
 
 
 class GradientError(MXNetError, TypeError):

@@ -22,15 +22,19 @@ from typing import Any, cast
 import numpy as np
 
 from .. import context as _context
-from ..base import ArgumentError, ParamError, TracerError, UnsupportedError
+from ..base import ArgumentError, ConcreteValueError, ParamError, UnsupportedError
 from ..context import Context, current_context
 from ..trace import Node
 from . import tape
 
 
-def concrete_error(what: str) -> TracerError:
-    """The error for asking a traced array for its value."""
-    return TracerError(
+def concrete_error(what: str) -> ConcreteValueError:
+    """The error for asking a traced array for its value (a hybridized block meeting it
+    while tracing runs eagerly instead).
+
+    >>> concrete_error("bool() of a traced array")  # doctest: +SKIP
+    """
+    return ConcreteValueError(
         f"{what} needs the array's value, which is not known while tracing (inside mx.jit, "
         "mx.grad or a hybridized block). Use mx.nd.where (or mx.nd.contrib.cond) for "
         "data-dependent choices, mark the argument static (static_argnums), or call the "

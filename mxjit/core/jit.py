@@ -49,6 +49,16 @@ from .random import next_key_value
 from .trace_state import TraceState, trace_stack
 
 
+def log_compile_event(message: str) -> None:
+    """Print `message` as a compile log line when `MXJIT_LOG_COMPILES=1` (for the front ends
+    above, which decide about compiling too: a hybridized block that runs eagerly).
+
+    >>> log_compile_event("hybridize: net runs eagerly")  # doctest: +SKIP
+    """
+    if log_compiles():
+        log(message)
+
+
 def is_leaf(x: Any) -> bool:
     """Whether `x` is a traced argument of a transform: an mxjit or a NumPy array, or a
     Python int or float (traced as a weakly typed 0-d value, so a new value never
@@ -266,6 +276,18 @@ class JitFunction:
         buffers = [_as_buffer(x) for x in leaves]
         avals = tuple((b.shape, b.dtype, _layout_key(b)) for b in buffers)
         return (structure, avals), buffers
+
+    def signature(self, *args: Any, **kwargs: Any) -> Any:
+        """The hashable key a call with these arguments is compiled under: its structure,
+        static arguments, training mode and the arrays' classes, shapes, dtypes and layouts
+        (what a caller may remember about a signature, as a hybridized block remembers
+        those it runs eagerly).
+
+        >>> f.signature(mx.nd.ones((2, 3))) == f.signature(mx.nd.zeros((2, 3)))  # doctest: +SKIP
+        True
+        """
+        leaves, structure = self._split(args, kwargs)
+        return self._signature(leaves, structure)[0]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         recording = tape.recording_threads and tape.is_recording()

@@ -34,6 +34,16 @@ def _positional(name: str) -> Callable[[dict[str, Any]], int]:
     return lambda v: len(v.get(name, ()))
 
 
+def _one_per_axis(function: str) -> Callable[[dict[str, Any]], int]:
+    """The rule of a function giving one array per axis of its input: a symbol does not
+    know how many axes it has, so the call is refused (rather than keep only the first)."""
+    def refuse(v: dict[str, Any]) -> int:
+        raise UnsupportedError(f"np.{function} on symbols: it returns one array per axis of "
+                               f"its input, and a symbol does not know how many axes it has; "
+                               f"npx.nonzero gives the indices as one array of rows")
+    return refuse
+
+
 #: Functions that return a list even of one array.
 SPLITS = ("split", "array_split", "hsplit", "vsplit", "dsplit")
 #: Functions of several results -> their number, from the arguments by parameter name (for
@@ -50,6 +60,9 @@ RESULT_COUNTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "ix_": _positional("args"), "unravel_index": lambda v: len(v["shape"]),
     **{f"atleast_{d}d": _positional("arys") for d in (1, 2, 3)},
     "npx.topk": lambda v: 2 if v.get("ret_typ") == "both" else 1,
+    "nonzero": _one_per_axis("nonzero"), "diag_indices_from": _one_per_axis("diag_indices_from"),
+    "where": lambda v: 1 if "x" in v or "y" in v else _one_per_axis("where")(v),
+    "tril_indices_from": lambda v: 2, "triu_indices_from": lambda v: 2,
 }
 
 

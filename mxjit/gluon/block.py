@@ -33,7 +33,14 @@ from typing import Any
 
 from .. import initializer, nd, symbol
 from .. import name as _name
-from ..base import ArgumentError, MXNetError, NotOverriddenError, ParamError, UnsupportedError
+from ..base import (
+    ArgumentError,
+    ConcreteValueError,
+    MXNetError,
+    NotOverriddenError,
+    ParamError,
+    UnsupportedError,
+)
 from ..context import Context
 from ..core.array import Array
 from ..core.trace_state import trace_stack
@@ -571,7 +578,8 @@ class HybridBlock(Block):
                 f"{unknown} from its inputs: give their full shapes, or define "
                 f"infer_shape(self, x, *args) to set them (e.g. self.weight.shape = ...)"
             ) from failure
-        if failure is not None:
+        if failure is not None and not isinstance(failure, ConcreteValueError):
+            # (one that needs values comes again in the call itself, which runs eagerly)
             raise failure
 
     def infer_type(self, *args: Any) -> None:

@@ -9,6 +9,17 @@ which is when MXNet updates auxiliary states. Called while `autograd.record()` i
 jitted call is recorded as one operation, so the backward pass of the whole network is
 one compiled program too.
 
+A block whose trace needs values, not only shapes (a `ConcreteValueError`: `np.unique`,
+`np.bincount`, `x[mask]`, `bool(x)`), cannot be one program: it runs eagerly for that
+input signature, op by op with the same numbers as before `hybridize()` and gradients
+through the autograd tape, as MXNet runs its dynamic-shape operators in a hybridized
+block. The decision is kept per signature, so later calls neither trace nor fail again;
+`MXJIT_LOG_COMPILES=1` logs it once with the reason. Its hybridized children, called
+eagerly then, still compile on their own. Python code in `hybrid_forward` runs up to the
+failing operation in the attempted trace, then again in full in the eager call: a side
+effect there (a print, a counter) happens twice on the first call of a signature, then
+once per call.
+
     >>> net.hybridize(); y = net(x)  # one compiled program per input signature  # doctest: +SKIP
 """
 from __future__ import annotations
@@ -17,10 +28,10 @@ import inspect
 from typing import Any
 
 from .. import autograd
-from ..base import ParamError
+from ..base import ConcreteValueError, ParamError
 from ..core import jit, tape
 from ..core.array import Array
-from ..core.jit import JitFunction
+from ..core.jit import JitFunction, log_compile_event
 from ..core.pytree import tree_leaves
 from .parameter import Parameter, bound, probing
 
@@ -52,6 +63,9 @@ class HybridProgram:
     def __init__(self, block: Any):
         self.block = block
         self.params: list[Parameter] | None = None
+        #: The signatures (of the block's inputs) whose trace needed values: they run
+        #: eagerly, see the module docstring.
+        self.eager: set[Any] = set()
 
         def run(values: list[Any], *args: Any) -> Any:
             return self._run(values, *args)
@@ -91,8 +105,26 @@ class HybridProgram:
         _check_inputs(args)
         arrays = [a for a in tree_leaves(args) if isinstance(a, Array) and a._data is not None]
         _check_contexts(arrays)
+        # (only a block that ran eagerly once pays for the look-up)
+        if self.eager and self.fn.signature((), *args) in self.eager:
+            return self._run_eagerly(args)
+        try:
+            return self._run_compiled(args, arrays[0].context if arrays else None)
+        except ConcreteValueError as e:
+            self.eager.add(self.fn.signature((), *args))
+            log_compile_event(
+                f"hybridize: {self.fn.__name__} runs eagerly, op by op, for inputs "
+                f"{_describe(args)} in {'training' if tape.is_training() else 'predict'} "
+                f"mode: tracing it needs values, not only shapes: {e}")
+            return self._run_eagerly(args)
+
+    def _run_eagerly(self, args: tuple) -> Any:
+        """The block's call as if it were not hybridized (its hybridized children compile)."""
+        self.block._ensure_params(*args)
+        return self.block.forward(*args)
+
+    def _run_compiled(self, args: tuple, ctx: Any) -> Any:
         params = self._ready(args)
-        ctx = arrays[0].context if arrays else None
         values = [p.data(ctx) for p in params]
         out, changed, new = self.fn(values, *args)
         if ctx is not None and ctx.device_type == "cpu" and ctx.device_id:
@@ -116,6 +148,12 @@ class HybridProgram:
                 p.data(ctx)._buffer()[...] = value._buffer()
 
         tape.on_backward(head, write)
+
+
+def _describe(args: tuple) -> str:
+    """The arrays among a call's inputs as `[(2, 3) float32, ...]`, for log lines."""
+    return "[" + ", ".join(f"{a.shape} {a._dtype}" for a in tree_leaves(args)
+                           if isinstance(a, Array)) + "]"
 
 
 def _check_contexts(arrays: list[Any]) -> None:

@@ -15,11 +15,11 @@ from typing import Any as _Any
 import numpy as _onp
 
 from ..core.np_functions import register_functions as _register_symbolic
+from . import _internal, linalg, random  # (_internal: MXNet's F.np._internal)
 from . import contraction as _contraction
 from . import creation as _creation
 from . import extra as _extra
 from . import fallback as _fallback
-from . import linalg, random
 from . import math as _math
 from . import shape as _shape
 from . import symbolic as _symbolic  # noqa: F401  (registers the _np_call operator)

@@ -4,11 +4,15 @@ array results come back as `mx.np` arrays. They have no gradient.
 
 Inside a trace (`mx.jit`, a hybridized block) such a call becomes a host call
 (trace/host.py): the compiled program runs NumPy at that point. Its results' shapes and
-dtypes are found by running the function once on zeros of the traced shapes; a function
-whose result shape depends on the values (`bincount`, `unique`-like ones) then raises at
-run time when the shapes differ, with the function's name, and one that cannot run on
-zeros, or returns no arrays, is refused while tracing. No gradient flows through the call
-(its operands are constants of the gradient, as the eager call's results are).
+dtypes are found by running the function once on zeros of the traced shapes. A function
+whose result shape depends on the values (`VALUE_SHAPED`: `bincount`, the set functions,
+..., and `histogram` with bins='auto'), one that cannot run on zeros and one that returns
+no arrays are refused while tracing with a `ConcreteValueError` (so a hybridized block
+runs eagerly); should another give other shapes when the program runs (`ix_` of a
+boolean mask), it raises then, with the function's name. No gradient flows through the
+call (its operands are constants of the gradient, as the eager call's results are).
+NumPy's complex results (`eig` of a matrix with complex eigenvalues) are an error: mx.np
+has no complex dtypes.
 
     >>> mx.np.digitize(mx.np.array([0.5, 2.5]), mx.np.array([1., 2.]))  # doctest: +SKIP
     array([0, 2], dtype=int64)
@@ -20,7 +24,7 @@ from typing import Any
 
 import numpy as onp
 
-from ..base import GradientError, ShapeError, TracerError
+from ..base import DTypeError, GradientError, ShapeError, TracerError
 from ..core import Array, concrete_error
 from ..core.dispatch import lift
 from ..ops.indexing import concrete
@@ -41,6 +45,10 @@ FALLBACK = ("apply_along_axis", "apply_over_axes", "argpartition", "array_equiv"
             "spacing", "tril_indices_from", "trim_zeros", "triu_indices_from", "union1d",
             "unpackbits", "unwrap", "bincount", "insert", "diag_indices_from",
             "histogram", "set_printoptions")
+#: Fallbacks whose results' shapes depend on the operands' values, not only their shapes:
+#: inside a trace they need concrete operands.
+VALUE_SHAPED = frozenset({"bincount", "compress", "extract", "intersect1d", "setdiff1d",
+                          "setxor1d", "union1d", "trim_zeros", "roots", "polydiv"})
 #: Names NumPy 2 removed, and what computes them there.
 RENAMED = {"alltrue": "all", "sometrue": "any", "product": "prod", "trapz": "trapezoid",
            "in1d": "isin"}
@@ -58,18 +66,28 @@ def _to_host(x: Any, function: str) -> Any:
     return x
 
 
-def _to_device(x: Any) -> Any:
-    if isinstance(x, onp.ndarray) and x.dtype.kind in "biuf":
-        return ndarray._wrap(onp.array(_host_dtype(x)))
+def _to_device(x: Any, name: str) -> Any:
+    if isinstance(x, onp.ndarray) and x.dtype.kind in "biufc":
+        return ndarray._wrap(onp.array(_host_dtype(x, name)))
     if isinstance(x, (list, tuple)) and any(isinstance(v, onp.ndarray) for v in x):
         # (a plain list or tuple: NumPy 2's named results, EigResult, are not MXNet's)
-        return (list if isinstance(x, list) else tuple)(_to_device(v) for v in x)
+        return (list if isinstance(x, list) else tuple)(_to_device(v, name) for v in x)
     return x
 
 
-def _host_dtype(x: onp.ndarray) -> onp.ndarray:
+def _host_dtype(x: onp.ndarray, name: str) -> onp.ndarray:
     """A NumPy result in the dtype mx.np gives it (`_to_device`'s rule)."""
+    if x.dtype.kind == "c":
+        # (MXNet 1.9.1 refuses them too: "Complex eigvals is unsupported in linalg")
+        raise DTypeError(f"mx.np.{name}: NumPy's result is complex ({x.dtype}), and mx.np "
+                         f"arrays hold no complex numbers (nor do MXNet 1.9.1's)")
     return x.astype(user_dtype(x.dtype, "fallback") if x.dtype != onp.uint64 else onp.int64)
+
+
+def bincount(x: Any, weights: Any = None, minlength: int = 0) -> onp.ndarray:
+    """NumPy's bincount in MXNet's dtype: the weights', else the data's (mx.np.bincount)."""
+    counts = onp.bincount(x, weights, minlength)
+    return counts.astype(onp.asarray(weights if weights is not None else x).dtype)
 
 
 class _Slot:
@@ -104,7 +122,7 @@ class _NumpyCall:
     """A fallback call as a host function (trace/host.py's HostFunction)."""
 
     def __init__(self, name: str, numpy_function: Callable[..., Any], args: Any, kwargs: Any):
-        self.name = f"mx.np.{name}"
+        self.name, self.short_name = f"mx.np.{name}", name
         self.numpy_function, self.args, self.kwargs = numpy_function, args, kwargs
         self.avals: tuple[AbstractValue, ...] = ()
         self.listed = False
@@ -115,10 +133,10 @@ class _NumpyCall:
                                   **_filled(self.kwargs, operands))
         self.listed = isinstance(out, (list, tuple))
         items = list(out) if self.listed else [out]
-        if not items or not all(isinstance(v, onp.ndarray) and v.dtype.kind in "biuf"
+        if not items or not all(isinstance(v, onp.ndarray) and v.dtype.kind in "biufc"
                                 for v in items):
             return None
-        return [_host_dtype(v) for v in items]
+        return [_host_dtype(v, self.short_name) for v in items]
 
     def forward(self, operands: Any) -> list[onp.ndarray]:
         got = self.results(operands)
@@ -137,9 +155,21 @@ class _NumpyCall:
                             "gradient")
 
 
+def _value_shaped(name: str, args: tuple, kwargs: dict[str, Any]) -> bool:
+    """Whether the call's result shapes depend on its operands' values."""
+    if name in VALUE_SHAPED:
+        return True
+    # (histogram with bins='auto', 'fd', ...: the number of bins comes from the values)
+    bins = kwargs.get("bins", args[1] if len(args) > 1 else None)
+    return name in ("histogram", "histogram_bin_edges") and isinstance(bins, str)
+
+
 def _traced_call(name: str, numpy_function: Callable[..., Any], args: tuple,
                  kwargs: dict[str, Any]) -> Any:
     """The call as a host call in the trace in progress (see the module docstring)."""
+    if _value_shaped(name, args, kwargs):
+        raise concrete_error(f"mx.np.{name} (computed by NumPy on the host; the shape of its "
+                             f"result depends on the values)")
     operands: list[Array] = []
     call = _NumpyCall(name, numpy_function, _slotted(args, operands),
                       _slotted(kwargs, operands))
@@ -169,7 +199,7 @@ def fallback(name: str, numpy_function: Callable[..., Any], where: str = "mx.np"
             host_kwargs = {k: _to_host(v, name) for k, v in kwargs.items()}
         except TracerError:
             return _traced_call(name, numpy_function, args, kwargs)
-        return _to_device(numpy_function(*host_args, **host_kwargs))
+        return _to_device(numpy_function(*host_args, **host_kwargs), name)
 
     function.__name__ = function.__qualname__ = name
     function.__module__ = "mxjit.numpy"
@@ -183,6 +213,7 @@ def fallback(name: str, numpy_function: Callable[..., Any], where: str = "mx.np"
 def functions() -> dict[str, Callable[..., Any]]:
     """The fallback functions of mx.np by name."""
     made = {n: fallback(n, getattr(onp, n)) for n in FALLBACK if hasattr(onp, n)}
+    made["bincount"] = fallback("bincount", bincount)
     made.update({n: fallback(n, getattr(onp, target)) for n, target in RENAMED.items()})
     return made
 

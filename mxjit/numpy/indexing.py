@@ -21,24 +21,27 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetIndexError, TracerError
+from ..base import ConcreteValueError, MXNetIndexError
 from ..core import Array, tape
 from ..ops import indexing
 from ..ops.shape import reshape_exact
 
 
+def _mask_values(mask: Array) -> np.ndarray:
+    """The values of a boolean mask, which decide the shape of what it selects."""
+    values = indexing.concrete(mask)
+    if values is None:
+        raise ConcreteValueError(
+            f"indexing with a boolean mask of shape {mask.shape}: the result's shape "
+            "depends on the mask's values, which are not known while tracing (inside "
+            "mx.jit, mx.grad or a hybridized block); use mx.np.where(mask, x, 0) for a "
+            "result of fixed shape, or index outside the trace")
+    return values
+
+
 def _mask_positions(mask: Any) -> tuple[np.ndarray, ...]:
     """The integer index arrays of a boolean mask's true entries."""
-    if isinstance(mask, Array):
-        values = indexing.concrete(mask)
-        if values is None:
-            raise TracerError(
-                f"indexing with a boolean mask of shape {mask.shape}: the result's shape "
-                "depends on the mask's values, which are not known while tracing (inside "
-                "mx.jit, mx.grad or a hybridized block); use mx.np.where(mask, x, 0) for a "
-                "result of fixed shape, or index outside the trace")
-    else:
-        values = np.asarray(mask)
+    values = _mask_values(mask) if isinstance(mask, Array) else np.asarray(mask)
     return tuple(p.astype(np.int64) for p in np.nonzero(values))
 
 
@@ -63,7 +66,7 @@ def _host_item(k: Any) -> Any:
         return k
     values = indexing.concrete(k)
     if values is None:
-        raise TracerError(
+        raise ConcreteValueError(
             f"indexing with a 0-d boolean beside an index array of shape {k.shape}: the "
             "positions need the array's values, which are not known while tracing (inside "
             "mx.jit, mx.grad or a hybridized block); index outside the trace")
@@ -130,8 +133,10 @@ def getitem(arr: Any, key: Any) -> Any:
     >>> getitem(mx.np.arange(4), 2).shape  # doctest: +SKIP
     ()
     """
+    if isinstance(key, tuple) and len(key) == 1:
+        key = key[0]
     if _is_scalar_mask(key):  # (NumPy: a new axis of length 1, or 0 for False)
-        keep = bool(indexing.concrete(key)) if isinstance(key, Array) else bool(key)
+        keep = bool(_mask_values(key)) if isinstance(key, Array) else bool(key)
         return indexing.getitem(reshaped(arr, (1,) + arr.shape), slice(0, int(keep)))
     nkey = numpy_key(key, arr.shape)
     if nkey == () and arr.ndim == 0 or _all_ints(nkey, arr.ndim):
@@ -145,6 +150,12 @@ def setitem(arr: Any, key: Any, value: Any) -> None:
 
     >>> x = mx.np.zeros(3); x[x == 0] = 1  # doctest: +SKIP
     """
+    if isinstance(key, tuple) and len(key) == 1:
+        key = key[0]
+    if _is_scalar_mask(key):  # (NumPy: all of the array, or none of it for False)
+        if not (_mask_values(key) if isinstance(key, Array) else key):
+            return
+        key = Ellipsis
     nkey = numpy_key(key, arr.shape)
     if arr.ndim == 0:
         nkey = (Ellipsis,) if nkey == () else nkey

@@ -343,13 +343,15 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> ndarray:
     if axes is not None:
         rest = [k for k in range(x.ndim) if k not in axes]
         x = operator("transpose")(x, axes=tuple(rest) + tuple(axes))
-    back = x.shape[rhs.ndim:]
-    rows, cols = rhs.size, math.prod(back)
-    if x.shape[:rhs.ndim] != rhs.shape or rows != cols:
+    # (NumPy's and MXNet's rule: x has a's last ndim(a) - ndim(b) axes, or all of them when
+    # the ranks are equal, or none when b has more; only the sizes must agree)
+    back = x.shape[-(x.ndim - rhs.ndim):]
+    size = math.prod(back)
+    if x.size != size * size or rhs.size != size:
         raise ShapeError(f"linalg.tensorsolve: a of shape {x.shape} and b of shape "
                          f"{rhs.shape} do not give a square system")
-    matrix = reshape_exact(x, (rows, cols))
-    return finish(reshape_exact(solve(matrix, reshape_exact(rhs, (rows,))), back))
+    matrix = reshape_exact(x, (size, size))
+    return finish(reshape_exact(solve(matrix, reshape_exact(rhs, (size,))), back))
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> ndarray:  # noqa: A002

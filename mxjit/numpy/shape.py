@@ -409,12 +409,13 @@ def _indices(values: np.ndarray, like: Any = None) -> ndarray:
 
 
 def nonzero(a: Any) -> tuple[ndarray, ...]:
-    """The indices of the nonzero elements, one int64 array per axis.
+    """The indices of the nonzero elements, one int64 array per axis (a 0-d array counts as
+    1-D, as in MXNet 1.9.1 and NumPy 1.x).
 
     >>> mx.np.nonzero(mx.np.array([[1, 0], [0, 2]]))  # doctest: +SKIP
     (array([0, 1], dtype=int64), array([0, 1], dtype=int64))
     """
-    return tuple(_indices(p) for p in np.nonzero(_values("nonzero", a)))
+    return tuple(_indices(p) for p in np.nonzero(np.atleast_1d(_values("nonzero", a))))
 
 
 def flatnonzero(a: Any) -> ndarray:

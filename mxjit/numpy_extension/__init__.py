@@ -33,6 +33,17 @@ _made = _functions()
 globals().update(_made)
 
 
+def nonzero(a: _Any) -> _Any:
+    """The int64 indices of the non-zero elements, one row of `a.ndim` indices (1 for a 0-d
+    array) per element (MXNet's `npx.nonzero`; `mx.np.nonzero` gives one array per axis).
+
+    >>> npx.nonzero(mx.np.array([[1, 0], [0, 2]]))  # doctest: +SKIP
+    array([[0, 0],
+           [1, 1]], dtype=int64)
+    """
+    return _np.argwhere(_np.atleast_1d(a))
+
+
 def waitall() -> None:
     """Wait for all pending work (MXNet's `npx.waitall`).
 
@@ -62,7 +73,7 @@ def load(file: str) -> _Any:
 
 __all__ = sorted(["random", "Context", "cpu", "cpu_pinned", "current_context", "gpu", "num_gpus",
                   "seed", "is_np_array", "is_np_shape", "reset_np", "set_np", "use_np",
-                  "use_np_array", "use_np_shape", "reshape", "waitall", "save", "load",
+                  "use_np_array", "use_np_shape", "reshape", "nonzero", "waitall", "save", "load",
                   "constraint_check",
                   *_made])
 del _made

@@ -4,8 +4,9 @@
 `histogram`'s counts are a `scatter_add` of ones at each value's bin, so it runs traced
 (its shapes come from the bins). What decides a shape from values needs concrete inputs:
 `boolean_mask`'s output and `histogram` without a range (NumPy's answer, as MXNet) run
-eagerly; inside `mx.jit` / `mx.grad` they raise a `TracerError` that says so, unless the
-input whose values decide the shape is a constant of the trace. `boolean_mask` is a `take`
+eagerly; inside `mx.jit` / `mx.grad` they raise a `ConcreteValueError` (a `TracerError`)
+that says so (a hybridized block then runs eagerly), unless the input whose values decide
+the shape is a constant of the trace. `boolean_mask` is a `take`
 at the selected positions, so its gradient flows to `data`.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ParamError, ShapeError, TracerError
+from ..base import ConcreteValueError, ParamError, ShapeError
 from ..core import Array, bind
 from ..core.operators import register_operator
 from .elementwise import cast, minimum
@@ -24,10 +25,10 @@ from .shape import slice_ranges
 
 
 def _values(op: str, x: Array, why: str) -> np.ndarray:
-    """The values of `x`, or a `TracerError` saying `why` `op` needs them."""
+    """The values of `x`, or a `ConcreteValueError` saying `why` `op` needs them."""
     values = concrete(x)
     if values is None:
-        raise TracerError(f"{op}: {why}, which are not known while tracing (inside mx.jit, "
+        raise ConcreteValueError(f"{op}: {why}, which are not known while tracing (inside mx.jit, "
                           f"mx.grad or a hybridized block); call {op} outside the traced "
                           f"function")
     return np.asarray(values)

@@ -68,6 +68,25 @@ def test_solvers_and_powers():
     close(np.linalg.tensorsolve(np.array(a), np.array(b)), onp.linalg.tensorsolve(a, b), 1e-6)
 
 
+@pytest.mark.parametrize("a_shape,b_shape,axes", [
+    ((), (), None), ((), (1, 1, 1), None), ((1, 1, 1), (), None), ((1, 1, 1), (), (0, 1, 2)),
+    ((1, 1, 1), (1, 1, 1), None), ((1, 1, 1), (1, 1, 1), (2, 0, 1)),
+    ((1, 1), (1, 1, 1, 1, 1), None), ((2, 3, 6), (6,), (0, 1)), ((2, 3, 6), (3, 2), None),
+])
+def test_tensorsolve_takes_numpys_shapes_0d_included(a_shape, b_shape, axes):
+    """NumPy's (and MXNet's) rule: x has a's last ndim(a) - ndim(b) axes, all of them for
+    equal ranks, none when b has more; only the sizes must agree."""
+    a = RNG.standard_normal(a_shape) + (2.0 if onp.prod(a_shape) == 1 else 0.0)
+    b = RNG.standard_normal(b_shape)
+    want = onp.linalg.tensorsolve(a, b, axes=axes)
+    got = np.linalg.tensorsolve(np.array(a), np.array(b), axes=axes)
+    assert got.shape == want.shape
+    close(got, want, 1e-6)
+    check_grads(lambda u, v: np.linalg.tensorsolve(u.as_np_ndarray(), v.as_np_ndarray(),
+                                                   axes=axes).as_nd_ndarray(), [a, b], order=1,
+                rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("ord,axis", [
     (None, None), (None, 1), (1, 0), (onp.inf, 1), (-onp.inf, 1), (0, 1), (3, 1),
     ("fro", (0, 1)), ("nuc", (0, 1)), (1, (0, 1)), (-1, (0, 1)), (onp.inf, (0, 1)),
