@@ -45,6 +45,24 @@ def test_copy_make_border_fill_values():
     assert mx.image.copyMakeBorder(src, 1, 0, 0, 1, value=5).asnumpy()[0, 0].tolist() == [5] * 3
     with pytest.raises(ParamError, match="unknown border type 5"):
         mx.image.copyMakeBorder(src, 1, 1, 1, 1, type=5)
+    with pytest.raises(ParamError, match=r"unknown border type 'wrap'.*\+ 16 \(isolated\)"):
+        mx.image.copyMakeBorder(src, 1, 1, 1, 1, type="wrap")
+
+
+def test_copy_make_border_takes_opencvs_isolated_flag_and_one_value():
+    # MXNet's copyMakeBorder(img, 1, 0, 0, 1, type=t, values=(100, 101, 102)), channel 0
+    # (MXNet's detection padding passes type 16: constant + BORDER_ISOLATED)
+    src = mx.nd.array(IMG[:2, :3], dtype="uint8")
+    constant = mx.image.copyMakeBorder(src, 1, 0, 0, 1, type=16, values=(100, 101, 102))
+    assert constant.asnumpy()[:, :, 0].tolist() == [[100, 100, 100, 100], [0, 111, 222, 100],
+                                                    [43, 154, 9, 100]]
+    assert constant.asnumpy()[0, 0].tolist() == [100, 101, 102]
+    edge = mx.image.copyMakeBorder(src, 1, 0, 0, 1, type=np.int64(17))
+    assert edge.asnumpy()[:, :, 0].tolist() == [[0, 111, 222, 222], [0, 111, 222, 222],
+                                                [43, 154, 9, 9]]
+    # one number as `values` fills every channel (MXNet reads three more it was not given)
+    one = mx.image.copyMakeBorder(src, 1, 0, 0, 0, values=5.0)
+    assert one.asnumpy()[0, 0].tolist() == [5, 5, 5]
 
 
 # MXNet's imrotate(float image read as (C, H, W) = (4, 5, 3)), channel 0

@@ -115,6 +115,12 @@ def _known(shape: tuple[int, ...] | None) -> bool:
     return shape is not None and len(shape) > 0 and all(d > 0 for d in shape)
 
 
+def _memory_of(ctx: Context) -> tuple[int, int]:
+    """The device a context's arrays live on: pinned and shared CPU memory are the CPU's,
+    so a parameter on cpu(0) serves a batch on cpu_pinned(0) (MXNet matches them so)."""
+    return ctx.device_typeid & 1, ctx.device_id
+
+
 class Parameter:
     """A weight of a block: data and gradient per context, init, lr/wd multipliers.
 
@@ -328,7 +334,7 @@ class Parameter:
                     return arrays[0]
                 ctx = current_context()
             for c, a in zip(self._ctx_list, arrays):
-                if c == ctx:
+                if _memory_of(c) == _memory_of(ctx):
                     return a
             raise MXNetError(f"Parameter {self.name!r} was not initialized on context "
                                f"{ctx}; it was only initialized on {self._ctx_list}")

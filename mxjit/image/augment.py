@@ -345,12 +345,13 @@ class CastAug(Augmenter):
         return src.astype(self.typ)
 
 
-def _channel_stats(name: str, value: Any, default: list[float]) -> Any:
+def _channel_stats(owner: str, name: str, value: Any, default: Any) -> Any:
+    """`mean` or `std` of an augmenter list: True is ImageNet's, `default`."""
     if value is True:
-        return nd.array(default)
+        return default
     if value is not None and (not isinstance(value, (np.ndarray, nd.NDArray))
                               or int(value.shape[0]) not in (1, 3)):
-        raise ParamError(f"CreateAugmenter: {name} must be True, None or an array of 1 or 3 "
+        raise ParamError(f"{owner}: {name} must be True, None or an array of 1 or 3 "
                          f"values, got {value!r}")
     return value
 
@@ -391,8 +392,9 @@ def CreateAugmenter(data_shape: tuple[int, int, int], resize: int = 0,  # noqa: 
         augs.append(LightingAug(pca_noise, _EIGVAL, _EIGVEC))
     if rand_gray > 0:
         augs.append(RandomGrayAug(rand_gray))
-    mean = _channel_stats("mean", mean, [123.68, 116.28, 103.53])
-    std = _channel_stats("std", std, [58.395, 57.12, 57.375])
+    mean = _channel_stats("CreateAugmenter", "mean", mean,
+                          nd.array([123.68, 116.28, 103.53]))
+    std = _channel_stats("CreateAugmenter", "std", std, nd.array([58.395, 57.12, 57.375]))
     if mean is not None or std is not None:
         augs.append(ColorNormalizeAug(mean, std))
     return augs

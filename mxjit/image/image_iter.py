@@ -120,7 +120,9 @@ class ImageIter(DataIter):
             assert self.seq is not None
             size = len(self.seq) // num_parts
             self.seq = self.seq[part_index * size:(part_index + 1) * size]
-        self.auglist = CreateAugmenter(data_shape, **kwargs) if aug_list is None else aug_list
+        # (ImageDetIter keeps its detection augmenters, of (image, label), here)
+        self.auglist: list[Any] = CreateAugmenter(data_shape, **kwargs) if aug_list is None \
+            else aug_list
         self.cur = 0
         self._allow_read = True
         self.last_batch_handle = last_batch_handle
@@ -211,6 +213,11 @@ class ImageIter(DataIter):
                 raise
         return i
 
+    def _new_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The data and label arrays of a batch before it is filled."""
+        data = np.zeros((self.batch_size,) + tuple(self.data_shape), dtype=np.float32)
+        return data, np.zeros(self.provide_label[0].shape, dtype=np.float32)
+
     def next(self) -> DataBatch:
         """The next batch; `StopIteration` at the end of the pass.
 
@@ -219,8 +226,7 @@ class ImageIter(DataIter):
         if self._cache is not None:
             data, label, i = self._cache
         else:
-            data = np.zeros((self.batch_size,) + self.data_shape, dtype=np.float32)
-            label = np.zeros(self.provide_label[0].shape, dtype=np.float32)
+            data, label = self._new_batch()
             i = self._batchify(data, label)
         pad = self.batch_size - i
         if pad:

@@ -198,6 +198,9 @@ def color_normalize(src: nd.NDArray, mean: Any, std: Any = None) -> nd.NDArray:
 
 # OpenCV's border codes: constant, replicate, reflect, wrap, reflect-101, as np.pad modes.
 _BORDERS = {0: "constant", 1: "edge", 2: "symmetric", 3: "wrap", 4: "reflect"}
+# OpenCV's flag that keeps a region of interest from reading its parent image: a whole
+# image has no parent, so the flag changes nothing (MXNet's detection padding passes 16).
+_BORDER_ISOLATED = 16
 
 
 def copyMakeBorder(src: nd.NDArray, top: int, bot: int, left: int, right: int,  # noqa: N802
@@ -205,22 +208,26 @@ def copyMakeBorder(src: nd.NDArray, top: int, bot: int, left: int, right: int,  
                    out: nd.NDArray | None = None) -> nd.NDArray:
     """Pad an (H, W, C) image by `top`, `bot` rows and `left`, `right` columns, as OpenCV's
     border `type`: 0 constant (`values` per channel, else `value`), 1 replicate (aaa|abc),
-    2 reflect (cba|abc), 3 wrap (xyz|abc...xyz), 4 reflect-101 (dcb|abcd).
+    2 reflect (cba|abc), 3 wrap (xyz|abc...xyz), 4 reflect-101 (dcb|abcd); OpenCV's
+    BORDER_ISOLATED flag (16) may be added to any of them.
 
     >>> src = mx.nd.zeros((4, 5, 3), dtype='uint8')  # doctest: +SKIP
     >>> mx.image.copyMakeBorder(src, 1, 2, 3, 4).shape  # doctest: +SKIP
     (7, 12, 3)
     """
     _hw(src, "copyMakeBorder")
-    if type not in _BORDERS:
+    code = int(type) if isinstance(type, (int, np.integer)) else -1
+    mode = _BORDERS.get(code & ~_BORDER_ISOLATED) if code >= 0 else None
+    if mode is None:
         raise ParamError(f"copyMakeBorder: unknown border type {type!r}: use 0 (constant), "
-                         f"1 (replicate), 2 (reflect), 3 (wrap) or 4 (reflect-101)")
+                         f"1 (replicate), 2 (reflect), 3 (wrap) or 4 (reflect-101), "
+                         f"optionally + 16 (isolated)")
     pixels = src.asnumpy()
     widths = [(int(top), int(bot)), (int(left), int(right))]
-    if type:
-        padded = np.pad(pixels, widths + [(0, 0)], mode=_BORDERS[type])  # type: ignore[call-overload]
+    if mode != "constant":
+        padded = np.pad(pixels, widths + [(0, 0)], mode=mode)  # type: ignore[call-overload]
     else:
-        fill = list(values) if len(values) else [value]
+        fill = [values] if isinstance(values, (int, float)) else list(values) or [value]
         fill = (fill * pixels.shape[2])[:pixels.shape[2]] if len(fill) == 1 else fill
         padded = np.stack([np.pad(pixels[..., c], widths, constant_values=fill[c])
                            for c in range(pixels.shape[2])], axis=-1)

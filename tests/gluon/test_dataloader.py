@@ -116,6 +116,18 @@ def test_a_custom_batchify_and_the_accepted_options():
     assert list(loader) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
 
 
+@pytest.mark.parametrize("options", [dict(), dict(num_workers=2, thread_pool=True),
+                                     pytest.param(dict(num_workers=2), marks=needs_fork)],
+                         ids=["same process", "threads", "processes"])
+def test_pin_memory_puts_batches_in_pinned_memory_as_mxnet(options):
+    plain = DataLoader(TEN, batch_size=4, **options)
+    assert {part.context for batch in plain for part in batch} == {mx.cpu(0)}
+    pinned = DataLoader(TEN, batch_size=4, pin_memory=True, pin_device_id=1, **options)
+    batches = list(pinned)
+    assert {part.context for batch in batches for part in batch} == {mx.cpu_pinned(1)}
+    assert values(batches) == values(plain)
+
+
 def test_auto_reload_prepares_the_next_pass():
     seen = []
     ds = ArrayDataset(list(range(4))).transform(lambda x: seen.append(x) or x)

@@ -115,6 +115,26 @@ def test_several_contexts():
     np.testing.assert_array_equal(p.data(mx.cpu(3)).asnumpy(), [5, 6])
 
 
+def test_pinned_and_shared_cpu_memory_find_the_cpus_arrays():
+    # (MXNet matches a context to a parameter's by device kind and id, pinned and shared
+    # memory counting as the CPU's: a batch on cpu_pinned(1) uses the cpu(1) weights)
+    p = Parameter("w", shape=(2,), init=mx.init.One())
+    p.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    assert p.data(mx.cpu_pinned(1)) is p.data(mx.cpu(1))
+    assert p.grad(mx.Context("cpu_shared", 0)) is p.grad(mx.cpu(0))
+    with pytest.raises(RuntimeError, match=r"not initialized on context cpu_pinned\(2\)"):
+        p.data(mx.cpu_pinned(2))
+    with pytest.raises(RuntimeError, match=r"not initialized on context gpu\(0\)"):
+        p.data(mx.gpu(0))
+    net = gluon.nn.Dense(3, in_units=2)
+    net.initialize()
+    x = mx.nd.ones((4, 2)).as_in_context(mx.cpu_pinned(0))
+    with autograd.record():
+        loss = net(x).sum()
+    loss.backward()
+    np.testing.assert_allclose(net.weight.grad().asnumpy(), np.full((3, 2), 4.0))
+
+
 def test_cast_keeps_values_and_gradients_attached():
     p = Parameter("w", shape=(2,), init=mx.init.One())
     p.initialize()

@@ -21,8 +21,12 @@ import numpy as np
 
 from ... import nd
 from ...base import ArgumentError, ParamError
+from ...context import cpu_pinned
 from ...nd import NDArray
-from .multi_worker_iter import _MultiWorkerIter  # noqa: F401  (GluonCV imports it here)
+from .multi_worker_iter import (
+    _in_context,
+    _MultiWorkerIter,  # noqa: F401  (GluonCV imports it here)
+)
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from .worker_pool import ProcessWorkers, ThreadWorkers
 
@@ -178,8 +182,9 @@ class DataLoader:
     threads with `thread_pool=True`; `prefetch` batches (default `2 * num_workers`) are
     requested ahead of the one being read, and a batch slower than `timeout` seconds
     raises `multiprocessing.TimeoutError`. A worker's exception is raised by the loop
-    with the worker's traceback as its cause. `pin_memory` and `pin_device_id` are
-    accepted: batches are host arrays, which the GPU backend copies from directly.
+    with the worker's traceback as its cause. With `pin_memory`, batches are copied to
+    `cpu_pinned(pin_device_id)`, as in MXNet (mxjit's GPU backend copies from any host
+    array, so this only changes the batches' context).
     `auto_reload` starts the next epoch's prefetching as soon as one epoch ends.
 
     >>> loader = DataLoader(ArrayDataset(X, y), batch_size=4, shuffle=True)  # doctest: +SKIP
@@ -257,13 +262,19 @@ class DataLoader:
     def _new_pass(self) -> Iterator[Any]:
         if self._workers is None:
             return self._same_process_pass()
-        finish = (lambda batch: batch) if self._thread_pool else _unship
+        unpack = (lambda batch: batch) if self._thread_pool else _unship
         return _WorkerBatches(self._workers, self._batch_sampler, self._prefetch,
-                              self._timeout, finish)
+                              self._timeout, lambda batch: self._place(unpack(batch)))
 
     def _same_process_pass(self) -> Iterator[Any]:
         for indices in self._batch_sampler:
-            yield self._batchify_fn([self._dataset[i] for i in indices])
+            yield self._place(self._batchify_fn([self._dataset[i] for i in indices]))
+
+    def _place(self, batch: Any) -> Any:
+        """A batch where the loader hands it out: in pinned memory with `pin_memory`."""
+        if not self._pin_memory:
+            return batch
+        return _in_context(batch, cpu_pinned(self._pin_device_id))
 
     def __del__(self) -> None:
         if self._workers is not None:
