@@ -145,6 +145,18 @@ def cpu(device_id: int = 0) -> Context:
     return Context("cpu", device_id)
 
 
+def result_context(ctx: Context | None) -> Context | None:
+    """The context of an operation's result whose first input is on `ctx`: pinned or
+    shared CPU memory gives the CPU's (MXNet: "non-default context does not propagate").
+
+    >>> mx.context.result_context(mx.cpu_pinned(1))  # doctest: +SKIP
+    cpu(1)
+    """
+    if ctx is None or ctx.device_type in ("cpu", "gpu"):
+        return ctx
+    return Context("cpu", ctx.device_id)
+
+
 def cpu_pinned(device_id: int = 0) -> Context:
     """MXNet's page-locked host memory context (for fast copies to a GPU); arrays on it
     are host arrays as on `cpu()`.

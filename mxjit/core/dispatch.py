@@ -34,7 +34,7 @@ def bind(op: str, *args: Any, **attrs: Any) -> Any:
             return cls._traced(apply(op, *nodes, **attrs))
     result = cls._wrap(run_eager(op, [a._data for a in args], attrs))
     if args and result._ctx is None:  # (cpu(1) in, cpu(1) out, as in MXNet)
-        result._ctx = args[0]._ctx
+        result._ctx = _context.result_context(args[0]._ctx)
     if tape.recording_threads and tape.is_recording():
         tape.record_op(result, op, args, attrs)
     return result
@@ -88,7 +88,7 @@ def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
             data = run_general(tuple(key), op, shape, cast_to, attrs, arrays)
         result = args[0]._result_class._wrap(data)
     if result._ctx is None:  # (cpu(1) in, cpu(1) out, as in MXNet)
-        result._ctx = args[0]._ctx
+        result._ctx = _context.result_context(args[0]._ctx)
     if tape.recording_threads and tape.is_recording():
         tape.record_graph(result, elementwise_graph(op, shape, cast_to, attrs), args,
                           ("elementwise", op, shape, cast_to, key[2]))
@@ -114,7 +114,7 @@ def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
     out = np.empty(x.shape, out_dtype)
     call(x, y, out, 0, n)
     result = lhs._result_class._wrap_host(out)
-    result._ctx = lhs._ctx
+    result._ctx = _context.result_context(lhs._ctx)
     return result
 
 

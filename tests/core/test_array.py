@@ -77,3 +77,13 @@ def test_cpu_pinned_arrays_are_host_arrays_on_their_own_context():
     assert a.context == mx.cpu_pinned(0) and repr(a.context) == "cpu_pinned(0)"
     assert (a + 1).asnumpy().tolist() == [2.0, 2.0]
     assert a.as_in_context(mx.cpu()).context == mx.cpu()
+
+
+def test_results_of_pinned_or_shared_inputs_are_on_the_cpu():
+    # (MXNet: "non-default context does not propagate")
+    import mxjit as mx
+    for memory in (mx.cpu_pinned(1), mx.Context("cpu_shared", 1)):
+        a = mx.nd.ones((2, 3), ctx=memory)
+        results = [a + 1, a * a, mx.nd.exp(a), a.sum(), mx.nd.dot(a, a.T)]
+        assert {str(r.context) for r in results} == {"cpu(1)"}
+        assert a.copy().context == memory
