@@ -75,6 +75,9 @@ from .util import (
 ndarray = nd
 sym = symbol
 img = image
+# (MXNet's mx.nd.CachedOp runs a symbol, which mx.nd may not import: it lives there)
+nd.CachedOp = symbol.CachedOp  # type: ignore[attr-defined]
+nd.__all__ = sorted([*nd.__all__, "CachedOp"])
 init = initializer
 mod = module
 kv = kvstore

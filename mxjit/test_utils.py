@@ -1204,7 +1204,9 @@ def check_numeric_gradient(sym: Callable, location: Any, aux_states: Any = None,
     >>> x = np.random.rand(3, 4)
     >>> mx.test_utils.check_numeric_gradient(lambda a: mx.nd.tanh(a) * a, [x])
     """
+    is_symbol = False
     if isinstance(sym, Symbol):
+        is_symbol = True
         location = _by_name(sym.list_arguments(), location, "arguments", "location")
         if aux_states is not None:
             aux_states = _by_name(sym.list_auxiliary_states(), aux_states, "aux_states",
@@ -1226,6 +1228,10 @@ def check_numeric_gradient(sym: Callable, location: Any, aux_states: Any = None,
     inputs = problem.arrays(problem.values)
     initial = {}
     for name, req in requests.items():
+        if is_symbol and inputs[name].stype != "default":
+            # (autograd's variables are dense; a bound symbol reads dense arrays as well)
+            inputs[name] = nd.array(inputs[name].asnumpy(), ctx=inputs[name].context,
+                                    dtype=inputs[name].dtype)
         inputs[name].attach_grad(req, stype=(grad_stype_dict or {}).get(name))
         if req != "write":
             inputs[name].grad[:] = np.random.normal(0, 0.01, size=inputs[name].shape)

@@ -123,13 +123,10 @@ NOT_PROVIDED = {
         **{f: "an indexing helper of MXNet's ndarray.py, not API" for f in (
             "get_indexing_dispatch_code", "get_oshape_of_gather_nd_op",
             "indexing_key_expand_implicit_axes")},
-        "CachedOp": "built from a Symbol: arrives with Symbol (issue #16)",
         "imdecode": "arrives with mx.image's decoders (issue #15)",
     },
     "nd.contrib": {
         **{n: _LEAKED for n in ("current_context", "math", "mx", "ndarray", "np", "uniform")},
-        "quantized_rnn": "oneDNN's internal int8 LSTM, made by MXNet's quantization graph "
-                         "pass; a direct call fails in MXNet 1.9.1 itself",
     },
     "nd.sparse": {n: _LEAKED for n in (
         "Context", "NDArray", "NDArrayHandle", "NotSupportedForSparseNDArray", "c_array_buf",

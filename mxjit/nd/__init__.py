@@ -5,6 +5,7 @@ MXNet's signature and `out=`; the rest (creation, save/load, contexts) is writte
 
     >>> mx.nd.exp(mx.nd.zeros((2,)))  # doctest: +SKIP
 """
+from collections.abc import Callable as _Callable
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
@@ -21,10 +22,11 @@ from . import serialization as _serialization
 from .creation import arange, array, empty, eye, full, linspace, ones, zeros
 from .interop import from_dlpack, from_numpy, to_dlpack_for_read, to_dlpack_for_write
 from .methods import add_methods as _add_methods
+from .methods import fluent as _fluent
 from .namespace import functions as _functions
 from .ndarray import NDArray
 from .ndarray import finish as _finish
-from .sparse_storage import cast_storage
+from .sparse_operators import eager_form_functions as _eager_form_functions
 from .sparse_storage import from_payload as _from_payload
 from .sparse_storage import sparse_aware as _sparse_aware
 from .sparse_storage import to_payload as _to_payload
@@ -32,12 +34,15 @@ from .sparse_storage import to_payload as _to_payload
 _made = _functions("")
 _made.update(_keeping_failures(_made))
 _add_methods(NDArray, _made)
+NDArray.to_dlpack_for_read = _fluent("to_dlpack_for_read", to_dlpack_for_read)  # type: ignore
+NDArray.to_dlpack_for_write = _fluent("to_dlpack_for_write", to_dlpack_for_write)  # type: ignore
 # An operator MXNet computes on sparse storage gives, from mx.nd too, the storage type that
 # mx.nd.sparse's gives (`mx.nd.abs(csr)` is CSR); creation and the Python-level arithmetic
 # functions differ between the two namespaces and stay apart.
 _made.update(_sparse_aware(_made, {n: getattr(sparse, n) for n in sparse.__all__},
                            apart=("array", "empty", "zeros", "add", "subtract", "multiply",
                                   "divide")))
+_made.update(_eager_form_functions(""))  # (cast_storage: dense data cast to csr too)
 globals().update(_made)
 
 
@@ -113,11 +118,11 @@ def concatenate(arrays: list, axis: int = 0, always_copy: bool = True) -> NDArra
 __all__ = sorted(["Context", "cpu", "current_context", "gpu", "num_gpus", "histogram",
                   "moveaxis", "contrib", "image", "linalg", "ndarray", "random", "sparse",
                   "arange", "array", "empty", "eye", "full", "full_like", "linspace", "ones",
-                  "zeros", "NDArray", "cast_storage", "waitall", "save", "load", "load_frombuffer",
+                  "zeros", "NDArray", "waitall", "save", "load", "load_frombuffer",
                   "concatenate", "from_dlpack", "from_numpy", "to_dlpack_for_read",
                   "to_dlpack_for_write",
                   "onehot_encode", *_made])
-del _functions, _made
+del _functions, _eager_form_functions, _made
 
 
 def _register_numpy_namespaces(np: _Any, npx: _Any) -> None:
@@ -133,5 +138,8 @@ del sparse_dot, sparse_elementwise, sparse_layout, sparse_operators  # type: ign
 del sparse_graph, sparse_optimizers, sparse_structure  # type: ignore[name-defined]  # noqa: F821
 
 if _TYPE_CHECKING:
-    # (the operators are generated at import: type checkers see them as this)
+    # (the operators are generated at import: type checkers see them as this, and
+    # cast_storage, which other modules import, with its eager form's signature)
+    cast_storage: _Callable[[NDArray, str], NDArray]
+
     def __getattr__(name: str) -> _Any: ...

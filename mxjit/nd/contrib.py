@@ -27,16 +27,16 @@ from .sparse_graph import (  # noqa: F401  (re-exported)
     dgl_csr_neighbor_uniform_sample,
     dgl_graph_compact,
     dgl_subgraph,
-    edge_id,
 )
-from .sparse_storage import getnnz  # noqa: F401  (re-exported)
+from .sparse_operators import eager_form_functions as _eager_form_functions
 
 _made = _functions("contrib")
+_made.update(_eager_form_functions("contrib"))  # (getnnz, edge_id: CSR on NDArrays)
 globals().update(_made)
 __all__ = sorted(["cond", "foreach", "isfinite", "isinf", "isnan", "rand_zipfian",
-                  "while_loop", "getnnz", "adamw_update", "mp_adamw_update",
+                  "while_loop", "adamw_update", "mp_adamw_update",
                   "multi_adamw_update", "multi_mp_adamw_update", "multi_lamb_update",
                   "multi_mp_lamb_update", "dgl_adjacency", "dgl_csr_neighbor_non_uniform_sample",
                   "dgl_csr_neighbor_uniform_sample", "dgl_graph_compact", "dgl_subgraph",
-                  "edge_id", *_made])
-del _functions, _made
+                  *_made])
+del _functions, _eager_form_functions, _made

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, ParamError
+from ..base import ArgumentError, ParamError, ShapeError
 from ..context import Context, check_context, current_context
 from ..ops.creation import arange_values
 from ..ops.operands import NON_NUMBERS, int_param
@@ -45,29 +45,48 @@ def _filled(shape: Any, value: Any, ctx: Context | None, dtype: Any) -> NDArray:
 
 
 def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, stype: str | None = None,
-          **kwargs: Any) -> NDArray:
-    """An array of zeros; `stype='csr'` or `'row_sparse'` gives a sparse one.
+          out: NDArray | None = None, **kwargs: Any) -> NDArray:
+    """An array of zeros; `stype='csr'` or `'row_sparse'` gives a sparse one. With `out`,
+    written into that array (of the same shape), which is returned.
 
     >>> mx.nd.zeros((2, 3))  # doctest: +SKIP
     """
     if stype not in (None, "default"):
         return sparse_zeros(stype, shape, ctx, dtype)
-    return _filled(shape, 0, ctx, dtype)
+    return _into(out, _filled(shape, 0, ctx, dtype), "zeros")
 
 
-def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """An array of ones."""
-    return _filled(shape, 1, ctx, dtype)
+def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, out: NDArray | None = None,
+         **kwargs: Any) -> NDArray:
+    """An array of ones (written into `out` when given, as `zeros`).
+
+    >>> mx.nd.ones((2,))  # doctest: +SKIP
+    """
+    return _into(out, _filled(shape, 1, ctx, dtype), "ones")
 
 
-def full(shape: Any, val: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
-    """An array filled with `val`.
+def full(shape: Any, val: Any, ctx: Context | None = None, dtype: Any = None,
+         out: NDArray | None = None) -> NDArray:
+    """An array filled with `val` (written into `out` when given, as `zeros`).
 
     >>> mx.nd.full((2,), 7)  # doctest: +SKIP
     """
     if not isinstance(val, (int, float, np.number, np.bool_)):
         raise ArgumentError(f"full: val must be a number, got {type(val).__name__}")
-    return _filled(shape, val, ctx, dtype)
+    return _into(out, _filled(shape, val, ctx, dtype), "full")
+
+
+def _into(out: NDArray | None, result: NDArray, function: str) -> NDArray:
+    """`result`, or `out` with `result` written into it (MXNet's `out=`)."""
+    if out is None:
+        return result
+    if not isinstance(out, NDArray):
+        raise ArgumentError(f"{function}: out must be an NDArray, got {type(out).__name__}")
+    if tuple(out.shape) != tuple(result.shape):
+        raise ShapeError(f"{function}: out has shape {tuple(out.shape)}, the result "
+                         f"{tuple(result.shape)}")
+    out[:] = result
+    return out
 
 
 def empty(shape: Any, ctx: Context | None = None, dtype: Any = None, stype: str | None = None

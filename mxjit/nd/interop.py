@@ -9,11 +9,12 @@ MXNet's does: `from_dlpack(to_dlpack_for_write(x)) += 1` changes `x`.
 from __future__ import annotations
 
 import ctypes
+import weakref
 from typing import Any
 
 import numpy as np
 
-from ..base import ArgumentError, DTypeError, UnsupportedError
+from ..base import ArgumentError, DTypeError, ParamError, UnsupportedError
 from ..trace import USER_DTYPES
 from .ndarray import NDArray
 
@@ -168,9 +169,27 @@ def from_numpy(ndarray: np.ndarray, zero_copy: bool = True, array_cls: type[NDAr
     if not zero_copy:
         return array_cls._wrap(np.array(ndarray, copy=True))
     if not ndarray.flags.c_contiguous:
-        raise ArgumentError("from_numpy: only C-contiguous arrays can be shared without a "
+        raise ParamError("from_numpy: only C-contiguous arrays can be shared without a "
                             "copy (zero_copy=True); pass zero_copy=False or "
                             "np.ascontiguousarray(a)")
-    shared = ndarray.view()  # (keeps its own writeable flag)
-    ndarray.flags.writeable = False
+    if not ndarray.flags.writeable and _FROZEN.get(id(ndarray)) is ndarray:
+        shared = _writable_alias(ndarray)  # (shared again: MXNet's NDArray writes it too)
+    else:
+        shared = ndarray.view()  # (keeps its own writeable flag)
+        ndarray.flags.writeable = False
+        _FROZEN[id(ndarray)] = ndarray
     return array_cls._wrap(shared)
+
+
+#: NumPy arrays `from_numpy` made read-only (by id): their memory is writable, so a later
+#: `from_numpy` of one may share it writably again; any other read-only array may be
+#: read-only memory (a read-only mmap), which no NDArray may write.
+_FROZEN: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
+
+
+def _writable_alias(ndarray: np.ndarray) -> np.ndarray:
+    """A writable array over the memory of `ndarray` (one `from_numpy` made read-only),
+    keeping it alive."""
+    memory = (ctypes.c_char * ndarray.nbytes).from_address(ndarray.ctypes.data)
+    memory.owner = ndarray  # type: ignore[attr-defined]
+    return np.frombuffer(memoryview(memory), dtype=ndarray.dtype).reshape(ndarray.shape)

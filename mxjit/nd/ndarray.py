@@ -20,7 +20,7 @@ from ..ops.operands import write_out, write_outs
 from ..ops.shape import reshape, transpose
 from ..trace import canonical_dtype
 from .formatting import format_values
-from .serialization import STORAGE_TYPE_CODES
+from .serialization import STORAGE_TYPE_CODES, dumps_record, loads_record
 
 #: MXNet's private names of the storage type codes, which its tests and libraries import
 #: (`from mxnet.ndarray.ndarray import _STORAGE_TYPE_STR_TO_ID`).
@@ -105,6 +105,25 @@ class NDArray(Array):
         >>> x = mx.nd.zeros((2, 3)); x[:, 1:] = 5  # doctest: +SKIP
         """
         indexing.setitem(self, key, value)
+
+    def __bool__(self) -> bool:
+        """An array of no elements is False, of one its value's truth, as in MXNet (more
+        elements are ambiguous: an error)."""
+        if self._node is None and self.size == 0:
+            return False
+        return Array.__bool__(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as MXNet pickles: the array's record of MXNet's binary format."""
+        return {"handle": bytearray(dumps_record(np.ascontiguousarray(self.asnumpy())))}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle MXNet's state (an array saved on a GPU comes back on the CPU)."""
+        handle = state.get("handle") if isinstance(state, dict) else None
+        if handle is None:
+            raise ArgumentError("NDArray.__setstate__: expected MXNet's {'handle': bytes}")
+        self._data, self._node, self._ctx = loads_record(bytes(handle)), None, None
+        self._rec = self._grad = None
 
     def __repr__(self) -> str:
         shape = "x".join(map(str, self.shape))

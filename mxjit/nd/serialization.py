@@ -681,6 +681,28 @@ def _resolve_np_shape(entries: list[Entry], np_shape: bool | None) -> bool:
     return np_shape
 
 
+def dumps_record(arr: np.ndarray) -> bytes:
+    """One dense array as a single record, without the list header: MXNet's raw bytes of an
+    NDArray (`MXNDArraySaveRawBytes`, what its pickled state holds).
+
+    >>> loads_record(dumps_record(np.ones(2, np.float32)))
+    array([1., 1.], dtype=float32)
+    """
+    return _encode_dense(arr, V3_MAGIC if arr.ndim == 0 else V2_MAGIC)
+
+
+def loads_record(buf: bytes | bytearray | memoryview) -> np.ndarray:
+    """The dense array of one record (MXNet's `MXNDArrayLoadFromRawBytes`): any version,
+    saved on any device; a sparse or "none" record, or bytes left over, is an error."""
+    r = _Reader(buf)
+    entry = _read_record(r)
+    if r.remaining():
+        raise r.fail(f"expected end of data, got {r.remaining()} trailing bytes")
+    if not isinstance(entry, np.ndarray):
+        raise NDArrayFormatError("the record holds a sparse or 'none' array, not a dense one")
+    return entry
+
+
 def dumps(data: object, *, np_shape: bool | None = None) -> bytes:
     """Serialize like ``mx.nd.save``: an array, a list/tuple of arrays or a dict str -> array.
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..core.operators import lookup, make_function
+from ..core.operators import lookup, make_function, split_namespace
 from .methods import FLUENT_METHODS, fluent
 from .namespace import functions as table_functions
 from .ndarray import finish as dense_finish
@@ -28,9 +29,10 @@ from .sparse_elementwise import (
     unary_rule,
     zeros_like_rule,
 )
-from .sparse_optimizers import LAZY, update_rule
-from .sparse_storage import BaseSparseNDArray, cast_storage, store_into
-from .sparse_structure import add_n_rule, concat_rule, slice_rule
+from .sparse_graph import edge_id
+from .sparse_optimizers import LAZY, adagrad_update, update_rule
+from .sparse_storage import BaseSparseNDArray, cast_storage, getnnz, store_into
+from .sparse_structure import add_n_rule, concat_rule, retain, slice_rule
 
 #: The operators of MXNet's `mx.nd.sparse` that are table operators, each with the rule
 #: that makes its sparse results (None: its result is always dense).
@@ -97,6 +99,51 @@ def _storage_function(name: str, rule: Rule | None) -> Callable[..., Any]:
                          "mxjit.nd.sparse")
 
 
+#: The table operators MXNet runs on sparse storage only, with their eager forms on
+#: NDArrays, which keep or read storage (`retain` of a RowSparseNDArray is row_sparse,
+#: `getnnz` counts a CSR array's stored values); traced arrays (`mx.jit`, a bound symbol)
+#: run the operator itself, with its dense semantics (`ops/sparse.py`).
+EAGER_FORMS: dict[str, Callable[..., Any]] = {
+    "cast_storage": cast_storage, "_sparse_retain": retain,
+    "_sparse_adagrad_update": adagrad_update, "_contrib_getnnz": getnnz,
+    "_contrib_edge_id": edge_id,
+}
+
+
+def _eager_form_function(name: str, public: str, module: str) -> Callable[..., Any]:
+    """`mx.nd`'s function of the table operator `name`: its eager form (`EAGER_FORMS`) on
+    NDArrays, the operator on traced arrays."""
+    op = lookup(name)
+    dense, eager = op.impl, EAGER_FORMS[name]
+
+    @functools.wraps(dense)
+    def impl(*args: Any, **kwargs: Any) -> Any:
+        if any(getattr(a, "_node", None) is not None for a in args):
+            return dense(*args, **kwargs)
+        return eager(*args, **kwargs)
+
+    doc = (f"{inspect.getdoc(eager)}\n\nInside a trace (`mx.jit`, a hybridized block, a "
+           f"bound symbol) arrays are dense, and the operator's dense semantics apply:\n\n"
+           f"{op.doc}")
+    return make_function(dataclasses.replace(op, impl=impl, doc=doc), public, _finish,
+                         "NDArray", module)
+
+
+def eager_form_functions(ns: str) -> dict[str, Callable[..., Any]]:
+    """The functions of `EAGER_FORMS` in namespace `ns` ('' for `mx.nd`, 'sparse',
+    'contrib') by public name (`mx.nd.sparse` has `cast_storage` too, as MXNet's has).
+
+    >>> eager_form_functions('contrib')['getnnz'](csr)  # doctest: +SKIP
+    """
+    module = "mxjit.nd" + (f".{ns}" if ns else "")
+    made = {}
+    for name in EAGER_FORMS:
+        where, public = split_namespace(name)
+        if where == ns or (ns == "sparse" and name == "cast_storage"):
+            made[public] = _eager_form_function(name, public, module)
+    return made
+
+
 def add(lhs: Any, rhs: Any) -> Any:
     """lhs + rhs: `elemwise_add` for arrays of one shape (csr + csr is csr, row_sparse +
     row_sparse is row_sparse), `broadcast_add` otherwise, the scalar form for a number
@@ -139,10 +186,11 @@ def divide(lhs: Any, rhs: Any) -> Any:
 
 
 def functions() -> dict[str, Callable[..., Any]]:
-    """The operator functions of `mx.nd.sparse`, by name (operators registered as
-    `_sparse_*`, if any, then those of `_RULES`)."""
+    """The operator functions of `mx.nd.sparse`, by name (those of `_RULES` and the eager
+    forms of `cast_storage` and the operators registered as `_sparse_*`)."""
     made = table_functions("sparse")
     made.update({name: _storage_function(name, rule) for name, rule in _RULES.items()})
+    made.update(eager_form_functions("sparse"))
     return made
 
 

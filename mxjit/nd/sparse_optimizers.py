@@ -5,9 +5,9 @@ values, weight decay included. `lazy_update=False` (and FTRL, which has no lazy 
 MXNet) is the standard update with the gradient read densely.
 
 The arithmetic is the dense operators' (`ops/optimizer_updates.py`), run on the gathered
-rows; AdaGrad, which MXNet has only in this sparse form, is composed of dense operators
-here. A row_sparse weight gives a row_sparse result storing every row (as MXNet's does);
-state arrays are written in place, in their own storage type.
+rows (AdaGrad's is `_sparse_adagrad_update`'s, which MXNet has only in this sparse form).
+A row_sparse weight gives a row_sparse result storing every row (as MXNet's does); state
+arrays are written in place, in their own storage type.
 
     >>> g = mx.nd.sparse.row_sparse_array(([[1.0, 1.0]], [1]), shape=(3, 2))
     >>> w = mx.nd.ones((3, 2))
@@ -23,7 +23,6 @@ import numpy as np
 from ..base import ArgumentError, ParamError, ShapeError
 from ..core import tape
 from ..core.operators import lookup
-from ..ops.elementwise import clip, sqrt
 from .ndarray import NDArray
 from .sparse_elementwise import eager
 from .sparse_storage import BaseSparseNDArray, RowSparseNDArray, store_into
@@ -94,19 +93,6 @@ def update_rule(op: str) -> Callable[..., Any]:
     return rule
 
 
-def _adagrad_rows(weight: NDArray, grad: NDArray, history: NDArray, *, lr: float,
-                  epsilon: float, rescale_grad: float, clip_gradient: float) -> NDArray:
-    """AdaGrad on dense rows: history += g ** 2 (in place), weight - lr * g /
-    sqrt(history + epsilon), with g the rescaled gradient clipped when clip_gradient >= 0
-    (MXNet's kernel)."""
-    g = grad * rescale_grad
-    if clip_gradient >= 0:
-        g = clip(g, -clip_gradient, clip_gradient)
-    new_history = history + g * g
-    history._buffer()[...] = new_history._buffer()
-    return weight - g / sqrt(new_history + epsilon) * lr  # type: ignore[no-any-return]
-
-
 def adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, lr: float,
                    epsilon: float = 1e-07, wd: float = 0.0, rescale_grad: float = 1.0,
                    clip_gradient: float = -1.0, out: NDArray | None = None,
@@ -127,7 +113,8 @@ def adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, lr: float,
     if wd != 0:
         raise ParamError(f"adagrad_update: weight decay is not supported (wd={wd}); use "
                          "wd=0")
-    result = run_on_rows("adagrad_update", _adagrad_rows, weight, grad, (history,), True,
-                         {"lr": lr, "epsilon": epsilon, "rescale_grad": rescale_grad,
-                          "clip_gradient": clip_gradient})
+    result = run_on_rows("adagrad_update", lookup("_sparse_adagrad_update").impl, weight, grad,
+                         (history,), True, {"lr": lr, "epsilon": epsilon,
+                                            "rescale_grad": rescale_grad,
+                                            "clip_gradient": clip_gradient})
     return result if out is None else store_into(result, out)

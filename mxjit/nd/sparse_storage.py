@@ -140,6 +140,26 @@ class BaseSparseNDArray(NDArray):
         return type(self)._make(self._sp_data.astype(d), self._sp_indices.copy(), indptr,
                                 self.shape, self._ctx)
 
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """x[:] = value: new contents (an array of any storage type, NumPy data or a
+        number), kept in x's storage type; the only key MXNet's sparse arrays take.
+
+        >>> x = mx.nd.sparse.zeros('row_sparse', (3, 2))
+        >>> x[:] = mx.nd.ones((3, 2))  # doctest: +SKIP
+        """
+        if not (isinstance(key, slice) and key == slice(None)):
+            raise ParamError(f"{type(self).__name__} supports only x[:] = value, got the key "
+                             f"{key!r}")
+        if isinstance(value, NDArray):
+            dense = value.asnumpy()
+        elif isinstance(value, (int, float, np.number, np.bool_)):
+            dense = np.full(self.shape, value)
+        else:
+            dense = np.asarray(value)
+        if dense.shape != self.shape:
+            raise ShapeError(f"x[:] = value: value has shape {dense.shape}, x has {self.shape}")
+        store_into(NDArray._wrap(dense.astype(self._dtype), self._ctx), self)
+
     def check_format(self, full_check: bool = True) -> None:
         """Raise if the components do not describe a valid array of this shape."""
         _validate(self.stype, self._sp_data, self._sp_indices, self._sp_indptr, self.shape,

@@ -32,6 +32,7 @@ from . import (  # noqa: F401  (each registers its operators)
     output_layers,
     patches,
     quantization,
+    quantized_rnn,
     random,
     random_pdf,
     reduce,
@@ -41,5 +42,7 @@ from . import (  # noqa: F401  (each registers its operators)
     scalar_arith,
     sequence,
     shape,
+    slice_assign,
+    sparse,
     spatial,
 )

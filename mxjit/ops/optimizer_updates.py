@@ -22,7 +22,7 @@ import numpy as np
 
 from ..base import ArgumentError, DTypeError, ParamError, ShapeError, TracerError
 from ..core import Array, bind, tape
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from .elementwise import abs as absolute
 from .elementwise import binary, clip, maximum, minimum, sqrt
 from .operands import (
@@ -542,6 +542,35 @@ def group_adagrad_update(weight: Array, grad: Array, history: Array, *, lr: floa
     _write_state(op, "history", history, reshape_exact(new_history, history.shape))
     per_row = reshape_exact(new_history, (rows,) + (1,) * (weight.ndim - 1))
     return _frozen(weight) - g * lr / sqrt(per_row + epsilon)  # type: ignore[no-any-return]
+
+
+@register_operator("_sparse_adagrad_update", inputs=("weight", "grad", "history"))
+def sparse_adagrad_update(weight: Array, grad: Array, history: Array, *, lr: float,
+                          epsilon: float = 1e-07, wd: float = 0.0, rescale_grad: float = 1.0,
+                          clip_gradient: float = -1.0) -> Array:
+    """AdaGrad: with g = clip(rescale_grad * grad), history += g ** 2 (in place); returns
+    weight - lr * g / sqrt(history + epsilon). Weight decay is not supported, as in MXNet.
+    (MXNet 1.9.1 runs it for row_sparse gradients only, updating the rows they store;
+    `mx.nd.sparse.adagrad_update` does, over this. A dense gradient is the case where
+    every row is present; a zero row leaves its weight and history as they are.)
+
+    >>> mx.sym.sparse.adagrad_update(w, g, history, lr=0.1)  # doctest: +SKIP
+    """
+    op = "adagrad_update"
+    _check_weight(op, weight, grad, {"history": history})
+    if wd != 0:
+        raise ParamError(f"{op}: weight decay is not supported (wd={wd}); use wd=0")
+    g = _clip(_frozen(grad) * rescale_grad, clip_gradient)
+    new_history = _frozen(history) + g * g
+    _write_state(op, "history", history, new_history)
+    return _frozen(weight) - g / sqrt(new_history + epsilon) * lr  # type: ignore
+
+
+@input_shape_rule("_sparse_adagrad_update")
+def _sparse_adagrad_inputs(shapes: dict[str, tuple[int, ...]], **_: Any
+                           ) -> dict[str, tuple[int, ...]]:
+    known = list(shapes.values())[:1]  # (all three have one shape, as in MXNet)
+    return dict.fromkeys(("weight", "grad", "history"), known[0]) if known else {}
 
 
 # ---- LAMB --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ _GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """The sizes of one RNN call."""
 
     mode: str
@@ -75,7 +76,7 @@ class _Layout:
 
 
 @dataclass(frozen=True)
-class _Cell:
+class Cell:
     """The parameters of one layer in one direction."""
 
     i2h: Array
@@ -133,12 +134,25 @@ def RNN(data: Array, parameters: Array, state: Array, state_cell: Array | None =
                           num_layers, bidirectional, mode, p, projection_size,
                           lstm_state_clip_min, lstm_state_clip_max, lstm_state_clip_nan,
                           use_sequence_length)
-    cells = _unpack(parameters, layout)
-    steps = data.shape[0]
     valid = None
     if use_sequence_length:
         assert sequence_length is not None
-        valid = [ew("gt", sequence_length, t) for t in range(steps)]
+        valid = [ew("gt", sequence_length, t) for t in range(data.shape[0])]
+    return stacked_layers(data, unpack_parameters(parameters, layout), state, state_cell,
+                          layout, clip=clip, p=p, valid=valid, state_outputs=state_outputs)
+
+
+def stacked_layers(data: Array, cells: list[Cell], state: Array, state_cell: Array | None,
+                   layout: Layout, *, clip: Clip | None = None, p: float = 0.0,
+                   valid: list[Array] | None = None, state_outputs: bool = False,
+                   round_state: Callable[[Array], Array] | None = None) -> Any:
+    """RNN's computation on checked inputs, with the cells already cut from the parameters
+    (see `RNN`): `valid[t]` says which sequences are still running at step t, and
+    `round_state` maps each step's new hidden state before it is output and fed back (the
+    quantized LSTM rounds it to its uint8 levels).
+
+    >>> out = stacked_layers(x, unpack_parameters(w, layout), h0, c0, layout)  # doctest: +SKIP
+    """
     x = data
     finals_h: list[Array] = []
     finals_c: list[Array] = []
@@ -150,7 +164,8 @@ def RNN(data: Array, parameters: Array, state: Array, state_cell: Array | None =
             k = layer * layout.directions + d
             h0 = row(state, k)
             c0 = row(state_cell, k) if state_cell is not None else None
-            ys, h, c = _direction(x, h0, c0, cells[k], layout, clip, d == 1, valid)
+            ys, h, c = _direction(x, h0, c0, cells[k], layout, clip, d == 1, valid,
+                                  round_state)
             outputs.append(ys)
             finals_h.append(h)
             if c is not None:
@@ -159,7 +174,7 @@ def RNN(data: Array, parameters: Array, state: Array, state_cell: Array | None =
     if not state_outputs:
         return x
     result = [x, stack(*finals_h, axis=0)]
-    if mode == "lstm":
+    if layout.mode == "lstm":
         result.append(stack(*finals_c, axis=0))
     return result
 
@@ -172,8 +187,8 @@ def _rnn_input_shapes(shapes: dict[str, tuple[int, ...]], state_size: int, num_l
     """The begin states and the parameter vector from the data (time, batch, features): a
     symbol's `zeros(shape=(layers, 0, H))` state gets its batch here, as in MXNet."""
     _, batch, features = shapes["data"]
-    layout = _Layout(mode, int(num_layers), 2 if bidirectional else 1, features,
-                     int(state_size), int(projection_size) if projection_size else None)
+    layout = Layout(mode, int(num_layers), 2 if bidirectional else 1, features,
+                    int(state_size), int(projection_size) if projection_size else None)
     states = layout.layers * layout.directions
     return {"parameters": (layout.size(),), "state": (states, batch, layout.outputs),
             "state_cell": (states, batch, layout.hidden)}
@@ -183,7 +198,7 @@ def _check(data: Array, parameters: Array, state: Array, state_cell: Array | Non
            sequence_length: Array | None, state_size: int, num_layers: int,
            bidirectional: bool, mode: str, p: float, projection_size: int | None,
            clip_min: float | None, clip_max: float | None, clip_nan: bool,
-           use_sequence_length: bool) -> tuple[_Layout, Clip | None]:
+           use_sequence_length: bool) -> tuple[Layout, Clip | None]:
     if mode not in _GATES:
         raise ParamError(f"RNN: mode must be one of {sorted(_GATES)}, got {mode!r}")
     hidden = int_param("RNN", "state_size", state_size)
@@ -204,7 +219,7 @@ def _check(data: Array, parameters: Array, state: Array, state_cell: Array | Non
     if data._dtype.kind != "f":
         raise DTypeError(f"RNN: data must be floating point, got {data._dtype.name}")
     steps, batch, features = data.shape
-    layout = _Layout(mode, layers, 2 if bidirectional else 1, features, hidden, projection)
+    layout = Layout(mode, layers, 2 if bidirectional else 1, features, hidden, projection)
     check_shape("RNN", f"parameters (the flat vector of {mode} weights and biases)",
                 parameters, (layout.size(),))
     states = layers * layout.directions
@@ -240,8 +255,11 @@ def _clip(mode: str, low: float | None, high: float | None, nan: bool) -> Clip |
     return Clip(float(low), float(high), bool(nan)) if mode == "lstm" else None
 
 
-def _unpack(parameters: Array, layout: _Layout) -> list[_Cell]:
-    """Each (layer, direction)'s matrices and biases, cut from the flat vector."""
+def unpack_parameters(parameters: Array, layout: Layout) -> list[Cell]:
+    """Each (layer, direction)'s matrices and biases, cut from the flat vector.
+
+    >>> cells = unpack_parameters(w, layout)  # doctest: +SKIP
+    """
     offset = 0
 
     def take(shape: tuple[int, ...]) -> Array:
@@ -259,12 +277,13 @@ def _unpack(parameters: Array, layout: _Layout) -> list[_Cell]:
     cells = []
     for w in weights:
         i2h_bias, h2h_bias = take(bias), take(bias)
-        cells.append(_Cell(w[0], w[1], w[2] if layout.projection else None, i2h_bias, h2h_bias))
+        cells.append(Cell(w[0], w[1], w[2] if layout.projection else None, i2h_bias, h2h_bias))
     return cells
 
 
-def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout,
-               clip: Clip | None, reverse: bool, valid: list[Array] | None
+def _direction(x: Array, h: Array, c: Array | None, cell: Cell, layout: Layout,
+               clip: Clip | None, reverse: bool, valid: list[Array] | None,
+               round_state: Callable[[Array], Array] | None
                ) -> tuple[Array, Array, Array | None]:
     """One layer in one direction: its outputs (time, batch, features) and final states.
     Past a sequence's length (`valid[t]` false) the states stay and the output is 0."""
@@ -275,7 +294,14 @@ def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout
     mode, hidden = layout.mode, layout.hidden
 
     proj = cell.proj
-    project = None if proj is None else (lambda h: linear(h, proj, None))
+
+    def finish(h: Array) -> Array:
+        """A step's new hidden state as it is output: projected (an LSTMP's), rounded."""
+        if proj is not None:
+            h = linear(h, proj, None)
+        return h if round_state is None else round_state(h)
+
+    project = None if proj is None and round_state is None else finish
 
     def advance_from(h: Array, c: Array | None, x_t: Array, keep: Array | None
                      ) -> tuple[Array, Array | None, Array]:
@@ -286,7 +312,7 @@ def _direction(x: Array, h: Array, c: Array | None, cell: _Cell, layout: _Layout
 
     if num_gpus() == 0:
         keep = None if valid is None else stack(*valid, axis=0)
-        if cell.proj is None and clip is None:  # (a backward pass of its own: rnn_scan.py)
+        if project is None and clip is None:  # (a backward pass of its own: rnn_scan.py)
             return scan_direction(projected, h, c, cell.h2h, cell.h2h_bias, keep, mode, hidden,
                                   reverse)
 

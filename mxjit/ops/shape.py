@@ -378,25 +378,31 @@ def slice(data: Array, begin: Any, end: Any, step: Any = None) -> Array:
     >>> mx.nd.slice(mx.nd.ones((3, 4)), begin=(0, 1), end=(2, None)).shape  # doctest: +SKIP
     (2, 3)
     """
+    return slice_ranges(data, *slice_bounds(data.shape, begin, end, step, "slice"))
+
+
+def slice_bounds(shape: tuple[int, ...], begin: Any, end: Any, step: Any, op: str
+                 ) -> tuple[list[int], list[int], list[int]]:
+    """(starts, stops, steps) per axis of `slice`'s parameters over an array of `shape`."""
     begin, end = tuple(begin), tuple(end)
     step = () if step is None else tuple(step)
     if len(begin) != len(end):
-        raise ShapeError(f"slice: begin {begin} and end {end} must have the same length")
+        raise ShapeError(f"{op}: begin {begin} and end {end} must have the same length")
     if step and len(step) != len(begin):
-        raise ShapeError(f"slice: step {step} and begin {begin} must have the same length")
-    if len(begin) > data.ndim:
-        raise ShapeError(f"slice: {len(begin)} axes given for an array of {data.ndim} dims")
+        raise ShapeError(f"{op}: step {step} and begin {begin} must have the same length")
+    if len(begin) > len(shape):
+        raise ShapeError(f"{op}: {len(begin)} axes given for an array of {len(shape)} dims")
     starts, stops, steps = [], [], []
-    for k, dim in enumerate(data.shape):
+    for k, dim in enumerate(shape):
         if k < len(begin):
             s = step[k] if step else None
-            b, e, st = _python_slice(begin[k], end[k], s, dim, "slice", k)
+            b, e, st = _python_slice(begin[k], end[k], s, dim, op, k)
         else:
             b, e, st = 0, dim, 1
         starts.append(b)
         stops.append(e)
         steps.append(st)
-    return slice_ranges(data, starts, stops, steps)
+    return starts, stops, steps
 
 
 @register_operator("slice_axis")
@@ -714,6 +720,9 @@ def broadcast_like(lhs: Array, rhs: Array, lhs_axes: Any = None, rhs_axes: Any =
         return broadcast_new(lhs, rhs.shape)
     la = axis_indices(lhs_axes, lhs.ndim, "broadcast_like")
     ra = axis_indices(rhs_axes, rhs.ndim, "broadcast_like")
+    if not la or not ra:
+        raise ParamError("broadcast_like: empty axes tuple is not allowed (MXNet's rule); "
+                         "leave lhs_axes and rhs_axes out to broadcast to rhs's shape")
     if len(la) != len(ra):
         raise ShapeError(f"broadcast_like: lhs_axes {lhs_axes} and rhs_axes {rhs_axes} differ "
                          "in length")

@@ -11,6 +11,7 @@ from typing import Any as _Any
 from ..base import MissingFileError as _MissingFileError
 from ..base import MXNetError as _MXNetError
 from . import contrib, executor, random
+from .cached_op import CachedOp
 from .creation import arange, eye, full, linspace, ones, zeros
 from .executor import Executor
 from .json_format import from_json as _from_json

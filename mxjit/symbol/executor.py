@@ -8,6 +8,12 @@ adding, per `grad_req`) into those buffers. Auxiliary states that the forward pa
 (BatchNorm's moving statistics) come back as extra outputs and are written into the
 auxiliary arrays when the backward pass runs, as MXNet does.
 
+Sparse arrays (CSR, row_sparse) are bound as MXNet binds them, but the program is dense:
+a sparse argument is read through a dense copy refreshed before each pass, an output that
+MXNet types as sparse (`storage.py`: `cast_storage(x, 'csr')`, `retain`, ...) is handed
+back as a sparse array, and a gradient array keeps its storage type (`simple_bind` gives
+each the type MXNet would, from `stype_dict` and the variables' `stype`).
+
     >>> exe = net.simple_bind(mx.cpu(), data=(4, 3))  # doctest: +SKIP
     >>> exe.forward(is_train=True, data=x); exe.backward()  # doctest: +SKIP
 """
@@ -23,8 +29,11 @@ from .. import autograd, nd
 from ..base import ArgumentError, MXNetError, ParamError, ShapeError
 from ..context import Context
 from ..core import jit, tape
+from ..nd.serialization import STORAGE_TYPE_CODES
+from ..nd.sparse_storage import BaseSparseNDArray, cast_storage, store_into
 from .evaluate import Partial, evaluate
 from .graph import Node, topological
+from .storage import DEFAULT, gradient_storage, output_storage
 
 _REQS = ("write", "add", "null")
 
@@ -45,7 +54,15 @@ class Executor:
         self.arg_dict = dict(zip(names, arg_arrays))
         self.grad_dict = {n: g for n, g in zip(names, grad_arrays) if g is not None}
         self.aux_dict = dict(zip(symbol.list_auxiliary_states(), aux_arrays))
+        #: what the program reads: each sparse array's dense copy, the others themselves
+        self._dense_args = [_dense_copy(a) for a in arg_arrays]
+        self._dense_aux = [_dense_copy(a) for a in aux_arrays]
+        self._out_stypes = output_storage(symbol._outputs, {
+            id(n): a.stype for n, a in zip(self._arg_nodes + self._aux_nodes,
+                                           arg_arrays + aux_arrays) if a is not None})
         self._outputs: list[Any] | None = None  # (None: no forward pass yet)
+        #: the last forward pass's outputs as the program gave them (dense, recorded)
+        self._heads: list[Any] = []
         #: whether any argument has a gradient array to write: forward records, and
         #: backward computes, only then
         self._differentiable = any(r != "null" and g is not None
@@ -56,9 +73,9 @@ class Executor:
         self._fn = jit(self._run)
         self._internals_fn = jit(self._run_internals)
         self._fn.__name__ = f"executor of {symbol!r}"
-        for a, g, r in zip(arg_arrays, grad_arrays, grad_reqs):
+        for a, g, r in zip(self._dense_args, grad_arrays, grad_reqs):
             if r != "null" and g is not None:
-                autograd.mark_variables([a], [g], r)
+                autograd.mark_variables([a], [g], r)  # (a sparse g takes its own type)
 
     @property
     def outputs(self) -> list[Any]:
@@ -67,7 +84,7 @@ class Executor:
         where the arguments leave them unknown)."""
         if self._outputs is None:
             self._outputs = _allocated_outputs(self._symbol, list(self.arg_dict),
-                                               self.arg_arrays)
+                                               self.arg_arrays, self._out_stypes)
         return self._outputs
 
     @outputs.setter
@@ -100,7 +117,7 @@ class Executor:
         computed by a second program, from the arrays the forward pass just used."""
         assert self._monitor is not None
         with autograd.pause(train_mode=is_train):
-            values = self._internals_fn(self.arg_arrays, self.aux_arrays)
+            values = self._internals_fn(self._dense_args, self._dense_aux)
         internals = self._internals
         by_entry = {(id(n), k): v for (n, k), v in zip(internals._outputs, values)}
         names = dict(zip([(id(n), k) for n, k in internals._outputs],
@@ -140,38 +157,54 @@ class Executor:
                 raise ShapeError(f"forward: {name!r} was bound with shape {target.shape}, got "
                                  f"{shape}; use reshape() for new shapes")
             target[:] = value
+        self._refresh_dense_args()
         recording = is_train and self._differentiable
         if recording:
             with autograd.record(train_mode=True):
-                outs, changed, new = self._fn(self.arg_arrays, self.aux_arrays)
+                outs, changed, new = self._fn(self._dense_args, self._dense_aux)
         else:
             with autograd.train_mode() if is_train else autograd.predict_mode():
-                outs, changed, new = self._fn(self.arg_arrays, self.aux_arrays)
+                outs, changed, new = self._fn(self._dense_args, self._dense_aux)
         self.outputs = self._written(list(outs))
         if changed:
             targets = [self.aux_arrays[k] for k in changed]
-            if recording and self.outputs[0]._rec is not None:
-                tape.on_backward(self.outputs[0], lambda: _write(targets, new))
+            if recording and self._heads[0]._rec is not None:
+                tape.on_backward(self._heads[0], lambda: write_values(targets, new))
             else:
-                _write(targets, new)
+                write_values(targets, new)
         if self._monitor is not None and self._monitor_active():
             self._report_internals(is_train)
         return self.outputs
+
+    def _refresh_dense_args(self) -> None:
+        """Copy each sparse argument's and auxiliary state's values into the dense array
+        the program reads."""
+        for a, dense in zip(self.arg_arrays + self.aux_arrays,
+                            self._dense_args + self._dense_aux):
+            if a is not dense:
+                tape.overwriting(dense._buffer())
+                dense._buffer()[...] = a.asnumpy()
 
     def _written(self, results: list[Any]) -> list[Any]:
         """The new outputs, written into the output arrays the executor already holds where
         they fit (MXNet's outputs are fixed arrays: one held from before a forward pass, or
         shared with the executor it was reshaped from, sees the new values). An array that
-        shares memory with an argument or auxiliary state is not written into."""
+        shares memory with an argument or auxiliary state is not written into. Outputs of
+        a sparse storage type are handed back as sparse arrays (`self._heads` keeps the
+        dense ones, which backward starts from)."""
+        self._heads = list(results)
         held = self._outputs
         if not held or len(held) != len(results):
-            return results
-        bound = [a._buffer() for a in self.arg_arrays + self.aux_arrays if a is not None]
+            held = [None] * len(results)
+        bound = [a._buffer() for a in self._dense_args + self._dense_aux if a is not None]
         out = []
-        for old, new in zip(held, results):
-            if (old is new or type(old) is not type(new) or old.shape != new.shape
-                    or old.dtype != new.dtype or old._data is None or new._data is None
-                    or old.stype != "default" or any(
+        for old, new, stype in zip(held, results, self._out_stypes):
+            if stype != DEFAULT:
+                out.append(_sparse_output(old, new, stype))
+                continue
+            if (old is None or old is new or type(old) is not type(new)
+                    or old.shape != new.shape or old.dtype != new.dtype or old._data is None
+                    or new._data is None or old.stype != "default" or any(
                         np.may_share_memory(old._buffer(), b) for b in bound)):
                 out.append(new)
                 continue
@@ -180,6 +213,8 @@ class Executor:
             old._rec = new._rec  # (backward starts from the held array)
             old._freed = getattr(new, "_freed", False)
             out.append(old)
+        self._heads = [o if s == DEFAULT else h
+                       for o, h, s in zip(out, self._heads, self._out_stypes)]
         return out
 
     def backward(self, out_grads: Any = None, is_train: bool = True) -> None:
@@ -190,21 +225,22 @@ class Executor:
         """
         if not self._differentiable:
             return  # (no gradient array to write: MXNet does nothing either)
-        if all(o._rec is None for o in self.outputs):
+        if all(o._rec is None for o in self._heads):
             # (MXNet differentiates a forward pass made with is_train=False too, or none
             # yet: run it, recorded, still in prediction mode)
+            self._refresh_dense_args()
             with autograd.record(train_mode=False):
-                outs, _, _ = self._fn(self.arg_arrays, self.aux_arrays)
-            self.outputs = list(outs)
+                outs, _, _ = self._fn(self._dense_args, self._dense_aux)
+            self.outputs = self._written(list(outs))
         grads = out_grads
         if grads is not None and not isinstance(grads, (list, tuple)):
             grads = [grads]
         if grads is not None:
             # (MXNet copies head gradients into arrays of its outputs' dtypes, and ignores
-            # any beyond its outputs: MXNet's own test_prelu passes one too many)
-            grads = [g.astype(o.dtype) if isinstance(g, nd.NDArray) and g.dtype != o.dtype
-                     else g for g, o in zip(grads, self.outputs)]
-        autograd.backward(self.outputs, grads, retain_graph=False, train_mode=is_train)
+            # any beyond its outputs: MXNet's own test_prelu passes one too many; a sparse
+            # one is read densely)
+            grads = [_dense_head(g, o.dtype) for g, o in zip(grads, self._heads)]
+        autograd.backward(self._heads, grads, retain_graph=False, train_mode=is_train)
 
     def set_monitor_callback(self, callback: Callable[[str, Any], None],
                              monitor_all: bool = False) -> None:
@@ -305,8 +341,11 @@ class Executor:
 
     @staticmethod
     def simple_bind(symbol: Any, ctx: Context, grad_req: Any, type_dict: dict[str, Any],
-                    shapes: dict[str, Any], shared_exec: Executor | None) -> Executor:
-        """`Symbol.simple_bind`: zero-filled arrays of the inferred shapes and dtypes."""
+                    shapes: dict[str, Any], shared_exec: Executor | None,
+                    stype_dict: dict[str, str] | None = None) -> Executor:
+        """`Symbol.simple_bind`: zero-filled arrays of the inferred shapes and dtypes, each
+        argument of the storage type `stype_dict` or its variable's `stype` gives, each
+        gradient of the type MXNet's backward pass would give it."""
         arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
         if arg_shapes is None:
             values = symbol._infer(shapes, {})[0]
@@ -320,23 +359,79 @@ class Executor:
             arg_types = [type_dict.get(n, "float32") for n in names]
             aux_types = ["float32"] * len(aux_shapes)
         reqs = _reqs(grad_req, names)
+        arg_nodes = symbol._variables()[0]
+        stypes = _declared_stypes(arg_nodes, stype_dict or {})
+        grad_stypes = gradient_storage(symbol._outputs, {
+            id(n): st for n, st in zip(arg_nodes, stypes)})
         shared = shared_exec.arg_dict if shared_exec is not None else {}
         shared_grads = shared_exec.grad_dict if shared_exec is not None else {}
         args, grads = [], []
-        for name, shape, dtype, req in zip(names, arg_shapes, arg_types, reqs):
+        for node, shape, dtype, req, stype in zip(arg_nodes, arg_shapes, arg_types, reqs,
+                                                  stypes):
+            name = node.name
             if name in shared and shared[name].shape == tuple(shape):
                 args.append(shared[name])
                 grads.append(shared_grads.get(name) if req != "null" else None)
                 continue
-            args.append(nd.zeros(shape, ctx=ctx, dtype=dtype))
-            grads.append(nd.zeros(shape, ctx=ctx, dtype=dtype) if req != "null" else None)
+            args.append(nd.zeros(shape, ctx=ctx, dtype=dtype, stype=stype))
+            grads.append(nd.zeros(shape, ctx=ctx, dtype=dtype, stype=grad_stypes[id(node)])
+                         if req != "null" else None)
         aux = [nd.zeros(s, ctx=ctx, dtype=t) for s, t in zip(aux_shapes, aux_types)]
         return Executor(symbol, ctx, args, grads, reqs, aux)
 
 
-def _write(targets: Sequence[Any], values: Sequence[Any]) -> None:
+def _dense_copy(array: Any) -> Any:
+    """`array` itself if dense; a dense copy of a sparse one (which a program can read)."""
+    if isinstance(array, BaseSparseNDArray):
+        return cast_storage(array, DEFAULT)
+    return array
+
+
+def _sparse_output(held: Any, value: Any, stype: str) -> Any:
+    """The dense output `value` in storage type `stype`: written into `held` when it is a
+    sparse array of that type and value's shape and dtype (MXNet's fixed outputs), else
+    a new array. It carries value's autograd record, so a backward pass can start from
+    it as from the dense value."""
+    fits = (isinstance(held, BaseSparseNDArray) and held.stype == stype
+            and held.shape == value.shape and held.dtype == value.dtype)
+    result: Any = store_into(value, held) if fits else cast_storage(value, stype)
+    result._rec = value._rec
+    return result
+
+
+def _dense_head(grad: Any, dtype: Any) -> Any:
+    """A head gradient as the dense array of the output's dtype the program takes."""
+    dense = cast_storage(grad, DEFAULT) if isinstance(grad, BaseSparseNDArray) else grad
+    if isinstance(dense, nd.NDArray) and dense.dtype != dtype:
+        return dense.astype(dtype)
+    return dense
+
+
+_STYPE_OF_CODE = {str(code): name for name, code in STORAGE_TYPE_CODES.items() if code >= 0}
+
+
+def _declared_stypes(nodes: list[Node], stype_dict: dict[str, str]) -> list[str]:
+    """Each argument's storage type: `stype_dict`'s, else its variable's `stype` (the
+    `__storage_type__` attribute), else dense."""
+    found = []
+    for node in nodes:
+        stype = stype_dict.get(node.name) or _STYPE_OF_CODE.get(
+            node.attrs.get("__storage_type__", ""), DEFAULT)
+        if stype not in _STYPE_OF_CODE.values():
+            raise ParamError(f"simple_bind: unknown storage type {stype!r} for {node.name!r}; "
+                             "use 'default', 'csr' or 'row_sparse'")
+        found.append(stype)
+    return found
+
+
+def write_values(targets: Sequence[Any], values: Sequence[Any]) -> None:
+    """Write each value into its target's memory (auxiliary states after a pass; a sparse
+    one takes the values in its own storage type)."""
     for t, v in zip(targets, values):
-        t._buffer()[...] = v._buffer()
+        if isinstance(t, BaseSparseNDArray):
+            store_into(v, t)
+        else:
+            t._buffer()[...] = v._buffer()
 
 
 def _by_name(given: Any, names: list[str], what: str, required: bool) -> list[Any]:
@@ -385,9 +480,10 @@ def _input_labels(node: Node) -> list[str]:
     return node.input_names()
 
 
-def _allocated_outputs(symbol: Any, names: list[str], arg_arrays: list[Any]) -> list[Any]:
-    """Zero arrays of the outputs' inferred shapes and dtypes (none where the arguments
-    leave them unknown)."""
+def _allocated_outputs(symbol: Any, names: list[str], arg_arrays: list[Any],
+                       stypes: list[str]) -> list[Any]:
+    """Zero arrays of the outputs' inferred shapes, dtypes and storage types (none where
+    the arguments leave them unknown)."""
     try:
         _, shapes, _ = symbol.infer_shape(**{n: a.shape for n, a in zip(names, arg_arrays)})
         _, dtypes, _ = symbol.infer_type(**{n: a.dtype for n, a in zip(names, arg_arrays)})
@@ -395,5 +491,5 @@ def _allocated_outputs(symbol: Any, names: list[str], arg_arrays: list[Any]) -> 
         return []
     if shapes is None or dtypes is None or any(s is None for s in shapes):
         return []
-    return [nd.zeros(s, dtype=d) for s, d in zip(shapes, dtypes)]
+    return [nd.zeros(s, dtype=d, stype=st) for s, d, st in zip(shapes, dtypes, stypes)]
 

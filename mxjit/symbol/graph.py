@@ -160,6 +160,7 @@ AUX_INPUTS: dict[str, tuple[str, ...]] = {
     "_contrib_SyncBatchNorm": ("moving_mean", "moving_var"),
     "_contrib_BatchNormWithReLU": ("moving_mean", "moving_var"),
     "IdentityAttachKLSparseReg": ("moving_avg",),
+    "_sparse_adagrad_update": ("history",),
 }
 
 
@@ -170,6 +171,12 @@ INPUT_INIT: dict[str, dict[str, str]] = {
     "BatchNorm": _STATS_INIT, "BatchNorm_v1": _STATS_INIT,
     "_contrib_SyncBatchNorm": _STATS_INIT, "_contrib_BatchNormWithReLU": _STATS_INIT,
     "LeakyReLU": {"gamma": '["Constant", {"value": 0.25}]'},
+}
+
+#: Attributes MXNet's attribute parser adds to every node of the operator: its JSON, and
+#: the variables made for missing inputs, carry them.
+PARSER_ATTRS: dict[str, dict[str, str]] = {
+    "_contrib_quantized_rnn": {"quantized": "true"},
 }
 
 
@@ -213,11 +220,25 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "_contrib_quantize_v2": lambda p: ["output", "min_output", "max_output"],
     "MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
     "_contrib_MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
+    # (MXNet's spelling)
+    "_contrib_quantized_rnn": lambda p: (["output", "state_output", "statecell_ouput"]
+                                         if p.get("state_outputs") else ["output"]),
 }
 
 #: Outputs whose dtype is fixed, whatever the inputs' (by output index).
 OUTPUT_DTYPES: dict[str, dict[int, np.dtype]] = {
     "_histogram": {0: np.dtype(np.int64)},
+    "_contrib_getnnz": {0: np.dtype(np.int64)},
+    "_contrib_quantized_rnn": dict.fromkeys(range(3), np.dtype(np.float32)),
+}
+
+#: Inputs whose dtype is fixed, whatever the others' (by input name): a variable feeding one
+#: takes that dtype when nothing else gives it one.
+INPUT_DTYPES: dict[str, dict[str, np.dtype]] = {
+    "_contrib_quantized_rnn": {
+        "data": np.dtype(np.uint8),
+        **dict.fromkeys(("parameters", "state", "state_cell", "min_data", "max_data"),
+                        np.dtype(np.float32))},
 }
 
 #: Operators whose output dtypes follow a rule of their own: (parameters, input dtypes) ->
@@ -259,6 +280,21 @@ def topological(outputs: Iterable[tuple[Node, int]]) -> list[Node]:
             else:
                 order.append(node)
     return order
+
+
+def fixed_input_dtypes(outputs: Iterable[tuple[Node, int]]) -> dict[int, np.dtype]:
+    """The dtype of each variable (by id) that feeds an operator input of fixed dtype
+    (`INPUT_DTYPES`).
+
+    >>> fixed_input_dtypes(sym._outputs)  # doctest: +SKIP
+    """
+    found: dict[int, np.dtype] = {}
+    for node in topological(outputs):
+        fixed = INPUT_DTYPES.get(node.op.name, {}) if node.op is not None else {}
+        for name, (source, _) in zip(node.input_names() if fixed else [], node.inputs):
+            if source.op is None and name in fixed:
+                found.setdefault(id(source), fixed[name])
+    return found
 
 
 def check_input_count(node: Node) -> None:

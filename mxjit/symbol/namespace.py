@@ -6,10 +6,11 @@ become variables named `<node name>_<input>` (`fc1_weight`), as in MXNet; option
 exist only when the parameters call for them (`bias` unless `no_bias`). Parameters are
 kept as the strings MXNet's JSON holds.
 
-`mx.sym.sparse` holds the table operators of `mx.nd.sparse` (the same nodes: symbols have
-no storage types). `maximum`, `minimum`, `power`, `pow` and `hypot` are MXNet's
-Python-level functions, which take symbols or numbers; so are `split_v2`, which writes
-NumPy's `indices_or_sections` as `_split_v2`'s `indices` and `sections`, and `histogram`.
+`mx.sym.sparse` holds the table operators of `mx.nd.sparse` (the same nodes; a bound
+executor gives their outputs MXNet's storage types, `storage.py`). `maximum`, `minimum`,
+`power`, `pow` and `hypot` are MXNet's Python-level functions, which take symbols or
+numbers; so are `split_v2`, which writes NumPy's `indices_or_sections` as `_split_v2`'s
+`indices` and `sections`, and `histogram`.
 
     >>> fc = mx.sym.FullyConnected(mx.sym.var('x'), num_hidden=4, name='fc1')  # doctest: +SKIP
 """
@@ -26,7 +27,7 @@ from .. import nd
 from ..base import ArgumentError, ParamError
 from ..core.operators import Operator, lookup, namespace
 from ..nd.namespace import RENAMED, split_v2_arguments
-from .graph import INPUT_INIT, input_names
+from .graph import INPUT_INIT, PARSER_ATTRS, input_names
 from .symbol import FLUENT, NUMPY_SYMBOL, Symbol, Variable, make_node, repr_scalar
 
 #: MXNet's fluent methods of Symbol (`x.sum()`) and the function each calls.
@@ -109,6 +110,7 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
             values["num_args"] = len(variadic)
         attrs = {k: _attr_text(op, k, v) if k in param_names else str(v)
                  for k, v in values.items()}
+        attrs.update(PARSER_ATTRS.get(op.name, {}))
         params = {k: op.param(k).parse(t) if k in param_names else t for k, t in attrs.items()}
         node_name = _name.NameManager.current().get(name, node_hint)
         inputs = variadic

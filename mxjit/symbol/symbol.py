@@ -26,7 +26,14 @@ from ..core.operators import Operator, lookup
 from ..nd.serialization import STORAGE_TYPE_CODES
 from .evaluate import CODE_OF, DTYPE_CODES, UNKNOWN, Partial, infer
 from .executor import Executor
-from .graph import OUTPUT_DTYPE_RULES, OUTPUT_DTYPES, Node, check_input_count, topological
+from .graph import (
+    OUTPUT_DTYPE_RULES,
+    OUTPUT_DTYPES,
+    Node,
+    check_input_count,
+    fixed_input_dtypes,
+    topological,
+)
 from .json_format import to_json
 
 #: MXNet's fluent methods (`x.sum(axis=1)`): name -> the `mx.sym` function, which
@@ -381,6 +388,7 @@ class Symbol:
         0 is a zero-size axis), as in MXNet."""
         args, aux = self._variables()
         unknown = -1 if util.is_np_shape() else 0
+        fixed = fixed_input_dtypes(self._outputs)
         known = {}
         for node in args + aux:
             shape = shapes.get(node.name)
@@ -391,7 +399,7 @@ class Symbol:
                 dtype = DTYPE_CODES[int(node.attrs["__dtype__"])]
             known[id(node)] = (None if shape is None else
                                tuple(UNKNOWN if int(d) == unknown else int(d) for d in shape),
-                               np.dtype(dtype or np.float32))
+                               np.dtype(dtype or fixed.get(id(node), np.float32)))
         values, outs = infer(self._outputs, known)
         return ([values.get(id(n)) for n in args], outs, [values.get(id(n)) for n in aux])
 
@@ -430,7 +438,8 @@ class Symbol:
 
     def infer_type(self, *args: Any, **kwargs: Any) -> tuple[Any, Any, Any]:
         """(argument dtypes, output dtypes, auxiliary dtypes) as NumPy types from the dtypes
-        given. Arguments not given take their `__dtype__`, else float32; an operator's
+        given. Arguments not given take their `__dtype__`, else the dtype of an operator
+        input they feed that `graph.INPUT_DTYPES` fixes, else float32; an operator's
         output takes its `dtype` parameter where it has one, else its first input's dtype
         (what MXNet's operators do, shapes aside), unless `graph.OUTPUT_DTYPES` fixes it or
         `graph.OUTPUT_DTYPE_RULES` has its rule (Custom's property's `infer_type`).
@@ -467,14 +476,17 @@ class Symbol:
 
     def _dtypes(self, given: dict[str, np.dtype]) -> dict[int, list[Any]]:
         """Every node's output dtypes by id, None where unknown; variables not given and
-        without `__dtype__` start unknown and take the dtype of the operator inputs they
-        meet (operators without a `dtype` parameter keep one dtype for their inputs)."""
+        without `__dtype__` take the dtype of an operator input they feed that
+        `graph.INPUT_DTYPES` fixes, or else start unknown and take the dtype of the operator
+        inputs they meet (operators without a `dtype` parameter keep one dtype for their
+        inputs)."""
         unknown = None
+        fixed = fixed_input_dtypes(self._outputs)
         dtypes: dict[int, list[Any]] = {}
         for node in topological(self._outputs):
             if node.op is None:
                 code = node.attrs.get("__dtype__")
-                default = np.dtype(DTYPE_CODES[int(code)]) if code else unknown
+                default = np.dtype(DTYPE_CODES[int(code)]) if code else fixed.get(id(node))
                 dtypes[id(node)] = [given.get(node.name, default)]
                 continue
             own = node.params().get("dtype")
@@ -536,12 +548,13 @@ class Symbol:
                     stype_dict: Any = None, group2ctx: Any = None,
                     shared_arg_names: Any = None, shared_exec: Any = None,
                     shared_buffer: Any = None, **kwargs: Any) -> Any:
-        """An Executor with zero-filled arrays of the shapes inferred from `kwargs`.
+        """An Executor with zero-filled arrays of the shapes inferred from `kwargs` (and
+        the storage types of `stype_dict` or the variables' `stype`).
 
         >>> exe = net.simple_bind(mx.cpu(), data=(32, 100))  # doctest: +SKIP
         """
         return Executor.simple_bind(self, ctx, grad_req, type_dict or {}, kwargs,
-                                    shared_exec)
+                                    shared_exec, stype_dict)
 
     def eval(self, ctx: Context | None = None, **kwargs: Any) -> list[Any]:
         """The outputs for the arrays given by name (no gradients).

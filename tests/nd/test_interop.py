@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit.base import ArgumentError, DTypeError
+from mxjit.base import ArgumentError, DTypeError, ParamError
 from mxjit.nd import NDArray
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
@@ -80,8 +80,32 @@ def test_from_numpy_shares_memory_and_freezes_the_numpy_array():
     assert c.flags.writeable
 
 
+def test_an_array_from_numpy_made_read_only_is_shared_writably_again():
+    # (MXNet's test_zero_from_numpy: its NDArray writes the frozen NumPy array's memory)
+    a = np.array([[1, 2], [3, 4], [5, 6]], dtype=np.float32)
+    first = mx.nd.from_numpy(a)
+    second = mx.nd.from_numpy(a)
+    with pytest.raises(ValueError):
+        a[2, 1] = 0
+    second[2, 1] = 100
+    assert a[2, 1] == 100 and first[2, 1].asscalar() == 100
+    frozen = np.ones(3, np.float32)
+    frozen.flags.writeable = False  # (read-only for its own reasons: never written)
+    with pytest.raises(mx.base.ParamError, match="read-only"):
+        mx.nd.from_numpy(frozen)[0] = 2
+    assert mx.nd.from_numpy(np.zeros((1, 0, 2), np.float32)).shape == (1, 0, 2)
+
+
+def test_dlpack_methods_of_ndarray():
+    x = mx.nd.array([1.0, 2.0])
+    np.testing.assert_array_equal(mx.nd.from_dlpack(x.to_dlpack_for_read()).asnumpy(), [1, 2])
+    shared = mx.nd.from_dlpack(x.to_dlpack_for_write())
+    shared[0] = 7
+    assert x[0].asscalar() == 7
+
+
 def test_from_numpy_user_errors():
-    with pytest.raises(ArgumentError, match="C-contiguous"):
+    with pytest.raises(ParamError, match="C-contiguous"):  # (a ValueError, as MXNet's)
         mx.nd.from_numpy(np.ones((3, 4))[:, ::2])
     with pytest.raises(ArgumentError, match="numpy.ndarray"):
         mx.nd.from_numpy([1, 2])

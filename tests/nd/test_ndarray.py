@@ -449,3 +449,44 @@ def test_the_arithmetic_functions_of_two_numbers_give_a_number_as_mxnets():
                    "multiply": 6.0, "divide": 2.0 / 3, "modulo": 2.0, "equal": 0,
                    "greater": 0, "logical_and": 1}
     assert isinstance(nd.power(nd.array([2.0]), 3), nd.NDArray)
+
+
+def test_truth_of_an_empty_array_is_false_as_in_mxnet():
+    assert not bool(mx.nd.array([]))
+    assert not bool(mx.nd.zeros((1,))) and bool(mx.nd.ones((1,)))
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(mx.nd.ones((2, 3)))
+
+
+def test_creation_functions_write_into_out():
+    out = mx.nd.zeros((2, 2))
+    assert mx.nd.ones((2, 2), out=out) is out and out.asnumpy().tolist() == [[1, 1], [1, 1]]
+    mx.nd.full((2, 2), 2, out=out)
+    assert out.asnumpy().tolist() == [[2, 2], [2, 2]]
+    mx.nd.zeros((2, 2), out=out)
+    assert out.asnumpy().tolist() == [[0, 0], [0, 0]]
+    with pytest.raises(ShapeError, match=r"out has shape \(2, 2\), the result \(3,\)"):
+        mx.nd.ones((3,), out=out)
+
+
+def _record(values: np.ndarray, dev_type: int) -> bytes:
+    """One NDArray record as MXNet's `MXNDArraySaveRawBytes` writes it (V2, dense)."""
+    import struct
+    head = struct.pack("<Ii", 0xF993FAC9, 0) + struct.pack("<I", values.ndim)
+    head += struct.pack(f"<{values.ndim}q", *values.shape)
+    return head + struct.pack("<iii", dev_type, 0, 0) + values.astype("<f4").tobytes()
+
+
+def test_pickled_state_is_mxnets_raw_record():
+    import pickle
+    x = mx.nd.array([[1.5, 2.0], [3.0, -4.0]])
+    state = x.__getstate__()
+    assert bytes(state["handle"]) == _record(x.asnumpy(), dev_type=1)
+    back = pickle.loads(pickle.dumps(x))
+    assert isinstance(back, mx.nd.NDArray) and back.asnumpy().tolist() == x.asnumpy().tolist()
+    # (MXNet's test_load_saved_gpu_array_when_no_gpus_are_present: a GPU array's state)
+    y = mx.nd.arange(1)
+    y.__setstate__({"handle": bytearray(_record(np.array([0.0], np.float32), dev_type=2))})
+    assert y.asnumpy().tolist() == [0.0] and y.context == mx.cpu()
+    with pytest.raises(mx.base.NDArrayFormatError):
+        y.__setstate__({"handle": bytearray(b"\xc9\xfa\x93\xf9")})

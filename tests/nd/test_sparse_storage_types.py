@@ -323,7 +323,7 @@ def test_retain_keeps_the_chosen_rows() -> None:
     np.testing.assert_allclose(got.asnumpy(), [[0, 0], [0, 0], [3, 4], [0, 0]])
     assert S.retain(r, mx.nd.array([], dtype="int64")).indices.shape == (0,)
     out = S.zeros("row_sparse", (4, 2))
-    assert S.retain(r, [0], out=out) is out
+    assert S.retain(r, mx.nd.array([0]), out=out) is out
     np.testing.assert_allclose(out.asnumpy(), [[1, 2], [0, 0], [0, 0], [0, 0]])
 
 
@@ -392,9 +392,11 @@ def test_gradients_through_sparse_operators_with_a_dense_operand() -> None:
     (lambda: S.abs(S.zeros("csr", (2, 2)), out=S.zeros("csr", (2, 2), dtype="float64")),
      DTypeError, "dtype"),
     (lambda: S.zeros("csr", (2, 2)).copyto("cpu"), ArgumentError, "NDArray or a Context"),
-    (lambda: S.retain(S.zeros("csr", (2, 2)), [0]), ArgumentError, "RowSparseNDArray"),
-    (lambda: S.retain(S.zeros("row_sparse", (2, 2)), [0.5]), ArgumentError, "whole numbers"),
-    (lambda: S.retain(S.zeros("row_sparse", (2, 2)), [2]), MXNetIndexError, r"\[0, 2\)"),
+    (lambda: S.retain(S.zeros("csr", (2, 2)), mx.nd.array([0])), ArgumentError, "RowSparseNDArray"),
+    (lambda: S.retain(S.zeros("row_sparse", (2, 2)), mx.nd.array([0.5])),
+     ArgumentError, "whole numbers"),
+    (lambda: S.retain(S.zeros("row_sparse", (2, 2)), mx.nd.array([2])),
+     MXNetIndexError, r"\[0, 2\)"),
     (lambda: S.concat(S.zeros("csr", (2, 2)), S.zeros("csr", (2, 3)), dim=0), ShapeError,
      "concat"),
     (lambda: S.slice(S.zeros("csr", (2, 2)), begin=(0, 0, 0), end=(1, 1, 1)), ShapeError,

@@ -30,14 +30,12 @@ PYTHON_LEVEL = {
 }
 #: MXNet 1.9.1's mx.sym names that mx.sym leaves out, with the reason.
 NOT_PROVIDED = {
-    "": {"cast_storage": "symbols have no storage types"},
-    "contrib": {**{n: "an operator of CSR graphs (symbols have no storage types)" for n in (
-        "dgl_adjacency", "dgl_csr_neighbor_non_uniform_sample",
-        "dgl_csr_neighbor_uniform_sample", "dgl_graph_compact", "dgl_subgraph", "edge_id",
-        "getnnz")},
-        "quantized_rnn": "not provided by mx.nd either"},
-    "sparse": {n: "an operator of sparse storage only (symbols have no storage types)"
-               for n in ("retain", "adagrad_update", "cast_storage")},
+    "contrib": {
+        **{n: "an operator of CSR graphs whose result shapes depend on the values (eager only)"
+           for n in ("dgl_csr_neighbor_non_uniform_sample", "dgl_csr_neighbor_uniform_sample",
+                     "dgl_graph_compact", "dgl_subgraph")},
+        "dgl_adjacency": "its result is the graph's stored pattern, edge id 0 included, which "
+                         "a dense array cannot show (eager only)"},
 }
 
 
