@@ -147,8 +147,9 @@ class AutogradError(MXNetError):
     """A gradient asked of a recorded graph that cannot give it."""
 
 
-class ControlFlowError(MXNetError, ValueError):
-    """Control-flow operator (foreach, while_loop, cond) misuse."""
+class ControlFlowError(MXNetError, ValueError, AssertionError):
+    """Control-flow operator (foreach, while_loop, cond) misuse. An AssertionError
+    too: MXNet checks these with `assert`, and code catches them so."""
 
 
 class ConstraintError(MXNetError, ValueError):

@@ -443,11 +443,7 @@ def _by_name(given: Any, names: list[str], what: str, required: bool) -> list[An
         missing = [n for n in names if n not in given]
         if required and missing:
             raise MXNetError(f"bind: {what} has no array for {missing}")
-        extra = [k for k in given if k not in names]
-        if extra and required:
-            raise ArgumentError(f"bind: {what} names {extra}, which the symbol does not "
-                                f"have; it has {names}")
-        return [given.get(n) for n in names]
+        return [given.get(n) for n in names]  # (others are ignored, as MXNet ignores them)
     given = list(given)
     if len(given) != len(names):
         raise ArgumentError(f"bind: {what} has {len(given)} arrays for the {len(names)} "

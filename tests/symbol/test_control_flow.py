@@ -277,3 +277,11 @@ def test_the_array_versions_take_a_name_as_mxnets_do():
     _, final = mx.nd.contrib.while_loop(lambda i: i < 3, lambda i: (i, [i + 1]),
                                         [mx.nd.array([0.0])], max_iterations=5, name="w")
     assert final[0].asscalar() == 3
+
+
+def test_control_flow_misuse_is_an_assertion_error_too():
+    # (MXNet asserts these: its own tests catch AssertionError)
+    data = mx.sym.var("data")
+    with pytest.raises(AssertionError, match="the states have to be used"):
+        mx.sym.contrib.foreach(lambda x, states: (x, [mx.sym.var("free")]), data,
+                               [mx.sym.var("state")])

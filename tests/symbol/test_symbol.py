@@ -441,3 +441,13 @@ def test_json_written_under_numpy_shapes_says_so_as_mxnet():
         attrs = json.loads(mx.sym.var("x").tojson())["attrs"]
     assert attrs == {"is_np_shape": ["int", 1], "mxnet_version": ["int", 10901]}
     assert json.loads(mx.sym.var("x").tojson())["attrs"] == {"mxnet_version": ["int", 10901]}
+
+
+def test_bind_ignores_arrays_for_names_the_symbol_does_not_have():
+    # (MXNet's bind reads the names it needs from a dict: a foreach body that leaves a
+    # free variable unused is bound with the full dict in MXNet's own tests)
+    total = mx.sym.var("a") + mx.sym.var("b")
+    exe = total.bind(mx.cpu(), {"a": mx.nd.ones(2), "b": mx.nd.ones(2), "unused": mx.nd.ones(3)},
+                     args_grad={"a": mx.nd.zeros(2), "b": mx.nd.zeros(2),
+                                "unused": mx.nd.zeros(3)})
+    assert exe.forward()[0].asnumpy().tolist() == [2.0, 2.0]
