@@ -252,18 +252,23 @@ def _isnan(x: Any, out: Any = None) -> Any:
 
 def _isinf(x: Any, out: Any = None) -> Any:
     a = operands("isinf", x)[0]
-    return finish(binary("eq", operator("abs")(a), _math.inf if a._dtype.kind == "f" else -1),
-                  out)
+    if a._dtype.kind != "f":
+        return finish(binary("ne", a, a), out)  # (all False)
+    return finish(binary("eq", operator("abs")(a), _math.inf), out)
 
 
 def _isposinf(x: Any, out: Any = None) -> Any:
     a = operands("isposinf", x)[0]
-    return finish(binary("eq", a, _math.inf if a._dtype.kind == "f" else 0.5), out)
+    if a._dtype.kind != "f":
+        return finish(binary("ne", a, a), out)  # (all False)
+    return finish(binary("eq", a, _math.inf), out)
 
 
 def _isneginf(x: Any, out: Any = None) -> Any:
     a = operands("isneginf", x)[0]
-    return finish(binary("eq", a, -_math.inf if a._dtype.kind == "f" else 0.5), out)
+    if a._dtype.kind != "f":
+        return finish(binary("ne", a, a), out)  # (all False)
+    return finish(binary("eq", a, -_math.inf), out)
 
 
 def _isfinite(x: Any, out: Any = None) -> Any:

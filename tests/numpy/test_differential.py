@@ -61,6 +61,25 @@ def test_unary_float_functions_match_numpy(name, data):
     close(got, getattr(onp, name)(x.astype(onp.float64)).astype(dtype))
 
 
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isposinf", "isneginf", "isfinite"])
+@pytest.mark.parametrize("dtype", ALL)
+def test_float_predicates_match_numpy_on_every_dtype(name, dtype):
+    # (an integer 0 compared with the weak float 0.5 made isposinf(0) True)
+    x = onp.array([0, 1, 2, -3, 7, 0], dtype=onp.float64)
+    if dtype.startswith("float"):
+        x[[1, 2, 3]] = [onp.inf, -onp.inf, onp.nan]
+    x = x.astype(dtype) if dtype != "uint8" else onp.abs(x).astype(dtype)
+    for shape in [(6,), (2, 3), (), (0, 2)]:
+        arr = x[0] if shape == () else x[:0].reshape(0, 2) if shape == (0, 2) else x.reshape(
+            shape)
+        got = getattr(np, name)(np.array(arr, dtype=dtype))
+        want = getattr(onp, name)(arr)
+        assert got.dtype == onp.bool_
+        onp.testing.assert_array_equal(got.asnumpy(), want)
+        jitted = mx.jit(lambda a: getattr(np, name)(a))(np.array(arr, dtype=dtype))
+        onp.testing.assert_array_equal(jitted.asnumpy(), want)
+
+
 @pytest.mark.parametrize("name", ["sqrt", "exp", "log", "square", "abs", "sign", "negative"])
 def test_float_math_of_integers_keeps_their_dtype(name):
     """deviations.FLOAT_MATH_KEEPS_INTEGERS: computed in float64, converted back."""
