@@ -10,8 +10,8 @@ A jitted function (or a hybridized block) called while recording is recorded as 
     ...     y = (x * x).sum()
     >>> y.backward(); x.grad  # doctest: +SKIP
 """
+from .core.function import Function
 from .core.tape import (
-    Function,
     backward,
     grad,
     is_recording,

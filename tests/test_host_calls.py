@@ -8,12 +8,17 @@ from mxjit.base import GradientError, ShapeError, UnsupportedError
 from mxjit.core import tape
 from mxjit.trace import AbstractValue, apply, var
 from mxjit.trace.host import check_results, host_backward
-from tests.test_autograd import Sigmoid  # (the guide's custom sigmoid)
+from tests.test_autograd import Sigmoid as TracedSigmoid  # (the guide's custom sigmoid)
 
 F32 = np.dtype(np.float32)
 
 
+class Sigmoid(TracedSigmoid):
+    traced = False  # (run eagerly: recorded as a host call)
+
+
 class Tanh(mx.autograd.Function):
+    traced = False
     def forward(self, x):
         y = mx.nd.tanh(x)
         self.save_for_backward(y)
@@ -54,6 +59,8 @@ def test_function_backward_runs_once_for_all_outputs():
     calls = []
 
     class Pair(mx.autograd.Function):
+        traced = False
+
         def forward(self, x):
             return x * 2, x * 3
 

@@ -13,7 +13,7 @@ from .array import (
     weakened,
 )
 from .custom import checkpoint, custom_jvp, custom_vjp, remat
-from .dispatch import bind, bind_elementwise, same_shape_binary, scalar_operand
+from .dispatch import bind, bind_elementwise, same_shape_binary, scalar_binary, scalar_operand
 from .eager import run_eager
 from .forward import hessian, jacfwd, jacrev, jvp, linearize
 from .jit import JitFunction, Lowered, jit
@@ -34,6 +34,7 @@ kernels.register(lower.register_library, lower.register_device_library)
 
 __all__ = ["tape", "Array", "weak_class", "weakened", "concrete_error", "default_array_class",
            "is_array", "set_default_array_class", "bind", "bind_elementwise", "same_shape_binary",
+           "scalar_binary",
            "scalar_operand", "run_eager", "JitFunction", "Lowered", "jit", "tree_flatten",
            "tree_unflatten", "tree_leaves", "tree_map", "tree_structure",
            "register_pytree_node", "eager_bits", "next_key", "next_key_value", "seed",

@@ -118,6 +118,36 @@ def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
     return result
 
 
+def scalar_binary(op: str, arr: Any, value: int | float, reflected: bool, comparison: bool
+                  ) -> Any:
+    """`op` between a contiguous float CPU array and a Python number (`x + 1`, `1 / x`,
+    reflected when the number is the left operand) whose flat kernel is already built, or
+    None: `bind_elementwise`'s flat path without the operand conversions, which cost twice
+    the kernel on small arrays. The number takes the array's dtype, as `scalar_operand`
+    gives it."""
+    x = arr._data
+    if (type(x) is not np.ndarray or tape.recording_threads or x.dtype.kind != "f"
+            or not x.flags.c_contiguous):
+        return None
+    dtype = x.dtype
+    n = x.size
+    key = ((op, dtype if comparison else None, (), dtype, (dtype,)) if reflected
+           else (op, dtype if comparison else None, (), (dtype,), dtype))
+    flat = FLAT_KERNELS.get(key)
+    if flat is None or not 0 < n < PARALLEL_MIN_WORK:
+        return None
+    call, out_dtype = flat
+    number = np.asarray(value, dtype=dtype)
+    out = np.empty(x.shape, out_dtype)
+    if reflected:
+        call(number, x, out, 0, n)
+    else:
+        call(x, number, out, 0, n)
+    result = arr._result_class._wrap_host(out)
+    result._ctx = _context.result_context(arr._ctx)
+    return result
+
+
 def scalar_operand(value: Any, like: Any) -> Any:
     """A Python scalar as an operand of `like`'s dtype: a literal when tracing, else 0-d.
 

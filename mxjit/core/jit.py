@@ -102,11 +102,13 @@ def _as_buffer(x: Any) -> np.ndarray:
     return a
 
 
-def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any], depth: int = 0) -> bool:
+def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any], leaves: list[Any],
+                 depth: int = 0) -> bool:
     """Append the structure, classes, shapes and dtypes of a tree of lists and tuples of
-    eager C-contiguous arrays to `key` and their buffers to `buffers`; False when the tree
-    holds anything else or nests deeper than a few levels (the general, iterative signature
-    handles it). This is the hot path of a jitted call, hence the plain loop."""
+    eager C-contiguous arrays to `key`, their buffers to `buffers` and the arrays (or
+    numbers) themselves to `leaves`; False when the tree holds anything else or nests
+    deeper than a few levels (the general, iterative signature handles it). This is the
+    hot path of a jitted call, hence the plain loop."""
     for x in tree:
         t = type(x)
         if t is np.ndarray:
@@ -114,7 +116,7 @@ def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any], depth: int = 0) 
         elif t is list or t is tuple:
             key.append(t)
             key.append(len(x))
-            if depth >= 8 or not _flat_arrays(x, key, buffers, depth + 1):
+            if depth >= 8 or not _flat_arrays(x, key, buffers, leaves, depth + 1):
                 return False
             continue
         elif isinstance(x, Array):
@@ -132,6 +134,7 @@ def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any], depth: int = 0) 
         key.append(d.shape)
         key.append(d.dtype)
         buffers.append(d)
+        leaves.append(x)
     return True
 
 
@@ -293,13 +296,13 @@ class JitFunction:
         recording = tape.recording_threads and tape.is_recording()
         fast: list[Any] | None = None
         buffers: list[np.ndarray] = []
-        if not kwargs and not self.static_argnums and not recording:
+        leaves: list[Any] = []
+        if not kwargs and not self.static_argnums:
             fast = [tape.is_training()]
-            if not _flat_arrays(args, fast, buffers):
-                fast, buffers = None, []
+            if not _flat_arrays(args, fast, buffers, leaves):
+                fast, buffers, leaves = None, [], []
         fast_key = tuple(fast) if fast is not None else None
         entry = self._fast.get(fast_key) if fast_key is not None else None
-        leaves: list[Any] = []
         if entry is None:
             leaves, structure = self._split(args, kwargs)
             if any(isinstance(x, Array) and x._node is not None for x in leaves):  # inline

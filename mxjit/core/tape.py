@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import AutogradError, ParamError, UnsupportedError
+from ..base import AutogradError, ParamError
 from ..lower import Layout, Program, lower_graph
 from ..trace import (
     AbstractValue,
@@ -496,73 +496,6 @@ def record_host(results: Sequence[Any], host: Any, args: Sequence[Any], key: Any
     record_call(results, build, args, ("host", key, avals))
     for r in results:
         r._rec.host = host
-
-
-class _FunctionHost:
-    """An `autograd.Function` call as a host function (`trace/host.py`)."""
-
-    def __init__(self, fn: Function):
-        self.fn = fn
-        self.name = f"{type(fn).__name__} (an autograd.Function)"
-
-    def forward(self, operands: Sequence[np.ndarray]) -> list[np.ndarray]:
-        cls = self.fn._array_class
-        with pause():
-            outs = as_list(self.fn.forward(*(cls._wrap(a) for a in operands)))
-        return [o._buffer() for o in outs]
-
-    def backward(self, operands: Sequence[np.ndarray], results: Sequence[np.ndarray],
-                 cotangents: Sequence[np.ndarray], wanted: Sequence[int]) -> list[Any]:
-        cls = self.fn._array_class
-        with pause():
-            grads = as_list(self.fn.backward(*(cls._wrap(c) for c in cotangents)))
-        if len(grads) != len(operands):
-            raise AutogradError(f"{type(self.fn).__name__}.backward returned {len(grads)} "
-                                f"gradients for {len(operands)} inputs")
-        return [None if g is None else g._buffer() for g in grads]
-
-
-class Function:
-    """A function with a hand-written backward (MXNet's `autograd.Function`).
-
-    Recorded as one host call (`trace/host.py`): `backward` runs once per backward pass with
-    every output's gradient, and a recorded graph of the same structure as an earlier one
-    (the same Function class, shapes and dtypes) reuses its compiled backward program.
-
-    >>> class Sigmoid(mx.autograd.Function):  # doctest: +SKIP
-    ...     def forward(self, x):
-    ...         y = 1 / (1 + mx.nd.exp(-x)); self.save_for_backward(y); return y
-    ...     def backward(self, dy):
-    ...         y, = self.saved_tensors; return dy * y * (1 - y)
-    """
-
-    def __init__(self) -> None:
-        self._saved: tuple = ()
-        self._array_class: Any = None  # (the class of the arrays it was called with)
-
-    def save_for_backward(self, *args: Any) -> None:
-        self._saved = args
-
-    @property
-    def saved_tensors(self) -> tuple:
-        return self._saved
-
-    def forward(self, *inputs: Any) -> Any:
-        raise UnsupportedError(f"{type(self).__name__} must define forward()")
-
-    def backward(self, *output_grads: Any) -> Any:
-        raise UnsupportedError(f"{type(self).__name__} must define backward()")
-
-    def __call__(self, *inputs: Any) -> Any:
-        recording = is_recording()
-        with pause(train_mode=is_training()):
-            outputs = self.forward(*inputs)
-        outs = as_list(outputs)
-        self._array_class = outs[0]._result_class
-        if recording:
-            record_host(outs, _FunctionHost(self), inputs,
-                        (type(self), len(inputs)))
-        return outputs
 
 
 def record_call(results: Sequence[Any], build: Callable[..., list[Node]], args: Sequence[Any],

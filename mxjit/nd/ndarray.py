@@ -13,7 +13,7 @@ import numpy as np
 
 from ..base import ArgumentError, ParamError, ShapeError
 from ..context import Context, check_context
-from ..core import Array, bind, same_shape_binary, set_default_array_class, tape
+from ..core import Array, bind, same_shape_binary, scalar_binary, set_default_array_class, tape
 from ..ops import indexing
 from ..ops.elementwise import COMPARISONS, abs, binary, cast, negative
 from ..ops.operands import write_out, write_outs
@@ -256,6 +256,10 @@ def _operator(op: str, reflected: bool) -> Any:
         if type(o) is NDArray:
             fast = same_shape_binary(op, o, self, comparison) if reflected else \
                 same_shape_binary(op, self, o, comparison)
+            if fast is not None:
+                return fast
+        elif type(o) is float or type(o) is int:
+            fast = scalar_binary(op, self, o, reflected, comparison)
             if fast is not None:
                 return fast
         return binary(op, o, self) if reflected else binary(op, self, o)

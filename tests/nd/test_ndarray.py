@@ -490,3 +490,24 @@ def test_pickled_state_is_mxnets_raw_record():
     assert y.asnumpy().tolist() == [0.0] and y.context == mx.cpu()
     with pytest.raises(mx.base.NDArrayFormatError):
         y.__setstate__({"handle": bytearray(b"\xc9\xfa\x93\xf9")})
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_operators_with_a_python_number_match_the_general_path(dtype):
+    """NDArray's operators with a Python number take a shorter path for small contiguous
+    float arrays (`dispatch.scalar_binary`); it must give what the general path gives."""
+    from mxjit.nd.ndarray import BINARY_METHODS
+    from mxjit.ops.elementwise import binary
+    values = np.array([-3.5, -1.0, -0.0, 0.0, 0.5, 1.0, 2.0, 7.25, np.inf, -np.inf, np.nan],
+                      dtype=dtype)
+    x = mx.nd.array(values, dtype=dtype)
+    for number in (2, -1, 0.5, 3.0, 0, 1e-3):
+        for name, op, reflected in BINARY_METHODS:
+            for _ in range(2):  # (the first call may build the kernel the second reuses)
+                got = getattr(x, name)(number)
+            want = binary(op, number, x) if reflected else binary(op, x, number)
+            assert got.dtype == want.dtype and got.context == want.context
+            np.testing.assert_array_equal(got.asnumpy(), want.asnumpy(),
+                                          err_msg=f"{name} {number}")
+    x2d = mx.nd.array(values[:10].reshape(2, 5), dtype=dtype)[:, 1:4]  # (not contiguous)
+    np.testing.assert_array_equal((x2d * 2).asnumpy(), values[:10].reshape(2, 5)[:, 1:4] * 2)
