@@ -9,6 +9,7 @@ from . import (
     base,
     callback,
     context,
+    contrib,
     gluon,
     image,
     initializer,
@@ -74,10 +75,10 @@ from .util import (
 
 ndarray = nd
 sym = symbol
-img = image
 # (MXNet's mx.nd.CachedOp runs a symbol, which mx.nd may not import: it lives there)
 nd.CachedOp = symbol.CachedOp  # type: ignore[attr-defined]
 nd.__all__ = sorted([*nd.__all__, "CachedOp"])
+img = image
 init = initializer
 mod = module
 kv = kvstore

@@ -73,6 +73,7 @@ ALLOWED: dict[str, set[str]] = {
               "image", "metric", "recordio", "io", "symbol", "kvstore", "util", "numpy",
               "download"},
     "horovod": {"base", "context", "nd", "kvstore", "optimizer", "gluon"},
+    "contrib": {"base", "nd", "autograd", "symbol"},
     "tools": {"base"},
     "__main__": {"__init__", "base"},
     "mxnet_alias": {"base", "libinfo"},
@@ -81,7 +82,7 @@ ALLOWED: dict[str, set[str]] = {
                  "recordio", "symbol", "attribute", "visualization", "io", "model", "module",
                  "callback", "monitor", "util", "libinfo", "runtime", "numpy",
                  "numpy_extension", "kvstore", "kvstore_server", "operator", "horovod",
-                 "tools", "mxnet_alias"},
+                 "tools", "mxnet_alias", "contrib"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz, MPI).
 LAZY_OK = ("pycuda", "scipy", "graphviz", "mpi4py")

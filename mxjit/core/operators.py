@@ -141,8 +141,10 @@ class Operator:
         return [split_namespace(n) for n in (self.name, *self.aliases)]
 
 
+#: MXNet's `_OP_NAME_PREFIX_LIST`: the `_sample_*` operators are not in it, so they stay in
+#: `_internal` (where mx.sym.random finds `_sample_uniform`, ...).
 _PREFIXES = (("_contrib_", "contrib"), ("_linalg_", "linalg"), ("_image_", "image"),
-             ("_random_", "random"), ("_sample_", "random"), ("_sparse_", "sparse"))
+             ("_random_", "random"), ("_sparse_", "sparse"))
 
 
 def split_namespace(name: str) -> tuple[str, str]:

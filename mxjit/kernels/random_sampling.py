@@ -1,5 +1,6 @@
-"""Library primitives for the distributions that need rejection loops (gamma, Poisson) and for
-random permutations, computed with NumPy from the key they are given.
+"""Library primitives for the distributions that need rejection loops (gamma, Poisson, the
+distinct classes of `_sample_unique_zipfian`) and for random permutations, computed with
+NumPy from the key they are given.
 
 Each takes the uint32 (2,) key of one draw (from `mx.random.next_key()`, a program input
 under `jit`) and derives every number from it through NumPy's Philox generator, so a seed
@@ -49,6 +50,32 @@ def random_permutation_numpy(key: np.ndarray, *, n: int) -> np.ndarray:
     return _generator(key).permutation(n).astype(np.int64)
 
 
+def random_unique_zipfian_numpy(key: np.ndarray, *, range_max: int, shape: tuple[int, int]
+                                ) -> np.ndarray:
+    """For each of `shape[0]` rows, the first `shape[1]` distinct values of the stream
+    round(exp(u * log(range_max))) - 1 (u uniform in [0, 1), MXNet's approximately
+    log-uniform classes in [0, range_max)), and how many draws that took: an int64 array
+    (rows, shape[1] + 1) whose last column is the count."""
+    rows, wanted = shape
+    out = np.zeros((rows, wanted + 1), np.int64)
+    if wanted == 0:
+        return out
+    gen, log_range = _generator(key), np.log(range_max)
+    for r in range(rows):
+        stream = np.zeros(0, np.int64)
+        while True:  # (more draws until `wanted` distinct values have appeared)
+            more = max(2 * wanted, stream.size)
+            # (floor(x + 0.5): C's lround for these positive values)
+            draws = np.floor(np.exp(gen.random(more) * log_range) + 0.5).astype(np.int64) - 1
+            stream = np.concatenate([stream, draws])
+            firsts = np.sort(np.unique(stream, return_index=True)[1])
+            if firsts.size >= wanted:
+                break
+        out[r, :wanted] = stream[firsts[:wanted]]
+        out[r, wanted] = firsts[wanted - 1] + 1
+    return out
+
+
 def _check_key(name: str, key: AbstractValue) -> None:
     if key.shape != (2,) or key.dtype != np.uint32:
         raise DTypeError(f"{name}: the key must be a uint32 array of shape (2,)")
@@ -80,6 +107,15 @@ def _permutation_rule(key: AbstractValue, *, n: int) -> AbstractValue:
     return AbstractValue((int(n),), np.dtype(np.int64))
 
 
+def _unique_zipfian_rule(key: AbstractValue, *, range_max: int, shape: tuple[int, int]
+                         ) -> AbstractValue:
+    _check_key("random_unique_zipfian", key)
+    if len(shape) != 2 or min(shape) < 0 or not 0 <= shape[1] <= range_max:
+        raise ShapeError(f"random_unique_zipfian: shape must be (rows, count) with count at "
+                         f"most range_max={range_max}, got {tuple(shape)}")
+    return AbstractValue((int(shape[0]), int(shape[1]) + 1), np.dtype(np.int64))
+
+
 # samples carry no gradient (MXNet gives zeros for these distributions' parameters)
 define_primitive("random_gamma", "opaque", _sampler_rule("random_gamma"), random_gamma_numpy,
                  differentiable=False)
@@ -87,5 +123,8 @@ define_primitive("random_poisson", "opaque", _sampler_rule("random_poisson"),
                  random_poisson_numpy, differentiable=False)
 define_primitive("random_permutation", "opaque", _permutation_rule, random_permutation_numpy,
                  differentiable=False)
+define_primitive("random_unique_zipfian", "opaque", _unique_zipfian_rule,
+                 random_unique_zipfian_numpy, differentiable=False)
 
-__all__ = ["random_gamma_numpy", "random_permutation_numpy", "random_poisson_numpy"]
+__all__ = ["random_gamma_numpy", "random_permutation_numpy", "random_poisson_numpy",
+           "random_unique_zipfian_numpy"]

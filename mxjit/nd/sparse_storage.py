@@ -150,6 +150,12 @@ class BaseSparseNDArray(NDArray):
         if not (isinstance(key, slice) and key == slice(None)):
             raise ParamError(f"{type(self).__name__} supports only x[:] = value, got the key "
                              f"{key!r}")
+        if isinstance(value, BaseSparseNDArray) and value.stype == self.stype \
+                and value.shape == self.shape:
+            # (its stored entries are copied, explicit zeros included, as MXNet's copyto
+            # does: a DGL graph's edge id 0 is one)
+            store_into(value.astype(self._dtype, copy=False), self)
+            return
         if isinstance(value, NDArray):
             dense = value.asnumpy()
         elif isinstance(value, (int, float, np.number, np.bool_)):

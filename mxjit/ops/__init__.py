@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (each registers its operators)
     data_dependent,
     deformable,
     detection,
+    dgl_graph,
     elementwise,
     feature_maps,
     fourier,

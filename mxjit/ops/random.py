@@ -35,7 +35,8 @@ from ..core import Array, bind, current_trace, default_array_class, eager_bits, 
 from ..core.operators import register_operator
 from ..trace import canonical_dtype, const
 from .elementwise import binary, cos, floor, log, minimum, sqrt, where
-from .operands import as_dtype, constant, iota, reshape_exact, write_out
+from .operands import as_dtype, iota, reshape_exact, write_out
+from .prefix_sums import prefix_sums_last
 from .reduce import sum as reduce_sum
 from .shape import broadcast_exact
 
@@ -55,9 +56,10 @@ def _row(bits: Array, k: int) -> Array:
 def unit_uniform(shape: tuple[int, ...], dtype: Any, count: int = 1) -> list[Array]:
     """`count` independent arrays of uniform [0, 1) samples for `dtype`, from one key.
 
-    Each value keeps as many random bits as the dtype's significand holds (11, 24 or 53),
-    so it is exact in `dtype` and never rounds up to 1; float16 values are computed in
-    float32.
+    Each value keeps as many random bits as the dtype's significand holds (24 or 53), so
+    it is exact in `dtype` and never rounds up to 1. A float16 value is a 24-bit float32
+    one rounded down onto float16's values (as float32): every float16 in [0, 1) can come,
+    0 with probability 2**-24 (MXNet rounds to nearest, which gives 1.0 one time in 4096).
 
     >>> u, = unit_uniform((3,), np.float32)  # doctest: +SKIP
     """
@@ -77,10 +79,22 @@ def unit_uniform(shape: tuple[int, ...], dtype: Any, count: int = 1) -> list[Arr
             lo = as_dtype(binary("div", _row(bits, 2 * c + 1), 1 << 6), cd)
             out.append((hi * float(1 << 26) + lo) * 2.0**-53)
         else:
-            m = 11 if d == np.float16 else 24
-            top = as_dtype(binary("div", _row(bits, c), 1 << (32 - m)), cd)
-            out.append(top * 2.0**-m)
+            top = as_dtype(binary("div", _row(bits, c), 1 << 8), cd)
+            if d == np.float16:
+                top = _float16_bits(top)
+            out.append(top * 2.0**-24)
     return out
+
+
+def _float16_bits(top: Array) -> Array:
+    """Integers in [0, 2**24) (as float32) with all but their 11 leading bits cleared:
+    times 2**-24, the float16 value at or below top * 2**-24 (float16 keeps 11 bits, and a
+    spacing of 2**-24 below 2**-13)."""
+    # the spacing of float16's values at top: 2 ** max(bit length - 11, 0), as a sum
+    spacing: Any = 1.0
+    for k in range(11, 24):
+        spacing = spacing + binary("ge", top, float(1 << k)) * float(1 << (k - 11))
+    return floor(top / spacing) * spacing
 
 
 # ---- parameters, shapes and dtypes -------------------------------------------------------
@@ -418,6 +432,12 @@ def multinomial(data: Array, shape: Any = None, get_prob: bool = False,
     d = canonical_dtype(dtype)
     if d.kind not in "fiu":
         raise DTypeError(f"multinomial: dtype must be a number type, got {d}")
+    largest = _largest_exact_integer(d)
+    if data.shape[-1] - 1 > largest:
+        # (MXNet 1.9.1 wraps or rounds such indices silently)
+        raise DTypeError(f"multinomial: dtype {d} cannot hold the indices of "
+                         f"{data.shape[-1]} categories (its integers are exact up to "
+                         f"{largest})")
     sample = _shape_tuple("multinomial", shape)
     samples, index = _multinomial(data, sample, d)
     if out is not None:
@@ -425,22 +445,29 @@ def multinomial(data: Array, shape: Any = None, get_prob: bool = False,
     return [samples, _log_likelihood(data, index, sample)] if get_prob else samples
 
 
+def _largest_exact_integer(d: np.dtype) -> int:
+    """The largest integer up to which every integer is exact in `d`."""
+    if d.kind == "f":
+        return 2 ** (np.finfo(d).nmant + 1)
+    return int(np.iinfo(d).max)
+
+
 def _multinomial(data: Array, sample: tuple[int, ...], d: np.dtype
                  ) -> tuple[Array, Array]:
     """Inverse-CDF sampling: the index is how many cumulative probabilities are <= u
-    (MXNet's loop, which stops at the first cdf[j] > u, with k - 1 as the fallback).
-    Returns the samples and the indices (as floats, shape batch + sample)."""
+    (MXNet's loop, which stops at the first cdf[j] > u, with k - 1 as the fallback where
+    MXNet gives k). Returns the samples and the indices (as floats, shape batch + sample)."""
     k = data.shape[-1]
     batch = data.shape[:-1]
     cd = _compute_dtype(data._dtype)
-    probs = as_dtype(data, cd)
-    triangle = np.triu(np.ones((k, k), cd))  # cdf[j] = sum of p[:j + 1]
-    tri = constant(triangle, probs)
-    cdf = bind("dot_general", probs, tri, contract=((probs.ndim - 1,), (0,)), batch=((), ()))
+    cdf = prefix_sums_last(as_dtype(data, cd))
     (u,) = unit_uniform(batch + sample, cd)
     below = binary("le", reshape_exact(cdf, shape=batch + (1,) * len(sample) + (k,)),
                        reshape_exact(u, shape=batch + sample + (1,)))
-    index = reshape_exact(minimum(reduce_sum(below, axis=-1), float(k - 1)), shape=batch + sample)
+    # (counted in float64 where the compute dtype's integers stop being exact before k)
+    count_dtype = cd if k <= _largest_exact_integer(cd) else np.dtype(np.float64)
+    count = reduce_sum(as_dtype(below, count_dtype), axis=-1)
+    index = reshape_exact(minimum(count, float(k - 1)), shape=batch + sample)
     samples = reshape_exact(as_dtype(index, d), shape=batch + sample or (1,))
     return samples, index
 
@@ -654,6 +681,35 @@ def sample_multinomial(data: Array, shape: Any = (), get_prob: bool = False,
     >>> mx.nd.sample_multinomial(mx.nd.array([[0.5, 0.5]]), shape=3)  # doctest: +SKIP
     """
     return multinomial(data, shape=shape or None, get_prob=get_prob, dtype=dtype)
+
+
+@register_operator("_sample_unique_zipfian", inputs=(), kinds={"shape": "shape"},
+                   signature=lambda params: ([], [], ["output0", "output1"]))
+def sample_unique_zipfian(range_max: int, shape: Any = ()) -> list[Array]:
+    """`shape[1]` distinct classes in [0, range_max) for each of `shape[0]` rows, drawn
+    without replacement from MXNet's approximately log-uniform (Zipfian) distribution
+    P(c) = (log(c + 1.5) - log(c + 0.5)) / log(range_max), and the number of draws each
+    row took: `[classes, trials]`, int64, shapes `shape` and `(shape[0],)`.
+
+    >>> classes, trials = mx.nd._internal._sample_unique_zipfian(1000, shape=(2, 8))
+    >>> classes.shape, trials.shape
+    ((2, 8), (2,))
+    """
+    dims = _shape_tuple("_sample_unique_zipfian", shape)
+    if len(dims) != 2:
+        raise ShapeError(f"_sample_unique_zipfian: shape must be 2-D (batch_size, "
+                         f"num_sampled), got {dims}")
+    if isinstance(range_max, bool) or not isinstance(range_max, (int, np.integer)):
+        raise ArgumentError(f"_sample_unique_zipfian: range_max must be an int, got "
+                            f"{type(range_max).__name__}")
+    if dims[1] > range_max:
+        raise ParamError(f"_sample_unique_zipfian: the number of samples {dims[1]} cannot "
+                         f"exceed the number of possible classes range_max={range_max}")
+    both = bind("random_unique_zipfian", next_key(), range_max=int(range_max), shape=dims)
+    rows, n = dims
+    classes = bind("slice", both, start=(0, 0), stop=(rows, n), step=(1, 1))
+    trials = bind("slice", both, start=(0, n), stop=(rows, n + 1), step=(1, 1))
+    return [classes, reshape_exact(trials, shape=(rows,))]
 
 
 @register_operator("_shuffle", aliases=("shuffle",))

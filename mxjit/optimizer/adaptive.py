@@ -79,6 +79,10 @@ class Adam(FusedOptimizer):
     def create_state(self, index: Any, weight: NDArray) -> Any:
         return _zeros_like(weight, 2, self.lazy_update)
 
+    def _lazy(self, weight: NDArray, states: tuple[NDArray, ...], mixed: bool) -> bool:
+        # (adam_update is lazy when the mean and variance are stored like the weight)
+        return self.lazy_update and all(s.stype == weight.stype for s in states)
+
     def _coefficients(self, indices: Sequence[Any]) -> list[dict[str, float]]:
         rows = _count_rows(self, indices)
         for row in rows:
@@ -191,6 +195,11 @@ class AdaGrad(FusedOptimizer):
     def create_state(self, index: Any, weight: NDArray) -> Any:
         return _zeros_like(weight, 1)[0]
 
+    def _lazy(self, weight: NDArray, states: tuple[NDArray, ...], mixed: bool) -> bool:
+        # (MXNet's sparse AdaGrad, which refuses a weight decay; here the decay applies to
+        # the rows updated)
+        return True
+
     def _hyper(self) -> dict[str, float]:
         return {**super()._hyper(), "eps": self.float_stable_eps}
 
@@ -300,6 +309,10 @@ class Ftrl(FusedOptimizer):
 
     def create_state(self, index: Any, weight: NDArray) -> Any:
         return _zeros_like(weight, 2)
+
+    def _lazy(self, weight: NDArray, states: tuple[NDArray, ...], mixed: bool) -> bool:
+        # (ftrl_update's sparse kernel takes row_sparse weight and states only)
+        return all(a.stype == "row_sparse" for a in (weight, *states))
 
     def _step(self, s: Step) -> tuple[Array, tuple[Array, ...]]:
         z, n = s.states

@@ -37,6 +37,9 @@ class GroupAdaGrad(FusedOptimizer):
         return zeros((weight.shape[0], 1), weight.context, dtype=weight.dtype,
                      stype=weight.stype)
 
+    def _lazy(self, weight: NDArray, states: tuple[NDArray, ...], mixed: bool) -> bool:
+        return True  # (MXNet's group_adagrad_update: row_sparse gradients, their rows)
+
     def _coefficients(self, indices: Sequence[Any]) -> list[dict[str, float]]:
         rows = super()._coefficients(indices)
         for row in rows:

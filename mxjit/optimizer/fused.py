@@ -25,36 +25,23 @@ from typing import Any
 import numpy as np
 
 from .. import nd
-from ..base import NotOverriddenError, UnsupportedError
+from ..base import NotOverriddenError
 from ..core import Array, jit, tape
 from ..nd import NDArray
 from .optimizer import Optimizer, require
+from .sparse_rows import Job, RowJob, is_dense
 
 #: The parameters one call of a built-in optimizer takes at most, unless
 #: MXNET_OPTIMIZER_AGGREGATION_SIZE says otherwise: all of a Trainer's, as one program.
 ALL_PARAMETERS = 1 << 30
 
 Step = SimpleNamespace  # (the argument of `_step`; see FusedOptimizer._step)
-#: One parameter to update: weight, gradient, float32 master copy or None, state arrays.
-Job = tuple[NDArray, NDArray, "NDArray | None", tuple[NDArray, ...]]
 
 
 def aggregation_size() -> int:
     """How many parameters the `Updater` passes a built-in optimizer in one call."""
     text = os.environ.get("MXNET_OPTIMIZER_AGGREGATION_SIZE", "").strip()
     return int(text) if text else ALL_PARAMETERS
-
-
-def dense_gradient(weight: NDArray, grad: NDArray) -> NDArray:
-    """The gradient in dense storage. A row_sparse gradient is read densely (MXNet's
-    standard update; its lazy updates, which skip the rows a sparse gradient lacks, are
-    not implemented); a sparse weight cannot take a dense result."""
-    if weight.stype != "default":
-        raise UnsupportedError(f"optimizer update of a {weight.stype} weight: the built-in "
-                               "optimizers update dense weights only")
-    if grad.stype == "default":
-        return grad
-    return nd.cast_storage(grad, "default")  # type: ignore[return-value]
 
 
 def state_arrays(state: Any) -> tuple[NDArray, ...]:
@@ -115,6 +102,11 @@ class FusedOptimizer(Optimizer):
         """(float32 master copy or None, the state proper)."""
         return (state[0], state[1]) if mixed else (None, state)
 
+    def _lazy(self, weight: NDArray, states: tuple[NDArray, ...], mixed: bool) -> bool:
+        """Whether a row_sparse gradient updates only the rows it stores (MXNet's lazy
+        update; see sparse_rows.py) for a weight and states of these storage types."""
+        return False
+
     # ---- shared pieces of the steps --------------------------------------------------
 
     def _clip_bound(self) -> float | None:
@@ -126,6 +118,15 @@ class FusedOptimizer(Optimizer):
     def _clip(self, x: Array) -> Array:
         bound = self._clip_bound()
         return x if bound is None else nd.clip(x, -bound, bound)
+
+    def _job(self, weight: NDArray, grad: NDArray, master: NDArray | None,
+             states: tuple[NDArray, ...]) -> Job | RowJob:
+        """One parameter to update: the arrays themselves when all are dense, else their
+        dense rows (`RowJob`)."""
+        if is_dense(weight, grad, master, *states):
+            return (weight, grad, master, states)
+        return RowJob(weight, grad, master, states,
+                      self._lazy(weight, states, master is not None))
 
     # ---- the update ------------------------------------------------------------------
 
@@ -168,19 +169,28 @@ class FusedOptimizer(Optimizer):
                                  multi_precision))
 
     def _prepare(self, indices: list[Any], weights: list[NDArray], grads: list[NDArray],
-                 states: list[Any], multi_precision: bool) -> tuple[list[Job], list[dict]]:
-        """The parameters to update (weight, dense gradient, master copy or None, state
-        arrays) and their `_coefficients`."""
+                 states: list[Any], multi_precision: bool
+                 ) -> tuple[list[Job | RowJob], list[dict]]:
+        """The parameters to update (`_job`s) and their `_coefficients`."""
         rows = self._coefficients(indices)
         jobs = []
         for w, g, st in zip(weights, grads, states):
             master, inner = self._split_state(st, multi_precision and w.dtype == np.float16)
-            jobs.append((w, dense_gradient(w, g), master, state_arrays(inner)))
+            jobs.append(self._job(w, g, master, state_arrays(inner)))
         return jobs, rows
 
-    def _run(self, jobs: list[Job], rows: list[dict[str, float]]) -> None:
-        """Run the step over `jobs` (weight, grad, master or None, state arrays) with the
-        scalars `rows` as one program and store the results in the arrays given."""
+    def _run(self, jobs: list[Job | RowJob], rows: list[dict[str, float]]) -> None:
+        """Run the step over `jobs` with the scalars `rows` as one program, store the
+        results in the arrays given, and write sparse parameters' rows back."""
+        pending = [j for j in jobs if isinstance(j, RowJob) and not j.empty]
+        kept = [(j.job if isinstance(j, RowJob) else j, row) for j, row in zip(jobs, rows)
+                if not (isinstance(j, RowJob) and j.empty)]
+        self._run_dense([j for j, _ in kept], [row for _, row in kept])
+        for job in pending:
+            job.write_back()
+
+    def _run_dense(self, jobs: list[Job], rows: list[dict[str, float]]) -> None:
+        """`_run` over dense arrays: weight, grad, master or None, state arrays."""
         if not jobs:
             return
         hyper = self._hyper()

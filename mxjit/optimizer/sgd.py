@@ -18,8 +18,9 @@ import numpy as np
 from .. import nd
 from ..core import Array
 from ..nd import NDArray, zeros
-from .fused import FusedOptimizer, Job, Step, dense_gradient, state_arrays, sum_of_squares
+from .fused import FusedOptimizer, Step, state_arrays, sum_of_squares
 from .optimizer import register, warn_low_precision
+from .sparse_rows import Job, RowJob
 
 __all__ = ["SGD", "ccSGD", "NAG", "Signum", "SGLD", "DCASGD", "LARS", "LBSGD", "Test"]
 
@@ -29,11 +30,12 @@ def _sign(x: Array) -> Array:
     return (x > 0) - (x < 0)  # type: ignore[no-any-return]
 
 
-def _momentum_state(weight: NDArray, momentum: float, lazy_update: bool = True) -> Any:
-    """A zero momentum like `weight` (None without momentum)."""
+def _momentum_state(weight: NDArray, momentum: float, sparse_like: bool = True) -> Any:
+    """A zero momentum like `weight` (None without momentum), in the weight's storage type
+    unless `sparse_like` is off."""
     if momentum == 0.0:
         return None
-    stype = weight.stype if lazy_update else "default"
+    stype = weight.stype if sparse_like else "default"
     return zeros(weight.shape, weight.context, dtype=weight.dtype, stype=stype)
 
 
@@ -81,6 +83,11 @@ class SGD(_MomentumFirst):
     def create_state(self, index: Any, weight: NDArray) -> Any:
         return _momentum_state(weight, self.momentum, self.lazy_update)
 
+    def _lazy(self, weight: NDArray, states: tuple[NDArray, ...], mixed: bool) -> bool:
+        # (sgd_update and sgd_mom_update are lazy with a momentum stored like the weight;
+        # their multi-precision forms have no sparse kernel)
+        return self.lazy_update and not mixed and all(s.stype == weight.stype for s in states)
+
     def _coefficients(self, indices: Sequence[Any]) -> list[dict[str, float]]:
         # (MXNet's aggregated SGD counts every index first, then reads the rates)
         self._update_count(indices)
@@ -118,7 +125,7 @@ class NAG(_MomentumFirst):
         self.momentum = momentum
 
     def create_state(self, index: Any, weight: NDArray) -> Any:
-        return _momentum_state(weight, self.momentum)
+        return _momentum_state(weight, self.momentum, sparse_like=False)  # (MXNet's: dense)
 
     def _hyper(self) -> dict[str, float]:
         return {**super()._hyper(), "momentum": max(self.momentum, 0.0)}
@@ -368,8 +375,10 @@ class LBSGD(FusedOptimizer):
         return cgrad
 
     def _prepare(self, indices: list[Any], weights: list[NDArray], grads: list[NDArray],
-                 states: list[Any], multi_precision: bool) -> tuple[list[Job], list[dict]]:
-        jobs, rows = [], []
+                 states: list[Any], multi_precision: bool
+                 ) -> tuple[list[Job | RowJob], list[dict]]:
+        jobs: list[Job | RowJob] = []
+        rows = []
         for i, w, g, st in zip(indices, weights, grads, states):
             lr, wd = self._get_lr(i), self._get_wd(i)  # (before counting, as MXNet reads them)
             self._update_count(i)
@@ -385,7 +394,7 @@ class LBSGD(FusedOptimizer):
             else:
                 mult = self._get_lbmult(cgrad["num_cums"])
             cgrad["cum_grad"] = 0
-            jobs.append((w, dense_gradient(w, g), master, state_arrays(inner)))
+            jobs.append(self._job(w, g, master, state_arrays(inner)))
             rows.append({"lr": lr * mult, "wd": wd})
         return jobs, rows
 

@@ -18,7 +18,7 @@ inference gives (the front end writes MXNet's 0, or -1 under NumPy shape semanti
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from ..core.operators import (
     PendingInput,
 )
 from ..core.trace_state import TraceState, trace_stack
+from ..nd import sparse_graph
 from ..trace import var
 from .graph import Node, topological
 
@@ -46,6 +47,20 @@ UNKNOWN = -1
 RANK = -1
 
 
+#: Operators whose values need their arrays' storage, with the eager forms that compute
+#: them: DGL's graph operators read a CSR graph's stored edge ids (0 included), which
+#: dense arrays lose. A node of one runs its eager form when no argument is traced; traced,
+#: the table's implementation gives only the outputs' shapes and dtypes (ops/dgl_graph.py).
+EAGER_FORMS: dict[str, Callable[..., Any]] = {
+    "_contrib_dgl_csr_neighbor_uniform_sample": sparse_graph.dgl_csr_neighbor_uniform_sample,
+    "_contrib_dgl_csr_neighbor_non_uniform_sample":
+        sparse_graph.dgl_csr_neighbor_non_uniform_sample,
+    "_contrib_dgl_subgraph": sparse_graph.dgl_subgraph,
+    "_contrib_dgl_graph_compact": sparse_graph.dgl_graph_compact,
+    "_contrib_dgl_adjacency": sparse_graph.dgl_adjacency,
+}
+
+
 def call_node(node: Node, args: Sequence[Any], **overrides: Any) -> list[Any]:
     """The outputs of `node`'s operator on `args` (with parameters in `overrides` replaced);
     an error names the node."""
@@ -54,23 +69,30 @@ def call_node(node: Node, args: Sequence[Any], **overrides: Any) -> list[Any]:
     params = {**node.params(), **overrides}
     if node.subgraphs:
         params["subgraphs"] = [subgraph_function(heads) for heads in node.subgraphs]
+    impl = op.impl
+    if op.name in EAGER_FORMS and all(getattr(a, "_node", None) is None for a in args):
+        impl = EAGER_FORMS[op.name]
     try:
         names = [] if op.variadic else node.input_names()
         if op.variadic or list(op.inputs[:len(names)]) == names:
-            out = op.impl(*args, **params)  # (some implementations take arrays by position only)
+            out = impl(*args, **params)  # (some implementations take arrays by position only)
         else:
-            out = op.impl(**dict(zip(names, args)), **params)
+            out = impl(**dict(zip(names, args)), **params)
     except MXNetError as e:
         e.args = (f"{op.name} {node.name!r}: {e}",) + e.args[1:]
         raise
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-def evaluate(outputs: Sequence[tuple[Node, int]], feeds: dict[int, Any]) -> list[Any]:
-    """The values of `outputs` with each variable node (by id) given in `feeds`."""
-    results: dict[int, list[Any]] = {}
+def evaluate(outputs: Sequence[tuple[Node, int]], feeds: dict[int, Any],
+             computed: dict[int, list[Any]] | None = None) -> list[Any]:
+    """The values of `outputs` with each variable node (by id) given in `feeds`, and the
+    outputs of the nodes in `computed` (by id) taken as they are there."""
+    results: dict[int, list[Any]] = dict(computed or {})
     solved: dict[int, tuple[int, ...]] | None = None  # (open creations' shapes, when met)
     for node in topological(outputs):
+        if id(node) in results:
+            continue
         if node.op is None:
             if id(node) not in feeds:
                 raise MXNetError(f"variable {node.name!r} has no value: give it when binding")

@@ -12,7 +12,10 @@ Sparse arrays (CSR, row_sparse) are bound as MXNet binds them, but the program i
 a sparse argument is read through a dense copy refreshed before each pass, an output that
 MXNet types as sparse (`storage.py`: `cast_storage(x, 'csr')`, `retain`, ...) is handed
 back as a sparse array, and a gradient array keeps its storage type (`simple_bind` gives
-each the type MXNet would, from `stype_dict` and the variables' `stype`).
+each the type MXNet would, from `stype_dict` and the variables' `stype`). The DGL graph
+operators, whose values a dense copy of a CSR graph cannot give, run before the program
+on the bound arrays themselves (`eager_stage.py`); the program reads their results as
+extra inputs, and outputs that are their results are handed back as they gave them.
 
     >>> exe = net.simple_bind(mx.cpu(), data=(4, 3))  # doctest: +SKIP
     >>> exe.forward(is_train=True, data=x); exe.backward()  # doctest: +SKIP
@@ -26,11 +29,12 @@ from typing import Any
 import numpy as np
 
 from .. import autograd, nd
-from ..base import ArgumentError, MXNetError, ParamError, ShapeError
+from ..base import ArgumentError, GradientError, MXNetError, ParamError, ShapeError
 from ..context import Context
 from ..core import jit, tape
 from ..nd.serialization import STORAGE_TYPE_CODES
 from ..nd.sparse_storage import BaseSparseNDArray, cast_storage, store_into
+from .eager_stage import EagerStage
 from .evaluate import Partial, evaluate
 from .graph import Node, topological
 from .storage import DEFAULT, gradient_storage, output_storage
@@ -67,6 +71,13 @@ class Executor:
         #: backward computes, only then
         self._differentiable = any(r != "null" and g is not None
                                    for r, g in zip(grad_reqs, grad_arrays))
+        self._stage = EagerStage(symbol._outputs)
+        if self._differentiable and self._stage.nodes:
+            _refuse_gradients(self._stage.nodes[0], names, grad_reqs, grad_arrays)
+        #: the outputs the program computes (the others are the eager stage's results)
+        self._program_heads = [h for h in symbol._outputs if not self._stage.computes(h)]
+        #: the eager stage's results of the last forward pass, by node id
+        self._computed: dict[int, list[Any]] = {}
         self._monitor: Callable[[str, Any], None] | None = None
         self._monitor_all = False
         self._monitor_active: Callable[[], bool] = lambda: True
@@ -97,9 +108,9 @@ class Executor:
         feeds.update({id(n): v for n, v in zip(self._aux_nodes, aux)})
         return feeds
 
-    def _run(self, args: list[Any], aux: list[Any]) -> Any:
+    def _run(self, args: list[Any], aux: list[Any], fed: list[Any]) -> Any:
         before = [v._node for v in aux]
-        outs = evaluate(self._symbol._outputs, self._feeds(args, aux))
+        outs = evaluate(self._program_heads, self._feeds(args, aux), self._stage.given(fed))
         changed = tuple(k for k, (v, n) in enumerate(zip(aux, before)) if v._node is not n)
         return outs, changed, [aux[k] for k in changed]
 
@@ -108,17 +119,20 @@ class Executor:
         """Every output of every node (what a monitor sees), made once when first needed."""
         return self._symbol.get_internals()
 
-    def _run_internals(self, args: list[Any], aux: list[Any]) -> Any:
-        return evaluate(self._internals._outputs, self._feeds(args, aux))
+    def _run_internals(self, args: list[Any], aux: list[Any], fed: list[Any]) -> Any:
+        heads = [e for e in self._internals._outputs if not self._stage.computes(e)]
+        return evaluate(heads, self._feeds(args, aux), self._stage.given(fed))
 
     def _report_internals(self, is_train: bool) -> None:
         """Give the monitor every operator's outputs (`<node>_output`, as MXNet names them)
         and, with `monitor_all`, each operator's inputs (`<node>_<input>`) and the variables:
         computed by a second program, from the arrays the forward pass just used."""
         assert self._monitor is not None
-        with autograd.pause(train_mode=is_train):
-            values = self._internals_fn(self._dense_args, self._dense_aux)
         internals = self._internals
+        with autograd.pause(train_mode=is_train):
+            values = self._internals_fn(self._dense_args, self._dense_aux,
+                                        self._stage.program_inputs(self._computed))
+        values = self._stage.merge(internals._outputs, values, self._computed)
         by_entry = {(id(n), k): v for (n, k), v in zip(internals._outputs, values)}
         names = dict(zip([(id(n), k) for n, k in internals._outputs],
                          internals.list_outputs()))
@@ -158,14 +172,19 @@ class Executor:
                                  f"{shape}; use reshape() for new shapes")
             target[:] = value
         self._refresh_dense_args()
+        self._computed = self._stage.run(self._bound()) if self._stage.nodes else {}
+        fed = self._stage.program_inputs(self._computed)
         recording = is_train and self._differentiable
         if recording:
             with autograd.record(train_mode=True):
-                outs, changed, new = self._fn(self._dense_args, self._dense_aux)
-        else:
+                outs, changed, new = self._fn(self._dense_args, self._dense_aux, fed)
+        elif self._program_heads:
             with autograd.train_mode() if is_train else autograd.predict_mode():
-                outs, changed, new = self._fn(self._dense_args, self._dense_aux)
-        self.outputs = self._written(list(outs))
+                outs, changed, new = self._fn(self._dense_args, self._dense_aux, fed)
+        else:  # (every output is the eager stage's: nothing for a program to compute)
+            outs, changed, new = [], (), []
+        self.outputs = self._written(self._stage.merge(self._symbol._outputs, list(outs),
+                                                       self._computed))
         if changed:
             targets = [self.aux_arrays[k] for k in changed]
             if recording and self._heads[0]._rec is not None:
@@ -175,6 +194,11 @@ class Executor:
         if self._monitor is not None and self._monitor_active():
             self._report_internals(is_train)
         return self.outputs
+
+    def _bound(self) -> dict[int, Any]:
+        """The bound arguments and auxiliary states themselves, by variable node id."""
+        return {id(n): a for n, a in zip(self._arg_nodes + self._aux_nodes,
+                                         self.arg_arrays + self.aux_arrays)}
 
     def _refresh_dense_args(self) -> None:
         """Copy each sparse argument's and auxiliary state's values into the dense array
@@ -230,7 +254,7 @@ class Executor:
             # yet: run it, recorded, still in prediction mode)
             self._refresh_dense_args()
             with autograd.record(train_mode=False):
-                outs, _, _ = self._fn(self._dense_args, self._dense_aux)
+                outs, _, _ = self._fn(self._dense_args, self._dense_aux, [])
             self.outputs = self._written(list(outs))
         grads = out_grads
         if grads is not None and not isinstance(grads, (list, tuple)):
@@ -378,6 +402,16 @@ class Executor:
                          if req != "null" else None)
         aux = [nd.zeros(s, ctx=ctx, dtype=t) for s, t in zip(aux_shapes, aux_types)]
         return Executor(symbol, ctx, args, grads, reqs, aux)
+
+
+def _refuse_gradients(node: Node, names: list[str], reqs: list[str], grads: list[Any]
+                      ) -> None:
+    """MXNet builds no backward pass through a DGL graph operator, whatever reads it."""
+    assert node.op is not None
+    wanted = [n for n, r, g in zip(names, reqs, grads) if r != "null" and g is not None]
+    raise GradientError(f"Operator {node.op.name} ({node.name!r}) is non-differentiable, and "
+                        f"gradients were asked for {wanted}: bind with grad_req='null' (as "
+                        f"MXNet, which refuses any backward pass of a graph holding it)")
 
 
 def _dense_copy(array: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ParamError
+from ..base import DTypeError, ParamError
 from ..core.operators import Operator
 
 
@@ -200,6 +200,27 @@ def _num_outputs(p: dict[str, Any]) -> list[str]:
     return _numbered(count) if count > 1 else ["output"]
 
 
+def _dgl_outputs(op: str, fixed: int, per_array: int, mapping: bool = False,
+                 required: tuple[str, ...] = ()) -> Callable[[dict[str, Any]], list[str]]:
+    """The outputs of a DGL graph operator: `per_array` for each input past the `fixed`
+    first ones (for each pair of inputs when `fixed` is 0: dgl_graph_compact's graphs and
+    vertex ids), twice as many with `return_mapping` where `mapping`. The parameters its
+    count needs are checked as MXNet's parser checks them, when the node is made."""
+    def names(p: dict[str, Any]) -> list[str]:
+        for key in ("num_args", *required):
+            if key not in p:
+                raise ParamError(f"{op}: the argument {key!r} is required")
+        arrays = int(p["num_args"]) - fixed
+        count = (arrays if fixed else arrays // 2) * per_array
+        if count < 1:
+            raise ParamError(f"{op}: num_args must be at least {fixed + 1 if fixed else 2}, "
+                             f"got {p['num_args']}")
+        count *= 2 if mapping and p["return_mapping"] else 1
+        return _numbered(count) if count > 1 else ["output"]
+
+    return names
+
+
 #: Operators with other visible outputs than one named "output".
 OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "SliceChannel": lambda p: _numbered(int(p.get("num_outputs", 1))),
@@ -223,6 +244,13 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     # (MXNet's spelling)
     "_contrib_quantized_rnn": lambda p: (["output", "state_output", "statecell_ouput"]
                                          if p.get("state_outputs") else ["output"]),
+    "_contrib_dgl_csr_neighbor_uniform_sample": _dgl_outputs(
+        "dgl_csr_neighbor_uniform_sample", 1, 3),
+    "_contrib_dgl_csr_neighbor_non_uniform_sample": _dgl_outputs(
+        "dgl_csr_neighbor_non_uniform_sample", 2, 4),
+    "_contrib_dgl_subgraph": _dgl_outputs("dgl_subgraph", 1, 1, True, ("return_mapping",)),
+    "_contrib_dgl_graph_compact": _dgl_outputs("dgl_graph_compact", 0, 1, True,
+                                               ("return_mapping", "graph_sizes")),
 }
 
 #: Outputs whose dtype is fixed, whatever the inputs' (by output index).
@@ -241,9 +269,50 @@ INPUT_DTYPES: dict[str, dict[str, np.dtype]] = {
                         np.dtype(np.float32))},
 }
 
+DtypeRule = Callable[[dict[str, Any], list[np.dtype]], list[np.dtype]]
+
+
+def _int64_from(op: str, start: int, what: str, rule: DtypeRule) -> DtypeRule:
+    """`rule`, after MXNet's check that the inputs from position `start` on are int64."""
+    def checked(p: dict[str, Any], ins: list[np.dtype]) -> list[np.dtype]:
+        for d in ins[start:]:
+            if np.dtype(d) != np.int64:
+                raise DTypeError(f"{op}: {what} must be int64, got {np.dtype(d).name}")
+        return rule(p, ins)
+
+    return checked
+
+
+def _mapped(p: dict[str, Any]) -> int:
+    return 2 if p.get("return_mapping") else 1
+
+
+#: The DGL graph operators' dtypes (MXNet's FInferType): a sampler's vertex ids and layers
+#: take the first seed array's dtype, its graphs the graph's, its probabilities the
+#: probability's; a subgraph the graph's; compaction int64; an adjacency matrix float32.
+_DGL_DTYPE_RULES: dict[str, DtypeRule] = {
+    "_contrib_dgl_csr_neighbor_uniform_sample":
+        lambda p, ins: [t for t in (ins[1], ins[0], ins[1]) for _ in ins[1:]],
+    "_contrib_dgl_csr_neighbor_non_uniform_sample":
+        lambda p, ins: [t for t in (ins[2], ins[0], ins[1], ins[2]) for _ in ins[2:]],
+    "_contrib_dgl_subgraph": _int64_from(
+        "dgl_subgraph", 1, "each vertex array",
+        lambda p, ins: [ins[0]] * ((len(ins) - 1) * _mapped(p))),
+    "_contrib_dgl_graph_compact": _int64_from(
+        "dgl_graph_compact", 0, "each graph and vertex-id array",
+        lambda p, ins: [np.dtype(np.int64)] * (len(ins) // 2 * _mapped(p))),
+    "_contrib_dgl_adjacency": _int64_from("dgl_adjacency", 0, "the graph",
+                                          lambda p, ins: [np.dtype(np.float32)]),
+}
+
 #: Operators whose output dtypes follow a rule of their own: (parameters, input dtypes) ->
-#: output dtypes (MXNet's `Custom`: its property's `infer_type`). Registered from above.
-OUTPUT_DTYPE_RULES: dict[str, Callable[[dict[str, Any], list[np.dtype]], list[np.dtype]]] = {}
+#: output dtypes (the DGL graph operators'; MXNet's `Custom`: its property's `infer_type`,
+#: registered from above).
+OUTPUT_DTYPE_RULES: dict[str, DtypeRule] = {**_DGL_DTYPE_RULES}
+
+#: Operators whose inputs do not share one dtype (a DGL graph of int64 edge ids, float
+#: probabilities): dtype inference gives an unknown input none from the others.
+SEPARATE_INPUT_DTYPES = frozenset(_DGL_DTYPE_RULES)
 
 #: Outputs MXNet 1.9.1 (its pip build, with MKLDNN) keeps beyond the visible ones.
 HIDDEN_OUTPUTS: dict[str, Callable[[dict[str, Any]], int]] = {

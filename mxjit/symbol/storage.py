@@ -1,14 +1,15 @@
 """Storage types in a bound symbol, as MXNet's executor assigns them (its FInferStorageType
 passes): which outputs come back as CSR or row_sparse arrays, and which storage type
-`simple_bind` gives each gradient array. The bound program computes every value densely;
-these rules only say how the results are handed back.
+`simple_bind` gives each gradient array. The bound program computes every value densely
+(the DGL graph operators' aside: eager_stage.py computes them on the bound arrays); these
+rules only say how the results are handed back.
 
 A rule covers an operator that changes storage in MXNet (each checked against MXNet
 1.9.1's executor): `cast_storage`, `retain`, `adagrad_update`, the unary functions that
 keep 0 (`relu(csr)` is CSR), the elementwise `+ - * max min hypot` of sparse operands,
-`broadcast_mul`/`_div` of a CSR matrix, `dot` with a CSR operand, and the weight
-gradient of `Embedding(sparse_grad=True)` and `SparseEmbedding`. Any other operator gives
-dense results and dense input gradients.
+`broadcast_mul`/`_div` of a CSR matrix, `dot` with a CSR operand, the DGL graph
+operators (their graphs are CSR), and the weight gradient of `Embedding(sparse_grad=True)`
+and `SparseEmbedding`. Any other operator gives dense results and dense input gradients.
 
     >>> output_storage(sym._outputs, {id(x_node): 'row_sparse'})  # doctest: +SKIP
     ['row_sparse']
@@ -63,6 +64,17 @@ def _dot(p: dict[str, Any], s: list[str]) -> list[str]:
     return [DEFAULT]
 
 
+def _sampled(groups: tuple[str, ...], fixed: int) -> ForwardRule:
+    """A DGL neighbour sampler's outputs: one of each of `groups` per seed array (the
+    inputs past the `fixed` first), all of the first group first."""
+    return lambda p, s: [stype for stype in groups for _ in range(len(s) - fixed)]
+
+
+def _all_csr(p: dict[str, Any], s: list[str]) -> list[str]:
+    """Every output is CSR (dgl_subgraph, dgl_graph_compact: at most one per input)."""
+    return [CSR] * (2 * len(s))
+
+
 FORWARD_RULES: dict[str, ForwardRule] = {
     "cast_storage": lambda p, s: [p["stype"]],
     "_sparse_retain": lambda p, s: [ROW_SPARSE],
@@ -71,6 +83,11 @@ FORWARD_RULES: dict[str, ForwardRule] = {
     **dict.fromkeys(("elemwise_add", "elemwise_sub", "_maximum", "_minimum", "_hypot"), _add),
     "elemwise_mul": _mul, "broadcast_mul": _scale_csr, "broadcast_div": _scale_csr,
     "dot": _dot,
+    "_contrib_dgl_csr_neighbor_uniform_sample": _sampled((DEFAULT, CSR, DEFAULT), 1),
+    "_contrib_dgl_csr_neighbor_non_uniform_sample": _sampled(
+        (DEFAULT, CSR, DEFAULT, DEFAULT), 2),
+    "_contrib_dgl_subgraph": _all_csr, "_contrib_dgl_graph_compact": _all_csr,
+    "_contrib_dgl_adjacency": lambda p, s: [CSR],
 }
 
 

@@ -29,6 +29,7 @@ from .executor import Executor
 from .graph import (
     OUTPUT_DTYPE_RULES,
     OUTPUT_DTYPES,
+    SEPARATE_INPUT_DTYPES,
     Node,
     check_input_count,
     fixed_input_dtypes,
@@ -492,7 +493,8 @@ class Symbol:
             own = node.params().get("dtype")
             ins = [dtypes[id(n)][k] for n, k in node.inputs]
             common = next((d for d in ins if d is not None), None)
-            if own in (None, "None") and common is not None:
+            if (own in (None, "None") and common is not None
+                    and node.op.name not in SEPARATE_INPUT_DTYPES):
                 names = node.input_names() if not node.op.variadic else []
                 for j, (n, k) in enumerate(node.inputs):  # (MXNet's inference runs backwards)
                     if n.op is None and dtypes[id(n)][k] is None:

@@ -365,7 +365,8 @@ BATCHING_RULES: dict[str, BatchRule] = {
     # no batched form: one application per example (slow); random_bits only when each
     # example has a key of its own (one key for all is not batched at all)
     "random_bits": per_example, "random_gamma": per_example, "random_poisson": per_example,
-    "random_permutation": per_example, "host_call": per_example, "host_vjp": per_example,
+    "random_permutation": per_example, "random_unique_zipfian": per_example,
+    "host_call": per_example, "host_vjp": per_example,
     "multibox_target": per_example, "multibox_detection": per_example, "rpn_proposals": per_example,
     "roi_pool_argmax": per_example, "rroi_align": per_example,
 }

@@ -29,14 +29,7 @@ PYTHON_LEVEL = {
                 "cond"],
 }
 #: MXNet 1.9.1's mx.sym names that mx.sym leaves out, with the reason.
-NOT_PROVIDED = {
-    "contrib": {
-        **{n: "an operator of CSR graphs whose result shapes depend on the values (eager only)"
-           for n in ("dgl_csr_neighbor_non_uniform_sample", "dgl_csr_neighbor_uniform_sample",
-                     "dgl_graph_compact", "dgl_subgraph")},
-        "dgl_adjacency": "its result is the graph's stored pattern, edge id 0 included, which "
-                         "a dense array cannot show (eager only)"},
-}
+NOT_PROVIDED: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(autouse=True)

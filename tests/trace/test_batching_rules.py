@@ -124,6 +124,7 @@ SAMPLES: dict[str, tuple[list, dict]] = {
     "random_gamma": ([_key, _u(0.5, 2, (3,))], {"shape": (3,)}),
     "random_poisson": ([_key, _u(0.5, 2, (3,))], {"shape": (3,)}),
     "random_permutation": ([_key], {"n": 5}),
+    "random_unique_zipfian": ([_key], {"range_max": 50, "shape": (2, 4)}),
     "box_nms_order": ([_boxes], {"overlap_thresh": 0.5, "valid_thresh": 0.1, "topk": -1,
                                  "coord_start": 2, "score_index": 1, "id_index": 0,
                                  "background_id": -1, "force_suppress": False,
@@ -175,8 +176,8 @@ def test_every_rule_is_checked_here_or_says_where():
 
 def test_the_loop_fallback_is_only_for_primitives_without_a_batched_form():
     assert LOOPED == {"random_bits", "random_gamma", "random_poisson", "random_permutation",
-                      "host_call", "host_vjp", "multibox_target", "multibox_detection",
-                      "rpn_proposals", "roi_pool_argmax", "rroi_align"}
+                      "random_unique_zipfian", "host_call", "host_vjp", "multibox_target",
+                      "multibox_detection", "rpn_proposals", "roi_pool_argmax", "rroi_align"}
 
 
 def _dims_to_try(operands):
