@@ -10,6 +10,7 @@ import pytest
 import mxjit as mx
 from mxjit import autograd, nd
 from mxjit.core import function
+from tests.test_autograd import MulAdd
 
 
 class Counting(autograd.Function):
@@ -32,16 +33,6 @@ class Counting(autograd.Function):
 
 class EagerCounting(Counting):
     traced = False
-
-
-class MulAdd(autograd.Function):
-    def forward(self, x, y):
-        self.save_for_backward(x, y)
-        return x * y, x + y
-
-    def backward(self, d_prod, d_sum):
-        x, y = self.saved_tensors
-        return d_prod * y + d_sum, d_prod * x + d_sum
 
 
 class EagerMulAdd(MulAdd):

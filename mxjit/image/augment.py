@@ -42,9 +42,9 @@ def _uniform(low: float, high: float) -> float:
     return low + (high - low) * float(_unit_uniform(1)[0])
 
 
-class Augmenter:
-    """The base of the augmenters: a subclass keeps its arguments (NDArrays and NumPy
-    arrays as lists) for `dumps` and defines `__call__`.
+class DumpsArguments:
+    """Keeps an augmenter's arguments (NDArrays and NumPy arrays as lists) for `dumps`:
+    what MXNet's image and detection augmenter bases share.
 
     >>> mx.image.ResizeAug(256).dumps()  # doctest: +SKIP
     '["resizeaug", {"size": 256, "interp": 2}]'
@@ -58,6 +58,15 @@ class Augmenter:
     def dumps(self) -> Any:
         """The augmenter as JSON: its lower-case class name and arguments."""
         return json.dumps([type(self).__name__.lower(), self._kwargs])
+
+
+class Augmenter(DumpsArguments):
+    """The base of the augmenters: a subclass keeps its arguments for `dumps` and defines
+    `__call__`.
+
+    >>> mx.image.ResizeAug(256).dumps()  # doctest: +SKIP
+    '["resizeaug", {"size": 256, "interp": 2}]'
+    """
 
     def __call__(self, src: nd.NDArray) -> nd.NDArray:
         raise NotOverriddenError(f"{type(self).__name__} does not define __call__")

@@ -13,7 +13,6 @@ The random ones draw from mxjit's random streams, so `mx.random.seed` makes them
 """
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from numbers import Number
@@ -30,6 +29,7 @@ from .augment import (
     CastAug,
     ColorJitterAug,
     ColorNormalizeAug,
+    DumpsArguments,
     ForceResizeAug,
     HueJitterAug,
     LightingAug,
@@ -56,22 +56,13 @@ def _as_range(value: Any, name: str, owner: str) -> tuple[Any, Any]:
     return value, value
 
 
-class DetAugmenter:
-    """The base of the detection augmenters: a subclass keeps its arguments (NDArrays and
-    NumPy arrays as lists) for `dumps` and defines `__call__(src, label)`.
+class DetAugmenter(DumpsArguments):
+    """The base of the detection augmenters: a subclass keeps its arguments for `dumps`
+    and defines `__call__(src, label)` (not an `Augmenter`, as in MXNet).
 
     >>> mx.image.DetHorizontalFlipAug(0.5).dumps()  # doctest: +SKIP
     '["dethorizontalflipaug", {"p": 0.5}]'
     """
-
-    def __init__(self, **kwargs: Any):
-        self._kwargs = {k: v.asnumpy().tolist() if isinstance(v, nd.NDArray)
-                        else v.tolist() if isinstance(v, np.ndarray) else v
-                        for k, v in kwargs.items()}
-
-    def dumps(self) -> Any:
-        """The augmenter as JSON: its lower-case class name and arguments."""
-        return json.dumps([type(self).__name__.lower(), self._kwargs])
 
     def __call__(self, src: nd.NDArray, label: np.ndarray) -> tuple[nd.NDArray, np.ndarray]:
         raise NotOverriddenError(f"{type(self).__name__} does not define __call__")

@@ -113,20 +113,25 @@ class ImageDetIter(ImageIter):
         data = np.zeros((self.batch_size,) + tuple(self.data_shape), dtype=np.float32)
         return data, np.full(self.provide_label[0].shape, -1.0, dtype=np.float32)
 
+    def _next_valid(self) -> tuple[Any, np.ndarray]:
+        """The next image and its parsed label, skipping (and logging) those that are not
+        valid; StopIteration at the end."""
+        while True:
+            raw_label, raw = self.next_sample()
+            img = self.imdecode(raw)
+            try:
+                self.check_valid_image([img])
+                return img, self._parse_label(raw_label)
+            except MXNetError as err:
+                logging.debug("ImageDetIter: skipping an image: %s", err)
+
     def _batchify(self, data: np.ndarray, label: np.ndarray, start: int = 0) -> int:
         """Fill `data` and `label` from row `start` on, skipping images whose label has no
         valid object (before or after augmentation); how many rows are filled."""
         i = start
         try:
             while i < self.batch_size:
-                raw_label, raw = self.next_sample()
-                img = self.imdecode(raw)
-                try:
-                    self.check_valid_image([img])
-                    objects = self._parse_label(raw_label)
-                except MXNetError as err:
-                    logging.debug("ImageDetIter: skipping an image: %s", err)
-                    continue
+                img, objects = self._next_valid()
                 # (an augmenter's own error is raised: MXNet skips the image silently)
                 img, objects = self.augmentation_transform(img, objects)
                 try:
@@ -227,16 +232,9 @@ class ImageDetIter(ImageIter):
         mean = _IMAGENET_MEAN if mean is True else mean
         while True:
             try:
-                raw_label, raw = self.next_sample()
+                img, objects = self._next_valid()
             except StopIteration:
                 return
-            img = self.imdecode(raw)
-            try:
-                self.check_valid_image([img])
-                objects = self._parse_label(raw_label)
-            except MXNetError as err:
-                logging.debug("ImageDetIter: skipping an image: %s", err)
-                continue
             img, objects = self.augmentation_transform(img, objects)
             image = img.asnumpy().astype(np.float64)
             if std is not None:
