@@ -257,6 +257,10 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 OUTPUT_DTYPES: dict[str, dict[int, np.dtype]] = {
     "_histogram": {0: np.dtype(np.int64)},
     "_contrib_getnnz": {0: np.dtype(np.int64)},
+    "shape_array": {0: np.dtype(np.int64)},
+    "size_array": {0: np.dtype(np.int64)},
+    "_contrib_index_array": {0: np.dtype(np.int64)},
+    "_sample_unique_zipfian": dict.fromkeys(range(2), np.dtype(np.int64)),
     "_contrib_quantized_rnn": dict.fromkeys(range(3), np.dtype(np.float32)),
 }
 

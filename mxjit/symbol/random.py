@@ -41,12 +41,15 @@ def _draw(dist: str, values: dict[str, _Any], shape: _Any, dtype: _Any, name: st
     if dtype is not None:
         extra["dtype"] = dtype
     extra.update(kwargs)
+    rename = _RANDOM_NAMES.get(dist, {})
     if any(isinstance(v, _Symbol) for v in values.values()):
         if dist in _NUMBERS_ONLY:
             raise _ArgumentError(f"random.{dist}: the parameters must be numbers")
         fn = _make_function(_lookup(f"_sample_{dist}"), f"_sample_{dist}")
-        return fn(*values.values(), name=name, attr=attr, **extra)
-    rename = _RANDOM_NAMES.get(dist, {})
+        # (a renamed parameter is the reciprocal: exponential's scale is 1 / lam, which
+        # MXNet writes as an _rdiv_scalar node)
+        return fn(*(1.0 / v if rename.get(k) else v for k, v in values.items()), name=name,
+                  attr=attr, **extra)
     params = {rename.get(k, k): (1.0 / v if rename.get(k) else v) for k, v in values.items()}
     fn = _make_function(_lookup(f"_random_{dist}"), f"_random_{dist}")
     return fn(name=name, attr=attr, **params, **extra)

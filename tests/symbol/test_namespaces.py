@@ -280,6 +280,23 @@ def test_sampling_with_symbol_parameters_runs():
     assert mx.sym.random.gamma(x, x, shape=2).eval(x=nd.ones(3))[0].shape == (3, 2)
 
 
+def test_exponential_with_a_symbol_scale_draws_with_that_mean():
+    # (MXNet writes 1 / scale as the _sample_exponential's rate: an _rdiv_scalar node)
+    scale = mx.sym.var("scale")
+    draws = mx.sym.random.exponential(scale=scale, shape=(500,))
+    ops = [n["op"] for n in json.loads(draws.tojson())["nodes"]]
+    assert ops == ["null", "_rdiv_scalar", "_sample_exponential"]
+    mx.random.seed(3)
+    got = draws.eval(scale=nd.array([4.0, 0.5]))[0].asnumpy()
+    np.testing.assert_allclose(got.mean(axis=1), [4.0, 0.5], rtol=0.15)
+
+
+def test_integer_results_infer_int64_as_mxnet():
+    x = mx.sym.var("x")
+    for sym in (mx.sym.shape_array(x), mx.sym.size_array(x), mx.sym.contrib.index_array(x)):
+        assert sym.infer_type(x="float32")[1] == [np.int64]
+
+
 def test_multinomial_with_probabilities_has_two_outputs():
     draws = mx.sym.random.multinomial(mx.sym.var("p"))
     assert draws.list_outputs() == ["_sample_multinomial0_output0",
