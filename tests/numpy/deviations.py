@@ -35,6 +35,11 @@ SCALARS_TAKE_ARRAY_DTYPE = True
 #: float64; MXNet 1.9.1's std/var of int32 are int32, mxjit gives float32).
 REDUCTION_KEEPS_DTYPE = True
 
+#: float16 `cumsum` accumulates in float32 and rounds each partial sum once (NumPy and
+#: MXNet 1.9.1 round the running sum to float16 at every step, so theirs drifts by a few
+#: float16 ulps along long axes; mxjit's is the float32 result rounded).
+FLOAT16_CUMSUM_IN_FLOAT32 = True
+
 #: `argmax`, `argsort`, `nonzero` give int64 indices (as NumPy).
 
 #: `unique(..., return_inverse=True)` without `axis` gives a 1-D inverse, as MXNet 1.9.1

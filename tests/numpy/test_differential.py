@@ -14,7 +14,7 @@ from mxjit import jit, np
 from mxjit.base import ShapeError, TracerError
 from tests.helpers import check_grads
 
-from .deviations import UNIQUE_INVERSE_IS_1D, expected_binary_dtype
+from .deviations import FLOAT16_CUMSUM_IN_FLOAT32, UNIQUE_INVERSE_IS_1D, expected_binary_dtype
 
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
@@ -593,3 +593,15 @@ def test_sums_accumulate_as_mxnet_and_integer_means_follow_numpy():
         y = x.mean(axis=0, dtype="int32")
     y.backward()
     assert onp.array_equal(x.grad.asnumpy(), onp.full((3, 2), 1 / 3))
+
+
+def test_float16_cumsum_rounds_the_float32_running_sum_once():
+    x = onp.random.default_rng(0).uniform(0, 1, (3, 400)).astype(onp.float16)
+    got = np.cumsum(np.array(x), axis=1).asnumpy()
+    exact = onp.cumsum(x.astype(onp.float64), axis=1)
+    assert got.dtype == onp.float16
+    if FLOAT16_CUMSUM_IN_FLOAT32:
+        onp.testing.assert_array_equal(got, onp.cumsum(x.astype(onp.float32), axis=1)
+                                       .astype(onp.float16))
+        # (nearer the exact sums than NumPy's float16 running sum)
+        assert abs(got - exact).max() <= abs(onp.cumsum(x, axis=1) - exact).max()
