@@ -681,14 +681,28 @@ def _resolve_np_shape(entries: list[Entry], np_shape: bool | None) -> bool:
     return np_shape
 
 
-def dumps_record(arr: np.ndarray) -> bytes:
-    """One dense array as a single record, without the list header: MXNet's raw bytes of an
-    NDArray (`MXNDArraySaveRawBytes`, what its pickled state holds).
+def dumps_record(entry: np.ndarray | SparseRecord) -> bytes:
+    """One array (dense, or a `SparseRecord`) as a single record, without the list header:
+    MXNet's raw bytes of an NDArray (`MXNDArraySaveRawBytes`, what its pickled state holds).
 
     >>> loads_record(dumps_record(np.ones(2, np.float32)))
     array([1., 1.], dtype=float32)
     """
-    return _encode_dense(arr, V3_MAGIC if arr.ndim == 0 else V2_MAGIC)
+    if isinstance(entry, SparseRecord):
+        return _encode_sparse(entry)
+    return _encode_dense(entry, V3_MAGIC if entry.ndim == 0 else V2_MAGIC)
+
+
+def loads_sparse_record(buf: bytes | bytearray | memoryview) -> SparseRecord:
+    """The sparse array of one record (see `loads_record`), checked as `nd.load` checks
+    sparse arrays."""
+    r = _Reader(buf)
+    entry = _read_record(r)
+    if r.remaining():
+        raise r.fail(f"expected end of data, got {r.remaining()} trailing bytes")
+    if not isinstance(entry, SparseRecord):
+        raise NDArrayFormatError("the record holds a dense or 'none' array, not a sparse one")
+    return _checked_sparse(entry, "the record")
 
 
 def loads_record(buf: bytes | bytearray | memoryview) -> np.ndarray:

@@ -33,7 +33,7 @@ from ..core import Array
 from ..ops.operands import write_out
 from ..trace import canonical_dtype
 from .ndarray import NDArray
-from .serialization import SparseRecord
+from .serialization import SparseRecord, dumps_record, loads_sparse_record
 
 INDEX = np.dtype(np.int64)
 
@@ -58,6 +58,24 @@ class BaseSparseNDArray(NDArray):
         a._dense = None
         a._node, a._ctx, a._rec, a._grad = None, ctx, None, None
         return a
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as MXNet pickles: the array's record of MXNet's binary format."""
+        return {"handle": bytearray(dumps_record(to_payload(self)))}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle MXNet's state of a sparse array of this storage type."""
+        handle = state.get("handle") if isinstance(state, dict) else None
+        if handle is None:
+            raise ArgumentError(f"{type(self).__name__}.__setstate__: expected MXNet's "
+                                f"{{'handle': bytes}}")
+        made = from_payload(loads_sparse_record(bytes(handle)))
+        if type(made) is not type(self):
+            raise ArgumentError(f"{type(self).__name__}.__setstate__: the state holds a "
+                                f"{made.stype} array")
+        for slot in BaseSparseNDArray.__slots__:
+            setattr(self, slot, getattr(made, slot))
+        self._node, self._ctx, self._rec, self._grad = None, None, None, None
 
     # storage fallback: dense operators read this (a read-only dense copy, built once)
     @property  # type: ignore[override]

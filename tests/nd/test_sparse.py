@@ -193,3 +193,18 @@ def test_dense_views_are_read_only() -> None:
     a = S.zeros("csr", (2, 2))
     with pytest.raises(ValueError, match="read-only"):
         a._data[0, 0] = 1.0
+
+
+def test_sparse_arrays_pickle_as_mxnets_raw_records():
+    import pickle
+    graph = mx.nd.sparse.csr_matrix(([1.0, 0.0, 3.0], [0, 2, 1], [0, 2, 2, 3]), shape=(3, 3))
+    back = pickle.loads(pickle.dumps(graph))
+    assert type(back) is type(graph) and back.shape == (3, 3)
+    # (the stored zero stays stored: the record keeps the storage, not the dense values)
+    assert back.data.asnumpy().tolist() == [1.0, 0.0, 3.0]
+    assert back.indices.asnumpy().tolist() == [0, 2, 1]
+    rows = mx.nd.sparse.row_sparse_array(([[1.0, 2.0]], [1]), shape=(3, 2))
+    back = pickle.loads(pickle.dumps(rows))
+    assert back.indices.asnumpy().tolist() == [1] and back.asnumpy()[1].tolist() == [1, 2]
+    with pytest.raises(mx.base.ArgumentError, match="the state holds a row_sparse array"):
+        graph.__setstate__(rows.__getstate__())
