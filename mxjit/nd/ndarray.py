@@ -115,7 +115,8 @@ class NDArray(Array):
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled as MXNet pickles: the array's record of MXNet's binary format."""
-        return {"handle": bytearray(dumps_record(np.ascontiguousarray(self.asnumpy())))}
+        # (np.ascontiguousarray would make a 0-d array 1-d)
+        return {"handle": bytearray(dumps_record(np.require(self.asnumpy(), requirements="C")))}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickle MXNet's state (an array saved on a GPU comes back on the CPU)."""

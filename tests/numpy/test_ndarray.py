@@ -242,3 +242,12 @@ def test_zero_d_boolean_key_is_differentiable():
     expected = onp.zeros(x.shape, dtype="float32")
     expected[0][mask] = 2
     assert onp.array_equal(x.grad.asnumpy(), expected)
+
+
+def test_arrays_pickle_with_their_shape_and_class():
+    import pickle
+    for value in (np.array(3.5), np.array([[1, 2], [3, 4]], dtype="float16"),
+                  np.zeros((0, 3))):
+        back = pickle.loads(pickle.dumps(value))
+        assert type(back) is np.ndarray and back.shape == value.shape
+        assert back.dtype == value.dtype and back.asnumpy().tolist() == value.asnumpy().tolist()
