@@ -118,7 +118,8 @@ def test_uniform_is_uniform_and_in_range() -> None:
     assert ks_distance(x64, lambda v: v) < 0.02
     assert len(np.unique(x64)) == x64.size  # 53 random bits, no visible ties
     x16 = R.uniform(shape=(20000,), dtype="float16").asnumpy()
-    assert x16.dtype == np.float16 and 0 <= x16.min() and x16.max() < 1
+    # (rounded to nearest, as MXNet does: 1.0 comes one time in 4096)
+    assert x16.dtype == np.float16 and 0 <= x16.min() and x16.max() <= 1
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
