@@ -141,7 +141,6 @@ NOT_PROVIDED = {
             "c_void_p", "cast", "check_call", "ctypes", "mx_uint", "string_types",
             "traceback")},
         "Symbol": "arrives with Symbol (issue #16)",
-        "get_symbol": "returns the recorded graph as a Symbol: arrives with it (issue #16)",
     },
 }
 

@@ -27,7 +27,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..base import ArgumentError, DeferredInitializationError, NotOverriddenError, ParamError
+from . import tape
 from .array import Array
+from .history import note_operator
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -371,6 +373,7 @@ def make_function(op: Operator, public_name: str,
     namespace: dict[str, Any] = {"_impl": op.impl, "_finish": finish, "_REQUIRED": REQUIRED,
                                  "_missing": _missing, "_not_array": _not_array, "_op": op,
                                  "_Pending": PendingInput, "_resolve": _resolve,
+                                 "_tape": tape, "_note": note_operator,
                                  "_Array": (Array, int, float, np.number) if numbers else Array}
     head, call, checks = [], [], []
     for pname, p in inspect.signature(op.impl).parameters.items():
@@ -413,8 +416,15 @@ def make_function(op: Operator, public_name: str,
     ignored = ["**_ignored"] if not op.params and not op.open else []
     head += ["out=None", "name=None"] + extra + ignored
     fast = [f"    if out is None:\n        return _impl({', '.join(call)})"] if op.fresh else []
+    # (while recording, the call is noted for autograd.get_symbol: see history.py)
+    given = "{" + ", ".join(f"{p.name!r}: {p.name}" for p in op.params) + "}"
+    result = (f"_impl({', '.join(call)}) if out is None else " if op.fresh else "") + \
+        f"_finish(_impl({', '.join(call)}), {operands}, out)"
+    noted = [f"    if _tape.recording_threads:\n"
+             f"        return _note(_op, {{**{given}{', **_extra' if op.open else ''}}}, "
+             f"{operands}, {result})"]
     source = "\n".join([f"def {public_name}({', '.join(head)}):",
-                        *checks, *fast,
+                        *checks, *noted, *fast,
                         f"    return _finish(_impl({', '.join(call)}), {operands}, out)"])
     exec(compile(source, f"<mxjit operator {op.name}>", "exec"), namespace)  # noqa: S102
     function = namespace[public_name]

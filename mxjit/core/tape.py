@@ -11,6 +11,7 @@ look-up and the kernels: no vjp rules run and nothing is lowered or compiled.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import sys
 import threading
@@ -127,7 +128,7 @@ class Rec:
     """
 
     __slots__ = ("key", "build", "inputs", "value", "node", "array", "actions", "host",
-                 "__weakref__")
+                 "origin", "__weakref__")
 
     def __init__(self, key: Any, build: Callable[..., Node] | None, inputs: tuple,
                  value: Any, node: Node | None = None, array: Any = None):
@@ -136,6 +137,13 @@ class Rec:
         self.actions: list[Callable[[], None]] = []
         #: the host function a host call's result was computed by (see `record_host`)
         self.host: Any = None
+        #: a variable's name (MXNet's `var0`), or the MXNet operator call that gave this
+        #: result (`history.Origin`): what `autograd.get_symbol` shows; None otherwise
+        self.origin: Any = None
+
+
+#: MXNet numbers its variables (`var0`) and its unnamed constants (`null1`) with one count.
+variable_numbers = itertools.count()
 
 
 #: Records whose value is kept (so that an in-place write can invalidate them).
@@ -228,6 +236,7 @@ def mark_variables(variables: Any, gradients: Any, grad_reqs: str | Sequence[str
         if req not in ("write", "add", "null"):
             raise ParamError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
         v._rec = Rec("variable", None, (), None, var(v.shape, v._dtype), v)
+        v._rec.origin = f"var{next(variable_numbers)}"
         v._grad, v._grad_req, v._fresh_grad = g, req, False
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from ..base import ArgumentError, ParamError, ShapeError
 from ..context import Context, check_context
 from ..core import Array, bind, same_shape_binary, scalar_binary, set_default_array_class, tape
+from ..core.history import note_arithmetic, note_call
 from ..ops import indexing
 from ..ops.elementwise import COMPARISONS, abs, binary, cast, negative
 from ..ops.operands import write_out, write_outs
@@ -48,7 +49,7 @@ class NDArray(Array):
 
     @property
     def T(self) -> NDArray:
-        return finish(transpose(self), (self,), None)  # type: ignore[no-any-return]
+        return note_call("transpose", {}, (self,), finish(transpose(self), (self,), None))
 
     # ---- conversion ------------------------------------------------------------------
 
@@ -140,7 +141,9 @@ class NDArray(Array):
 
     @staticmethod
     def _unary(op: str, x: Any) -> Any:
-        return negative(x) if op == "neg" else abs(x)
+        if op == "neg":  # (MXNet's NDArray records -x as x * -1, for get_symbol)
+            return note_call("_mul_scalar", {"scalar": "-1.0"}, (x,), negative(x))
+        return note_call("abs", {}, (x,), abs(x))
 
     def _inplace(self, op: str, other: Any) -> NDArray:
         """x op= y: the result is written into this array's memory (views included)."""
@@ -194,7 +197,11 @@ class NDArray(Array):
         if not shape and "shape" in kwargs:
             shape = kwargs["shape"]
         # MXNet's NDArray.reshape shares memory (mx.nd.reshape copies): the view form
-        return reshape(self, shape=shape, reverse=kwargs.get("reverse", False))  # type: ignore
+        result = reshape(self, shape=shape, reverse=kwargs.get("reverse", False))
+        if tape.recording_threads:  # (MXNet records the shape it resolved, as C++ prints it)
+            note_call("Reshape", {"shape": f"[{','.join(map(str, result.shape))}]"}, (self,),
+                      result)
+        return result  # type: ignore[return-value]
 
     def transpose(self, *axes: Any, **kwargs: Any) -> NDArray:
         """The axes permuted: `x.transpose(1, 0)`, `x.transpose((1, 0))` or
@@ -209,7 +216,10 @@ class NDArray(Array):
                             f"{axes} and {kwargs}")
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = tuple(axes[0])
-        return finish(transpose(self, axes=kwargs.get("axes") or axes or None), (self,), None)
+        given = kwargs.get("axes") or axes or None
+        result = finish(transpose(self, axes=given), (self,), None)
+        return note_call("transpose", {} if given is None else {"axes": str(tuple(given))},
+                         (self,), result)
 
     def as_np_ndarray(self) -> Any:
         """This array as an `mx.np.ndarray` over the same memory and autograd record (no
@@ -250,7 +260,8 @@ def view_as(cls: type, x: Array) -> Any:
 def _operator(op: str, reflected: bool) -> Any:
     """NDArray's `__add__` and kin: `Array`'s over `_binary`, with the common case (two
     NDArrays of one shape and dtype, a small flat kernel already built) first, one call
-    shorter: this is the hot path of eager code."""
+    shorter: this is the hot path of eager code. While recording (when the fast paths
+    step aside) the call is noted as MXNet's operator for `autograd.get_symbol`."""
     comparison = op in COMPARISONS
 
     def method(self: NDArray, o: Any) -> Any:
@@ -263,6 +274,9 @@ def _operator(op: str, reflected: bool) -> Any:
             fast = scalar_binary(op, self, o, reflected, comparison)
             if fast is not None:
                 return fast
+        if tape.recording_threads:
+            return note_arithmetic(op, o, self, binary(op, o, self)) if reflected else \
+                note_arithmetic(op, self, o, binary(op, self, o))
         return binary(op, o, self) if reflected else binary(op, self, o)
 
     return method

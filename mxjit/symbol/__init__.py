@@ -10,6 +10,7 @@ from typing import Any as _Any
 
 from ..base import MissingFileError as _MissingFileError
 from ..base import MXNetError as _MXNetError
+from ..core.history import register_symbol_builder as _register_symbol_builder
 from . import contrib, executor, random
 from .cached_op import CachedOp
 from .creation import arange, eye, full, linspace, ones, zeros
@@ -17,7 +18,11 @@ from .executor import Executor
 from .json_format import from_json as _from_json
 from .namespace import functions as _functions
 from .numpy_namespace import NumpyNamespace as _NumpyNamespace
+from .recorded import symbol_of as _symbol_of
 from .symbol import Group, Symbol, Variable, var
+
+# (mx.autograd.get_symbol builds its Symbol here: autograd may not import this layer)
+_register_symbol_builder(_symbol_of)
 
 _made = _functions("")
 globals().update(_made)
