@@ -71,6 +71,8 @@ def clip_global_norm(arrays: Sequence[Any], max_norm: float, check_isfinite: boo
         warnings.warn(UserWarning("nan or inf is detected. Clipping results will be "
                                   "undefined."), stacklevel=2)
     scale = nd.minimum(max_norm / (total + 1e-8), 1.0)
+    if scale.asscalar() == 1.0:  # (within the bound: scaling by 1 would change nothing)
+        return total.asscalar() if check_isfinite else total
     dense = [a for a in arrays if a.stype == "default"]
     scaled = _scale_all([a.as_in_context(ctx) for a in dense], scale) if dense else []
     for a, new in zip(dense, scaled):

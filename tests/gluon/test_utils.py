@@ -56,6 +56,21 @@ def test_clip_global_norm_scales_in_place_with_one_program():
                       nd.NDArray)
 
 
+def test_clip_global_norm_leaves_arrays_within_the_bound_alone_and_nan_spreads():
+    small = nd.array([0.1, -0.2])
+    view = small[0:1]  # (shares the memory: a write would be seen here too)
+    before = small._buffer().ctypes.data
+    scaled_once = utils._scale_all._cache.copy()
+    utils.clip_global_norm([small], 1.0)
+    assert small.asnumpy().tolist() == [np.float32(0.1), np.float32(-0.2)]
+    assert small._buffer().ctypes.data == before and view.asnumpy()[0] == np.float32(0.1)
+    assert utils._scale_all._cache == scaled_once  # (no scaling program ran)
+    with pytest.warns(UserWarning, match="nan or inf"):
+        poisoned = [nd.array([np.nan, 1.0]), nd.array([2.0])]
+        utils.clip_global_norm(poisoned, 1.0)
+    assert all(np.isnan(a.asnumpy()).all() for a in poisoned)  # (as MXNet's multiplication)
+
+
 def test_clip_global_norm_scales_sparse_arrays_in_their_storage():
     # (MXNet's test_global_norm_clip: row_sparse gradients keep their storage type)
     x1 = nd.ones((3, 3)).tostype("row_sparse")
