@@ -56,6 +56,21 @@ def _as_range(value: Any, name: str, owner: str) -> tuple[Any, Any]:
     return value, value
 
 
+def _ranges_valid(name: str, area_range: tuple[float, float], least_area: float,
+                  aspect_ratio_range: tuple[float, float]) -> bool:
+    """Whether a crop or pad augmenter's ranges can be drawn from (the area's upper end
+    above `least_area`); a warning says which is not, and the augmenter does nothing (MXNet
+    means to warn, but passes the range as the warning's category and raises TypeError)."""
+    if area_range[1] <= least_area or area_range[0] > area_range[1]:
+        warnings.warn(f"Skip {name} due to invalid area_range: {area_range}", stacklevel=3)
+        return False
+    if aspect_ratio_range[0] <= 0 or aspect_ratio_range[0] > aspect_ratio_range[1]:
+        warnings.warn(f"Skip {name} due to invalid aspect_ratio_range: {aspect_ratio_range}",
+                      stacklevel=3)
+        return False
+    return True
+
+
 class DetAugmenter(DumpsArguments):
     """The base of the detection augmenters: a subclass keeps its arguments for `dumps`
     and defines `__call__(src, label)` (not an `Augmenter`, as in MXNet).
@@ -185,17 +200,7 @@ class DetRandomCropAug(DetAugmenter):
         self.max_attempts = max_attempts
         self.aspect_ratio_range = aspect_ratio_range
         self.area_range = area_range
-        # (MXNet means to warn here, but passes the range as the warning's category and
-        # raises TypeError instead)
-        self.enabled = False
-        if area_range[1] <= 0 or area_range[0] > area_range[1]:
-            warnings.warn(f"Skip DetRandomCropAug due to invalid area_range: {area_range}",
-                          stacklevel=2)
-        elif aspect_ratio_range[0] > aspect_ratio_range[1] or aspect_ratio_range[0] <= 0:
-            warnings.warn(f"Skip DetRandomCropAug due to invalid aspect_ratio_range: "
-                          f"{aspect_ratio_range}", stacklevel=2)
-        else:
-            self.enabled = True
+        self.enabled = _ranges_valid("DetRandomCropAug", area_range, 0.0, aspect_ratio_range)
 
     def __call__(self, src: nd.NDArray, label: np.ndarray) -> tuple[nd.NDArray, np.ndarray]:
         crop = self._random_crop_proposal(label, int(src.shape[0]), int(src.shape[1]))
@@ -303,15 +308,7 @@ class DetRandomPadAug(DetAugmenter):
         self.aspect_ratio_range = aspect_ratio_range
         self.area_range = area_range
         self.max_attempts = max_attempts
-        self.enabled = False
-        if area_range[1] <= 1.0 or area_range[0] > area_range[1]:
-            warnings.warn(f"Skip DetRandomPadAug due to invalid area_range: {area_range}",
-                          stacklevel=2)
-        elif aspect_ratio_range[0] <= 0 or aspect_ratio_range[0] > aspect_ratio_range[1]:
-            warnings.warn(f"Skip DetRandomPadAug due to invalid aspect_ratio_range: "
-                          f"{aspect_ratio_range}", stacklevel=2)
-        else:
-            self.enabled = True
+        self.enabled = _ranges_valid("DetRandomPadAug", area_range, 1.0, aspect_ratio_range)
 
     def __call__(self, src: nd.NDArray, label: np.ndarray) -> tuple[nd.NDArray, np.ndarray]:
         height, width = int(src.shape[0]), int(src.shape[1])
