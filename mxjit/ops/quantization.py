@@ -33,7 +33,7 @@ import numpy as np
 
 from ..base import ArgumentError, DTypeError, ParamError, ShapeError, TracerError
 from ..core import Array
-from ..core.operators import register_operator
+from ..core.operators import INPUT_SHAPE_RULES, input_shape_rule, register_operator
 from . import reduce
 from .conv import Convolution, Pooling
 from .elementwise import relu
@@ -574,6 +574,24 @@ def quantized_fully_connected(data: Array, weight: Array, bias: Array | None = N
     if bias is not None:
         check_shape(op, "bias", bias, (num_hidden,))
     return _with_bias(out, bias, ranges, data._dtype, (num_hidden,))
+
+
+#: A quantized layer's ranges: one value each.
+_RANGE_SHAPES = dict.fromkeys(_WEIGHTED_INPUTS[3:], (1,))
+
+
+@input_shape_rule("_contrib_quantized_fully_connected")
+def _quantized_fully_connected_inputs(shapes: dict[str, tuple[int, ...]], **params: Any
+                                      ) -> dict[str, tuple[int, ...]]:
+    """FullyConnected's weight and bias, and the ranges, as MXNet infers them."""
+    return {**INPUT_SHAPE_RULES["FullyConnected"](shapes, **params), **_RANGE_SHAPES}
+
+
+@input_shape_rule("_contrib_quantized_conv")
+def _quantized_conv_inputs(shapes: dict[str, tuple[int, ...]], **params: Any
+                           ) -> dict[str, tuple[int, ...]]:
+    """Convolution's weight and bias, and the ranges, as MXNet infers them."""
+    return {**INPUT_SHAPE_RULES["Convolution"](shapes, **params), **_RANGE_SHAPES}
 
 
 @register_operator("_contrib_quantized_conv", inputs=_WEIGHTED_INPUTS,

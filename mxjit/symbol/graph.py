@@ -152,6 +152,11 @@ PRESENT_INPUTS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
                                                                      False),
     "CTCLoss": lambda n, p: (n != "data_lengths" or p.get("use_data_lengths", False)) and (
         n != "label_lengths" or p.get("use_label_lengths", False)),
+    # (the ranges are inputs too; the bias's only with the bias)
+    "_contrib_quantized_fully_connected": lambda n, p: not (
+        p.get("no_bias", False) and n in ("bias", "min_bias", "max_bias")),
+    "_contrib_quantized_conv": lambda n, p: not (
+        p.get("no_bias", False) and n in ("bias", "min_bias", "max_bias")),
 }
 #: Inputs that are auxiliary states: updated by the operator, not arguments.
 AUX_INPUTS: dict[str, tuple[str, ...]] = {
@@ -161,6 +166,7 @@ AUX_INPUTS: dict[str, tuple[str, ...]] = {
     "_contrib_BatchNormWithReLU": ("moving_mean", "moving_var"),
     "IdentityAttachKLSparseReg": ("moving_avg",),
     "_sparse_adagrad_update": ("history",),
+    "_contrib_quantized_batch_norm": ("moving_mean", "moving_var"),
 }
 
 
@@ -238,7 +244,12 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "_linalg_syevd": lambda p: ["U", "L"],
     "_linalg_slogdet": lambda p: ["sign", "logdet"],
     "_contrib_quantize": lambda p: ["output", "min_output", "max_output"],
-    "_contrib_quantize_v2": lambda p: ["output", "min_output", "max_output"],
+    "_contrib_quantize_v2": lambda p: _numbered(3),
+    "_contrib_requantize": lambda p: _numbered(3),
+    "_contrib_quantize_asym": lambda p: ["output", "scale", "shift"],
+    **{f"_contrib_quantized_{name}": lambda p: ["output", "min_output", "max_output"]
+       for name in ("act", "flatten", "pooling", "embedding", "concat", "elemwise_add",
+                    "elemwise_mul", "batch_norm", "fully_connected", "conv")},
     "MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
     "_contrib_MultiBoxTarget": lambda p: ["loc_target", "loc_mask", "cls_target"],
     # (MXNet's spelling)
@@ -261,6 +272,15 @@ OUTPUT_DTYPES: dict[str, dict[int, np.dtype]] = {
     "size_array": {0: np.dtype(np.int64)},
     "_contrib_index_array": {0: np.dtype(np.int64)},
     "_sample_unique_zipfian": dict.fromkeys(range(2), np.dtype(np.int64)),
+    # (the quantized operators' ranges are float32; a product accumulates in int32)
+    **{f"_contrib_quantized_{name}": {1: np.dtype(np.float32), 2: np.dtype(np.float32)}
+       for name in ("act", "flatten", "pooling", "embedding", "concat", "elemwise_add",
+                    "elemwise_mul", "batch_norm")},
+    **{f"_contrib_quantized_{name}": {0: np.dtype(np.int32), 1: np.dtype(np.float32),
+                                      2: np.dtype(np.float32)}
+       for name in ("fully_connected", "conv")},
+    "_contrib_requantize": {1: np.dtype(np.float32), 2: np.dtype(np.float32)},
+    "_contrib_dequantize": {0: np.dtype(np.float32)},
     "_contrib_quantized_rnn": dict.fromkeys(range(3), np.dtype(np.float32)),
 }
 
@@ -272,6 +292,30 @@ INPUT_DTYPES: dict[str, dict[str, np.dtype]] = {
         **dict.fromkeys(("parameters", "state", "state_cell", "min_data", "max_data"),
                         np.dtype(np.float32))},
 }
+
+
+def _quantized_input_dtypes(integers: tuple[str, ...], integer: Any = np.int8,
+                            floats: tuple[str, ...] = ()) -> dict[str, np.dtype]:
+    """A quantized operator's inputs: its quantized values `integer` (int8 where nothing
+    says otherwise, so that shape inference, which runs the operator, gives it integers),
+    its ranges and `floats` float32."""
+    ranges = ("min_data", "max_data", "min_weight", "max_weight", "min_bias", "max_bias",
+              "min_range", "max_range", "lhs_min", "lhs_max", "rhs_min", "rhs_max")
+    return {**dict.fromkeys(ranges + floats, np.dtype(np.float32)),
+            **dict.fromkeys(integers, np.dtype(integer))}
+
+
+INPUT_DTYPES.update({
+    **{f"_contrib_{name}": _quantized_input_dtypes(integers) for name, integers in {
+        "quantized_act": ("data",), "quantized_flatten": ("data",),
+        "quantized_pooling": ("data",), "quantized_embedding": ("weight",),
+        "quantized_elemwise_add": ("lhs", "rhs"), "quantized_elemwise_mul": ("lhs", "rhs"),
+        "quantized_fully_connected": ("data", "weight", "bias"),
+        "quantized_conv": ("data", "weight", "bias"), "dequantize": ("data",)}.items()},
+    "_contrib_requantize": _quantized_input_dtypes(("data",), np.int32),
+    "_contrib_quantized_batch_norm": _quantized_input_dtypes(
+        ("data",), np.int8, ("gamma", "beta", "moving_mean", "moving_var")),
+})
 
 DtypeRule = Callable[[dict[str, Any], list[np.dtype]], list[np.dtype]]
 
@@ -312,7 +356,15 @@ _DGL_DTYPE_RULES: dict[str, DtypeRule] = {
 #: Operators whose output dtypes follow a rule of their own: (parameters, input dtypes) ->
 #: output dtypes (the DGL graph operators'; MXNet's `Custom`: its property's `infer_type`,
 #: registered from above).
-OUTPUT_DTYPE_RULES: dict[str, DtypeRule] = {**_DGL_DTYPE_RULES}
+_F32 = np.dtype(np.float32)
+OUTPUT_DTYPE_RULES: dict[str, DtypeRule] = {
+    **_DGL_DTYPE_RULES,
+    # (requantize gives its out_type, 'auto' meaning int8 here; the quantized embedding
+    # its weight's dtype)
+    "_contrib_requantize": lambda p, ins: [
+        np.dtype(np.uint8) if p.get("out_type") == "uint8" else np.dtype(np.int8), _F32, _F32],
+    "_contrib_quantized_embedding": lambda p, ins: [ins[1], _F32, _F32],
+}
 
 #: Operators whose inputs do not share one dtype (a DGL graph of int64 edge ids, float
 #: probabilities): dtype inference gives an unknown input none from the others.
