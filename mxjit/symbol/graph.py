@@ -243,6 +243,22 @@ OUTPUT_NAMES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "_linalg_gelqf": lambda p: ["Q", "L"],
     "_linalg_syevd": lambda p: ["U", "L"],
     "_linalg_slogdet": lambda p: ["sign", "logdet"],
+    **{name: lambda p: ["output", "mean", "var"] if p.get("output_mean_var") else ["output"]
+       for name in ("BatchNorm_v1", "_contrib_SyncBatchNorm", "_contrib_BatchNormWithReLU")},
+    **{name: lambda p: ["output", "score"] if p.get("output_score") else ["output"]
+       for name in ("_contrib_Proposal", "_contrib_MultiProposal")},
+    "_contrib_bipartite_matching": lambda p: _numbered(2),
+    "_contrib_box_encode": lambda p: _numbered(2),
+    "_contrib_hawkesll": lambda p: ["output", "state"],
+    "_contrib_calibrate_entropy": lambda p: ["threshold", "divergence"],
+    "amp_multicast": lambda p: _numbered(int(p.get("num_outputs", 1))),
+    # (the multi-tensor updates give one new weight per weight)
+    **{name: lambda p: _numbered(int(p.get("num_weights", 1))) for name in (
+        "multi_sgd_update", "multi_sgd_mom_update", "multi_mp_sgd_update",
+        "multi_mp_sgd_mom_update", "preloaded_multi_sgd_update",
+        "preloaded_multi_sgd_mom_update", "preloaded_multi_mp_sgd_update",
+        "preloaded_multi_mp_sgd_mom_update", "_multi_adamw_update", "_multi_mp_adamw_update",
+        "_multi_lamb_update", "_multi_mp_lamb_update")},
     "_contrib_quantize": lambda p: ["output", "min_output", "max_output"],
     "_contrib_quantize_v2": lambda p: _numbered(3),
     "_contrib_requantize": lambda p: _numbered(3),

@@ -451,3 +451,36 @@ def test_bind_ignores_arrays_for_names_the_symbol_does_not_have():
                      args_grad={"a": mx.nd.zeros(2), "b": mx.nd.zeros(2),
                                 "unused": mx.nd.zeros(3)})
     assert exe.forward()[0].asnumpy().tolist() == [2.0, 2.0]
+
+
+def test_multi_output_operators_list_mxnets_outputs_and_compute_nds():
+    v, c = mx.sym.var, mx.sym.contrib
+    # (MXNet 1.9.1's list_outputs, after each node's name)
+    cases = [
+        (c.bipartite_matching(v("d"), threshold=0.1), ["output0", "output1"]),
+        (c.box_encode(v("s"), v("m"), v("a"), v("r"), v("me"), v("st")),
+         ["output0", "output1"]),
+        (c.hawkesll(v("mu"), v("alpha"), v("beta"), v("state"), v("lags"), v("marks"),
+                    v("vl"), v("maxt")), ["output", "state"]),
+        (c.calibrate_entropy(v("h"), v("e")), ["threshold", "divergence"]),
+        (mx.sym.amp_multicast(v("a"), v("b"), num_outputs=2), ["output0", "output1"]),
+        (mx.sym.multi_sgd_update(v("w0"), v("g0"), v("w1"), v("g1"), lrs=(0.1, 0.1),
+                                 wds=(0, 0), num_weights=2), ["output0", "output1"]),
+        (mx.sym.BatchNorm_v1(v("d"), output_mean_var=True), ["output", "mean", "var"]),
+        (c.Proposal(v("c"), v("b"), v("i"), output_score=True), ["output", "score"]),
+        (c.SyncBatchNorm(v("d"), output_mean_var=True, key="k"), ["output", "mean", "var"]),
+    ]
+    for sym, names in cases:
+        outputs = sym.list_outputs()
+        assert [o[len(o) - len(n):] for o, n in zip(outputs, names)] == names, outputs
+        assert len(outputs) == len(names)
+    d = nd.array(np.random.default_rng(0).uniform(0, 1, (2, 3, 4)))
+    got = c.bipartite_matching(v("d"), threshold=0.1).eval(d=d)
+    want = nd.contrib.bipartite_matching(d, threshold=0.1)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g.asnumpy(), w.asnumpy())
+    got = mx.sym.multi_sgd_update(v("w0"), v("g0"), v("w1"), v("g1"), lrs=(0.1, 0.2),
+                                  wds=(0, 0), num_weights=2).eval(
+        w0=nd.ones(2), g0=nd.ones(2), w1=nd.ones(3), g1=nd.ones(3))
+    np.testing.assert_allclose(np.concatenate([g.asnumpy() for g in got]),
+                               [0.9, 0.9, 0.8, 0.8, 0.8], rtol=1e-6)
