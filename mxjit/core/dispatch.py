@@ -106,16 +106,8 @@ def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
             or not (x.flags.c_contiguous and y.flags.c_contiguous)):
         return None
     dtype = x.dtype
-    flat = FLAT_KERNELS.get((op, dtype if comparison else None, (), (dtype,), (dtype,)))
-    n = x.size
-    if flat is None or not 0 < n < PARALLEL_MIN_WORK:
-        return None
-    call, out_dtype = flat
-    out = np.empty(x.shape, out_dtype)
-    call(x, y, out, 0, n)
-    result = lhs._result_class._wrap_host(out)
-    result._ctx = _context.result_context(lhs._ctx)
-    return result
+    return _small_flat((op, dtype if comparison else None, (), (dtype,), (dtype,)), (x, y),
+                       lhs)
 
 
 def scalar_binary(op: str, arr: Any, value: int | float, reflected: bool, comparison: bool
@@ -130,21 +122,26 @@ def scalar_binary(op: str, arr: Any, value: int | float, reflected: bool, compar
             or not x.flags.c_contiguous):
         return None
     dtype = x.dtype
-    n = x.size
-    key = ((op, dtype if comparison else None, (), dtype, (dtype,)) if reflected
-           else (op, dtype if comparison else None, (), (dtype,), dtype))
+    cast_to = dtype if comparison else None
+    number = np.asarray(value, dtype=dtype)
+    if reflected:
+        return _small_flat((op, cast_to, (), dtype, (dtype,)), (number, x), arr)
+    return _small_flat((op, cast_to, (), (dtype,), dtype), (x, number), arr)
+
+
+def _small_flat(key: tuple, operands: tuple[np.ndarray, ...], like: Any) -> Any:
+    """The flat kernel `key` (already built) over `operands`, of `like`'s shape, as a
+    result of `like`'s class on its CPU; None when it is not built or the work is not
+    small (one thread's)."""
     flat = FLAT_KERNELS.get(key)
+    n = like._data.size
     if flat is None or not 0 < n < PARALLEL_MIN_WORK:
         return None
     call, out_dtype = flat
-    number = np.asarray(value, dtype=dtype)
-    out = np.empty(x.shape, out_dtype)
-    if reflected:
-        call(number, x, out, 0, n)
-    else:
-        call(x, number, out, 0, n)
-    result = arr._result_class._wrap_host(out)
-    result._ctx = _context.result_context(arr._ctx)
+    out = np.empty(like._data.shape, out_dtype)
+    call(*operands, out, 0, n)
+    result = like._result_class._wrap_host(out)
+    result._ctx = _context.result_context(like._ctx)
     return result
 
 
