@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..base import ArgumentError, ShapeError
-from ..core import jit, tape
-from .evaluate import evaluate
-from .executor import write_values
+from ..core import jit
+from .executor import evaluate_with_states, write_states
 from .graph import topological
 
 
@@ -37,12 +36,10 @@ class CachedOp:
         self._function.__name__ = f"CachedOp of {sym!r}"
 
     def _run(self, arrays: list[Any]) -> Any:
-        before = [arrays[k]._node for k in self._aux_positions]
-        outs = evaluate(self._symbol._outputs,
-                        {id(n): a for n, a in zip(self._inputs, arrays)})
-        changed = [(k, arrays[k]) for k, node in zip(self._aux_positions, before)
-                   if arrays[k]._node is not node]
-        return outs, [k for k, _ in changed], [a for _, a in changed]
+        outs, changed, new = evaluate_with_states(
+            self._symbol._outputs, {id(n): a for n, a in zip(self._inputs, arrays)},
+            [arrays[k] for k in self._aux_positions])
+        return outs, [self._aux_positions[k] for k in changed], new
 
     def __call__(self, *args: Any, out: Any = None, default_ctx: Any = None) -> Any:
         if len(args) != len(self._inputs):
@@ -50,11 +47,7 @@ class CachedOp:
                                 f"({[n.name for n in self._inputs]}), got {len(args)}")
         outs, changed, new = self._function(list(args))
         if changed:
-            targets = [args[k] for k in changed]
-            if outs[0]._rec is not None:  # (recorded: the graph's inputs stay until backward)
-                tape.on_backward(outs[0], lambda: write_values(targets, new))
-            else:
-                write_values(targets, new)
+            write_states(outs[0], [args[k] for k in changed], new)
         if out is not None:
             sinks = list(out) if isinstance(out, (list, tuple)) else [out]
             if len(sinks) != len(outs):

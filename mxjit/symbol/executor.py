@@ -109,10 +109,8 @@ class Executor:
         return feeds
 
     def _run(self, args: list[Any], aux: list[Any], fed: list[Any]) -> Any:
-        before = [v._node for v in aux]
-        outs = evaluate(self._program_heads, self._feeds(args, aux), self._stage.given(fed))
-        changed = tuple(k for k, (v, n) in enumerate(zip(aux, before)) if v._node is not n)
-        return outs, changed, [aux[k] for k in changed]
+        return evaluate_with_states(self._program_heads, self._feeds(args, aux), aux,
+                                    self._stage.given(fed))
 
     @functools.cached_property
     def _internals(self) -> Any:
@@ -186,11 +184,8 @@ class Executor:
         self.outputs = self._written(self._stage.merge(self._symbol._outputs, list(outs),
                                                        self._computed))
         if changed:
-            targets = [self.aux_arrays[k] for k in changed]
-            if recording and self._heads[0]._rec is not None:
-                tape.on_backward(self._heads[0], lambda: write_values(targets, new))
-            else:
-                write_values(targets, new)
+            write_states(self._heads[0] if recording else None,
+                         [self.aux_arrays[k] for k in changed], new)
         if self._monitor is not None and self._monitor_active():
             self._report_internals(is_train)
         return self.outputs
@@ -216,7 +211,6 @@ class Executor:
         shares memory with an argument or auxiliary state is not written into. Outputs of
         a sparse storage type are handed back as sparse arrays (`self._heads` keeps the
         dense ones, which backward starts from)."""
-        self._heads = list(results)
         held = self._outputs
         if not held or len(held) != len(results):
             held = [None] * len(results)
@@ -237,8 +231,8 @@ class Executor:
             old._rec = new._rec  # (backward starts from the held array)
             old._freed = getattr(new, "_freed", False)
             out.append(old)
-        self._heads = [o if s == DEFAULT else h
-                       for o, h, s in zip(out, self._heads, self._out_stypes)]
+        self._heads = [o if s == DEFAULT else r
+                       for o, r, s in zip(out, results, self._out_stypes)]
         return out
 
     def backward(self, out_grads: Any = None, is_train: bool = True) -> None:
@@ -456,6 +450,27 @@ def _declared_stypes(nodes: list[Node], stype_dict: dict[str, str]) -> list[str]
                              "use 'default', 'csr' or 'row_sparse'")
         found.append(stype)
     return found
+
+
+def evaluate_with_states(heads: Sequence[tuple[Node, int]], feeds: dict[int, Any],
+                         states: Sequence[Any], computed: dict[int, list[Any]] | None = None
+                         ) -> tuple[list[Any], tuple[int, ...], list[Any]]:
+    """`evaluate`, and which of `states` (traced auxiliary arrays among the feeds) the graph
+    rebinds, as BatchNorm rebinds its moving statistics: (the outputs, the indices of the
+    changed states, their new values)."""
+    before = [v._node for v in states]
+    outs = evaluate(heads, feeds, computed)
+    changed = tuple(k for k, (v, n) in enumerate(zip(states, before)) if v._node is not n)
+    return outs, changed, [states[k] for k in changed]
+
+
+def write_states(head: Any, targets: Sequence[Any], values: Sequence[Any]) -> None:
+    """Write new auxiliary states into `targets`: when the backward pass runs if `head` is a
+    recorded output (its recorded graph reads the old values until then), else now."""
+    if head is not None and head._rec is not None:
+        tape.on_backward(head, lambda: write_values(targets, values))
+    else:
+        write_values(targets, values)
 
 
 def write_values(targets: Sequence[Any], values: Sequence[Any]) -> None:
