@@ -187,3 +187,43 @@ def test_a_compiled_function_differentiates_again():
     s = 1 / (1 + np.exp(-x.asnumpy()))
     np.testing.assert_allclose(g.asnumpy(), s * (1 - s), rtol=1e-12)
     np.testing.assert_allclose(x.grad.asnumpy(), s * (1 - s) * (1 - 2 * s), rtol=1e-12)
+
+
+def test_attributes_of_a_function_without_super_init_select_the_form_too():
+    # (a subclass need not call Function.__init__: its own attributes still count)
+    class Shift(autograd.Function):
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+        def forward(self, x):
+            return x + self.a * self.b
+
+        def backward(self, dy):
+            return dy
+
+    x = nd.array([1.0])
+    assert Shift(1.0, 2.0)(x).asnumpy().tolist() == [3.0]
+    assert Shift(2.0, 5.0)(x).asnumpy().tolist() == [11.0]
+
+
+def test_attribute_values_beyond_the_bound_run_eagerly_with_the_same_numbers():
+    class Scale(autograd.Function):
+        def __init__(self, k):
+            super().__init__()
+            self.k = k
+
+        def forward(self, x):
+            return x * self.k
+
+        def backward(self, dy):
+            return dy * self.k
+
+    x = nd.array([1.0, 2.0])
+    for k in range(function.FORMS_PER_CLASS + 4):
+        x.attach_grad()
+        with autograd.record():
+            y = Scale(float(k))(x)
+        y.backward()
+        assert y.asnumpy().tolist() == [k, 2 * k] and x.grad.asnumpy().tolist() == [k, k]
+    forms = [key for key in function._FORMS if isinstance(key, tuple) and key[0] is Scale]
+    assert len(forms) == function.FORMS_PER_CLASS

@@ -11,7 +11,9 @@ A Function that cannot be traced runs eagerly, as MXNet runs every Function, rec
 one host call (`trace/host.py`) whose `backward` runs once per backward pass: one whose
 code needs values (`asnumpy()`, a Python `if` on an array) or writes into arrays, that
 keeps arrays on `self` other than through `save_for_backward`, whose attributes are arrays
-or cannot be compared, or whose class sets `traced = False`. Both methods are traced (on
+or cannot be compared, or whose class sets `traced = False`; and a class's attribute
+values beyond the first `FORMS_PER_CLASS` (so that an attribute changing on every call
+does not compile on every call). Both methods are traced (on
 abstract values) before the first compiled call of a signature, so such a Function is
 found then; the decision is kept per class, attributes and signature.
 
@@ -177,6 +179,10 @@ class _FunctionHost:
 
 #: Compiled forms by (class, attribute values).
 _FORMS: dict[Any, _Traced] = {}
+#: At most this many attribute values of one class are compiled; others run eagerly (an
+#: attribute that changes every call, a schedule's scale, would compile every call).
+FORMS_PER_CLASS = 8
+_form_counts: dict[type, int] = {}
 
 
 def _compiled_form(fn: Function, inputs: tuple) -> _Traced | None:
@@ -188,6 +194,10 @@ def _compiled_form(fn: Function, inputs: tuple) -> _Traced | None:
         return None
     form = _FORMS.get(key)
     if form is None:
+        count = _form_counts.get(type(fn), 0)
+        if count >= FORMS_PER_CLASS:
+            return None
+        _form_counts[type(fn)] = count + 1
         form = _FORMS[key] = _Traced(fn)
     if any(x._node is not None for x in inputs):  # (inside a trace: inlined, or it fails)
         return form
@@ -198,7 +208,7 @@ def _attributes_key(fn: Function) -> Any:
     """(class, the user's attributes) when they are all hashable values that are not
     arrays, else None."""
     attributes = vars(fn)
-    if len(attributes) == len(_OWN):  # (the common case: no attributes of the user's)
+    if _OWN.issuperset(attributes):  # (the common case: no attributes of the user's)
         return type(fn)
     items = tuple(sorted((k, v) for k, v in attributes.items() if k not in _OWN))
     if any(_holds_array(v) for _, v in items):
