@@ -719,8 +719,21 @@ def _record_write(arr: Array, np_key: tuple[Any, ...], target: tuple[int, ...], 
     if keep.size != flat_pos.size:
         values = bind("take", values, arr._result_class._wrap(keep), axis=0, mode="clip")
         flat_pos = flat_pos[keep]
+    old = arr if arr._rec is not None else arr._result_class._wrap(arr._buffer().copy())
+    new = replaced_at(old, flat_pos, values)
+    arr._buffer()[...] = new._buffer()
+    arr._rec = new._rec
+
+
+def replaced_at(arr: Array, flat_pos: np.ndarray, values: Array) -> Array:
+    """`arr` with the elements at the distinct flat positions `flat_pos` replaced by
+    `values` (one each, in arr's dtype): a `where` over a scatter, so the replaced
+    elements get no gradient and `values` theirs (what a write into an array records, and
+    what `_slice_assign` computes).
+
+    >>> replaced_at(x, np.array([0, 2]), mx.nd.array([5.0, 6.0]))  # doctest: +SKIP
+    """
     wrap = arr._result_class._wrap
-    old = arr if arr._rec is not None else wrap(arr._buffer().copy())
     mask = np.zeros(arr.size, dtype=bool)
     mask[flat_pos] = True
     if flat_pos.size:
@@ -728,10 +741,8 @@ def _record_write(arr: Array, np_key: tuple[Any, ...], target: tuple[int, ...], 
                          size=arr.size)
     else:
         scattered = broadcast_exact(scalar_operand(0, arr), (arr.size,))
-    new = bind("where", wrap(mask.reshape(arr.shape)),
-               reshape_exact(scattered, arr.shape), old)
-    arr._buffer()[...] = new._buffer()
-    arr._rec = new._rec
+    return bind("where", wrap(mask.reshape(arr.shape)),  # type: ignore[no-any-return]
+                reshape_exact(scattered, arr.shape), arr)
 
 
 @register_operator("one_hot", inputs=("indices",))

@@ -1,7 +1,8 @@
 """MXNet's `_slice_assign` (`_crop_assign`) and `_slice_assign_scalar`: an array with a
 `slice` region replaced, as a new array (what `x[1:3] = y` runs in MXNet's graph). The
-region's positions are known from the shapes, so the write is a `where` over a scatter of
-the new values: traced and differentiable (the region's old values get no gradient).
+region's positions are known from the shapes, so the write is `indexing.replaced_at`'s
+`where` over a scatter of the new values, as a recorded `x[key] = y` is: traced and
+differentiable (the region's old values get no gradient).
 """
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from ..base import ShapeError
-from ..core import Array, bind, scalar_operand
+from ..core import Array, scalar_operand
 from ..core.operators import register_operator
 from .elementwise import cast
+from .indexing import replaced_at
 from .operands import reshape_exact
 from .shape import broadcast_exact, slice_bounds
 
@@ -24,12 +26,6 @@ def _region(shape: tuple[int, ...], begin: Any, end: Any, step: Any, op: str) ->
     starts, stops, steps = slice_bounds(shape, begin, end, step, op)
     key = tuple(slice(b, e, s) for b, e, s in zip(starts, stops, steps))
     return np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[key]
-
-
-def _mask(shape: tuple[int, ...], region: np.ndarray) -> np.ndarray:
-    inside = np.zeros(int(np.prod(shape)), dtype=bool)
-    inside[region.reshape(-1)] = True
-    return inside.reshape(shape)
 
 
 @register_operator("_slice_assign", inputs=("lhs", "rhs"), aliases=("_crop_assign",),
@@ -44,12 +40,8 @@ def slice_assign(lhs: Array, rhs: Array, begin: Any, end: Any, step: Any = None)
     if tuple(rhs.shape) != region.shape:
         raise ShapeError(f"_slice_assign: rhs has shape {tuple(rhs.shape)}, the region "
                          f"{region.shape}")
-    wrap = lhs._result_class._wrap
-    values = reshape_exact(cast(rhs, lhs._dtype), (region.size,))
-    scattered = bind("scatter_add", values, wrap(region.reshape(-1)), axis=0, mode="clip",
-                     size=lhs.size)
-    return bind("where", wrap(_mask(lhs.shape, region)), reshape_exact(scattered, lhs.shape),
-                lhs)  # type: ignore[no-any-return]
+    return replaced_at(lhs, region.reshape(-1),
+                       reshape_exact(cast(rhs, lhs._dtype), (region.size,)))
 
 
 @register_operator("_slice_assign_scalar", aliases=("_crop_assign_scalar",), kinds=_KINDS)
@@ -61,6 +53,5 @@ def slice_assign_scalar(data: Array, *, scalar: float = 0.0, begin: Any, end: An
     ...                                      end=(1,))  # doctest: +SKIP
     """
     region = _region(data.shape, begin, end, step, "_slice_assign_scalar")
-    filled = broadcast_exact(scalar_operand(scalar, data), data.shape)
-    return bind("where", data._result_class._wrap(_mask(data.shape, region)), filled,
-                data)  # type: ignore[no-any-return]
+    return replaced_at(data, region.reshape(-1),
+                       broadcast_exact(scalar_operand(scalar, data), (region.size,)))
