@@ -39,6 +39,20 @@ class EagerMulAdd(MulAdd):
     traced = False
 
 
+class Scale(autograd.Function):
+    """x times its attribute k."""
+
+    def __init__(self, k):
+        super().__init__()
+        self.k = k
+
+    def forward(self, x):
+        return x * self.k
+
+    def backward(self, dy):
+        return dy * self.k
+
+
 def _grads(fn_class, *values):
     xs = [nd.array(v, dtype="float64") for v in values]
     for x in xs:
@@ -129,17 +143,6 @@ def test_functions_that_cannot_be_traced_run_eagerly_with_the_same_numbers():
 
 
 def test_attribute_values_select_the_compiled_form():
-    class Scale(autograd.Function):
-        def __init__(self, k):
-            super().__init__()
-            self.k = k
-
-        def forward(self, x):
-            return x * self.k
-
-        def backward(self, dy):
-            return dy * self.k
-
     x = nd.array([1.0, 2.0])
     for k in (2.0, 3.0, 2.0):
         x.attach_grad()
@@ -207,17 +210,6 @@ def test_attributes_of_a_function_without_super_init_select_the_form_too():
 
 
 def test_attribute_values_beyond_the_bound_run_eagerly_with_the_same_numbers():
-    class Scale(autograd.Function):
-        def __init__(self, k):
-            super().__init__()
-            self.k = k
-
-        def forward(self, x):
-            return x * self.k
-
-        def backward(self, dy):
-            return dy * self.k
-
     x = nd.array([1.0, 2.0])
     for k in range(function.FORMS_PER_CLASS + 4):
         x.attach_grad()
