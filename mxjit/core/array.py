@@ -24,6 +24,7 @@ import numpy as np
 from .. import context as _context
 from ..base import ArgumentError, ConcreteValueError, ParamError, UnsupportedError
 from ..context import Context, current_context
+from ..lower import owns_memory
 from ..trace import Node
 from . import tape
 
@@ -352,11 +353,11 @@ def is_array(x: Any) -> bool:
 
 def _may_adopt(old: Any, new: Any) -> bool:
     """Whether `new`, a fresh array, may replace `old` as an array's buffer: both NumPy
-    arrays of one dtype and shape, `new` contiguous and owning its memory, and `old`
+    arrays of one dtype and shape, `new` contiguous and alone over its memory, and `old`
     referred to only by its array. (A view or a DLPack consumer of `old` holds a reference
     to it, and must go on seeing the array's values: then the gradient is copied.)"""
     # (3: the array's own reference, this call's argument, getrefcount's argument)
     return (type(old) is np.ndarray and type(new) is np.ndarray and old.dtype == new.dtype
-            and old.shape == new.shape and new.flags.c_contiguous and new.flags.owndata
+            and old.shape == new.shape and new.flags.c_contiguous and owns_memory(new)
             and new.flags.writeable and sys.getrefcount(old) <= 3)
 

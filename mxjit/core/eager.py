@@ -22,8 +22,10 @@ from ..lower import (
     KernelStep,
     Layout,
     Program,
+    empty,
     launch,
     lower_graph,
+    pooled_size,
 )
 from ..trace import PRIMITIVES, AbstractValue, Node, apply, var
 from .eager_reduce import EAGER_REDUCTIONS, run_reduction
@@ -33,7 +35,7 @@ class EagerOp:
     """A compiled one-node graph, with a fast path when it is a single kernel."""
 
     __slots__ = ("program", "alias", "call", "shape", "dtype", "extent", "work", "outer_split",
-                 "used")
+                 "used", "pooled")
 
     def __init__(self, program: Program, alias: int | None):
         self.program, self.alias = program, alias
@@ -50,13 +52,14 @@ class EagerOp:
             _, self.shape, self.dtype = program.allocations[0]
             self.extent, self.work = step.extent, step.work  # type: ignore[union-attr]
             self.outer_split = step.outer_split  # type: ignore[union-attr]
+            self.pooled = pooled_size(self.shape, self.dtype)
 
     def __call__(self, arrays: list[np.ndarray]) -> np.ndarray:
         if self.alias is not None:  # the op simplified to an operand: hand back a copy
             return arrays[self.alias].copy()
         if self.call is None or (_context.active_array_type is not None and on_device(arrays)):
             return self.program.run(arrays)[0]
-        out = np.empty(self.shape, self.dtype)
+        out = empty(self.shape, self.dtype) if self.pooled else np.empty(self.shape, self.dtype)
         if self.work < PARALLEL_MIN_WORK:
             self.call(*arrays, out, 0, self.extent)
         else:

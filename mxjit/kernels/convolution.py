@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..base import DTypeError, ShapeError
-from ..lower import Layout, Program, lower_graph
+from ..lower import Layout, Program, empty, lower_graph
 from ..trace import apply, const, define_primitive, var
 from ..trace.batching import front, per_example, register_batching_rule
 from ..trace.graph import AbstractValue, Node
@@ -365,7 +365,7 @@ class ConvPlan:
 
     def _conv(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         geo = self.geo
-        y = np.empty((geo.n, geo.f) + geo.out, self.wide)
+        y = empty((geo.n, geo.f) + geo.out, self.wide)
         if self.strategy == "winograd":
             winograd.convolve(x, winograd.weights(w), geo.pad, geo.out, y)
             return y
@@ -388,7 +388,7 @@ class ConvPlan:
 
     def _conv_data_grad(self, g: np.ndarray, w: np.ndarray) -> np.ndarray:
         geo = self.geo
-        dx = np.empty((geo.n, geo.c) + geo.size, self.wide)
+        dx = empty((geo.n, geo.c) + geo.size, self.wide)
         if self.strategy == "winograd":
             # (at stride 1, the data gradient convolves g with the flipped weights, in
             # and out channels swapped, padded by kernel - 1 - pad)
@@ -402,7 +402,7 @@ class ConvPlan:
             if self.direct:
                 self._per_group(weights, gy, dx[lo].reshape(geo.c, -1), transpose_a=True)
                 continue
-            cols = np.empty((geo.c * geo.taps, gy.shape[1]), self.wide)
+            cols = empty((geo.c * geo.taps, gy.shape[1]), self.wide)
             self._per_group(weights, gy, cols, transpose_a=True)
             shaped = cols.reshape((geo.c,) + geo.kernel + (hi - lo,) + geo.out)
             dx[lo:hi] = self._program("col2im", hi - lo).run([shaped])[0]

@@ -15,7 +15,7 @@ from .emit import Layout
 from .generic import elementwise_kernel, reduction_kernel
 from .kernel import REDUCE_OPS
 from .llvm import render_llvm
-from .memory import tune_malloc
+from .memory import empty, owns_memory, pooled_size, tune_malloc
 from .program import (
     PARALLEL_MIN_WORK,
     THREADS,
@@ -33,4 +33,5 @@ __all__ = ["KERNELS", "CompiledKernel", "clear_disk_cache", "disk_usage", "log",
            "cuda_symbol", "render_cuda",
            "Layout", "elementwise_kernel", "reduction_kernel", "REDUCE_OPS", "render_llvm",
            "PARALLEL_MIN_WORK", "THREADS", "KernelStep", "Program", "launch", "lower_graph",
-           "JOIN", "ROWS", "register_library", "register_device_library"]
+           "JOIN", "ROWS", "register_library", "register_device_library", "empty",
+           "owns_memory", "pooled_size"]

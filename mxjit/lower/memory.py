@@ -1,6 +1,6 @@
-"""Keeping freed array memory in the process (glibc's malloc), so programs that allocate
-and free the same large arrays on every call (an optimizer step over 100 weights) do not
-pay a page fault per 4 KiB each time.
+"""Keeping freed array memory in the process, so programs that allocate and free the same
+large arrays on every call (an optimizer step over 100 weights, a language model's logits)
+do not pay a page fault per 4 KiB each time.
 
 By default glibc returns freed memory at the top of the heap to the system once more than
 a few hundred KiB are free, and maps arrays above a moving threshold with mmap, so every
@@ -10,7 +10,16 @@ once at import keeps up to `TRIM_BYTES` of freed memory for reuse. Set MXJIT_MAL
 to leave malloc as it is; glibc's own MALLOC_TRIM_THRESHOLD_/MALLOC_MMAP_THRESHOLD_
 variables, when set, win. Other C libraries (musl, macOS) are left alone.
 
+glibc maps every array above its largest mmap threshold (32 MiB) afresh and unmaps it when
+freed: a language model's (35, 32, 10000) logits cost about 2 ms of page faults each time a
+program writes a new one. Arrays that large come from `empty`, which keeps their memory in
+a pool of blocks: an array is a view of its block, and a block whose only reference is the
+pool's is free again (no view of it is alive), so the next array of its size reuses it.
+At most `POOL_IDLE_BYTES` of free blocks are kept.
+
     >>> tune_malloc()  # doctest: +SKIP
+    True
+    >>> empty((35, 32, 10000), np.float32).base is not None  # a view of a pooled block
     True
 """
 from __future__ import annotations
@@ -18,6 +27,10 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
+from typing import Any
+
+import numpy as np
 
 #: glibc's mallopt parameters (malloc.h).
 M_TRIM_THRESHOLD = -1
@@ -26,6 +39,17 @@ M_MMAP_THRESHOLD = -3
 MMAP_BYTES = 32 << 20
 #: Freed memory kept at the top of the heap before it goes back to the system.
 TRIM_BYTES = 256 << 20
+#: Arrays of at least this many bytes come from the pool (see the module docstring).
+POOL_MIN_BYTES = MMAP_BYTES
+#: Pool blocks are sized in steps of a huge page, so similar sizes share blocks.
+POOL_STEP_BYTES = 2 << 20
+#: Free blocks kept at most: beyond this the least recently used ones are released.
+POOL_IDLE_BYTES = TRIM_BYTES
+#: A free block's references: the pool's list, the loop variable and getrefcount's argument.
+_FREE_REFS = 3
+
+_pool: list[np.ndarray] = []  # uint8 blocks, most recently handed out last
+_pool_lock = threading.Lock()
 
 
 def tune_malloc() -> bool:
@@ -42,3 +66,86 @@ def tune_malloc() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_BYTES)) and bool(
         mallopt(M_TRIM_THRESHOLD, TRIM_BYTES))
+
+
+def pooling() -> bool:
+    """Whether large arrays come from the pool (MXJIT_MALLOC_TUNING=0 turns it off too)."""
+    return os.environ.get("MXJIT_MALLOC_TUNING", "1").strip() != "0"
+
+
+_POOLING = pooling()
+
+
+def pooled_size(shape: tuple[int, ...], dtype: Any) -> bool:
+    """Whether an array of this shape and dtype comes from the pool.
+
+    >>> pooled_size((35, 32, 10000), np.float32)
+    True
+    """
+    count = 1
+    for d in shape:
+        count *= d
+    return _POOLING and count * np.dtype(dtype).itemsize >= POOL_MIN_BYTES
+
+
+def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """`np.empty(shape, dtype)`, from the pool when it is `POOL_MIN_BYTES` or larger.
+
+    >>> empty((4,), np.float32).shape
+    (4,)
+    """
+    dtype = np.dtype(dtype)
+    count = 1
+    for d in shape:
+        count *= d
+    nbytes = count * dtype.itemsize
+    if nbytes < POOL_MIN_BYTES or not _POOLING:
+        return np.empty(shape, dtype)
+    size = -(-nbytes // POOL_STEP_BYTES) * POOL_STEP_BYTES
+    with _pool_lock:
+        block = _take(size)
+    return block[:nbytes].view(dtype).reshape(shape)
+
+
+def _take(size: int) -> np.ndarray:
+    """A free block of `size` bytes (the pool's lock held), reused or new; releases the
+    least recently used free blocks beyond `POOL_IDLE_BYTES`."""
+    idle = 0
+    found = -1
+    for k in range(len(_pool)):  # (enumerate's reused tuple would hold a reference)
+        block = _pool[k]
+        if sys.getrefcount(block) <= _FREE_REFS:
+            if found < 0 and block.size == size:
+                found = k
+            else:
+                idle += block.size
+    if found >= 0:
+        block = _pool.pop(found)
+    else:
+        block = np.empty(size, np.uint8)
+    k = 0
+    while idle > POOL_IDLE_BYTES and k < len(_pool):  # (the least recently used first)
+        b = _pool[k]
+        if sys.getrefcount(b) <= _FREE_REFS:
+            idle -= b.size
+            del _pool[k]
+        else:
+            k += 1
+    _pool.append(block)
+    return block
+
+
+def owns_memory(array: np.ndarray) -> bool:
+    """Whether `array` is the only array over its memory: it owns it, or it is the one
+    live view of a pooled block (what code that may take a fresh result's buffer over
+    asks).
+
+    >>> owns_memory(empty((64 << 20,), np.uint8))
+    True
+    """
+    base = array.base
+    if base is None:
+        return bool(array.flags.owndata)
+    # (the pool's reference, `array`'s and getrefcount's argument's; `base` is local)
+    return (type(base) is np.ndarray and base.dtype == np.uint8 and base.base is None
+            and sys.getrefcount(base) <= 4 and any(b is base for b in _pool))

@@ -29,6 +29,7 @@ from .chain import Chain, Planned, find_chains
 from .emit import Layout, build_kernel
 from .fuse import is_buffer, kernel_name, materialized_nodes, shared_expensive_nodes, view_base
 from .kernel import Kernel
+from .memory import empty, pooled_size
 from .merge import merge_tail
 from .reduce_split import split_reductions
 
@@ -194,6 +195,12 @@ class Program:
     #: The plan other backends (CUDA) run when the CPU's differs (row chains, scratch);
     #: its steps hold kernel descriptions, which those backends compile themselves.
     portable: Program | None = None
+    #: The allocated buffers large enough to come from the pool (`memory.empty`).
+    pooled: frozenset[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pooled = frozenset(k for k, shape, dtype in self.allocations
+                                if pooled_size(shape, dtype))
 
     @property
     def kernels(self) -> list[CompiledKernel]:
@@ -211,7 +218,7 @@ class Program:
         for k, v in self.constants.items():
             bufs[k] = v
         for k, shape, dtype in self.allocations:
-            bufs[k] = np.empty(shape, dtype)
+            bufs[k] = empty(shape, dtype) if k in self.pooled else np.empty(shape, dtype)
         for step in self.steps:
             if isinstance(step, KernelStep):
                 launch(step.compiled.call, [bufs[a] for a in step.args], step.extent, step.work,
