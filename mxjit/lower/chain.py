@@ -24,6 +24,7 @@ import numpy as np
 
 from .fuse import MAX_KERNEL_BUFFERS, MAX_KERNEL_NODES
 from .kernel import (
+    I64,
     Expr,
     Kernel,
     KernelChain,
@@ -31,6 +32,7 @@ from .kernel import (
     Store,
     const_python_value,
     iconst,
+    loop_var,
     rewrite,
     walk,
 )
@@ -43,6 +45,10 @@ PREFETCH_LIMIT = 128 * 1024
 #: (one loop) has rows of one element, and running its members per element costs them
 #: their vector loops (a recorded sigmoid over 256x256 took 10x its unrecorded time).
 MIN_ROW = 8
+#: Row lengths a flat elementwise kernel is cut into to run in a chain with the flat kernels
+#: next to it over the same extent (an optimizer's new state, then its new weight): the
+#: largest divisor of the extent in this range.
+FLAT_ROWS = (512, 8192)
 
 
 @dataclass
@@ -151,13 +157,69 @@ def _joins(chain: list[Planned], k: Planned, blocks: dict[int, int | None]) -> b
     return True
 
 
+def _flat(p: Planned | None) -> int:
+    """The extent of `p` when it is a flat elementwise kernel (one loop), else 0."""
+    if p is None:
+        return 0
+    k = p.kernel
+    flat = (len(k.dims) == 1 and k.split == 0 and k.reduction is None and len(k.stores) == 1
+            and k.extents is None)
+    return k.dims[0] if flat else 0
+
+
+def flat_row(extent: int) -> int | None:
+    """The row length a flat kernel over `extent` elements is cut into (see FLAT_ROWS), or
+    None when no divisor in range leaves two rows or more.
+
+    >>> flat_row(256 * 784)
+    6272
+    """
+    lo, hi = FLAT_ROWS
+    for row in range(min(hi, extent // 2), lo - 1, -1):
+        if extent % row == 0:
+            return row
+    return None
+
+
+def _as_rows(k: Kernel, row: int) -> Kernel:
+    """The flat kernel `k` as a loop over rows of `row` elements: i -> (i // row, i % row),
+    so its flat index i becomes row * var0 + var1 everywhere."""
+    index = Expr.make("add", I64, (Expr.make("mul", I64, (loop_var(0), iconst(row))),
+                                   loop_var(1)))
+    memo: dict[int, Expr] = {}
+
+    def flat_index(x: Expr) -> Expr | None:
+        return index if x.op == "var" and x.attr == 0 else None
+
+    stores = tuple(Store(s.slot, rewrite(s.offset, flat_index, memo),
+                         rewrite(s.value, flat_index, memo)) for s in k.stores)
+    return replace(k, dims=(k.dims[0] // row, row), reduce_vars=(False, False),
+                   stores=stores)
+
+
+def _rows_for_chains(plan: list[Planned | None]) -> list[Planned | None]:
+    """`plan` with each flat kernel that has a flat neighbour over the same extent cut into
+    rows (`_as_rows`), so that they can chain: a flat kernel's rows are single elements."""
+    extents = [_flat(p) for p in plan]
+    out = list(plan)
+    for j, n in enumerate(extents):
+        if n and n in (extents[j - 1] if j else 0, extents[j + 1] if j + 1 < len(plan) else 0):
+            row = flat_row(n)
+            p = plan[j]
+            if row is not None and p is not None:
+                out[j] = Planned(_as_rows(p.kernel, row), p.args)
+    return out
+
+
 def find_chains(plan: list[Planned | None], keep: set[int]) -> list[Chain]:
     """Chains of two or more consecutive kernels of `plan` (None marks a library step).
 
     `keep` holds buffers that must reach memory whatever the chains (outputs, and what
     library steps read); so do those read by a kernel outside the chain. Every other
-    buffer produced and read inside one chain becomes scratch.
+    buffer produced and read inside one chain becomes scratch. Flat kernels next to each
+    other over one extent chain as rows (`_rows_for_chains`).
     """
+    plan = _rows_for_chains(plan)
     readers: dict[int, set[int]] = {}
     for j, p in enumerate(plan):
         for b in p.args[:-1] if p is not None else ():

@@ -6,7 +6,7 @@ import pytest
 
 import mxjit as mx
 from mxjit.lower import program as program_module
-from mxjit.lower.chain import row_form
+from mxjit.lower.chain import FLAT_ROWS, flat_row, row_form
 from mxjit.lower.kernel import I64, Expr, KernelChain, iconst, loop_var
 
 nd = mx.nd
@@ -34,17 +34,47 @@ def test_softmax_rows_run_as_one_kernel_with_exp_in_scratch():
     assert len(mx.jit(lambda v: nd.softmax(v)).lower(x, backend="cuda").kernels) == 3
 
 
-def test_flat_elementwise_kernels_are_not_chained_element_by_element():
+def test_flat_elementwise_kernels_chain_in_long_rows_not_element_by_element():
     # recording keeps exp(-x) for backward: two flat kernels over 65536 elements, whose
-    # "rows" would be single elements; they run one after the other, each vectorised
+    # "rows" would be single elements; they chain cut into rows of 8192 (each member's
+    # inner loop vectorised), never element by element
     x = nd.array(np.random.default_rng(2).standard_normal((256, 256)).astype(np.float32))
     x.attach_grad()
     f = mx.jit(lambda a: 1 / (1 + nd.exp(-a)))
     with mx.autograd.record():
         y = f(x)
     programs = [p for p in _programs() if any("fused_exp_neg" in t for t in p.plan_text)]
-    assert programs and all(not _chains_of(p) for p in programs)
+    chains = [c for p in programs for c in _chains_of(p)]
+    assert chains
+    assert all(m.dims == (8, 8192) for c in chains for m in c.kernel.kernels)
     np.testing.assert_allclose(y.asnumpy(), 1 / (1 + np.exp(-x.asnumpy())), rtol=1e-6)
+
+
+@pytest.mark.parametrize("extent,row", [(256 * 784, 7168), (65536, 8192), (1280, 640),
+                                        (2_000_000, 8000), (256, None), (10007, None),
+                                        (16384 * 3, 8192)])
+def test_the_row_length_of_a_flat_kernel_divides_its_extent(extent, row):
+    assert flat_row(extent) == row
+    if row is not None:
+        assert extent % row == 0 and extent // row >= 2 and FLAT_ROWS[0] <= row <= FLAT_ROWS[1]
+
+
+def test_an_optimizer_step_runs_state_and_weight_updates_as_one_chain():
+    # SGD with momentum: the new momentum, then the weight plus it, over one flat extent
+    w = nd.array(np.random.default_rng(3).standard_normal((256, 784)).astype(np.float32))
+    g = nd.array(np.random.default_rng(4).standard_normal((256, 784)).astype(np.float32))
+    opt = mx.optimizer.SGD(learning_rate=0.1, momentum=0.9)
+    update = mx.optimizer.get_updater(opt)
+    w0, mom = w.asnumpy().astype(np.float64), np.zeros((256, 784))
+    for _ in range(3):
+        update(0, g, w)
+        mom = 0.9 * mom - 0.1 * g.asnumpy()
+        w0 = w0 + mom
+    np.testing.assert_allclose(w.asnumpy(), w0, rtol=1e-5, atol=1e-6)
+    program = next(iter(opt._programs.values()))
+    lowered = program.lower([w], [g], [], [[update.states[0]]],
+                            nd.array(np.zeros((1, 2))), nd.array(np.zeros(2)))
+    assert "steps 1-2 run row by row as one kernel" in lowered.as_text()
 
 
 def _programs():
