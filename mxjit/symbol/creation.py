@@ -20,10 +20,12 @@ from .symbol import Symbol, make_node
 def _node(op_name: str, name: str | None, attr: dict[str, str] | None,
           **values: Any) -> Symbol:
     """A node of `op_name` without inputs; every value given is written (None as 'None',
-    as MXNet writes an unset `stop`), and hidden attributes (`__layout__`) as they are."""
+    as MXNet writes an unset `stop`), and hidden attributes (`__layout__`) as they are.
+    A symbol given by keyword is dropped, as MXNet's compose drops it for an operator
+    without inputs."""
     op = lookup(op_name)
     attrs = {k: str(v) if k.startswith("__") and k.endswith("__") else op.param(k).format(v)
-             for k, v in values.items()}
+             for k, v in values.items() if not isinstance(v, Symbol)}
     return make_node(op, [], attrs, name, attr, op_name)
 
 

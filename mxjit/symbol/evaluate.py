@@ -34,6 +34,7 @@ from ..core.operators import (
 from ..core.trace_state import TraceState, trace_stack
 from ..nd import sparse_graph
 from ..trace import var
+from ..util import is_np_shape
 from .graph import Node, topological
 
 #: MXNet's dtype codes (the `__dtype__` attribute of variables).
@@ -101,9 +102,10 @@ def evaluate(outputs: Sequence[tuple[Node, int]], feeds: dict[int, Any],
             if solved is None:
                 solved = _fixpoint(outputs, {i: (tuple(a.shape), a.dtype)
                                              for i, a in feeds.items()})[2]
-            shape = solved.get(id(node), _creation_template(node))
-            results[id(node)] = ([call_node(node, [], shape=shape)[0]] if UNKNOWN not in shape
-                                 else [PendingCreation(node, shape)])
+            template = solved.get(id(node), _creation_template(node))
+            results[id(node)] = ([call_node(node, [], shape=template)[0]]
+                                 if template is not None and UNKNOWN not in template
+                                 else [PendingCreation(node, template)])
         else:
             args = [_settled(results[id(n)][k]) for n, k in node.inputs]
             if not _complete(node, args):
@@ -261,16 +263,22 @@ class _Provisional:
 
 
 def _is_open_creation(node: Node) -> bool:
-    """Whether `node` is a creation operator whose shape has dimensions left to infer."""
-    if node.inputs or node.op is None or "shape" not in node.attrs:
+    """Whether `node` is a creation operator whose shape has dimensions left to infer: a 0
+    in its `shape`, or (MXNet's legacy shapes, where () is "unknown") no shape at all, as
+    `sym.random.uniform()` and `sym.zeros(shape=())`, which take their consumer's."""
+    if node.inputs or node.op is None or not any(p.name == "shape" for p in node.op.params):
         return False
     shape = node.params().get("shape")
+    if shape in (None, ()):
+        return not is_np_shape()
     return isinstance(shape, tuple) and 0 in shape
 
 
-def _creation_template(node: Node) -> tuple[int, ...]:
-    """An open creation's shape with its 0s (the sizes to infer) as UNKNOWN."""
-    return tuple(UNKNOWN if d == 0 else d for d in node.params()["shape"])
+def _creation_template(node: Node) -> tuple[int, ...] | None:
+    """An open creation's shape with its 0s (the sizes to infer) as UNKNOWN; None when even
+    its rank is unknown."""
+    shape = node.params().get("shape")
+    return tuple(UNKNOWN if d == 0 else d for d in shape) if shape else None
 
 
 def _settled(value: Any) -> Any:
@@ -309,9 +317,14 @@ def _fixpoint(outputs: Sequence[tuple[Node, int]], known: dict[int, tuple[Any, A
     """Passes of inference until no unknown size is found any more: each pass that finds
     some fills at least one, so this ends. Also gives the open nodes' completed shapes."""
     order = topological(outputs)
-    templates = {id(n): (tuple(known[id(n)][0]) if n.op is None else _creation_template(n))
-                 for n in order if (n.op is None and known[id(n)][0] is not None
-                                    and UNKNOWN in known[id(n)][0]) or _is_open_creation(n)}
+    templates: dict[int, tuple[int, ...]] = {}  # (what is known of each open shape)
+    for n in order:
+        if n.op is None:
+            shape = known[id(n)][0]
+            if shape is not None and UNKNOWN in shape:
+                templates[id(n)] = tuple(shape)
+        elif _is_open_creation(n) and (template := _creation_template(n)) is not None:
+            templates[id(n)] = template
     first, second = _Sentinels.STARTS
     values, outs, solved = _converge(order, outputs, known, templates, first)
     if not solved and not any(isinstance(o, Partial) for o in outs):
@@ -371,9 +384,10 @@ def _infer_pass(order: list[Node], outputs: Sequence[tuple[Node, int]],
                 else:
                     results[id(node)] = [PendingVariable(node, np.dtype(dtype), shape)]
             elif _is_open_creation(node):
-                shape = solved.get(id(node), _creation_template(node))
-                results[id(node)] = ([call_node(node, [], shape=shape)[0]]
-                                     if UNKNOWN not in shape else [PendingCreation(node, shape)])
+                template = solved.get(id(node), _creation_template(node))
+                results[id(node)] = ([call_node(node, [], shape=template)[0]]
+                                     if template is not None and UNKNOWN not in template
+                                     else [PendingCreation(node, template)])
             else:
                 args = []
                 for src, k in node.inputs:

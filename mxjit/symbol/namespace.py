@@ -99,6 +99,10 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
                 # (an operator without parameters keeps any keyword, unread, in MXNet: its
                 # JSON lists it among the node's attributes)
                 attr = {**(attr or {}), key: str(v)}
+            elif not op.inputs and isinstance(v, Symbol):
+                # (MXNet's compose drops a symbol given to an operator without inputs:
+                # `sym.random.randn(data=x)` takes its shape from its consumer, not from x)
+                continue
             else:
                 raise ArgumentError(f"{public_name}: unknown argument {key!r}; its inputs are "
                                     f"{list(op.inputs)} and its parameters {param_names}")

@@ -32,12 +32,18 @@ _RANDOM_NAMES = {"exponential": {"scale": "lam"}}
 _NUMBERS_ONLY = ("randint",)
 
 
+def _shape_attr(shape: _Any) -> dict[str, _Any]:
+    """The `shape` keyword as MXNet writes it: a number as a tuple ("(2,)"), nothing for a
+    shape not given, and () as "()" (randn's)."""
+    if shape is None:
+        return {}
+    return {"shape": (shape,) if isinstance(shape, int) else shape}
+
+
 def _draw(dist: str, values: dict[str, _Any], shape: _Any, dtype: _Any, name: str | None,
           attr: dict[str, str] | None, kwargs: dict[str, _Any]) -> _Symbol:
     """The node of `dist` for these parameter values (numbers or symbols)."""
-    # (MXNet writes a number given for `shape` as a tuple: "(2,)")
-    extra = {"shape": (shape,) if isinstance(shape, int) else shape} \
-        if shape not in (None, ()) else {}
+    extra = _shape_attr(shape)
     if dtype is not None:
         extra["dtype"] = dtype
     extra.update(kwargs)
@@ -59,7 +65,7 @@ def _sampler(dist: str) -> _Callable[..., _Symbol]:
     names = [p for p, _ in _PARAMS[dist]]
     defaults = {p: d for p, d in _PARAMS[dist] if d is not None}
 
-    def sample(*args: _Any, shape: _Any = (), dtype: _Any = None, ctx: _Any = None,
+    def sample(*args: _Any, shape: _Any = None, dtype: _Any = None, ctx: _Any = None,
                name: str | None = None, attr: dict[str, str] | None = None,
                **kwargs: _Any) -> _Symbol:
         if len(args) > len(names):
@@ -106,16 +112,14 @@ def randn(*shape: int, **kwargs: _Any) -> _Symbol:
     return _draw("normal", values, shape, dtype, name, attr, kwargs)
 
 
-def multinomial(data: _Symbol, shape: _Any = (), get_prob: bool = True, dtype: _Any = "int32",
+def multinomial(data: _Symbol, shape: _Any = None, get_prob: bool = True, dtype: _Any = "int32",
                 **kwargs: _Any) -> _Symbol:
     """Indices drawn from the categorical distributions in the last axis of `data`, and
     with `get_prob` (MXNet's default for symbols) the log-likelihood of each draw.
 
     >>> draws, logp = mx.sym.random.multinomial(mx.sym.var('p'), shape=2)  # doctest: +SKIP
     """
-    # (MXNet writes a number given for `shape` as a tuple: "(2,)")
-    extra = {"shape": (shape,) if isinstance(shape, int) else shape} \
-        if shape not in (None, ()) else {}
+    extra = _shape_attr(shape)
     fn = _make_function(_lookup("_sample_multinomial"), "_sample_multinomial")
     return fn(data, get_prob=get_prob, dtype=dtype, **extra, **kwargs)
 

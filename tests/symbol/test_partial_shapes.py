@@ -179,3 +179,42 @@ def test_an_operator_met_before_its_inputs_shape_is_found_is_checked_once_it_is(
         total.infer_shape(x=(2, 3))
     square = mx.sym.transpose(v) + (mx.sym.var("x") + v)
     assert square.infer_shape(x=(3, 3))[1] == [(3, 3)]
+
+
+def test_creations_without_a_shape_take_their_consumers_shape():
+    # (legacy shapes: () is "unknown", as a sampler given no shape; MXNet infers both)
+    x = mx.sym.var("x")
+    for made in (mx.sym.random.uniform(), mx.sym.random.normal(1, 2), mx.sym.zeros(shape=())):
+        total = made + x
+        assert total.infer_shape(x=(3, 4)) == ([(3, 4)], [(3, 4)], [])
+        assert made.infer_shape_partial() == ([], [()], [])
+    out = (mx.sym.ones(shape=()) + x).bind(mx.cpu(), {"x": mx.nd.zeros((2, 5))}).forward()[0]
+    assert out.shape == (2, 5) and float(out.sum().asscalar()) == 10
+    with pytest.raises(ShapeError, match="never constrained"):
+        mx.sym.random.uniform().eval()
+
+
+def test_under_numpy_shape_semantics_a_shape_of_unit_is_a_scalar():
+    with mx.np_shape(True):
+        assert mx.sym.zeros(shape=()).infer_shape() == ([], [()], [])
+        assert mx.sym.zeros(shape=()).eval()[0].shape == ()
+
+
+def test_randn_ignores_a_data_symbol_and_takes_its_consumers_shape():
+    # (MXNet's test_random passes data= to randn; its compose drops a symbol given to an
+    # operator without inputs, and writes randn's empty shape)
+    noise = mx.sym.random.randn(loc=10, scale=0.5, dtype="float16", data=mx.sym.ones((2, 2)))
+    node = noise.attr_dict()[noise.name]
+    assert noise.list_arguments() == [] and node == {
+        "dtype": "float16", "loc": "10", "scale": "0.5", "shape": "()"}
+    total = noise + mx.sym.var("x")
+    x, grad = mx.nd.zeros((2, 2), dtype="float16"), mx.nd.zeros((2, 2), dtype="float16")
+    run = total.bind(mx.cpu(), {"x": x}, {"x": grad})
+    mx.random.seed(128)
+    run.forward(is_train=True)
+    run.backward(run.outputs[0])
+    values = run.outputs[0].asnumpy()
+    assert values.shape == (2, 2) and values.dtype == "float16"
+    assert abs(values.astype("float32").mean() - 10) < 2
+    assert (grad.asnumpy() == values).all()
+    assert mx.sym.zeros(shape=(2,), data=mx.sym.var("a")).list_arguments() == []
