@@ -428,6 +428,10 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
     _hand_back(node, args, sentinels, found, results)
     if any(a is None for a in args) and not _stand_in_unknown(node, args):
         return None
+    if node.op is not None and node.op.name == "_foreach" and node.subgraphs:
+        for k, shape in _foreach_states(node, args).items():
+            if not any(sentinels.unknown(d) for d in shape):
+                args[k] = args[k].resolve(shape)
     if _complete(node, args) and not any(isinstance(a, _Provisional) for a in args):
         return call_node(node, args)
     args = [_Provisional(a.with_sentinels(sentinels))
@@ -466,6 +470,52 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
             return None
         outs = shared
     return [_Provisional(out) for out in outs]
+
+
+def _foreach_states(node: Node, args: list[Any]) -> dict[int, tuple[int, ...]]:
+    """The shapes of a `_foreach` node's initial states that are still open (by argument
+    position), as inference over its body finds them from the shapes of its other
+    inputs (a data array's rows, the states known, what the body reads besides): MXNet
+    infers a state that a step adds to a row from that row."""
+    params = node.params()
+    data_locs, state_locs = params["in_data_locs"], params["in_state_locs"]
+    n_data, n_states = len(data_locs), len(state_locs)
+    places = ([(loc, k) for k, loc in enumerate(data_locs)]
+              + [(loc, n_data + k) for k, loc in enumerate(state_locs)]
+              + [(loc, n_data + n_states + k) for k, loc in enumerate(params["remain_locs"])])
+    body = node.subgraphs[0]
+    variables = [n for n in topological(body) if n.op is None]
+    known: dict[int, tuple[Any, Any]] = {id(v): (None, np.float32) for v in variables}
+    for loc, k in places:
+        shape, dtype = _known_shape(args[k])
+        if shape is not None and k < n_data:
+            shape = shape[1:]  # (the body sees a row: the unknown length does not matter)
+        if loc < len(variables) and shape is not None and UNKNOWN not in shape:
+            known[id(variables[loc])] = (shape, dtype)
+    open_states = {k: loc for loc, k in places
+                   if n_data <= k < n_data + n_states and isinstance(args[k], _Open)
+                   and loc < len(variables)}
+    if not open_states:
+        return {}
+    try:
+        values, _ = infer(body, known)
+    except MXNetError:  # (the body cannot be inferred from what is known: leave them)
+        return {}
+    found = {}
+    for k, loc in open_states.items():
+        value = values.get(id(variables[loc]))
+        if value is not None and not isinstance(value, Partial):
+            found[k] = tuple(value.shape)
+    return found
+
+
+def _known_shape(arg: Any) -> tuple[tuple[int, ...] | None, Any]:
+    """(What is known of an argument's shape, UNKNOWN where unknown; its dtype)."""
+    if isinstance(arg, _Provisional):
+        return tuple(arg.value.shape), arg.value.dtype
+    if isinstance(arg, _Open):
+        return arg.template, getattr(arg, "dtype", np.float32)
+    return (None, None) if arg is None else (tuple(arg.shape), arg.dtype)
 
 
 def _hand_back(node: Node, args: list[Any], sentinels: _Sentinels,

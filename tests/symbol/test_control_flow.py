@@ -13,7 +13,13 @@ import pytest
 
 import mxjit as mx
 from mxjit import autograd, nd
-from mxjit.base import ArgumentError, ControlFlowError, ParamError, UnsupportedError
+from mxjit.base import (
+    ArgumentError,
+    ControlFlowError,
+    ParamError,
+    ShapeError,
+    UnsupportedError,
+)
 from mxjit.core.operators import lookup
 from mxjit.symbol import control_flow
 
@@ -285,3 +291,34 @@ def test_control_flow_misuse_is_an_assertion_error_too():
     with pytest.raises(AssertionError, match="the states have to be used"):
         mx.sym.contrib.foreach(lambda x, states: (x, [mx.sym.var("free")]), data,
                                [mx.sym.var("state")])
+
+
+def test_foreach_infers_its_states_from_its_body_as_mxnet():
+    # (MXNet's test_foreach_with_unkown_dim: a state a step adds to a row gets the row's
+    # shape, and an unknown number of rows stays unknown in the outputs)
+    def step(row, states):
+        return row + states[0], [states[0] * 2]
+
+    with mx.name.NameManager():
+        data = mx.sym.var("data", shape=(0, 3, 4))
+        outs, states = mx.sym.contrib.foreach(step, data, [mx.sym.var("state")])
+        both = mx.sym.Group([outs, states[0]])
+    assert both.infer_shape_partial() == ([(0, 3, 4), (3, 4)], [(0, 3, 4), (3, 4)], [])
+    assert both.infer_shape(data=(5, 3, 4)) == ([(5, 3, 4), (3, 4)], [(5, 3, 4), (3, 4)], [])
+    run = both.simple_bind(mx.cpu(), data=(5, 3, 4))
+    x = np.arange(60, dtype=np.float32).reshape(5, 3, 4)
+    got = run.forward(data=nd.array(x), state=nd.ones((3, 4)))
+    np.testing.assert_allclose(got[0].asnumpy(), x + 2.0 ** np.arange(5)[:, None, None])
+    np.testing.assert_allclose(got[1].asnumpy(), np.full((3, 4), 32.0))
+
+
+def test_a_foreach_state_nothing_constrains_stays_unknown():
+    def step(row, states):
+        return row * 2, [states[0] + 1]
+
+    with mx.name.NameManager():
+        outs, _ = mx.sym.contrib.foreach(step, mx.sym.var("data", shape=(0, 3)),
+                                         [mx.sym.var("state")])
+    assert outs.infer_shape_partial()[0] == [(0, 3), ()]
+    with pytest.raises(ShapeError, match="state"):
+        outs.simple_bind(mx.cpu(), data=(2, 3))
