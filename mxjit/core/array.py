@@ -103,11 +103,12 @@ class Array:
             raise concrete_error("reading a traced array")
         return self._data
 
-    def _store_gradient(self, g: np.ndarray, add: bool, owned: bool = False) -> None:
-        """Write (or, with `add`, add) a gradient computed by `backward` into this buffer
-        (a sparse array converts it to its own storage). `owned`: nothing else refers to
-        g, so when nothing but this array refers to its buffer either (no view of it, no
-        DLPack consumer), g becomes the buffer instead of being copied into it."""
+    def _store_values(self, g: np.ndarray, add: bool, owned: bool = False) -> None:
+        """Write (or, with `add`, add) values into this buffer: a gradient computed by
+        `backward`, an operator's result for `out=` (a sparse array converts them to its
+        own storage). `owned`: nothing else refers to g, so when nothing but this array
+        refers to its buffer either (no view of it, no DLPack consumer), g becomes the
+        buffer instead of being copied into it."""
         if owned and not add and _may_adopt(self._data, g):
             self._data = g
             return
@@ -274,12 +275,17 @@ class Array:
     # ---- autograd ----------------------------------------------------------------------
 
     def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
-        """Make this array a variable: `backward()` writes its gradient to `.grad`.
+        """Make this array a variable: `backward()` writes its gradient to `.grad`
+        (in mx.nd, a buffer of storage type `stype`: 'csr' or 'row_sparse' are sparse).
 
         >>> x = mx.nd.ones((2,)); x.attach_grad()  # doctest: +SKIP
         """
-        zeros = self._result_class._wrap(np.zeros(self.shape, self._dtype), self._ctx)
-        tape.mark_variables([self], [zeros], grad_req)
+        tape.mark_variables([self], [self._zero_gradient(stype)], grad_req)
+
+    def _zero_gradient(self, stype: str | None) -> Any:
+        """A zero gradient buffer for `attach_grad` (a front end with sparse storage gives
+        one of storage type `stype`)."""
+        return self._result_class._wrap(np.zeros(self.shape, self._dtype), self._ctx)
 
     @property
     def grad(self) -> Any:

@@ -415,7 +415,7 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
         # input or program holds the gradient, so the variable's buffer may take it over)
         owned = sys.getrefcount(g) <= 3
         v = rec.array
-        v._grad._store_gradient(g, v._grad_req == "add", owned)
+        v._grad._store_values(g, v._grad_req == "add", owned)
         v._fresh_grad = True
     if not retain_graph:
         _free(heads, order)

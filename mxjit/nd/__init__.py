@@ -27,6 +27,7 @@ from .namespace import functions as _functions
 from .ndarray import NDArray
 from .ndarray import finish as _finish
 from .sparse_operators import eager_form_functions as _eager_form_functions
+from .sparse_operators import nd_storage_functions as _nd_storage_functions
 from .sparse_storage import from_payload as _from_payload
 from .sparse_storage import sparse_aware as _sparse_aware
 from .sparse_storage import to_payload as _to_payload
@@ -43,6 +44,7 @@ _made.update(_sparse_aware(_made, {n: getattr(sparse, n) for n in sparse.__all__
                            apart=("array", "empty", "zeros", "add", "subtract", "multiply",
                                   "divide")))
 _made.update(_eager_form_functions(""))  # (cast_storage: dense data cast to csr too)
+_made.update(_nd_storage_functions())
 globals().update(_made)
 
 

@@ -11,6 +11,8 @@ from ..ops.creation import arange_values
 from ..ops.operands import NON_NUMBERS, int_param
 from ..trace import canonical_dtype
 from .ndarray import NDArray
+from .sparse_storage import BaseSparseNDArray
+from .sparse_storage import array as sparse_array
 from .sparse_storage import zeros as sparse_zeros
 
 
@@ -24,6 +26,9 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
 
     >>> mx.nd.array([[1, 2], [3, 4]])  # doctest: +SKIP
     """
+    if isinstance(source_array, BaseSparseNDArray) or (
+            hasattr(source_array, "tocsr") and hasattr(source_array, "indptr")):
+        return sparse_array(source_array, ctx, dtype)  # (MXNet keeps a sparse source sparse)
     if isinstance(source_array, NDArray):
         src = source_array._buffer()
         d = canonical_dtype(dtype) if dtype is not None else src.dtype

@@ -77,8 +77,17 @@ class NDArray(Array):
         if other.shape != self.shape:
             raise ShapeError(f"copyto: shape {self.shape} does not match the target "
                              f"{other.shape}")
+        if other.stype != "default":  # (converted to the target's storage type, as MXNet)
+            other[:] = self
+            return other
         other._buffer()[...] = self._buffer()
         return other
+
+    def _zero_gradient(self, stype: str | None) -> NDArray:
+        zeros = super()._zero_gradient(stype)
+        if stype in (None, "default"):
+            return zeros  # type: ignore[no-any-return]
+        return zeros.tostype(stype)  # type: ignore[attr-defined,no-any-return]
 
     def as_in_context(self, context: Context) -> NDArray:
         """This array on `context`: itself when already there, else a copy."""

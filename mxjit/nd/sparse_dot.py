@@ -30,7 +30,8 @@ from .sparse_storage import (
 
 
 def _dense_operand(x: Array) -> Array:
-    if isinstance(x, BaseSparseNDArray):
+    # (a sparse autograd variable is read through its dense values, keeping its record)
+    if isinstance(x, BaseSparseNDArray) and x._rec is None:
         return NDArray._wrap(x.asnumpy(), x._ctx)
     return x
 

@@ -12,7 +12,8 @@ an operator reads only stored values: positions a sparse result does not store a
 (`csr / 0` stores inf where csr stores a value, 0 elsewhere).
 
 Results are sparse only when every operand is an eager array outside autograd: a traced
-or recorded dense operand gives the dense result, which `mx.jit` and autograd can use.
+operand, or one recorded while autograd records, gives the dense result, which `mx.jit`
+and autograd can use (a sparse variable is read as its dense values).
 
     >>> a = mx.nd.sparse.csr_matrix(([1, -2], [0, 2], [0, 1, 2]), shape=(2, 3))
     >>> (abs(a) * 2).stype, (a + 1).stype  # doctest: +SKIP
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..base import ShapeError
+from ..core import tape
 from ..core.operators import lookup
 from ..ops.elementwise import binary
 from ..ops.operands import broadcast_shape
@@ -52,10 +54,11 @@ _NUMBERS = (int, float, np.number, np.bool_)
 
 
 def eager(*arrays: Any) -> bool:
-    """Whether every array among `arrays` is eager and outside autograd (a sparse result
-    can be made: sparse arrays are neither traced nor recorded)."""
-    return all(not isinstance(a, NDArray) or (a._node is None and a._rec is None)
-               for a in arrays)
+    """Whether no array among `arrays` is traced or being recorded (a sparse result can
+    be made: sparse results are neither traced nor recorded)."""
+    recording = tape.is_recording()
+    return all(not isinstance(a, NDArray) or (
+        a._node is None and (a._rec is None or not recording)) for a in arrays)
 
 
 def _values(a: BaseSparseNDArray) -> NDArray:
@@ -74,7 +77,7 @@ def dense_values(name: str, *operands: Any, **params: Any) -> np.ndarray:
 def unary_rule(name: str) -> Rule:
     """The sparse form of the zero-preserving unary operator `name`: same pattern."""
     def rule(data: Any, **params: Any) -> Any:
-        if not isinstance(data, BaseSparseNDArray):
+        if not isinstance(data, BaseSparseNDArray) or not eager(data):
             return None
         return with_values(data, dense_values(name, _values(data), **params))
 
@@ -118,7 +121,7 @@ def scalar_rule(op: str, data: BaseSparseNDArray, scalar: Any, reflected: bool =
                 ) -> Any:
     """`data op scalar` (`scalar op data` when reflected) as a sparse array, or None when
     MXNet's result is dense."""
-    if not _scalar_keeps_zero(op, scalar, reflected):
+    if not _scalar_keeps_zero(op, scalar, reflected) or not eager(data):
         return None
     values = _values(data)
     result = binary(op, scalar, values) if reflected else binary(op, values, scalar)
@@ -189,9 +192,11 @@ def binary_rule(op: str) -> Rule:
 
     def rule(lhs: Any, rhs: Any) -> Any:
         kinds = _kinds(lhs, rhs)
+        if not eager(lhs, rhs):
+            return None
         if kinds in same:
             return _both_sparse(op, lhs, rhs)
-        if kinds in with_dense and eager(lhs, rhs):
+        if kinds in with_dense:
             return _with_dense(op, lhs, rhs)
         return None
 

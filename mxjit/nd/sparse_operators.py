@@ -25,6 +25,7 @@ from .sparse_elementwise import (
     Rule,
     add_operators,
     clip_rule,
+    eager,
     ufunc,
     unary_rule,
     zeros_like_rule,
@@ -32,7 +33,7 @@ from .sparse_elementwise import (
 from .sparse_graph import edge_id
 from .sparse_optimizers import LAZY, adagrad_update, update_rule
 from .sparse_storage import BaseSparseNDArray, cast_storage, getnnz, store_into
-from .sparse_structure import add_n_rule, concat_rule, retain, slice_rule
+from .sparse_structure import add_n_rule, concat_rule, retain, slice_rule, take_rule
 
 #: The operators of MXNet's `mx.nd.sparse` that are table operators, each with the rule
 #: that makes its sparse results (None: its result is always dense).
@@ -49,6 +50,11 @@ _RULES: dict[str, Rule | None] = {
         "FullyConnected", "LinearRegressionOutput", "LogisticRegressionOutput",
         "MAERegressionOutput")},
 }
+
+
+#: Operators with a sparse result in MXNet that its `mx.nd.sparse` lacks: only `mx.nd`'s
+#: function gives it (`mx.nd.take(csr, rows)` is CSR).
+_ND_RULES: dict[str, Rule] = {"take": take_rule}
 
 
 def _storage_note(name: str, rule: Rule | None) -> str:
@@ -68,10 +74,14 @@ def _finish(result: Any, operands: tuple, out: Any) -> Any:
     return dense_finish(result, operands, out)
 
 
-def _has_sparse(args: tuple) -> bool:
+def _operands(args: tuple) -> tuple:
     if len(args) == 1 and isinstance(args[0], (list, tuple)):
-        args = tuple(args[0])  # (variadic operators also take one list)
-    return any(isinstance(a, BaseSparseNDArray) for a in args)
+        return tuple(args[0])  # (variadic operators also take one list)
+    return args
+
+
+def _has_sparse(args: tuple) -> bool:
+    return any(isinstance(a, BaseSparseNDArray) for a in _operands(args))
 
 
 def _dense_result(result: Any) -> Any:
@@ -91,7 +101,9 @@ def _storage_function(name: str, rule: Rule | None) -> Callable[..., Any]:
     def impl(*args: Any, **kwargs: Any) -> Any:
         if not _has_sparse(args):
             return dense(*args, **kwargs)
-        result = None if rule is None else rule(*args, **kwargs)
+        # (a traced or recorded operand: the dense result, which jit and autograd use)
+        result = None if rule is None or not eager(*_operands(args)) else \
+            rule(*args, **kwargs)
         return _dense_result(dense(*args, **kwargs)) if result is None else result
 
     doc = f"{op.doc}\n\nStorage types: {_storage_note(name, rule)}"
@@ -192,6 +204,15 @@ def functions() -> dict[str, Callable[..., Any]]:
     made.update({name: _storage_function(name, rule) for name, rule in _RULES.items()})
     made.update(eager_form_functions("sparse"))
     return made
+
+
+def nd_storage_functions() -> dict[str, Callable[..., Any]]:
+    """The `mx.nd` functions of `_ND_RULES`, by name: sparse results where MXNet's are.
+
+    >>> nd_storage_functions()['take'](csr, mx.nd.array([1, 0])).stype  # doctest: +SKIP
+    'csr'
+    """
+    return {name: _storage_function(name, rule) for name, rule in _ND_RULES.items()}
 
 
 def install_methods(cls: type, made: dict[str, Callable[..., Any]]) -> None:

@@ -6,7 +6,8 @@
 operator without a sparse implementation reads them as dense arrays (MXNet's "storage
 fallback"), and `tostype` converts in both directions. The operators that keep a sparse
 storage type are in `sparse_elementwise.py`, `sparse_structure.py` and `sparse_dot.py`.
-Sparse arrays cannot be traced themselves, and they are read-only through dense views.
+Sparse arrays cannot be traced themselves, and they are read-only through dense views; as
+autograd variables they are read through their dense values.
 
     >>> a = mx.nd.sparse.csr_matrix(([1, 2, 3], [0, 2, 1], [0, 2, 2, 3]), shape=(3, 3))
     >>> a  # doctest: +SKIP
@@ -89,6 +90,9 @@ class BaseSparseNDArray(NDArray):
     def _densify(self) -> np.ndarray:
         raise NotImplementedError
 
+    #: How many index arrays the storage type has (MXNet's `_num_aux`).
+    _num_aux = 0
+
     @property
     def _dtype(self) -> np.dtype:
         return self._sp_data.dtype
@@ -120,6 +124,11 @@ class BaseSparseNDArray(NDArray):
     def asnumpy(self) -> np.ndarray:
         """The dense values as a NumPy array."""
         return self._densify()
+
+    def detach(self) -> Any:
+        """The same stored values, cut off from the recorded graph (same storage type)."""
+        return type(self)._make(self._sp_data, self._sp_indices, self._sp_indptr, self.shape,
+                                self._ctx)
 
     def __repr__(self) -> str:
         shape = "x".join(map(str, self.shape))
@@ -185,18 +194,27 @@ class BaseSparseNDArray(NDArray):
         store_into(NDArray._wrap(dense.astype(self._dtype), self._ctx), self)
 
     def check_format(self, full_check: bool = True) -> None:
-        """Raise if the components do not describe a valid array of this shape."""
-        _validate(self.stype, self._sp_data, self._sp_indices, self._sp_indptr, self.shape,
-                  full_check)
+        """Raise SparseFormatError, with MXNet's message, if the components do not describe
+        a valid array of this shape; `full_check=False` checks their lengths only.
 
-    def _store_gradient(self, g: np.ndarray, add: bool, owned: bool = False) -> None:
-        """A dense gradient, in this array's storage type (MXNet's storage fallback)."""
+        >>> mx.nd.sparse.row_sparse_array(([[1, 2]], [5]), shape=(3, 2)).check_format()
+        Traceback (most recent call last):
+        SparseFormatError: Indices of row_sparse NDArray should be non-negative, ...
+        """
+        _check_lengths(self.stype, self._sp_data, self._sp_indices, self._sp_indptr,
+                       self.shape)
+        if full_check:
+            _check_ids(self.stype, self._sp_indices, self._sp_indptr, self.shape, True)
+
+    def _store_values(self, g: np.ndarray, add: bool, owned: bool = False) -> None:
+        """Dense values (a gradient, an `out=` result), in this array's storage type
+        (MXNet's storage fallback)."""
         total = g + self.asnumpy() if add else g
         store_into(NDArray._wrap(np.asarray(total, self._dtype), self._ctx), self)
 
-    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
-        raise ArgumentError("attach_grad: sparse arrays cannot be autograd variables here; use "
-                        "tostype('default') first")
+    def _zero_gradient(self, stype: str | None) -> NDArray:
+        # (MXNet's default gradient buffer has the array's own storage type)
+        return super()._zero_gradient(stype or self.stype)
 
 
 class CSRNDArray(BaseSparseNDArray):
@@ -210,6 +228,7 @@ class CSRNDArray(BaseSparseNDArray):
 
     __slots__ = ()
     _stype = "csr"
+    _num_aux = 2
 
     @property
     def indptr(self) -> NDArray:
@@ -218,6 +237,7 @@ class CSRNDArray(BaseSparseNDArray):
         return NDArray._wrap(self._sp_indptr, self._ctx)
 
     def _densify(self) -> np.ndarray:
+        _check_ids("csr", self._sp_indices, self._sp_indptr, self.shape, False)
         out = np.zeros(self.shape, self._dtype)
         rows = row_ids(self._sp_indptr, self.shape[0])
         np.add.at(out, (rows, self._sp_indices), self._sp_data)
@@ -265,8 +285,10 @@ class RowSparseNDArray(BaseSparseNDArray):
 
     __slots__ = ()
     _stype = "row_sparse"
+    _num_aux = 1
 
     def _densify(self) -> np.ndarray:
+        _check_ids("row_sparse", self._sp_indices, None, self.shape, False)
         out = np.zeros(self.shape, self._dtype)
         out[self._sp_indices] = self._sp_data
         return out
@@ -282,8 +304,9 @@ def row_ids(indptr: np.ndarray | None, rows: int) -> np.ndarray:
     return np.repeat(np.arange(rows, dtype=INDEX), np.diff(indptr))
 
 
-def _validate(stype: str, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray | None,
-              shape: tuple[int, ...], full: bool = True) -> None:
+def _check_lengths(stype: str, data: np.ndarray, indices: np.ndarray,
+                   indptr: np.ndarray | None, shape: tuple[int, ...]) -> None:
+    """The components' shapes fit an array of `shape` (what MXNet checks on creation)."""
     if data.ndim == 0 or indices.ndim != 1 or indices.shape[0] != data.shape[0]:
         raise SparseFormatError(f"{stype}: indices must be 1-D with one entry per stored value "
                                 f"(data has shape {data.shape}), got shape {indices.shape}")
@@ -295,23 +318,35 @@ def _validate(stype: str, data: np.ndarray, indices: np.ndarray, indptr: np.ndar
         if indptr.shape != (shape[0] + 1,):
             raise SparseFormatError(f"csr: indptr must have {shape[0] + 1} entries for "
                                     f"{shape[0]} rows, got {indptr.shape[0]}")
-        if full and (indptr[0] != 0 or indptr[-1] != data.shape[0]
-                     or np.any(np.diff(indptr) < 0)):
-            raise SparseFormatError(f"csr: indptr must rise from 0 to nnz={data.shape[0]}, "
-                                    f"got {indptr.tolist()}")
-        limit = shape[1]
-    else:
-        if not shape or data.shape[1:] != tuple(shape[1:]):
-            raise SparseFormatError(f"row_sparse: data rows of shape {data.shape[1:]} do not "
-                                    f"fit an array of shape {shape}")
-        limit = shape[0]
-        if full and np.any(np.diff(indices) <= 0):
-            raise SparseFormatError(f"row_sparse: row indices must be strictly increasing, "
-                                    f"got {indices.tolist()}")
-    if full and indices.size and (indices.min() < 0 or indices.max() >= limit):
-        what = "column" if stype == "csr" else "row"
-        raise SparseFormatError(f"{stype}: {what} indices must be in [0, {limit}), got "
-                                f"{indices.tolist()}")
+    elif not shape or data.shape[1:] != tuple(shape[1:]):
+        raise SparseFormatError(f"row_sparse: data rows of shape {data.shape[1:]} do not "
+                                f"fit an array of shape {shape}")
+
+
+def _check_ids(stype: str, indices: np.ndarray, indptr: np.ndarray | None,
+               shape: tuple[int, ...], ordered: bool) -> None:
+    """MXNet's full `check_format` of the index arrays (lengths already checked), with
+    its messages. Without `ordered`, ids may be unsorted or repeated: what reading the
+    values needs (MXNet, like mxjit, creates arrays from components unchecked)."""
+    if stype == "csr":
+        assert indptr is not None
+        if indptr[0] != 0 or indptr[-1] != indices.size or np.any(np.diff(indptr) < 0):
+            raise SparseFormatError(
+                f"IndPtr of csr NDArray should be non-negative, in non-decreasing order, start "
+                f"with 0, and end with value equal with size of indices ({indices.size}), got "
+                f"{indptr.tolist()}")
+        rows = row_ids(indptr, shape[0])
+        unordered = ordered and np.any((rows[1:] == rows[:-1]) & (indices[1:] <= indices[:-1]))
+        if unordered or np.any((indices < 0) | (indices >= shape[1])):
+            raise SparseFormatError(
+                f"Indices of csr NDArray should be non-negative, in ascending order per row and "
+                f"less than the number of columns ({shape[1]}), got {indices.tolist()}")
+        return
+    unordered = ordered and np.any(np.diff(indices) <= 0)
+    if unordered or np.any((indices < 0) | (indices >= shape[0])):
+        raise SparseFormatError(
+            f"Indices of row_sparse NDArray should be non-negative, less than the size of first "
+            f"dimension ({shape[0]}) and in ascending order, got {indices.tolist()}")
 
 
 def _index_array(values: Any, what: str) -> np.ndarray:
@@ -417,6 +452,13 @@ def _shape_arg(shape: Any) -> tuple[int, ...] | None:
     return dims
 
 
+def _check_shape(op: str, given: tuple[int, ...], dims: tuple[int, ...] | None) -> None:
+    """MXNet's check of `shape=` against the shape the input already has."""
+    given = tuple(int(d) for d in given)
+    if dims is not None and given != dims:
+        raise ShapeError(f"{op}: Shape mismatch detected. {given} v.s. {dims}")
+
+
 def _dense_input(op: str, arg: NDArray | np.ndarray | list, dims: tuple[int, ...] | None,
                  dtype: Any) -> np.ndarray:
     """A dense array argument of `op` as NumPy (float32 for lists), checked against `dims`."""
@@ -424,15 +466,74 @@ def _dense_input(op: str, arg: NDArray | np.ndarray | list, dims: tuple[int, ...
         arg, dtype=None if isinstance(arg, np.ndarray) else np.float32)
     if dtype is not None:
         dense = dense.astype(canonical_dtype(dtype))
-    if dims is not None and dense.shape != dims:
-        raise ShapeError(f"{op}: the array has shape {dense.shape}, not {dims}")
+    _check_shape(op, dense.shape, dims)
     return dense
+
+
+def _is_shape(arg1: tuple) -> bool:
+    return all(isinstance(d, (int, np.integer)) for d in arg1)
+
+
+def _inferred(op: str, indices: np.ndarray) -> int:
+    """The extent the largest stored id implies (MXNet cannot infer it from no ids)."""
+    if indices.size == 0:
+        raise ShapeError(f"{op}: cannot infer the shape of an array that stores nothing; "
+                         "pass shape=")
+    return int(indices.max()) + 1
+
+
+def _wrong_input(op: str, arg1: Any, forms: str) -> Exception:
+    if isinstance(arg1, tuple):
+        return ParamError(f"{op}: Unexpected length of input tuple: {len(arg1)}; give {forms}")
+    if isinstance(arg1, BaseSparseNDArray):
+        return ParamError(f"{op}: Unexpected input type: {type(arg1).__name__}; convert it "
+                          "with tostype")
+    return ArgumentError(f"{op}: unexpected input {type(arg1).__name__}; give {forms}")
+
+
+def _csr_from_definition(arg1: tuple, dims: tuple[int, ...] | None, c: Context,
+                         dtype: Any) -> CSRNDArray:
+    """`(data, indices, indptr)`, taken as given: like MXNet, only the lengths are checked
+    here (`check_format` checks the ids)."""
+    data = _values(arg1[0], dtype)
+    indices = _index_array(arg1[1], "csr_matrix: indices")
+    indptr = _index_array(arg1[2], "csr_matrix: indptr")
+    if dims is None:
+        dims = (max(indptr.size - 1, 0), _inferred("csr_matrix", indices))
+    _check_lengths("csr", data, indices, indptr, dims)
+    return CSRNDArray._make(data, indices, indptr, dims, c)
+
+
+def _csr_from_coo(arg1: tuple, dims: tuple[int, ...] | None, c: Context, dtype: Any
+                  ) -> CSRNDArray:
+    """`(data, (row, col))`: duplicates summed, as SciPy's conversion does for MXNet."""
+    data = _values(arg1[0], dtype)
+    row = _index_array(arg1[1][0], "csr_matrix: row")
+    col = _index_array(arg1[1][1], "csr_matrix: col")
+    if not data.shape[0] == row.size == col.size:
+        raise SparseFormatError("csr_matrix: data, row and col must have the same length")
+    if dims is None:
+        dims = (int(row.max()) + 1 if row.size else 0, int(col.max()) + 1 if col.size else 0)
+    dense = np.zeros(dims, data.dtype)
+    np.add.at(dense, (row, col), data)
+    return _csr_from_dense(dense, c)
+
+
+def _csr_from_scipy(matrix: Any, dims: tuple[int, ...] | None, c: Context, dtype: Any
+                    ) -> CSRNDArray:
+    """A SciPy sparse matrix in MXNet's canonical form: ids sorted per row, duplicates
+    summed."""
+    m = matrix.tocsr().sorted_indices()
+    m.sum_duplicates()
+    _check_shape("csr_matrix", m.shape, dims)
+    return _csr_from_definition((m.data, m.indices, m.indptr), m.shape, c, dtype)
 
 
 def csr_matrix(arg1: Any, shape: Any = None, ctx: Context | None = None, dtype: Any = None
                ) -> CSRNDArray:
     """A `CSRNDArray` from `(data, indices, indptr)`, `(data, (row, col))`, a shape
     `(M, N)` (all zeros), a dense array or NDArray, a CSRNDArray or a SciPy CSR matrix.
+    As in MXNet, `(data, indices, indptr)` is stored as given (`check_format` checks it).
 
     >>> mx.nd.sparse.csr_matrix(([1, 2], [0, 2], [0, 1, 2]), shape=(2, 3))  # doctest: +SKIP
     <BLANKLINE>
@@ -441,46 +542,30 @@ def csr_matrix(arg1: Any, shape: Any = None, ctx: Context | None = None, dtype: 
     c = _context(ctx)
     dims = _shape_arg(shape)
     if isinstance(arg1, CSRNDArray):
+        _check_shape("csr_matrix", arg1.shape, dims)
         result = arg1.astype(dtype) if dtype is not None else arg1.copy()
         result._ctx = c
         return result
     if hasattr(arg1, "tocsr") and hasattr(arg1, "indptr"):  # scipy.sparse
-        m = arg1.tocsr()
-        return csr_matrix((m.data, m.indices, m.indptr), m.shape if dims is None else dims,
-                          c, dtype)
+        return _csr_from_scipy(arg1, dims, c, dtype)
     if isinstance(arg1, tuple) and len(arg1) == 3:
-        data = _values(arg1[0], dtype)
-        indices = _index_array(arg1[1], "csr_matrix: indices")
-        indptr = _index_array(arg1[2], "csr_matrix: indptr")
-        if dims is None:
-            if indptr.size == 0:
-                raise ParamError("csr_matrix: indptr must have at least one entry")
-            dims = (indptr.size - 1, int(indices.max()) + 1 if indices.size else 0)
-        _validate("csr", data, indices, indptr, dims)
-        return CSRNDArray._make(data, indices, indptr, dims, c)
+        return _csr_from_definition(arg1, dims, c, dtype)
     if isinstance(arg1, tuple) and len(arg1) == 2 and isinstance(arg1[1], tuple):
-        data = _values(arg1[0], dtype)
-        row = _index_array(arg1[1][0], "csr_matrix: row")
-        col = _index_array(arg1[1][1], "csr_matrix: col")
-        if not data.shape[0] == row.size == col.size:
-            raise SparseFormatError("csr_matrix: data, row and col must have the same length")
-        if dims is None:
-            dims = (int(row.max()) + 1 if row.size else 0, int(col.max()) + 1 if col.size else 0)
-        dense = np.zeros(dims, data.dtype)
-        np.add.at(dense, (row, col), data)
-        return _csr_from_dense(dense, c)
-    if isinstance(arg1, tuple) and all(isinstance(d, (int, np.integer)) for d in arg1):
+        return _csr_from_coo(arg1, dims, c, dtype)
+    if isinstance(arg1, tuple) and len(arg1) == 2 and _is_shape(arg1):
+        _check_shape("csr_matrix", arg1, dims)
         return zeros("csr", arg1, c, dtype)  # type: ignore[return-value]
-    if isinstance(arg1, (NDArray, np.ndarray, list)):
+    if isinstance(arg1, (NDArray, np.ndarray, list)) and not isinstance(arg1, RowSparseNDArray):
         return _csr_from_dense(_dense_input("csr_matrix", arg1, dims, dtype), c)
-    raise ArgumentError(f"csr_matrix: unexpected input {type(arg1).__name__}; give "
-                    "(data, indices, indptr), (data, (row, col)), a shape or a dense array")
+    raise _wrong_input("csr_matrix", arg1, "(data, indices, indptr), (data, (row, col)), a "
+                       "shape or a dense array")
 
 
 def row_sparse_array(arg1: Any, shape: Any = None, ctx: Context | None = None,
                      dtype: Any = None) -> RowSparseNDArray:
     """A `RowSparseNDArray` from `(data, indices)`, a shape (all zeros), a dense array or
-    NDArray, or a RowSparseNDArray.
+    NDArray, or a RowSparseNDArray. As in MXNet, `(data, indices)` is stored as given
+    (`check_format` checks that the ids ascend).
 
     >>> mx.nd.sparse.row_sparse_array(([[1, 2], [3, 4]], [0, 2]), shape=(4, 2))  # doctest: +SKIP
     <BLANKLINE>
@@ -489,28 +574,25 @@ def row_sparse_array(arg1: Any, shape: Any = None, ctx: Context | None = None,
     c = _context(ctx)
     dims = _shape_arg(shape)
     if isinstance(arg1, RowSparseNDArray):
+        _check_shape("row_sparse_array", arg1.shape, dims)
         result = arg1.astype(dtype) if dtype is not None else arg1.copy()
         result._ctx = c
         return result
-    if isinstance(arg1, tuple) and len(arg1) == 2 and not all(
-            isinstance(d, (int, np.integer)) for d in arg1):
+    if isinstance(arg1, tuple) and len(arg1) == 2 and not _is_shape(arg1):
         data = _values(arg1[0], dtype)
         indices = _index_array(arg1[1], "row_sparse_array: indices")
         if data.ndim == 0:
             raise SparseFormatError("row_sparse_array: data needs a first axis of stored rows")
         if dims is None:
-            dims = (int(indices.max()) + 1 if indices.size else 0,) + data.shape[1:]
-        if indices.size > 1 and np.any(np.diff(indices) < 0):
-            order = np.argsort(indices, kind="stable")
-            indices, data = indices[order], data[order]
-        _validate("row_sparse", data, indices, None, dims)
+            dims = (_inferred("row_sparse_array", indices),) + data.shape[1:]
+        _check_lengths("row_sparse", data, indices, None, dims)
         return RowSparseNDArray._make(data, indices, None, dims, c)
-    if isinstance(arg1, tuple) and all(isinstance(d, (int, np.integer)) for d in arg1):
+    if isinstance(arg1, tuple) and len(arg1) >= 2 and _is_shape(arg1):
+        _check_shape("row_sparse_array", arg1, dims)
         return zeros("row_sparse", arg1, c, dtype)  # type: ignore[return-value]
-    if isinstance(arg1, (NDArray, np.ndarray, list)):
+    if isinstance(arg1, (NDArray, np.ndarray, list)) and not isinstance(arg1, CSRNDArray):
         return _rsp_from_dense(_dense_input("row_sparse_array", arg1, dims, dtype), c)
-    raise ArgumentError(f"row_sparse_array: unexpected input {type(arg1).__name__}; give "
-                    "(data, indices), a shape or a dense array")
+    raise _wrong_input("row_sparse_array", arg1, "(data, indices), a shape or a dense array")
 
 
 def zeros(stype: str, shape: Any, ctx: Context | None = None, dtype: Any = None,

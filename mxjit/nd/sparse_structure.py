@@ -1,8 +1,8 @@
 """Sparse forms of the operators that move stored values around, with MXNet 1.9.1's
 storage types: slice and concat of CSR arrays stay CSR (row slices, column ranges, joins
 along rows), add_n of row_sparse arrays stays row_sparse, and `retain` keeps chosen rows
-of a row_sparse array. Other storage combinations are MXNet's dense results (the rules
-return None and the dense operator runs).
+of a row_sparse array; `mx.nd.take` of CSR rows is CSR. Other storage combinations are
+MXNet's dense results (the rules return None and the dense operator runs).
 
     >>> a = mx.nd.sparse.csr_matrix(([1, 2], [0, 2], [0, 1, 2]), shape=(2, 3))
     >>> mx.nd.sparse.slice(a, begin=(1,), end=(2,)).stype  # doctest: +SKIP
@@ -73,6 +73,25 @@ def add_n_rule(*args: Any, num_args: int | None = None) -> Any:
     rows, aligned = align_rows(list(arrays))
     return RowSparseNDArray._make(dense_values("add_n", *aligned), rows, None, arrays[0].shape,
                                   arrays[0]._ctx)
+
+
+def take_rule(a: Any, indices: Any, axis: int = 0, mode: str = "clip") -> Any:
+    """Rows of a CSR array taken at 1-D dense indices (axis 0, clip or wrap) are CSR."""
+    if not isinstance(a, CSRNDArray) or axis != 0 or mode not in ("clip", "wrap") or \
+            type(indices) is not NDArray or indices.ndim != 1 or a.shape[0] == 0:
+        return None  # (dense, or the dense operator's error)
+    m = a.shape[0]
+    ids = indices.asnumpy().astype(INDEX)  # (float indices truncate, as MXNet's cast does)
+    rows = np.clip(ids, 0, m - 1) if mode == "clip" else np.mod(ids, m)
+    indptr = a._sp_indptr
+    assert indptr is not None
+    counts = (indptr[rows + 1] - indptr[rows]).astype(INDEX)
+    new_indptr = np.zeros(rows.size + 1, INDEX)
+    np.cumsum(counts, out=new_indptr[1:])
+    # each taken row's stored values, copied from where that row starts
+    at = np.repeat(indptr[rows] - new_indptr[:-1], counts) + np.arange(new_indptr[-1])
+    return CSRNDArray._make(a._sp_data[at], a._sp_indices[at], new_indptr,
+                            (rows.size, a.shape[1]), a._ctx)
 
 
 def retain(data: RowSparseNDArray, indices: Any, out: Any = None, name: str | None = None

@@ -237,6 +237,8 @@ def FullyConnected(data: Array, weight: Array, bias: Array | None = None, *,
     if not no_bias:
         if bias is None:
             raise ParamError("FullyConnected: bias is required unless no_bias=True")
+        if bias.shape == (num_hidden, 1):  # (MXNet's shape rule takes this bias too)
+            bias = reshape(bias, shape=(num_hidden,))
         check_shape("FullyConnected", "bias", bias, (num_hidden,))
         y = y + bias
     return y

@@ -272,7 +272,7 @@ def write_out(result: Any, out: Any) -> Any:
         raise DTypeError(f"out=: the result has dtype {result._dtype.name}, out has "
                          f"{out._dtype.name}")
     tape.overwriting(out._data)
-    out._data[...] = result._data
+    out._store_values(result._data, add=False)  # (a sparse `out` keeps its storage type)
     if result._rec is not None:  # (recorded: `out` now holds the op's result for backward)
         out._rec = result._rec
     return out
