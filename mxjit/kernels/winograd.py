@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..lower import Layout, Program, lower_graph
+from ..lower import Layout, Program, empty, lower_graph
 from ..trace import apply, const, var
 from ..trace.graph import Node
 from .chunking import even_chunk
@@ -174,7 +174,7 @@ def convolve(x: np.ndarray, u: np.ndarray, pad: tuple[int, ...], out: tuple[int,
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
         v = input_program(hi - lo, c, x.shape[2:], pad, out, x.dtype).run([x[lo:hi]])
-        m = np.empty((16, f, (hi - lo) * th * tw), x.dtype)
+        m = empty((16, f, (hi - lo) * th * tw), x.dtype)
         for k in range(16):
             np.matmul(u[k], v[k].reshape(c, -1), out=m[k])
         tiled = output_program(hi - lo, f, out, x.dtype).run(
