@@ -241,7 +241,7 @@ def test_verbose_checkpoints_log_what_they_save(tmp_path, capsys):
             f"updating best model at {tmp_path} with prefix: m-best") in out
     assert ("[Epoch 1] CheckpointHandler: training accuracy did not improve from 0.50000, "
             "skipping updating best model") in out
-    assert "m-symbol.json) is not saved" in out
+    assert "Model architecture(symbol file) is not saved" in out and "m-symbol.json." in out
 
 
 def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path, capsys):
@@ -461,3 +461,38 @@ def test_defaults_and_their_warnings():
     est = make_estimator(train_metrics=acc)
     assert acc.name == "training accuracy" and est.val_metrics[0].name == "validation accuracy"
     assert est.val_metrics[0] is not acc
+
+
+def test_checkpoints_of_a_hybridized_network_write_its_graph_once(tmp_path, capsys):
+    est = make_estimator()
+    est.net.hybridize()
+    handler = CheckpointHandler(str(tmp_path), model_prefix="h", epoch_period=None,
+                                batch_period=2)
+    est.fit(loader(), batches=4, event_handlers=[handler], progress_bar=False)
+    assert "h-symbol.json" in files(tmp_path)
+    graph = mx.sym.load(str(tmp_path / "h-symbol.json"))
+    names = graph.list_arguments()
+    assert names[0] == "data" and len(names) == 3
+    x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    params = {"data": mx.nd.array(x), **{p.name: p.data() for p in
+                                          est.net.collect_params().values()}}
+    out = graph.bind(mx.cpu(), params).forward()[0]
+    np.testing.assert_allclose(out.asnumpy(), est.net(mx.nd.array(x)).asnumpy(), rtol=1e-6)
+    # (not hybridized: no graph, and the log says why, in MXNet's words)
+    plain = make_estimator()
+    other = CheckpointHandler(str(tmp_path / "plain"), model_prefix="p", epoch_period=None,
+                              batch_period=2)
+    capsys.readouterr()
+    plain.fit(loader(), batches=2, event_handlers=[other], progress_bar=False)
+    assert "p-symbol.json" not in files(tmp_path / "plain")
+    assert "Model architecture(symbol file) is not saved" in capsys.readouterr().out
+
+
+def test_the_default_handlers_of_mxnets_two_arguments_are_mxnets():
+    # (MXNet's test_default_handlers calls this with two arguments: no progress bar)
+    est = make_estimator()
+    early = EarlyStoppingHandler(monitor=est.train_metrics[0], mode="max")
+    handlers = est._prepare_default_handlers(val_data=None, event_handlers=[early])
+    assert [type(h).__name__ for h in handlers] == [
+        "GradientUpdateHandler", "MetricHandler", "EarlyStoppingHandler", "StoppingHandler",
+        "LoggingHandler"]

@@ -288,8 +288,10 @@ class Estimator:
         for handler in train_end:
             handler.train_end(self)
 
-    def _prepare_default_handlers(self, val_data: Any, event_handlers: Any, train_data: Any,
-                                  progress_bar: bool | None) -> list[EventHandler]:
+    def _prepare_default_handlers(self, val_data: Any, event_handlers: Any,
+                                  train_data: Any = None, progress_bar: bool | None = False
+                                  ) -> list[EventHandler]:
+        # (MXNet's two arguments alone give MXNet's handlers: no progress bar)
         handlers = _check_event_handlers(event_handlers)
         added: list[EventHandler] = [StoppingHandler(self.max_epoch, self.max_batch)]
         if not any(isinstance(h, GradientUpdateHandler) for h in handlers):

@@ -22,6 +22,8 @@ from typing import Any
 from ....base import MissingFileError, ParamError
 from ....metric import CompositeEvalMetric, EvalMetric
 from ....metric import Loss as LossMetric
+from ....symbol import Group
+from ...block import HybridBlock
 
 __all__ = ["TrainBegin", "TrainEnd", "EpochBegin", "EpochEnd", "BatchBegin", "BatchEnd",
            "StoppingHandler", "MetricHandler", "ValidationHandler", "LoggingHandler",
@@ -389,11 +391,8 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
             self._resume(estimator)
 
     def batch_end(self, estimator: Any, *args: Any, **kwargs: Any) -> bool:
-        if self.current_batch == 0:
-            estimator.logger.info(
-                "CheckpointHandler: the model architecture (%s-symbol.json) is not saved "
-                "(that needs mx.sym, which mxjit does not have yet); the parameters and "
-                "trainer states are", os.path.join(self.model_dir, self.model_prefix))
+        if self.current_batch == 0:  # (the architecture once, after the first batch)
+            self._save_symbol(estimator)
         if self.batch_period and (self.current_batch + 1) % self.batch_period == 0:
             self._save_checkpoint(estimator)
         self.current_batch += 1
@@ -404,6 +403,19 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
             self._save_checkpoint(estimator)
         self.current_epoch += 1
         return False
+
+    def _save_symbol(self, estimator: Any) -> None:
+        """Write the network's graph to `<prefix>-symbol.json`, as `export` does, when it is
+        a hybridized block that has run; else say why not, as MXNet does."""
+        path = os.path.join(self.model_dir, self.model_prefix + "-symbol.json")
+        net = estimator.net
+        if isinstance(net, HybridBlock) and net._graph_inputs is not None:
+            Group(net._graph_outputs()).save(path)
+            return
+        estimator.logger.info(
+            "Model architecture(symbol file) is not saved, please use HybridBlock to "
+            "construct your model, and call net.hybridize() before passing to Estimator in "
+            "order to save model architecture as %s.", path)
 
     def _save_checkpoint(self, estimator: Any) -> None:
         # MXNet's numbering: at epoch end `batch` counts the batches done, at batch end it
