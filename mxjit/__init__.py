@@ -10,6 +10,7 @@ from . import (
     callback,
     context,
     contrib,
+    engine,
     gluon,
     image,
     initializer,

@@ -126,11 +126,16 @@ class Context(metaclass=_ContextClass):
         Context._local.current = self._old.pop()
 
     def empty_cache(self) -> None:
-        """Give the device memory kept for reuse back to the device (a GPU's pool; host
-        arrays are NumPy memory, freed as they are dropped, so a CPU has none).
+        """Give the memory kept for reuse back: a GPU's pool, or on the CPU the free blocks
+        of the pool that large host arrays come from (smaller ones are NumPy memory, freed
+        as they are dropped).
 
         >>> mx.cpu().empty_cache()  # doctest: +SKIP
         """
+        if self.device_type.startswith("cpu"):
+            for release in _host_caches:
+                release()
+            return
         backend = _backends.get(self.device_type)
         if backend is not None:
             backend.empty_cache(self.device_id)
@@ -211,6 +216,17 @@ class DeviceBackend(Protocol):
 
 
 _backends: dict[str, DeviceBackend] = {}
+#: What gives the host memory kept for reuse back (registered by the array memory pool).
+_host_caches: list[Callable[[], object]] = []
+
+
+def register_host_cache(release: Callable[[], object]) -> None:
+    """Make `cpu().empty_cache()` call `release` (the host's pool of large arrays).
+
+    >>> register_host_cache(pool_release)  # doctest: +SKIP
+    """
+    if release not in _host_caches:
+        _host_caches.append(release)
 #: The backend whose devices hold arrays now, and its array class; None while every array
 #: is on the CPU (set through `activate_device_backend`).
 active_backend: DeviceBackend | None = None

@@ -42,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     "download": {"base"},
     "cache": {"lower"},
     "name": set(),
+    "engine": set(),
     "attribute": {"base"},
     "symbol": {"base", "context", "trace", "core", "nd", "autograd", "name", "attribute",
                "util"},
@@ -82,7 +83,7 @@ ALLOWED: dict[str, set[str]] = {
                  "recordio", "symbol", "attribute", "visualization", "io", "model", "module",
                  "callback", "monitor", "util", "libinfo", "runtime", "numpy",
                  "numpy_extension", "kvstore", "kvstore_server", "operator", "horovod",
-                 "tools", "mxnet_alias", "contrib"},
+                 "tools", "mxnet_alias", "contrib", "engine"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz, MPI).
 LAZY_OK = ("pycuda", "scipy", "graphviz", "mpi4py")

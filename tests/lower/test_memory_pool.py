@@ -125,3 +125,15 @@ def test_a_large_gradient_from_the_pool_is_right_and_kept_apart():
     z.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), 5.0)
     assert not np.allclose(g, 5.0)
+
+
+def test_cpu_empty_cache_gives_the_free_blocks_back():
+    kept = memory.empty(LARGE, np.float32)
+    dropped = memory.empty(LARGE, np.float32)
+    del dropped
+    assert len(memory._pool) == 2
+    mx.cpu().empty_cache()
+    assert [b is kept.base for b in memory._pool] == [True]
+    assert memory.release_free() == 0
+    kept[:] = 1  # (the live array is untouched)
+    assert float(kept[-1]) == 1.0
