@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import autograd, initializer, nd, symbol, util
 from ..base import (
+    ArgumentError,
     DeferredInitializationError,
     MXNetError,
     MXNetKeyError,
@@ -33,9 +34,12 @@ from ..base import (
 from ..context import Context, cpu, current_context
 from ..core.operators import PendingInput
 from ..core.trace_state import trace_stack
+from ..nd import NDArray
 
 #: mxjit's default dtype for parameters (MXNet's `mx_real_t`).
 mx_real_t = np.float32
+#: The storage types a parameter's data and gradient may have.
+STORAGE_TYPES = ("default", "row_sparse", "csr")
 
 _bound = threading.local()
 
@@ -111,6 +115,13 @@ def _brief(names: Sequence[str], limit: int = 3) -> str:
     return ", ".join(repr(n) for n in names)
 
 
+def _row_ids(row_id: Any) -> NDArray:
+    """`row_id` checked to be an NDArray of row ids (what `row_sparse_data` takes)."""
+    if not isinstance(row_id, NDArray):
+        raise ArgumentError(f"row_id must have NDArray type, but {type(row_id)} is given")
+    return row_id
+
+
 def _known(shape: tuple[int, ...] | None) -> bool:
     return shape is not None and len(shape) > 0 and all(d > 0 for d in shape)
 
@@ -150,10 +161,10 @@ class Parameter:
         self.lr_mult = lr_mult
         self.wd_mult = wd_mult
         self.init = init
-        for what, value in (("stype", stype), ("grad_stype", grad_stype)):
-            if value not in ("default", "row_sparse", "csr"):
-                raise ParamError(f"Parameter {name!r}: {what} must be 'default', "
-                                 f"'row_sparse' or 'csr', got {value!r}")
+        for what, value in (("grad_stype", grad_stype), ("stype", stype)):
+            if value not in STORAGE_TYPES:
+                raise AssertionError(f"{what} for Parameter '{name}' must be one of "
+                                     f"'default', 'row_sparse', or 'csr', but got '{value}'")
         self._stype = stype
         self._made_as_np = False
         self._grad_stype = grad_stype
@@ -273,7 +284,12 @@ class Parameter:
     def _init_impl(self, data: Any, ctxs: Sequence[Context]) -> None:
         self._ctx_list = list(ctxs)
         self._made_as_np = util.is_np_array()
+        self._check_np_storage(self._stype)
         with outside_traces():
+            # (initializers and loaded files give dense values; MXNet keeps the
+            # parameter's own storage type, storing the non-zero rows of a sparse one)
+            if data.stype != self._stype:
+                data = data.tostype(self._stype)
             self._data = [data.copyto(c) for c in self._ctx_list]
         self._init_grad()
 
@@ -282,9 +298,17 @@ class Parameter:
             self._grad = None
             return
         assert self._data is not None
+        self._check_np_storage(self._grad_stype)
         with outside_traces():
-            self._grad = [nd.zeros(d.shape, dtype=d.dtype, ctx=d.context) for d in self._data]
+            self._grad = [nd.zeros(d.shape, dtype=d.dtype, ctx=d.context,
+                                   stype=self._grad_stype) for d in self._data]
         autograd.mark_variables(self._data, self._grad, self._grad_req)
+
+    def _check_np_storage(self, stype: str) -> None:
+        """mx.np arrays are dense: under `npx.set_np()` a sparse parameter cannot be made
+        (MXNet's refusal, in its words)."""
+        if stype != "default" and self._made_as_np:
+            raise ParamError(f"mxnet.numpy.zeros does not support stype = {stype}")
 
     def _load_init(self, data: Any, ctx: Context | Sequence[Context] | None,
                    cast_dtype: bool = False, dtype_source: str = "current") -> None:
@@ -353,16 +377,26 @@ class Parameter:
 
         >>> net.weight.data().shape  # doctest: +SKIP
         """
+        if self._stype != "default":
+            raise MXNetError(f"Cannot return a copy of Parameter '{self.name}' on ctx {ctx} "
+                             f"via data() because its storage type is {self._stype}. Please "
+                             f"use row_sparse_data() instead.")
         values = getattr(_bound, "values", None)
         if values is not None and self in values:
             return _in_mode(values[self])
-        if self._stype != "default":
-            raise MXNetError(f"Cannot return the data of Parameter {self.name!r} with "
-                               f"stype {self._stype!r} this way; use row_sparse_data()")
         return _in_mode(self._check_and_get(self._data, ctx), self._made_as_np)
 
     def list_data(self) -> list[Any]:
-        """The arrays on every context, in the order they were initialised."""
+        """The arrays on every context, in the order they were initialised (a sparse
+        parameter's are read with `list_row_sparse_data`).
+
+        >>> [a.context for a in p.list_data()]  # doctest: +SKIP
+        [cpu(0), cpu(1)]
+        """
+        if self._stype != "default":
+            raise MXNetError(f"Cannot return copies of Parameter '{self.name}' on all "
+                             f"contexts via list_data() because its storage type is "
+                             f"{self._stype}. Please use row_sparse_data() instead.")
         return self._check_and_get(self._data, list)
 
     def grad(self, ctx: Context | None = None) -> Any:
@@ -407,19 +441,41 @@ class Parameter:
             for arr in self._data:
                 arr[:] = data
 
-    def row_sparse_data(self, row_id: Any) -> Any:
-        """The rows `row_id` of a row_sparse parameter (its whole data here), pulled from
-        its Trainer's KVStore first, as in MXNet."""
-        data = self._check_and_get(self._data, row_id.context)
-        if self._trainer is not None:
-            self._trainer._row_sparse_pull(self, [data], row_id)
-        return data
+    def row_sparse_data(self, row_id: NDArray) -> Any:
+        """The array of a row_sparse parameter on `row_id`'s context, its rows `row_id`
+        pulled from the Trainer's store (the store holds the weights the Trainer updates;
+        the array keeps only those rows until the next pull).
 
-    def list_row_sparse_data(self, row_id: Any) -> list[Any]:
-        """`row_sparse_data` on every context."""
-        arrays = self._check_and_get(self._data, list)
-        if self._trainer is not None:
-            self._trainer._row_sparse_pull(self, arrays, row_id)
+        >>> w = mx.gluon.Parameter('w', shape=(4, 2), stype='row_sparse')  # doctest: +SKIP
+        >>> w.initialize(); trainer = mx.gluon.Trainer([w], 'sgd')  # doctest: +SKIP
+        >>> w.row_sparse_data(mx.nd.array([0, 2])).indices  # doctest: +SKIP
+        """
+        if self._stype != "row_sparse":
+            raise MXNetError(f"Cannot return a copy of Parameter {self.name} via "
+                             f"row_sparse_data() because its storage type is {self._stype}. "
+                             f"Please use data() instead.")
+        return self._get_row_sparse(_row_ids(row_id).context, row_id)
+
+    def list_row_sparse_data(self, row_id: NDArray) -> list[Any]:
+        """`row_sparse_data` on every context, in the order they were initialised.
+
+        >>> [a.context for a in w.list_row_sparse_data(mx.nd.array([1]))]  # doctest: +SKIP
+        [cpu(0), cpu(1)]
+        """
+        if self._stype != "row_sparse":
+            raise MXNetError(f"Cannot return copies of Parameter '{self.name}' on all "
+                             f"contexts via list_row_sparse_data() because its storage type "
+                             f"is {self._stype}. Please use data() instead.")
+        return self._get_row_sparse(list, _row_ids(row_id))  # type: ignore[no-any-return]
+
+    def _get_row_sparse(self, ctx: Any, row_id: NDArray) -> Any:
+        """The arrays of `ctx` (a context, or `list` for all) with the rows `row_id` pulled
+        into them from the Trainer's store."""
+        if self._trainer is None:
+            raise MXNetError(f"Cannot get row_sparse data for Parameter '{self.name}' when "
+                             f"no Trainer is created with it.")
+        arrays = self._check_and_get(self._data, ctx)
+        self._trainer._row_sparse_pull(self, arrays, row_id)
         return arrays
 
     def zero_grad(self) -> None:
@@ -438,7 +494,9 @@ class Parameter:
         ctxs = [ctx] if isinstance(ctx, Context) else list(ctx)
         if self._data is not None:
             with outside_traces():
-                data = self._data[0].copyto(cpu())
+                # (a sparse parameter's weights are those its Trainer's store holds)
+                data = self._reduce() if self._stype != "default" \
+                    else self._data[0].copyto(cpu())
             self._init_impl(data, ctxs)
         elif self._deferred_init:
             init, _, default_init, data = self._deferred_init
@@ -478,8 +536,15 @@ class Parameter:
         return self._var
 
     def _reduce(self) -> Any:
-        """The data averaged over the contexts, on the CPU (what save_parameters writes)."""
-        arrays = self.list_data()
+        """The data averaged over the contexts, on the CPU (what save_parameters writes);
+        a sparse parameter's from its Trainer's store, which holds its updated weights."""
+        if self._stype != "default" and self._trainer is not None:
+            assert self._shape is not None
+            whole = nd.sparse.zeros(self._stype, self._shape, ctx=cpu(), dtype=self._dtype)
+            every_row = nd.arange(0, self._shape[0], dtype="int64", ctx=cpu())
+            self._trainer._row_sparse_pull(self, whole, every_row, full_idx=True)
+            return whole
+        arrays = self._check_and_get(self._data, list)
         with outside_traces():
             total = arrays[0].copyto(cpu())
             for a in arrays[1:]:

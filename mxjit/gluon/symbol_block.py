@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import nd, symbol
-from ..base import ArgumentError, ParamError, UnsupportedError
+from ..base import ArgumentError, ParamError
 from ..context import Context
 from ..core.array import Array
 from ..symbol import Symbol
@@ -77,9 +77,11 @@ class SymbolBlock(HybridBlock):
             flat_outputs)
         for node in topological(self._output._outputs):
             if node.attrs.get("__storage_type__") == "1":
-                raise UnsupportedError(f"SymbolBlock doesn't support Parameter "
-                                       f"'{node.name}' because its storage type is "
-                                       f"'row_sparse'.")
+                # (MXNet's assertion: a row_sparse variable, input or parameter, is refused;
+                # CSR inputs are read by the operators that take them)
+                raise AssertionError(f"SymbolBlock doesn't support Parameter "
+                                     f"'{node.name}' because its storage type is "
+                                     f"'row_sparse'.")
         self._graph_inputs = tuple(variables)
         self._declare_params({n.name: n.attrs.get("__dtype__") for n in nodes})
         common = len(os.path.commonprefix(list(self._params.keys())))

@@ -26,6 +26,7 @@ from .. import optimizer as opt
 from ..base import MXNetError, MXNetUserWarning, ParamError
 from ..kvstore import Horovod, KVStore, KVStoreBase
 from ..kvstore.choose import create_kvstore, create_sparse_kvstore
+from ..nd import NDArray
 from .parameter import Parameter, ParameterDict, outside_traces
 
 
@@ -152,15 +153,18 @@ class Trainer:
                         self._kvstore.broadcast(self._param2idx[p.name], arrays[0], arrays)
         self._params_to_init = waiting
 
-    def _row_sparse_pull(self, parameter: Parameter, out: list[Any], row_id: Any) -> None:
-        """Bring `parameter`'s weights from the store into `out` (a row_sparse parameter's
-        forward pass asks for them; mxjit holds them dense, so all rows come)."""
+    def _row_sparse_pull(self, parameter: Parameter, out: Any, row_id: NDArray,
+                         full_idx: bool = False) -> None:
+        """Pull the rows `row_id` of `parameter`'s weights from the store into `out` (one
+        row_sparse array or a list); `full_idx`: every row, which a plain pull gives where
+        the store is local."""
         self._prepare_store()
-        if self._kvstore is not None and self._update_on_kvstore \
-                and parameter not in self._params_to_init:
-            with outside_traces():
-                self._kvstore.pull(self._param2idx[parameter.name], out=out,
-                                   ignore_sparse=False)
+        key = self._param2idx[parameter.name]
+        with outside_traces():
+            if full_idx and "dist" not in self._kvstore.type:
+                self._kvstore.pull(key, out=out, priority=-key, ignore_sparse=False)
+            else:
+                self._kvstore.row_sparse_pull(key, out=out, row_ids=row_id, priority=-key)
 
     def _check_contexts(self) -> list[Any]:
         contexts = None
@@ -260,19 +264,37 @@ class Trainer:
         if self._kvstore is None:
             return
         trained = [(i, p) for i, p in enumerate(self._params) if p.grad_req != "null"]
-        if not trained:
+        dense = [(i, p) for i, p in trained if p._grad_stype == p._stype == "default"]
+        with outside_traces():
+            for i, p in trained:
+                if (i, p) not in dense:
+                    self._push_sparse(i, p)
+            if dense:
+                self._pushpull_dense_grads(dense)
+
+    def _push_sparse(self, key: int, param: Parameter) -> None:
+        """Push the gradients of a parameter with sparse weights or gradients; a dense
+        parameter then pulls its weights (updated on the store) or the summed gradients.
+        A sparse parameter pulls nothing: its forward pass asks for the rows it needs
+        (`row_sparse_data`)."""
+        self._kvstore.push(key, param.list_grad(), priority=-key)
+        if param._stype != "default":
             return
+        into = param.list_data() if self._update_on_kvstore else param.list_grad()
+        self._kvstore.pull(key, into, priority=-key, ignore_sparse=bool(self._distributed))
+
+    def _pushpull_dense_grads(self, trained: list[tuple[int, Parameter]]) -> None:
+        """Sum dense gradients (and update the weights, on the store)."""
         keys = [i for i, _ in trained]
         grads = [p.list_grad() for _, p in trained]
         outs = [p.list_data() for _, p in trained] if self._update_on_kvstore else None
-        with outside_traces():
-            if isinstance(self._kvstore, (KVStore, Horovod)):
-                # (one call: the store sums every parameter in a few large messages)
-                self._kvstore.pushpull(keys, grads, out=outs)
-                return
-            for n, (i, _) in enumerate(trained):
-                self._kvstore.pushpull(i, grads[n], out=None if outs is None else outs[n],
-                                       priority=-i)
+        if isinstance(self._kvstore, (KVStore, Horovod)):
+            # (one call: the store sums every parameter in a few large messages)
+            self._kvstore.pushpull(keys, grads, out=outs)
+            return
+        for n, i in enumerate(keys):
+            self._kvstore.pushpull(i, grads[n], out=None if outs is None else outs[n],
+                                   priority=-i)
 
     def _update(self, ignore_stale_grad: bool = False) -> None:
         updates: list[list[tuple[int, Any, Any]]] = [[] for _ in self._updaters]
@@ -280,7 +302,7 @@ class Trainer:
         for k, p in enumerate(self._params):
             if p.grad_req == "null":
                 continue
-            arrays = p.list_data()
+            arrays = p._check_and_get(p._data, list)
             if not ignore_stale_grad:
                 for data in arrays:
                     if not getattr(data, "_fresh_grad", False):

@@ -114,6 +114,8 @@ class DistAsyncKVStore(mpi.WorldMember, KVStore):
     >>> kv = mx.kv.create('dist_async')  # doctest: +SKIP
     """
 
+    _sums_rows = False  # (workers' sums travel dense)
+
     def __init__(self, name: str = "dist_async") -> None:
         super().__init__(name)
         self._comm = mpi.world()

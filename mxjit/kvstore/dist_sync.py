@@ -34,6 +34,8 @@ class DistSyncKVStore(mpi.WorldMember, KVStore):
     >>> kv = mx.kv.create('dist_sync')  # doctest: +SKIP
     """
 
+    _sums_rows = False  # (workers' sums travel dense)
+
     def __init__(self, name: str = "dist_sync") -> None:
         super().__init__(name)
         self._comm = mpi.world()

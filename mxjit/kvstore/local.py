@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import optimizer as opt
 from ..base import MXNetKeyError, ParamError, ShapeError, UnsupportedError
-from ..nd import NDArray, cast_storage
+from ..nd import NDArray, add_n, cast_storage
 from ..nd import array as nd_array
 from .base import KVStoreBase, capability_is_optimizer
 from .compression import TwoBitCompression, parse_compression_params
@@ -267,6 +267,10 @@ class KVStore(KVStoreBase):
 
     # ---- what the distributed stores fill in ----------------------------------------------
 
+    #: Whether a push of row_sparse values only keeps them row_sparse (a store in this
+    #: process; the distributed ones sum over the workers densely).
+    _sums_rows = True
+
     def _initial_values(self, items: list[tuple[Key, np.ndarray]]) -> list[np.ndarray]:
         """The value every worker stores for each key (here: the one given)."""
         return [v for _, v in items]
@@ -301,6 +305,10 @@ class KVStore(KVStoreBase):
                      for i, a in enumerate(arrays)]
             return np.sum(parts, axis=0, dtype=arrays[0].dtype) if len(parts) > 1 \
                 else parts[0].astype(arrays[0].dtype)
+        if self._sums_rows and all(a.stype == "row_sparse" for a in arrays):
+            # (the rows pushed, summed: the updater then updates only those rows, lazily,
+            # as MXNet's store does for row_sparse gradients)
+            return arrays[0] if len(arrays) == 1 else add_n(*arrays)  # type: ignore
         if len(arrays) == 1:
             return host(arrays[0])
         total = np.array(host(arrays[0]), copy=True)
@@ -317,7 +325,8 @@ class KVStore(KVStoreBase):
                 for k, m in merged:
                     write(self._store[k], m, k, "push")
             return
-        items = [(k, as_ndarray(m, self._store[k].context)) for k, m in merged]
+        items = [(k, m if isinstance(m, NDArray) else as_ndarray(m, self._store[k].context))
+                 for k, m in merged]
         if isinstance(self._updater, opt.Updater):
             self._updater([self._updater_key(k) for k, _ in items], [g for _, g in items],
                           [self._store[k] for k, _ in items])

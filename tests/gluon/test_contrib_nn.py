@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mxjit as mx
-from mxjit import autograd, nd
+from mxjit import autograd, gluon, nd
 from mxjit.base import MXNetError
 from mxjit.gluon import contrib, nn
 
@@ -171,18 +171,23 @@ def test_pixel_shuffle_errors(fn, error, message):
 # ---- SparseEmbedding and SyncBatchNorm ---------------------------------------------------
 
 
-def test_sparse_embedding_looks_up_rows_with_a_dense_gradient():
+def test_sparse_embedding_looks_up_rows_pulled_from_its_trainer():
     with mx.name.NameManager():
         emb = C.SparseEmbedding(10, 4)
     assert repr(emb) == "SparseEmbedding(10 -> 4, float32)"
     weight = emb.collect_params()["sparseembedding0_weight"]
-    assert (weight.shape, weight._grad_stype) == ((10, 4), "row_sparse")
+    assert (weight.shape, weight._stype, weight._grad_stype) == ((10, 4), "row_sparse",
+                                                                 "row_sparse")
     emb.initialize(mx.init.Uniform(1.0))
     idx = np.array([[1, 7], [1, 0]], dtype=np.float32)
+    with pytest.raises(MXNetError, match="when no Trainer is created with it"):
+        emb(mx.nd.array(idx))
+    gluon.Trainer(emb.collect_params(), "sgd")
     head = np.random.RandomState(6).randn(2, 2, 4)
     (out,), grads, _ = run_block(emb, [idx], train=True, head=head)
-    w = emb.weight.data().asnumpy()
+    w = emb.weight.row_sparse_data(mx.nd.arange(10)).asnumpy()
     np.testing.assert_array_equal(out, w[idx.astype(int)])
+    assert emb.weight.grad().stype == "row_sparse"
     expected = np.zeros((10, 4))
     np.add.at(expected, idx.astype(int).ravel(), head.reshape(-1, 4))
     np.testing.assert_allclose(grads["weight"], expected, rtol=1e-6)

@@ -68,12 +68,14 @@ class Identity(HybridBlock):
 
 
 class SparseEmbedding(Block):
-    """Embedding whose weight gradient MXNet keeps row-sparse (only the rows looked up).
-    Here the weight is an ordinary dense parameter and its gradient is dense too (the same
-    values, zero rows included); `grad_stype` still says 'row_sparse'. A Block, as in
-    MXNet, so it does not hybridize.
+    """Embedding with a row_sparse weight and gradient: each call pulls the rows it looks
+    up from the Trainer's store (so a Trainer must exist first), and the gradient keeps
+    the rows looked up. A Block, as in MXNet, so it does not hybridize.
 
     >>> emb = mx.gluon.contrib.nn.SparseEmbedding(10000, 64)  # doctest: +SKIP
+    >>> emb.initialize(); trainer = mx.gluon.Trainer(emb.collect_params(), 'sgd')  # doctest: +SKIP
+    >>> emb(mx.nd.array([3, 7])).shape  # doctest: +SKIP
+    (2, 64)
     """
 
     def __init__(self, input_dim: int, output_dim: int, dtype: Any = "float32",
@@ -83,10 +85,10 @@ class SparseEmbedding(Block):
                         "sparse_grad": True}
         self.weight = self.params.get("weight", shape=(input_dim, output_dim),
                                       init=weight_initializer, dtype=dtype,
-                                      grad_stype="row_sparse")
+                                      grad_stype="row_sparse", stype="row_sparse")
 
     def forward(self, x: Any) -> Any:
-        return nd.Embedding(x, self.weight.data(x.context), **self._kwargs)
+        return nd.Embedding(x, self.weight.row_sparse_data(x), **self._kwargs)
 
     def __repr__(self) -> str:
         k = self._kwargs
