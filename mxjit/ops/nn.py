@@ -79,6 +79,23 @@ def _elu(x: Array, alpha: float) -> Array:
     return select(ew("gt", x, 0), x, negative)
 
 
+def _prelu_gamma_shape(gamma: tuple[int, ...], data: tuple[int, ...]) -> tuple[int, ...]:
+    """Where prelu's `gamma` sits against the data, as MXNet places it: its axes, from the
+    last, on the data's axes 1 and 0 (each the same size or 1); the data's other axes
+    share one slope. So (C,) is per channel, and (N, C) or (N, 1) per example too."""
+    placed = [1] * len(data)
+    s = len(gamma) - 1
+    for i in range(len(data) - 1, -1, -1):
+        if s >= 0 and i <= 1 and gamma[s] in (data[i], 1):
+            placed[i] = gamma[s]
+            s -= 1
+    if s != -1:
+        raise ShapeError(f"LeakyReLU: cannot broadcast prelu's gamma of shape {gamma} to data "
+                         f"of shape {data} (its axes go on the data's axes 1 and 0: (C,), "
+                         f"(1,), (N, C) or (N, 1))")
+    return tuple(placed)
+
+
 @register_operator("LeakyReLU", inputs=("data", "gamma"))
 def LeakyReLU(data: Array, gamma: Array | None = None, act_type: str = "leaky",
               slope: float = 0.25, lower_bound: float = 0.125, upper_bound: float = 0.334) -> Array:
@@ -94,11 +111,7 @@ def LeakyReLU(data: Array, gamma: Array | None = None, act_type: str = "leaky",
     elif act_type == "prelu":
         if gamma is None:
             raise ParamError("LeakyReLU: act_type='prelu' needs the slope array `gamma`")
-        channels = x.shape[1] if x.ndim > 1 else 1
-        if gamma.ndim != 1 or gamma.shape[0] not in (1, channels):
-            raise ShapeError(f"LeakyReLU: prelu's gamma must have shape ({channels},) or (1,) "
-                             f"for data of shape {x.shape}, got {gamma.shape}")
-        g = gamma if x.ndim < 2 else along(gamma, 1, x.ndim)
+        g = reshape(gamma, shape=_prelu_gamma_shape(tuple(gamma.shape), tuple(x.shape)))
         y = select(ew("gt", x, 0), x, x * g)
     elif act_type == "rrelu":
         if tape.is_training():

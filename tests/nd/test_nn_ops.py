@@ -131,8 +131,37 @@ def test_rrelu_random_slopes_when_training_and_their_mean_otherwise():
 def test_leaky_relu_errors():
     with pytest.raises(ParamError, match="needs the slope array"):
         nd.LeakyReLU(nd.ones((2, 3)), act_type="prelu")
-    with pytest.raises(ShapeError, match="gamma must have shape"):
-        nd.LeakyReLU(nd.ones((2, 3)), nd.ones((2,)), act_type="prelu")
+    with pytest.raises(ShapeError, match="cannot broadcast prelu's gamma of shape"):
+        nd.LeakyReLU(nd.ones((2, 3)), nd.ones((5,)), act_type="prelu")
+    with pytest.raises(ShapeError, match="cannot broadcast prelu's gamma"):
+        nd.LeakyReLU(nd.ones((2, 3, 4, 5)), nd.ones((5,)), act_type="prelu")
+
+
+@pytest.mark.parametrize("data,gamma", [((2, 3, 4, 5), (3,)), ((2, 3, 4, 5), (1,)),
+                                        ((2, 3, 4, 5), (2, 3)), ((2, 3, 4, 5), (2, 1)),
+                                        ((3, 4), (3, 4)), ((3, 4), (3, 1)), ((2, 3), (2,)),
+                                        ((4,), (4,)), ((4,), (1,))])
+def test_prelu_places_gamma_on_the_first_two_axes_as_mxnet(data, gamma):
+    # (MXNet's expand_shape: gamma's axes, from its last, go on the data's axes 1 and 0)
+    rng = np.random.default_rng(0)
+    x, g = rng.standard_normal(data), rng.uniform(0.1, 0.5, gamma)
+    placed = [1] * len(data)
+    k = len(gamma) - 1
+    for i in range(len(data) - 1, -1, -1):
+        if k >= 0 and i <= 1 and gamma[k] in (data[i], 1):
+            placed[i] = gamma[k]
+            k -= 1
+    slope = g.reshape(placed)
+    xa, ga = nd.array(x), nd.array(g)
+    ga.attach_grad()
+    with mx.autograd.record():
+        y = nd.LeakyReLU(xa, ga, act_type="prelu")
+    y.backward()
+    np.testing.assert_allclose(y.asnumpy(), np.where(x > 0, x, x * slope), rtol=1e-6)
+    expected = np.where(x > 0, 0, x) * np.ones_like(slope)
+    axes = tuple(a for a in range(len(data)) if placed[a] == 1)
+    np.testing.assert_allclose(ga.grad.asnumpy(),
+                               expected.sum(axis=axes).reshape(gamma), rtol=1e-5)
     with pytest.raises(ParamError, match="act_type must be one of"):
         nd.LeakyReLU(nd.ones((2,)), act_type="swish")
 
