@@ -13,7 +13,7 @@ import numpy as np
 
 from ..base import DTypeError, ParamError, ShapeError
 from ..core import Array
-from ..core.operators import register_operator
+from ..core.operators import input_shape_rule, register_operator
 from .conv import Deconvolution
 from .operands import ints, reshape_exact, variadic_arrays
 from .shape import broadcast_exact, broadcast_new, concat, permute, slice_ranges
@@ -127,7 +127,26 @@ def _upsample_bilinear(data: tuple[Array, ...], scale: int, num_filter: int) -> 
                          pad=(pad, pad), num_filter=channels, num_group=channels, no_bias=True)
 
 
-@register_operator("UpSampling", inputs=("data",))
+def _upsampling_signature(params: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """UpSampling's inputs by name, as MXNet lists them: bilinear's `data` and `weight`
+    (a variable `<name>_weight` when not given), nearest's `arg0`, `arg1`, ..."""
+    if params.get("sample_type", "nearest") == "bilinear":
+        return ["data", "weight"], [], ["output"]
+    return [f"arg{k}" for k in range(params.get("num_args") or 1)], [], ["output"]
+
+
+@input_shape_rule("UpSampling")
+def _upsampling_inputs(shapes: dict[str, tuple[int, ...]], *, sample_type: str = "nearest",
+                       scale: int | None = None, **_: Any) -> dict[str, tuple[int, ...]]:
+    """Bilinear's weight from the data: (channels, 1, k, k), k = 2 * scale - scale % 2."""
+    data = shapes.get("data")
+    if sample_type != "bilinear" or data is None or len(data) != 4 or not scale:
+        return {}
+    kernel = 2 * scale - scale % 2
+    return {"weight": (data[1], 1, kernel, kernel)}
+
+
+@register_operator("UpSampling", inputs=("data",), signature=_upsampling_signature)
 def UpSampling(*data: Array, scale: int | None = None, num_filter: int = 0,
                sample_type: str = "nearest", multi_input_mode: str = "concat",
                num_args: int | None = None, workspace: int = 512) -> Array:
@@ -144,7 +163,9 @@ def UpSampling(*data: Array, scale: int | None = None, num_filter: int = 0,
     ... # doctest: +SKIP
     (1, 1, 4, 4)
     """
-    data = variadic_arrays("UpSampling", data, num_args, ParamError, "input array")
+    # (bilinear takes its data and weight whatever num_args says, as MXNet does)
+    data = variadic_arrays("UpSampling", data, None if sample_type == "bilinear" else num_args,
+                           ParamError, "input array")
     if any(x._dtype != data[0]._dtype for x in data):
         raise DTypeError(f"UpSampling: the inputs must share a dtype, got "
                          f"{[x._dtype.name for x in data]}")

@@ -177,6 +177,7 @@ INPUT_INIT: dict[str, dict[str, str]] = {
     "BatchNorm": _STATS_INIT, "BatchNorm_v1": _STATS_INIT,
     "_contrib_SyncBatchNorm": _STATS_INIT, "_contrib_BatchNormWithReLU": _STATS_INIT,
     "LeakyReLU": {"gamma": '["Constant", {"value": 0.25}]'},
+    "UpSampling": {"weight": '["bilinear", {}]'},
 }
 
 #: Attributes MXNet's attribute parser adds to every node of the operator: its JSON, and

@@ -120,20 +120,22 @@ def make_function(op: Operator, public_name: str, hint: str | None = None) -> Ca
         inputs = variadic
         # (a variable made for a missing input gets the node's attributes, as in MXNet)
         made = {**(attr or {}), **attrs}
+        inits = INPUT_INIT.get(op.name, {})
+
+        def made_variable(n: str) -> Symbol:
+            return Variable(f"{node_name}_{n}", attr={**made, **(
+                {"__init__": inits[n]} if n in inits else {})})
+
         if op.signature is not None:  # (inputs given in order, then by name, else variables)
             names = input_names(op, params)[len(variadic):]
-            inputs = variadic + [symbols[n] if n in symbols else Variable(
-                f"{node_name}_{n}", attr=made) for n in names]
+            inputs = variadic + [symbols[n] if n in symbols else made_variable(n)
+                                 for n in names]
         elif not op.variadic:
             names = input_names(op, params)
             extra = [n for n in symbols if n not in names]
             if extra:  # (optional inputs given: the ones before them exist too)
                 names = list(op.inputs[:max(op.inputs.index(n) for n in extra) + 1])
-            inits = INPUT_INIT.get(op.name, {})
-            inputs = [symbols[n] if n in symbols else Variable(
-                f"{node_name}_{n}", attr={**made, **(
-                    {"__init__": inits[n]} if n in inits else {})})
-                for n in names]
+            inputs = [symbols[n] if n in symbols else made_variable(n) for n in names]
         result = make_node(op, inputs, attrs, node_name, attr, None)
         if NUMPY_SYMBOL and any(isinstance(v, NUMPY_SYMBOL[0])
                                 for v in (*variadic, *symbols.values())):

@@ -484,3 +484,26 @@ def test_multi_output_operators_list_mxnets_outputs_and_compute_nds():
         w0=nd.ones(2), g0=nd.ones(2), w1=nd.ones(3), g1=nd.ones(3))
     np.testing.assert_allclose(np.concatenate([g.asnumpy() for g in got]),
                                [0.9, 0.9, 0.8, 0.8, 0.8], rtol=1e-6)
+
+
+def test_bilinear_upsampling_names_and_infers_its_weight_as_mxnet():
+    # (MXNet 1.9.1: ['data', 'up_weight'], weight (C, 1, k, k) with k = 2 * scale - scale % 2,
+    # the made weight initialised by "bilinear")
+    with mx.name.NameManager():
+        for scale, kernel in ((2, 4), (3, 5)):
+            up = mx.sym.UpSampling(mx.sym.Variable("data"), sample_type="bilinear",
+                                   scale=scale, num_filter=3, name="up")
+            assert up.list_arguments() == ["data", "up_weight"]
+            assert up.infer_shape(data=(2, 3, 5, 5)) == (
+                [(2, 3, 5, 5), (3, 1, kernel, kernel)], [(2, 3, 5 * scale, 5 * scale)], [])
+            weight = json.loads(up.tojson())["nodes"][1]
+            assert weight["name"] == "up_weight"
+            assert weight["attrs"]["__init__"] == '["bilinear", {}]'
+        given = mx.sym.UpSampling(mx.sym.Variable("x"), mx.sym.Variable("w"), num_args=2,
+                                  sample_type="bilinear", scale=2, num_filter=2)
+        assert given.list_arguments() == ["x", "w"]
+    x = mx.nd.array(np.random.default_rng(0).standard_normal((1, 2, 3, 3)).astype(np.float32))
+    w = mx.nd.array(np.random.default_rng(1).standard_normal((2, 1, 4, 4)).astype(np.float32))
+    out = given.bind(mx.cpu(), {"x": x, "w": w}).forward()[0]
+    expected = mx.nd.UpSampling(x, w, sample_type="bilinear", scale=2, num_filter=2)
+    np.testing.assert_allclose(out.asnumpy(), expected.asnumpy(), rtol=1e-6)
