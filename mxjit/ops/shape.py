@@ -73,9 +73,10 @@ def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = Fals
 
     Codes: 0 copies an input dim, -1 infers one dim from the size, -2 copies all remaining
     dims, -3 merges two input dims, -4 splits one input dim into the next two values (one of
-    which may be -1). `reverse=True` matches codes and dims from the right. Where MXNet 1.9.1
-    computes garbage (`-4` with `-1`, `-4` under `reverse`) this computes the documented
-    meaning; impossible codes raise `ShapeError`. For an empty input (size 0) a shape of
+    which may be -1). `reverse=True` matches codes and dims from the right, as MXNet does
+    (so a -4 there comes after its two dims: (16, 4, -4) splits 64 into (16, 4)). Where
+    MXNet 1.9.1 computes garbage (`-4` with `-1`) this computes the documented meaning;
+    impossible codes raise `ShapeError`. For an empty input (size 0) a shape of
     non-negative sizes whose product is 0 is taken literally (MXNet 1.x has no zero-size
     arrays; this keeps `reshape(x, (0, 5))` meaning what it says).
 
@@ -93,13 +94,17 @@ def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = Fals
                           f"{' (reverse=True)' if reverse else ''}: {why}")
 
     tokens: list[tuple[int, ...]] = []  # (code,) or (-4, first, second)
+    # (reversed, MXNet reads the codes from the right: a -4 splits into the two codes
+    # before it, read right to left)
+    order = codes[::-1] if reverse else codes
     k = 0
-    while k < len(codes):
-        c = codes[k]
+    while k < len(order):
+        c = order[k]
         if c == -4:
-            if k + 2 >= len(codes):
-                raise fail("-4 must be followed by the two dims to split into")
-            tokens.append((-4, codes[k + 1], codes[k + 2]))
+            if k + 2 >= len(order):
+                raise fail("-4 must be followed by the two dims to split into" if not reverse
+                           else "-4 must come after the two dims to split into")
+            tokens.append((-4, order[k + 1], order[k + 2]))
             k += 3
             continue
         if c < -4:
@@ -108,7 +113,6 @@ def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = Fals
         k += 1
     dims = list(src)
     if reverse:
-        tokens.reverse()
         dims.reverse()
     out: list[int] = []
     infer_at: int | None = None
@@ -153,7 +157,7 @@ def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = Fals
                 b = whole // a
             if a * b != whole:
                 raise fail(f"-4: split dims {a} x {b} do not make the dim {whole}")
-            out.extend((b, a) if reverse else (a, b))
+            out.extend((a, b))
         else:  # a literal size
             out.append(c)
             pos += 1
@@ -173,16 +177,41 @@ def infer_reshape(src: Sequence[int], shape: Sequence[int], reverse: bool = Fals
 
 
 @register_operator("Reshape", aliases=("reshape",), kinds={"shape": "shape"})
-def reshape(data: Array, shape: Any = (), reverse: bool = False) -> Array:
+def reshape(data: Array, shape: Any = (), reverse: bool = False, target_shape: Any = (),
+            keep_highest: bool = False) -> Array:
     """A new shape for the same data, with MXNet's special codes (see `infer_reshape`).
+    MXNet's deprecated `target_shape` (used when `shape` is not given) infers its one 0
+    from the size, keeping the first dim with `keep_highest`.
 
     Eagerly the result shares memory with `data` when NumPy can view it.
 
     >>> mx.nd.reshape(mx.nd.ones((2, 3, 4)), shape=(-3, -1)).shape  # doctest: +SKIP
     (6, 4)
     """
-    target = infer_reshape(data.shape, ints(shape, "reshape: shape"), reverse)
+    codes = ints(shape, "reshape: shape")
+    if not codes and target_shape:
+        target = _legacy_target(tuple(data.shape), ints(target_shape, "reshape: target_shape"),
+                                keep_highest)
+    else:
+        target = infer_reshape(data.shape, codes, reverse)
     return reshape_exact(data, target)
+
+
+def _legacy_target(src: tuple[int, ...], target: tuple[int, ...], keep_highest: bool
+                   ) -> tuple[int, ...]:
+    """MXNet's `target_shape` rule: a single 0 (after the first dim with `keep_highest`,
+    which copies the input's) is inferred from the size; anything else is taken as given."""
+    out = list(target)
+    if keep_highest and out:
+        out[0] = src[0]
+    zeros = [k for k in range(1 if keep_highest else 0, len(out)) if out[k] == 0]
+    if len(zeros) == 1:
+        rest = _size(tuple(d for k, d in enumerate(out) if k != zeros[0]))
+        out[zeros[0]] = _size(src) // rest if rest else 0
+    if _size(tuple(out)) != _size(src):
+        raise ShapeError(f"reshape: target_shape {target} does not fit an input of shape "
+                         f"{src}")
+    return tuple(out)
 
 
 @register_operator("reshape_like", inputs=("lhs", "rhs"))

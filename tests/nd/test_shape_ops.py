@@ -54,11 +54,15 @@ MXNET_RESHAPE_EXAMPLES = [  # from MXNet 1.x's reshape documentation
     ((2, 3, 4), (2, -4, -1, 3, -2), False, (2, 1, 3, 4)),
     ((10, 5, 4), (-1, 0), False, (40, 5)),
     ((10, 5, 4), (-1, 0), True, (50, 4)),
-    # beyond MXNet 1.9.1, which gets these wrong: -4 with -1, and -4 under reverse
+    # under reverse, codes are read from the right: -4 comes after its two dims (MXNet's
+    # test_reshape)
+    ((64,), (16, 4, -4), True, (16, 4)),
+    ((64,), (16, -1, -4), True, (16, 4)),
+    ((1, 2, 3, 64), (-2, -1, 16, -4), True, (1, 2, 3, 4, 16)),
+    ((8, 3), (-1, 2, -4, 0), True, (4, 2, 3)),
+    # beyond MXNet 1.9.1, which gets these wrong: -4 with -1
     ((6, 4), (-4, -1, 2, -1), False, (3, 2, 4)),
     ((6, 4), (-4, 3, -1, 0), False, (3, 2, 4)),
-    ((10, 5, 4), (-2, -4, 2, -1), True, (10, 5, 2, 2)),
-    ((10, 5, 4), (0, -4, -1, 5, 0), True, (10, 1, 5, 4)),
     ((0, 3), (-1, 0), False, (0, 3)),
     ((0, 5), (5, 0), False, (5, 0)),  # empty input: a literal shape
 ]
@@ -107,9 +111,9 @@ def reshape_codes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple[int, ...], tu
             codes = list(pair)
             if hole is not None:
                 codes[hole] = -1
-            # codes in their natural order; the pair comes out reversed under `rev`
+            # (in processing order: under `rev` the written codes are read from the right)
             groups.append((-4, *codes))
-            want.extend(pair[::-1] if rev else pair)
+            want.extend(pair)
             pos += 1
         else:
             groups.append((-2,))
@@ -119,10 +123,10 @@ def reshape_codes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple[int, ...], tu
     if literal and draw(st.booleans()):  # one literal may become the inferred -1
         k = draw(st.sampled_from(literal))
         groups[k] = (-1,)
-    if rev:
-        groups.reverse()
-        want.reverse()
     codes = tuple(c for g in groups for c in g)
+    if rev:  # (MXNet reads every code from the right, a -4's two dims included)
+        codes = codes[::-1]
+        want.reverse()
     return src, codes, tuple(want), rev
 
 
@@ -169,6 +173,7 @@ def test_reshape_argument_forms_and_views():
     ((-4, 2, 3, -2), "do not make"),
     ((-4, 0, 2, -2), "positive sizes"),
     ((-4, 2), "followed by the two dims"),
+    ((2, 3, -4), "come after the two dims"),
     ((0, 0, 0, 0), "no dim left"),
     ((-3, -3), "fewer than two"),
     ((-5,), "not a valid dim"),
@@ -177,10 +182,12 @@ def test_reshape_argument_forms_and_views():
 ])
 def test_reshape_bad_codes_raise_shape_error(codes, match):
     src = (2, 3, 4) if codes != (0, 0, -1) else (0, 3, 4)
+    rev = match == "come after the two dims"  # (-4 at the end: an error read from the left)
+    codes = codes[::-1] if rev else codes
     with pytest.raises(ShapeError, match=match):
-        nd.reshape(nd.zeros(src), shape=codes)
+        nd.reshape(nd.zeros(src), shape=codes, reverse=rev)
     with pytest.raises(ShapeError):
-        mx.jit(lambda a: nd.reshape(a, shape=codes))(nd.zeros(src))
+        mx.jit(lambda a: nd.reshape(a, shape=codes, reverse=rev))(nd.zeros(src))
 
 
 def test_reshape_like():
@@ -557,3 +564,15 @@ def test_concat_of_more_arrays_than_a_kernel_takes_arguments():
         y = mx.nd.concat(*[w * i for i in range(300)], dim=0).sum()
     y.backward()
     np.testing.assert_array_equal(w.grad.asnumpy(), [44850.0, 44850.0])
+
+
+def test_reshape_with_mxnets_deprecated_target_shape():
+    # (MXNet 1.9.1: a single 0 is inferred; keep_highest copies the first dim)
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    same(nd.Reshape(nd.array(x), target_shape=(4, 0)), x.reshape(4, 6))
+    same(nd.Reshape(nd.array(x), target_shape=(5, 0), keep_highest=True), x.reshape(2, 12))
+    same(nd.Reshape(nd.array(x), target_shape=(6, 4)), x.reshape(6, 4))
+    with pytest.raises(ShapeError, match=r"target_shape \(5, 5\) does not fit"):
+        nd.Reshape(nd.array(x), target_shape=(5, 5))
+    sym = mx.sym.load_json(mx.sym.Reshape(mx.sym.var("data"), target_shape=(2, 0)).tojson())
+    assert sym.infer_shape(data=(2, 3, 5, 5))[1] == [(2, 75)]
