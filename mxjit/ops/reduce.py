@@ -148,17 +148,14 @@ def nanprod(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool
 def norm(data: Array, ord: int = 2, axis: Any = None, out_dtype: Any = None,
          keepdims: bool = False
          ) -> Array:
-    """The L1 (`ord=1`) or L2 (`ord=2`) norm over `axis` (all elements by default, giving
-    shape (1,)); over two axes the L2 norm is the Frobenius norm.
+    """The L1 (`ord=1`) or L2 (`ord=2`) norm of the elements over `axis`, any number of
+    axes (all elements by default, giving shape (1,)); over two axes the L2 norm is the
+    Frobenius norm.
 
     >>> mx.nd.norm(mx.nd.array([[3, 4]]))  # doctest: +SKIP
     """
     if ord not in (1, 2):
         raise ParamError(f"norm: ord must be 1 or 2, got {ord!r}")
-    if axis is not None:
-        count = 1 if isinstance(axis, (int, np.integer)) else len(tuple(axis))
-        if count > 2:
-            raise ShapeError(f"norm: axis {axis} names more than two axes")
     x = data if out_dtype is None else as_dtype(data, out_dtype)
     if x._dtype.kind != "f":
         x = as_dtype(x, np.float32)

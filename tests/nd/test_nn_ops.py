@@ -1071,3 +1071,17 @@ def test_diagonals():
     check_grads(lambda x: la.makediag(x, offset=-1) ** 2, [v])
     with pytest.raises(ShapeError, match="outside 3x3"):
         la.extractdiag(nd.array(a), offset=3)
+
+
+@pytest.mark.parametrize("ord_", [1, 2])
+def test_norm_over_more_than_two_axes_is_the_elementwise_norm(ord_):
+    # (MXNet 1.9.1: norm(x, axis=(0, 1, 2)) of arange(24) is 65.75713 for L2, 276 for L1)
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 5
+    got = nd.norm(nd.array(x), ord=ord_, axis=(0, 1, 2)).asnumpy()
+    want = np.abs(x).sum() if ord_ == 1 else np.sqrt((x.astype(np.float64) ** 2).sum())
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    y = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    kept = nd.norm(nd.array(y), ord=ord_, axis=(0, 2, 3), keepdims=True)
+    ref = (np.abs(y).sum(axis=(0, 2, 3), keepdims=True) if ord_ == 1
+           else np.sqrt((y.astype(np.float64) ** 2).sum(axis=(0, 2, 3), keepdims=True)))
+    np.testing.assert_allclose(kept.asnumpy(), ref, rtol=1e-5)
