@@ -58,7 +58,7 @@ def CTCLoss(data: Array, label: Array, data_lengths: Array | None = None,
     frames, lengths, blank = _check(data, label, data_lengths, label_lengths, use_data_lengths,
                                     use_label_lengths, blank_label)
     work = np.float64 if data._dtype == np.float64 else np.float32
-    logp = log_softmax(as_dtype(data, work), axis=-1)
+    logp = log_softmax(as_dtype(_past_the_end_zeroed(data, frames), work), axis=-1)
     labels = clip(as_dtype(label, np.int64), 0, data.shape[2] - 1)
     extended = _with_blanks(labels, blank)
     emit = _emissions(logp, extended)
@@ -67,6 +67,16 @@ def CTCLoss(data: Array, label: Array, data_lengths: Array | None = None,
     nll = ew("sub", 0, _final_log_likelihood(alpha, lengths))  # (0 - x: +0 for p = 1)
     fits = ew("le", lengths + _repeats(labels, lengths), frames)
     return as_dtype(select(fits, nll, 0), data._dtype)
+
+
+def _past_the_end_zeroed(data: Array, frames: Array) -> Array:
+    """`data` with the frames after each sequence's length set to 0: they take no part,
+    and whatever they hold (padding, NaN) must not reach the softmax, whose gradient would
+    carry it into the frames' 0 gradient (MXNet's is 0 there)."""
+    t, n, k = data.shape
+    time = iota((t, n, k), 0, frames)
+    ends = broadcast_exact(expand_dims(expand_dims(frames, 0), 2), (t, n, k))
+    return select(ew("lt", time, ends), data, full(0, data))
 
 
 def _check(data: Array, label: Array, data_lengths: Array | None,

@@ -169,3 +169,27 @@ def test_ctc_errors(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         nd.CTCLoss(**args)
+
+
+def test_frames_past_the_data_lengths_take_no_part_even_as_nan():
+    # (MXNet's test_ctc_loss_grad pads with NaN: the loss and the other frames' gradients
+    # are those of the unpadded data, and the padded frames' gradient is 0)
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((5, 2, 6)).astype(np.float32)
+    labels = nd.array([[1, 2, 1, 0, 0], [1, 2, 0, 0, 0]])
+
+    def loss_and_grad(x, **lengths):
+        xs = nd.array(x)
+        xs.attach_grad()
+        with mx.autograd.record():
+            loss = nd.CTCLoss(xs, labels, use_label_lengths=True,
+                              label_lengths=nd.array([3, 2]), **lengths)
+        loss.backward()
+        return loss.asnumpy(), xs.grad.asnumpy()
+
+    padded = np.concatenate([data, np.full((2, 2, 6), np.nan, np.float32)])
+    loss, grad = loss_and_grad(padded, use_data_lengths=True, data_lengths=nd.array([5, 5]))
+    want_loss, want_grad = loss_and_grad(data)
+    np.testing.assert_allclose(loss, want_loss, rtol=1e-6)
+    np.testing.assert_allclose(grad[:5], want_grad, rtol=1e-5, atol=1e-7)
+    assert (grad[5:] == 0).all()
