@@ -471,3 +471,12 @@ def test_output_dtypes_come_from_infer_type():
     assert s.infer_type(x="float32") == ([np.float32], [np.int32], [])
     got = mx.nd.Custom(mx.nd.array([[1, -1, 2], [-3, -1, 0]]), op_type="t_count")
     assert got.dtype == np.int32 and got.asnumpy().tolist() == [2, 0]
+
+
+def test_a_sparse_aux_state_is_written_and_stays_sparse():
+    # (MXNet's test_custom_op passes zeros_like of a CSR array as the aux state)
+    x = mx.nd.array(np.random.default_rng(0).uniform(-1, 1, (4, 10))).tostype("csr")
+    aux = mx.nd.zeros_like(x)
+    out = mx.nd.Custom(x, aux, op_type="t_sqr")
+    np.testing.assert_allclose(out.asnumpy(), x.asnumpy() ** 2, rtol=1e-6)
+    assert aux.stype == "csr" and (aux.asnumpy() == 1).all()

@@ -196,7 +196,7 @@ def custom(*data: Array, op_type: str, **kwargs: Any) -> Any:
             call.output_names)]
         for a, new in zip(aux, got[len(avals):]):  # (written once all of forward worked)
             tape.overwriting(a._buffer())
-            a._buffer()[...] = new._buffer()
+            a._store_values(new._buffer(), add=False)  # (a sparse aux keeps its storage)
         if tape.is_recording():
             tape.record_host(got, call, inputs, (op_type, type(op), call.is_train,
                                                  tuple(sorted(extra.items()))))
