@@ -113,7 +113,9 @@ def full(*, shape: tuple[int, ...] = (), ctx: str = "", dtype: Any = "float32",
 def arange_values(start: float, stop: float | None, step: float, repeat: int,
                   dtype: Any) -> np.ndarray:
     """MXNet's range: [start, stop) by `step` (in [0, start) without `stop`), each value
-    `repeat` times, computed in float64 and cast to `dtype`."""
+    `repeat` times: the count from float64, the values computed in `dtype` from `start` and
+    `step` cast to it, as MXNet's kernel does (so an integer range of step 1.3 counts by
+    1, and a uint8 range of step -2 wraps as C does)."""
     if stop is None:
         start, stop = 0, start
     for what, v in (("start", start), ("stop", stop), ("step", step)):
@@ -126,8 +128,13 @@ def arange_values(start: float, stop: float | None, step: float, repeat: int,
     repeat = int_param("arange", "repeat", repeat)
     if repeat < 1:
         raise ParamError(f"arange: repeat must be at least 1, got {repeat}")
-    values = np.arange(start, stop, step, dtype=np.float64)
-    return np.repeat(values, repeat).astype(canonical_dtype(dtype))
+    dtype = canonical_dtype(dtype)
+    count = len(np.arange(start, stop, step, dtype=np.float64))
+    if dtype.kind in "iub":  # (C's cast truncates toward zero; the sums wrap in int64)
+        values = (int(start) + np.arange(count, dtype=np.int64) * int(step)).astype(dtype)
+    else:
+        values = np.arange(start, stop, step, dtype=np.float64).astype(dtype)
+    return np.repeat(values, repeat)
 
 
 @register_operator("_arange", inputs=())

@@ -511,3 +511,17 @@ def test_operators_with_a_python_number_match_the_general_path(dtype):
                                           err_msg=f"{name} {number}")
     x2d = mx.nd.array(values[:10].reshape(2, 5), dtype=dtype)[:, 1:4]  # (not contiguous)
     np.testing.assert_array_equal((x2d * 2).asnumpy(), values[:10].reshape(2, 5)[:, 1:4] * 2)
+
+
+@pytest.mark.parametrize("args,dtype,want", [
+    ((1.3, 10.0, 1.3), "int32", [1, 2, 3, 4, 5, 6, 7]),  # (MXNet: start and step cast first)
+    ((0.5, 10, 1.5), "int32", [0, 1, 2, 3, 4, 5, 6]),
+    ((-3.7, 3, 1.2), "int32", [-3, -2, -1, 0, 1, 2]),
+    ((50, 40, -2), "uint8", [50, 48, 46, 44, 42]),
+    ((-3, 2), "uint8", [253, 254, 255, 0, 1]),  # (wraps, as MXNet's C cast does)
+    ((1.3, 5.0, 1.3), "float32", [1.3, 2.6, 3.9]),
+])
+def test_arange_values_are_mxnets_for_every_dtype(args, dtype, want):
+    got = mx.nd.arange(*args, dtype=dtype)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(got.asnumpy(), np.array(want, dtype=dtype), rtol=1e-6)
