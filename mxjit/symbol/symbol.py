@@ -551,11 +551,13 @@ class Symbol:
                     shared_arg_names: Any = None, shared_exec: Any = None,
                     shared_buffer: Any = None, **kwargs: Any) -> Any:
         """An Executor with zero-filled arrays of the shapes inferred from `kwargs` (and
-        the storage types of `stype_dict` or the variables' `stype`).
+        the storage types of `stype_dict` or the variables' `stype`). Keywords whose value
+        is not a shape (a tuple or list) are ignored, as MXNet ignores them.
 
         >>> exe = net.simple_bind(mx.cpu(), data=(32, 100))  # doctest: +SKIP
         """
-        return Executor.simple_bind(self, ctx, grad_req, type_dict or {}, kwargs,
+        shapes = {k: v for k, v in kwargs.items() if isinstance(v, (tuple, list))}
+        return Executor.simple_bind(self, ctx, grad_req, type_dict or {}, shapes,
                                     shared_exec, stype_dict)
 
     def eval(self, ctx: Context | None = None, **kwargs: Any) -> list[Any]:

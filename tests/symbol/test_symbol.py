@@ -10,7 +10,7 @@ import pytest
 
 import mxjit as mx
 from mxjit import autograd, nd
-from mxjit.base import MXNetError, NotImplementedForSymbol, ShapeError
+from mxjit.base import ArgumentError, MXNetError, NotImplementedForSymbol, ShapeError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mxnet-1.9.1"
 
@@ -507,3 +507,12 @@ def test_bilinear_upsampling_names_and_infers_its_weight_as_mxnet():
     out = given.bind(mx.cpu(), {"x": x, "w": w}).forward()[0]
     expected = mx.nd.UpSampling(x, w, sample_type="bilinear", scale=2, num_filter=2)
     np.testing.assert_allclose(out.asnumpy(), expected.asnumpy(), rtol=1e-6)
+
+
+def test_simple_bind_ignores_keywords_that_are_not_shapes():
+    # (MXNet's test_take passes axis= and mode= to simple_bind; MXNet reads tuples only)
+    taken = mx.sym.take(mx.sym.var("a"), mx.sym.var("indices"), axis=1)
+    exe = taken.simple_bind(mx.cpu(), a=(3, 4), indices=(2,), axis=1, mode="clip")
+    assert [a.shape for a in exe.arg_arrays] == [(3, 4), (2,)]
+    with pytest.raises(ArgumentError, match="has no input 'b'"):
+        taken.simple_bind(mx.cpu(), a=(3, 4), indices=(2,), b=(1,))
