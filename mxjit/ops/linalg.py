@@ -145,23 +145,29 @@ def trsm(A: Array, B: Array, transpose: bool = False, rightside: bool = False,
 
 
 @register_operator("_linalg_potrf", inputs=("A",), aliases=("linalg_potrf",))
-def potrf(A: Array) -> Array:
-    """The lower Cholesky factor L of symmetric positive-definite A = L @ L.T (only A's lower
-    triangle is read; the gradient is symmetric, as MXNet's).
+def potrf(A: Array, lower: bool = True) -> Array:
+    """The Cholesky factor of symmetric positive-definite A: lower L with A = L @ L.T (only
+    A's lower triangle is read), or with `lower=False` upper U with A = U.T @ U (only its
+    upper triangle is read); the gradient is symmetric, as MXNet's.
 
     >>> mx.nd.linalg.potrf(mx.nd.array([[4, 2], [2, 5]]))  # doctest: +SKIP
     """
     _square("potrf", A)
-    return bind("cholesky", A)
+    if lower:
+        return bind("cholesky", A)
+    return _t(bind("cholesky", _t(A)))  # (U = chol(A.T).T reads A's upper triangle)
 
 
 @register_operator("_linalg_potri", inputs=("A",), aliases=("linalg_potri",))
-def potri(A: Array) -> Array:
-    """inv(L @ L.T) from a Cholesky factor L (what potrf returns).
+def potri(A: Array, lower: bool = True) -> Array:
+    """inv(L @ L.T) from a lower Cholesky factor L (what potrf returns), or with
+    `lower=False` inv(U.T @ U) from an upper one U.
 
     >>> mx.nd.linalg.potri(mx.nd.linalg.potrf(A))  # doctest: +SKIP
     """
     _square("potri", A)
+    if not lower:
+        A = _t(A)  # (U.T is the lower factor of the same matrix)
     eye = broadcast_exact(_constant_eye(A), A.shape)
     l_inv = trsm(A, eye)
     return _matmul("potri", l_inv, l_inv, True, False)

@@ -215,12 +215,16 @@ def log_softmax(data: Array, axis: int = -1, temperature: float | None = None,
 
 
 @register_operator("softmin", kinds={"dtype": "dtype"})
-def softmin(data: Array, axis: int = -1, temperature: float | None = None, dtype: Any = None
-            ) -> Array:
-    """softmax(-x): small entries get large weights.
+def softmin(data: Array, axis: int = -1, temperature: float | None = None, dtype: Any = None,
+            use_length: bool = False) -> Array:
+    """softmax(-x): small entries get large weights. As in MXNet 1.9.1 it has no `length`
+    input, so `use_length` cannot be set.
 
     >>> mx.nd.softmin(mx.nd.array([[1, 2, 3]]))  # doctest: +SKIP
     """
+    if use_length:
+        raise ParamError("softmin has no length input (as in MXNet 1.9.1); mask with "
+                         "softmax(-data, length, use_length=True) instead")
     return softmax(-data, axis=axis, temperature=temperature, dtype=dtype)
 
 

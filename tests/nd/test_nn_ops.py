@@ -218,6 +218,8 @@ def test_softmax_with_length_masks_the_tail():
                                np.log(softmax_np(x.T)).T, rtol=1e-5)  # (axis comes second)
     with pytest.raises(ParamError, match="no length input"):
         nd.log_softmax(nd.array(x), use_length=True)
+    with pytest.raises(ParamError, match="softmin has no length input"):
+        nd.softmin(nd.array(x), use_length=True)
     check_grads(lambda v: nd.softmax(v, nd.array(length, dtype="int64"), use_length=True) * v,
                 [x], order=1)
     with pytest.raises(ParamError, match="needs the `length` array"):
@@ -1085,3 +1087,16 @@ def test_norm_over_more_than_two_axes_is_the_elementwise_norm(ord_):
     ref = (np.abs(y).sum(axis=(0, 2, 3), keepdims=True) if ord_ == 1
            else np.sqrt((y.astype(np.float64) ** 2).sum(axis=(0, 2, 3), keepdims=True)))
     np.testing.assert_allclose(kept.asnumpy(), ref, rtol=1e-5)
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_potrf_and_potri_of_either_triangle(lower):
+    # (MXNet 1.9.1: lower=False gives U with A = U.T @ U, and potri inverts from it)
+    a = np.array([[9.0, 3, -6, 12], [3, 26, -7, -11], [-6, -7, 9, 7], [12, -11, 7, 65]])
+    factor = nd.linalg.potrf(nd.array(a, dtype="float64"), lower=lower).asnumpy()
+    low = np.linalg.cholesky(a)
+    np.testing.assert_allclose(factor, low if lower else low.T, atol=1e-12)
+    inverse = nd.linalg.potri(nd.array(factor, dtype="float64"), lower=lower).asnumpy()
+    np.testing.assert_allclose(inverse, np.linalg.inv(a), rtol=1e-10, atol=1e-12)
+    check_grads(lambda m: nd.linalg.potrf((m + nd.swapaxes(m, 0, 1)) * 0.5, lower=lower),
+                [a], order=1)
