@@ -65,13 +65,14 @@ numeric_types = (float, int, _np.generic)
 integer_types = (int, _np.int32, _np.int64)
 
 
-def py_str(raw: bytes) -> str:
-    """A UTF-8 byte string from C as a Python str (MXNet's helper).
+def py_str(raw: bytes | str) -> str:
+    """A UTF-8 byte string from C as a Python str (MXNet's helper; mxjit's callbacks give
+    names as str already, which pass through).
 
     >>> py_str(b'cpu')
     'cpu'
     """
-    return raw.decode("utf-8")
+    return raw if isinstance(raw, str) else raw.decode("utf-8")
 
 
 def _as_list(obj: _Any) -> list:

@@ -391,20 +391,26 @@ def ravel_multi_index(data: Array, shape: Any) -> Array:
 @register_operator("_unravel_index", aliases=("unravel_index",), kinds={"shape": "shape"})
 def unravel_index(data: Array, shape: Any) -> Array:
     """The N-d indices (rows of the result) of the flat positions in `data`, in its dtype.
+    As in MXNet, the first index is not wrapped by the first dim, which may be -1.
 
     >>> mx.nd.unravel_index(mx.nd.array([22, 41, 37]), shape=(7, 6))  # doctest: +SKIP
     [[3. 6. 6.]
      [4. 5. 1.]]
     """
     dims = ints(shape, "unravel_index: shape")
-    if not dims or any(d <= 0 for d in dims):
-        raise ShapeError(f"unravel_index: shape must have positive dims, got {dims}")
+    if not dims or any(d <= 0 for d in dims[1:]) or (dims[0] <= 0 and dims[0] != -1):
+        raise ShapeError(f"unravel_index: shape must have positive dims (the first may be "
+                         f"-1), got {dims}")
     flat = _int64(data)
     rows = []
     for j, d in enumerate(dims):
         stride = broadcast_exact(scalar_operand(math.prod(dims[j + 1:]), flat), flat.shape)
+        index = bind("div", flat, stride)
+        if j == 0:
+            rows.append(index)
+            continue
         size = broadcast_exact(scalar_operand(d, flat), flat.shape)
-        rows.append(bind("mod", bind("div", flat, stride), size))
+        rows.append(bind("mod", index, size))
     return bind("cast", stack(*rows, axis=0), dtype=data._dtype)
 
 

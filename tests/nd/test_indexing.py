@@ -398,3 +398,20 @@ def test_ravel_and_unravel_multi_index():
                                            shape=(7, 6)))(idx), idx.asnumpy())
     with pytest.raises(ShapeError, match="must have shape"):
         nd.ravel_multi_index(idx, shape=(7, 6, 2))
+
+
+def test_unravel_index_leaves_the_first_index_unwrapped_and_takes_minus_one():
+    # (MXNet 1.9.1: 100 in shape (7, 6) is [16, 4]; a first dim of -1 is unknown)
+    flat = nd.array([22, 41, 37, 100])
+    want = np.array([[3, 6, 6, 16], [4, 5, 1, 4]], dtype=np.float32)
+    for shape in ((7, 6), (-1, 6)):
+        same(nd.unravel_index(flat, shape=shape), want)
+    same(nd.ravel_multi_index(nd.array(want), shape=(-1, 6)),
+         np.array([22, 41, 37, 100], np.float32))
+    with pytest.raises(ShapeError, match=r"positive dims \(the first may be -1\)"):
+        nd.unravel_index(flat, shape=(7, -1))
+
+
+def test_py_str_takes_bytes_from_c_and_str_from_mxjits_callbacks():
+    assert mx.base.py_str(b"conv0_output") == "conv0_output"
+    assert mx.base.py_str("conv0_output") == "conv0_output"
