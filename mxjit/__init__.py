@@ -31,6 +31,7 @@ from . import (
     optimizer,
     random,
     recordio,
+    rnn,
     runtime,
     symbol,
     test_utils,

@@ -35,6 +35,8 @@ INTERNAL = {
                                                "not an error)",
     ("io/native.py", "StopIteration"): "the end of a pass (the iterator protocol, not an "
                                        "error)",
+    ("rnn/io.py", "StopIteration"): "the end of a pass (the iterator protocol, not an "
+                                    "error)",
     ("gluon/data/multi_worker_iter.py", "StopIteration"): "the end of a pass (the iterator "
                                                           "protocol, not an error)",
     ("lower/emit.py", "NotImplementedError"): "a primitive without an index-map rule (the "

@@ -75,6 +75,7 @@ ALLOWED: dict[str, set[str]] = {
               "download"},
     "horovod": {"base", "context", "nd", "kvstore", "optimizer", "gluon"},
     "contrib": {"base", "nd", "autograd", "symbol"},
+    "rnn": {"base", "nd", "symbol", "initializer", "data_iter", "model"},
     "tools": {"base"},
     "__main__": {"__init__", "base"},
     "mxnet_alias": {"base", "libinfo"},
@@ -83,7 +84,7 @@ ALLOWED: dict[str, set[str]] = {
                  "recordio", "symbol", "attribute", "visualization", "io", "model", "module",
                  "callback", "monitor", "util", "libinfo", "runtime", "numpy",
                  "numpy_extension", "kvstore", "kvstore_server", "operator", "horovod",
-                 "tools", "mxnet_alias", "contrib", "engine"},
+                 "tools", "mxnet_alias", "contrib", "engine", "rnn"},
 }
 #: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz, MPI).
 LAZY_OK = ("pycuda", "scipy", "graphviz", "mpi4py")

@@ -804,7 +804,8 @@ class Module(BaseModule):
         require(self.inputs_need_grad, "get_input_grads: bind with inputs_need_grad=True")
         assert self._data_shapes is not None
         names = [d.name for d in self._data_shapes if d.name in self._arg_names]
-        per_input = [[exe.grad_dict[n] for exe in self._execs] for n in names]
+        # (an input bound with grad_req 'null' has no gradient: None, as in MXNet)
+        per_input = [[exe.grad_dict.get(n) for exe in self._execs] for n in names]
         if not merge_multi_context:
             return per_input
         axes = [DataDesc.get_batch_axis(d.layout) for d in self._data_shapes
@@ -913,7 +914,7 @@ def _merge(per_device: list[list[Any]], axes: Sequence[int]) -> list[Any]:
     where there is no batch axis or one device)."""
     merged = []
     for arrays, axis in zip(per_device, axes):
-        if len(arrays) == 1 or axis < 0:
+        if len(arrays) == 1 or axis < 0 or arrays[0] is None:
             merged.append(arrays[0])
         else:
             ctx = arrays[0].context

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..base import DTypeError
 from ..core import Array, bind, bind_elementwise, same_shape_binary, weakened
-from ..core.operators import SAME_SHAPE_INPUTS, register_operator
+from ..core.operators import SAME_SHAPE_INPUTS, input_shape_rule, register_operator
 from ..trace import canonical_dtype
 from ..trace.elementwise import UNARY_FLOAT
 from .operands import broadcast_shape, not_equal_zero, operand, reshape_exact
@@ -337,6 +337,20 @@ def where(condition: Array, x: Array, y: Array) -> Array:
     shape = broadcast_shape("where", c.shape, x.shape, y.shape)
     cond = not_equal_zero(_broadcast(c, shape))
     return bind("where", cond, _broadcast(x, shape), _broadcast(y, shape))  # type: ignore
+
+
+@input_shape_rule("where")
+def _where_shapes(shapes: dict[str, tuple[int, ...]], **params: Any
+                  ) -> dict[str, tuple[int, ...]]:
+    """x and y of unknown shape have the other's, and so has an unknown condition (MXNet's
+    shape inference; `zeros((0, 0))` as y takes x's shape)."""
+    known = shapes.get("x", shapes.get("y"))
+    if known is None:
+        return {}
+    rule = {"x": known, "y": known}
+    if "condition" not in shapes:
+        rule["condition"] = known
+    return rule
 
 
 def _broadcast(x: Array, shape: tuple[int, ...]) -> Array:

@@ -194,7 +194,8 @@ def _numbered(count: int) -> list[str]:
 def _rnn_outputs(p: dict[str, Any]) -> list[str]:
     if not p.get("state_outputs", False):
         return ["output"]
-    return ["output", "state", "state_cell"] if p.get("mode") == "lstm" else ["output", "state"]
+    return (["output", "state_output", "statecell_output"] if p.get("mode") == "lstm"
+            else ["output", "state_output"])
 
 
 def _split_v2_count(p: dict[str, Any]) -> int:
