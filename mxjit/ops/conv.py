@@ -22,7 +22,7 @@ from ..core.operators import input_shape_rule, register_operator
 from ..trace.windows import first_max
 from . import reduce
 from .elementwise import binary
-from .operands import check_shape, constant, ew
+from .operands import check_shape, constant, ew, ints
 from .reduce import mean
 from .shape import broadcast_exact, reshape, transpose
 
@@ -76,6 +76,7 @@ def _conv_setup(op: str, data: Array, weight: Array, kernel: Sequence[int],
     """The checks Convolution and Deconvolution share: whether the layout is channel-last,
     data and weight in channel-first layout, and kernel then each of `spatial` (stride,
     dilate, pad, adj: 1 for stride and dilate, else 0 by default) as one int per axis."""
+    kernel = ints(kernel, f"{op}: kernel")  # (a number is a 1-D kernel, as in MXNet)
     if not kernel:
         raise ParamError(f"{op}: kernel is required, e.g. kernel=(3, 3)")
     nd = len(kernel)
@@ -390,6 +391,7 @@ def Pooling(data: Array, kernel: Sequence[int] = (), pool_type: str = "max",
                          f"got {pooling_convention!r}")
     if pool_type == "lp" and p_value not in (1, 2, 3):
         raise ParamError(f"Pooling: lp pooling needs p_value 1, 2 or 3, got {p_value!r}")
+    kernel = ints(kernel, "Pooling: kernel")  # (a number is a 1-D kernel, as in MXNet)
     nd = len(kernel) if not global_pool else data.ndim - 2
     if nd not in (1, 2, 3):
         raise ParamError(f"Pooling: kernel {tuple(kernel)} must have 1, 2 or 3 entries")

@@ -1100,3 +1100,15 @@ def test_potrf_and_potri_of_either_triangle(lower):
     np.testing.assert_allclose(inverse, np.linalg.inv(a), rtol=1e-10, atol=1e-12)
     check_grads(lambda m: nd.linalg.potrf((m + nd.swapaxes(m, 0, 1)) * 0.5, lower=lower),
                 [a], order=1)
+
+
+def test_a_number_as_kernel_is_a_1d_window():
+    # (MXNet 1.9.1 reads kernel=3 as (3,): Convolution (1, 1, 10) -> (1, 2, 4) at stride 2)
+    x = nd.array(np.arange(10, dtype=np.float32).reshape(1, 1, 10))
+    conv = nd.Convolution(x, nd.ones((2, 1, 3)), kernel=3, num_filter=2, no_bias=True,
+                          stride=2)
+    np.testing.assert_allclose(conv.asnumpy()[0, 0], [3.0, 9.0, 15.0, 21.0])
+    pooled = nd.Pooling(x, kernel=2, stride=2, pool_type="max")
+    np.testing.assert_allclose(pooled.asnumpy()[0, 0], [1.0, 3.0, 5.0, 7.0, 9.0])
+    assert nd.Deconvolution(nd.ones((1, 2, 4)), nd.ones((2, 1, 3)), kernel=3, num_filter=1,
+                            no_bias=True).shape == (1, 1, 6)
