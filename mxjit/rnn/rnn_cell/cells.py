@@ -8,17 +8,13 @@ from .base_cell import BaseRNNCell
 from .params import RNNParams
 
 
-class RNNCell(BaseRNNCell):
-    """An Elman cell: `h' = activation(W_i x + b_i + W_h h + b_h)`.
+class _OneStateCell(BaseRNNCell):
+    """A cell of one (batch, num_hidden) state whose steps read MXNet's i2h and h2h weights
+    and biases, made in that order (RNNCell's and GRUCell's)."""
 
-    >>> cell = mx.rnn.RNNCell(100, activation='relu', prefix='rnn_')
-    """
-
-    def __init__(self, num_hidden: int, activation: Any = "tanh", prefix: str = "rnn_",
-                 params: RNNParams | None = None) -> None:
+    def __init__(self, num_hidden: int, prefix: str, params: RNNParams | None) -> None:
         super().__init__(prefix=prefix, params=params)
         self._num_hidden = num_hidden
-        self._activation = activation
         self._iW = self.params.get("i2h_weight")
         self._iB = self.params.get("i2h_bias")
         self._hW = self.params.get("h2h_weight")
@@ -27,6 +23,18 @@ class RNNCell(BaseRNNCell):
     @property
     def state_info(self) -> list:
         return [{"shape": (0, self._num_hidden), "__layout__": "NC"}]
+
+
+class RNNCell(_OneStateCell):
+    """An Elman cell: `h' = activation(W_i x + b_i + W_h h + b_h)`.
+
+    >>> cell = mx.rnn.RNNCell(100, activation='relu', prefix='rnn_')
+    """
+
+    def __init__(self, num_hidden: int, activation: Any = "tanh", prefix: str = "rnn_",
+                 params: RNNParams | None = None) -> None:
+        super().__init__(num_hidden, prefix=prefix, params=params)
+        self._activation = activation
 
     @property
     def _gate_names(self) -> tuple[str, ...]:
@@ -90,7 +98,7 @@ class LSTMCell(BaseRNNCell):
         return next_h, [next_h, next_c]
 
 
-class GRUCell(BaseRNNCell):
+class GRUCell(_OneStateCell):
     """A gated recurrent unit in cuDNN's form (the reset gate scales `h2h`'s candidate
     part after the product): gates r, z, then the candidate, stacked in one `i2h`/`h2h`.
 
@@ -99,16 +107,7 @@ class GRUCell(BaseRNNCell):
 
     def __init__(self, num_hidden: int, prefix: str = "gru_",
                  params: RNNParams | None = None) -> None:
-        super().__init__(prefix=prefix, params=params)
-        self._num_hidden = num_hidden
-        self._iW = self.params.get("i2h_weight")
-        self._iB = self.params.get("i2h_bias")
-        self._hW = self.params.get("h2h_weight")
-        self._hB = self.params.get("h2h_bias")
-
-    @property
-    def state_info(self) -> list:
-        return [{"shape": (0, self._num_hidden), "__layout__": "NC"}]
+        super().__init__(num_hidden, prefix=prefix, params=params)
 
     @property
     def _gate_names(self) -> tuple[str, ...]:
