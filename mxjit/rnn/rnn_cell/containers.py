@@ -35,7 +35,24 @@ def _split_states(cells: list[BaseRNNCell], states: list) -> list[list]:
     return shares
 
 
-class SequentialRNNCell(BaseRNNCell):
+class _Stacked(BaseRNNCell):
+    """A cell made of the cells in `_cells`: their weights are packed and unpacked each by
+    its own cell."""
+
+    _cells: list[BaseRNNCell]
+
+    def unpack_weights(self, args: dict) -> dict:
+        for cell in self._cells:
+            args = cell.unpack_weights(args)
+        return args
+
+    def pack_weights(self, args: dict) -> dict:
+        for cell in self._cells:
+            args = cell.pack_weights(args)
+        return args
+
+
+class SequentialRNNCell(_Stacked):
     """A stack of cells: each one's outputs are the next one's inputs; the states are
     all the cells' states in order.
 
@@ -64,16 +81,6 @@ class SequentialRNNCell(BaseRNNCell):
         if self._modified:
             raise ArgumentError(MODIFIED)
         return [s for cell in self._cells for s in cell.begin_state(**kwargs)]
-
-    def unpack_weights(self, args: dict) -> dict:
-        for cell in self._cells:
-            args = cell.unpack_weights(args)
-        return args
-
-    def pack_weights(self, args: dict) -> dict:
-        for cell in self._cells:
-            args = cell.pack_weights(args)
-        return args
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
         self._counter += 1
@@ -134,7 +141,7 @@ class DropoutCell(BaseRNNCell):
                               merge_outputs=merge_outputs)
 
 
-class BidirectionalCell(BaseRNNCell):
+class BidirectionalCell(_Stacked):
     """`l_cell` run forward and `r_cell` backward over the sequence, their outputs
     concatenated on the feature axis (named `output_prefix + 't%d'`, or
     `output_prefix + 'out'` when merged); the states are `[l_states, r_states]`.
@@ -150,16 +157,6 @@ class BidirectionalCell(BaseRNNCell):
         self._override_cell_params = params is not None
         _adopt_params(self, [l_cell, r_cell], self._override_cell_params, "BidirectionalCell")
         self._cells = [l_cell, r_cell]
-
-    def unpack_weights(self, args: dict) -> dict:
-        for cell in self._cells:
-            args = cell.unpack_weights(args)
-        return args
-
-    def pack_weights(self, args: dict) -> dict:
-        for cell in self._cells:
-            args = cell.pack_weights(args)
-        return args
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
         raise UnsupportedError("Bidirectional cannot be stepped. Please use unroll")
