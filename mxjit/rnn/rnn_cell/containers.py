@@ -36,10 +36,19 @@ def _split_states(cells: list[BaseRNNCell], states: list) -> list[list]:
 
 
 class _Stacked(BaseRNNCell):
-    """A cell made of the cells in `_cells`: their weights are packed and unpacked each by
-    its own cell."""
+    """A cell made of the cells in `_cells`: their states one after another, their weights
+    packed and unpacked each by its own cell."""
 
     _cells: list[BaseRNNCell]
+
+    @property
+    def state_info(self) -> list:
+        return [info for cell in self._cells for info in cell.state_info]
+
+    def begin_state(self, **kwargs: Any) -> list:  # type: ignore[override]
+        if self._modified:
+            raise ArgumentError(MODIFIED)
+        return [s for cell in self._cells for s in cell.begin_state(**kwargs)]
 
     def unpack_weights(self, args: dict) -> dict:
         for cell in self._cells:
@@ -72,15 +81,6 @@ class SequentialRNNCell(_Stacked):
         """
         _adopt_params(self, [cell], self._override_cell_params, "SequentialRNNCell")
         self._cells.append(cell)
-
-    @property
-    def state_info(self) -> list:
-        return [info for cell in self._cells for info in cell.state_info]
-
-    def begin_state(self, **kwargs: Any) -> list:  # type: ignore[override]
-        if self._modified:
-            raise ArgumentError(MODIFIED)
-        return [s for cell in self._cells for s in cell.begin_state(**kwargs)]
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
         self._counter += 1
@@ -160,15 +160,6 @@ class BidirectionalCell(_Stacked):
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
         raise UnsupportedError("Bidirectional cannot be stepped. Please use unroll")
-
-    @property
-    def state_info(self) -> list:
-        return [info for cell in self._cells for info in cell.state_info]
-
-    def begin_state(self, **kwargs: Any) -> list:  # type: ignore[override]
-        if self._modified:
-            raise ArgumentError(MODIFIED)
-        return [s for cell in self._cells for s in cell.begin_state(**kwargs)]
 
     def unroll(self, length: int, inputs: Any, begin_state: list | None = None,
                layout: str = "NTC", merge_outputs: bool | None = None) -> tuple[Any, list]:
