@@ -67,7 +67,12 @@ CASES: dict[str, Callable[[], Any]] = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_unrolled_graph_is_mxnets(case: str):
     with mx.name.NameManager():  # (automatic names count from 0, as where MXNet printed them)
-        assert _graph(*CASES[case]()) == MXNET[case]
+        if case.endswith("_ntc"):  # (a fused cell over NTC data says TNC is faster, as MXNet)
+            with pytest.warns(UserWarning, match="NTC layout detected"):
+                graph = CASES[case]()
+        else:
+            graph = CASES[case]()
+        assert _graph(*graph) == MXNET[case]
 
 
 def test_step_cells_name_each_step_and_share_four_weights():
