@@ -429,7 +429,7 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
     if any(a is None for a in args) and not _stand_in_unknown(node, args):
         return None
     if node.op is not None and node.op.name == "_foreach" and node.subgraphs:
-        for k, shape in _foreach_states(node, args).items():
+        for k, shape in _foreach_inputs(node, args).items():
             if not any(sentinels.unknown(d) for d in shape):
                 args[k] = args[k].resolve(shape)
     if _complete(node, args) and not any(isinstance(a, _Provisional) for a in args):
@@ -472,11 +472,12 @@ def _infer_node(node: Node, args: list[Any], sentinels: _Sentinels,
     return [_Provisional(out) for out in outs]
 
 
-def _foreach_states(node: Node, args: list[Any]) -> dict[int, tuple[int, ...]]:
-    """The shapes of a `_foreach` node's initial states that are still open (by argument
-    position), as inference over its body finds them from the shapes of its other
-    inputs (a data array's rows, the states known, what the body reads besides): MXNet
-    infers a state that a step adds to a row from that row."""
+def _foreach_inputs(node: Node, args: list[Any]) -> dict[int, tuple[int, ...]]:
+    """The shapes of a `_foreach` node's initial states and other inputs (the body's
+    weights) that are still open, by argument position, as inference over its body finds
+    them from the shapes of the inputs known (a data array's rows, states, weights): MXNet
+    infers a state that a step adds to a row from that row, and a step's FullyConnected
+    weights from the row and the state."""
     params = node.params()
     data_locs, state_locs = params["in_data_locs"], params["in_state_locs"]
     n_data, n_states = len(data_locs), len(state_locs)
@@ -492,17 +493,18 @@ def _foreach_states(node: Node, args: list[Any]) -> dict[int, tuple[int, ...]]:
             shape = shape[1:]  # (the body sees a row: the unknown length does not matter)
         if loc < len(variables) and shape is not None and UNKNOWN not in shape:
             known[id(variables[loc])] = (shape, dtype)
-    open_states = {k: loc for loc, k in places
-                   if n_data <= k < n_data + n_states and isinstance(args[k], _Open)
-                   and loc < len(variables)}
-    if not open_states:
+    # (the states and what the body reads besides, its weights: a data array's rows are
+    # all the body sees of it)
+    open_inputs = {k: loc for loc, k in places
+                   if k >= n_data and isinstance(args[k], _Open) and loc < len(variables)}
+    if not open_inputs:
         return {}
     try:
         values, _ = infer(body, known)
     except MXNetError:  # (the body cannot be inferred from what is known: leave them)
         return {}
     found = {}
-    for k, loc in open_states.items():
+    for k, loc in open_inputs.items():
         value = values.get(id(variables[loc]))
         if value is not None and not isinstance(value, Partial):
             found[k] = tuple(value.shape)

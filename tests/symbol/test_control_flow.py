@@ -322,3 +322,21 @@ def test_a_foreach_state_nothing_constrains_stays_unknown():
     assert outs.infer_shape_partial()[0] == [(0, 3), ()]
     with pytest.raises(ShapeError, match="state"):
         outs.simple_bind(mx.cpu(), data=(2, 3))
+
+
+def test_foreach_infers_the_weights_its_body_reads():
+    # (MXNet's test_foreach_rnn: an RNN step's FullyConnected weights, read by the body but
+    # not given shapes, come from the row and the state)
+    with mx.name.NameManager():
+        w_i, w_h = mx.sym.var("i2h_weight"), mx.sym.var("h2h_weight")
+
+        def step(row, states):
+            h = mx.sym.FullyConnected(row, w_i, num_hidden=5, no_bias=True) + \
+                mx.sym.FullyConnected(states[0], w_h, num_hidden=5, no_bias=True)
+            return mx.sym.tanh(h), [mx.sym.tanh(h)]
+
+        outs, _ = mx.sym.contrib.foreach(step, mx.sym.var("data"), [mx.sym.var("state")])
+    shapes = dict(zip(outs.list_arguments(),
+                      outs.infer_shape(data=(7, 2, 3), state=(2, 5))[0]))
+    assert shapes == {"data": (7, 2, 3), "state": (2, 5), "i2h_weight": (5, 3),
+                      "h2h_weight": (5, 5)}
