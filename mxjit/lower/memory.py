@@ -78,16 +78,20 @@ def pooling() -> bool:
 _POOLING = pooling()
 
 
+def _nbytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
+    count = 1
+    for d in shape:
+        count *= d
+    return count * dtype.itemsize
+
+
 def pooled_size(shape: tuple[int, ...], dtype: Any) -> bool:
     """Whether an array of this shape and dtype comes from the pool.
 
     >>> pooled_size((35, 32, 10000), np.float32)
     True
     """
-    count = 1
-    for d in shape:
-        count *= d
-    return _POOLING and count * np.dtype(dtype).itemsize >= POOL_MIN_BYTES
+    return _POOLING and _nbytes(shape, np.dtype(dtype)) >= POOL_MIN_BYTES
 
 
 def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -97,10 +101,7 @@ def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     (4,)
     """
     dtype = np.dtype(dtype)
-    count = 1
-    for d in shape:
-        count *= d
-    nbytes = count * dtype.itemsize
+    nbytes = _nbytes(shape, dtype)
     if nbytes < POOL_MIN_BYTES or not _POOLING:
         return np.empty(shape, dtype)
     size = -(-nbytes // POOL_STEP_BYTES) * POOL_STEP_BYTES
@@ -112,29 +113,41 @@ def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
 def _take(size: int) -> np.ndarray:
     """A free block of `size` bytes (the pool's lock held), reused or new; releases the
     least recently used free blocks beyond `POOL_IDLE_BYTES`."""
+    found = _free_block(size)
+    block = _pool.pop(found) if found >= 0 else np.empty(size, np.uint8)
+    _drop_free(POOL_IDLE_BYTES)
+    _pool.append(block)
+    return block
+
+
+def _free_block(size: int) -> int:
+    """The position of a free block of `size` bytes in the pool, or -1. (A function of its
+    own: a loop variable left over would hold a reference and make a block look used.)"""
+    for k in range(len(_pool)):  # (enumerate's reused tuple would hold a reference too)
+        b = _pool[k]
+        if b.size == size and sys.getrefcount(b) <= _FREE_REFS:
+            return k
+    return -1
+
+
+def _drop_free(keep: int) -> int:
+    """Release the least recently used free blocks (the pool's lock held) until at most
+    `keep` bytes of free blocks are left; the bytes released."""
     idle = 0
-    found = -1
-    for k in range(len(_pool)):  # (enumerate's reused tuple would hold a reference)
-        block = _pool[k]
-        if sys.getrefcount(block) <= _FREE_REFS:
-            if found < 0 and block.size == size:
-                found = k
-            else:
-                idle += block.size
-    if found >= 0:
-        block = _pool.pop(found)
-    else:
-        block = np.empty(size, np.uint8)
-    k = 0
-    while idle > POOL_IDLE_BYTES and k < len(_pool):  # (the least recently used first)
+    for k in range(len(_pool)):
         b = _pool[k]
         if sys.getrefcount(b) <= _FREE_REFS:
-            idle -= b.size
+            idle += b.size
+    released = 0
+    k = 0
+    while idle - released > keep and k < len(_pool):
+        b = _pool[k]
+        if sys.getrefcount(b) <= _FREE_REFS:
+            released += b.size
             del _pool[k]
         else:
             k += 1
-    _pool.append(block)
-    return block
+    return released
 
 
 def owns_memory(array: np.ndarray) -> bool:
@@ -159,17 +172,8 @@ def release_free() -> int:
     >>> release_free() >= 0
     True
     """
-    released = 0
     with _pool_lock:
-        k = 0
-        while k < len(_pool):
-            b = _pool[k]
-            if sys.getrefcount(b) <= _FREE_REFS:
-                released += b.size
-                del _pool[k]
-            else:
-                k += 1
-    return released
+        return _drop_free(0)
 
 
 register_host_cache(release_free)
