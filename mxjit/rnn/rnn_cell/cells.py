@@ -86,16 +86,27 @@ class LSTMCell(BaseRNNCell):
                                     num_hidden=h * 4, name=f"{name}i2h")
         h2h = symbol.FullyConnected(data=states[0], weight=self._hW, bias=self._hB,
                                     num_hidden=h * 4, name=f"{name}h2h")
-        gates = symbol.SliceChannel(i2h + h2h, num_outputs=4, name=f"{name}slice")
-        in_gate = symbol.Activation(gates[0], act_type="sigmoid", name=f"{name}i")
-        forget_gate = symbol.Activation(gates[1], act_type="sigmoid", name=f"{name}f")
-        in_transform = symbol.Activation(gates[2], act_type="tanh", name=f"{name}c")
-        out_gate = symbol.Activation(gates[3], act_type="sigmoid", name=f"{name}o")
-        next_c = symbol._internal._plus(forget_gate * states[1], in_gate * in_transform,
-                                        name=f"{name}state")
-        next_h = symbol._internal._mul(out_gate, symbol.Activation(next_c, act_type="tanh"),
-                                       name=f"{name}out")
-        return next_h, [next_h, next_c]
+        return lstm_step(self, i2h + h2h, states[1], name, "tanh")
+
+
+def lstm_step(cell: BaseRNNCell, summed: symbol.Symbol, prev_c: symbol.Symbol, name: str,
+              activation: Any, **slice_axis: int) -> tuple[Any, list]:
+    """An LSTM step from its summed i2h and h2h products, with MXNet's node names: gates
+    i, f, c (through `activation`), o, sliced from `summed` (along `slice_axis` when
+    given); the new cell state and the output.
+
+    >>> h, (h, c) = lstm_step(cell, i2h + h2h, c_prev, 'lstm_t0_', 'tanh')  # doctest: +SKIP
+    """
+    gates = symbol.SliceChannel(summed, num_outputs=4, name=f"{name}slice", **slice_axis)
+    in_gate = symbol.Activation(gates[0], act_type="sigmoid", name=f"{name}i")
+    forget_gate = symbol.Activation(gates[1], act_type="sigmoid", name=f"{name}f")
+    in_transform = cell._get_activation(gates[2], activation, name=f"{name}c")
+    out_gate = symbol.Activation(gates[3], act_type="sigmoid", name=f"{name}o")
+    next_c = symbol._internal._plus(forget_gate * prev_c, in_gate * in_transform,
+                                    name=f"{name}state")
+    next_h = symbol._internal._mul(out_gate, cell._get_activation(next_c, activation),
+                                   name=f"{name}out")
+    return next_h, [next_h, next_c]
 
 
 class GRUCell(_OneStateCell):

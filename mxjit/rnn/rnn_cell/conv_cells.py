@@ -8,6 +8,7 @@ from typing import Any
 from ... import symbol
 from ...base import ParamError
 from .base_cell import BaseRNNCell
+from .cells import lstm_step
 from .params import RNNParams
 
 _LEAKY: Any = functools.partial(symbol.LeakyReLU,  # type: ignore[misc]
@@ -141,17 +142,8 @@ class ConvLSTMCell(BaseConvRNNCell):
         self._counter += 1
         name = f"{self._prefix}t{self._counter}_"
         i2h, h2h = self._conv_forward(inputs, states, name)
-        gates = symbol.SliceChannel(i2h + h2h, num_outputs=4,
-                                    axis=self._conv_layout.find("C"), name=f"{name}slice")
-        in_gate = symbol.Activation(gates[0], act_type="sigmoid", name=f"{name}i")
-        forget_gate = symbol.Activation(gates[1], act_type="sigmoid", name=f"{name}f")
-        in_transform = self._get_activation(gates[2], self._activation, name=f"{name}c")
-        out_gate = symbol.Activation(gates[3], act_type="sigmoid", name=f"{name}o")
-        next_c = symbol._internal._plus(forget_gate * states[1], in_gate * in_transform,
-                                        name=f"{name}state")
-        next_h = symbol._internal._mul(out_gate, self._get_activation(next_c, self._activation),
-                                       name=f"{name}out")
-        return next_h, [next_h, next_c]
+        return lstm_step(self, i2h + h2h, states[1], name, self._activation,
+                         axis=self._conv_layout.find("C"))
 
 
 class ConvGRUCell(BaseConvRNNCell):
