@@ -290,14 +290,47 @@ def _value(rec: Rec) -> Any:
     return rec.value
 
 
+#: Who hears of the gradients of `backward` as its program computes them (a distributed
+#: Trainer sums them over the workers while the backward pass goes on): objects with
+#: `begin(variables) -> {position: slot}` (the variables it wants, by their position in
+#: `variables`), `final(slot, value)`, `stepped()` and `end()`.
+gradient_watchers: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class _Relay:
+    """The `ProgramWatch` of one backward pass: tells each gradient watcher of the
+    gradients it asked for."""
+
+    def __init__(self, variables: list[Any]):
+        self.n = len(variables)
+        self.asked = [(w, w.begin(variables)) for w in list(gradient_watchers)]
+        self.asked = [(w, slots) for w, slots in self.asked if slots]
+
+    def final(self, k: int, value: Any) -> None:
+        k = self.n - 1 - k  # (the program computes the gradients last variable first)
+        for w, slots in self.asked:
+            slot = slots.get(k)
+            if slot is not None:
+                w.final(slot, value)
+
+    def stepped(self) -> None:
+        for w, _ in self.asked:
+            w.stepped()
+
+    def end(self) -> None:
+        for w, _ in self.asked:
+            w.end()
+
+
 def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] | None,
-               keep_graph: bool
+               keep_graph: bool, watched: bool = False
                ) -> tuple[list[Rec], list[np.ndarray], list[Node] | None, list[Rec]]:
     """d heads / d variables: (the variables' records, the gradient values, with
     `keep_graph` the gradient nodes over the recorded graph (for create_graph), and the
     records of the graph).
 
     `variables` None means every variable of the graph whose grad_req is not 'null'.
+    `watched`: tell the `gradient_watchers` of each gradient as soon as it is computed.
     """
     _check_heads(heads)
     outs = [h._rec for h in heads]
@@ -335,7 +368,12 @@ def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] |
     program, positions, slots = entry
     for k, slot in slots:  # (a shared program calls this graph's host functions)
         slot.target = order[k].host
-    grads = program.run([values[k] for k in positions])
+    relay = _Relay([w.array for w in wrt]) if watched and gradient_watchers else None
+    if relay is not None and relay.asked:
+        grads = program.run([values[k] for k in positions], relay)[::-1]
+        relay.end()
+    else:
+        grads = program.run([values[k] for k in positions])[::-1]
     for r in order:
         for action in r.actions:
             action()
@@ -378,7 +416,12 @@ def _materialize(rec: Rec) -> Node:
 def _lower_backward(grads: list[Node], order: list[Rec], values: list[Any]
                     ) -> tuple[Program, list[int]]:
     """Compile the backward graph with every recorded node that has a value cut into an
-    input: the program reads the forward values and recomputes only what was not kept."""
+    input: the program reads the forward values and recomputes only what was not kept.
+    Its outputs are the gradients in reverse order: the program computes them in the
+    order of its outputs where it can, and variables are recorded in the order the
+    forward pass first uses them, so the last layers' gradients, which need the least of
+    the backward pass, are final first (a distributed Trainer sums them while the rest
+    is computed)."""
     position: dict[Node, int] = {}
     for k, r in enumerate(order):
         if values[k] is not None:
@@ -387,7 +430,8 @@ def _lower_backward(grads: list[Node], order: list[Rec], values: list[Any]
     inputs = {n: var(n.shape, n.dtype) for n in cut}
     positions = [position[n] for n in cut]
     layouts = [Layout.of(values[k]) for k in positions]
-    return lower_graph(substitute(grads, inputs), list(inputs.values()), layouts), positions
+    return lower_graph(substitute(grads[::-1], inputs), list(inputs.values()), layouts), \
+        positions
 
 
 def _free(heads: Sequence[Any], order: list[Rec]) -> None:
@@ -408,7 +452,7 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
     >>> mx.autograd.backward(y)  # doctest: +SKIP
     """
     heads = as_list(heads)
-    wrt, grads, _, order = _gradients(heads, head_grads, None, False)
+    wrt, grads, _, order = _gradients(heads, head_grads, None, False, watched=True)
     for k, rec in enumerate(wrt):
         g = grads[k]
         # (3: the list's, this frame's `g` and getrefcount's argument: no other result,

@@ -24,8 +24,10 @@ from typing import Any
 
 from .. import optimizer as opt
 from ..base import MXNetError, MXNetUserWarning, ParamError
-from ..kvstore import Horovod, KVStore, KVStoreBase
+from ..kvstore import Horovod, KVStore, KVStoreBase, overlap
 from ..kvstore.choose import create_kvstore, create_sparse_kvstore
+from ..kvstore.dist_sync import DistSyncKVStore
+from ..kvstore.overlap import OverlappedAllreduce
 from ..nd import NDArray
 from .parameter import Parameter, ParameterDict, outside_traces
 
@@ -69,6 +71,9 @@ class Trainer:
         self._distributed: bool | None = None
         self._kv_initialized = False
         self._params_to_init: list[Parameter] = []
+        #: the allreduce that overlaps the backward pass (`kvstore/overlap.py`), when the
+        #: store sums over workers; chosen with the store
+        self._overlap: OverlappedAllreduce | None = None
         self._reset_kvstore()
 
     def _reset_kvstore(self) -> None:
@@ -248,8 +253,24 @@ class Trainer:
     def _prepare_store(self) -> None:
         if not self._kv_initialized:
             self._init_kvstore()
+            if self._overlap is None:
+                self._overlap = self._make_overlap()
         if self._params_to_init:
             self._init_params()
+
+    def _make_overlap(self) -> OverlappedAllreduce | None:
+        """An overlapped allreduce when the store sums dense gradients of one CPU context
+        over several workers with a plain allreduce ('dist_sync' without compression,
+        'horovod')."""
+        kv = self._kvstore
+        plain = isinstance(kv, DistSyncKVStore) and kv._compression is None \
+            or isinstance(kv, Horovod)
+        if not plain or kv.num_workers < 2 or len(self._contexts) != 1 \
+                or self._contexts[0].device_type != "cpu" \
+                or self._contains_sparse_grad or self._contains_sparse_weight \
+                or not overlap.wanted(kv._comm):
+            return None
+        return OverlappedAllreduce(kv._comm, [p for p in self._params if p.grad_req != "null"])
 
     def _check_and_rescale_grad(self, scale: float) -> None:
         if self._update_on_kvstore and self._distributed and self._kv_initialized \
@@ -288,6 +309,16 @@ class Trainer:
         keys = [i for i, _ in trained]
         grads = [p.list_grad() for _, p in trained]
         outs = [p.list_data() for _, p in trained] if self._update_on_kvstore else None
+        sums = self._overlap.finish([p for _, p in trained]) if self._overlap else None
+        if sums is not None:  # (summed over the workers while the backward pass ran)
+            if not isinstance(self._kvstore, DistSyncKVStore):
+                for (_, p), total in zip(trained, sums):
+                    p.list_grad()[0]._store_values(total, False)
+                return
+            with self._kvstore.summed_already():  # (the store keeps the gradients local)
+                self._kvstore.pushpull(keys, [[NDArray._wrap_host(t)] for t in sums],
+                                       out=outs if outs is not None else grads)
+            return
         if isinstance(self._kvstore, (KVStore, Horovod)):
             # (one call: the store sums every parameter in a few large messages)
             self._kvstore.pushpull(keys, grads, out=outs)

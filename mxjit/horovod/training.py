@@ -17,8 +17,10 @@ from typing import Any
 from .. import optimizer as opt
 from ..base import DeferredInitializationError, ParamError
 from ..gluon import Parameter, ParameterDict, Trainer
+from ..kvstore import overlap
+from ..kvstore.overlap import OverlappedAllreduce
 from ..nd import NDArray
-from .ops import allreduce_, broadcast_, grouped_allreduce_, size
+from .ops import _world, allreduce_, broadcast_, grouped_allreduce_, size
 
 __all__ = ["Compression", "broadcast_parameters", "DistributedOptimizer",
            "DistributedTrainer"]
@@ -202,8 +204,26 @@ class DistributedTrainer(Trainer):
         self._prefix = prefix or ""
         self._num_groups = num_groups
 
+    def _make_overlap(self) -> OverlappedAllreduce | None:
+        """The gradients are summed while the backward pass runs (`kvstore/overlap.py`),
+        unless they are compressed, prescaled, on a GPU or on several contexts (and
+        where `overlap.wanted` says so)."""
+        if size() == 1 or self._compression is not Compression.none \
+                or self._gradient_predivide_factor != 1.0 or len(self._contexts) != 1 \
+                or self._contexts[0].device_type != "cpu" \
+                or self._contains_sparse_grad or self._contains_sparse_weight \
+                or not overlap.wanted(_world()):
+            return None
+        return OverlappedAllreduce(_world(), [p for p in self._params if p.grad_req != "null"])
+
     def _allreduce_grads(self) -> None:
         if size() == 1:
+            return
+        trained = [p for p in self._params if p.grad_req != "null"]
+        sums = self._overlap.finish(trained) if self._overlap is not None else None
+        if sums is not None:  # (summed over the workers while the backward pass ran)
+            for p, total in zip(trained, sums):
+                p.list_grad()[0]._store_values(total, False)
             return
         grads, packed = [], []
         for p in self._params:

@@ -16,6 +16,8 @@ and shapes, and names the key when they do not.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -40,13 +42,29 @@ class DistSyncKVStore(mpi.WorldMember, KVStore):
         super().__init__(name)
         self._comm = mpi.world()
         self._sums: dict[Key, np.ndarray] = {}
+        self._presummed = False
 
     def _initial_values(self, items: list[tuple[Key, np.ndarray]]) -> list[np.ndarray]:
         mpi.check_agreement(self._comm, "init", _signature(items))
         return mpi.broadcast(self._comm, [v for _, v in items])
 
+    @contextmanager
+    def summed_already(self) -> Iterator[None]:
+        """Pushes inside are already summed over the workers (a Trainer's gradients summed
+        while the backward pass ran, `overlap.py`): they are applied as they are.
+
+        >>> with kv.summed_already(): kv.pushpull(keys, sums, out=weights)  # doctest: +SKIP
+        """
+        self._presummed = True
+        try:
+            yield
+        finally:
+            self._presummed = False
+
     def _reduce(self, merged: list[tuple[Key, np.ndarray]]
                 ) -> tuple[list[tuple[Key, np.ndarray]], bool]:
+        if self._presummed:
+            return merged, False
         mpi.check_agreement(self._comm, "push", _signature(merged))
         keys = [k for k, _ in merged]
         if self._compression is not None:

@@ -93,7 +93,7 @@ def check_agreement(comm: Any, call: str, signature: Sequence[tuple[Any, ...]]) 
         return
     digest = zlib.crc32(repr(list(signature)).encode())
     both = np.array([digest, -digest], np.int64)
-    comm.Allreduce(_in_place(), both, op=mpi_op("min"))
+    comm.Allreduce(in_place(), both, op=mpi_op("min"))
     if both[0] == -both[1]:
         return
     everyone = comm.allgather(list(signature))
@@ -110,7 +110,11 @@ def check_agreement(comm: Any, call: str, signature: Sequence[tuple[Any, ...]]) 
                              f"(rank 0 gives {len(mine)} keys, rank {rank} {len(theirs)})")
 
 
-def _in_place() -> Any:
+def in_place() -> Any:
+    """MPI's IN_PLACE (the send buffer is the receive buffer).
+
+    >>> comm.Allreduce(in_place(), buf)  # doctest: +SKIP
+    """
     from mpi4py import MPI
 
     return MPI.IN_PLACE
@@ -174,7 +178,7 @@ def allreduce(comm: Any, arrays: Sequence[np.ndarray], op: str = "sum",
             if a is out or np.may_share_memory(a, out):
                 if a is not out:
                     np.copyto(out, a)
-                comm.Allreduce(_in_place(), out, op=mpi)
+                comm.Allreduce(in_place(), out, op=mpi)
             else:
                 comm.Allreduce(a, out, op=mpi)
             continue
@@ -184,7 +188,7 @@ def allreduce(comm: Any, arrays: Sequence[np.ndarray], op: str = "sum",
         for i, n in zip(bucket, sizes):
             flat[offset:offset + n] = np.ravel(arrays[i])
             offset += n
-        comm.Allreduce(_in_place(), flat, op=mpi)
+        comm.Allreduce(in_place(), flat, op=mpi)
         offset = 0
         for i, n in zip(bucket, sizes):
             piece = flat[offset:offset + n].reshape(arrays[i].shape)

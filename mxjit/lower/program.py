@@ -12,7 +12,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -206,20 +207,53 @@ class Program:
     def kernels(self) -> list[CompiledKernel]:
         return [s.compiled for s in self.steps if isinstance(s, KernelStep)]
 
-    def run(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    @cached_property
+    def outputs_final_after(self) -> list[list[int]]:
+        """For each step i, the outputs (positions in `output_ids`) whose buffer no step
+        after step i touches; entry -1, the last, lists the outputs ready before any step
+        (inputs, constants). A buffer is written only by the step that produces it, so
+        once the last step naming it has run, its values are final (what `run`'s `watch`
+        is told)."""
+        last: dict[int, int] = {}
+        for i, step in enumerate(self.steps):
+            if isinstance(step, KernelStep):
+                touched = list(step.args)
+            elif isinstance(step, CallStep):
+                touched = [b for b, _ in step.args] + list(step.outs)
+            else:
+                touched = [b for b, _ in step.args] + [step.out]
+            for b in touched:
+                last[b] = i
+        final: list[list[int]] = [[] for _ in range(len(self.steps) + 1)]
+        for k, (b, _) in enumerate(self.output_ids):
+            final[last.get(b, -1)].append(k)
+        return final
+
+    def run(self, arrays: list[np.ndarray], watch: ProgramWatch | None = None
+            ) -> list[np.ndarray]:
+        """The outputs for `arrays` (the inputs); `watch`, when given, is told of each
+        output as soon as its values are final, and after every step (CPU only: on a GPU
+        it hears of all outputs at the end)."""
         device = _context.active_backend
         if device is not None and any(type(a) is device.array_type for a in arrays):
             for step in self.steps:
                 if isinstance(step, CallStep):
                     step.fn()  # (refuses: loops run on the CPU only for now)
-            return device.run(self.portable or self, arrays)  # GPU operands: CUDA kernels
+            results = device.run(self.portable or self, arrays)  # GPU operands: CUDA kernels
+            if watch is not None:
+                for k, r in enumerate(results):
+                    watch.final(k, r)
+            return results
         bufs: list[Any] = [None] * self.n_buffers
         bufs[: len(arrays)] = arrays
         for k, v in self.constants.items():
             bufs[k] = v
         for k, shape, dtype in self.allocations:
             bufs[k] = empty(shape, dtype) if k in self.pooled else np.empty(shape, dtype)
-        for step in self.steps:
+        final = self.outputs_final_after if watch is not None else None
+        if final is not None:
+            self._tell(watch, final[-1], bufs)
+        for i, step in enumerate(self.steps):
             if isinstance(step, KernelStep):
                 launch(step.compiled.call, [bufs[a] for a in step.args], step.extent, step.work,
                        step.outer_split)
@@ -232,7 +266,29 @@ class Program:
                           else step.fn(*operands, **step.attrs))
                 # (np.ascontiguousarray would turn a 0-d result into shape (1,))
                 bufs[step.out] = np.asarray(result, order="C")
-        return [_apply_views(bufs[k], ops) if ops else bufs[k] for k, ops in self.output_ids]
+            if final is not None:
+                self._tell(watch, final[i], bufs)
+                watch.stepped()  # type: ignore[union-attr]
+        return [self._output(k, bufs) for k in range(len(self.output_ids))]
+
+    def _output(self, k: int, bufs: list[Any]) -> Any:
+        b, ops = self.output_ids[k]
+        return _apply_views(bufs[b], ops) if ops else bufs[b]
+
+    def _tell(self, watch: Any, ready: list[int], bufs: list[Any]) -> None:
+        for k in ready:
+            watch.final(k, self._output(k, bufs))
+
+
+class ProgramWatch(Protocol):
+    """What `Program.run` tells while it runs (the gradient watchers of `core/tape.py`:
+    distributed training starts summing gradients while the backward pass goes on)."""
+
+    def final(self, k: int, value: Any) -> None:
+        """Output `k` holds its final values `value` (no later step writes them)."""
+
+    def stepped(self) -> None:
+        """A step has run (a moment to let communication progress)."""
 
 
 def _apply_views(array: np.ndarray, ops: list[Node]) -> np.ndarray:

@@ -57,6 +57,16 @@ def test_five_steps_on_two_workers_equal_one_process_on_the_combined_batch(tmp_p
             np.testing.assert_allclose(got[key], want, rtol=1e-5, atol=1e-6, err_msg=key)
 
 
+def test_gradients_summed_while_the_backward_pass_runs_give_the_weights_of_summing_at_step(
+        tmp_path):
+    # (tiny buckets: the gradients travel in many buckets, the first started while the
+    # backward pass still runs; see the worker for the cases)
+    done = mpi(2, "overlap_cases.py", cwd=tmp_path, MXJIT_KVSTORE_FIRST_BUCKET_MB="0.0002",
+               MXJIT_KVSTORE_BUCKET_MB="0.0002")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(done.stdout.split("\n")[:2]) == ["OK 0 90", "OK 1 90"], done.stdout
+
+
 def test_horovod_api_on_four_workers(tmp_path):
     done = mpi(4, "hvd_api.py", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
