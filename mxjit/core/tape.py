@@ -307,7 +307,7 @@ class _Relay:
         self.asked = [(w, slots) for w, slots in self.asked if slots]
 
     def final(self, k: int, value: Any) -> None:
-        k = self.n - 1 - k  # (the program computes the gradients last variable first)
+        k = self.n - 1 - k  # (the program lists the gradients last variable first)
         for w, slots in self.asked:
             slot = slots.get(k)
             if slot is not None:
@@ -344,10 +344,12 @@ def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] |
                                 "buffer; call attach_grad() on the inputs first")
     else:
         wrt = [v._rec for v in variables]
+    relay = _Relay([w.array for w in wrt]) if watched and gradient_watchers else None
+    last_first = relay is not None and bool(relay.asked)
     key = None if rows is None else (
         rows, tuple(index[id(o)] for o in outs),
         tuple(None if c is None else index[id(c)] for c in cts),
-        tuple(index[id(w)] for w in wrt))
+        tuple(index[id(w)] for w in wrt), last_first)
     entry = None if key is None else _programs.get(key)
     nodes = None
     if entry is None or keep_graph:
@@ -358,7 +360,8 @@ def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] |
         nodes = backward_graph(out_nodes, seeds, [w.node for w in wrt],  # type: ignore
                                integers=True)
     if entry is None:
-        program, positions = _lower_backward(nodes, order, values)  # type: ignore[arg-type]
+        program, positions = _lower_backward(nodes, order, values,  # type: ignore[arg-type]
+                                             last_first)
         entry = (program, positions, [(k, r.node.attr("fn")) for k, r in enumerate(order)
                                       if r.host is not None and r.node is not None])
         if key is not None:
@@ -368,12 +371,12 @@ def _gradients(heads: Sequence[Any], head_grads: Any, variables: Sequence[Any] |
     program, positions, slots = entry
     for k, slot in slots:  # (a shared program calls this graph's host functions)
         slot.target = order[k].host
-    relay = _Relay([w.array for w in wrt]) if watched and gradient_watchers else None
-    if relay is not None and relay.asked:
+    if last_first:
+        assert relay is not None
         grads = program.run([values[k] for k in positions], relay)[::-1]
         relay.end()
     else:
-        grads = program.run([values[k] for k in positions])[::-1]
+        grads = program.run([values[k] for k in positions])
     for r in order:
         for action in r.actions:
             action()
@@ -413,15 +416,15 @@ def _materialize(rec: Rec) -> Node:
     return rec.node
 
 
-def _lower_backward(grads: list[Node], order: list[Rec], values: list[Any]
-                    ) -> tuple[Program, list[int]]:
+def _lower_backward(grads: list[Node], order: list[Rec], values: list[Any],
+                    last_first: bool = False) -> tuple[Program, list[int]]:
     """Compile the backward graph with every recorded node that has a value cut into an
     input: the program reads the forward values and recomputes only what was not kept.
-    Its outputs are the gradients in reverse order: the program computes them in the
-    order of its outputs where it can, and variables are recorded in the order the
-    forward pass first uses them, so the last layers' gradients, which need the least of
-    the backward pass, are final first (a distributed Trainer sums them while the rest
-    is computed)."""
+    With `last_first` its outputs are the gradients in reverse order: the program
+    computes them in the order of its outputs where it can, and variables are recorded
+    in the order the forward pass first uses them, so the last layers' gradients, which
+    need the least of the backward pass, are final first (for a gradient watcher: a
+    distributed Trainer sums them while the rest is computed)."""
     position: dict[Node, int] = {}
     for k, r in enumerate(order):
         if values[k] is not None:
@@ -430,8 +433,8 @@ def _lower_backward(grads: list[Node], order: list[Rec], values: list[Any]
     inputs = {n: var(n.shape, n.dtype) for n in cut}
     positions = [position[n] for n in cut]
     layouts = [Layout.of(values[k]) for k in positions]
-    return lower_graph(substitute(grads[::-1], inputs), list(inputs.values()), layouts), \
-        positions
+    outputs = substitute(grads[::-1] if last_first else grads, inputs)
+    return lower_graph(outputs, list(inputs.values()), layouts), positions
 
 
 def _free(heads: Sequence[Any], order: list[Rec]) -> None:

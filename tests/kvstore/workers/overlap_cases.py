@@ -85,7 +85,7 @@ def default_is_off_on_one_machine(rank):
     for trainer in (trainer_for("dist_sync", net), trainer_for("hvd", net)):
         x, y = batches(rank)[0]
         with autograd.record():
-            loss = gluon.loss.L2Loss()(net(x), y)
+            loss = gluon.loss.SoftmaxCrossEntropyLoss()(net(x), y)
         loss.backward()
         trainer.step(BATCH)
         assert trainer._overlap is None
