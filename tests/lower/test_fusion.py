@@ -138,3 +138,33 @@ def test_a_costly_value_broadcast_many_times_is_computed_once():
                                g[:, None, :] * np.arange(9)[None, :, None], rtol=2e-5,
                                atol=1e-5)
     assert fuse.BROADCAST_MIN_REUSE <= 9 and fuse.BROADCAST_MIN_NODES <= 8
+
+
+def test_a_nest_unrolls_no_more_than_its_bound_of_copies_of_its_body():
+    from llvmlite import ir
+
+    from mxjit.lower.llvm import _Range, _unrolling
+
+    def nest(*trips, split=None):
+        i64 = ir.IntType(64)
+        his = [ir.Constant(i64, t) for t in trips]
+        return _Range(split, ir.Constant(i64, 0), ir.Constant(i64, 1), his)
+
+    # (innermost last: 8 copies, then 8 x 8 = 64, then 8 x 64 = 512 is too many)
+    assert _unrolling(nest(8, 8, 8), [0, 1, 2], limit=128) == [False, True, True]
+    # (a loop of a run-time trip count is left to LLVM, and unrolls nothing fully)
+    assert _unrolling(nest(64, 1, 64, split=1), [0, 1, 2], limit=24) == [False, None, False]
+    assert _unrolling(nest(3, 3), [0, 1], inner=4, limit=24) == [False, True]
+
+
+def test_a_sum_into_memory_over_long_loops_is_not_unrolled():
+    from mxjit.lower.llvm import MEMORY_REDUCTION_UNROLL_TRIPS
+
+    # (a bias gradient: a sum over batch and pixels; LLVM took 1.3 s over its 64 unrolled
+    # copies)
+    n = 2 * MEMORY_REDUCTION_UNROLL_TRIPS
+    a = nd.array(np.random.default_rng(2).random((n, 50, n)).astype("f4"))
+    f = mx.jit(lambda v: nd.sum(v, axis=(0, 2)))
+    sources = [k.source for k in f.lower(a).kernels]
+    assert any('!{ !"llvm.loop.unroll.disable" }' in s for s in sources)
+    np.testing.assert_allclose(f(a).asnumpy(), a.asnumpy().sum((0, 2)), rtol=1e-5)
