@@ -10,6 +10,7 @@ from ..base import DTypeError, ShapeError
 from .graph import AbstractValue, Node
 from .primitives import apply, define_primitive, ones_like, zeros_like
 from .simplify import fill
+from .windows import summed_spread
 
 
 def check_axes(name: str, shape: tuple[int, ...], axes: tuple[int, ...]) -> None:
@@ -97,8 +98,14 @@ def _empty_reduction(identity: float) -> Callable[..., Node | None]:
     return rule
 
 
+def _sum_simplify(x: Node, aval: AbstractValue, *, axes: tuple) -> Node | None:
+    """An empty sum is 0; a sum over the taps of windows that tile the data is a layout
+    change (`windows.summed_spread`)."""
+    return _empty_reduction(0)(x, aval, axes=axes) or summed_spread(x, axes)
+
+
 define_primitive("reduce_sum", "reduce", _reduce_rule("reduce_sum"), _reduce_impl(np.sum),
-                 vjp=_sum_vjp, simplify=_empty_reduction(0))
+                 vjp=_sum_vjp, simplify=_sum_simplify)
 define_primitive("reduce_prod", "reduce", _reduce_rule("reduce_prod"), _reduce_impl(np.prod),
                  vjp=_prod_vjp, simplify=_empty_reduction(1))
 define_primitive("reduce_max", "reduce", _reduce_rule("reduce_max"),

@@ -118,6 +118,46 @@ def _spread_vjp(n: Node, h: Node) -> Sequence[Node | None]:
                   dilate=n.attr("dilate"), pad=n.attr("pad"), out=g.shape[-nd:]),)
 
 
+def summed_spread(x: Node, axes: tuple[int, ...]) -> Node | None:
+    """`reduce_sum(x, axes)` without a reduction where `x` is a `window_spread` summed over
+    its tap axes and the windows tile the data without overlap (stride = window, no
+    dilation: pooling 2x2 with stride 2): each position is then read by one tap of one
+    window, so the sum is a layout change of the spread values, (B..., K..., O...) to
+    (B..., O1, K1, O2, K2, ...) as (B..., O1*K1, ...), cut or padded to the data's size.
+    A kernel then computes each position once instead of testing every tap there (max
+    pooling's backward pass over LeNet's first layer: 4.1 ms against 0.3). None where
+    that does not hold."""
+    if x.op != "window_spread":
+        return None
+    h = x.inputs[0]
+    stride, dilate, pad, size = (x.attr(a) for a in ("stride", "dilate", "pad", "size"))
+    nd = len(stride)
+    lead = h.ndim - 2 * nd
+    taps, count = h.shape[lead:lead + nd], h.shape[lead + nd:]
+    if tuple(sorted(axes)) != tuple(range(lead, lead + nd)) or tuple(stride) != taps \
+            or any(d != 1 for d in dilate):
+        return None
+    starts, stops, lows, highs = [], [], [], []
+    for p, s, o, k in zip(pad, size, count, taps):
+        first = max(p, 0)  # (out[i] = tiled[i + p] where that lies in the tiling)
+        at = max(-p, 0)
+        n = min(o * k - first, s - at)
+        if n <= 0:
+            return None
+        starts.append(first)
+        stops.append(first + n)
+        lows.append(at)
+        highs.append(s - at - n)
+    perm = tuple(range(lead)) + tuple(a for i in range(nd) for a in (lead + nd + i, lead + i))
+    tiled = apply("reshape", apply("transpose", h, perm=perm),
+                  shape=h.shape[:lead] + tuple(o * k for o, k in zip(count, taps)))
+    kept = (0,) * lead
+    cut = apply("slice", tiled, start=kept + tuple(starts), stop=h.shape[:lead] + tuple(stops),
+                step=(1,) * (lead + nd))
+    return apply("pad", cut, const(np.asarray(0, h.dtype)), low=kept + tuple(lows),
+                 high=kept + tuple(highs))
+
+
 define_primitive("window_slices", "movement", _slices_rule, _slices_impl, vjp=_slices_vjp)
 define_primitive("window_spread", "movement", _spread_rule, _spread_impl, vjp=_spread_vjp)
 
