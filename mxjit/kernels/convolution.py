@@ -20,9 +20,9 @@ cache. Per chunk of B images, with T taps and P output positions per image:
   writing the columns as a contiguous (C * T, B * P) matrix; a 1x1, stride-1, unpadded
   convolution of one image reads the image itself;
 - the forward pass is one GEMM per group, (F/G, C/G * T) x (C/G * T, B * P);
-- the data gradient is one GEMM per group, W^T times the output gradient, then col2im as
-  one generated kernel that gathers, for each input position, the column entries it was
-  read as (`window_spread` summed over the taps): no scatter, no atomics;
+- the data gradient is one GEMM per group, W^T times the output gradient, then col2im
+  (col2im.py): one generated kernel that adds each column entry into the data position
+  it was read from, threads owning whole images: no tests per tap, no atomics;
 - the weight gradient is one GEMM per group and chunk, (F/G, B * P) x (B * P, C/G * T),
   accumulated over the chunks.
 The generated kernels are lowered (and cached, in memory and on disk) like any other.
@@ -48,6 +48,7 @@ from ..trace.graph import AbstractValue, Node
 from ..trace.windows import _slices_impl, _spread_impl
 from . import winograd
 from .chunking import even_chunk
+from .col2im import col2im
 
 #: The im2col buffer of a chunk of the batch is about this large (at least one image): it
 #: stays in cache between the kernel that writes it and the GEMM that reads it. Measured
@@ -281,17 +282,6 @@ def _im2col_program(geo: Geometry, images: int, dtype: np.dtype, per_image: bool
     return lower_graph([cols], [x], [Layout.contiguous(x.shape)])
 
 
-def _col2im_program(geo: Geometry, images: int, dtype: np.dtype) -> Program:
-    """(C, *K, B, *O) column gradients -> the (B, C, *S) data gradient, a gather."""
-    nd = len(geo.kernel)
-    cols = var((geo.c,) + geo.kernel + (images,) + geo.out, dtype)
-    perm = (1 + nd, 0) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd))
-    back = apply("window_spread", apply("transpose", cols, perm=perm), size=geo.size,
-                 **geo.windows())
-    dx = apply("reduce_sum", back, axes=tuple(range(2, 2 + nd)))
-    return lower_graph([dx], [cols], [Layout.contiguous(cols.shape)])
-
-
 def strategy(op: str, geo: Geometry, dtype: np.dtype) -> str:
     """How the CPU computes `op` over this geometry: 'winograd' (F(2x2, 3x3), see
     winograd.py) for the forward product and the data gradient of the 3x3, stride-1,
@@ -331,11 +321,8 @@ class ConvPlan:
     def _program(self, kind: str, images: int) -> Program:
         key = (kind, images)
         if key not in self._programs:
-            if kind == "col2im":
-                self._programs[key] = _col2im_program(self.geo, images, self.wide)
-            else:
-                self._programs[key] = _im2col_program(self.geo, images, self.wide,
-                                                      per_image=kind == "per_image")
+            self._programs[key] = _im2col_program(self.geo, images, self.wide,
+                                                  per_image=kind == "per_image")
         return self._programs[key]
 
     def _chunks(self) -> list[tuple[int, int]]:
@@ -405,7 +392,8 @@ class ConvPlan:
             cols = empty((geo.c * geo.taps, gy.shape[1]), self.wide)
             self._per_group(weights, gy, cols, transpose_a=True)
             shaped = cols.reshape((geo.c,) + geo.kernel + (hi - lo,) + geo.out)
-            dx[lo:hi] = self._program("col2im", hi - lo).run([shaped])[0]
+            col2im(shaped, geo.kernel, geo.out, geo.size, geo.stride, geo.dilate, geo.pad,
+                   into=dx[lo:hi])
         return dx
 
     def _conv_weight_grad(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:

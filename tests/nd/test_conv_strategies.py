@@ -334,3 +334,31 @@ def test_float16_layers_take_winograd_in_float32():
     assert got.dtype == np.float16
     want = conv_np(x, w, None, (1, 1), (1, 1), (1, 1), 1)
     np.testing.assert_allclose(got.asnumpy(), want, rtol=2e-2, atol=0.1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_col2im_adds_each_column_entry_where_it_was_read(data):
+    from mxjit.kernels.col2im import col2im
+    from mxjit.trace.windows import _spread_impl
+
+    rank = data.draw(st.integers(1, 3))
+    kernel = tuple(data.draw(st.integers(1, 3)) for _ in range(rank))
+    stride = tuple(data.draw(st.integers(1, 3)) for _ in range(rank))
+    dilate = tuple(data.draw(st.integers(1, 2)) for _ in range(rank))
+    pad = tuple(data.draw(st.integers(0, 2)) for _ in range(rank))
+    size = tuple(max(1, (k - 1) * d + 1 - 2 * p) + data.draw(st.integers(0, 4))
+                 for k, d, p in zip(kernel, dilate, pad))
+    out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                for n, p, d, k, s in zip(size, pad, dilate, kernel, stride))
+    images, channels = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    cols = np.random.default_rng(rank).standard_normal(
+        (channels,) + kernel + (images,) + out).astype(np.float32)
+    as_taps = np.moveaxis(cols, 1 + rank, 0).astype(np.float64)  # (B, C, *K, *O)
+    want = _spread_impl(as_taps, stride=stride, dilate=dilate, pad=pad, size=size).sum(
+        axis=tuple(range(2, 2 + rank)))
+    np.testing.assert_allclose(col2im(cols, kernel, out, size, stride, dilate, pad), want,
+                               rtol=1e-5, atol=1e-5)
+    into = np.full((images, channels) + size, np.nan, np.float32)
+    col2im(cols, kernel, out, size, stride, dilate, pad, into=into)
+    np.testing.assert_allclose(into, want, rtol=1e-5, atol=1e-5)
