@@ -20,8 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..lower import KERNELS, launch
-from ..lower.kernel import I64, Expr, Kernel, Store, iconst, loop_var
+from ..lower import I64, KERNELS, Expr, Kernel, Store, iconst, launch, loop_var
 
 
 def _add(a: Expr, b: Expr, dtype: np.dtype = I64) -> Expr:

@@ -13,7 +13,7 @@ from .cuda import cuda_symbol, render_cuda
 from .cuda_runtime import register_device_library
 from .emit import Layout
 from .generic import elementwise_kernel, reduction_kernel
-from .kernel import REDUCE_OPS
+from .kernel import I64, REDUCE_OPS, Expr, Kernel, Store, iconst, loop_var
 from .llvm import render_llvm
 from .memory import empty, owns_memory, pooled_size, tune_malloc
 from .program import (
@@ -32,6 +32,7 @@ tune_malloc()
 __all__ = ["KERNELS", "CompiledKernel", "clear_disk_cache", "disk_usage", "log", "log_compiles",
            "cuda_symbol", "render_cuda",
            "Layout", "elementwise_kernel", "reduction_kernel", "REDUCE_OPS", "render_llvm",
+           "I64", "Expr", "Kernel", "Store", "iconst", "loop_var",
            "PARALLEL_MIN_WORK", "THREADS", "KernelStep", "Program", "launch", "lower_graph",
            "JOIN", "ROWS", "register_library", "register_device_library", "empty",
            "owns_memory", "pooled_size"]
