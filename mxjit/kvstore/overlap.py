@@ -37,6 +37,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import os
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,11 +125,16 @@ class OverlappedAllreduce:
         self._buckets: list[list[int]] = []
         self._layout: list[tuple[tuple[int, ...], np.dtype]] = []
         self._order: list[int] | None = None  # (while observing: the slots in order final)
-        self._slot_of: dict[int, int] = {}  # id(variable) -> slot
+        #: id(variable) -> (slot, variable): holding the variable, no other array can
+        #: take its id while it is mapped
+        self._slot_of: dict[int, tuple[int, Any]] = {}
         self._open: _Round | None = None
         self._rounds = 0  # rounds begun since the last `finish`
         self._retired: list[_Round] = []  # begun, superseded, not yet waited for
         self._spare: list[_Round] = []
+        #: every round started and not yet waited for (their buffers must outlive their
+        #: requests: if this object goes first, they are kept until MPI is finalized)
+        self._pending: list[_Round] = []
         self._observing = True
         self._watched_a_step = False  # (whether a `step` came since this began observing)
         #: buckets started while their backward pass still had program steps to run, and
@@ -140,7 +146,11 @@ class OverlappedAllreduce:
         self._started_at: list[int] = []  # (the step count when each of its buckets started)
         self._map_slots()
         tape.gradient_watchers.add(self)
-        _live.append(self)
+        if not _live and not _orphaned:  # (after mpi4py's own exit handler: ours runs first)
+            atexit.unregister(_close_all)
+            atexit.register(_close_all)
+        _live.add(self)
+        weakref.finalize(self, _orphaned.extend, self._pending)
 
     # ---- the gradient watcher (`core/tape.py`) -----------------------------------------
 
@@ -149,9 +159,9 @@ class OverlappedAllreduce:
         (dense, one context, grad_req 'write'), each with its slot."""
         asked = {}
         for k, v in enumerate(variables):
-            slot = self._slot_of.get(id(v))
-            if slot is not None and v._grad_req == "write":
-                asked[k] = slot
+            mapped = self._slot_of.get(id(v))
+            if mapped is not None and mapped[1] is v and v._grad_req == "write":
+                asked[k] = mapped[0]
         if not asked:
             return asked
         if self._observing:
@@ -159,7 +169,9 @@ class OverlappedAllreduce:
             return asked
         if self._open is not None:
             self._retire(self._open)
+        self._reap()
         self._open = self._new_round()
+        self._pending.append(self._open)
         self._rounds += 1
         self._steps_run, self._started_at = 0, []
         return asked
@@ -228,6 +240,7 @@ class OverlappedAllreduce:
             self._mpi.Request.Waitall(w.requests)
         self._spare.extend(waiting)
         self._retired, self._open, self._rounds = [], None, 0
+        self._pending.clear()
         if counts[3]:  # (the parameters changed on some worker: lay the buckets out anew)
             self._observing, self._watched_a_step, self._spare = True, False, []
             return None
@@ -240,7 +253,8 @@ class OverlappedAllreduce:
     # ---- the pieces --------------------------------------------------------------------
 
     def _map_slots(self) -> None:
-        self._slot_of = {id(p.list_data()[0]): s for s, p in enumerate(self._params)}
+        data = [p.list_data()[0] for p in self._params]
+        self._slot_of = {id(d): (s, d) for s, d in enumerate(data)}
 
     def _grads(self) -> list[np.ndarray]:
         """The gradient buffer of every slot."""
@@ -308,6 +322,16 @@ class OverlappedAllreduce:
         self._start_rest(r, self._grads())
         self._retired.append(r)
 
+    def _reap(self) -> None:
+        """Recycle the superseded rounds whose sums have arrived (every worker starts the
+        same rounds, so they do, as MPI progresses): a trainer that is not stepped while
+        backward passes go on keeps only the rounds under way."""
+        done = [r for r in self._retired if self._mpi.Request.Testall(r.requests)]
+        if done:
+            self._retired = [r for r in self._retired if r not in done]
+            self._pending[:] = [r for r in self._pending if r not in done]
+            self._spare.extend(done)
+
     def _unchanged(self, r: _Round, grads: list[np.ndarray]) -> bool:
         """Whether every gradient is byte for byte what round `r` sent for it (a slot the
         round has not packed will be packed as it is: unchanged)."""
@@ -335,16 +359,22 @@ class OverlappedAllreduce:
             self._start_rest(w, self._grads())
             self._mpi.Request.Waitall(w.requests)
         self._retired, self._open = [], None
-        if self in _live:
-            _live.remove(self)
+        self._pending.clear()
+        _live.discard(self)
 
 
-#: every OverlappedAllreduce not closed: their allreduces under way are waited for at exit,
-#: before MPI is finalized (their buffers must outlive them)
-_live: list[OverlappedAllreduce] = []
+#: the OverlappedAllreduces alive, and the rounds under way of those gone: waited for at
+#: exit, before MPI is finalized (the buffers must outlive the requests)
+_live: weakref.WeakSet[OverlappedAllreduce] = weakref.WeakSet()
+_orphaned: list[_Round] = []
 
 
-@atexit.register
 def _close_all() -> None:
     for o in list(_live):
         o.close()
+    if _orphaned:
+        from mpi4py import MPI
+
+        for r in _orphaned:
+            MPI.Request.Waitall(r.requests)
+        _orphaned.clear()

@@ -61,10 +61,11 @@ def test_gradients_summed_while_the_backward_pass_runs_give_the_weights_of_summi
         tmp_path):
     # (tiny buckets: the gradients travel in many buckets, the first started while the
     # backward pass still runs; see the worker for the cases)
-    done = mpi(2, "overlap_cases.py", cwd=tmp_path, MXJIT_KVSTORE_FIRST_BUCKET_MB="0.0002",
+    done = run([find_mpiexec(), "-n", "2", sys.executable, str(WORKERS / "overlap_cases.py")],
+               tmp_path, timeout=300, MXJIT_KVSTORE_FIRST_BUCKET_MB="0.0002",
                MXJIT_KVSTORE_BUCKET_MB="0.0002")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(done.stdout.split("\n")[:2]) == ["OK 0 90", "OK 1 90"], done.stdout
+    assert sorted(done.stdout.split("\n")[:2]) == ["OK 0 120", "OK 1 120"], done.stdout
 
 
 def test_horovod_api_on_four_workers(tmp_path):

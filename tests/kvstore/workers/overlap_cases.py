@@ -57,8 +57,13 @@ def train(route, case, hybrid, rank):
     if hybrid:
         net.hybridize()
     trainer = trainer_for(route, net)
+    idle = trainer_for(route, net) if case == "idle_trainer_beside" else None
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     for s, (x, y) in enumerate(batches(rank)):
+        if case == "new_trainer_midway" and s == 3:
+            trainer = trainer_for(route, net)  # (the first is dropped, rounds and all)
+        if idle is not None and s == 1:
+            idle.step(BATCH, ignore_stale_grad=True)  # (it watches, then is never stepped)
         skip = case == "skip_on_one" and rank == 1 and s % 2 == 0
         if case == "extra_backward_on_one" and rank == 0 and s == 3:
             with autograd.record():
@@ -75,6 +80,8 @@ def train(route, case, hybrid, rank):
         trainer.step(BATCH, ignore_stale_grad=True)
     o = trainer._overlap
     summed = (o.summed_steps, o.started_in_backward) if o is not None else (0, 0)
+    if idle is not None and idle._overlap is not None:
+        assert len(idle._overlap._retired) <= 2, len(idle._overlap._retired)  # (recycled)
     return [p.data().asnumpy() for p in net.collect_params().values()], summed
 
 
@@ -98,7 +105,7 @@ def main():
     total = 0
     for route in ("dist_sync", "horovod", "hvd"):
         for case in ("plain", "clip_on_one", "extra_backward_on_one", "unconsumed_backward",
-                     "skip_on_one"):
+                     "skip_on_one", "new_trainer_midway", "idle_trainer_beside"):
             for hybrid in (True, False):
                 os.environ["MXJIT_KVSTORE_OVERLAP"] = "1"
                 got, summed = train(route, case, hybrid, rank)
@@ -111,6 +118,19 @@ def main():
                 if case == "plain":  # (steps 3-6 summed, buckets started early)
                     assert summed[0] == STEPS - 2 and summed[1] > 0, (route, hybrid, summed)
                 total += summed[0]
+    # (a backward pass no step consumes, just before exit: its round is finished at exit)
+    os.environ["MXJIT_KVSTORE_OVERLAP"] = "1"
+    net = Net()
+    net.initialize()
+    trainer = trainer_for("dist_sync", net)
+    for x, y in batches(rank)[:3]:
+        with autograd.record():
+            loss = gluon.loss.SoftmaxCrossEntropyLoss()(net(x), y)
+        loss.backward()
+        trainer.step(BATCH)
+    with autograd.record():
+        gluon.loss.SoftmaxCrossEntropyLoss()(net(x), y).backward()
+    assert trainer._overlap._open is not None
     sys.stdout.write(f"OK {rank} {total}\n")
 
 
