@@ -1,7 +1,8 @@
 """A sum over the taps of windows that tile the data without overlap is a layout change
 (`windows.summed_spread`): the same values as the spread summed tap by tap, compiled and
 by NumPy, for every pad, size and rank; and max/avg pooling whose stride is its window
-gets MXNet's gradients through it."""
+gets MXNet's gradients through it. Max pooling's gradient goes to each window's first
+maximal element (`windows.FirstMax`), or its first NaN."""
 import itertools
 
 import numpy as np
@@ -66,8 +67,10 @@ def pooling_grads_numpy(x, kernel, pool_type, pad, convention):
     for b, ch, i, j in itertools.product(range(n), range(c), range(oh), range(ow)):
         cells = [(y, z) for y in range(i * k - p, i * k - p + k)
                  for z in range(j * k - p, j * k - p + k) if 0 <= y < h and 0 <= z < w]
-        if pool_type == "max":
-            first = max(cells, key=lambda yz: (x[b, ch, yz[0], yz[1]], -cells.index(yz)))
+        if pool_type == "max":  # (the first NaN, else the first maximal element)
+            nans = [yz for yz in cells if np.isnan(x[b, ch, yz[0], yz[1]])]
+            first = nans[0] if nans else max(
+                cells, key=lambda yz: (x[b, ch, yz[0], yz[1]], -cells.index(yz)))
             grad[b, ch, first[0], first[1]] += weights[b, ch, i, j]
         else:  # (count_include_pad: the window clipped to the padded data, as MXNet)
             area = ((min(i * k - p + k, h + p) - (i * k - p))
@@ -99,3 +102,31 @@ def test_pooling_with_its_window_as_stride_gets_the_loop_references_gradient(
             y = fn(data)
             (y * nd.array(weights.astype(np.float32))).sum().backward()
         np.testing.assert_allclose(data.grad.asnumpy(), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("k,stride", [(2, 2), (3, 2), (3, 1)])
+def test_max_pooling_gives_ties_to_the_first_maximum_and_nan_windows_to_the_first_nan(k, stride):
+    x = np.maximum(np.random.default_rng(k).standard_normal((2, 3, 8, 8)), 0)  # (tied zeros)
+    x[0, 0, 0, 1] = x[1, 2, 5, 5] = x[1, 2, 4, 4] = np.nan
+    x[0, 1, 2:5, 2:5] = 1.5  # (windows of equal maxima)
+    n = (8 - k) // stride + 1
+    weights = np.arange(2 * 3 * n * n, dtype=np.float64).reshape(2, 3, n, n) % 7 - 3
+    want = np.zeros_like(x)
+    for b, ch, i, j in itertools.product(range(2), range(3), range(n), range(n)):
+        cells = [(y, z) for y in range(i * stride, i * stride + k)
+                 for z in range(j * stride, j * stride + k)]
+        nans = [yz for yz in cells if np.isnan(x[b, ch, yz[0], yz[1]])]
+        first = nans[0] if nans else max(cells, key=lambda yz: (x[b, ch, yz[0], yz[1]],
+                                                                -cells.index(yz)))
+        want[b, ch, first[0], first[1]] += weights[b, ch, i, j]
+    for hybrid in (False, True):
+        data = nd.array(x.astype(np.float32))
+        data.attach_grad()
+
+        def f(v):
+            return nd.Pooling(v, kernel=(k, k), stride=(stride, stride), pool_type="max")
+
+        fn = mx.jit(f) if hybrid else f
+        with autograd.record():
+            (fn(data) * nd.array(weights.astype(np.float32))).sum().backward()
+        np.testing.assert_allclose(data.grad.asnumpy(), want, rtol=1e-6, atol=1e-6)
