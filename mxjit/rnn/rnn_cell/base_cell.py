@@ -44,6 +44,11 @@ class BaseRNNCell:
         for cell in getattr(self, "_cells", ()):
             cell.reset()
 
+    def _next_step_name(self) -> str:
+        """Count one more step and give its node-name prefix, MXNet's `<prefix>t<n>_`."""
+        self._counter += 1
+        return f"{self._prefix}t{self._counter}_"
+
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
         raise NotOverriddenError(f"{type(self).__name__} does not define one step "
                                  "(__call__)")

@@ -41,8 +41,7 @@ class RNNCell(_OneStateCell):
         return ("",)
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
-        self._counter += 1
-        name = f"{self._prefix}t{self._counter}_"
+        name = self._next_step_name()
         i2h = symbol.FullyConnected(data=inputs, weight=self._iW, bias=self._iB,
                                     num_hidden=self._num_hidden, name=f"{name}i2h")
         h2h = symbol.FullyConnected(data=states[0], weight=self._hW, bias=self._hB,
@@ -79,8 +78,7 @@ class LSTMCell(BaseRNNCell):
         return ("_i", "_f", "_c", "_o")
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
-        self._counter += 1
-        name = f"{self._prefix}t{self._counter}_"
+        name = self._next_step_name()
         h = self._num_hidden
         i2h = symbol.FullyConnected(data=inputs, weight=self._iW, bias=self._iB,
                                     num_hidden=h * 4, name=f"{name}i2h")
@@ -125,8 +123,7 @@ class GRUCell(_OneStateCell):
         return ("_r", "_z", "_o")
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
-        self._counter += 1
-        name = f"{self._prefix}t{self._counter}_"
+        name = self._next_step_name()
         prev_h = states[0]
         i2h = symbol.FullyConnected(data=inputs, weight=self._iW, bias=self._iB,
                                     num_hidden=self._num_hidden * 3, name=f"{name}_i2h")

@@ -107,8 +107,7 @@ class ConvRNNCell(BaseConvRNNCell):
         return [{"shape": self._state_shape, "__layout__": self._conv_layout}]
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
-        self._counter += 1
-        name = f"{self._prefix}t{self._counter}_"
+        name = self._next_step_name()
         i2h, h2h = self._conv_forward(inputs, states, name)
         output = self._get_activation(i2h + h2h, self._activation, name=f"{name}out")
         return output, [output]
@@ -139,8 +138,7 @@ class ConvLSTMCell(BaseConvRNNCell):
         return ("_i", "_f", "_c", "_o")
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
-        self._counter += 1
-        name = f"{self._prefix}t{self._counter}_"
+        name = self._next_step_name()
         i2h, h2h = self._conv_forward(inputs, states, name)
         return lstm_step(self, i2h + h2h, states[1], name, self._activation,
                          axis=self._conv_layout.find("C"))
@@ -175,8 +173,7 @@ class ConvGRUCell(BaseConvRNNCell):
         return [{"shape": self._state_shape, "__layout__": self._conv_layout}]
 
     def __call__(self, inputs: symbol.Symbol, states: list) -> tuple[Any, list]:
-        self._counter += 1
-        name = f"{self._prefix}t{self._counter}_"
+        name = self._next_step_name()
         i2h, h2h = self._conv_forward(inputs, states, name)
         i2h_r, i2h_z, i2h = symbol.SliceChannel(i2h, num_outputs=3, name=f"{name}_i2h_slice")
         h2h_r, h2h_z, h2h = symbol.SliceChannel(h2h, num_outputs=3, name=f"{name}_h2h_slice")
