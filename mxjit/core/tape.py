@@ -303,8 +303,8 @@ class _Relay:
 
     def __init__(self, variables: list[Any]):
         self.n = len(variables)
-        self.asked = [(w, w.begin(variables)) for w in list(gradient_watchers)]
-        self.asked = [(w, slots) for w, slots in self.asked if slots]
+        asked = [(w, w.begin(variables)) for w in list(gradient_watchers)]
+        self.asked = [(w, slots) for w, slots in asked if slots]
 
     def final(self, k: int, value: Any) -> None:
         k = self.n - 1 - k  # (the program lists the gradients last variable first)

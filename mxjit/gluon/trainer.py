@@ -259,18 +259,31 @@ class Trainer:
             self._init_params()
 
     def _make_overlap(self) -> OverlappedAllreduce | None:
-        """An overlapped allreduce when the store sums dense gradients of one CPU context
-        over several workers with a plain allreduce ('dist_sync' without compression,
-        'horovod')."""
+        """An overlapped allreduce when the store sums the gradients over several workers
+        with a plain allreduce ('dist_sync' without compression, 'horovod')."""
         kv = self._kvstore
         plain = isinstance(kv, DistSyncKVStore) and kv._compression is None \
             or isinstance(kv, Horovod)
-        if not plain or kv.num_workers < 2 or len(self._contexts) != 1 \
-                or self._contexts[0].device_type != "cpu" \
+        return self._overlap_over(kv._comm) if plain and kv.num_workers > 1 else None
+
+    def _overlap_over(self, comm: Any) -> OverlappedAllreduce | None:
+        """An overlapped allreduce over the workers of `comm` of the dense gradients of
+        one CPU context, where `overlap.wanted` says so (every worker calls it)."""
+        if len(self._contexts) != 1 or self._contexts[0].device_type != "cpu" \
                 or self._contains_sparse_grad or self._contains_sparse_weight \
-                or not overlap.wanted(kv._comm):
+                or not overlap.wanted(comm):
             return None
-        return OverlappedAllreduce(kv._comm, [p for p in self._params if p.grad_req != "null"])
+        return OverlappedAllreduce(comm, [p for p in self._params if p.grad_req != "null"])
+
+    def _summed_early(self, params: list[Parameter]) -> list[Any] | None:
+        """The sums over the workers of the gradients of `params` computed while the
+        backward pass ran, or None (see `OverlappedAllreduce.finish`)."""
+        return self._overlap.finish(params) if self._overlap is not None else None
+
+    @staticmethod
+    def _write_grads(params: list[Parameter], sums: list[Any]) -> None:
+        for p, total in zip(params, sums):
+            p.list_grad()[0]._store_values(total, False)
 
     def _check_and_rescale_grad(self, scale: float) -> None:
         if self._update_on_kvstore and self._distributed and self._kv_initialized \
@@ -309,11 +322,10 @@ class Trainer:
         keys = [i for i, _ in trained]
         grads = [p.list_grad() for _, p in trained]
         outs = [p.list_data() for _, p in trained] if self._update_on_kvstore else None
-        sums = self._overlap.finish([p for _, p in trained]) if self._overlap else None
-        if sums is not None:  # (summed over the workers while the backward pass ran)
+        sums = self._summed_early([p for _, p in trained])
+        if sums is not None:
             if not isinstance(self._kvstore, DistSyncKVStore):
-                for (_, p), total in zip(trained, sums):
-                    p.list_grad()[0]._store_values(total, False)
+                self._write_grads([p for _, p in trained], sums)
                 return
             with self._kvstore.summed_already():  # (the store keeps the gradients local)
                 self._kvstore.pushpull(keys, [[NDArray._wrap_host(t)] for t in sums],

@@ -17,7 +17,6 @@ from typing import Any
 from .. import optimizer as opt
 from ..base import DeferredInitializationError, ParamError
 from ..gluon import Parameter, ParameterDict, Trainer
-from ..kvstore import overlap
 from ..kvstore.overlap import OverlappedAllreduce
 from ..nd import NDArray
 from .ops import _world, allreduce_, broadcast_, grouped_allreduce_, size
@@ -206,32 +205,22 @@ class DistributedTrainer(Trainer):
 
     def _make_overlap(self) -> OverlappedAllreduce | None:
         """The gradients are summed while the backward pass runs (`kvstore/overlap.py`),
-        unless they are compressed, prescaled, on a GPU or on several contexts (and
-        where `overlap.wanted` says so)."""
+        unless they are compressed or prescaled (and see `Trainer._overlap_over`)."""
         if size() == 1 or self._compression is not Compression.none \
-                or self._gradient_predivide_factor != 1.0 or len(self._contexts) != 1 \
-                or self._contexts[0].device_type != "cpu" \
-                or self._contains_sparse_grad or self._contains_sparse_weight \
-                or not overlap.wanted(_world()):
+                or self._gradient_predivide_factor != 1.0:
             return None
-        return OverlappedAllreduce(_world(), [p for p in self._params if p.grad_req != "null"])
+        return self._overlap_over(_world())
 
     def _allreduce_grads(self) -> None:
         if size() == 1:
             return
         trained = [p for p in self._params if p.grad_req != "null"]
-        sums = self._overlap.finish(trained) if self._overlap is not None else None
-        if sums is not None:  # (summed over the workers while the backward pass ran)
-            for p, total in zip(trained, sums):
-                p.list_grad()[0]._store_values(total, False)
+        sums = self._summed_early(trained)
+        if sums is not None:
+            self._write_grads(trained, sums)
             return
-        grads, packed = [], []
-        for p in self._params:
-            if p.grad_req != "null":
-                grad = p.list_grad()[0]
-                sent, ctx = self._compression.compress(grad)
-                grads.append(grad)
-                packed.append((sent, ctx))
+        grads = [p.list_grad()[0] for p in trained]
+        packed = [self._compression.compress(grad) for grad in grads]
         grouped_allreduce_([sent for sent, _ in packed], average=False,
                            name=self._prefix + "grads",
                            prescale_factor=1.0 / self._gradient_predivide_factor)
