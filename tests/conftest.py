@@ -21,5 +21,6 @@ def cache_dir() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `run_last` run after all others (they look at what the session did)."""
+    """Tests marked `run_last` run after all others (they look at what the session did; with
+    pytest-xdist, after all others sent to the same process)."""
     items.sort(key=lambda item: item.get_closest_marker("run_last") is not None)

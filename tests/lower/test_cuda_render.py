@@ -228,7 +228,9 @@ def test_representative_kernels_compile_optimised_through_ptxas(cases, tmp_path)
 @pytest.mark.run_last
 def test_every_kernel_of_this_session_compiles_to_ptx(cases):
     """Every kernel the test session's jitted programs compiled for the CPU so far (run last,
-    so that with the whole suite it covers the suite's programs)."""
+    so that with the whole suite it covers the suite's programs: under `make test`'s
+    several pytest processes, those of the process it runs in, about 1/n of them, a
+    different share each run)."""
     done = {k.key() for c in cases for k in c.kernels()}
     # (a CPU row chain stands for its member kernels, which CUDA compiles one by one; eager
     # kernels with extents read at run time are CPU-only)
