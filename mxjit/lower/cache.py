@@ -42,7 +42,7 @@ from . import llvm as backend
 from .kernel import Kernel
 
 #: Bump whenever generated code changes for the same kernel description.
-CACHE_VERSION = "11"
+CACHE_VERSION = "12"
 DEFAULT_KERNEL_CACHE_SIZE = 512
 DEFAULT_DISK_CACHE_MB = 256.0
 #: Larger files in the cache directory are never read (kernels are a few KiB).

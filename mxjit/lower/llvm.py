@@ -131,11 +131,28 @@ def _mod(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
 def _minmax(fname: str, pred: str) -> Render:
     def render(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
         if e.dtype.kind == "f":
-            return call_intrinsic(b, fname, a[0], a[1])
+            return _float_minmax(b, fname, a[0], a[1])
         cmp = b.icmp_signed if _signed(e.dtype) or e.dtype == I64 else b.icmp_unsigned
         return b.select(cmp(pred, a[0], a[1]), a[0], a[1])
 
     return render
+
+
+def _float_minmax(b: ir.IRBuilder, fname: str, x: ir.Value, y: ir.Value) -> ir.Value:
+    """`llvm.maximum`/`llvm.minimum` (NaN propagates, -0 < +0) as float compares and
+    selects. x86 lowers the scalar intrinsic with a branch on an operand's sign bit, which
+    random signs mispredict: a relu'd 2x2 max-pool ran 2.4 ms over (64, 16, 28, 28) of
+    normal data against 0.36 over zeros. Selects on float compares become blends."""
+    big = fname == "maximum"
+    r = b.select(b.fcmp_ordered(">" if big else "<", x, y), x, y)
+    bits = i64 if isinstance(x.type, ir.DoubleType) else i32
+    ix, iy = b.bitcast(x, bits), b.bitcast(y, bits)
+    # equal operands differ at most in the sign of a zero: +0 & -0 is +0, +0 | -0 is -0
+    tied = b.bitcast(b.and_(ix, iy) if big else b.or_(ix, iy), x.type)
+    r = b.select(b.fcmp_ordered("==", x, y), tied, r)
+    # (a NaN as the sum, not as the operand: a select that keeps a reduction's loaded
+    # accumulator became a masked store, microcoded on AMD: a column max ran 2x slower)
+    return b.select(b.fcmp_unordered("uno", x, y), b.fadd(x, y), r)
 
 
 def _neg(b: ir.IRBuilder, e: Expr, a: list[ir.Value]) -> ir.Value:
@@ -395,6 +412,9 @@ NO_UNROLL_TRIPS = 128
 #: The bound for a reduction into memory (a load, add and store per step): LLVM's time to
 #: optimise its unrolled chain jumps from 36 ms at 24 copies to 0.56 s at 32 and 1.3 s at 64.
 MEMORY_REDUCTION_UNROLL_TRIPS = 24
+#: A register reduction over at most this many elements (a pooling window) unrolls into
+#: straight-line code: its max or min takes the branch-free form (`_float_minmax`).
+SHORT_REDUCTION = 16
 
 
 def _loop(b: ir.IRBuilder, lo: ir.Value, hi: ir.Value, body: Callable[[ir.Value], None],
@@ -509,13 +529,19 @@ def _init_value(op: str, dtype: np.dtype) -> ir.Constant:
     return ir.Constant(ty, int(info.max if high else info.min))
 
 
-def _combine(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.Value) -> ir.Value:
+def _combine(b: ir.IRBuilder, op: str, dtype: np.dtype, acc: ir.Value, x: ir.Value,
+             long_loop: bool = False) -> ir.Value:
+    """`acc` combined with `x`; `long_loop`: in a register reduction over a loop long enough
+    to vectorise, where LLVM vectorises a max or min as a recurrence only in the intrinsic's
+    form (whose scalar lowering branches: see `_float_minmax`)."""
     if op in REDUCE_COMBINE:
         fop, iop = REDUCE_COMBINE[op]
         if dtype.kind == "f":
             return getattr(b, fop)(acc, x, flags=REDUCE_FLAGS)
         return getattr(b, iop)(acc, x)
     name = "maximum" if op == "max" else "minimum"
+    if long_loop and dtype.kind == "f":
+        return call_intrinsic(b, name, acc, x)
     return SCALAR_OPS[name](b, Expr.make(name, dtype), [acc, x])
 
 
@@ -655,6 +681,7 @@ def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: li
     # (an i32 index beside a float32 value keeps one vector width: LLVM vectorises the
     # kept loop around a short unrolled argmax only so)
     itype = i32 if math.prod(k.dims[j] for j in inner) < 2**31 else i64
+    long_loop = math.prod(k.dims[j] for j in inner) > SHORT_REDUCTION
     with b.goto_entry_block():
         acc_slot = b.alloca(compute_type(dtype))
         idx_slot = b.alloca(itype)
@@ -667,7 +694,7 @@ def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: li
             x = _Body(b, bufs, k, all_vars).value(red.value)
             acc = b.load(acc_slot, typ=compute_type(dtype))
             if not arg:
-                b.store(_combine(b, red.op, dtype, acc, x), acc_slot)
+                b.store(_combine(b, red.op, dtype, acc, x, long_loop), acc_slot)
                 return
             at = all_vars[inner[0]] if inner else ir.Constant(i64, 0)
             at = b.trunc(at, itype) if itype is i32 else at
@@ -731,6 +758,11 @@ def target_machine() -> Any:
     if tm is None:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
+        # x86's pass that turns conditional moves in loops back into branches bets on
+        # predictable conditions; ours are data (which tap of a window is its max, where
+        # a value is negative), and mispredicted branches made max pooling's first-max
+        # index 2-4x slower over random data than over constant data
+        llvm.set_option("", "--x86-cmov-converter=false")
         target = llvm.Target.from_default_triple()
         tm = target.create_target_machine(cpu=HOST_CPU[0], features=HOST_CPU[1],
                                           opt=3, reloc="pic", codemodel="jitdefault")

@@ -584,6 +584,30 @@ def test_reductions_over_any_axes(name: str, data: Any) -> None:
     assert_close(got, ref, x.dtype, scale, tol, name)
 
 
+@pytest.mark.parametrize("shape, axes", [
+    ((6, 4, 5), (1,)),  # a short register reduction: compares and selects
+    ((3, 80), (1,)),  # a long one: LLVM's vectorised intrinsic
+    ((80, 7), (0,)),  # into memory, the kept row vectorised
+])
+def test_max_and_min_order_zeros_and_propagate_nan_in_each_rendering(shape, axes) -> None:
+    """Every form a float max or min is rendered in (see lower/llvm.py `_float_minmax`)
+    gives IEEE 754-2019's maximum and minimum: -0 below +0 whatever their order, NaN from
+    either side."""
+    rng = np.random.default_rng(3)
+    for dtype in FLOATS:
+        x = rng.choice(np.array([0.0, -0.0, 1.0, -1.0], dtype), size=shape)
+        x.flat[rng.choice(x.size, 3, replace=False)] = np.nan
+        for name in ("reduce_max", "reduce_min"):
+            got = run_prim(name, x, axes=axes)
+            assert_matches(got, reference(name, x, axes=axes), dtype, 0.5, name)
+        zeros = np.array([0.0, -0.0, -0.0, 0.0, np.nan, 1.0, np.nan, -0.0], dtype)
+        other = np.array([-0.0, 0.0, -0.0, 0.0, 1.0, np.nan, np.nan, -1.0], dtype)
+        for name, want in (("maximum", [0.0, 0.0, -0.0, 0.0, np.nan, np.nan, np.nan, -0.0]),
+                           ("minimum", [-0.0, -0.0, -0.0, 0.0, np.nan, np.nan, np.nan, -1.0])):
+            got = run_prim(name, zeros, other)
+            assert_matches(got, np.array(want, dtype), dtype, 0.5, name)
+
+
 def test_reductions_propagate_nan_and_handle_empty_axes() -> None:
     for dtype in FLOATS:
         x = np.array([[1.0, np.nan, 3.0], [np.inf, -np.inf, 0.0], [-1.0, 5.0, np.nan]],
