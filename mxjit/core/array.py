@@ -16,6 +16,7 @@ class, which the main front end registers (`set_default_array_class`).
 """
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any, cast
 
@@ -130,7 +131,7 @@ class Array:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return int(math.prod(self.shape))
 
     @property
     def ndim(self) -> int:

@@ -7,14 +7,14 @@ unit-stride loop over columns. Extents and strides travel in a parameter buffer.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..lower import JOIN, KERNELS, PARALLEL_MIN_WORK, REDUCE_OPS, ROWS, launch, reduction_kernel
 from ..trace import PRIMITIVES, AbstractValue
-
-_calls: dict[tuple, Any] = {}
 
 
 def element_strides(x: np.ndarray) -> tuple[int, ...] | None:
@@ -53,9 +53,48 @@ def contiguous_strides(extents: list[int], reduce: tuple[bool, ...]) -> list[int
     return strides
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How one signature of an eager reduction runs: its kernel, parameter buffer, result
+    and launch (or, with `two_stages`, the row-then-total path)."""
+
+    call: Any
+    params: np.ndarray
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    extent: int
+    work: int
+    outer_split: bool
+    two_stages: bool = False
+
+
+#: Plans by (op, shape, strides, dtype, attrs): planning costs more than a small reduction.
+_plans: dict[tuple, _Plan | None] = {}
+_MAX_PLANS = 4096
+
+
 def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray | None:
     """`op` over a host array with a shape-independent kernel; None where that does not
     apply (empty arrays, a nest with no loops left), so the caller takes the general path."""
+    key = (op, x.shape, x.strides, x.dtype, *attrs.items())
+    plan = _plans.get(key, _MISSING)
+    if plan is _MISSING:
+        if len(_plans) >= _MAX_PLANS:
+            _plans.clear()
+        plan = _plans[key] = _plan(op, x, attrs)
+    if plan is None:
+        return None
+    if plan.two_stages:
+        return _two_stages(op, x, plan.shape)
+    out = np.empty(plan.shape, plan.dtype)
+    launch(plan.call, [x, plan.params, out], plan.extent, plan.work, plan.outer_split)
+    return out
+
+
+_MISSING: Any = object()
+
+
+def _plan(op: str, x: np.ndarray, attrs: dict[str, Any]) -> _Plan | None:
     out_aval = PRIMITIVES[op].shape_rule(AbstractValue(x.shape, x.dtype), **attrs)
     axes = (attrs["axis"],) if op in ("argmax", "argmin") else tuple(attrs["axes"])
     strides = element_strides(x)
@@ -64,24 +103,19 @@ def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray |
         return None
     if (len(loops) == 1 and loops[0][0] and loops[0][2] == [1] and op in JOIN
             and x.dtype != np.float16 and x.size >= 2 * PARALLEL_MIN_WORK):
-        return _two_stages(op, x, out_aval.shape)
+        return _Plan(None, np.empty(0, np.int64), out_aval.shape, out_aval.dtype, 0, 0,
+                     False, two_stages=True)
     if op in ("argmax", "argmin"):  # the reduced loop innermost (see reduction_kernel)
         loops.sort(key=lambda lp: lp[0])
     reduce = tuple(lp[0] for lp in loops)
     unit_inner = loops[-1][2] == [1]
-    key = (op, x.dtype, reduce, unit_inner)
-    call = _calls.get(key)
-    if call is None:
-        call = _calls[key] = KERNELS.get(reduction_kernel(op, x.dtype, reduce, unit_inner)).call
+    call = KERNELS.get(reduction_kernel(op, x.dtype, reduce, unit_inner)).call
     extents = [lp[1] for lp in loops]
     params = np.array(extents + [lp[2][0] for lp in loops]
                       + contiguous_strides(extents, reduce), np.int64)
-    out = np.empty(out_aval.shape, out_aval.dtype)
     split = reduce.index(False) if False in reduce else None
-    work = int(np.prod(extents, dtype=np.int64))
-    launch(call, [x, params, out], extents[split] if split is not None else 1, work,
-           split == 0)
-    return out
+    return _Plan(call, params, out_aval.shape, out_aval.dtype,
+                 extents[split] if split is not None else 1, math.prod(extents), split == 0)
 
 
 def _two_stages(op: str, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -9,6 +9,7 @@ jit-compile on concrete arrays and add their nodes to the enclosing trace otherw
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -122,7 +123,7 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
 def _basis(n: int, offset: int, shape: tuple[int, ...], dtype: np.dtype) -> Node:
     """Columns offset..offset+size of the n x n identity, each reshaped to `shape`: the
     basis vectors of one array among the n elements of all (batched along axis 0)."""
-    size = int(np.prod(shape, dtype=np.int64))
+    size = int(math.prod(shape))
     rows = apply("iota", shape=(n, size), axis=0, dtype=np.dtype(np.int64))
     cols = apply("iota", shape=(n, size), axis=1, dtype=np.dtype(np.int64))
     if offset:

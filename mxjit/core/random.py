@@ -7,6 +7,7 @@ draw's key becomes an input of the program that gets a new value on every call.
 """
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -78,7 +79,7 @@ def eager_bits(key: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     >>> eager_bits(np.array([1, 2], np.uint32), (2, 3)).dtype
     dtype('uint32')
     """
-    n = int(np.prod(shape, dtype=np.int64))
+    n = int(math.prod(shape))
     key = np.ascontiguousarray(key, np.uint32)
     if not _bits_kernel:
         k = var((2,), np.dtype(np.uint32))

@@ -461,7 +461,7 @@ class Schedule:
 
 
 def _prod(xs: tuple[int, ...] | list[int]) -> int:
-    return int(np.prod(xs, dtype=np.int64)) if xs else 1
+    return int(math.prod(xs)) if xs else 1
 
 
 def schedule(kernel: Kernel) -> Schedule:

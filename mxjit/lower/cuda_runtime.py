@@ -27,6 +27,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import dataclasses
+import math
 import os
 import threading
 import time
@@ -396,7 +397,7 @@ class Device:
 
     def empty(self, shape: Sequence[int], dtype: Any) -> DeviceArray:
         shape, dtype = tuple(int(d) for d in shape), np.dtype(dtype)
-        size = int(np.prod(shape, dtype=np.int64))
+        size = int(math.prod(shape))
         alloc = self.driver.alloc(self.index, size * dtype.itemsize)
         return DeviceArray(shape, dtype, _contiguous_strides(shape, dtype.itemsize),
                            int(alloc), alloc, self)
@@ -590,7 +591,7 @@ class DeviceArray:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return int(math.prod(self.shape))
 
     @property
     def itemsize(self) -> int:

@@ -325,7 +325,7 @@ class Loop:
 
     @property
     def extent(self) -> int:
-        return int(np.prod(self.sizes, dtype=np.int64))
+        return int(math.prod(self.sizes))
 
 
 def build_kernel(root: Node, buffers: dict[Node, Layout], name: str) -> tuple[Kernel, list[Node]]:

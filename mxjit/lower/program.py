@@ -7,6 +7,7 @@ contractions call the library kernels.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -460,7 +461,7 @@ def _call_groups(order: list[Node], materialized: set[Node]) -> dict[Node, list[
 
 
 def _work(kernel: Kernel) -> int:
-    return int(np.prod(kernel.dims, dtype=np.int64))
+    return int(math.prod(kernel.dims))
 
 
 def _program(plan: _Plan, inputs: list[Node], outputs: list[Node],

@@ -444,7 +444,7 @@ def arange_like(data: Array, start: float = 0.0, step: float = 1.0, repeat: int 
             raise ShapeError(f"arange_like: axis {axis} out of range for shape {data.shape}")
         shape = (data.shape[ax],)
     d = canonical_dtype(data._dtype)
-    n = int(np.prod(shape, dtype=np.int64))
+    n = int(math.prod(shape))
     flat = iota((n,), 0, data, np.float64)
     if int(repeat) > 1:
         flat = floor(flat / float(repeat))

@@ -180,8 +180,9 @@ def pick(data: Array, index: Any, axis: int = -1, keepdims: bool = False, mode: 
             raise ShapeError(f"pick: cannot pick from the empty axis {ax} of {data.shape}")
         result = reshape_exact(data, reduced)
     else:
-        if _values(idx) is not None:  # a concrete index: clipped or wrapped now
-            v = _values(idx).reshape(outer, inner)  # type: ignore[union-attr]
+        values = _values(idx)
+        if values is not None:  # a concrete index: clipped or wrapped now
+            v = values.reshape(outer, inner)
             v = np.clip(v, 0, dim - 1) if mode == "clip" else np.mod(v, dim)
             i = _as_index(v.astype(np.int64), data)
         else:

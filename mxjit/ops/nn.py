@@ -244,7 +244,7 @@ def FullyConnected(data: Array, weight: Array, bias: Array | None = None, *,
     """
     if flatten:
         n = data.shape[0] if data.ndim else 1
-        x = reshape(data, shape=(n, int(np.prod(data.shape[1:], dtype=np.int64))))
+        x = reshape(data, shape=(n, int(math.prod(data.shape[1:]))))
     else:
         x = data
     num_input = x.shape[-1]
@@ -553,7 +553,7 @@ def SoftmaxOutput(data: Array, label: Array, grad_scale: float = 1.0,
             raise ShapeError(f"SoftmaxOutput: multi_output needs data of at least 2 "
                              f"dimensions, got {data.shape}")
         rest = data.shape[2:]
-        spatial = int(np.prod(rest, dtype=np.int64))
+        spatial = int(math.prod(rest))
         allowed = [(n, spatial), (n,) + rest, (n, 1) + rest]
         if label.shape not in allowed:
             raise ShapeError(f"SoftmaxOutput: with multi_output the label must have shape "
@@ -568,7 +568,7 @@ def SoftmaxOutput(data: Array, label: Array, grad_scale: float = 1.0,
         else:
             sm = reshape(softmax(reshape(data, shape=(n, -1))), shape=data.shape)
             expected = (n,)
-        if label.size != int(np.prod(expected, dtype=np.int64)):
+        if label.size != int(math.prod(expected)):
             raise ShapeError(f"SoftmaxOutput: label must have shape {expected} (one class "
                              f"index per softmax row) for data {data.shape}, got {label.shape}")
         cls_axis = data.ndim - 1 if preserve_shape else 1

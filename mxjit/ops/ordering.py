@@ -6,6 +6,7 @@ and their gradient is take's (a scatter-add back to the chosen positions).
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ def _positions(x: Array, axis: int, is_ascend: bool, k: int) -> Array:
 
 def _flat_index(shape: tuple[int, ...], indices: Array, axis: int) -> Array:
     """Positions in the flattened array of `shape` of the entries picked by `indices`."""
-    strides = [int(np.prod(shape[k + 1:], dtype=np.int64)) for k in range(len(shape))]
+    strides = [int(math.prod(shape[k + 1:])) for k in range(len(shape))]
     flat = as_dtype(indices, np.int64) * strides[axis]
     for k in range(len(shape)):
         if k != axis and indices.shape[k] > 1:

@@ -6,6 +6,7 @@ A reduction over every axis gives shape (1,), as in MXNet, which has no 0-d resu
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -77,7 +78,7 @@ def mean(data: Array, axis: Any = None, keepdims: bool = False, exclude: bool = 
          ) -> Array:
     """Mean over `axis`."""
     axes = _axes(data.ndim, axis, exclude)
-    count = int(np.prod([data.shape[a] for a in axes], dtype=np.int64))
+    count = int(math.prod([data.shape[a] for a in axes]))
     total = _reduce("reduce_sum", data, axis, keepdims, exclude)
     return binary("div", total, count) if count else binary("mul", total, float("nan"))
 

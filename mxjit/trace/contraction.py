@@ -2,6 +2,7 @@
 convolution (im2col), with its batched-matmul form for the library kernels."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -53,7 +54,7 @@ def batched_matmul(a_shape: tuple[int, ...], b_shape: tuple[int, ...], contract:
     fb = [k for k in range(len(b_shape)) if k not in cb and k not in bb]
 
     def size(shape: tuple[int, ...], axes: Sequence[int]) -> int:
-        return int(np.prod([shape[k] for k in axes], dtype=np.int64))
+        return int(math.prod([shape[k] for k in axes]))
 
     return BatchedMatmul(list(ba) + fa + list(ca), list(bb) + list(cb) + fb,
                          size(a_shape, ba), size(a_shape, fa), size(a_shape, ca),

@@ -30,6 +30,7 @@ hands one rule all their cotangents at once (`Primitive.results_vjp`).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -405,7 +406,7 @@ def _summed(acc: Node, g: Node) -> Node:
         return apply("add", acc, g)
     v, axes = g.inputs[0], tuple(sorted(g.attr("axes")))
     kept = tuple(d for d in range(v.ndim) if d not in axes)
-    rows = int(np.prod([v.shape[d] for d in axes], dtype=np.int64))
+    rows = int(math.prod([v.shape[d] for d in axes]))
     if axes + kept != tuple(range(v.ndim)):
         v = apply("transpose", v, perm=axes + kept)
     v = apply("reshape", v, shape=(rows,) + g.shape)

@@ -2,6 +2,8 @@
 an axis) and `random_bits` (Philox-4x32-10 of the element index under a 64-bit key)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..base import DTypeError, ShapeError
@@ -53,7 +55,7 @@ def philox_numpy(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
 
 
 def _random_impl(key: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
-    n = int(np.prod(shape, dtype=np.int64))
+    n = int(math.prod(shape))
     return philox_numpy(key, np.arange(n, dtype=np.uint64)).reshape(shape)
 
 

@@ -6,6 +6,7 @@ broadcasts, so un-broadcasting a cotangent happens in one place: its gradient ru
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from .reductions import check_axes
 
 
 def _reshape_rule(x: AbstractValue, *, shape: tuple[int, ...]) -> AbstractValue:
-    if int(np.prod(shape, dtype=np.int64)) != x.size or any(d < 0 for d in shape):
+    if int(math.prod(shape)) != x.size or any(d < 0 for d in shape):
         raise ShapeError(f"reshape: cannot reshape {x.shape} (size {x.size}) into {shape}")
     return AbstractValue(tuple(shape), x.dtype)
 
