@@ -758,12 +758,13 @@ def target_machine() -> Any:
     if tm is None:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
-        # x86's pass that turns conditional moves in loops back into branches bets on
-        # predictable conditions; ours are data (which tap of a window is its max, where
-        # a value is negative), and mispredicted branches made max pooling's first-max
-        # index 2-4x slower over random data than over constant data
-        llvm.set_option("", "--x86-cmov-converter=false")
         target = llvm.Target.from_default_triple()
+        if target.name.startswith("x86"):
+            # x86's pass that turns conditional moves in loops back into branches bets on
+            # predictable conditions; ours are data (which tap of a window is its max,
+            # where a value is negative), and mispredicted branches made max pooling's
+            # first-max index 2-4x slower over random data than over constant data
+            llvm.set_option("", "--x86-cmov-converter=false")
         tm = target.create_target_machine(cpu=HOST_CPU[0], features=HOST_CPU[1],
                                           opt=3, reloc="pic", codemodel="jitdefault")
         _state["tm"] = tm
