@@ -3,6 +3,9 @@ once no array over it is alive, never while one is, and free blocks beyond a bou
 back to the system."""
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -137,3 +140,29 @@ def test_cpu_empty_cache_gives_the_free_blocks_back():
     assert memory.release_free() == 0
     kept[:] = 1  # (the live array is untouched)
     assert float(kept[-1]) == 1.0
+
+
+class _Cycle:
+    """An object that refers to itself, as an array with `attach_grad()` and its tape
+    record do: only Python's cyclic collector frees it."""
+
+    def __init__(self, data: np.ndarray):
+        self.data, self.me = data, self
+
+
+def test_the_pool_runs_the_cyclic_collector_after_growing_by_its_bound(monkeypatch):
+    monkeypatch.setattr(memory, "COLLECT_AFTER_BYTES", 96 << 20)
+    gc.collect()
+    gc.disable()  # (no automatic collection: only the pool's may free the cycle)
+    try:
+        memory._grown[0] = 0
+        held = _Cycle(memory.empty((40 << 20,), np.uint8))
+        gone = weakref.ref(held)
+        del held
+        assert gone() is not None  # (in a cycle: still there)
+        kept = [memory.empty((40 << 20,), np.uint8) for _ in range(2)]  # 120 MiB of growth
+        assert gone() is None
+        del kept
+    finally:
+        gc.enable()
+        mx.cpu().empty_cache()
