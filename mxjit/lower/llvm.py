@@ -680,8 +680,9 @@ def _render_register_reduction(b: ir.IRBuilder, k: Kernel, bufs: list, order: li
     inner = [j for j in order if k.reduce_vars[j]]
     # (an i32 index beside a float32 value keeps one vector width: LLVM vectorises the
     # kept loop around a short unrolled argmax only so)
-    itype = i32 if math.prod(k.dims[j] for j in inner) < 2**31 else i64
-    long_loop = math.prod(k.dims[j] for j in inner) > SHORT_REDUCTION
+    count = math.prod(k.dims[j] for j in inner)
+    itype = i32 if count < 2**31 else i64
+    long_loop = count > SHORT_REDUCTION
     with b.goto_entry_block():
         acc_slot = b.alloca(compute_type(dtype))
         idx_slot = b.alloca(itype)

@@ -165,10 +165,10 @@ define_primitive("window_spread", "movement", _spread_rule, _spread_impl, vjp=_s
 class FirstMax:
     """The gradient rule of a max over one axis that MXNet's pooling gives: the whole
     cotangent to the first maximal element (the least index equal to the max, then a
-    gather), where a plain
-    `reduce_max` shares it among ties. For `custom_derivative(reduce_max(x, axes=(axis,)),
-    x, rule=first_max(axis), index=0)`: a relu before a max-pool makes many windows of tied
-    zeros, and only the first of each gets the gradient, as in MXNet and PyTorch."""
+    gather), where a plain `reduce_max` shares it among ties. For
+    `custom_derivative(reduce_max(x, axes=(axis,)), x, rule=first_max(axis), index=0)`: a
+    relu before a max-pool makes many windows of tied zeros, and only the first of each
+    gets the gradient, as in MXNet and PyTorch."""
 
     def __init__(self, axis: int):
         self.axis = axis

@@ -54,6 +54,13 @@ def test_overlapping_windows_keep_the_reduction():
     assert "reduce_sum" in PRIMITIVES  # (the rule is reduce_sum's own simplification)
 
 
+def first_max_cell(image, cells):
+    """The cell of `cells` (positions in `image`) that max pooling's gradient goes to: the
+    first NaN, else the first maximal element."""
+    nans = [yz for yz in cells if np.isnan(image[yz])]
+    return nans[0] if nans else max(cells, key=lambda yz: (image[yz], -cells.index(yz)))
+
+
 def pooling_grads_numpy(x, kernel, pool_type, pad, convention):
     """d sum(pool(x) * w) / dx by a float64 loop, MXNet's first-max rule."""
     n, c, h, w = x.shape
@@ -67,10 +74,8 @@ def pooling_grads_numpy(x, kernel, pool_type, pad, convention):
     for b, ch, i, j in itertools.product(range(n), range(c), range(oh), range(ow)):
         cells = [(y, z) for y in range(i * k - p, i * k - p + k)
                  for z in range(j * k - p, j * k - p + k) if 0 <= y < h and 0 <= z < w]
-        if pool_type == "max":  # (the first NaN, else the first maximal element)
-            nans = [yz for yz in cells if np.isnan(x[b, ch, yz[0], yz[1]])]
-            first = nans[0] if nans else max(
-                cells, key=lambda yz: (x[b, ch, yz[0], yz[1]], -cells.index(yz)))
+        if pool_type == "max":
+            first = first_max_cell(x[b, ch], cells)
             grad[b, ch, first[0], first[1]] += weights[b, ch, i, j]
         else:  # (count_include_pad: the window clipped to the padded data, as MXNet)
             area = ((min(i * k - p + k, h + p) - (i * k - p))
@@ -115,9 +120,7 @@ def test_max_pooling_gives_ties_to_the_first_maximum_and_nan_windows_to_the_firs
     for b, ch, i, j in itertools.product(range(2), range(3), range(n), range(n)):
         cells = [(y, z) for y in range(i * stride, i * stride + k)
                  for z in range(j * stride, j * stride + k)]
-        nans = [yz for yz in cells if np.isnan(x[b, ch, yz[0], yz[1]])]
-        first = nans[0] if nans else max(cells, key=lambda yz: (x[b, ch, yz[0], yz[1]],
-                                                                -cells.index(yz)))
+        first = first_max_cell(x[b, ch], cells)
         want[b, ch, first[0], first[1]] += weights[b, ch, i, j]
     for hybrid in (False, True):
         data = nd.array(x.astype(np.float32))
