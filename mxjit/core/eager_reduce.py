@@ -71,6 +71,7 @@ class _Plan:
 #: Plans by (op, shape, strides, dtype, attrs): planning costs more than a small reduction.
 _plans: dict[tuple, _Plan | None] = {}
 _MAX_PLANS = 4096
+_MISSING: Any = object()
 
 
 def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray | None:
@@ -89,9 +90,6 @@ def run_reduction(op: str, x: np.ndarray, attrs: dict[str, Any]) -> np.ndarray |
     out = np.empty(plan.shape, plan.dtype)
     launch(plan.call, [x, plan.params, out], plan.extent, plan.work, plan.outer_split)
     return out
-
-
-_MISSING: Any = object()
 
 
 def _plan(op: str, x: np.ndarray, attrs: dict[str, Any]) -> _Plan | None:
