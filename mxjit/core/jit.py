@@ -322,6 +322,23 @@ class JitFunction:
         return tree_unflatten(entry.out_tree,
                               [c._wrap(o) for c, o in zip(entry.out_classes, outs)])
 
+    def program_for(self, *args: Any) -> Program | None:
+        """The program that a call with these positional arguments (eager C-contiguous
+        arrays in lists and tuples) runs, when it is compiled already and draws no random
+        keys; else None. It takes the arrays' buffers in the order of their leaves and
+        returns the results' buffers in the order of theirs (`tree_leaves`): a caller that
+        calls with the same structure every time (an optimizer's update) keeps the
+        structure itself and skips building and taking apart the trees.
+
+        >>> f = mx.jit(lambda xs: [x + 1 for x in xs]); _ = f([a, b])  # doctest: +SKIP
+        >>> f.program_for([a, b]).run([a._data, b._data])  # doctest: +SKIP
+        """
+        key: list[Any] = [tape.is_training()]
+        if self.static_argnums or not _flat_arrays(args, key, [], []):
+            return None
+        entry = self._fast.get(tuple(key))
+        return entry.program if entry is not None and not entry.n_keys else None
+
     def _compile(self, signature: Any, buffers: list[np.ndarray], args: tuple, kwargs: dict
                  ) -> _Entry:
         t0 = time.perf_counter()

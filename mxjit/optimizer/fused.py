@@ -27,6 +27,7 @@ import numpy as np
 from .. import nd
 from ..base import NotOverriddenError
 from ..core import Array, jit, tape
+from ..lower import Program
 from ..nd import NDArray
 from .optimizer import Optimizer, require
 from .sparse_rows import Job, RowJob, is_dense
@@ -70,6 +71,9 @@ class FusedOptimizer(Optimizer):
         super().__init__(**kwargs)
         self.aggregate_num = aggregation_size()
         self._programs: dict[Any, Callable[..., Any]] = {}
+        #: The compiled programs of `_programs` by the shapes and dtypes of their host
+        #: buffers, run on the buffers directly: the hot path of a training step.
+        self._known: dict[Any, Program] = {}
 
     # ---- what a subclass says --------------------------------------------------------
 
@@ -197,29 +201,38 @@ class FusedOptimizer(Optimizer):
         names = tuple(rows[0])
         layout = tuple((master is not None, len(states)) for _, _, master, states in jobs)
         key = (layout, names, tuple(hyper), self._structure())
-        program = self._programs.get(key)
-        if program is None:
-            program = self._programs[key] = self._program(layout, names, tuple(hyper))
         table = np.array([[row[n] for n in names] for row in rows], dtype=np.float64)
         table = table.reshape(len(rows), len(names))
         shared = np.array(list(hyper.values()), dtype=np.float64)
+        targets = [a for w, _, master, states in jobs
+                   for a in ((w, master) if master is not None else (w,)) + states]
+        buffers = _host_buffers(jobs, table, shared)
+        signature = None if buffers is None else (
+            key, tuple([b.shape for b in buffers]), tuple([b.dtype for b in buffers]))
+        known = self._known.get(signature) if signature is not None else None
+        if known is not None:
+            outs = known.run(buffers)
+            given = {id(b) for b in buffers} | {id(c) for c in known.constants.values()}
+            del buffers  # (its references would make the old buffers look shared)
+            _store_all(targets, outs, given)
+            return
+        jitted = self._programs.get(key)
+        if jitted is None:
+            jitted = self._programs[key] = self._program(layout, names, tuple(hyper))
         args = ([w for w, _, _, _ in jobs], [g for _, g, _, _ in jobs],
                 [m for _, _, m, _ in jobs if m is not None],
-                [list(states) for _, _, _, states in jobs])
+                [list(states) for _, _, _, states in jobs], table, shared)
         with tape.pause():
-            results = program(*args, table, shared)
-        pairs: list[tuple[NDArray, Array]] = []
-        for (w, _, master, states), new in zip(jobs, results):
-            pairs += zip((w,) + ((master,) if master is not None else ()) + states, new)
-        # A result the step returns unchanged is the argument's own buffer (DCASGD's
-        # previous weight is the weight): copied before any target is written.
+            results = jitted(*args)
+        program = jitted.program_for(*args)
+        if program is not None and signature is not None:
+            self._known[signature] = program
+        del buffers
         given = {id(a._data) for w, g, m, states in jobs for a in (w, g, m, *states)
                  if a is not None}
-        pairs = [(t, v if id(v._data) not in given or v._data is t._data
-                  else type(v)._wrap(v._data.copy())) for t, v in pairs]
-        bound: set[int] = set()
-        for target, value in pairs:
-            _store(target, value, bound)
+        if program is not None:
+            given |= {id(c) for c in program.constants.values()}
+        _store_all(targets, [v._data for new in results for v in new], given)
 
     def _program(self, layout: tuple[tuple[bool, int], ...], names: tuple[str, ...],
                  hyper: tuple[str, ...]) -> Callable[..., Any]:
@@ -248,12 +261,13 @@ class FusedOptimizer(Optimizer):
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        del state["_programs"]
+        del state["_programs"], state["_known"]
         return state
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self._programs = {}
+        self._known = {}
 
 
 def _element(values: NDArray, at: tuple[int, ...], dtype: Any) -> NDArray:
@@ -267,8 +281,32 @@ def sum_of_squares(x: Array) -> Array:
     return nd.sum(x32 * x32).reshape(())  # type: ignore[no-any-return]
 
 
-def _store(target: NDArray, value: Array, bound: set[int]) -> None:
-    """Make `target` hold `value`'s data, as MXNet's in-place updates do.
+def _host_buffers(jobs: list[Job], table: np.ndarray, shared: np.ndarray
+                  ) -> list[np.ndarray] | None:
+    """The buffers of the update's arguments in the order of its leaves (weights, grads,
+    masters, states, the two tables), when all are C-contiguous host arrays; else None."""
+    buffers = [w._data for w, _, _, _ in jobs] + [g._data for _, g, _, _ in jobs]
+    buffers += [m._data for _, _, m, _ in jobs if m is not None]
+    buffers += [s._data for _, _, _, states in jobs for s in states]
+    for b in buffers:
+        if type(b) is not np.ndarray or not (b.flags.c_contiguous and b.flags.aligned):
+            return None
+    return buffers + [table, shared]
+
+
+def _store_all(targets: list[NDArray], values: list[Any], given: set[int]) -> None:
+    """Make each target hold its new value (`_store`). A value that is one of the buffers
+    given to the update (their ids `given`: DCASGD's previous weight is the weight; the
+    program's constants) is copied before any target is written."""
+    values = [v if id(v) not in given or v is t._data else v.copy()
+              for t, v in zip(targets, values)]
+    bound: set[int] = set()
+    for target, value in zip(targets, values):
+        _store(target, value, bound)
+
+
+def _store(target: NDArray, new: Any, bound: set[int]) -> None:
+    """Make `target` hold the data `new`, as MXNet's in-place updates do.
 
     The cheap way is to give `target` the result's buffer, which is safe when nothing
     else can see the old one: a NumPy buffer that owns its memory (not a view of another
@@ -277,7 +315,7 @@ def _store(target: NDArray, value: Array, bound: set[int]) -> None:
     nobody can tell the difference and a copy is saved. Otherwise (views, device memory,
     a result buffer already given to another array) the result is copied into the
     target's memory."""
-    new, old = value._data, target._data
+    old = target._data
     if (type(new) is np.ndarray and type(old) is np.ndarray and new.base is None
             and old.base is None and id(new) not in bound
             and sys.getrefcount(target._data) <= 3):  # (the slot, `old`, the argument)

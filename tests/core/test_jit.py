@@ -31,6 +31,24 @@ def test_traces_once_per_signature_and_reuses_the_program():
     np.testing.assert_allclose(jf(x).asnumpy(), np.exp([1.0, 2.0]) + 1, rtol=1e-6)
 
 
+def test_program_for_runs_a_compiled_signature_on_buffers():
+    jf = mx.jit(lambda xs, y: [x * y + 1 for x in xs])
+    a, b, y = nd.array([1.0, 2.0]), nd.array([3.0, 4.0]), nd.array([2.0, 2.0])
+    assert jf.program_for([a, b], y) is None  # (not compiled yet)
+    want = [r.asnumpy() for r in jf([a, b], y)]
+    program = jf.program_for([a, b], y)
+    got = program.run([a._data, b._data, y._data])
+    assert [g.tolist() for g in got] == [w.tolist() for w in want] == [[3, 5], [7, 9]]
+    assert jf.program_for([a, b, y], y) is None  # (another structure)
+    assert jf.program_for([a, b], nd.array([1.0, 2.0, 3.0])) is None  # (another shape)
+    noisy = mx.jit(lambda x: x + mx.nd.random.uniform(shape=(2,)))
+    noisy(a)
+    assert noisy.program_for(a) is None  # (it draws random keys the caller cannot pass)
+    static = mx.jit(lambda x, n: x * n, static_argnums=(1,))
+    static(a, 2)
+    assert static.program_for(a, 2) is None
+
+
 def test_static_argnums_and_argnames_are_part_of_the_signature():
     f, calls = _counting(lambda x, power: x ** power)
     jf = mx.jit(f, static_argnums=1)

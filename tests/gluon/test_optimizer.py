@@ -9,6 +9,7 @@ import json
 import math
 import pickle
 import re
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -363,6 +364,35 @@ def test_ten_parameters_update_as_one_compiled_program(monkeypatch, capsys) -> N
             alone.rescale_grad = 1.0 / (step + 1)
             alone.update(i, weight, grads[i], state)
         np.testing.assert_allclose(weights[i].asnumpy(), weight.asnumpy(), rtol=1e-6)
+
+
+def test_later_updates_run_the_program_on_the_buffers_and_match_the_jitted_call() -> None:
+    # After its first call, an update of the same shapes runs its compiled program on
+    # the arrays' buffers directly (no jit call). The numbers are the jitted call's, and
+    # the weight's buffer is handed over rather than copied when nothing else shares it.
+    rng = np.random.default_rng(1)
+    shapes = [(16, 8), (8,), (16, 8)]
+    starts = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[nd.array(rng.standard_normal(s).astype(np.float32)) for s in shapes]
+             for _ in range(3)]
+    direct, jitted = mx.optimizer.SGD(learning_rate=0.1, momentum=0.9, wd=0.01), \
+        mx.optimizer.SGD(learning_rate=0.1, momentum=0.9, wd=0.01)
+    runs = []
+    for opt in (direct, jitted):
+        updater = mx.optimizer.get_updater(opt)
+        weights = [nd.array(w) for w in starts]
+        handed_over = []
+        for g in grads:
+            old = weakref.ref(weights[0]._data)
+            updater([0, 1, 2], g, weights)
+            handed_over.append(old() is None)  # (freed: not copied into)
+            if opt is jitted:
+                opt._known.clear()
+        runs.append((weights, handed_over))
+    assert len(direct._known) == 1 and not jitted._known
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+    assert runs[0][1] == runs[1][1] == [True] * 3
 
 
 def test_update_over_lists_follows_mxnets_per_parameter_order() -> None:
