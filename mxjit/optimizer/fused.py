@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import nd
 from ..base import NotOverriddenError
-from ..core import Array, jit, tape
+from ..core import Array, JitFunction, jit, tape
 from ..lower import Program
 from ..nd import NDArray
 from .optimizer import Optimizer, require
@@ -70,7 +70,7 @@ class FusedOptimizer(Optimizer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.aggregate_num = aggregation_size()
-        self._programs: dict[Any, Callable[..., Any]] = {}
+        self._programs: dict[Any, JitFunction] = {}
         #: The compiled programs of `_programs` by the shapes and dtypes of their host
         #: buffers, run on the buffers directly: the hot path of a training step.
         self._known: dict[Any, Program] = {}
@@ -210,7 +210,7 @@ class FusedOptimizer(Optimizer):
         signature = None if buffers is None else (
             key, tuple([b.shape for b in buffers]), tuple([b.dtype for b in buffers]))
         known = self._known.get(signature) if signature is not None else None
-        if known is not None:
+        if known is not None and buffers is not None:
             outs = known.run(buffers)
             given = {id(b) for b in buffers} | {id(c) for c in known.constants.values()}
             del buffers  # (its references would make the old buffers look shared)
@@ -235,7 +235,7 @@ class FusedOptimizer(Optimizer):
         _store_all(targets, [v._data for new in results for v in new], given)
 
     def _program(self, layout: tuple[tuple[bool, int], ...], names: tuple[str, ...],
-                 hyper: tuple[str, ...]) -> Callable[..., Any]:
+                 hyper: tuple[str, ...]) -> JitFunction:
         """The jitted update of parameters laid out as `layout` (mixed precision or not,
         number of state arrays, per parameter)."""
 
