@@ -29,6 +29,7 @@ import numpy as np
 from ..base import ArgumentError, DeferredInitializationError, NotOverriddenError, ParamError
 from . import tape
 from .array import Array
+from .eager_compiled import CompiledEagerly
 from .history import note_operator
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,6 +131,8 @@ class Operator:
     #: its inputs, auxiliary states and outputs by name, from its parameters, where they
     #: depend on them (MXNet's `Custom`: its property class lists them); else None
     signature: Callable[[dict[str, Any]], tuple[list[str], list[str], list[str]]] | None = None
+    #: eagerly it runs as one compiled program per signature (`eager_compiled.py`)
+    compiled: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -184,7 +187,7 @@ def _kind_of(name: str, annotation: str, default: Any) -> str:
 
 def register_operator(name: str, *, inputs: Sequence[str] | None = None,
                       aliases: Sequence[str] = (), kinds: dict[str, str] | None = None,
-                      fresh: bool = False,
+                      fresh: bool = False, compiled: bool = False,
                       signature: Callable[[dict[str, Any]],
                                           tuple[list[str], list[str], list[str]]] | None = None
                       ) -> Callable[[F], F]:
@@ -194,7 +197,9 @@ def register_operator(name: str, *, inputs: Sequence[str] | None = None,
     parameter; a `*args` parameter is a variadic input) are the arrays, every other
     parameter is an operator parameter, its kind read from its annotation (or `kinds`)
     and its default from the signature (none: required); a `**kwargs` parameter takes any
-    further keywords (`Operator.open`). `fresh`, `signature`: see `Operator`.
+    further keywords (`Operator.open`). `fresh`, `signature`: see `Operator`. With
+    `compiled`, an implementation over several primitives runs eagerly as one compiled
+    program per signature (`eager_compiled.py`).
 
     >>> @register_operator('my_scale')  # doctest: +SKIP
     ... def my_scale(data: Array, factor: float = 2.0) -> Array:
@@ -225,8 +230,10 @@ def register_operator(name: str, *, inputs: Sequence[str] | None = None,
         for key in (name, *aliases):
             if key in OPERATORS or key in _BY_ALIAS:
                 raise ParamError(f"operator {key!r} is already registered")
-        op = Operator(name, array_names, variadic, tuple(params), impl,
-                      inspect.getdoc(impl) or "", tuple(aliases), fresh, is_open, signature)
+        run = CompiledEagerly(impl) if compiled else impl
+        op = Operator(name, array_names, variadic, tuple(params), run,
+                      inspect.getdoc(impl) or "", tuple(aliases), fresh, is_open, signature,
+                      compiled)
         OPERATORS[name] = op
         for alias in aliases:
             _BY_ALIAS[alias] = name

@@ -15,7 +15,7 @@ from .operands import along, ew, reshape_exact
 from .shape import broadcast_exact, slice_ranges
 
 
-@register_operator("GroupNorm", inputs=("data", "gamma", "beta"))
+@register_operator("GroupNorm", inputs=("data", "gamma", "beta"), compiled=True)
 def GroupNorm(data: Array, gamma: Array, beta: Array, num_groups: int = 1,
               eps: float = 1e-5, output_mean_var: bool = False) -> Any:
     """Split the channels (axis 1) into `num_groups` groups and normalise each sample's

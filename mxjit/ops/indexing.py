@@ -152,7 +152,8 @@ def take(a: Array, indices: Any, axis: int = 0, mode: str = "clip") -> Array:
     return bind("take", a, _int64(idx), axis=ax, mode=mode)
 
 
-@register_operator("pick", inputs=("data", "index"), aliases=("choose_element_0index",))
+@register_operator("pick", inputs=("data", "index"), aliases=("choose_element_0index",),
+                   compiled=True)
 def pick(data: Array, index: Any, axis: int = -1, keepdims: bool = False, mode: str = "clip"
          ) -> Array:
     """Pick one element along `axis` for each position of the other axes:

@@ -96,7 +96,7 @@ def _prelu_gamma_shape(gamma: tuple[int, ...], data: tuple[int, ...]) -> tuple[i
     return tuple(placed)
 
 
-@register_operator("LeakyReLU", inputs=("data", "gamma"))
+@register_operator("LeakyReLU", inputs=("data", "gamma"), compiled=True)
 def LeakyReLU(data: Array, gamma: Array | None = None, act_type: str = "leaky",
               slope: float = 0.25, lower_bound: float = 0.125, upper_bound: float = 0.334) -> Array:
     """Leaky rectifiers: 'leaky' (x or slope * x), 'prelu' (learned slope `gamma` per
@@ -183,7 +183,7 @@ def _shifted_exp(x: Array, ax: int, mask: Array | None) -> tuple[Array, Array]:
     return shifted, e
 
 
-@register_operator("softmax", inputs=("data", "length"), kinds={"dtype": "dtype"})
+@register_operator("softmax", inputs=("data", "length"), kinds={"dtype": "dtype"}, compiled=True)
 def softmax(data: Array, length: Array | None = None, axis: int = -1,
             temperature: float | None = None, dtype: Any = None, use_length: bool = False) -> Array:
     """exp(x / t) normalised along `axis`; with `use_length`, only the first `length`
@@ -198,7 +198,7 @@ def softmax(data: Array, length: Array | None = None, axis: int = -1,
     return e * (1.0 / reduce.sum(e, axis=ax, keepdims=True))
 
 
-@register_operator("log_softmax", kinds={"dtype": "dtype"})
+@register_operator("log_softmax", kinds={"dtype": "dtype"}, compiled=True)
 def log_softmax(data: Array, axis: int = -1, temperature: float | None = None,
                 dtype: Any = None, use_length: bool = False) -> Array:
     """log(softmax(x)) computed stably. As in MXNet 1.9.1 it has no `length` input (the
@@ -214,7 +214,7 @@ def log_softmax(data: Array, axis: int = -1, temperature: float | None = None,
     return shifted - ew("log", reduce.sum(e, axis=ax, keepdims=True))
 
 
-@register_operator("softmin", kinds={"dtype": "dtype"})
+@register_operator("softmin", kinds={"dtype": "dtype"}, compiled=True)
 def softmin(data: Array, axis: int = -1, temperature: float | None = None, dtype: Any = None,
             use_length: bool = False) -> Array:
     """softmax(-x): small entries get large weights. As in MXNet 1.9.1 it has no `length`
@@ -231,7 +231,7 @@ def softmin(data: Array, axis: int = -1, temperature: float | None = None, dtype
 # ---- dense layers ------------------------------------------------------------------------
 
 
-@register_operator("FullyConnected", inputs=("data", "weight", "bias"))
+@register_operator("FullyConnected", inputs=("data", "weight", "bias"), compiled=True)
 def FullyConnected(data: Array, weight: Array, bias: Array | None = None, *,
                    num_hidden: int, no_bias: bool = False, flatten: bool = True) -> Array:
     """data @ weight.T + bias; `weight` is (num_hidden, num_input). With `flatten` the
@@ -242,7 +242,7 @@ def FullyConnected(data: Array, weight: Array, bias: Array | None = None, *,
     ...                      no_bias=True).shape  # doctest: +SKIP
     (2, 4)
     """
-    if flatten:
+    if flatten and data.ndim != 2:
         n = data.shape[0] if data.ndim else 1
         x = reshape(data, shape=(n, int(math.prod(data.shape[1:]))))
     else:
@@ -394,7 +394,7 @@ def update_moving(result: Array, updates: Sequence[tuple[Array, Array]], momentu
     tape.on_backward(result, update)
 
 
-@register_operator("LayerNorm", inputs=("data", "gamma", "beta"))
+@register_operator("LayerNorm", inputs=("data", "gamma", "beta"), compiled=True)
 def LayerNorm(data: Array, gamma: Array, beta: Array, axis: int = -1, eps: float = 1e-5,
               output_mean_var: bool = False) -> Any:
     """Normalise over `axis`, then scale by gamma and shift by beta (both of that axis's
@@ -418,7 +418,7 @@ def _layer_norm_inputs(shapes: dict[str, tuple[int, ...]], *, axis: int = -1, **
     return dict.fromkeys(("gamma", "beta"), (shapes["data"][axis],))
 
 
-@register_operator("InstanceNorm", inputs=("data", "gamma", "beta"))
+@register_operator("InstanceNorm", inputs=("data", "gamma", "beta"), compiled=True)
 def InstanceNorm(data: Array, gamma: Array, beta: Array, eps: float = 1e-3) -> Array:
     """Normalise each (sample, channel) over its spatial axes (2 and up), then scale by
     gamma and shift by beta per channel.
@@ -441,7 +441,7 @@ def _instance_norm_inputs(shapes: dict[str, tuple[int, ...]], **_: Any
     return dict.fromkeys(("gamma", "beta"), (shapes["data"][1],))
 
 
-@register_operator("L2Normalization")
+@register_operator("L2Normalization", compiled=True)
 def L2Normalization(data: Array, eps: float = 1e-10, mode: str = "instance") -> Array:
     """x / sqrt(sum(x**2) + eps) over each instance (all axes but 0), each 'channel'
     (axis 1) or each 'spatial' map (axes 2 and up).
@@ -683,7 +683,7 @@ def make_loss(data: Array) -> Array:
     return MakeLoss(data)
 
 
-@register_operator("softmax_cross_entropy", inputs=("data", "label"))
+@register_operator("softmax_cross_entropy", inputs=("data", "label"), compiled=True)
 def softmax_cross_entropy(data: Array, label: Array) -> Array:
     """Sum over the batch of -log(softmax(data)[i, label[i]]), as a shape-(1,) array.
 
@@ -699,7 +699,7 @@ def softmax_cross_entropy(data: Array, label: Array) -> Array:
     return -reduce.sum(picked)
 
 
-@register_operator("smooth_l1")
+@register_operator("smooth_l1", compiled=True)
 def smooth_l1(data: Array, scalar: float = 1.0) -> Array:
     """0.5 * (scalar * x)**2 where |x| < 1 / scalar**2, else |x| - 0.5 / scalar**2.
 

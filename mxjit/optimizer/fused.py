@@ -27,7 +27,6 @@ import numpy as np
 from .. import nd
 from ..base import NotOverriddenError
 from ..core import Array, JitFunction, jit, tape
-from ..lower import Program
 from ..nd import NDArray
 from .optimizer import Optimizer, require
 from .sparse_rows import Job, RowJob, is_dense
@@ -73,7 +72,7 @@ class FusedOptimizer(Optimizer):
         self._programs: dict[Any, JitFunction] = {}
         #: The compiled programs of `_programs` by the shapes and dtypes of their host
         #: buffers, run on the buffers directly: the hot path of a training step.
-        self._known: dict[Any, Program] = {}
+        self._known: dict[Any, Any] = {}  # (`JitFunction.program_for`'s programs)
 
     # ---- what a subclass says --------------------------------------------------------
 
