@@ -158,3 +158,13 @@ def test_chains_prefetch_the_next_row_of_what_they_read_and_no_further():
     assert "llvm.prefetch" in f.lower(x).kernels[0].source
     np.testing.assert_allclose(f(x).asnumpy(), _softmax(v[:, 2:10].astype(np.float64)),
                                rtol=1e-5, atol=1e-7)
+    # a chain that does not reduce (an optimizer's new momentum, then its new weight)
+    # streams through its inputs: the hardware prefetches them
+    w, g, m = (nd.array(np.full((256, 784), k, np.float32)) for k in (1.0, 2.0, 3.0))
+    sgd = mx.jit(lambda w, g, m: (lambda new_m: (w + new_m, new_m))(m * 0.9 - g * 0.1))
+    (chain,) = _chains(sgd.lower(w, g, m))
+    assert chain.prefetch == ()
+    assert "llvm.prefetch" not in sgd.lower(w, g, m).kernels[0].source
+    new_w, new_m = sgd(w, g, m)
+    np.testing.assert_allclose(new_m.asnumpy(), 3 * 0.9 - 0.2, rtol=1e-6)
+    np.testing.assert_allclose(new_w.asnumpy(), 1 + 3 * 0.9 - 0.2, rtol=1e-6)
