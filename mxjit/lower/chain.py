@@ -138,9 +138,9 @@ def _size(k: Kernel) -> int:
 
 
 def splits_rows(k: Kernel) -> bool:
-    """Whether `k` may join a chain: one store, split over loop 0, rows of MIN_ROW or more
-    elements."""
-    return (len(k.stores) == 1 and k.split == 0 and k.dims[0] > 1
+    """Whether `k` may join a chain: one store, split over loop 0 (one row or more), rows
+    of MIN_ROW or more elements."""
+    return (len(k.stores) == 1 and k.split == 0 and k.dims[0] >= 1
             and math.prod(k.dims[1:]) >= MIN_ROW)
 
 
@@ -168,13 +168,16 @@ def _flat(p: Planned | None) -> int:
 
 
 def flat_row(extent: int) -> int | None:
-    """The row length a flat kernel over `extent` elements is cut into (see FLAT_ROWS), or
-    None when no divisor in range leaves two rows or more.
+    """The row length a flat kernel over `extent` elements is cut into (see FLAT_ROWS): a
+    divisor in range that leaves two rows or more; a short kernel (under two rows of the
+    range's least) is one row; None when neither holds.
 
-    >>> flat_row(256 * 784)
-    6272
+    >>> flat_row(256 * 784), flat_row(256)
+    (7168, 256)
     """
     lo, hi = FLAT_ROWS
+    if MIN_ROW <= extent < 2 * lo:
+        return extent
     for row in range(min(hi, extent // 2), lo - 1, -1):
         if extent % row == 0:
             return row

@@ -51,11 +51,12 @@ def test_flat_elementwise_kernels_chain_in_long_rows_not_element_by_element():
 
 
 @pytest.mark.parametrize("extent,row", [(256 * 784, 7168), (65536, 8192), (1280, 640),
-                                        (2_000_000, 8000), (256, None), (10007, None),
+                                        (2_000_000, 8000), (256, 256), (1023, 1023),
+                                        (1024, 512), (4, None), (10007, None),
                                         (16384 * 3, 8192)])
 def test_the_row_length_of_a_flat_kernel_divides_its_extent(extent, row):
     assert flat_row(extent) == row
-    if row is not None:
+    if row is not None and extent >= 2 * FLAT_ROWS[0]:
         assert extent % row == 0 and extent // row >= 2 and FLAT_ROWS[0] <= row <= FLAT_ROWS[1]
 
 
@@ -75,6 +76,25 @@ def test_an_optimizer_step_runs_state_and_weight_updates_as_one_chain():
     lowered = program.lower([w], [g], [], [[update.states[0]]],
                             nd.array(np.zeros((1, 2))), nd.array(np.zeros(2)))
     assert "steps 1-2 run row by row as one kernel" in lowered.as_text()
+
+
+@pytest.mark.parametrize("size", [10, 256, 1000])
+def test_a_short_parameter_updates_as_one_chain_of_one_row(size):
+    # a bias: too short to cut into rows, it is one row, so its new momentum and new
+    # weight are still one kernel (one launch per parameter, not one per state)
+    w = nd.array(np.arange(size, dtype=np.float32))
+    g = nd.array(np.ones(size, dtype=np.float32))
+    opt = mx.optimizer.SGD(learning_rate=0.1, momentum=0.9)
+    update = mx.optimizer.get_updater(opt)
+    for _ in range(2):
+        update(0, g, w)
+    np.testing.assert_allclose(w.asnumpy(), np.arange(size) - 0.1 - (0.9 * 0.1 + 0.1),
+                               rtol=1e-6)
+    program = next(iter(opt._programs.values()))
+    lowered = program.lower([w], [g], [], [[update.states[0]]],
+                            nd.array(np.zeros((1, 2))), nd.array(np.zeros(2)))
+    assert "steps 1-2 run row by row as one kernel" in lowered.as_text()
+    assert len(lowered.program.kernels) == 1
 
 
 def _programs():
