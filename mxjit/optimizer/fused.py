@@ -165,9 +165,9 @@ class FusedOptimizer(Optimizer):
         if not isinstance(index, (list, tuple)):
             index, weight, grad, state = [index], [weight], [grad], [state]
         for w, g in zip(weight, grad):
-            require(isinstance(w, NDArray) and isinstance(g, NDArray),
-                    f"{type(self).__name__}.update: weight and grad must be NDArrays, got "
-                    f"{type(w).__name__} and {type(g).__name__}")
+            if not (isinstance(w, NDArray) and isinstance(g, NDArray)):
+                require(False, f"{type(self).__name__}.update: weight and grad must be "
+                               f"NDArrays, got {type(w).__name__} and {type(g).__name__}")
         self._run(*self._prepare(list(index), list(weight), list(grad), list(state),
                                  multi_precision))
 

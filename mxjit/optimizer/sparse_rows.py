@@ -28,7 +28,10 @@ Job = tuple[NDArray, NDArray, "NDArray | None", tuple[NDArray, ...]]
 
 def is_dense(*arrays: NDArray | None) -> bool:
     """Whether none of `arrays` (Nones skipped) is sparse."""
-    return all(a is None or a.stype == "default" for a in arrays)
+    for a in arrays:  # (a loop: this runs for every parameter of every step)
+        if a is not None and a.stype != "default":
+            return False
+    return True
 
 
 class RowJob:
