@@ -48,9 +48,10 @@ def median_ms(fn: Callable[[], object], repeat: int = 15, warmup: int = 2) -> fl
 
 
 def interleaved(variants: dict[str, Callable[[], object] | None], rounds: int,
-                warmup: int = 2) -> dict[str, float | None]:
+                warmup: int = 2, samples: bool = False) -> dict[str, Any]:
     """Median ms of each variant, timed in interleaved rounds after `warmup` calls each
-    (None for a variant that is None: a library not installed)."""
+    (None for a variant that is None: a library not installed); with `samples`, every
+    round's time instead of their median."""
     live = {k: v for k, v in variants.items() if v is not None}
     for fn in live.values():
         for _ in range(warmup):
@@ -66,6 +67,8 @@ def interleaved(variants: dict[str, Callable[[], object] | None], rounds: int,
             t0 = time.perf_counter()
             fn()
             times[k].append((time.perf_counter() - t0) * 1e3)
+    if samples:
+        return {k: times.get(k) for k in variants}
     return {k: statistics.median(times[k]) if k in times else None for k in variants}
 
 

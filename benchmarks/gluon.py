@@ -19,7 +19,10 @@ Rows:
 
 Each library runs in a process of its own (mxjit, PyTorch, MXNet one after the other): a
 library whose threads spin after its call slows whatever runs next in its process. Within a
-process the variants are timed in interleaved rounds in a shuffled order.
+process the variants are timed in interleaved rounds in a shuffled order. The training steps
+of mxjit and PyTorch are timed in three pairs of processes, one library after the other
+(two with --quick), and each median pools the rounds of all three: on a shared host the
+load changes from minute to minute.
 Run: PYTHONPATH=. python benchmarks/gluon.py [--quick]
 (`~/peers/bin/python` has PyTorch; without it the PyTorch columns show "-".)
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -382,44 +386,64 @@ def fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}"
 
 
-def measure(library: str, rounds: int) -> dict[str, float | None]:
-    """Every row's median for one library, in this process (see `main`)."""
+def measure(library: str, rounds: int, part: str) -> dict[str, Any]:
+    """One library's rows in this process (see `main`): for part 'steps' every round's
+    time of each training step, for part 'rest' the medians of the other rows."""
     lm_rounds = max(3, rounds // 3)
-    if library == "mxjit":
-        got: dict[str, float | None] = {}
+    got: dict[str, Any] = {}
+    if part == "steps":
         for kind in ("mlp", "lenet"):
-            got.update({f"{kind} {k}": v for k, v in interleaved(
-                {"hybridized": mxjit_model(kind, True), "eager": mxjit_model(kind, False)},
-                rounds).items()})
+            variants = ({"hybridized": mxjit_model(kind, True), "eager": mxjit_model(kind, False)}
+                        if library == "mxjit" else
+                        {"1t": torch_model(kind, 1), "2t": torch_model(kind, 2)})
+            got.update({f"{kind} {k}": v for k, v in interleaved(variants, rounds,
+                                                                 samples=True).items()})
+        return got
+    if library == "mxjit":
         got["adam"] = interleaved({"x": adam_mxjit()}, rounds)["x"]
         got["lm"] = interleaved({"x": lm_mxjit()}, lm_rounds)["x"]
         got["loader 0"], got["loader 2"] = loader_rate(0), loader_rate(2)
         return got
-    got = {}
-    for kind in ("mlp", "lenet"):
-        got.update({f"{kind} {k}": v for k, v in interleaved(
-            {"1t": torch_model(kind, 1), "2t": torch_model(kind, 2)}, rounds).items()})
     got["adam"] = interleaved({"x": adam_torch()}, rounds)["x"]
     got.update({f"lm {k}": v for k, v in interleaved(
         {"1t": lm_torch(1), "2t": lm_torch(2)}, lm_rounds).items()})
     return got
 
 
+def alternating_steps(rounds: int, blocks: int) -> dict[str, float | None]:
+    """The median of each library's training-step times over `blocks` pairs of processes
+    run one after the other (mxjit, PyTorch, mxjit, ...), `rounds / blocks` rounds each:
+    on a shared machine the load changes from minute to minute, and one process per
+    library would give whichever ran at the quieter moment the better numbers."""
+    pooled: dict[str, list[float]] = {}
+    per_block = max(1, -(-rounds // blocks))
+    for _ in range(blocks):
+        for library in ("mxjit", "torch"):
+            got = in_child(__file__, library, "--rounds", str(per_block), "--part", "steps")
+            for key, times in got.items():
+                if times is not None:
+                    pooled.setdefault(key, []).extend(times)
+    return {key: statistics.median(times) for key, times in pooled.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21")
+    parser.add_argument("--quick", action="store_true", help="6 rounds instead of 30")
     parser.add_argument("--library", help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--part", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rounds = args.rounds or (5 if args.quick else 21)
+    rounds = args.rounds or (6 if args.quick else 30)
     if args.library:
-        print(json.dumps(measure(args.library, rounds)))
+        print(json.dumps(measure(args.library, rounds, args.part)))
         return
     print(f"load average at start: {os.getloadavg()}")
     # (each library in a process of its own: a library's threads that spin after its call
     # would slow the next library's call in the same process)
-    mine = in_child(__file__, "mxjit", "--rounds", str(rounds))
-    theirs = in_child(__file__, "torch", "--rounds", str(rounds))
+    steps = alternating_steps(rounds, 2 if args.quick else 3)
+    mine = {**in_child(__file__, "mxjit", "--rounds", str(rounds), "--part", "rest"), **steps}
+    theirs = {**in_child(__file__, "torch", "--rounds", str(rounds), "--part", "rest"),
+              **steps}
     cols = ["mxjit hybridized", "mxjit eager", "torch 1t", "torch 2t", "MXNet hybridized",
             "MXNet eager"]
     print("\n### Training step, ms (median)\n")
