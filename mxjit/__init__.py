@@ -80,6 +80,10 @@ sym = symbol
 # (MXNet's mx.nd.CachedOp runs a symbol, which mx.nd may not import: it lives there)
 nd.CachedOp = symbol.CachedOp  # type: ignore[attr-defined]
 nd.__all__ = sorted([*nd.__all__, "CachedOp"])
+# (MXNet's autograd module imports NDArray and Symbol, and has no __all__: its tests get
+# NDArray from `from mxnet.autograd import *`; autograd may not import either layer)
+autograd.NDArray, autograd.Symbol = nd.NDArray, symbol.Symbol  # type: ignore[attr-defined]
+autograd.__all__ = [*autograd.__all__, "NDArray", "Symbol"]
 img = image
 init = initializer
 mod = module

@@ -21,11 +21,13 @@ from __future__ import annotations
 import inspect
 import io
 import json
+import logging
 import numbers
 import os
 import platform
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ContextDecorator, contextmanager
 from functools import wraps
@@ -33,6 +35,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import numpy.random as rnd
 import numpy.testing as npt
 
 from . import autograd, nd
@@ -53,7 +56,9 @@ from .test_data import (
     get_zip_data,
 )
 from .test_gluon_utils import check_gluon_hybridize_consistency
-from .util import use_np
+from .util import getenv, setenv, use_np
+
+array = nd.array
 
 __all__ = [
     "use_np", "is_op_runnable", "has_tvm_ops",
@@ -78,10 +83,23 @@ __all__ = [
     "get_mnist_iterator", "get_zip_data", "get_bz2_data", "get_im2rec_path",
     "check_gluon_hybridize_consistency", "numeric_grad",
 ]
+_HELPERS = list(__all__)
+#: MXNet's test_utils has no __all__, so `from mxnet.test_utils import *` also gives the
+#: modules and names it imports, which MXNet's own tests and users' scripts then use
+#: (`np`, `mx`, `sys`, `array`, ...).
+__all__ += ["time", "numbers", "sys", "os", "platform", "json", "logging", "contextmanager",
+            "OrderedDict", "np", "npt", "rnd", "mx", "Context", "current_context", "array",  # noqa: F822
+            "Symbol", "getenv", "setenv"]
 
 
-def __dir__() -> list[str]:  # (what tab completion offers: the public names)
-    return __all__
+def __getattr__(name: str) -> Any:
+    if name == "mx":  # (the package itself, which this module may not import)
+        return sys.modules[__name__.rpartition(".")[0]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:  # (what tab completion offers: the helpers)
+    return _HELPERS
 
 
 # ---- contexts, dtypes and tolerances ---------------------------------------------------------

@@ -136,11 +136,10 @@ NOT_PROVIDED = {
     "nd.random": {n: _LEAKED for n in ("NDArray", "current_context", "numeric_types")},
     "autograd": {
         **{n: _LEAKED for n in (
-            "CFUNCTYPE", "Lock", "MXCallbackList", "NDArray", "NDArrayHandle", "POINTER",
+            "CFUNCTYPE", "Lock", "MXCallbackList", "NDArrayHandle", "POINTER",
             "SymbolHandle", "array", "c_array", "c_array_buf", "c_handle_array", "c_int",
             "c_void_p", "cast", "check_call", "ctypes", "mx_uint", "string_types",
             "traceback")},
-        "Symbol": "arrives with Symbol (issue #16)",
     },
 }
 
