@@ -82,7 +82,8 @@ def _result_groups(order: list[Node]) -> dict[Node, list[Node]]:
 def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
     """The nodes of the graph of `outputs` over `inputs` that its backward pass reads and
     that are worth keeping from the forward pass rather than recomputing: contractions,
-    reductions, library results and expensive elementwise values. Cheap elementwise and
+    reductions, library results, the operands of contractions and library calls (written
+    to memory anyway) and expensive elementwise values. Other cheap elementwise and
     movement nodes are recomputed from what they read (memory traffic costs more than
     arithmetic here); outputs and inputs are at hand anyway.
 
@@ -101,6 +102,10 @@ def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
                     for r in rs}
     at_hand = set(outputs) | set(inputs)
     users = _reducing_users(forward)
+    # (the operands of contractions and library calls reach memory in the forward pass
+    # anyway: keeping them costs no traffic, where recomputing costs a pass)
+    written = {i for m in forward if m.op not in ("var", "const")
+               and PRIMITIVES[m.op].kind in ("contraction", "opaque") for i in m.inputs}
     kept: list[Node] = []
     seen: set[Node] = set()
     stack = [n for n in toposort(grads, stop=forward) if n in forward or (
@@ -112,7 +117,7 @@ def residuals(outputs: Sequence[Node], inputs: Sequence[Node]) -> list[Node]:
             continue
         seen.add(n)
         prim = PRIMITIVES[n.op]
-        if prim.kind in ("contraction", "reduce", "opaque") or (
+        if prim.kind in ("contraction", "reduce", "opaque") or n in written or (
                 prim.expensive and not _recomputed(n, users)):
             kept.append(n)
         else:

@@ -16,7 +16,7 @@ import mxjit as mx
 from mxjit.base import GradientError
 from mxjit.core import bind
 from mxjit.lower.program import LibraryStep
-from mxjit.trace import apply, var
+from mxjit.trace import apply, const, var
 from mxjit.trace import grad as grad_module
 from tests.helpers import check_grads
 
@@ -737,3 +737,18 @@ def test_large_expensive_values_only_reductions_read_are_recomputed_not_kept():
     large = grad_module.RECOMPUTE_MIN_ELEMENTS // 1024
     assert "exp" not in kept(large) and "reduce_sum" in kept(large)
     assert "exp" in kept(4)  # (small: kept, as every expensive value)
+
+
+def test_operands_of_contractions_are_kept_not_recomputed():
+    """relu(x @ w1 + b) feeds the next matmul, so the forward pass writes it to memory
+    anyway: the backward pass (which reads it for w2's gradient) keeps it rather than
+    running a kernel to compute it again; the cheap bias add alone is recomputed."""
+    f32 = np.dtype(np.float32)
+    x, w1, b, w2 = var((8, 4), f32), var((4, 6), f32), var((6,), f32), var((6, 3), f32)
+    dot = lambda a, c: apply("dot_general", a, c, contract=((1,), (0,)), batch=((), ()))  # noqa: E731
+    z = apply("add", dot(x, w1), apply("broadcast_to", b, shape=(8, 6)))
+    h = apply("maximum", z, apply("broadcast_to", const(np.float32(0)), shape=(8, 6)))
+    y = apply("reduce_sum", dot(h, w2), axes=(0, 1))
+    kept = grad_module.residuals([y], [x, w1, b, w2])
+    assert h in kept and z not in kept
+    assert [n.op for n in kept if n.op == "dot_general"]  # (x @ w1, for relu's mask)
