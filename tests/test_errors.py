@@ -28,6 +28,8 @@ INTERNAL = {
                                             "method (Python's attribute protocol)",
     ("symbol/numpy_namespace.py", "AttributeError"): "mx.sym.np's __getattr__ on a private "
                                                      "name (Python's attribute protocol)",
+    ("test_utils.py", "AttributeError"): "the module's __getattr__ on a name it lacks "
+                                         "(Python's attribute protocol)",
     ("io/io.py", "StopIteration"): "the end of a pass (the iterator protocol, not an error)",
     ("data_iter.py", "StopIteration"): "the end of a pass (the iterator protocol, not an "
                                        "error)",

@@ -1063,3 +1063,8 @@ def test_star_imports_give_what_mxnets_modules_give():
     assert names["array"] is mx.nd.array and names["NDArray"] is mx.nd.NDArray
     assert names["Symbol"] is mx.sym.Symbol and names["assert_almost_equal"]
     assert "np" not in dir(mx.test_utils)  # (tab completion offers the helpers alone)
+
+
+def test_a_missing_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        mx.test_utils.nope  # noqa: B018
