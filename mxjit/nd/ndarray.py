@@ -27,6 +27,9 @@ from .serialization import STORAGE_TYPE_CODES, dumps_record, loads_record
 #: (`from mxnet.ndarray.ndarray import _STORAGE_TYPE_STR_TO_ID`).
 _STORAGE_TYPE_STR_TO_ID = dict(STORAGE_TYPE_CODES)
 _STORAGE_TYPE_ID_TO_STR = {v: k for k, v in STORAGE_TYPE_CODES.items()}
+#: MXNet's ndarray.py name for the built-in `slice`, which its `slice` operator shadows
+#: there (MXNet's test_ndarray imports it)
+py_slice = slice
 
 
 class NDArray(Array):
