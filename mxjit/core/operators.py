@@ -141,6 +141,10 @@ class Operator:
         raise ParamError(f"{self.name} has no parameter {name!r}; its parameters are "
                          f"{[p.name for p in self.params]}")
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # (a pickled symbol names its operators: the registered one is found again)
+        return lookup, (self.name,)
+
     def public_names(self) -> list[tuple[str, str]]:
         """(namespace, name) for the name and each alias, by MXNet's naming rule."""
         return [split_namespace(n) for n in (self.name, *self.aliases)]

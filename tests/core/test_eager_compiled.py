@@ -131,3 +131,19 @@ def test_unhashable_parameters_and_other_inputs_run_primitive_by_primitive() -> 
         run(x, shape=[1, 2])  # (a list: no program can be keyed by it)
         run(np.ones(2), shape=None)  # (not an mxjit array)
     assert calls == [True] * 6  # (never traced)
+
+
+def test_symbols_of_compiled_operators_pickle() -> None:
+    # (an operator pickles as its name: the compiled wrapper and its programs stay home)
+    import pickle
+    x = mx.sym.var("x")
+    y = mx.sym.log_softmax(mx.sym.FullyConnected(x, num_hidden=3, name="fc"))
+    back = pickle.loads(pickle.dumps(y))
+    assert back.tojson() == y.tojson()
+    assert pickle.loads(pickle.dumps(OPERATORS["pick"])) is OPERATORS["pick"]
+    data = nd.array(np.arange(8, dtype=np.float32).reshape(2, 4))
+    weight = nd.array(np.ones((3, 4), np.float32))
+    bias = nd.zeros((3,))
+    got = back.eval(x=data, fc_weight=weight, fc_bias=bias)
+    want = y.eval(x=data, fc_weight=weight, fc_bias=bias)
+    np.testing.assert_allclose(got[0].asnumpy(), want[0].asnumpy(), rtol=1e-6)
