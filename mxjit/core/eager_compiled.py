@@ -10,7 +10,8 @@ recorded on the tape as one call whose gradient is part of the compiled backward
 A signature (the parameters, the inputs' shapes and dtypes) compiles on its second call:
 the first runs primitive by primitive, so a parameter or shape that changes on every call
 (a temperature swept by a loop) never pays for a compilation it would use once. Both
-paths compute the same primitives, so they agree.
+paths compute the same primitives, so they agree to rounding (a fused float reduction
+may add in another order).
 
     >>> run = CompiledEagerly(log_softmax_impl)  # doctest: +SKIP
     >>> run(x, axis=-1)  # doctest: +SKIP
@@ -62,7 +63,9 @@ class CompiledEagerly:
             arrays.append(a)
             key.append(a._data.shape)
             key.append(a._data.dtype)
-        statics = (tuple(params.items()), tuple(k for k, a in enumerate(args) if a is None))
+        # (with each value's type: 1, 1.0 and True are equal keys but not equal arguments)
+        statics = (tuple([(k, type(v), v) for k, v in params.items()]),
+                   tuple(k for k, a in enumerate(args) if a is None))
         signature = (statics, *key)
         try:
             known = signature in self.seen

@@ -147,3 +147,12 @@ def test_symbols_of_compiled_operators_pickle() -> None:
     got = back.eval(x=data, fc_weight=weight, fc_bias=bias)
     want = y.eval(x=data, fc_weight=weight, fc_bias=bias)
     np.testing.assert_allclose(got[0].asnumpy(), want[0].asnumpy(), rtol=1e-6)
+
+
+def test_parameters_equal_as_keys_but_of_other_types_compile_apart() -> None:
+    seen = []
+    run = eager_compiled.CompiledEagerly(lambda x, k=1: seen.append(type(k)) or x * k)
+    x = _array(2)
+    for k in (1, 1, 1.0, 1.0, True, True):
+        run(x, k=k)
+    assert len(run.programs) == 3 and set(seen) == {int, float, bool}
