@@ -28,7 +28,7 @@ from .. import nd
 from ..base import NotOverriddenError
 from ..core import Array, JitFunction, jit, tape
 from ..nd import NDArray
-from .optimizer import Optimizer, require
+from .optimizer import Optimizer
 from .sparse_rows import Job, RowJob, is_dense
 
 #: The parameters one call of a built-in optimizer takes at most, unless
@@ -166,8 +166,9 @@ class FusedOptimizer(Optimizer):
             index, weight, grad, state = [index], [weight], [grad], [state]
         for w, g in zip(weight, grad):
             if not (isinstance(w, NDArray) and isinstance(g, NDArray)):
-                require(False, f"{type(self).__name__}.update: weight and grad must be "
-                               f"NDArrays, got {type(w).__name__} and {type(g).__name__}")
+                raise AssertionError(f"{type(self).__name__}.update: weight and grad must be "
+                                     f"NDArrays, got {type(w).__name__} and "
+                                     f"{type(g).__name__}")
         self._run(*self._prepare(list(index), list(weight), list(grad), list(state),
                                  multi_precision))
 
@@ -205,15 +206,18 @@ class FusedOptimizer(Optimizer):
         shared = np.array(list(hyper.values()), dtype=np.float64)
         targets = [a for w, _, master, states in jobs
                    for a in ((w, master) if master is not None else (w,)) + states]
+        # (a result that is one of the update's own arrays is copied: DCASGD's previous
+        # weight is the weight)
+        given = {id(a._data) for w, g, m, states in jobs for a in (w, g, m, *states)
+                 if a is not None}
         buffers = _host_buffers(jobs, table, shared)
         signature = None if buffers is None else (
             key, tuple([b.shape for b in buffers]), tuple([b.dtype for b in buffers]))
         known = self._known.get(signature) if signature is not None else None
         if known is not None and buffers is not None:
             outs = known.run(buffers)
-            given = {id(b) for b in buffers} | {id(c) for c in known.constants.values()}
             del buffers  # (its references would make the old buffers look shared)
-            _store_all(targets, outs, given)
+            _store_all(targets, outs, given | _constant_ids(known))
             return
         jitted = self._programs.get(key)
         if jitted is None:
@@ -224,13 +228,11 @@ class FusedOptimizer(Optimizer):
         with tape.pause():
             results = jitted(*args)
         program = jitted.program_for(*args)
-        if program is not None and signature is not None:
-            self._known[signature] = program
-        del buffers
-        given = {id(a._data) for w, g, m, states in jobs for a in (w, g, m, *states)
-                 if a is not None}
         if program is not None:
-            given |= {id(c) for c in program.constants.values()}
+            if signature is not None:
+                self._known[signature] = program
+            given |= _constant_ids(program)
+        del buffers
         _store_all(targets, [v._data for new in results for v in new], given)
 
     def _program(self, layout: tuple[tuple[bool, int], ...], names: tuple[str, ...],
@@ -291,6 +293,11 @@ def _host_buffers(jobs: list[Job], table: np.ndarray, shared: np.ndarray
         if type(b) is not np.ndarray or not (b.flags.c_contiguous and b.flags.aligned):
             return None
     return buffers + [table, shared]
+
+
+def _constant_ids(program: Any) -> set[int]:
+    """The ids of a program's constant buffers, which no array may take as its own."""
+    return {id(c) for c in program.constants.values()}
 
 
 def _store_all(targets: list[NDArray], values: list[Any], given: set[int]) -> None:
