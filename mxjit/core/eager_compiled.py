@@ -54,9 +54,10 @@ class CompiledEagerly:
     def __call__(self, *args: Any, **params: Any) -> Any:
         key: list[Any] = []
         arrays = []
-        for a in args:
-            if a is None:  # (an optional input not given: part of the key)
-                key.append(None)
+        nones = []  # (optional inputs not given: part of the key)
+        for k, a in enumerate(args):
+            if a is None:
+                nones.append(k)
                 continue
             if not isinstance(a, Array) or a._node is not None or type(a._data) is not np.ndarray:
                 return self.impl(*args, **params)
@@ -64,8 +65,7 @@ class CompiledEagerly:
             key.append(a._data.shape)
             key.append(a._data.dtype)
         # (with each value's type: 1, 1.0 and True are equal keys but not equal arguments)
-        statics = (tuple([(k, type(v), v) for k, v in params.items()]),
-                   tuple(k for k, a in enumerate(args) if a is None))
+        statics = (tuple([(k, type(v), v) for k, v in params.items()]), tuple(nones))
         signature = (statics, *key)
         try:
             known = signature in self.seen

@@ -131,8 +131,6 @@ class Operator:
     #: its inputs, auxiliary states and outputs by name, from its parameters, where they
     #: depend on them (MXNet's `Custom`: its property class lists them); else None
     signature: Callable[[dict[str, Any]], tuple[list[str], list[str], list[str]]] | None = None
-    #: eagerly it runs as one compiled program per signature (`eager_compiled.py`)
-    compiled: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -236,8 +234,7 @@ def register_operator(name: str, *, inputs: Sequence[str] | None = None,
                 raise ParamError(f"operator {key!r} is already registered")
         run = CompiledEagerly(impl) if compiled else impl
         op = Operator(name, array_names, variadic, tuple(params), run,
-                      inspect.getdoc(impl) or "", tuple(aliases), fresh, is_open, signature,
-                      compiled)
+                      inspect.getdoc(impl) or "", tuple(aliases), fresh, is_open, signature)
         OPERATORS[name] = op
         for alias in aliases:
             _BY_ALIAS[alias] = name
