@@ -66,6 +66,12 @@ _DEFAULT_CTX_DEPRECATED = ("Context.default_ctx has been deprecated. Please use 
                            "test_utils.set_default_context to set a default context")
 
 
+class _ThreadContext(threading.local):
+    # (a class default: a thread without a `with ctx:` scope reads None without raising and
+    # catching AttributeError, on every array made)
+    current: Context | None = None
+
+
 class _ContextClass(type):
     """Class-level properties of `Context` (MXNet's deprecated `Context.default_ctx`)."""
 
@@ -89,7 +95,7 @@ class Context(metaclass=_ContextClass):
     devtype2id = {"cpu": 1, "gpu": 2, "cpu_pinned": 3, "cpu_shared": 5}
     devstr2type = devtype2id  # (MXNet's names for both directions)
     devtype2str = {v: k for k, v in devtype2id.items()}
-    _local = threading.local()
+    _local = _ThreadContext()
 
     def __init__(self, device_type: str | Context, device_id: int = 0):
         if isinstance(device_type, Context):
@@ -187,7 +193,7 @@ def current_context() -> Context:
     >>> mx.current_context()  # doctest: +SKIP
     cpu(0)
     """
-    return getattr(Context._local, "current", None) or Context("cpu", 0)
+    return Context._local.current or Context("cpu", 0)
 
 
 # ---- device backends --------------------------------------------------------------------

@@ -24,11 +24,18 @@ from .base import ParamError as _ParamError
 
 #: The process-wide flags (`set_np`), and the current thread's scoped overrides.
 _GLOBAL = {"shape": False, "array": False}
-_scoped = _threading.local()
+class _Scoped(_threading.local):
+    # (class defaults: reading a flag this thread never scoped finds None here instead of
+    # raising and catching AttributeError, which costs ten times as much, on every op)
+    shape: list[bool] | None = None
+    array: list[bool] | None = None
+
+
+_scoped = _Scoped()
 
 
 def _flag(name: str) -> bool:
-    stack = getattr(_scoped, name, None)
+    stack = getattr(_scoped, name)
     return stack[-1] if stack else _GLOBAL[name]
 
 
@@ -85,7 +92,7 @@ def reset_np() -> None:
 
 @_contextmanager
 def _scope(name: str, active: bool) -> _Iterator[None]:
-    stack = getattr(_scoped, name, None)
+    stack = getattr(_scoped, name)
     if stack is None:
         stack = []
         setattr(_scoped, name, stack)

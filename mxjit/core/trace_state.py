@@ -23,7 +23,13 @@ class TraceState:
         return const(array._data)
 
 
-_tracing = threading.local()
+class _Tracing(threading.local):
+    # (a class default: a thread that never traced reads None without raising and catching
+    # AttributeError, on every eager op)
+    stack: list[TraceState] | None = None
+
+
+_tracing = _Tracing()
 
 
 def current_trace() -> TraceState | None:
@@ -32,7 +38,7 @@ def current_trace() -> TraceState | None:
     >>> current_trace() is None
     True
     """
-    stack = getattr(_tracing, "stack", None)
+    stack = _tracing.stack
     return stack[-1] if stack else None
 
 

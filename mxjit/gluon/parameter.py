@@ -41,7 +41,14 @@ mx_real_t = np.float32
 #: The storage types a parameter's data and gradient may have.
 STORAGE_TYPES = ("default", "row_sparse", "csr")
 
-_bound = threading.local()
+class _Bound(threading.local):
+    # (class defaults: `data()` reads `values` on every call, and a read this thread never
+    # set would otherwise raise and catch AttributeError)
+    values: dict[Any, Any] | None = None
+    probing = False
+
+
+_bound = _Bound()
 
 
 def _in_mode(array: Any, made_as_np: bool = False) -> Any:
@@ -60,7 +67,7 @@ def probing() -> Iterator[None]:
 
     >>> with probing(): net.forward(x)  # doctest: +SKIP
     """
-    old = getattr(_bound, "probing", False)
+    old = _bound.probing
     _bound.probing = True
     try:
         yield
@@ -70,7 +77,7 @@ def probing() -> Iterator[None]:
 
 def is_probing() -> bool:
     """Whether `probing()` is on in this thread."""
-    return bool(getattr(_bound, "probing", False))
+    return bool(_bound.probing)
 
 
 @contextlib.contextmanager
@@ -79,7 +86,7 @@ def bound(values: dict[Parameter, Any]) -> Iterator[None]:
 
     >>> with bound({w: traced_w}): net.forward(x)  # doctest: +SKIP
     """
-    old = getattr(_bound, "values", None)
+    old = _bound.values
     _bound.values = values
     try:
         yield
@@ -97,7 +104,7 @@ def outside_traces() -> Iterator[None]:
     stack = trace_stack()
     saved = stack[:]
     stack.clear()
-    old = getattr(_bound, "values", None)
+    old = _bound.values
     _bound.values = None
     try:
         with autograd.pause():
@@ -381,7 +388,7 @@ class Parameter:
             raise MXNetError(f"Cannot return a copy of Parameter '{self.name}' on ctx {ctx} "
                              f"via data() because its storage type is {self._stype}. Please "
                              f"use row_sparse_data() instead.")
-        values = getattr(_bound, "values", None)
+        values = _bound.values
         if values is not None and self in values:
             return _in_mode(values[self])
         return _in_mode(self._check_and_get(self._data, ctx), self._made_as_np)
