@@ -156,6 +156,8 @@ def tree_unflatten(treedef: Any, leaves: Sequence[Any]) -> Any:
     >>> tree_unflatten(tree_flatten((1, [2]))[1], ['a', 'b'])
     ('a', ['b'])
     """
+    if treedef == LEAF and len(leaves) == 1:  # (a function's one result: the common case)
+        return leaves[0]
     it = iter(leaves)
     top: list[Any] = []
     # frames: (node type, aux, child definitions left, rebuilt children)

@@ -292,12 +292,6 @@ def _head_grad_recs(heads: Sequence[Any], head_grads: Any) -> list[Rec | None]:
     return [None if g is None else _leaf(g) for g in head_grads]
 
 
-def _value(rec: Rec) -> Any:
-    if rec.array is not None:  # a variable: its current value
-        return rec.array._buffer()
-    return rec.value
-
-
 #: Who hears of the gradients of `backward` as its program computes them (a distributed
 #: Trainer sums them over the workers while the backward pass goes on): objects with
 #: `begin(variables) -> {position: slot}` (the variables it wants, by their position in
@@ -397,20 +391,24 @@ def _structure(order: list[Rec]) -> tuple[tuple | None, list[Any], dict[int, int
     index: dict[int, int] = {}
     rows: list[tuple] | None = []
     values: list[Any] = []
+    #: the positions of each operand tuple (a jitted call's results and residuals share one)
+    positions: dict[int, tuple[int, ...]] = {}
     for k, r in enumerate(order):
         index[id(r)] = k
-        v = _value(r)
+        a = r.array
+        v = r.value if a is None else a._buffer()  # (a variable: its current value)
         values.append(v)
         if rows is None:
             continue
         if r.key is None:
             rows = None  # (custom Functions, create_graph results)
         elif r.inputs:
-            rows.append((r.key, tuple(index[id(i)] for i in r.inputs),
-                         v is not None and v.strides))
+            at = positions.get(id(r.inputs))
+            if at is None:
+                at = positions[id(r.inputs)] = tuple([index[id(i)] for i in r.inputs])
+            rows.append((r.key, at, v is not None and v.strides))
         else:  # a leaf or a variable
-            rows.append((r.key, v.shape, v.dtype, v.strides,
-                         r.array is not None and r.array._grad_req))
+            rows.append((r.key, v.shape, v.dtype, v.strides, a is not None and a._grad_req))
     return None if rows is None else tuple(rows), values, index
 
 

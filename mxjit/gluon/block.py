@@ -48,7 +48,7 @@ from ..numpy import ndarray as numpy_ndarray
 from ..symbol import Symbol
 from ..symbol.numpy_namespace import NumpySymbol
 from ..util import is_np_array
-from .hybrid import HybridProgram, trace_once
+from .hybrid import HybridProgram, all_arrays, trace_once
 from .parameter import (
     DeferredInitializationError,
     Parameter,
@@ -156,6 +156,8 @@ def _regroup(value: Any, leaves: Iterator[Any]) -> Any:
 
 def _has_symbols(args: tuple[Any, ...]) -> bool:
     """Whether the inputs are symbols; mixed with arrays is MXNet's error."""
+    if all_arrays(args):
+        return False
     leaves = _flat(args)
     if not any(isinstance(a, Symbol) for a in leaves):
         return False
@@ -428,11 +430,13 @@ class Block:
         self.collect_params().reset_ctx(ctx)
 
     def __call__(self, *args: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            hook(self, args)
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks.values()):
+                hook(self, args)
         out = self._call(*args)
-        for hook in list(self._forward_hooks.values()):
-            hook(self, args, out)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
         if is_np_array():
             _check_numpy_outputs(out)
         return out

@@ -102,8 +102,12 @@ class HybridProgram:
         return self.params
 
     def __call__(self, *args: Any) -> Any:
-        _check_inputs(args)
-        arrays = [a for a in tree_leaves(args) if isinstance(a, Array) and a._data is not None]
+        if all_arrays(args):
+            arrays = [a for a in args if a._data is not None]
+        else:
+            _check_inputs(args)
+            arrays = [a for a in tree_leaves(args) if isinstance(a, Array) and
+                      a._data is not None]
         _check_contexts(arrays)
         # (only a block that ran eagerly once pays for the look-up)
         if self.eager and self.fn.signature((), *args) in self.eager:
@@ -148,6 +152,15 @@ class HybridProgram:
                 p.data(ctx)._buffer()[...] = value._buffer()
 
         tape.on_backward(head, write)
+
+
+def all_arrays(args: tuple[Any, ...]) -> bool:
+    """Whether every input is an array (no containers, symbols or None): what a block's
+    call checks first, as nearly every call is so."""
+    for a in args:
+        if not isinstance(a, Array):
+            return False
+    return True
 
 
 def _describe(args: tuple) -> str:

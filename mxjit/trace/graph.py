@@ -132,14 +132,21 @@ def postorder(roots: Sequence[T], children: Callable[[T], Sequence[T]]) -> list[
     order: list[T] = []
     seen: set[int] = set()
     stack: list[tuple[T, bool]] = [(r, False) for r in reversed(roots)]
+    # (bound methods and a plain loop: a backward pass walks its tape with this every step)
+    pop, push, visit, append = stack.pop, stack.append, seen.add, order.append
     while stack:
-        item, expanded = stack.pop()
+        item, expanded = pop()
         if expanded:
-            order.append(item)
-        elif id(item) not in seen:
-            seen.add(id(item))
-            stack.append((item, True))
-            stack.extend((c, False) for c in reversed(children(item)) if id(c) not in seen)
+            append(item)
+            continue
+        key = id(item)
+        if key in seen:
+            continue
+        visit(key)
+        push((item, True))
+        for c in reversed(children(item)):
+            if id(c) not in seen:
+                push((c, False))
     return order
 
 
