@@ -1,4 +1,8 @@
-"""GEMM on the CPU: dot_general through NumPy's matmul, which calls its BLAS."""
+"""GEMM on the CPU: dot_general through NumPy's matmul, which calls its BLAS.
+
+Programs run library calls with NumPy's floating-point warnings off (overflow to inf is
+IEEE's answer, as in our kernels), once per run rather than once per call: `Program.run`.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -42,7 +46,6 @@ def plan_dot_general(a: Any, b: Any, *, contract: tuple, batch: tuple
     pooled = a.dtype == b.dtype and a.dtype in (np.float32, np.float64) and \
         pooled_size(shape, dtype)
 
-    @_quiet
     def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         out = np.matmul(np.transpose(x, m.perm_a).reshape(a3),
                         np.transpose(y, m.perm_b).reshape(b3),
@@ -55,20 +58,16 @@ def plan_dot_general(a: Any, b: Any, *, contract: tuple, batch: tuple
 def _pooled_matmul(ta: bool, tb: bool, shape: tuple[int, int], dtype: Any
                    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """`_MATMULS[ta, tb]` writing into an array of the memory pool."""
-    @_quiet
     def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.matmul(x.T if ta else x, y.T if tb else y, out=empty(shape, dtype))
 
     return matmul
 
 
-#: Overflow to inf is IEEE's answer, as in our kernels: no warning. (As a decorator,
-#: np.errstate costs half of what a `with np.errstate(...)` per call does.)
-_quiet = np.errstate(all="ignore")
 #: A matrix product by which operands are transposed (BLAS takes them as flags, no copy).
 _MATMULS: dict[tuple[bool, bool], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    (False, False): _quiet(lambda x, y: np.matmul(x, y)),
-    (True, False): _quiet(lambda x, y: np.matmul(x.T, y)),
-    (False, True): _quiet(lambda x, y: np.matmul(x, y.T)),
-    (True, True): _quiet(lambda x, y: np.matmul(x.T, y.T)),
+    (False, False): lambda x, y: np.matmul(x, y),
+    (True, False): lambda x, y: np.matmul(x.T, y),
+    (False, True): lambda x, y: np.matmul(x, y.T),
+    (True, True): lambda x, y: np.matmul(x.T, y.T),
 }

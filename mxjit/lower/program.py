@@ -278,8 +278,9 @@ class Program:
             else:
                 operands = [_apply_views(bufs[b], ops) if ops else bufs[b]
                             for b, ops in step.args]
-                result = (step.call(*operands) if step.call is not None
-                          else step.fn(*operands, **step.attrs))
+                with np.errstate(all="ignore"):  # (IEEE's answers, as the kernels give)
+                    result = (step.call(*operands) if step.call is not None
+                              else step.fn(*operands, **step.attrs))
                 # (np.ascontiguousarray would turn a 0-d result into shape (1,))
                 bufs[step.out] = np.asarray(result, order="C")
             if final is not None:

@@ -86,4 +86,9 @@ def compile_runner(program: Any, kernel_step: type[Any], library_step: type[Any]
     lines.append(f"    return [{outs}]")
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines), "<mxjit program>", "exec"), env, namespace)
-    return namespace["run"]  # type: ignore[no-any-return]
+    run = namespace["run"]
+    if any(isinstance(s, library_step) for s in program.steps):
+        # (library calls run with floating-point warnings off, as in the step loop: once
+        # per run, as a decorator, which keeps its state per thread)
+        run = np.errstate(all="ignore")(run)
+    return run  # type: ignore[no-any-return]
