@@ -172,6 +172,8 @@ def _describe(args: tuple) -> str:
 def _check_contexts(arrays: list[Any]) -> None:
     """MXNet's rule: a hybridized block's array inputs share one context (pinned CPU memory
     counts as the CPU's)."""
+    if len(arrays) < 2:
+        return
     found = {a.context for a in arrays}
     if len({(c.device_type.replace("cpu_pinned", "cpu"), c.device_id) for c in found}) > 1:
         # (MXNet's message, word for word)

@@ -13,7 +13,8 @@ all of it once and writes the steps out as Python source, buffers as local varia
         b4 = c_array(l1(b3, b2))
         return [b4]
 
-Only the CPU's plain path is written so: a program with loops (`CallStep`, whose steps
+A program is written out once it has run a few times (`runs_before_compiling`), and only
+the CPU's plain path is written so: a program with loops (`CallStep`, whose steps
 read and write a list of buffers) keeps the loop, as do runs watched step by step and
 runs on a device.
 """
@@ -27,9 +28,17 @@ import numpy as np
 
 from .memory import empty
 
-#: Fewer runs than this go through `Program.run`'s loop: writing and compiling the source
-#: costs about as much as a hundred runs of the loop save, and many programs run once.
-RUNS_BEFORE_COMPILING = 2
+
+def runs_before_compiling(n_steps: int) -> int:
+    """How many runs of a program of `n_steps` steps go through `Program.run`'s loop before
+    it is compiled: writing and compiling the source costs about what nine runs of the
+    loop save (310 us against 34 us a run for ten steps, 37 us a step for thousands), and
+    many programs run only a few times.
+
+    >>> runs_before_compiling(10), runs_before_compiling(3000)
+    (8, 195)
+    """
+    return 8 + n_steps // 16
 
 
 def compile_runner(program: Any, kernel_step: type[Any], library_step: type[Any],

@@ -290,7 +290,10 @@ def _host_buffers(jobs: list[Job], table: np.ndarray, shared: np.ndarray
     buffers += [m._data for _, _, m, _ in jobs if m is not None]
     buffers += [s._data for _, _, _, states in jobs for s in states]
     for b in buffers:
-        if type(b) is not np.ndarray or not (b.flags.c_contiguous and b.flags.aligned):
+        if type(b) is not np.ndarray:
+            return None
+        flags = b.flags
+        if not (flags.c_contiguous and flags.aligned):
             return None
     return buffers + [table, shared]
 

@@ -1,7 +1,8 @@
 """A program run again and again runs as one generated Python function (lower/runner.py):
 it computes what the step loop of `Program.run` computes, for kernels, library calls on
 transposed views, constants, pooled and empty buffers, outputs that are views and kernels
-large enough for the thread pool; programs with loops keep the step loop."""
+large enough for the thread pool; programs with loops keep the step loop. A program is
+compiled so once it has run a few times, more for a long one."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import mxjit  # noqa: F401  (defines every primitive)
 from mxjit.lower import Layout, lower_graph
 from mxjit.lower import program as program_module
-from mxjit.lower.runner import RUNS_BEFORE_COMPILING, compile_runner
+from mxjit.lower.runner import compile_runner, runs_before_compiling
 from mxjit.trace import apply, const, var
 from mxjit.trace.control import make_body
 
@@ -63,9 +64,10 @@ def test_a_program_compiles_its_runner_on_a_later_run_and_keeps_it() -> None:
     outputs, inputs = _dense_program()
     program = lower_graph(outputs, inputs, [Layout.of(a) for a in arrays])
     first = program.run(arrays)
-    assert program._runner is None  # (a program that runs once never pays for it)
-    for _ in range(RUNS_BEFORE_COMPILING):
-        again = program.run(arrays)
+    for _ in range(runs_before_compiling(len(program.steps)) - 2):
+        program.run(arrays)
+    assert program._runner is None  # (a program that runs a few times never pays for it)
+    again = program.run(arrays)
     runner = program._runner
     assert runner is not None
     for g, w in zip(again, first):
@@ -121,7 +123,7 @@ def test_a_program_with_a_loop_keeps_the_step_loop() -> None:
     arrays = [np.zeros(2, F32), np.ones(2, F32)]
     program = lower_graph([scan], [vc, vk], [Layout.of(a) for a in arrays])
     assert _compile(program) is None
-    for _ in range(RUNS_BEFORE_COMPILING + 2):
+    for _ in range(runs_before_compiling(len(program.steps)) + 2):
         (got,) = program.run(arrays)
         assert got.tolist() == [3, 3]
     assert program._runner is None
@@ -133,3 +135,8 @@ def test_a_runner_refuses_the_wrong_number_of_inputs(count: int) -> None:
     program = lower_graph([apply("add", x, y)], [x, y], [Layout.contiguous((2,))] * 2)
     with pytest.raises(ValueError):
         _compile(program)([np.zeros(2, F32)] * count)
+
+
+def test_a_long_program_runs_longer_in_the_loop_before_it_is_compiled() -> None:
+    assert runs_before_compiling(1) >= 2  # (one run never compiles)
+    assert runs_before_compiling(3000) > runs_before_compiling(10)
