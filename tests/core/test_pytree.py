@@ -44,6 +44,22 @@ def test_each_container_round_trips_as_its_own_type():
     assert isinstance(back["pair"], Pair) and (back["pair"].first, back["pair"].second) == (8, 9)
 
 
+def test_a_structure_rebuilds_the_same_way_every_time_it_is_met():
+    from mxjit.core.pytree import flatten_arrays
+    tree = (Point(1, [2, None]), {"k": (3,), "s": "static"}, [], Params(4, 5))
+    leaves, treedef = flatten_arrays(tree, lambda x: isinstance(x, int))
+    assert leaves == [1, 2, 3, 4, 5]
+    for shift in range(3):  # (the first call builds the rebuilding function, the rest reuse it)
+        back = mx.tree_unflatten(treedef, [v + shift for v in leaves])
+        assert back == (Point(1 + shift, [2 + shift, None]), {"k": (3 + shift,), "s": "static"},
+                        [], Params(4 + shift, 5 + shift))
+        assert type(back[0]) is Point and type(back[3]) is Params
+    with pytest.raises(ArgumentError, match="fewer leaves"):
+        mx.tree_unflatten(treedef, leaves[:-1])
+    with pytest.raises(ArgumentError, match="more leaves"):
+        mx.tree_unflatten(treedef, leaves + [6])
+
+
 def test_tree_map_leaves_structure_and_is_leaf():
     assert mx.tree_map(lambda a, b: a * b, Point(2, [3]), Point(10, [100])) == Point(20, [300])
     assert mx.tree_leaves({"b": [1, 2], "a": None}) == [1, 2]
