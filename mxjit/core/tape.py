@@ -570,9 +570,12 @@ def record_call(results: Sequence[Any], build: Callable[..., list[Node]], args: 
 
     >>> record_call([y], lambda x: [apply('exp', x)], [x], ('my_exp',))  # doctest: +SKIP
     """
-    if not any(a._rec is not None for a in args):
+    for a in args:
+        if a._rec is not None:
+            break
+    else:
         return
-    operands = tuple(_leaf(a) for a in args)
+    operands = tuple([_leaf(a) for a in args])
     n_results, n_operands = len(results), len(operands)
     memo: dict[tuple[int, ...], list[Node]] = {}
 
@@ -584,12 +587,15 @@ def record_call(results: Sequence[Any], build: Callable[..., list[Node]], args: 
             got = memo[ids] = build(*nodes)
         return got
 
-    kept = tuple(
-        _record((key, "residual", j),
-                functools.partial(lambda j, *nodes: built(nodes)[n_results + j], j),
-                operands, value)
-        for j, value in enumerate(residuals))
+    def residual(j: int, *nodes: Node) -> Node:
+        return built(nodes)[n_results + j]
+
+    def result(k: int, *nodes: Node) -> Node:
+        return built(nodes[:n_operands])[k]
+
+    partial = functools.partial
+    kept = tuple([_record((key, "residual", j), partial(residual, j), operands, value)
+                  for j, value in enumerate(residuals)])
+    inputs = operands + kept
     for k, r in enumerate(results):
-        r._rec = _record((key, k),
-                         functools.partial(lambda k, *nodes: built(nodes[:n_operands])[k], k),
-                         operands + kept, r._data)
+        r._rec = _record((key, k), partial(result, k), inputs, r._data)
