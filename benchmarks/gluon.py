@@ -17,6 +17,11 @@ Rows:
    MXNet 1.9.1; and a DataLoader over scikit-learn's digits with a transform, samples per
    second with num_workers=0 and 2.
 
+Training steps and optimizer steps are timed in steady state, after 20 warm-up steps of
+each variant (every library alike): the first call of a hybridized block compiles (row 3
+times that on its own), and a compiled program's first few runs go through a generic loop
+before it is written out as one function (lower/runner.py). The LSTM model warms up with 3.
+
 Each library runs in a process of its own (mxjit, PyTorch, MXNet one after the other): a
 library whose threads spin after its call slows whatever runs next in its process. Within a
 process the variants are timed in interleaved rounds in a shuffled order. The training steps
@@ -45,6 +50,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import in_child, interleaved  # noqa: E402
 
 MXNET_PYTHON = os.environ.get("MXNET_PYTHON", os.path.expanduser("~/mxnet-ref/bin/python"))
+#: Steps each variant runs before it is timed (see the module docstring).
+WARMUP_STEPS = 20
+LM_WARMUP_STEPS = 3  # (its steps take 0.2-0.5 s)
 
 
 def mxjit_model(kind: str, hybridize: bool) -> Callable[[], None]:
@@ -180,7 +188,7 @@ def step():
     loss.backward()
     trainer.step(x.shape[0])
     mx.nd.waitall()
-for _ in range(3):
+for _ in range(20):  # (WARMUP_STEPS)
     step()
 times = []
 for _ in range(rounds):
@@ -320,7 +328,7 @@ def step():
     gluon.utils.clip_global_norm([p.grad() for p in params], 0.25 * T * B)
     trainer.step(T * B)
     mx.nd.waitall()
-for _ in range(3):
+for _ in range(3):  # (LM_WARMUP_STEPS)
     step()
 times = []
 for _ in range(rounds):
@@ -396,17 +404,17 @@ def measure(library: str, rounds: int, part: str) -> dict[str, Any]:
             variants = ({"hybridized": mxjit_model(kind, True), "eager": mxjit_model(kind, False)}
                         if library == "mxjit" else
                         {"1t": torch_model(kind, 1), "2t": torch_model(kind, 2)})
-            got.update({f"{kind} {k}": v for k, v in interleaved(variants, rounds,
-                                                                 samples=True).items()})
+            got.update({f"{kind} {k}": v for k, v in interleaved(
+                variants, rounds, warmup=WARMUP_STEPS, samples=True).items()})
         return got
     if library == "mxjit":
-        got["adam"] = interleaved({"x": adam_mxjit()}, rounds)["x"]
-        got["lm"] = interleaved({"x": lm_mxjit()}, lm_rounds)["x"]
+        got["adam"] = interleaved({"x": adam_mxjit()}, rounds, warmup=WARMUP_STEPS)["x"]
+        got["lm"] = interleaved({"x": lm_mxjit()}, lm_rounds, warmup=LM_WARMUP_STEPS)["x"]
         got["loader 0"], got["loader 2"] = loader_rate(0), loader_rate(2)
         return got
-    got["adam"] = interleaved({"x": adam_torch()}, rounds)["x"]
+    got["adam"] = interleaved({"x": adam_torch()}, rounds, warmup=WARMUP_STEPS)["x"]
     got.update({f"lm {k}": v for k, v in interleaved(
-        {"1t": lm_torch(1), "2t": lm_torch(2)}, lm_rounds).items()})
+        {"1t": lm_torch(1), "2t": lm_torch(2)}, lm_rounds, warmup=LM_WARMUP_STEPS).items()})
     return got
 
 
