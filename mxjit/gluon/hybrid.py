@@ -156,7 +156,11 @@ class HybridProgram:
 
 def all_arrays(args: tuple[Any, ...]) -> bool:
     """Whether every input is an array (no containers, symbols or None): what a block's
-    call checks first, as nearly every call is so."""
+    call checks first, as nearly every call is so.
+
+    >>> all_arrays((mx.nd.ones(2),)), all_arrays((mx.nd.ones(2), None))  # doctest: +SKIP
+    (True, False)
+    """
     for a in args:
         if not isinstance(a, Array):
             return False
