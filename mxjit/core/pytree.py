@@ -160,7 +160,7 @@ def tree_unflatten(treedef: Any, leaves: Sequence[Any]) -> Any:
     if treedef == LEAF and len(leaves) == 1:  # (a function's one result: the common case)
         return leaves[0]
     kept = _builders.get(id(treedef))
-    if kept is None or kept[0] is not treedef:
+    if kept is None:
         if len(_builders) >= _BUILDERS_KEPT:
             _builders.clear()
         kept = _builders[id(treedef)] = (treedef, _builder(treedef, 0))

@@ -200,17 +200,15 @@ class Program:
     portable: Program | None = None
     #: The allocated buffers large enough to come from the pool (`memory.empty`).
     pooled: frozenset[int] = field(init=False)
-    #: How many times the loop of `run` ran it, on which run it is compiled to one
-    #: function (`runner.py`), and that function, which runs it from then on.
+    #: How many times the loop of `run` ran it, and then the program as one function
+    #: (`runner.py`), which runs it from then on.
     _runs: int = field(default=0, init=False, repr=False)
-    _compile_at: int = field(default=0, init=False, repr=False)
     _runner: Callable[[list[np.ndarray]], list[Any]] | None = field(default=None, init=False,
                                                                     repr=False)
 
     def __post_init__(self) -> None:
         self.pooled = frozenset(k for k, shape, dtype in self.allocations
                                 if pooled_size(shape, dtype))
-        self._compile_at = runs_before_compiling(len(self.steps))
 
     @property
     def kernels(self) -> list[CompiledKernel]:
@@ -257,7 +255,7 @@ class Program:
             if self._runner is not None:
                 return self._runner(arrays)
             self._runs += 1
-            if self._runs == self._compile_at:
+            if self._runs == runs_before_compiling(len(self.steps)):
                 self._runner = compile_runner(self, KernelStep, LibraryStep, launch,
                                               _apply_views, PARALLEL_MIN_WORK)
                 if self._runner is not None:
