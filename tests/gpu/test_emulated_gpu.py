@@ -55,3 +55,15 @@ def test_eager_ops_on_gpu_arrays_match_the_cpu(gpu):
 @pytest.mark.slow
 def test_random_programs_match_the_cpu(gpu):
     real.test_random_programs_match_the_cpu(gpu)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, make, shape", real._layer_cases(),
+                         ids=[c[0] for c in real._layer_cases()])
+def test_gluon_layers_match_the_cpu(gpu, name, make, shape):
+    real.test_gluon_layers_match_the_cpu(gpu, name, make, shape)
+
+
+@pytest.mark.slow
+def test_hybridized_training_on_the_gpu_matches_the_cpu(gpu):
+    real.test_hybridized_training_on_the_gpu_matches_the_cpu(gpu)
