@@ -17,7 +17,15 @@ from ..lower import PARALLEL_MIN_WORK
 from ..trace import Node, apply, const
 from . import tape
 from .array import default_array_class, weak_class
-from .eager import FLAT_KERNELS, elementwise_graph, on_device, run_eager, run_flat, run_general
+from .eager import (
+    FLAT_KERNELS,
+    elementwise_graph,
+    on_device,
+    run_eager,
+    run_flat,
+    run_flat_on_device,
+    run_general,
+)
 from .eager_broadcast import run_broadcast
 from .trace_state import current_trace
 
@@ -73,14 +81,15 @@ def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
             key.append((x.dtype,))
         else:
             flat = False
+    data = None
     if flat and _context.active_array_type is not None and on_device(arrays):
-        flat = False  # (the flat kernels are CPU code; device operands take the program path)
+        data = run_flat_on_device(tuple(key), op, shape, cast_to, attrs, arrays)
+        flat = False
     if flat:  # (host memory: the flat kernels are CPU code)
         result = args[0]._result_class._wrap_host(
             run_flat(tuple(key), op, shape, cast_to, attrs, arrays))
     else:
-        data = None
-        if not attrs and all(type(x) is np.ndarray for x in arrays):
+        if data is None and not attrs and all(type(x) is np.ndarray for x in arrays):
             data = run_broadcast(op, arrays, shape, cast_to)
         if data is None:
             key.append(shape)
@@ -96,14 +105,15 @@ def bind_elementwise(op: str, args: list[Any], shape: tuple[int, ...],
 
 
 def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
-    """`op` over two contiguous CPU arrays of one shape and dtype whose flat kernel is
-    already built, or None. This is `bind_elementwise`'s flat path without its general
-    checks: small eager arithmetic (`a + b`) is dominated by Python overhead. A comparison
-    gives 1/0 in the operands' dtype."""
+    """`op` over two contiguous arrays of one shape and dtype, on the CPU or one device,
+    whose flat kernel is already built, or None. This is `bind_elementwise`'s flat path
+    without its general checks: small eager arithmetic (`a + b`) is dominated by Python
+    overhead. A comparison gives 1/0 in the operands' dtype."""
     x, y = lhs._data, rhs._data
-    if (type(x) is not np.ndarray or type(y) is not np.ndarray or x.shape != y.shape
-            or x.dtype != y.dtype or tape.recording_threads
-            or not (x.flags.c_contiguous and y.flags.c_contiguous)):
+    kind = type(x)
+    if (x is None or kind is not type(y) or x.shape != y.shape or x.dtype != y.dtype
+            or tape.recording_threads or not (x.flags.c_contiguous and y.flags.c_contiguous)
+            or (kind is not np.ndarray and x.device is not y.device)):
         return None
     dtype = x.dtype
     return _small_flat((op, dtype if comparison else None, (), (dtype,), (dtype,)), (x, y),
@@ -112,14 +122,13 @@ def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
 
 def scalar_binary(op: str, arr: Any, value: int | float, reflected: bool, comparison: bool
                   ) -> Any:
-    """`op` between a contiguous float CPU array and a Python number (`x + 1`, `1 / x`,
-    reflected when the number is the left operand) whose flat kernel is already built, or
-    None: `bind_elementwise`'s flat path without the operand conversions, which cost twice
-    the kernel on small arrays. The number takes the array's dtype, as `scalar_operand`
-    gives it."""
+    """`op` between a contiguous float array (on the CPU or a device) and a Python number
+    (`x + 1`, `1 / x`, reflected when the number is the left operand) whose flat kernel is
+    already built, or None: `bind_elementwise`'s flat path without the operand conversions,
+    which cost twice the kernel on small arrays. The number takes the array's dtype, as
+    `scalar_operand` gives it."""
     x = arr._data
-    if (type(x) is not np.ndarray or tape.recording_threads or x.dtype.kind != "f"
-            or not x.flags.c_contiguous):
+    if x is None or tape.recording_threads or x.dtype.kind != "f" or not x.flags.c_contiguous:
         return None
     dtype = x.dtype
     cast_to = dtype if comparison else None
@@ -129,17 +138,25 @@ def scalar_binary(op: str, arr: Any, value: int | float, reflected: bool, compar
     return _small_flat((op, cast_to, (), (dtype,), dtype), (x, number), arr)
 
 
-def _small_flat(key: tuple, operands: tuple[np.ndarray, ...], like: Any) -> Any:
+def _small_flat(key: tuple, operands: tuple[Any, ...], like: Any) -> Any:
     """The flat kernel `key` (already built) over `operands`, of `like`'s shape, as a
-    result of `like`'s class on its CPU; None when it is not built or the work is not
-    small (one thread's)."""
+    result of `like`'s class on its device; None when it is not built, or on the CPU
+    when the work is not small (one thread's)."""
     flat = FLAT_KERNELS.get(key)
-    n = like._data.size
-    if flat is None or not 0 < n < PARALLEL_MIN_WORK:
+    if flat is None or flat.call is None:
         return None
-    call, out_dtype = flat
-    out = np.empty(like._data.shape, out_dtype)
-    call(*operands, out, 0, n)
+    data: Any = like._data
+    kind = type(data)
+    if kind is not np.ndarray:
+        if kind is not _context.active_array_type:
+            return None
+        return like._result_class._wrap(_context.active_backend.run_flat(  # type: ignore
+            key, flat.kernel, flat.dtype, data.shape, list(operands)))
+    n = data.size
+    if not 0 < n < PARALLEL_MIN_WORK:
+        return None
+    out = np.empty(data.shape, flat.dtype)
+    flat.call(*operands, out, 0, n)
     result = like._result_class._wrap_host(out)
     result._ctx = _context.result_context(like._ctx)
     return result

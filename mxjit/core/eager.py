@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from .. import context as _context
 from ..lower import (
     KERNELS,
     PARALLEL_MIN_WORK,
+    Kernel,
     KernelStep,
     Layout,
     Program,
@@ -155,28 +156,60 @@ def run_general(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype |
 #: Eager elementwise kernels are built for this nominal length and run for any length:
 #: over contiguous operands their code does not depend on it, so shapes never recompile.
 NOMINAL_LENGTH = 1 << 20
+class FlatKernel(NamedTuple):
+    """An elementwise op's kernel over contiguous operands of any length (0-d ones are
+    scalars), or `alias`, the operand the op simplified to (a cast to its own dtype)."""
+
+    call: Callable[..., None] | None  # the CPU kernel: (*operands, out, start, stop)
+    dtype: np.dtype
+    kernel: Kernel | None  # (which device backends compile for themselves)
+    alias: int | None = None
+
+
 #: Flat kernels by (op, cast_to, attrs, per operand: dtype if 0-d, (dtype,) if full).
-FLAT_KERNELS: dict[Any, Any] = {}
+FLAT_KERNELS: dict[Any, FlatKernel] = {}
+
+
+def flat_kernel(key: tuple, op: str, cast_to: np.dtype | None, attrs: dict[str, Any],
+                arrays: list[Any]) -> FlatKernel:
+    """The flat kernel of `key` (built on first use from the operands' dtypes and which of
+    them are 0-d)."""
+    flat = FLAT_KERNELS.get(key)
+    if flat is not None:
+        return flat
+    inputs = [var(() if x.ndim == 0 else (NOMINAL_LENGTH,), x.dtype) for x in arrays]
+    node = elementwise_graph(op, (NOMINAL_LENGTH,), cast_to, attrs)(*inputs)
+    if node in inputs:
+        flat = FlatKernel(None, node.dtype, None, inputs.index(node))
+    else:
+        program = lower_graph([node], inputs, [Layout.contiguous(n.shape) for n in inputs])
+        step = program.steps[0] if len(program.steps) == 1 else None
+        if not (isinstance(step, KernelStep) and step.compiled.kernel.dims == (NOMINAL_LENGTH,)
+                and step.compiled.kernel.reduction is None and not program.constants):
+            raise AssertionError(f"{op} did not lower to one flat elementwise kernel")
+        flat = FlatKernel(step.compiled.call, node.dtype, step.compiled.kernel)
+    FLAT_KERNELS[key] = flat
+    return flat
+
+
+def run_flat_on_device(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype | None,
+                       attrs: dict[str, Any], arrays: list[Any]) -> Any:
+    """`run_flat` where some operands are in device memory: the flat kernel, compiled by
+    the device backend for itself; None where the op simplified to an operand."""
+    flat = flat_kernel(key, op, cast_to, attrs, arrays)
+    if flat.kernel is None:
+        return None
+    return _context.active_backend.run_flat(  # type: ignore[union-attr]
+        key, flat.kernel, flat.dtype, shape, arrays)
 
 
 def run_flat(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype | None,
              attrs: dict[str, Any], arrays: list[np.ndarray]) -> np.ndarray:
     """`op` over contiguous operands of `shape` (or 0-d scalars) with a kernel that serves
     every shape."""
-    flat = FLAT_KERNELS.get(key)
-    if flat is None:
-        inputs = [var(() if x.ndim == 0 else (NOMINAL_LENGTH,), x.dtype) for x in arrays]
-        node = elementwise_graph(op, (NOMINAL_LENGTH,), cast_to, attrs)(*inputs)
-        if node in inputs:  # simplified to an operand (a cast to its own dtype): a copy
-            x = arrays[inputs.index(node)]
-            return np.array(np.broadcast_to(x, shape))
-        program = lower_graph([node], inputs, [Layout.contiguous(n.shape) for n in inputs])
-        step = program.steps[0] if len(program.steps) == 1 else None
-        if not (isinstance(step, KernelStep) and step.compiled.kernel.dims == (NOMINAL_LENGTH,)
-                and step.compiled.kernel.reduction is None and not program.constants):
-            raise AssertionError(f"{op} did not lower to one flat elementwise kernel")
-        flat = FLAT_KERNELS[key] = (step.compiled.call, node.dtype)
-    call, dtype = flat
+    call, dtype, _, alias = flat_kernel(key, op, cast_to, attrs, arrays)
+    if call is None:
+        return np.array(np.broadcast_to(arrays[alias], shape))  # type: ignore[index]
     out = np.empty(shape, dtype)
     n = out.size
     if n:

@@ -3,9 +3,10 @@
 An operator written over several primitives (`log_softmax`: a max, a subtraction, an exp,
 a sum, a log) costs one eager dispatch per primitive, and while recording one tape record
 each: 10-20 us apiece, 0.2 ms for a `log_softmax` of a small batch. An operator registered
-with `compiled=True` runs, when all its inputs are concrete dense host arrays, as a `jit`
-of its implementation with its parameters fixed: one program with its primitives fused,
-recorded on the tape as one call whose gradient is part of the compiled backward pass.
+with `compiled=True` runs, when all its inputs are concrete dense arrays (in host or device
+memory), as a `jit` of its implementation with its parameters fixed: one program with its
+primitives fused, recorded on the tape as one call whose gradient is part of the compiled
+backward pass.
 
 A signature (the parameters, the inputs' shapes and dtypes) compiles on its second call:
 the first runs primitive by primitive, so a parameter or shape that changes on every call
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import context as _context
 from .array import Array
 from .jit import JitFunction
 
@@ -37,8 +39,8 @@ PARAMETER_SETS_KEPT = 16
 
 class CompiledEagerly:
     """`impl(*arrays, **params)`, run as one compiled program per signature when the arrays
-    are concrete dense host arrays (see the module docstring); otherwise `impl` itself (a
-    trace inlines it, sparse and device arrays run it primitive by primitive).
+    are concrete dense arrays (see the module docstring); otherwise `impl` itself (a trace
+    inlines it, sparse arrays run it primitive by primitive).
 
     >>> run = CompiledEagerly(lambda x, power=2: x ** power + 1)  # doctest: +SKIP
     """
@@ -59,11 +61,12 @@ class CompiledEagerly:
             if a is None:
                 nones.append(k)
                 continue
-            if not isinstance(a, Array) or a._node is not None or type(a._data) is not np.ndarray:
+            data: Any = a._data if isinstance(a, Array) else None
+            if data is None or type(data) not in (np.ndarray, _context.active_array_type):
                 return self.impl(*args, **params)
             arrays.append(a)
-            key.append(a._data.shape)
-            key.append(a._data.dtype)
+            key.append(data.shape)
+            key.append(data.dtype)
         # (with each value's type: 1, 1.0 and True are equal keys but not equal arguments)
         statics = (tuple([(k, type(v), v) for k, v in params.items()]), tuple(nones))
         signature = (statics, *key)

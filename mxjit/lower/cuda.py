@@ -59,8 +59,8 @@ import numpy as np
 from ..trace import conversion_bits
 from .kernel import Expr, Kernel, Store, const_python_value, loop_var, walk
 
-__all__ = ["CUDA_OPS", "DeviceProps", "Launch", "Schedule", "launch_config", "render_cuda",
-           "schedule", "workspace_layout", "cuda_symbol"]
+__all__ = ["CUDA_OPS", "DeviceProps", "Launch", "Schedule", "block_and_cap", "cuda_symbol",
+           "flat_length_ok", "launch_config", "render_cuda", "schedule", "workspace_layout"]
 
 #: C type each dtype is stored as in device memory.
 STORAGE = {"float16": "unsigned short", "float32": "float", "float64": "double",
@@ -544,6 +544,19 @@ def _pow2_at_least(n: int) -> int:
     return 1 << max(0, (max(n, 1) - 1).bit_length())
 
 
+def block_and_cap(props: DeviceProps, block: int = 256) -> tuple[int, int]:
+    """The block size of elementwise kernels and thread reductions on a device with
+    `props` (at most `block`), and the most blocks worth launching: a few waves of
+    resident blocks, which grid-stride loops take through any length.
+
+    >>> block_and_cap(DeviceProps(multiprocessors=132))
+    (256, 8448)
+    """
+    block = min(block, props.max_threads_per_block)
+    waves = props.multiprocessors * max(1, props.max_threads_per_multiprocessor // block)
+    return block, min(props.max_grid_x, 8 * waves)
+
+
 def launch_config(kernel: Kernel, symbol: str, props: DeviceProps) -> list[Launch]:
     """The launches that run `kernel` (rendered as `symbol`) on a device with `props`.
 
@@ -555,9 +568,7 @@ def launch_config(kernel: Kernel, symbol: str, props: DeviceProps) -> list[Launc
     [Launch(function='s', grid=4096, block=256, parts=0)]
     """
     sch = schedule(kernel)
-    block = min(256, props.max_threads_per_block)
-    waves = props.multiprocessors * max(1, props.max_threads_per_multiprocessor // block)
-    cap = min(props.max_grid_x, 8 * waves)
+    block, cap = block_and_cap(props)
     if sch.kind == "map":
         items = _ceil_div(sch.outputs, sch.vector)
         return [Launch(symbol, max(1, min(_ceil_div(items, block), cap)), block)]
@@ -706,9 +717,13 @@ def _recover(out: list[str], indent: str, index: str, dims: list[tuple[int, int]
     return names
 
 
-def render_cuda(kernel: Kernel, symbol: str) -> str:
+def render_cuda(kernel: Kernel, symbol: str, length_param: bool = False) -> str:
     """The CUDA C source of `kernel`: `extern "C" __global__ void symbol(p0, ..., pn)` over
     the buffers (inputs `const`), plus `symbol_part`/`symbol_fin` for `block` reductions.
+
+    With `length_param`, a flat elementwise kernel (one loop, no reduction: an eager op's,
+    see `flat_length_ok`) takes its length as a last `long long n` and runs for any length,
+    so one compile serves every shape.
 
     >>> from mxjit.lower.kernel import Kernel, Store, loop_var, iconst
     >>> k = Kernel("k", (4,), (False,), 0, (np.dtype("int8"),), 0,
@@ -718,7 +733,11 @@ def render_cuda(kernel: Kernel, symbol: str) -> str:
     """
     out = [PRELUDE.strip("\n"), f"/* {kernel.name}: dims {kernel.dims} */"]
     red = kernel.reduction
-    if red is None:
+    if length_param:
+        if not flat_length_ok(kernel):
+            raise AssertionError(f"{kernel.name} is not a flat elementwise kernel")
+        _render_map(kernel, symbol, out, length_param=True)
+    elif red is None:
         _render_map(kernel, symbol, out)
     else:
         sch = schedule(kernel)
@@ -733,21 +752,35 @@ def render_cuda(kernel: Kernel, symbol: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _render_map(kernel: Kernel, symbol: str, out: list[str]) -> None:
+def flat_length_ok(kernel: Kernel) -> bool:
+    """Whether `kernel` can take its length at launch (`render_cuda(length_param=True)`):
+    one loop and no reduction, so that every offset is the loop variable or a constant.
+
+    >>> flat_length_ok(Kernel("k", (8,), (False,), 0, (), 0, ()))
+    True
+    """
+    return kernel.reduction is None and len(kernel.dims) == 1
+
+
+def _render_map(kernel: Kernel, symbol: str, out: list[str], length_param: bool = False
+                ) -> None:
     total = _prod(list(kernel.dims))
     dims = list(enumerate(kernel.dims))
     counter = [0]
-    out.append(f'extern "C" __global__ void {symbol}({_params(kernel)}) {{')
+    extra = ", const long long n" if length_param else ""
+    out.append(f'extern "C" __global__ void {symbol}({_params(kernel, extra)}) {{')
     out.append("  const long long step = (long long)gridDim.x * blockDim.x;")
     out.append("  const long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;")
-    out.append(f"  const long long total = {total}LL;")
+    out.append(f"  const long long total = {'n' if length_param else f'{total}LL'};")
     out.append("  long long head = 0;")
     width = _vector_width(kernel)
     if width > 1:
         _render_vector_path(kernel, width, out, counter)
     out.append("  for (long long i = head + tid; i < total; i += step) {")
-    body = _Body(kernel, out, "    ", _recover(out, "    ", "i", dims, total,
-                                                          _used_vars(kernel)), counter)
+    # (a runtime length may pass 2^31: the loop variable is the 64-bit index itself)
+    names = ({0: "i"} if length_param else
+             _recover(out, "    ", "i", dims, total, _used_vars(kernel)))
+    body = _Body(kernel, out, "    ", names, counter)
     for s in kernel.stores:
         body.store(s)
     out.append("  }")

@@ -27,8 +27,10 @@ from __future__ import annotations
 import atexit
 import ctypes
 import dataclasses
+import functools
 import math
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -48,9 +50,11 @@ from .cache import cache_dir, log, log_compiles
 from .cuda import (
     DeviceProps,
     Launch,
+    block_and_cap,
     cuda_symbol,
     launch_config,
     render_cuda,
+    schedule,
     workspace_layout,
 )
 from .emit import Layout
@@ -130,7 +134,8 @@ class Driver:
 
 class PycudaDriver(Driver):
     """CUDA through pycuda: primary contexts, `DeviceMemoryPool`s, `SourceModule`-style
-    compiles (nvcc, pycuda's disk cache) and prepared launches on the default stream."""
+    compiles (nvcc, pycuda's disk cache) and launches with arguments packed by a struct
+    made once per function, on the default stream."""
 
     def __init__(self) -> None:
         import pycuda.driver as drv  # may raise ImportError or a driver error
@@ -236,11 +241,13 @@ class PycudaDriver(Driver):
         return [self.drv.module_from_buffer(c) for c in cubins]
 
     def function(self, module: Any, name: str, arg_format: str) -> Callable[..., None]:
-        fn = module.get_function(name)
-        fn.prepare(arg_format)
+        # pycuda's own launch, under `prepared_call`'s Python (its checks, an import and
+        # the format's parse on every call): the arguments packed by a struct made once
+        launch_kernel = module.get_function(name)._launch_kernel
+        pack = struct.Struct(arg_format).pack  # (native alignment, as pycuda's own pack)
 
         def launch(grid: int, block: int, *args: int) -> None:
-            fn.prepared_call((grid, 1), (block, 1, 1), *args)
+            launch_kernel((grid, 1), (block, 1, 1), pack(*args), 0, None)
 
         return launch
 
@@ -376,6 +383,25 @@ class CompiledCuda:
     workspace: tuple[int, int]  # (bytes, offset of the index array)
 
 
+@dataclass
+class FlatCuda:
+    """A flat elementwise kernel compiled to take its length (`render_cuda` with
+    `length_param`): one launch over operands of any length."""
+
+    function: Callable[..., None]
+    block: int
+    per_block: int  # elements a block's threads take in one pass (block * vector width)
+    cap: int  # the most blocks worth launching (grid-stride loops take the rest)
+
+    def launch(self, ptrs: list[int], n: int) -> None:
+        """Run over `n` elements of the buffers at `ptrs` (operands, then the result)."""
+        self.function(max(1, min(-(-n // self.per_block), self.cap)), self.block, *ptrs, n)
+
+
+#: Scalars kept on each device, at most (see `Device.scalar`).
+SCALARS_KEPT = 1024
+
+
 class Device:
     """One GPU: its properties, memory pool, compiled kernels and cuBLAS handle."""
 
@@ -386,6 +412,10 @@ class Device:
         self.arch = driver.arch(index)
         self.context = Context("gpu", index)
         self.kernels: dict[str, CompiledCuda] = {}
+        self.flat_kernels: dict[str, FlatCuda] = {}
+        #: eager elementwise ops' kernels by their flat key (`core.eager.FLAT_KERNELS`)
+        self.flat_ops: dict[Any, FlatCuda] = {}
+        self._scalars: dict[tuple[str, bytes], DeviceArray] = {}
         self.compiles = 0
         self._lock = process_lock()
         self.blas: Any = None
@@ -397,10 +427,14 @@ class Device:
 
     def empty(self, shape: Sequence[int], dtype: Any) -> DeviceArray:
         shape, dtype = tuple(int(d) for d in shape), np.dtype(dtype)
-        size = int(math.prod(shape))
+        return self._empty(shape, dtype, int(math.prod(shape)))
+
+    def _empty(self, shape: tuple[int, ...], dtype: np.dtype, size: int) -> DeviceArray:
         alloc = self.driver.alloc(self.index, size * dtype.itemsize)
-        return DeviceArray(shape, dtype, _contiguous_strides(shape, dtype.itemsize),
-                           int(alloc), alloc, self)
+        out = DeviceArray(shape, dtype, _contiguous_strides(shape, dtype.itemsize),
+                          int(alloc), alloc, self)
+        out._flags = _CONTIGUOUS
+        return out
 
     def zeros(self, shape: Sequence[int], dtype: Any) -> DeviceArray:
         out = self.empty(shape, dtype)
@@ -426,7 +460,39 @@ class Device:
         self.driver.htod(int(alloc), np.ascontiguousarray(raw))
         return DeviceArray(host.shape, host.dtype, host.strides, int(alloc) - lo, alloc, self)
 
+    def scalar(self, host: np.ndarray) -> DeviceArray:
+        """A device copy of the 0-d `host`, uploaded once per value and kept: eager code
+        reuses a few constants (`x + 1`), and an upload costs more than a small kernel."""
+        key = (host.dtype.str, host.tobytes())
+        got = self._scalars.get(key)
+        if got is None:
+            if len(self._scalars) >= SCALARS_KEPT:
+                self._scalars.clear()  # (stream order keeps freed ones valid for launches)
+            got = self._scalars[key] = self.upload(host)
+        return got
+
     # kernels
+
+    def compiled_flat(self, kernel: Kernel) -> FlatCuda:
+        """`kernel` (flat, see `cuda.flat_length_ok`) compiled to take its length."""
+        key = kernel.key()
+        got = self.flat_kernels.get(key)
+        if got is None:
+            with self._lock:
+                got = self.flat_kernels.get(key)
+                if got is None:
+                    symbol = cuda_symbol(kernel) + "_n"
+                    module = self._build([render_cuda(kernel, symbol, length_param=True)],
+                                         kernel.name)[0]
+                    block, cap = block_and_cap(self.props)
+                    limit = self.driver.max_threads(module, symbol)
+                    block = min(block, max(32, limit // 32 * 32))  # (registers)
+                    function = self.driver.function(module, symbol,
+                                                    "P" * len(kernel.buffers) + "q")
+                    vector = schedule(kernel).vector
+                    got = self.flat_kernels[key] = FlatCuda(function, block, block * vector,
+                                                            cap)
+        return got
 
     def compiled(self, kernels: Sequence[Kernel]) -> list[CompiledCuda]:
         """The compiled form of each kernel; the missing ones are compiled together."""
@@ -439,18 +505,26 @@ class Device:
                     self._compile(todo)
         return [self.kernels[key] for key in keys]
 
-    def _compile(self, todo: list[tuple[str, Kernel]]) -> None:
-        pass
-
+    def _build(self, sources: list[str], first: str, count: int = 1) -> list[Any]:
+        """Modules of CUDA C `sources` holding `count` kernels, the first named `first`
+        (unless MXJIT_FAIL_ON_COMPILE forbids compiling)."""
         if os.environ.get("MXJIT_FAIL_ON_COMPILE", "") not in ("", "0"):
             raise CompileForbiddenError(
-                f"{len(todo)} CUDA kernel(s) ({todo[0][1].name}, ...) are not compiled and "
+                f"{count} CUDA kernel(s) ({first}, ...) are not compiled and "
                 "MXJIT_FAIL_ON_COMPILE is set")
         t0 = time.perf_counter()
+        modules = self.driver.build(self.index, sources)
+        self.compiles += count
+        if log_compiles():
+            log(f"compiled {count} CUDA kernel(s) for gpu({self.index}) ({self.arch}) in "
+                f"{(time.perf_counter() - t0) * 1e3:.1f} ms")
+        return modules
+
+    def _compile(self, todo: list[tuple[str, Kernel]]) -> None:
         batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
         sources = ["\n".join(render_cuda(k, cuda_symbol(k)) for _, k in batch)
                    for batch in batches]
-        modules = self.driver.build(self.index, sources)
+        modules = self._build(sources, todo[0][1].name, len(todo))
         for batch, module in zip(batches, modules):
             for key, kernel in batch:
                 symbol = cuda_symbol(kernel)
@@ -467,10 +541,6 @@ class Device:
                     functions[ln.function] = self.driver.function(module, ln.function, fmt)
                 self.kernels[key] = CompiledCuda(kernel, symbol, launches, functions,
                                                  workspace_layout(kernel, launches))
-        self.compiles += len(todo)
-        if log_compiles():
-            log(f"compiled {len(todo)} CUDA kernel(s) for gpu({self.index}) ({self.arch}) in "
-                f"{(time.perf_counter() - t0) * 1e3:.1f} ms")
 
     def launch(self, compiled: CompiledCuda, ptrs: list[int]) -> None:
         """Run a compiled kernel over buffers at `ptrs` (inputs, then the output)."""
@@ -542,6 +612,7 @@ def empty_cache(index: int) -> None:
 # ---- device arrays -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def _contiguous_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
     strides, acc = [], itemsize
     for d in reversed(shape):
@@ -557,6 +628,9 @@ class _Flags:
 
     def __init__(self, c_contiguous: bool):
         self.c_contiguous = c_contiguous
+
+
+_CONTIGUOUS = _Flags(True)
 
 
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -575,13 +649,14 @@ class DeviceArray:
     ((3, 2), array([3., 4., 5.]))
     """
 
-    __slots__ = ("shape", "dtype", "strides", "ptr", "base", "device", "__weakref__")
+    __slots__ = ("shape", "dtype", "strides", "ptr", "base", "device", "_flags", "__weakref__")
     __array_priority__ = 500.0
 
     def __init__(self, shape: tuple[int, ...], dtype: np.dtype, strides: tuple[int, ...],
                  ptr: int, base: Any, dev: Device):
         self.shape, self.dtype, self.strides = shape, dtype, strides
         self.ptr, self.base, self.device = ptr, base, dev
+        self._flags: _Flags | None = None
 
     # metadata, as NumPy's
 
@@ -603,10 +678,13 @@ class DeviceArray:
 
     @property
     def flags(self) -> _Flags:
-        return _Flags(self.size <= 1 or all(
-            s == c for s, c, d in zip(self.strides, _contiguous_strides(self.shape,
-                                                                        self.itemsize),
-                                      self.shape) if d != 1))
+        flags = self._flags
+        if flags is None:  # (the layout never changes: worked out once)
+            flags = self._flags = _Flags(self.size <= 1 or all(
+                s == c for s, c, d in zip(self.strides, _contiguous_strides(self.shape,
+                                                                            self.itemsize),
+                                          self.shape) if d != 1))
+        return flags
 
     @property
     def context(self) -> Context:
@@ -808,10 +886,12 @@ def view_op(op: str, x: DeviceArray, attrs: dict[str, Any]) -> DeviceArray:
 
 @dataclass
 class _DeviceProgram:
-    """A program's device-side state: compiled kernels and uploaded constants."""
+    """A program's device-side state: compiled kernels, uploaded constants, and the
+    buffers to allocate per run (id, shape, dtype, size)."""
 
     compiled: list[CompiledCuda | None]  # one per step (None: a library step)
     constants: dict[int, DeviceArray]
+    allocations: list[tuple[int, tuple[int, ...], np.dtype, int]]
 
 
 def _prepare(program: Any, dev: Device) -> _DeviceProgram:
@@ -824,7 +904,9 @@ def _prepare(program: Any, dev: Device) -> _DeviceProgram:
     per_step = [next(compiled) if isinstance(s, program_module.KernelStep) else None
                 for s in program.steps]
     constants = {k: dev.upload(v) for k, v in program.constants.items()}
-    got = cache[dev.index] = _DeviceProgram(per_step, constants)
+    allocations = [(k, tuple(int(d) for d in shape), np.dtype(dtype), math.prod(shape))
+                   for k, shape, dtype in program.allocations]
+    got = cache[dev.index] = _DeviceProgram(per_step, constants, allocations)
     return got
 
 
@@ -833,7 +915,8 @@ def _on(dev: Device, a: Any) -> DeviceArray:
         if a.device is dev:
             return a
         return dev.upload(a.get())  # another GPU: through the host
-    return dev.upload(np.asarray(a))
+    a = np.asarray(a)
+    return dev.scalar(a) if a.ndim == 0 else dev.upload(a)
 
 
 def run_program(program: Any, arrays: list[Any]) -> list[DeviceArray]:
@@ -846,8 +929,8 @@ def run_program(program: Any, arrays: list[Any]) -> list[DeviceArray]:
         bufs[k] = _on(dev, a)
     for k, v in state.constants.items():
         bufs[k] = v
-    for k, shape, dtype in program.allocations:
-        bufs[k] = dev.empty(shape, dtype)
+    for k, shape, dtype, size in state.allocations:
+        bufs[k] = dev._empty(shape, dtype, size)
     for step, compiled in zip(program.steps, state.compiled):
         if compiled is not None:
             dev.launch(compiled, [bufs[a].ptr for a in step.args])
@@ -855,6 +938,24 @@ def run_program(program: Any, arrays: list[Any]) -> list[DeviceArray]:
             operands = [_views(bufs[b], ops) for b, ops in step.args]
             bufs[step.out] = _library(dev, step, operands)
     return [_views(bufs[k], ops) if ops else bufs[k] for k, ops in program.output_ids]
+
+
+def run_flat(key: Any, kernel: Kernel, dtype: np.dtype, shape: tuple[int, ...],
+             arrays: list[Any]) -> DeviceArray:
+    """An eager elementwise op over contiguous operands of `shape` or 0-d (some in device
+    memory, see `core.eager.flat_kernel`): `kernel` compiled to take its length, once per
+    `key` and device, and launched directly. This is eager GPU code's hot path."""
+    dev = next(a.device for a in arrays if type(a) is DeviceArray)
+    flat = dev.flat_ops.get(key)
+    if flat is None:
+        flat = dev.flat_ops[key] = dev.compiled_flat(kernel)
+    n = math.prod(shape)
+    out = dev._empty(shape, dtype, n)
+    if n:
+        operands = [a if type(a) is DeviceArray and a.device is dev else _on(dev, a)
+                    for a in arrays]
+        flat.launch([a.ptr for a in operands] + [out.ptr], n)
+    return out
 
 
 def _views(x: DeviceArray, ops: list[Any]) -> DeviceArray:
@@ -919,6 +1020,10 @@ class CudaBackend:
 
     def run(self, program: Any, arrays: list[Any]) -> list[Any]:
         return run_program(program, arrays)
+
+    def run_flat(self, key: Any, kernel: Any, dtype: np.dtype, shape: tuple[int, ...],
+                 arrays: list[Any]) -> Any:
+        return run_flat(key, kernel, dtype, shape, arrays)
 
     def view(self, op: str, array: Any, attrs: dict[str, Any]) -> Any:
         return view_op(op, array, attrs)

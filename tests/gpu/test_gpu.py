@@ -132,6 +132,41 @@ def test_eager_ops_on_gpu_arrays_match_the_cpu(gpu):
                                    err_msg=f"op {k}")
 
 
+def test_eager_elementwise_ops_compile_once_for_every_length(gpu):
+    """Eager elementwise ops over contiguous GPU arrays run one kernel per (op, dtypes)
+    that takes its length at launch: bit for bit the CPU's at every length (vector path,
+    tails, empty), with no compile after the first length. Scalars are uploaded once."""
+    rng = np.random.default_rng(3)
+    ops = [
+        lambda x, y: x + y,
+        lambda x, y: x * 2.5,
+        lambda x, y: 1 - x,
+        lambda x, y: x > y,
+        lambda x, y: nd.maximum(x, y) / y,
+        lambda x, y: -x,
+        lambda x, y: nd.cast(x * 100, "int32"),
+    ]
+    compiles = None
+    for n in (5, 0, 1, 8, 33, 1000, 4099):
+        if n == 0:
+            compiles = gpu.compiles
+        a = rng.standard_normal(n).astype(np.float32)
+        b = rng.standard_normal(n).astype(np.float32)
+        for k, f in enumerate(ops):
+            want = f(nd.array(a), nd.array(b)).asnumpy()
+            x, y = on_gpu(a), on_gpu(b)
+            got = f(x, y)
+            assert got.context == mx.gpu(0)
+            same_bits(got.asnumpy(), want, f"op {k} over {n}")
+            same_bits(f(x[1:], y[1:]).asnumpy(), f(nd.array(a[1:]), nd.array(b[1:])).asnumpy(),
+                      f"op {k} over {n} from an unaligned start")
+    assert gpu.compiles == compiles, "a new length compiled a kernel"
+    one = np.ones((), np.float32)
+    assert gpu.scalar(one) is gpu.scalar(np.ones((), np.float32))
+    assert gpu.scalar(one) is not gpu.scalar(np.ones((), np.float64))
+    np.testing.assert_array_equal(gpu.scalar(np.full((), 7, np.int32)).get(), 7)
+
+
 def test_jit_and_autograd_on_gpu_arrays(gpu):
     rng = np.random.default_rng(1)
     a = rng.standard_normal((8, 16)).astype(np.float32)

@@ -2,6 +2,7 @@
 raise a `DeviceError` that says why (these tests run everywhere; GPU machines skip some)."""
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 
@@ -48,3 +49,24 @@ def test_missing_pycuda_is_named(monkeypatch):
             mx.nd.zeros((1,), ctx=mx.gpu(0))
     finally:
         rt.use_driver(None)
+
+
+def test_pycuda_launches_pack_their_arguments_once_per_call():
+    """The pycuda driver's launches call pycuda's `_launch_kernel` with pointers and
+    lengths packed as 8-byte native values, as `prepared_call` packs them."""
+    calls = []
+
+    class Function:
+        def _launch_kernel(self, *args):
+            calls.append(args)
+
+    class Module:
+        def get_function(self, name):
+            assert name == "k"
+            return Function()
+
+    driver = object.__new__(rt.PycudaDriver)  # (no pycuda here: only `function` runs)
+    launch = driver.function(Module(), "k", "PPq")
+    launch(3, 128, 0x1000, 0x7f0000002008, 12345)
+    assert calls == [((3, 1), (128, 1, 1), struct.pack("<QQq", 0x1000, 0x7f0000002008, 12345),
+                      0, None)]

@@ -30,6 +30,7 @@ from mxjit.lower.cuda import (
     CUDA_OPS,
     DeviceProps,
     Launch,
+    flat_length_ok,
     launch_config,
     literal,
     render_cuda,
@@ -61,14 +62,15 @@ def _unique(kernels: list[Kernel]) -> list[Kernel]:
 
 
 def compile_ptx(kernels: list[Kernel], workdir: Path, optimize: bool = False,
-                per_file: int = 150) -> None:
+                per_file: int = 150, length_param: bool = False) -> None:
     """Render `kernels` into .cu files of `per_file` kernels and compile each with
     `nvcc --ptx -arch=sm_90` (NVVM at -O0 unless `optimize`, which also runs ptxas)."""
     files = []
     for f, start in enumerate(range(0, len(kernels), per_file)):
         chunk = kernels[start:start + per_file]
         path = workdir / f"kernels{f}{'_opt' if optimize else ''}.cu"
-        path.write_text("\n".join(render_cuda(k, f"k{start + i}") for i, k in enumerate(chunk)))
+        path.write_text("\n".join(render_cuda(k, f"k{start + i}", length_param)
+                                  for i, k in enumerate(chunk)))
         files.append(path)
 
     def nvcc(path: Path) -> tuple[Path, subprocess.CompletedProcess]:
@@ -222,6 +224,30 @@ def test_representative_kernels_compile_optimised_through_ptxas(cases, tmp_path)
               or (c.group == "elementwise" and "float16" in c.name)]
     kernels = _unique([k for c in chosen for k in c.kernels()])
     compile_ptx(kernels, tmp_path, optimize=True, per_file=40)
+
+
+@needs_nvcc
+def test_flat_kernels_taking_their_length_compile_to_ptx(cases, tmp_path):
+    """The eager ops' form of flat elementwise kernels (`length_param`), optimised through
+    ptxas, float16 and vector paths among them."""
+    kernels = _unique([k for c in cases if c.group in ("elementwise", "cast")
+                       for k in c.kernels() if flat_length_ok(k)])
+    assert len(kernels) > 100
+    assert all("const long long n)" in render_cuda(k, "k", length_param=True)
+               for k in kernels)
+    # (what the length changes is shared by all: one kernel per distinct buffer dtypes)
+    chosen = list({k.buffers: k for k in kernels}.values())
+    compile_ptx(chosen, tmp_path, optimize=True, per_file=60, length_param=True)
+
+
+def test_only_flat_kernels_take_their_length():
+    i64 = np.dtype(np.int64)
+    x = Expr.make("load", i64, (loop_var(0),), 0)
+    kernel = Kernel("k", (4, 8), (False, True), 0, (i64, i64), 1,
+                    (Store(1, loop_var(0), Expr.make("acc", i64)),), Reduction("sum", x, True))
+    assert not flat_length_ok(kernel)
+    with pytest.raises(AssertionError, match="not a flat elementwise kernel"):
+        render_cuda(kernel, "k", length_param=True)
 
 
 @needs_nvcc
