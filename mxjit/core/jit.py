@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import context as _context
 from ..base import ArgumentError, ParamError
 from ..lower import (
     Layout,
@@ -105,10 +106,10 @@ def _as_buffer(x: Any) -> np.ndarray:
 def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any], leaves: list[Any],
                  depth: int = 0) -> bool:
     """Append the structure, classes, shapes and dtypes of a tree of lists and tuples of
-    eager C-contiguous arrays to `key`, their buffers to `buffers` and the arrays (or
-    numbers) themselves to `leaves`; False when the tree holds anything else or nests
-    deeper than a few levels (the general, iterative signature handles it). This is the
-    hot path of a jitted call, hence the plain loop."""
+    eager C-contiguous arrays (in host or device memory) to `key`, their buffers to
+    `buffers` and the arrays (or numbers) themselves to `leaves`; False when the tree
+    holds anything else or nests deeper than a few levels (the general, iterative
+    signature handles it). This is the hot path of a jitted call, hence the plain loop."""
     for x in tree:
         t = type(x)
         if t is np.ndarray:
@@ -121,7 +122,8 @@ def _flat_arrays(tree: Any, key: list[Any], buffers: list[Any], leaves: list[Any
             continue
         elif isinstance(x, Array):
             d = x._data
-            if d is None or type(d) is not np.ndarray:
+            if d is None or (type(d) is not np.ndarray
+                             and type(d) is not _context.active_array_type):
                 return False
         elif t is float or t is int:
             d = scalar_buffer(x)

@@ -746,8 +746,13 @@ class DeviceArray:
     def transpose(self, *axes: Any) -> DeviceArray:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = tuple(axes[0]) if axes[0] is not None else ()
-        probe, origin = self._probe()
-        return self._like(probe.transpose(*axes) if axes else probe.T, origin)
+        perm = axes or tuple(range(self.ndim - 1, -1, -1))
+        if sorted(perm) == list(range(self.ndim)):  # (the common case, without a probe)
+            return DeviceArray(tuple(self.shape[p] for p in perm), self.dtype,
+                               tuple(self.strides[p] for p in perm), self.ptr, self.base,
+                               self.device)
+        probe, origin = self._probe()  # (negative axes, and NumPy's errors)
+        return self._like(probe.transpose(*axes), origin)
 
     @property
     def T(self) -> DeviceArray:

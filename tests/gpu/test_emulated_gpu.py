@@ -16,6 +16,8 @@ from tests.gpu import test_gpu as real
 from tests.gpu.emulated import EmulatedDriver, FakeCublas
 from tests.gpu.test_gpu import (  # noqa: F401  (the same tests, with the fixture below)
     cases,
+    test_compiled_operators_run_as_one_program_on_gpu_arrays,
+    test_device_array_transposes_are_numpys,
     test_eager_elementwise_ops_compile_once_for_every_length,
     test_gemm_layouts_and_dtypes,
     test_jit_and_autograd_on_gpu_arrays,

@@ -11,6 +11,11 @@ within float tolerance for sums and composite programs (their rounding order dif
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -103,6 +108,19 @@ def test_views_setitem_and_inplace_ops_stay_on_the_gpu(gpu):
     assert y.context == mx.gpu(0)
 
 
+def test_device_array_transposes_are_numpys(gpu):
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = rt.to_device(a)
+    for axes in [(), ((1, 0, 2),), (2, 0, 1), (-1, 0, 1), ([0, 2, 1],), (None,)]:
+        got, want = x.transpose(*axes), a.transpose(*axes)
+        assert got.strides == want.strides
+        np.testing.assert_array_equal(got.get(), want)
+    for bad, message in [((0, 0, 1), "repeated axis"), ((0, 1), "axes don't match"),
+                         ((0, 1, 3), "out of bounds")]:
+        with pytest.raises(ValueError, match=message):
+            x.transpose(*bad)
+
+
 def test_eager_ops_on_gpu_arrays_match_the_cpu(gpu):
     rng = np.random.default_rng(0)
     a = rng.standard_normal((33, 70)).astype(np.float32)
@@ -191,6 +209,68 @@ def test_jit_and_autograd_on_gpu_arrays(gpu):
         assert x.grad.context == x.context
         grads.append(x.grad.asnumpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_operators_run_as_one_program_on_gpu_arrays(gpu, monkeypatch, capsys):
+    """Composite operators (core/eager_compiled.py) compile on GPU arrays as on the CPU:
+    from the second call, one program, with the CPU's results and gradients."""
+    monkeypatch.setenv("MXJIT_LOG_COMPILES", "1")
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((5, 7)).astype(np.float32)  # (a shape no other test compiles)
+    gamma, beta = (rng.standard_normal(7).astype(np.float32) for _ in range(2))
+    label = np.array([0, 6, 2, 3, 1], np.float32)
+    calls = [
+        ("log_softmax", lambda a, g, b, y: nd.log_softmax(a, axis=1)),
+        ("LayerNorm", lambda a, g, b, y: nd.LayerNorm(a, g, b)),
+        ("softmax_cross_entropy", lambda a, g, b, y: nd.softmax_cross_entropy(a, y)),
+    ]
+    for name, f in calls:
+        results = []
+        for make in (on_gpu, nd.array):  # (the GPU first: its second call compiles)
+            for _ in range(3):
+                a, g, b, y = make(x), make(gamma), make(beta), make(label)
+                a.attach_grad()
+                with mx.autograd.record():
+                    out = f(a, g, b, y)
+                out.backward()
+            results.append((out.asnumpy(), a.grad.asnumpy()))
+            assert out.context == a.context == a.grad.context
+            if make is on_gpu:
+                assert f"jit: tracing {name}" in capsys.readouterr().err
+        for got, want in zip(results[0], results[1]):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+_CACHED_RUN = """
+import numpy as np, mxjit as mx
+from mxjit.lower import cuda_runtime as rt
+x = mx.nd.array(np.arange(1000, dtype=np.float32) / 100, ctx=mx.gpu(0))
+y = mx.jit(lambda v: mx.nd.tanh(v) * 3 + mx.nd.exp(-v))(x)
+compiles = rt.device(0).compiles
+z = mx.jit(lambda v: mx.nd.tanh(v) * 3 + mx.nd.exp(-v))(x)  # (an equal function: no compile)
+assert rt.device(0).compiles == compiles and (z == y).asnumpy().all()
+print(repr(float(y.sum().asscalar())))
+"""
+
+
+def test_the_kernel_caches_serve_equal_kernels_and_a_second_process(gpu, tmp_path):
+    """In memory, kernels are kept by content; on disk (`$MXJIT_CACHE_DIR/cuda`), nvcc's
+    modules serve the next process, which compiles nothing: the files are not rewritten."""
+    if emulated(gpu):
+        pytest.skip("the disk cache is pycuda's nvcc cache: a real GPU's")
+    env = {**os.environ, "MXJIT_CACHE_DIR": str(tmp_path)}
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", _CACHED_RUN], env=env, check=True,
+                              capture_output=True, text=True, timeout=300).stdout
+
+    first = run()
+    kept = {p: p.stat().st_mtime_ns for p in (tmp_path / "cuda").rglob("*") if p.is_file()}
+    assert kept, "nothing was kept in the CUDA disk cache"
+    assert run() == first
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept
 
 
 def test_philox_streams_are_the_same_on_cpu_and_gpu(gpu):
