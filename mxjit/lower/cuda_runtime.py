@@ -942,7 +942,14 @@ def run_program(program: Any, arrays: list[Any]) -> list[DeviceArray]:
         else:
             operands = [_views(bufs[b], ops) for b, ops in step.args]
             bufs[step.out] = _library(dev, step, operands)
-    return [_views(bufs[k], ops) if ops else bufs[k] for k, ops in program.output_ids]
+    outs = []
+    for k, ops in program.output_ids:
+        x = bufs[k]
+        if k in state.constants or (k < len(arrays) and type(arrays[k]) is not DeviceArray
+                                    and x.ndim == 0):
+            x = x.copy()  # (a program's constant or a kept scalar: shared, so never handed out)
+        outs.append(_views(x, ops) if ops else x)
+    return outs
 
 
 def run_flat(key: Any, kernel: Kernel, dtype: np.dtype, shape: tuple[int, ...],

@@ -24,6 +24,7 @@ from tests.gpu.test_gpu import (  # noqa: F401  (the same tests, with the fixtur
     test_multi_store_kernels_on_gpu,
     test_num_gpus_and_contexts,
     test_philox_streams_are_the_same_on_cpu_and_gpu,
+    test_results_never_share_a_programs_constants_or_kept_scalars,
     test_the_catalog_covers_every_primitive,
     test_views_setitem_and_inplace_ops_stay_on_the_gpu,
 )

@@ -273,6 +273,21 @@ def test_the_kernel_caches_serve_equal_kernels_and_a_second_process(gpu, tmp_pat
     assert {p: p.stat().st_mtime_ns for p in kept} == kept
 
 
+def test_results_never_share_a_programs_constants_or_kept_scalars(gpu):
+    """A jitted function may return a constant it captured or a Python number it was
+    given: writing into that result must not change the next call's."""
+    c = nd.array([1.0, 2.0])
+    f = mx.jit(lambda x, s: (x * s, c * 1, s))
+    x = on_gpu(np.ones(2, np.float32))
+    for _ in range(2):
+        y, const, scalar = f(x, 2.0)
+        np.testing.assert_array_equal(const.asnumpy(), [1, 2])
+        assert scalar.context == const.context == mx.gpu(0) and float(scalar.asnumpy()) == 2
+        const[:] = 7.0
+        scalar += 5
+    np.testing.assert_array_equal((x * 2.0).asnumpy(), [2, 2])
+
+
 def test_philox_streams_are_the_same_on_cpu_and_gpu(gpu):
     f = mx.jit(lambda x: x + nd.random.uniform(shape=x.shape) * nd.random.normal(shape=x.shape))
     outs = []
