@@ -22,7 +22,6 @@ import struct
 from typing import Any, NamedTuple
 
 import numpy as np
-from PIL import Image
 
 from .base import ArgumentError, MXNetError, ParamError
 
@@ -359,6 +358,8 @@ def unpack_img(s: bytes, iscolor: int = -1) -> tuple[IRHeader, np.ndarray]:
 
     >>> header, img = mx.recordio.unpack_img(record.read())  # doctest: +SKIP
     """
+    from PIL import Image  # (imported when used: `import mxjit` needs no Pillow)
+
     header, payload = unpack(s)
     try:
         img: Image.Image = Image.open(io.BytesIO(payload))
@@ -407,6 +408,8 @@ def pack_img(header: IRHeader | tuple, img: np.ndarray, quality: int = 95,
     elif arr.ndim != 2:
         raise ParamError(f"pack_img: expected rows x columns (x channels), got shape "
                          f"{arr.shape}")
+    from PIL import Image  # (imported when used: `import mxjit` needs no Pillow)
+
     fmt = Image.registered_extensions().get(img_fmt.lower())
     if fmt is None:
         raise ParamError(f"pack_img: unknown image format {img_fmt!r}; use '.jpg' or '.png'")

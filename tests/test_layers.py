@@ -86,8 +86,9 @@ ALLOWED: dict[str, set[str]] = {
                  "numpy_extension", "kvstore", "kvstore_server", "operator", "horovod",
                  "tools", "mxnet_alias", "contrib", "engine", "rnn"},
 }
-#: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz, MPI).
-LAZY_OK = ("pycuda", "scipy", "graphviz", "mpi4py")
+#: Optional dependencies imported where they are first needed (a GPU, SciPy, Graphviz, MPI),
+#: and those only image decoding and progress bars use (`import mxjit` loads neither).
+LAZY_OK = ("pycuda", "scipy", "graphviz", "mpi4py", "PIL", "tqdm")
 
 
 def _modules() -> list[Path]:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from .. import nd
 from ..base import MissingFileError, MXNetError, ParamError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # (red, green, blue, shift): gray = (r * red + g * green + b * blue + round) >> shift.
 # libpng's rgb_to_gray with (0.299, 0.587) as OpenCV asks for it: 15-bit coefficients whose
@@ -47,6 +49,9 @@ def _to_uint8(img: Image.Image) -> np.ndarray:
 
 
 def _decode(data: bytes, flag: int, to_rgb: bool) -> np.ndarray:
+    # (imported when used: `import mxjit` needs no Pillow)
+    from PIL import Image, UnidentifiedImageError
+
     try:
         img = Image.open(io.BytesIO(data))
         if flag == 0 and img.format == "JPEG":

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from .. import nd
 
@@ -26,6 +25,8 @@ def draw_boxes(image: np.ndarray, objects: np.ndarray, color: Any, thickness: in
     ...            (255, 0, 0), 1, None)[0, 0].tolist()  # doctest: +SKIP
     [255, 0, 0]
     """
+    from PIL import Image, ImageDraw  # (imported when used: `import mxjit` needs no Pillow)
+
     height, width = image.shape[:2]
     canvas = Image.fromarray(np.ascontiguousarray(image))
     draw = ImageDraw.Draw(canvas)

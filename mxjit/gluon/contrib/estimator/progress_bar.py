@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, TextIO
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ....metric import EvalMetric
 from ....metric import Loss as LossMetric
 from .event_handler import BatchEnd, EpochBegin, EpochEnd, TrainBegin, TrainEnd, _check_metrics
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = ["ProgressBarHandler"]
 
@@ -30,6 +31,8 @@ class BarAwareStreamHandler(logging.StreamHandler):
     """A logging handler that writes through `tqdm.write`: lines appear above open bars."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm  # (imported when used: `import mxjit` needs no tqdm)
+
         try:
             tqdm.write(self.format(record), file=self.stream)
         except Exception:  # logging's contract: report through handleError, never raise
@@ -83,6 +86,8 @@ class ProgressBarHandler(TrainBegin, EpochBegin, BatchEnd, EpochEnd, TrainEnd):
         file = self.file or sys.stdout
         disable = self.disable if self.disable is not None else not _is_terminal(file)
         if not disable:
+            from tqdm import tqdm  # (imported when used: `import mxjit` needs no tqdm)
+
             self.bar = tqdm(total=self.total, desc=f"[Epoch {self.current_epoch}]",
                             unit="batch", file=file, leave=True, dynamic_ncols=True)
 
