@@ -156,6 +156,8 @@ def run_general(key: tuple, op: str, shape: tuple[int, ...], cast_to: np.dtype |
 #: Eager elementwise kernels are built for this nominal length and run for any length:
 #: over contiguous operands their code does not depend on it, so shapes never recompile.
 NOMINAL_LENGTH = 1 << 20
+
+
 class FlatKernel(NamedTuple):
     """An elementwise op's kernel over contiguous operands of any length (0-d ones are
     scalars), or `alias`, the operand the op simplified to (a cast to its own dtype)."""

@@ -754,12 +754,18 @@ def render_cuda(kernel: Kernel, symbol: str, length_param: bool = False) -> str:
 
 def flat_length_ok(kernel: Kernel) -> bool:
     """Whether `kernel` can take its length at launch (`render_cuda(length_param=True)`):
-    one loop and no reduction, so that every offset is the loop variable or a constant.
+    one loop, no reduction, and every load and store at the loop variable itself or at a
+    constant, so that no offset depends on the length it was built for (a flip's does).
 
     >>> flat_length_ok(Kernel("k", (8,), (False,), 0, (), 0, ()))
     True
     """
-    return kernel.reduction is None and len(kernel.dims) == 1
+    if kernel.reduction is not None or len(kernel.dims) != 1:
+        return False
+    v0 = loop_var(0)
+    offsets = [s.offset for s in kernel.stores] + [
+        e.args[0] for e in walk([s.value for s in kernel.stores]) if e.op == "load"]
+    return all(o is v0 or not any(a.op == "var" for a in walk([o])) for o in offsets)
 
 
 def _render_map(kernel: Kernel, symbol: str, out: list[str], length_param: bool = False

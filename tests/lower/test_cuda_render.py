@@ -241,13 +241,21 @@ def test_flat_kernels_taking_their_length_compile_to_ptx(cases, tmp_path):
 
 
 def test_only_flat_kernels_take_their_length():
+    """A reduction, or a load whose offset depends on the built length (a flip), would
+    read out of bounds at another length: refused."""
     i64 = np.dtype(np.int64)
     x = Expr.make("load", i64, (loop_var(0),), 0)
-    kernel = Kernel("k", (4, 8), (False, True), 0, (i64, i64), 1,
-                    (Store(1, loop_var(0), Expr.make("acc", i64)),), Reduction("sum", x, True))
-    assert not flat_length_ok(kernel)
-    with pytest.raises(AssertionError, match="not a flat elementwise kernel"):
-        render_cuda(kernel, "k", length_param=True)
+    reduction = Kernel("k", (4, 8), (False, True), 0, (i64, i64), 1,
+                       (Store(1, loop_var(0), Expr.make("acc", i64)),),
+                       Reduction("sum", x, True))
+    flipped = Expr.make("load", i64, (Expr.make("sub", i64, (iconst(7), loop_var(0))),), 0)
+    flip = Kernel("k", (8,), (False,), 0, (i64, i64), 1, (Store(1, loop_var(0), flipped),))
+    copy = Kernel("k", (8,), (False,), 0, (i64, i64), 1, (Store(1, loop_var(0), x),))
+    assert flat_length_ok(copy) and "const long long n)" in render_cuda(copy, "k", True)
+    for kernel in (reduction, flip):
+        assert not flat_length_ok(kernel)
+        with pytest.raises(AssertionError, match="not a flat elementwise kernel"):
+            render_cuda(kernel, "k", length_param=True)
 
 
 @needs_nvcc
