@@ -111,8 +111,10 @@ def same_shape_binary(op: str, lhs: Any, rhs: Any, comparison: bool) -> Any:
     overhead. A comparison gives 1/0 in the operands' dtype."""
     x, y = lhs._data, rhs._data
     kind = type(x)
-    if (x is None or kind is not type(y) or x.shape != y.shape or x.dtype != y.dtype
-            or tape.recording_threads or not (x.flags.c_contiguous and y.flags.c_contiguous)
+    if (kind is not type(y) or tape.recording_threads
+            or (kind is not np.ndarray and kind is not _context.active_array_type)
+            or x.shape != y.shape or x.dtype != y.dtype
+            or not (x.flags.c_contiguous and y.flags.c_contiguous)
             or (kind is not np.ndarray and x.device is not y.device)):
         return None
     dtype = x.dtype
@@ -128,7 +130,10 @@ def scalar_binary(op: str, arr: Any, value: int | float, reflected: bool, compar
     which cost twice the kernel on small arrays. The number takes the array's dtype, as
     `scalar_operand` gives it."""
     x = arr._data
-    if x is None or tape.recording_threads or x.dtype.kind != "f" or not x.flags.c_contiguous:
+    kind = type(x)
+    if (tape.recording_threads
+            or (kind is not np.ndarray and kind is not _context.active_array_type)
+            or x.dtype.kind != "f" or not x.flags.c_contiguous):
         return None
     dtype = x.dtype
     cast_to = dtype if comparison else None
