@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The CUDA backend's checks on a machine with a GPU, in one call of a few minutes:
-# install pycuda from the offline wheels, run the GPU tests, then the GPU benchmark,
-# whose table prints last.
+# The CUDA backend's checks on a machine with a GPU, in one call of at most 7 minutes:
+# install pycuda from the offline wheels, run the GPU tests, the GPU benchmark and the
+# Gluon GPU tests; the benchmark's table prints again last.
 #
 # Before (on a machine with ../shared): copy the wheels into the ignored .device folder,
 #   mkdir -p .device && cp -r ../shared/wheels/cp312 .device/wheels
 # then on the GPU machine, from the repository root (the device tool: carry [".device"]):
 #   bash benchmarks/gpu/run_device.sh
-# Options through the environment: GPU_TEST_TIMEOUT (s, default 330), BENCH_TIMEOUT (s,
-# default 150), BENCH_ARGS (e.g. --quick). A log goes to $OUT/gpu_log.txt when OUT is set.
+# Options through the environment: GPU_TEST_TIMEOUT (s, default 180), BENCH_TIMEOUT (s,
+# default 120), GLUON_TEST_TIMEOUT (s, default 120), BENCH_ARGS (e.g. --quick). A log goes
+# to $OUT/gpu_log.txt and the benchmark's output to $OUT/gpu_bench.txt when OUT is set.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 log=${OUT:-/tmp}/gpu_log.txt
@@ -32,14 +33,31 @@ if mx.context.num_gpus():
     print(d, d.props)
 EOF
 
+# Three stages, each with its own time limit (together under the device tool's 10 minutes
+# a call): the core GPU tests, the benchmark, then the Gluon tests, whose eager ops compile
+# one nvcc module per new shape and so take longest. Each test's result prints as it ends
+# (-v), so a stage cut short by its limit still shows how far it got.
+pytest_args=(-v -p no:cacheprovider -o addopts="" --tb=short --maxfail=10 -rfE --durations=10)
+
 echo "== GPU tests"
 t0=$SECONDS
-timeout "${GPU_TEST_TIMEOUT:-330}" python3 -m pytest tests/gpu/test_gpu.py -x -q \
-    -p no:cacheprovider -o addopts="" --durations=10
+timeout "${GPU_TEST_TIMEOUT:-180}" python3 -m pytest tests/gpu/test_gpu.py \
+    -k "not gluon and not hybridized" "${pytest_args[@]}"
 tests_rc=$?
 echo "GPU tests: exit $tests_rc in $((SECONDS - t0)) s"
 
-echo "== GPU benchmark (the table is last)"
-timeout "${BENCH_TIMEOUT:-150}" python3 benchmarks/gpu/bench_gpu.py ${BENCH_ARGS:-}
-bench_rc=$?
-exit $(( tests_rc != 0 ? tests_rc : bench_rc ))
+echo "== GPU benchmark"
+timeout "${BENCH_TIMEOUT:-120}" python3 benchmarks/gpu/bench_gpu.py ${BENCH_ARGS:-} \
+    | tee "${OUT:-/tmp}/gpu_bench.txt"
+bench_rc=${PIPESTATUS[0]}
+
+echo "== Gluon on the GPU"
+t0=$SECONDS
+timeout "${GLUON_TEST_TIMEOUT:-120}" python3 -m pytest tests/gpu/test_gpu.py \
+    -k "gluon or hybridized" "${pytest_args[@]}"
+gluon_rc=$?
+echo "Gluon GPU tests: exit $gluon_rc in $((SECONDS - t0)) s"
+
+echo "== the benchmark's table"
+tail -n 20 "${OUT:-/tmp}/gpu_bench.txt"
+exit $(( tests_rc != 0 ? tests_rc : (bench_rc != 0 ? bench_rc : gluon_rc) ))
