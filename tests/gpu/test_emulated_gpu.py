@@ -71,3 +71,8 @@ def test_gluon_layers_match_the_cpu(gpu, name, make, shape):
 @pytest.mark.slow
 def test_hybridized_training_on_the_gpu_matches_the_cpu(gpu):
     real.test_hybridized_training_on_the_gpu_matches_the_cpu(gpu)
+
+
+@pytest.mark.slow
+def test_module_training_and_executors_on_the_gpu_match_the_cpu(gpu):
+    real.test_module_training_and_executors_on_the_gpu_match_the_cpu(gpu)

@@ -505,3 +505,29 @@ def test_hybridized_training_on_the_gpu_matches_the_cpu(gpu):
         np.testing.assert_allclose(losses, want_losses, rtol=1e-5, err_msg=str(hybridize))
         for got, want in zip(weights, want_weights):
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=str(hybridize))
+
+
+def test_module_training_and_executors_on_the_gpu_match_the_cpu(gpu):
+    """Symbol and Module over the same graph: `Module.fit` on gpu(0) gives the CPU's
+    weights, and a bound executor keeps its outputs and gradients on the GPU."""
+    sym = mx.sym
+    net = sym.FullyConnected(sym.var("data"), num_hidden=8, name="fc1")
+    net = sym.FullyConnected(sym.Activation(net, act_type="relu"), num_hidden=3, name="fc2")
+    net = sym.SoftmaxOutput(net, sym.var("softmax_label"), name="softmax")
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((20, 5)).astype(np.float32)
+    y = (np.arange(20) % 3).astype(np.float32)
+    weights = []
+    for ctx in (mx.cpu(), mx.gpu(0)):
+        mx.random.seed(0)
+        module = mx.mod.Module(net, context=ctx)
+        module.fit(mx.io.NDArrayIter(x, y, batch_size=10), num_epoch=2, optimizer="sgd",
+                   optimizer_params={"learning_rate": 0.1}, initializer=mx.init.Xavier())
+        args, _ = module.get_params()
+        weights.append({k: v.asnumpy() for k, v in args.items()})
+    for name, want in weights[0].items():
+        np.testing.assert_allclose(weights[1][name], want, rtol=1e-5, atol=1e-6, err_msg=name)
+    executor = net.simple_bind(mx.gpu(0), data=(4, 5), softmax_label=(4,))
+    executor.forward(is_train=True, data=on_gpu(x[:4]), softmax_label=on_gpu(y[:4]))
+    executor.backward()
+    assert executor.outputs[0].context == executor.grad_dict["fc1_weight"].context == mx.gpu(0)
