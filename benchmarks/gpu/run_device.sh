@@ -37,26 +37,26 @@ EOF
 # a call): the core GPU tests, the benchmark, then the Gluon tests, whose eager ops compile
 # one nvcc module per new shape and so take longest. Each test's result prints as it ends
 # (-v), so a stage cut short by its limit still shows how far it got.
-pytest_args=(-v -p no:cacheprovider -o addopts="" --tb=short --maxfail=10 -rfE --durations=10)
+gpu_tests() {  # gpu_tests <title> <time limit, s> <pytest -k expression>
+    echo "== $1"
+    local t0=$SECONDS
+    timeout "$2" python3 -m pytest tests/gpu/test_gpu.py -k "$3" -v -p no:cacheprovider \
+        -o addopts="" --tb=short --maxfail=10 -rfE --durations=10
+    local rc=$?
+    echo "$1: exit $rc in $((SECONDS - t0)) s"
+    return $rc
+}
 
-echo "== GPU tests"
-t0=$SECONDS
-timeout "${GPU_TEST_TIMEOUT:-180}" python3 -m pytest tests/gpu/test_gpu.py \
-    -k "not gluon and not hybridized" "${pytest_args[@]}"
+gpu_tests "GPU tests" "${GPU_TEST_TIMEOUT:-180}" "not gluon and not hybridized"
 tests_rc=$?
-echo "GPU tests: exit $tests_rc in $((SECONDS - t0)) s"
 
 echo "== GPU benchmark"
 timeout "${BENCH_TIMEOUT:-120}" python3 benchmarks/gpu/bench_gpu.py ${BENCH_ARGS:-} \
     | tee "${OUT:-/tmp}/gpu_bench.txt"
 bench_rc=${PIPESTATUS[0]}
 
-echo "== Gluon on the GPU"
-t0=$SECONDS
-timeout "${GLUON_TEST_TIMEOUT:-120}" python3 -m pytest tests/gpu/test_gpu.py \
-    -k "gluon or hybridized" "${pytest_args[@]}"
+gpu_tests "Gluon on the GPU" "${GLUON_TEST_TIMEOUT:-120}" "gluon or hybridized"
 gluon_rc=$?
-echo "Gluon GPU tests: exit $gluon_rc in $((SECONDS - t0)) s"
 
 echo "== the benchmark's table"
 tail -n 20 "${OUT:-/tmp}/gpu_bench.txt"
