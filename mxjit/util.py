@@ -24,6 +24,8 @@ from .base import ParamError as _ParamError
 
 #: The process-wide flags (`set_np`), and the current thread's scoped overrides.
 _GLOBAL = {"shape": False, "array": False}
+
+
 class _Scoped(_threading.local):
     # (class defaults: reading a flag this thread never scoped finds None here instead of
     # raising and catching AttributeError, which costs ten times as much, on every op)

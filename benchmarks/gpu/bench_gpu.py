@@ -198,16 +198,13 @@ def cublas_direct(b: Bench, m1: Any, m2: Any, out: Any) -> Callable[[], None]:
     """out = m1 @ m2 (square, row-major device arrays) by one cuBLAS GEMM on their buffers,
     as `mxjit.kernels.cublas` calls it, without mxjit's dispatch or allocation."""
     lib, handle, n = cublas.library(), cublas._handle(b.dev), m1.shape[0]
+    one, zero = ctypes.c_float(1.0), ctypes.c_float(0.0)  # (float32 scalars for both)
     if m1.dtype == np.float16:
-        one, zero = ctypes.c_float(1.0), ctypes.c_float(0.0)
-
         def gemm() -> None:
             lib.cublasGemmStridedBatchedEx(handle, 0, 0, n, n, n, ctypes.byref(one), m2.ptr, 2,
                                            n, 0, m1.ptr, 2, n, 0, ctypes.byref(zero), out.ptr,
                                            2, n, 0, 1, 68, -1)
     else:
-        one, zero = ctypes.c_float(1.0), ctypes.c_float(0.0)
-
         def gemm() -> None:
             lib.cublasSgemmStridedBatched(handle, 0, 0, n, n, n, ctypes.byref(one), m2.ptr, n, 0,
                                           m1.ptr, n, 0, ctypes.byref(zero), out.ptr, n, 0, 1)

@@ -41,6 +41,7 @@ mx_real_t = np.float32
 #: The storage types a parameter's data and gradient may have.
 STORAGE_TYPES = ("default", "row_sparse", "csr")
 
+
 class _Bound(threading.local):
     # (class defaults: `data()` reads `values` on every call, and a read this thread never
     # set would otherwise raise and catch AttributeError)

@@ -964,8 +964,7 @@ def run_flat(key: Any, kernel: Kernel, dtype: np.dtype, shape: tuple[int, ...],
     n = math.prod(shape)
     out = dev._empty(shape, dtype, n)
     if n:
-        operands = [a if type(a) is DeviceArray and a.device is dev else _on(dev, a)
-                    for a in arrays]
+        operands = [_on(dev, a) for a in arrays]
         flat.launch([a.ptr for a in operands] + [out.ptr], n)
     return out
 
